@@ -1,0 +1,136 @@
+/**
+ * `BigraysConfig`: a value assigned in code, else env `BIGRAYS_<KEY>`, else the default.
+ * Read when used, never at import.
+ */
+import { ConfigurationError } from './errors';
+
+/** A bag of configuration values, as a resource's `open(config)` receives it. */
+export type ConfigValues = Record<string, unknown>;
+
+export interface ConfigKeyInfo {
+  /** One line of help, shown by `bigrays config`. */
+  help: string;
+  /** The value when neither code nor environment sets one. */
+  default?: unknown;
+  /** Masked wherever it is shown. */
+  secret?: boolean;
+}
+
+/** Every configuration key bigrays knows, with its help and default. */
+export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.freeze({
+  DB_DSN: { help: 'Database URL: postgres://…, mssql://…, sqlite:<path> or sqlite::memory:', secret: false },
+  DB_USER: { help: 'Database user; overrides the user in DB_DSN' },
+  DB_PWD: { help: 'Database password; overrides the password in DB_DSN', secret: true },
+  AWS_ACCESS_KEY_ID: { help: 'AWS access key id (alias: S3_ACCESS_KEY_ID)' },
+  AWS_SECRET_ACCESS_KEY: { help: 'AWS secret access key (alias: S3_SECRET_ACCESS_KEY)', secret: true },
+  AWS_SESSION_TOKEN: { help: 'AWS session token, for temporary credentials', secret: true },
+  AWS_REGION: { help: 'AWS region, e.g. us-east-1' },
+  AWS_REQUIRE_SECRETS: {
+    help: 'Require the AWS keys above (false: use the AWS default credential chain: roles, profiles)',
+    default: true,
+  },
+  AWS_ENDPOINT_URL: { help: 'S3/SNS-compatible endpoint URL (S3 then uses path-style addressing)' },
+  S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
+  S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
+});
+
+const ENV_PREFIX = 'BIGRAYS_';
+
+/** The env var that sets config key `key`. */
+export function envName(key: string): string {
+  return ENV_PREFIX + key;
+}
+
+const assigned = new Map<string, unknown>();
+
+function resolve(key: string): unknown {
+  if (assigned.has(key)) return assigned.get(key);
+  const fromEnv = process.env[envName(key)];
+  if (fromEnv !== undefined) return fromEnv;
+  return Object.prototype.hasOwnProperty.call(KNOWN_CONFIG, key) ? KNOWN_CONFIG[key].default : undefined;
+}
+
+function keys(): string[] {
+  const all = new Set<string>(Object.keys(KNOWN_CONFIG));
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length) all.add(name.slice(ENV_PREFIX.length));
+  }
+  for (const key of assigned.keys()) all.add(key);
+  return [...all];
+}
+
+/**
+ * The configuration. `BigraysConfig.X` is the value assigned in code
+ * (`BigraysConfig.AWS_REGION = 'us-east-1'`), else env `BIGRAYS_X`, else the default.
+ * `delete BigraysConfig.X` forgets an assigned value.
+ */
+export const BigraysConfig: Record<string, any> = new Proxy(Object.create(null) as Record<string, any>, {
+  get(_target, prop) {
+    return typeof prop === 'string' ? resolve(prop) : undefined;
+  },
+  set(_target, prop, value) {
+    if (typeof prop !== 'string') return false;
+    assigned.set(prop, value);
+    return true;
+  },
+  deleteProperty(_target, prop) {
+    if (typeof prop === 'string') assigned.delete(prop);
+    return true;
+  },
+  has(_target, prop) {
+    return typeof prop === 'string' && resolve(prop) !== undefined;
+  },
+  ownKeys() {
+    return keys().filter((key) => resolve(key) !== undefined);
+  },
+  getOwnPropertyDescriptor(_target, prop) {
+    if (typeof prop !== 'string') return undefined;
+    const value = resolve(prop);
+    return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
+  },
+});
+
+/** Forget every value assigned in code (env vars and defaults stay). */
+export function resetConfig(): void {
+  assigned.clear();
+}
+
+/** Every known or set key, whether it has a value or not. */
+export function configKeys(): string[] {
+  return keys().sort();
+}
+
+/** The effective configuration for one task: `BigraysConfig` with `overrides` merged over it. */
+export function effectiveConfig(overrides?: ConfigValues | null): ConfigValues {
+  const values: ConfigValues = {};
+  for (const key of keys()) {
+    const value = resolve(key);
+    if (value !== undefined) values[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value !== undefined) values[key] = value;
+  }
+  return values;
+}
+
+/** Whether a config value counts as set: not undefined, null or an empty string. */
+export function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n', '']);
+
+/** Reads a boolean config value (`true`/`false`, or env strings like `1`, `no`). */
+export function configFlag(config: ConfigValues, key: string, fallback = false): boolean {
+  const value = config[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  const word = String(value).trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new ConfigurationError(
+    `${envName(key)} must be true or false, got \`${String(value)}\`. Set it to true or false.`,
+    { missing: [envName(key)] },
+  );
+}

@@ -1,0 +1,415 @@
+/**
+ * `{keyword}` templates with Python `str.format` rules: `{{` and `}}` are literal braces,
+ * fields may reach into values (`{run.day}`, `{days[0]}`), take a conversion (`!s`, `!r`)
+ * and a format spec (`{n:05d}`, `{rate:.2%}`, `{day:%Y-%m-%d}` for dates, in UTC).
+ */
+
+/** The format keywords a template is filled from. */
+export type FormatKws = Record<string, unknown>;
+
+interface Literal {
+  kind: 'literal';
+  text: string;
+}
+
+interface Field {
+  kind: 'field';
+  /** The keyword name: the part before any `.attr` or `[index]`. */
+  name: string;
+  path: Array<string | number>;
+  conversion?: 's' | 'r' | 'a';
+  /** The spec, itself a template (Python allows `{x:{width}}`). */
+  spec: Part[];
+  source: string;
+}
+
+type Part = Literal | Field;
+
+/** A template that is not valid `str.format` syntax, or a keyword it cannot fill. */
+export class FormatError extends Error {
+  constructor(
+    message: string,
+    /** The keyword that is missing, when that is the problem. */
+    readonly keyword?: string,
+  ) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+const cache = new Map<string, Part[]>();
+
+/** Parses a template once; throws FormatError for bad syntax. */
+function parse(template: string): Part[] {
+  let parts = cache.get(template);
+  if (!parts) {
+    parts = parseAt(template, 0, template.length, 0);
+    if (cache.size > 1000) cache.clear();
+    cache.set(template, parts);
+  }
+  return parts;
+}
+
+function parseAt(text: string, start: number, end: number, depth: number): Part[] {
+  const parts: Part[] = [];
+  let literal = '';
+  let i = start;
+  while (i < end) {
+    const ch = text[i];
+    if (ch === '{') {
+      if (text[i + 1] === '{' && i + 1 < end) {
+        literal += '{';
+        i += 2;
+        continue;
+      }
+      const close = matchingBrace(text, i, end);
+      if (literal) parts.push({ kind: 'literal', text: literal });
+      literal = '';
+      parts.push(parseField(text, i + 1, close, depth));
+      i = close + 1;
+    } else if (ch === '}') {
+      if (text[i + 1] === '}' && i + 1 < end) {
+        literal += '}';
+        i += 2;
+        continue;
+      }
+      throw new FormatError(`Single '}' encountered in format string ${quote(text)}; write '}}' for a literal brace`);
+    } else {
+      literal += ch;
+      i += 1;
+    }
+  }
+  if (literal) parts.push({ kind: 'literal', text: literal });
+  return parts;
+}
+
+function matchingBrace(text: string, open: number, end: number): number {
+  let depth = 0;
+  for (let i = open; i < end; i++) {
+    if (text[i] === '{') depth += 1;
+    else if (text[i] === '}') {
+      depth -= 1;
+      if (depth === 0) return i;
+    }
+  }
+  throw new FormatError(`Single '{' encountered in format string ${quote(text)}; write '{{' for a literal brace`);
+}
+
+function parseField(text: string, start: number, end: number, depth: number): Field {
+  const source = text.slice(start - 1, end + 1);
+  if (depth > 1) throw new FormatError(`Max string recursion exceeded in ${quote(text)}`);
+  // The field name ends at the first '!' or ':' outside brackets.
+  let i = start;
+  let inBracket = false;
+  while (i < end) {
+    const ch = text[i];
+    if (ch === '[') inBracket = true;
+    else if (ch === ']') inBracket = false;
+    else if (!inBracket && (ch === '!' || ch === ':')) break;
+    i += 1;
+  }
+  const fieldName = text.slice(start, i);
+  let conversion: Field['conversion'];
+  if (text[i] === '!') {
+    const c = text[i + 1];
+    if (c !== 's' && c !== 'r' && c !== 'a') {
+      throw new FormatError(`Unknown conversion specifier ${c ?? ''} in ${quote(source)}; use !s or !r`);
+    }
+    conversion = c;
+    i += 2;
+    if (i < end && text[i] !== ':') throw new FormatError(`Expected ':' after conversion specifier in ${quote(source)}`);
+  }
+  const spec = text[i] === ':' ? parseAt(text, i + 1, end, depth + 1) : [];
+  const { name, path } = parseFieldName(fieldName, source);
+  return { kind: 'field', name, path, conversion, spec, source };
+}
+
+function parseFieldName(fieldName: string, source: string): { name: string; path: Array<string | number> } {
+  const match = /^[^.[]*/.exec(fieldName);
+  const name = match ? match[0] : '';
+  if (name === '' || /^\d+$/.test(name)) {
+    throw new FormatError(
+      `Positional field ${quote(source)} is not supported: name the keyword, as in {day}`,
+    );
+  }
+  const path: Array<string | number> = [];
+  let rest = fieldName.slice(name.length);
+  while (rest.length > 0) {
+    const attr = /^\.([^.[]+)/.exec(rest);
+    if (attr) {
+      path.push(attr[1]);
+      rest = rest.slice(attr[0].length);
+      continue;
+    }
+    const index = /^\[([^\]]+)\]/.exec(rest);
+    if (index) {
+      path.push(/^\d+$/.test(index[1]) ? Number(index[1]) : index[1]);
+      rest = rest.slice(index[0].length);
+      continue;
+    }
+    throw new FormatError(`Bad field name in ${quote(source)}`);
+  }
+  return { name, path };
+}
+
+function quote(text: string): string {
+  const short = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  return `\`${short}\``;
+}
+
+/** The keyword names a template uses (throws FormatError for bad syntax). */
+export function templateKeywords(template: string): string[] {
+  const names = new Set<string>();
+  const walk = (parts: Part[]): void => {
+    for (const part of parts) {
+      if (part.kind === 'field') {
+        names.add(part.name);
+        walk(part.spec);
+      }
+    }
+  };
+  walk(parse(template));
+  return [...names];
+}
+
+/**
+ * Fills a template from `kws` (Python `str.format` rules). A keyword not in `kws`, or set
+ * to `undefined`, is a FormatError naming it.
+ */
+export function formatTemplate(template: string, kws: FormatKws): string {
+  return render(parse(template), kws);
+}
+
+function render(parts: Part[], kws: FormatKws): string {
+  let out = '';
+  for (const part of parts) {
+    if (part.kind === 'literal') {
+      out += part.text;
+      continue;
+    }
+    if (!Object.prototype.hasOwnProperty.call(kws, part.name) || kws[part.name] === undefined) {
+      throw new FormatError(`missing format keyword \`${part.name}\``, part.name);
+    }
+    let value: unknown = kws[part.name];
+    let reached = part.name;
+    for (const step of part.path) {
+      if (value === null || value === undefined) {
+        throw new FormatError(`cannot read ${JSON.stringify(step)} of ${reached} (it is ${String(value)})`, part.name);
+      }
+      value = (value as Record<string | number, unknown>)[step];
+      reached += typeof step === 'number' ? `[${step}]` : `.${step}`;
+      if (value === undefined) throw new FormatError(`${reached} is undefined in ${quote(part.source)}`, part.name);
+    }
+    if (part.conversion === 'r' || part.conversion === 'a') value = repr(value);
+    else if (part.conversion === 's') value = str(value);
+    out += applySpec(value, render(part.spec, kws), part.source);
+  }
+  return out;
+}
+
+function repr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'bigint') return value.toString();
+  return str(value);
+}
+
+/** A value as text, the way a template shows it with no spec. */
+function str(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value === null) return 'null';
+  if (typeof value === 'object') {
+    const own = (value as { toString?: unknown }).toString;
+    if (own !== Object.prototype.toString && typeof own === 'function') return String(value);
+    try {
+      return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
+}
+
+// [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+const SPEC = /^(?:(.)?([<>=^]))?([+\- ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([a-zA-Z%])?$/s;
+
+function applySpec(value: unknown, spec: string, source: string): string {
+  if (spec === '') return str(value);
+  if (value instanceof Date && spec.includes('%')) return strftime(value, spec);
+  const m = SPEC.exec(spec);
+  if (!m) throw new FormatError(`Invalid format specifier \`${spec}\` in ${quote(source)}`);
+  const [, fillChar, alignChar, sign = '-', , alt, zero, widthText, grouping, precisionText, type] = m;
+  let fill = fillChar ?? (zero && !alignChar ? '0' : ' ');
+  let align = alignChar ?? (zero ? '=' : undefined);
+  const width = widthText ? Number(widthText) : 0;
+  const precision = precisionText === undefined ? undefined : Number(precisionText);
+
+  const numeric = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean';
+  if (!numeric) {
+    if (type && type !== 's') {
+      throw new FormatError(`Format code '${type}' needs a number, got ${typeof value} in ${quote(source)}`);
+    }
+    let text = str(value);
+    if (precision !== undefined) text = text.slice(0, precision);
+    return pad(text, '', width, fill, align ?? '<');
+  }
+
+  const num = typeof value === 'boolean' ? Number(value) : value;
+  let body: string;
+  let negative: boolean;
+  const t = type ?? (typeof num === 'bigint' || Number.isInteger(num) ? 'd' : 'g');
+  if (typeof num === 'bigint') {
+    negative = num < 0n;
+    const abs = negative ? -num : num;
+    if (t === 'd' || t === 'n') body = group(abs.toString(), grouping);
+    else if (t === 'x' || t === 'X' || t === 'o' || t === 'b') body = radix(abs, t, alt);
+    else return applySpec(Number(num), spec, source);
+  } else {
+    negative = num < 0 || Object.is(num, -0);
+    const abs = Math.abs(num);
+    switch (t) {
+      case 'd':
+      case 'n':
+        if (!Number.isInteger(num)) throw new FormatError(`Format code 'd' needs an integer, got ${num} in ${quote(source)}`);
+        body = group(abs.toFixed(0), grouping);
+        break;
+      case 'x':
+      case 'X':
+      case 'o':
+      case 'b':
+        if (!Number.isInteger(num)) throw new FormatError(`Format code '${t}' needs an integer, got ${num} in ${quote(source)}`);
+        body = radix(BigInt(abs), t, alt);
+        break;
+      case 'f':
+      case 'F':
+        body = fixed(abs, precision ?? 6, grouping);
+        break;
+      case '%':
+        body = `${fixed(abs * 100, precision ?? 6, grouping)}%`;
+        break;
+      case 'e':
+      case 'E': {
+        const [mant, exp] = abs.toExponential(precision ?? 6).split('e');
+        const e = Number(exp);
+        body = `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+        if (t === 'E') body = body.toUpperCase();
+        break;
+      }
+      case 'g':
+      case 'G':
+        body = precision === undefined ? String(abs) : String(Number(abs.toPrecision(Math.max(precision, 1))));
+        if (grouping) body = groupDecimal(body, grouping);
+        break;
+      case 's':
+        body = String(abs);
+        break;
+      default:
+        throw new FormatError(`Unknown format code '${t}' for a number in ${quote(source)}`);
+    }
+  }
+  const signText = negative ? '-' : sign === '+' ? '+' : sign === ' ' ? ' ' : '';
+  if (fill === undefined) fill = ' ';
+  return pad(body, signText, width, fill, align ?? '>');
+}
+
+function fixed(abs: number, precision: number, grouping?: string): string {
+  return groupDecimal(abs.toFixed(precision), grouping);
+}
+
+function groupDecimal(text: string, grouping?: string): string {
+  if (!grouping) return text;
+  const [int, frac] = text.split('.');
+  return frac === undefined ? group(int, grouping) : `${group(int, grouping)}.${frac}`;
+}
+
+function group(digits: string, grouping?: string): string {
+  if (!grouping) return digits;
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, grouping);
+}
+
+function radix(abs: bigint, t: string, alt?: string): string {
+  const base = t === 'o' ? 8 : t === 'b' ? 2 : 16;
+  let text = abs.toString(base);
+  if (t === 'X') text = text.toUpperCase();
+  if (alt) text = `0${t === 'X' ? 'X' : t}${text}`;
+  return text;
+}
+
+function pad(body: string, sign: string, width: number, fill: string, align: string): string {
+  const length = body.length + sign.length;
+  if (length >= width) return sign + body;
+  const room = width - length;
+  switch (align) {
+    case '<':
+      return sign + body + fill.repeat(room);
+    case '^': {
+      const left = Math.floor(room / 2);
+      return fill.repeat(left) + sign + body + fill.repeat(room - left);
+    }
+    case '=':
+      return sign + fill.repeat(room) + body;
+    default:
+      return fill.repeat(room) + sign + body;
+  }
+}
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = [
+  'January', 'February', 'March', 'April', 'May', 'June',
+  'July', 'August', 'September', 'October', 'November', 'December',
+];
+
+/** Python-style strftime for a Date, in UTC. */
+function strftime(date: Date, spec: string): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return spec.replace(/%([a-zA-Z%])/g, (whole, code: string) => {
+    switch (code) {
+      case 'Y': return String(date.getUTCFullYear()).padStart(4, '0');
+      case 'y': return two(date.getUTCFullYear() % 100);
+      case 'm': return two(date.getUTCMonth() + 1);
+      case 'd': return two(date.getUTCDate());
+      case 'H': return two(date.getUTCHours());
+      case 'I': return two(date.getUTCHours() % 12 || 12);
+      case 'p': return date.getUTCHours() < 12 ? 'AM' : 'PM';
+      case 'M': return two(date.getUTCMinutes());
+      case 'S': return two(date.getUTCSeconds());
+      case 'f': return String(date.getUTCMilliseconds() * 1000).padStart(6, '0');
+      case 'j': {
+        const start = Date.UTC(date.getUTCFullYear(), 0, 1);
+        return String(Math.floor((date.getTime() - start) / 86_400_000) + 1).padStart(3, '0');
+      }
+      case 'a': return DAYS[date.getUTCDay()].slice(0, 3);
+      case 'A': return DAYS[date.getUTCDay()];
+      case 'b': return MONTHS[date.getUTCMonth()].slice(0, 3);
+      case 'B': return MONTHS[date.getUTCMonth()];
+      case 'w': return String(date.getUTCDay());
+      case 'z': return '+0000';
+      case 'Z': return 'UTC';
+      case '%': return '%';
+      default: return whole;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Global keywords
+
+let globalKws: FormatKws = {};
+
+/** Merges `kws` into the global format keywords (later calls win). */
+export function updateFormatKws(kws: FormatKws): void {
+  if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {
+    throw new TypeError(`updateFormatKws expects an object of keywords, got ${Array.isArray(kws) ? 'an array' : typeof kws}`);
+  }
+  globalKws = { ...globalKws, ...kws };
+}
+
+/** A copy of the global format keywords. */
+export function getFormatKws(): FormatKws {
+  return { ...globalKws };
+}
+
+/** Forgets every global format keyword. */
+export function clearFormatKws(): void {
+  globalKws = {};
+}

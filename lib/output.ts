@@ -1,0 +1,168 @@
+/**
+ * Task outputs. Each run has a context holding the outputs of the tasks that ran in it;
+ * `X.output` and `outputOf(X)` read from it. Before `X` has run, `X.output` is an
+ * `OutputRef`, a lazy reference the runner resolves when the task holding it runs.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { inspect } from 'node:util';
+import { TaskError } from './errors';
+
+/** Anything that constructs a task (the class itself). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTaskClass = abstract new (...args: any[]) => { run(): unknown };
+
+export type TaskState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
+
+export interface RunContext {
+  readonly outputs: Map<AnyTaskClass, unknown>;
+  readonly states: Map<AnyTaskClass, TaskState>;
+  /** The task whose attributes are being created or that runs now. */
+  current?: AnyTaskClass;
+  /** A nested run (functional API inside a task) sees its parent's outputs. */
+  readonly parent?: RunContext;
+}
+
+const storage = new AsyncLocalStorage<RunContext>();
+let latest: RunContext | undefined;
+
+export function newContext(parent?: RunContext): RunContext {
+  return { outputs: new Map(), states: new Map(), parent };
+}
+
+/** The context of the run in progress here, else of the last `bigraysRun`. */
+export function currentContext(): RunContext | undefined {
+  return storage.getStore() ?? latest;
+}
+
+/** The run in progress in this async flow, if any. */
+export function activeContext(): RunContext | undefined {
+  return storage.getStore();
+}
+
+export function runInContext<T>(context: RunContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** Makes `context` the one `X.output` reads after the run ends. */
+export function setLatestContext(context: RunContext | undefined): void {
+  latest = context;
+}
+
+function lookup(context: RunContext | undefined, task: AnyTaskClass): { found: boolean; value?: unknown; state?: TaskState } {
+  let state: TaskState | undefined;
+  for (let c = context; c; c = c.parent) {
+    if (c.outputs.has(task)) return { found: true, value: c.outputs.get(task) };
+    state ??= c.states.get(task);
+  }
+  return { found: false, state };
+}
+
+/** A reference to the output of a task that has not run yet. */
+export class OutputRef {
+  constructor(readonly task: AnyTaskClass) {}
+
+  /** Reading the reference as text is a mistake: the output does not exist yet. */
+  toString(): string {
+    throw notRun(this.task, currentContext()?.current);
+  }
+
+  toJSON(): never {
+    throw notRun(this.task, currentContext()?.current);
+  }
+
+  [inspect.custom](): string {
+    return `OutputRef(${this.task.name}.output)`;
+  }
+}
+
+function notRun(task: AnyTaskClass, reader: AnyTaskClass | undefined, state?: TaskState): TaskError {
+  const readerText = reader ? `${reader.name} uses ${task.name}.output` : `${task.name}.output was used`;
+  let why: string;
+  switch (state) {
+    case 'failed':
+      why = `${task.name} failed`;
+      break;
+    case 'skipped':
+      why = `${task.name} was skipped after an earlier failure`;
+      break;
+    case 'pending':
+    case 'running':
+      why = `${task.name} has not finished running yet`;
+      break;
+    default:
+      why = `${task.name} has not run`;
+  }
+  let fix: string;
+  if (!reader) fix = ` Run ${task.name} first.`;
+  else if (state === 'pending') {
+    fix = ` In a field initializer use ${task.name}.output, which resolves when ${reader.name} runs; call outputOf(${task.name}) inside run().`;
+  } else fix = ` Register ${task.name} before ${reader.name}, or run both in one bigraysRun().`;
+  return new TaskError(`${readerText}, but ${why}, so there is no output to use.${state === 'failed' || state === 'skipped' ? '' : fix}`, {
+    taskName: reader?.name ?? task.name,
+  });
+}
+
+/** `X.output`: the value if `X` ran, else a lazy reference. */
+export function outputOrRef(task: AnyTaskClass): unknown {
+  const found = lookup(currentContext(), task);
+  return found.found ? found.value : new OutputRef(task);
+}
+
+/** The output of task `X`, typed from its `run()`. Throws TaskError if `X` has not run. */
+export function outputOf<C extends AnyTaskClass>(task: C): Awaited<ReturnType<InstanceType<C>['run']>> {
+  const context = currentContext();
+  const found = lookup(context, task);
+  if (!found.found) throw notRun(task, context?.current, found.state);
+  return found.value as Awaited<ReturnType<InstanceType<C>['run']>>;
+}
+
+/** Resolves a reference for `reader`, or throws TaskError naming both tasks. */
+export function resolveRef(ref: OutputRef, reader: AnyTaskClass, context: RunContext): unknown {
+  const found = lookup(context, ref.task);
+  if (!found.found) throw notRun(ref.task, reader, found.state);
+  return found.value;
+}
+
+const MAX_DEPTH = 3;
+const MAX_SCAN = 1000;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Calls `visit` for every OutputRef in `value` (itself, or inside plain objects and arrays). */
+export function findRefs(value: unknown, visit: (ref: OutputRef) => void, depth = 0): void {
+  if (value instanceof OutputRef) visit(value);
+  else if (depth >= MAX_DEPTH) return;
+  else if (Array.isArray(value)) {
+    if (value.length <= MAX_SCAN) for (const item of value) findRefs(item, visit, depth + 1);
+  } else if (isPlainObject(value)) {
+    for (const item of Object.values(value)) findRefs(item, visit, depth + 1);
+  }
+}
+
+/** `value` with every OutputRef replaced by its output (copies containers that held one). */
+export function resolveRefs(value: unknown, reader: AnyTaskClass, context: RunContext, depth = 0): unknown {
+  if (value instanceof OutputRef) return resolveRef(value, reader, context);
+  if (depth >= MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_SCAN) return value;
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const resolved = resolveRefs(item, reader, context, depth + 1);
+      if (resolved !== item) (copy ??= [...value])[i] = resolved;
+    });
+    return copy ?? value;
+  }
+  if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined;
+    for (const [key, item] of Object.entries(value)) {
+      const resolved = resolveRefs(item, reader, context, depth + 1);
+      if (resolved !== item) (copy ??= { ...value })[key] = resolved;
+    }
+    return copy ?? value;
+  }
+  return value;
+}

@@ -1,0 +1,46 @@
+/**
+ * The default registry: the task classes `bigraysRun()` runs, in registration order.
+ */
+import { TaskInterfaceError } from './errors';
+import { isTaskClass, type TaskClass } from './task';
+
+const registry: TaskClass[] = [];
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return `class ${value.name || '(anonymous)'}`;
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+/**
+ * Adds a task class to the default registry. Use it as a call, `register(MyTask)`, or as a
+ * class decorator, `@register class MyTask extends Task {…}` (standard and legacy
+ * `experimentalDecorators` both). Returns the class.
+ */
+export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorContext): C {
+  if (context !== undefined && (typeof context !== 'object' || context === null || context.kind !== 'class')) {
+    throw new TaskInterfaceError('@register decorates task classes only, not their members');
+  }
+  if (!isTaskClass(cls)) {
+    throw new TaskInterfaceError(
+      `register() takes a task class (a subclass of Task, SQLQuery, ToS3, …), got ${describe(cls)}`,
+    );
+  }
+  if (registry.includes(cls)) {
+    throw new TaskInterfaceError(`${cls.name} is registered already: register each task class once`, {
+      taskName: cls.name,
+    });
+  }
+  registry.push(cls);
+  return cls;
+}
+
+/** Empties the default registry. */
+export function clearRegistry(): void {
+  registry.length = 0;
+}
+
+/** The registered task classes, in registration order. */
+export function registeredTasks(): TaskClass[] {
+  return [...registry];
+}

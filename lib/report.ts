@@ -1,0 +1,21 @@
+/** What a run reports: one entry per task, in run order. */
+
+export type TaskStatus = 'ok' | 'failed' | 'skipped';
+
+export interface TaskReport {
+  /** The task class name. */
+  name: string;
+  status: TaskStatus;
+  /** Wall time of the task, resource opening included (0 when skipped). */
+  durationMs: number;
+  /** Rows read or written, for tasks that move rows. */
+  rows?: number;
+  /** Bytes uploaded or written, for tasks that move bytes. */
+  bytes?: number;
+  /** The failure's message (secrets masked), when the task failed. */
+  error?: string;
+}
+
+export interface RunReport {
+  tasks: TaskReport[];
+}

@@ -1,0 +1,173 @@
+/**
+ * Resources: the external things tasks need (a SQL session, an S3 client, …), and the
+ * manager that keeps ONE of them open and reuses it between consecutive tasks.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { isSet, type ConfigValues } from '../config';
+import { ResourceError } from '../errors';
+import { logger } from '../log';
+import { scrub, scrubError } from '../secrets';
+
+const log = logger('resource');
+
+interface OpenState {
+  handle: unknown;
+}
+
+const openStates = new WeakMap<Resource<unknown>, OpenState>();
+
+/**
+ * The base of every resource. Subclass it with `requiredConfigs`, `open(config)` and,
+ * when the handle needs cleaning up, `close(handle, error?)`.
+ *
+ * @example
+ * class Redis extends Resource<RedisClient> {
+ *   requiredConfigs = ['REDIS_URL'];
+ *   async open(config) { return connect(config.REDIS_URL as string); }
+ *   async close(client) { await client.quit(); }
+ * }
+ */
+export abstract class Resource<H = unknown> {
+  /** Config keys (without the `BIGRAYS_` prefix) that must be set to open this resource. */
+  requiredConfigs: readonly string[] = [];
+
+  /** Opens the resource and returns its handle. */
+  abstract open(config: ConfigValues): Promise<H> | H;
+
+  /**
+   * Closes a handle `open` returned. `error` is the failure of the last task that used
+   * it, if that task failed (a SQL session may roll back, for instance).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  close(handle: H, error?: unknown): Promise<void> | void {}
+
+  /** The open handle. Throws ResourceError while the resource is closed. */
+  get handle(): H {
+    const state = openStates.get(this as Resource<unknown>);
+    if (!state) {
+      throw new ResourceError(
+        `${this.name} is not open: its handle exists only while a task that requires it runs`,
+      );
+    }
+    return state.handle as H;
+  }
+
+  /** Whether the resource is open now. */
+  get isOpen(): boolean {
+    return openStates.has(this as Resource<unknown>);
+  }
+
+  /** The name shown in logs and errors. */
+  get name(): string {
+    return this.constructor.name;
+  }
+
+  /** The config keys missing from `config` (override for conditional or aliased keys). */
+  missingConfigs(config: ConfigValues): string[] {
+    return this.requiredConfigs.filter((key) => !isSet(config[key]));
+  }
+
+  /**
+   * Whether an open `other` can serve the tasks that require this resource: the same
+   * instance, or an instance of the same class with equal options.
+   */
+  sameAs(other: Resource<unknown>): boolean {
+    if (other === (this as Resource<unknown>)) return true;
+    return other.constructor === this.constructor && isDeepStrictEqual({ ...other }, { ...this });
+  }
+}
+
+function attach(resource: Resource<unknown>, handle: unknown): void {
+  openStates.set(resource, { handle });
+}
+
+function detach(resource: Resource<unknown>): void {
+  openStates.delete(resource);
+}
+
+/** Drops keys whose value is undefined, so `{}` and `{ A: undefined }` compare equal. */
+function comparable(config: ConfigValues): ConfigValues {
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+}
+
+interface Current {
+  resource: Resource<unknown>;
+  config: ConfigValues;
+  handle: unknown;
+  /** The error of the last task that used the resource, if it failed. */
+  error?: unknown;
+}
+
+/**
+ * Keeps at most one resource open. `acquire` reuses the open one when the resource is the
+ * same and its config is equal by value, else closes it and opens the new one.
+ */
+export class ResourceManager {
+  private current?: Current;
+  /** Errors raised while closing resources; the run reports them. */
+  readonly closeErrors: ResourceError[] = [];
+
+  /** The open resource, if any. */
+  get openResource(): Resource<unknown> | undefined {
+    return this.current?.resource;
+  }
+
+  /** Makes `resource` open with `config` for task `taskName`; a task with no resource keeps the open one. */
+  async acquire(resource: Resource<unknown> | undefined, config: ConfigValues, taskName: string): Promise<void> {
+    if (!resource) return;
+    const current = this.current;
+    if (current && current.resource.sameAs(resource) && isDeepStrictEqual(comparable(current.config), comparable(config))) {
+      if (current.resource !== resource) {
+        detach(current.resource);
+        attach(resource, current.handle);
+        current.resource = resource;
+      }
+      current.error = undefined;
+      log('reusing %s for %s', resource.name, taskName);
+      return;
+    }
+    await this.release();
+    log('opening %s for %s', resource.name, taskName);
+    const started = Date.now();
+    let handle: unknown;
+    try {
+      handle = await resource.open(config);
+    } catch (error) {
+      scrubError(error, config);
+      const reason = error instanceof Error ? error.message : String(error);
+      log('could not open %s for %s: %s', resource.name, taskName, reason);
+      if (error instanceof ResourceError && error.taskName === taskName) throw error;
+      throw new ResourceError(scrub(`${taskName}: could not open ${resource.name}: ${reason}`, config), {
+        cause: error,
+        taskName,
+      });
+    }
+    attach(resource, handle);
+    this.current = { resource, config, handle };
+    log('opened %s in %dms', resource.name, Date.now() - started);
+  }
+
+  /** Records that the task using the open resource failed with `error`. */
+  noteFailure(error: unknown): void {
+    if (this.current) this.current.error = error;
+  }
+
+  /** Closes the open resource, if any. A failure to close is kept in `closeErrors`. */
+  async release(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    detach(current.resource);
+    log('closing %s', current.resource.name);
+    try {
+      await current.resource.close(current.handle, current.error);
+    } catch (error) {
+      scrubError(error, current.config);
+      const reason = error instanceof Error ? error.message : String(error);
+      log('could not close %s: %s', current.resource.name, reason);
+      this.closeErrors.push(
+        new ResourceError(scrub(`could not close ${current.resource.name}: ${reason}`, current.config), { cause: error }),
+      );
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Tasks: the classes a job is made of. A job author subclasses `Task` (or a built-in task),
+ * sets its attributes as instance fields, and registers it.
+ */
+import type { ConfigValues } from './config';
+import { TaskError } from './errors';
+import { formatTemplate, FormatError, getFormatKws, type FormatKws } from './format';
+import { logger, type Logger } from './log';
+import { outputOrRef } from './output';
+import type { Resource } from './resources/resource';
+
+/** The attributes whose `{keyword}` placeholders the runner fills before a task runs. */
+export const TEMPLATED_ATTRIBUTES = [
+  'query',
+  'statement',
+  'tablename',
+  'bucket',
+  'key',
+  'prefix',
+  'suffix',
+  'filename',
+  'topic',
+  'subject',
+] as const;
+
+export interface TaskMetrics {
+  rows?: number;
+  bytes?: number;
+}
+
+const metrics = new WeakMap<BaseTask<unknown>, TaskMetrics>();
+
+/**
+ * The root of every task. `O` is what `run()` returns: the task's output.
+ * Subclasses set attributes as instance fields; required ones are `abstract`.
+ */
+export abstract class BaseTask<O = unknown> {
+  /**
+   * Attribute names a subclass must set; checked before any task runs, for JavaScript
+   * users (TypeScript users get a compile error from the `abstract` declarations first).
+   */
+  static requiredAttributes: readonly string[] = [];
+
+  /**
+   * After this task ran, the value its `run()` returned. Before, a lazy reference, so that
+   * `input = X.output` works as a field initializer of a task that runs after `X`.
+   * Typed loosely; `outputOf(X)` is the typed equivalent.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  static get output(): any {
+    return outputOrRef(this as unknown as abstract new () => BaseTask<unknown>);
+  }
+
+  /** Run even when an earlier task failed (the original's `run_with_exceptions`). @default false */
+  runWithExceptions = false;
+
+  /** Allow replacing an existing object or file (ToS3, ToCSV). @default false */
+  overwriteIfExists = false;
+
+  /** The resource this task needs open while it runs. @default undefined (none) */
+  requiredResource?: Resource<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  /** Config merged over `BigraysConfig` for this task's resource, e.g. another `DB_DSN`. */
+  resourceConfig?: ConfigValues;
+
+  /** Format keywords for this task; they win over the global ones. */
+  formatKws?: FormatKws;
+
+  /** Does the task's work; its return value is the task's output. */
+  abstract run(): O | Promise<O>;
+
+  /** The task's name, as reports and errors show it. */
+  get taskName(): string {
+    return this.constructor.name;
+  }
+
+  /** A `debug` logger for `bigrays:task:<Name>`. */
+  protected get log(): Logger {
+    return logger(`task:${this.taskName}`);
+  }
+
+  /** The format keywords for this task: the global ones with `formatKws` over them. */
+  protected get keywords(): FormatKws {
+    return { ...getFormatKws(), ...(this.formatKws ?? {}) };
+  }
+
+  /**
+   * Fills `{keyword}` placeholders in `template` from this task's keywords
+   * (Python `str.format` rules). A missing keyword is a TaskError naming it and the task.
+   */
+  format(template: string): string {
+    try {
+      return formatTemplate(template, this.keywords);
+    } catch (error) {
+      if (error instanceof FormatError) {
+        const hint = error.keyword
+          ? `. Set it with updateFormatKws({ ${error.keyword}: … }) or in the task's formatKws`
+          : '';
+        throw new TaskError(`${this.taskName}: ${error.message} in ${JSON.stringify(template)}${hint}`, {
+          taskName: this.taskName,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Records figures for the run report (rows read or written, bytes moved). */
+  protected recordMetrics(figures: TaskMetrics): void {
+    metrics.set(this, { ...metrics.get(this), ...figures });
+  }
+}
+
+/** The figures a task recorded while it ran. */
+export function taskMetrics(task: BaseTask<unknown>): TaskMetrics {
+  return metrics.get(task) ?? {};
+}
+
+/**
+ * A custom task: implement `run()`; its return value is the output.
+ *
+ * @example
+ * class Predict extends Task<DataFrame> {
+ *   run() { return fit(outputOf(PullTrainingData)); }
+ * }
+ */
+export abstract class Task<O = unknown> extends BaseTask<O> {}
+
+/** A task class (the constructor, as `register` and `bigraysRun` take it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskClass<T extends BaseTask<any> = BaseTask<any>> = abstract new () => T;
+
+/** Whether `value` is a task class (a subclass of BaseTask). */
+export function isTaskClass(value: unknown): value is TaskClass {
+  return typeof value === 'function' && value.prototype instanceof BaseTask;
+}
+
+/** Every `requiredAttributes` along the class chain. */
+export function requiredAttributesOf(cls: TaskClass): string[] {
+  const names = new Set<string>();
+  for (let c: unknown = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = Object.prototype.hasOwnProperty.call(c, 'requiredAttributes')
+      ? (c as { requiredAttributes?: readonly string[] }).requiredAttributes
+      : undefined;
+    for (const name of own ?? []) names.add(name);
+  }
+  return [...names];
+}

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { formatTemplate } from '../lib';
+import { FormatError, templateKeywords } from '../lib/format';
+
+describe('format keywords (Python str.format rules)', () => {
+  it('should fill named fields', () => {
+    expect(formatTemplate("select * from t where day between '{begin}' and '{end}'", { begin: '2026-01-01', end: '2026-03-01' }))
+      .to.equal("select * from t where day between '2026-01-01' and '2026-03-01'");
+  });
+
+  it('should treat {{ and }} as literal braces', () => {
+    expect(formatTemplate('{{"a": {n}}} {{literal}}', { n: 1 })).to.equal('{"a": 1} {literal}');
+  });
+
+  it('should reject a single closing brace or an unclosed field', () => {
+    expect(() => formatTemplate('a } b', {})).to.throw(FormatError, /Single '}'/);
+    expect(() => formatTemplate('a {b', { b: 1 })).to.throw(FormatError, /Single '{'/);
+  });
+
+  it('should name a missing keyword', () => {
+    expect(() => formatTemplate('key/{day}/{hour}', { day: 1 })).to.throw(FormatError, /missing format keyword `hour`/);
+    try {
+      formatTemplate('{hour}', {});
+    } catch (error) {
+      expect((error as FormatError).keyword).to.equal('hour');
+    }
+  });
+
+  it('should treat a keyword set to undefined as missing', () => {
+    expect(() => formatTemplate('{day}', { day: undefined })).to.throw(FormatError, /`day`/);
+  });
+
+  it('should reject positional fields with a hint', () => {
+    expect(() => formatTemplate('{} {0}', {})).to.throw(FormatError, /name the keyword/);
+  });
+
+  it('should reach into values with .attr and [index]', () => {
+    expect(formatTemplate('{run.day}/{parts[1]}/{map[k]}', { run: { day: 'mon' }, parts: ['a', 'b'], map: { k: 'v' } }))
+      .to.equal('mon/b/v');
+  });
+
+  it('should apply conversions and format specs', () => {
+    expect(formatTemplate('{n:05d}|{x:.2f}|{p:.1%}|{s:>5}|{s:<5}|{s:^7}|{big:,}', {
+      n: 42, x: 3.14159, p: 0.256, s: 'ab', big: 1234567,
+    })).to.equal('00042|3.14|25.6%|   ab|ab   |  ab   |1,234,567');
+    expect(formatTemplate('{s!r} {n:+d} {n:x} {n:#b} {f:e}', { s: "it's", n: 10, f: 12345.678 }))
+      .to.equal("'it\\'s' +10 a 0b1010 1.234568e+04");
+  });
+
+  it('should support a nested field in the spec', () => {
+    expect(formatTemplate('[{v:>{w}}]', { v: 'x', w: 4 })).to.equal('[   x]');
+  });
+
+  it('should format a bigint without losing digits', () => {
+    expect(formatTemplate('{id}|{id:,}', { id: 9007199254740993n })).to.equal('9007199254740993|9,007,199,254,740,993');
+  });
+
+  it('should format dates with strftime codes in UTC, and ISO 8601 by default', () => {
+    const day = new Date(Date.UTC(2026, 0, 5, 7, 8, 9));
+    expect(formatTemplate('{d:%Y/%m/%d %H:%M:%S} {d:%j %a %b}', { d: day })).to.equal('2026/01/05 07:08:09 005 Mon Jan');
+    expect(formatTemplate('{d}', { d: day })).to.equal('2026-01-05T07:08:09.000Z');
+  });
+
+  it('should reject a number format for a string, quoting the spec', () => {
+    expect(() => formatTemplate('{s:d}', { s: 'x' })).to.throw(FormatError, /needs a number/);
+    expect(() => formatTemplate('{n:zzz}', { n: 1 })).to.throw(FormatError, /Invalid format specifier `zzz`/);
+  });
+
+  it('should list the keywords a template uses', () => {
+    expect(templateKeywords('{a}-{b.c}-{{d}}-{e:{w}}')).to.deep.equal(['a', 'b', 'e', 'w']);
+  });
+});

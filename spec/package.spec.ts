@@ -1,0 +1,42 @@
+/** The built package as users load it: `require('bigrays')` and `import 'bigrays'`. */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }).trim();
+}
+
+describe('the package', () => {
+  it('should load with require() and run a job', () => {
+    const out = node(['-e', `
+      const { register, bigraysRun, Task, outputOf } = require('bigrays');
+      class A extends Task { run() { return 20; } }
+      class B extends Task { input = A.output; run() { return this.input + 1; } }
+      register(A); register(B);
+      bigraysRun().then((r) => console.log(outputOf(B), r.tasks.map((t) => t.status).join()));
+    `]);
+    expect(out).to.equal('21 ok,ok');
+  });
+
+  it('should load with import, sharing one registry with require()', () => {
+    const out = node(['--input-type=module', '-e', `
+      import { register, registeredTasks, Task, BigraysError } from 'bigrays';
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)('bigrays');
+      class A extends Task { run() {} }
+      register(A);
+      console.log(cjs.registeredTasks()[0] === A, cjs.BigraysError === BigraysError, typeof registeredTasks);
+    `]);
+    expect(out).to.equal('true true function');
+  });
+
+  it('should ship type declarations for the public API', () => {
+    const pkg = require(path.join(root, 'package.json')) as { types: string; exports: Record<string, Record<string, string>> };
+    expect(pkg.exports['.'].types).to.equal('./dist/index.d.ts');
+    const dts = require('node:fs').readFileSync(path.join(root, 'dist/index.d.ts'), 'utf8') as string;
+    expect(dts).to.contain('bigraysRun').and.to.contain('BigraysConfig').and.to.contain('outputOf');
+  });
+});

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import createDebug from 'debug';
+import { format } from 'node:util';
+import { bigraysRun, BigraysConfig, BigraysError, register, Task } from '../lib';
+import { maskDsn, scrub } from '../lib/secrets';
+import { RecordingResource } from './helpers';
+
+/** Captures what bigrays logs while `fn` runs, with DEBUG=bigrays* on. */
+async function captureLogs(fn: () => Promise<unknown>): Promise<string> {
+  const lines: string[] = [];
+  const originalLog = createDebug.log;
+  createDebug.enable('bigrays*');
+  createDebug.log = (...args: unknown[]) => { lines.push(format(...args)); };
+  try {
+    await fn();
+  } catch {
+    /* the run's failure is part of what is logged */
+  } finally {
+    createDebug.disable();
+    createDebug.log = originalLog;
+  }
+  return lines.join('\n');
+}
+
+describe('secrets and logging', () => {
+  it('should mask the password of a DSN', () => {
+    expect(maskDsn('postgres://etl:s3cr%40t@db:5432/x')).to.equal('postgres://etl:***@db:5432/x');
+    expect(maskDsn('mssql://sa@db/x?password=hunter22&encrypt=true')).to.equal('mssql://sa@db/x?password=***&encrypt=true');
+  });
+
+  it('should scrub configured secrets from any text', () => {
+    BigraysConfig.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG';
+    BigraysConfig.DB_DSN = 'postgres://etl:pa55word@db/x';
+    expect(scrub('key wJalrXUtnFEMI/K7MDENG and pa55word')).to.equal('key *** and ***');
+    expect(scrub('token abc', { MY_TOKEN: 'abc' })).to.equal('token ***');
+  });
+
+  it('should be silent by default', async () => {
+    const lines: string[] = [];
+    const originalLog = createDebug.log;
+    createDebug.log = (...args: unknown[]) => { lines.push(format(...args)); };
+    try {
+      @register class Quiet extends Task { run() {} }
+      await bigraysRun();
+      expect(Quiet).to.be.a('function');
+    } finally {
+      createDebug.log = originalLog;
+    }
+    expect(lines).to.deep.equal([]);
+  });
+
+  it('should log which task runs, which resource opens and closes, and durations', async () => {
+    const db = new RecordingResource('db', []);
+    @register class LoggedQuery extends Task { requiredResource = db; run() {} }
+    const logs = await captureLogs(() => bigraysRun());
+    expect(logs).to.match(/bigrays:run running LoggedQuery/);
+    expect(logs).to.match(/bigrays:resource opening RecordingResource for LoggedQuery/);
+    expect(logs).to.match(/bigrays:run LoggedQuery finished in \d+ms/);
+    expect(logs).to.match(/bigrays:resource closing RecordingResource/);
+    expect(LoggedQuery).to.be.a('function');
+  });
+
+  it('should keep secrets out of log lines, error messages and the report', async () => {
+    const password = 'Tr0ub4dor&3';
+    BigraysConfig.DB_PWD = password;
+    const db = new RecordingResource('db', []);
+    @register class Leaky extends Task {
+      requiredResource = db;
+      resourceConfig = { DB_DSN: `postgres://etl:${encodeURIComponent('other-Secret9')}@db/x` };
+      run(): void { throw new Error(`login failed for postgres://etl:other-Secret9@db/x using ${password}`); }
+    }
+    let error: BigraysError | undefined;
+    const logs = await captureLogs(() => bigraysRun().catch((e: BigraysError) => { error = e; throw e; }));
+    expect(error).to.be.instanceOf(BigraysError);
+    const texts = [
+      logs,
+      error!.message,
+      String(error!.stack),
+      JSON.stringify(error!.report),
+      ...error!.errors.map((e) => `${(e as Error).message} ${(e as Error).stack} ${((e as Error).cause as Error).message}`),
+    ];
+    for (const text of texts) {
+      expect(text).not.to.contain(password);
+      expect(text).not.to.contain('other-Secret9');
+    }
+    expect(error!.message).to.contain('login failed for postgres://etl:***@db/x using ***');
+    expect(Leaky).to.be.a('function');
+  });
+});
