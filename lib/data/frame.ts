@@ -1,0 +1,85 @@
+/**
+ * Tabular data as bigrays moves it: a danfojs-node DataFrame, or an array of row objects.
+ * Values are kept exactly as they came: `null` for SQL NULL, `''` for an empty string,
+ * `bigint` beyond 2^53, strings for exact numerics, timestamps and dates.
+ */
+import { danfoLoaded, loadDanfo, type DataFrame } from './danfo';
+
+/** A row as an object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** Column names plus rows as arrays, in column order. */
+export interface Table {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** Whether `value` is a danfojs DataFrame (checked without loading danfojs). */
+export function isDataFrame(value: unknown): value is DataFrame {
+  if (value === null || typeof value !== 'object') return false;
+  if (danfoLoaded() && value instanceof loadDanfo().DataFrame) return true;
+  const candidate = value as { columns?: unknown; values?: unknown; shape?: unknown; constructor?: { name?: string } };
+  return (
+    candidate.constructor?.name === 'DataFrame' &&
+    Array.isArray(candidate.columns) &&
+    Array.isArray(candidate.shape)
+  );
+}
+
+/** Whether `value` is an array of plain row objects (an empty array counts). */
+export function isRowArray(value: unknown): value is Row[] {
+  if (!Array.isArray(value)) return false;
+  const first = value.find((row) => row !== undefined);
+  return first === undefined || (typeof first === 'object' && first !== null && !Array.isArray(first) && !Buffer.isBuffer(first));
+}
+
+/** A DataFrame from column names and rows as arrays; an empty one keeps its columns. */
+export function toDataFrame(table: Table): DataFrame {
+  const { DataFrame: Frame } = loadDanfo();
+  if (table.rows.length === 0) return new Frame([], { columns: table.columns });
+  return new Frame(table.rows, { columns: table.columns });
+}
+
+/** The columns and rows of a DataFrame, values exactly as stored. */
+export function dataFrameTable(frame: DataFrame): Table {
+  const columns = (frame.columns as string[]).map(String);
+  const [rowCount] = frame.shape as [number, number];
+  if (rowCount === 0) return { columns, rows: [] };
+  const values = frame.values as unknown[] | unknown[][];
+  const rows = columns.length === 1 && values.length > 0 && !Array.isArray(values[0])
+    ? (values as unknown[]).map((v) => [v])
+    : (values as unknown[][]);
+  return { columns, rows };
+}
+
+/** The columns of row objects: every key, in first-seen order. */
+export function rowColumns(rows: Row[]): string[] {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    if (row) for (const key of Object.keys(row)) seen.add(key);
+  }
+  return [...seen];
+}
+
+/** Row objects as a table; a key a row lacks is `null` there. */
+export function rowsTable(rows: Row[], columns: string[] = rowColumns(rows)): Table {
+  return {
+    columns,
+    rows: rows.map((row) => columns.map((c) => (row && row[c] !== undefined ? row[c] : null))),
+  };
+}
+
+/** A DataFrame or row objects as a table; anything else is undefined. */
+export function asTable(input: unknown): Table | undefined {
+  if (isDataFrame(input)) return dataFrameTable(input);
+  if (isRowArray(input)) return rowsTable(input);
+  return undefined;
+}
+
+/** A DataFrame or row objects as row objects. */
+export function asRows(input: unknown): Row[] | undefined {
+  if (isRowArray(input)) return input;
+  const table = asTable(input);
+  if (!table) return undefined;
+  return table.rows.map((values) => Object.fromEntries(table.columns.map((c, i) => [c, values[i]])));
+}

@@ -1,0 +1,2 @@
+/** Root hooks for the SQL specs: embedded PostgreSQL (filled in with the SQL tasks). */
+export {};
