@@ -11,3 +11,13 @@ export { register, clearRegistry, registeredTasks } from './registry';
 export { bigraysRun } from './run';
 export type { RunReport, TaskReport, TaskStatus } from './report';
 export { Resource } from './resources/resource';
+
+// SQL
+export type { DataFrame } from './data/danfo';
+export type { Row } from './data/frame';
+export { SQLSession, SqlSession, sqlSession, type SqlParams } from './resources/sql/session';
+export type { IfExists } from './resources/sql/write';
+export { SQLTask } from './tasks/sql-task';
+export { SQLQuery } from './tasks/sql-query';
+export { SQLExecute } from './tasks/sql-execute';
+export { SQLWrite } from './tasks/sql-write';

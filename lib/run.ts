@@ -136,7 +136,9 @@ function checkKeywords(planned: PlannedTask[]): void {
         for (const name of templateKeywords(template)) {
           if (!(name in known)) {
             lines.push(
-              `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`,
+              /^[A-Za-z_$][\w$]*$/.test(name)
+                ? `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`
+                : `${cls.name}.${attr} reads \`{${name}}\` as a keyword; for literal braces (JSON, arrays) write {{ and }}`,
             );
             first ??= cls.name;
           }
@@ -153,22 +155,38 @@ function checkKeywords(planned: PlannedTask[]): void {
 
 function checkConfigs(planned: PlannedTask[]): void {
   const neededBy = new Map<string, string[]>();
+  const invalid = new Map<string, ConfigurationError>();
   for (const { cls, task } of planned) {
     const resource = task.requiredResource;
     if (!resource) continue;
-    for (const key of resource.missingConfigs(effectiveConfig(task.resourceConfig))) {
+    const config = effectiveConfig(task.resourceConfig);
+    const missing = resource.missingConfigs(config);
+    for (const key of missing) {
       const env = envName(key);
       const tasks = neededBy.get(env) ?? [];
       if (!tasks.includes(cls.name)) tasks.push(cls.name);
       neededBy.set(env, tasks);
     }
+    if (missing.length > 0) continue;
+    try {
+      resource.validateConfig(config);
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      const text = scrub(error.message, config);
+      if (!invalid.has(text)) invalid.set(text, error);
+    }
   }
-  if (neededBy.size === 0) return;
-  const lines = [...neededBy].map(([env, tasks]) => `${env} (needed by ${tasks.join(', ')})`);
-  throw new ConfigurationError(
-    `Missing configuration: set these environment variables (or assign BigraysConfig.<KEY> in code) before running:\n  ${lines.join('\n  ')}`,
-    { missing: [...neededBy.keys()] },
-  );
+  if (neededBy.size === 0 && invalid.size === 0) return;
+  const parts: string[] = [];
+  if (neededBy.size > 0) {
+    const lines = [...neededBy].map(([env, tasks]) => `${env} (needed by ${tasks.join(', ')})`);
+    parts.push(
+      `Missing configuration: set these environment variables (or assign BigraysConfig.<KEY> in code) before running:\n  ${lines.join('\n  ')}`,
+    );
+  }
+  parts.push(...invalid.keys());
+  const missing = [...neededBy.keys(), ...[...invalid.values()].flatMap((e) => e.missing)];
+  throw new ConfigurationError(parts.join('\n'), { missing: [...new Set(missing)] });
 }
 
 /**

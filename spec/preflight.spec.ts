@@ -77,14 +77,16 @@ describe('pre-flight checks', () => {
     @register class Ok extends Task { run() { ran.push('Ok'); } }
     @register class Typo extends Task { key = 'out/{begin}-{ned}.csv'; run() {} }
     @register class Broken extends Task { query = 'select {'; run() {} }
+    @register class Json extends Task { statement = `insert into t values ('{"a": 1}')`; run() {} }
     const error = await bigraysRun().catch((e: unknown) => e) as TaskError;
     expect(error).to.be.instanceOf(TaskError);
     expect(error.message).to.contain('Typo.key uses the keyword `ned`, which is not set');
     expect(error.message).to.contain('updateFormatKws({ ned: … })');
     expect(error.message).to.match(/Broken\.query: Single '\{'/);
+    expect(error.message).to.contain('Json.statement reads `{"a"}` as a keyword; for literal braces (JSON, arrays) write {{ and }}');
     expect(error.taskName).to.equal('Typo');
     expect(ran).to.deep.equal([]);
-    expect(Ok && Broken).to.be.a('function');
+    expect(Ok && Broken && Json).to.be.a('function');
   });
 
   it('should wrap an error thrown while creating a task', async () => {

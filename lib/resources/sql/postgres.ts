@@ -1,0 +1,159 @@
+/**
+ * PostgreSQL through `pg`. Values are parsed so that they survive exactly: int8 beyond 2^53
+ * as bigint, numeric as text, timestamps as ISO 8601 text with their microseconds
+ * (timestamptz in UTC), dates as `YYYY-MM-DD`, json as its text.
+ */
+import type { Knex } from 'knex';
+import type { Table } from '../../data/frame';
+import { exactInteger, isJsonValue, jsonText, withConnection, type SqlDialect, type ValueKind } from './dialect';
+
+interface PgField {
+  name: string;
+}
+
+interface PgResult {
+  fields?: PgField[];
+  rows?: unknown[][];
+  rowCount?: number | null;
+  command?: string;
+}
+
+interface PgConnection {
+  query(config: { text: string; values?: unknown[]; rowMode?: 'array' } | string): Promise<PgResult | PgResult[]>;
+}
+
+// Type OIDs (pg_type.oid).
+const BOOL = 16;
+const BYTEA = 17;
+const INT8 = 20;
+const INT2 = 21;
+const INT4 = 23;
+const OID = 26;
+const FLOAT4 = 700;
+const FLOAT8 = 701;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+
+const identity = (text: string): string => text;
+
+/** `2026-01-02 03:04:05.123456` → `2026-01-02T03:04:05.123456`. */
+function isoTimestamp(text: string): string {
+  return /^\d{4,}-\d\d-\d\d \d/.test(text) ? text.replace(' ', 'T') : text;
+}
+
+/** `2026-01-02 03:04:05.123456+00` (session in UTC) → `2026-01-02T03:04:05.123456Z`. */
+function isoTimestamptz(text: string): string {
+  const iso = isoTimestamp(text);
+  return iso.replace(/\+00(?::00)?$/, 'Z');
+}
+
+function byteaParser(text: string): Buffer {
+  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
+  // escape format (bytea_output = escape)
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && text[i + 1] === '\\') {
+      bytes.push(0x5c);
+      i += 1;
+    } else if (text[i] === '\\') {
+      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else bytes.push(text.charCodeAt(i));
+  }
+  return Buffer.from(bytes);
+}
+
+const PARSERS: Record<number, (text: string) => unknown> = {
+  [BOOL]: (text) => text === 't' || text === 'true',
+  [BYTEA]: byteaParser,
+  [INT8]: (text) => exactInteger(text),
+  [INT2]: Number,
+  [INT4]: Number,
+  [OID]: Number,
+  [FLOAT4]: Number,
+  [FLOAT8]: Number,
+  [TIMESTAMP]: isoTimestamp,
+  [TIMESTAMPTZ]: isoTimestamptz,
+};
+
+/** Parsers for `pg`'s `types` option: the table above, text for every other type. */
+export const pgTypes = {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown {
+    if (format === 'binary') return identity;
+    return PARSERS[oid] ?? identity;
+  },
+};
+
+const TYPES: Record<ValueKind, string> = {
+  boolean: 'boolean',
+  integer: 'bigint',
+  float: 'double precision',
+  numeric: 'numeric',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  binary: 'bytea',
+  json: 'jsonb',
+  text: 'text',
+};
+
+function lastWithFields(result: PgResult | PgResult[]): PgResult {
+  if (!Array.isArray(result)) return result;
+  for (let i = result.length - 1; i >= 0; i--) if (result[i].fields && result[i].fields!.length > 0) return result[i];
+  return result[result.length - 1] ?? {};
+}
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  maxBindings: 65_535,
+
+  knexConfig(): Partial<Knex.Config> {
+    return {
+      pool: {
+        min: 1,
+        max: 1,
+        // Every session speaks UTC, so timestamptz values come back as UTC.
+        afterCreate(connection: PgConnection, done: (error: Error | null, connection: unknown) => void) {
+          connection.query("SET TIME ZONE 'UTC'").then(() => done(null, connection), (error: Error) => done(error, connection));
+        },
+      },
+    };
+  },
+
+  async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
+    return withConnection(knex, async (connection) => {
+      const pg = connection as PgConnection;
+      const result = lastWithFields(
+        await pg.query(bindings.length > 0 ? { text: sql, values: [...bindings], rowMode: 'array' } : { text: sql, rowMode: 'array' }),
+      );
+      return { columns: (result.fields ?? []).map((f) => f.name), rows: result.rows ?? [] };
+    });
+  },
+
+  async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {
+    return withConnection(knex, async (connection) => {
+      const pg = connection as PgConnection;
+      await pg.query('BEGIN');
+      try {
+        const result = await pg.query(bindings.length > 0 ? { text: sql, values: [...bindings] } : sql);
+        await pg.query('COMMIT');
+        const last = Array.isArray(result) ? result[result.length - 1] : result;
+        return last?.rowCount ?? undefined;
+      } catch (error) {
+        await pg.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  },
+
+  columnType(kind: ValueKind): string {
+    return TYPES[kind];
+  },
+
+  toDbValue(value: unknown): unknown {
+    if (value === undefined) return null;
+    // Arrays and objects as JSON, not as PostgreSQL array literals.
+    if (isJsonValue(value)) return jsonText(value);
+    return value;
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * SQLite through `better-sqlite3`. Integers come back exact (bigint beyond 2^53); text,
+ * blobs and NULL as stored. SQLite has no date or decimal types: such values are whatever
+ * text or number was stored.
+ */
+import type { Knex } from 'knex';
+import type { Table } from '../../data/frame';
+import { exactInteger, isJsonValue, jsonText, withConnection, type SqlDialect, type ValueKind } from './dialect';
+
+interface Statement {
+  reader: boolean;
+  columns(): Array<{ name: string }>;
+  safeIntegers(on?: boolean): Statement;
+  raw(on?: boolean): Statement;
+  all(...bindings: unknown[]): unknown[][];
+  run(...bindings: unknown[]): { changes: number };
+}
+
+interface Database {
+  prepare(sql: string): Statement;
+  exec(sql: string): void;
+  inTransaction: boolean;
+}
+
+const TYPES: Record<ValueKind, string> = {
+  boolean: 'BOOLEAN',
+  integer: 'INTEGER',
+  float: 'REAL',
+  numeric: 'NUMERIC',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+  binary: 'BLOB',
+  json: 'JSON',
+  text: 'TEXT',
+};
+
+function fromDb(value: unknown): unknown {
+  return typeof value === 'bigint' ? exactInteger(value) : value;
+}
+
+function toDb(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (isJsonValue(value)) return jsonText(value);
+  return value;
+}
+
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  maxBindings: 32_766,
+
+  knexConfig(): Partial<Knex.Config> {
+    return { useNullAsDefault: true, pool: { min: 1, max: 1 } };
+  },
+
+  async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
+    return withConnection(knex, (connection) => {
+      const statement = (connection as Database).prepare(sql);
+      const args = bindings.map(toDb);
+      if (!statement.reader) {
+        statement.run(...args);
+        return { columns: [], rows: [] };
+      }
+      const columns = statement.columns().map((c) => c.name);
+      const rows = statement.safeIntegers(true).raw(true).all(...args);
+      for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = fromDb(row[i]);
+      return { columns, rows };
+    });
+  },
+
+  async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {
+    return withConnection(knex, (connection) => {
+      const db = connection as Database;
+      db.exec('BEGIN');
+      try {
+        let changes: number | undefined;
+        if (bindings.length > 0) changes = db.prepare(sql).run(...bindings.map(toDb)).changes;
+        else db.exec(sql);
+        db.exec('COMMIT');
+        return changes;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  },
+
+  columnType(kind: ValueKind): string {
+    return TYPES[kind];
+  },
+
+  toDbValue: toDb,
+};

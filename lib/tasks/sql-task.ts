@@ -1,0 +1,75 @@
+/**
+ * SQL tasks share the SQL session resource. `SQLTask` is the extendable one: its `run()`
+ * gets the open session and helpers with the same semantics as the built-in SQL tasks.
+ */
+import type { DataFrame } from '../data/danfo';
+import { toDataFrame, type Table } from '../data/frame';
+import type { Resource } from '../resources/resource';
+import { sqlSession, type SqlParams, type SqlSession } from '../resources/sql/session';
+import type { IfExists } from '../resources/sql/write';
+import { BaseTask } from '../task';
+import { logger } from '../log';
+
+const log = logger('task:sql');
+
+/** Column names made unique (`id`, `id_1`, …): a DataFrame cannot hold two columns of one name. */
+export function uniqueColumns(columns: string[]): string[] {
+  const seen = new Set<string>();
+  return columns.map((column) => {
+    let name = column;
+    for (let n = 1; seen.has(name); n++) name = `${column}_${n}`;
+    if (name !== column) log('renamed the duplicate column %s to %s', column, name);
+    seen.add(name);
+    return name;
+  });
+}
+
+/** A query result as a DataFrame; an empty result keeps its columns. */
+export function tableToDataFrame(table: Table): DataFrame {
+  return toDataFrame({ columns: uniqueColumns(table.columns), rows: table.rows });
+}
+
+/** The base of the SQL tasks: requires the SQL session. */
+export abstract class SQLBase<O = unknown> extends BaseTask<O> {
+  /** The SQL session; use `resourceConfig = { DB_DSN: … }` for another database. @default sqlSession */
+  override requiredResource: Resource<SqlSession> = sqlSession;
+
+  /** The open session (a knex instance over the session's one connection, plus helpers). */
+  protected get session(): SqlSession {
+    return this.requiredResource.handle;
+  }
+}
+
+/**
+ * An extendable SQL task: `run()` has the open session in `this.session` / `this.knex`, and
+ * `this.query`, `this.execute`, `this.write`.
+ *
+ * @example
+ * class Dedupe extends SQLTask<number> {
+ *   async run() {
+ *     await this.execute('create temp table keep as select distinct * from raw');
+ *     return (await this.query('select count(*) as n from keep')).shape[0];
+ *   }
+ * }
+ */
+export abstract class SQLTask<O = unknown> extends SQLBase<O> {
+  /** The knex instance bound to the session's connection. */
+  protected get knex(): SqlSession['knex'] {
+    return this.session.knex;
+  }
+
+  /** Runs a query (knex bindings: `:name` with an object, `?` with an array) → DataFrame. */
+  protected async query(sql: string, params?: SqlParams): Promise<DataFrame> {
+    return tableToDataFrame(await this.session.query(sql, params));
+  }
+
+  /** Runs a statement or batch in a transaction, rolled back on error; rows affected if known. */
+  protected async execute(sql: string, params?: SqlParams): Promise<number | undefined> {
+    return this.session.execute(sql, params);
+  }
+
+  /** Writes a DataFrame or row objects to a table in one transaction; rows written. */
+  protected async write(tablename: string, input: unknown, options: { ifExists?: IfExists } = {}): Promise<number> {
+    return this.session.write(tablename, input, options.ifExists ?? 'fail', this.taskName);
+  }
+}
