@@ -48,12 +48,26 @@ function sqliteSettings(dsn: string): SessionSettings {
   return { dialect: 'sqlite', connection: { filename: path }, display: dsn };
 }
 
+/** Checks the port of `scheme://[user[:password]@]host[:port]/…`, the usual typo. */
+function checkPort(dsn: string): void {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(dsn)?.[1] ?? '';
+  const port = /:([^:\]]*)$/.exec(authority)?.[1];
+  if (port === undefined || port === '') return;
+  const number = Number(port);
+  if (!/^\d+$/.test(port) || number < 1 || number > 65535) {
+    throw bad(dsn, `port \`${port}\` is not a port number (1-65535)`);
+  }
+}
+
+const URL_HINT = 'escape special characters of the user or password as %XX';
+
 function postgresSettings(dsn: string, config: ConfigValues): SessionSettings {
+  checkPort(dsn);
   let parsed: Record<string, unknown>;
   try {
     parsed = parsePgDsn(dsn) as Record<string, unknown>;
   } catch (error) {
-    throw bad(dsn, (error as Error).message);
+    throw bad(dsn, `${(error as Error).message}; expected postgres://user:password@host[:port]/database (${URL_HINT})`);
   }
   if (!parsed.host) throw bad(dsn, 'no host');
   const connection: Record<string, unknown> = Object.fromEntries(
@@ -70,11 +84,12 @@ function postgresSettings(dsn: string, config: ConfigValues): SessionSettings {
 }
 
 function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
+  checkPort(dsn);
   let url: URL;
   try {
     url = new URL(dsn);
   } catch {
-    throw bad(dsn, 'expected mssql://user:password@host[:port]/database[?encrypt=true&trustServerCertificate=true]');
+    throw bad(dsn, `expected mssql://user:password@host[:port]/database[?encrypt=true&trustServerCertificate=true] (${URL_HINT})`);
   }
   if (!url.hostname) throw bad(dsn, 'no host');
   const query = url.searchParams;
