@@ -1,5 +1,7 @@
 /** PostgreSQL specifics: values survive exactly, and connection failures never show the password. */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
   bigraysRun, BigraysConfig, BigraysError, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLWrite,
 } from '../../lib';
@@ -102,6 +104,24 @@ describe('PostgreSQL sessions', function () {
       expect(outputOf(Again).values).to.deep.equal(outputOf(Read).values);
       expect(Save).to.be.a('function');
     });
+  });
+
+  it('should let a finished job\'s process exit on its own (the session\'s pool is destroyed)', () => {
+    const job = `
+      const { bigraysRun, register, SQLQuery, outputOf } = require(${JSON.stringify(path.resolve(__dirname, '../../lib'))});
+      class Now extends SQLQuery { query = 'select 1 as one'; }
+      register(Now);
+      bigraysRun().then(() => console.log('rows', outputOf(Now).shape[0]));
+    `;
+    const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', job], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, BIGRAYS_DB_DSN: dsn },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.signal, 'the process had to be killed: something kept it alive').to.equal(null);
+    expect(result.stdout.trim()).to.equal('rows 1');
+    expect(result.status).to.equal(0);
   });
 
   describe('connection failures', () => {
