@@ -21,3 +21,24 @@ export { SQLTask } from './tasks/sql-task';
 export { SQLQuery } from './tasks/sql-query';
 export { SQLExecute } from './tasks/sql-execute';
 export { SQLWrite } from './tasks/sql-write';
+
+// Functional interface
+export { wrapTask, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';
+export {
+  sqlQuery, sqlExecute, sqlWrite,
+  type CommonAttributes, type SQLQueryAttributes, type SQLExecuteAttributes, type SQLWriteAttributes,
+} from './functions';
+
+// S3, SNS and CSV
+export { csvStream, toCsv, CSV_CONTENT_TYPE, type CsvInput, type CsvRow, type CsvStream, type RowSource } from './data/csv';
+export { AwsResource, type AwsClientSettings } from './resources/aws';
+export { S3Resource, s3Client } from './resources/s3';
+export { SNSResource, snsClient } from './resources/sns';
+export { S3Task } from './tasks/s3-task';
+export { ToS3, S3Upload, type ToS3Output, type ServerSideEncryptionSetting } from './tasks/to-s3';
+export { FromS3 } from './tasks/from-s3';
+export { ListS3Objects } from './tasks/list-s3-objects';
+export { SNSTask } from './tasks/sns-task';
+export { SNSPublish, SNS_MAX_MESSAGE_BYTES } from './tasks/sns-publish';
+export { SNSPublishEmail, SNS_MAX_SUBJECT_LENGTH } from './tasks/sns-publish-email';
+export { ToCSV, type ToCSVOutput } from './tasks/to-csv';

@@ -1,0 +1,53 @@
+/**
+ * The functional interface: run one task right away with the attributes given, in a run
+ * of its own (it opens and closes its own resource), and resolve to its output.
+ */
+import { TaskInterfaceError } from './errors';
+import { runTaskInstance } from './run';
+import { BaseTask, isTaskClass, type TaskClass } from './task';
+
+/** The data attributes of a task type: its fields, without methods. */
+export type TaskAttributes<T> = {
+  [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]?: T[K];
+};
+
+/** The output type of a task class, from its `run()`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OutputOfClass<C> = C extends abstract new (...args: any[]) => { run(): infer R } ? Awaited<R> : never;
+
+/** A function that runs one task of a given type with the attributes it is passed. */
+export type TaskFunction<A, O> = (attributes: A) => Promise<O>;
+
+/**
+ * Makes a function that runs one `Base` task right away with the attributes it is given and
+ * resolves to its output. Missing required attributes are a TaskInterfaceError.
+ *
+ * @example
+ * const countRows = wrapTask('CountRows', CountRowsTask);
+ * const n = await countRows({ tablename: 'events' });
+ */
+export function wrapTask<C extends TaskClass, A = TaskAttributes<InstanceType<C>>>(
+  name: string,
+  Base: C,
+): TaskFunction<A, OutputOfClass<C>> {
+  if (!isTaskClass(Base)) {
+    throw new TaskInterfaceError(`wrapTask() takes a task class (a subclass of Task, SQLQuery, ToS3, …) for ${name}`);
+  }
+  if (typeof name !== 'string' || name === '') {
+    throw new TaskInterfaceError(`wrapTask() needs a name for the task, got ${JSON.stringify(name)}`);
+  }
+  return async (attributes: A): Promise<OutputOfClass<C>> => {
+    if (attributes !== undefined && (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))) {
+      throw new TaskInterfaceError(`${name}() takes an object of task attributes, got ${Array.isArray(attributes) ? 'an array' : typeof attributes}`);
+    }
+    // Base's run() exists at run time; a JavaScript subclass without one is caught by pre-flight.
+    const Concrete = class extends (Base as unknown as new () => BaseTask<unknown> & { run(): unknown }) {
+      constructor() {
+        super();
+        Object.assign(this, attributes ?? {});
+      }
+    };
+    Object.defineProperty(Concrete, 'name', { value: name });
+    return (await runTaskInstance(new Concrete())) as OutputOfClass<C>;
+  };
+}

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import {
+  bigraysRun, BigraysConfig, outputOf, register, sqlExecute, sqlQuery, sqlWrite, Task, TaskError, TaskInterfaceError,
+  updateFormatKws, wrapTask,
+} from '../lib';
+import { RecordingResource } from './helpers';
+import { freshSqliteDsn } from './support/sql-hooks';
+
+describe('functional interface', () => {
+  beforeEach(() => {
+    BigraysConfig.DB_DSN = freshSqliteDsn();
+  });
+
+  it('should run SQL tasks right away and resolve to their outputs', async () => {
+    await sqlWrite({ tablename: 'fruit', input: [{ name: 'apple', n: 3 }, { name: 'pear', n: 5 }] });
+    expect(await sqlExecute({ statement: 'update fruit set n = n + 1 where name = :name', params: { name: 'pear' } })).to.equal(1);
+    const frame = await sqlQuery({ query: 'select name, n from fruit order by name' });
+    expect(frame.values).to.deep.equal([['apple', 3], ['pear', 6]]);
+  });
+
+  it('should fill keywords, with formatKws over the global ones', async () => {
+    updateFormatKws({ table: 'global_t' });
+    await sqlExecute({ statement: 'create table {table} (v integer)', formatKws: { table: 'local_t' } });
+    const frame = await sqlQuery({ query: "select name from sqlite_master where name = '{table}'", formatKws: { table: 'local_t' } });
+    expect(frame.values).to.deep.equal([['local_t']]);
+  });
+
+  it('should throw TaskInterfaceError naming the missing attribute', async () => {
+    await expect(sqlQuery({} as never)).to.be.rejectedWith(TaskInterfaceError, /sqlQuery must define `query`/);
+    await expect(sqlWrite({ tablename: 't' } as never)).to.be.rejectedWith(TaskInterfaceError, /sqlWrite must define `input`/);
+  });
+
+  it('should reject with the task\'s own error, not a run summary', async () => {
+    await expect(sqlQuery({ query: 'select * from no_such_table' })).to.be.rejectedWith(TaskError, /^sqlQuery failed: .*no such table/);
+  });
+
+  it('should open and close its own resource each call', async () => {
+    const events: string[] = [];
+    const db = new RecordingResource('db', events);
+    class UsesDb extends Task<number> { requiredResource = db; value = 0; run() { return this.value * 2; } }
+    const double = wrapTask('double', UsesDb);
+    expect(await double({ value: 4 })).to.equal(8);
+    expect(await double({ value: 5 })).to.equal(10);
+    expect(events).to.deep.equal(['open db', 'close db', 'open db', 'close db']);
+  });
+
+  it('should work inside a running task, reading earlier outputs, without disturbing the run', async () => {
+    @register class Numbers extends Task<number[]> { run() { return [1, 2, 3]; } }
+    @register class Store extends Task<unknown> {
+      async run() {
+        await sqlWrite({ tablename: 'nums', input: outputOf(Numbers).map((n) => ({ n })) });
+        return (await sqlQuery({ query: 'select sum(n) as total from nums' })).values;
+      }
+    }
+    await bigraysRun();
+    expect(outputOf(Store)).to.deep.equal([[6]]);
+  });
+
+  it('should refuse to wrap something that is not a task class', () => {
+    expect(() => wrapTask('nope', (() => 1) as never)).to.throw(TaskInterfaceError, /wrapTask\(\) takes a task class/);
+  });
+});
