@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bigraysRun, outputOf, register, Resource, Task, updateFormatKws, type ConfigValues } from '../lib';
+import { bigraysRun, outputOf, register, Resource, Task, updateFormatKws, type ConfigValues } from 'bigrays';
 
 interface Reading {
   day: string;

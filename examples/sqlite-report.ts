@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BigraysConfig, bigraysRun, outputOf, register, SQLExecute, SQLQuery, SQLWrite, Task, updateFormatKws,
-} from '../lib';
+} from 'bigrays';
 
 BigraysConfig.DB_DSN ??= `sqlite:${join(mkdtempSync(join(tmpdir(), 'bigrays-example-')), 'sales.sqlite')}`;
 

