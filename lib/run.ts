@@ -294,6 +294,25 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   throw error;
 }
 
+type RunInterceptor = (tasks: TaskClass[]) => Promise<RunReport>;
+let interceptor: RunInterceptor | undefined;
+
+/**
+ * Lets a runner (the `bigrays` command) take over top-level `bigraysRun()` calls made by the
+ * job script it loaded, so its options (--only, --set, --dry-run, …) apply. `undefined` ends it.
+ */
+export function interceptRuns(fn: RunInterceptor | undefined): void {
+  interceptor = fn;
+}
+
+/** Runs `entries` (task classes) as one run, whatever interceptor is set. */
+export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunReport> {
+  const context = newContext(activeContext());
+  if (!activeContext()) setLatestContext(context);
+  const planned = preflight(entries, context);
+  return execute(planned, context);
+}
+
 /**
  * Runs tasks in order: with no arguments the registered ones, else exactly those given.
  * Resolves to the run report; rejects with BigraysError when any task failed (after the
@@ -301,11 +320,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
  * attributes are missing.
  */
 export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
-  const entries = tasks.length > 0 ? tasks : registeredTasks();
-  const context = newContext(activeContext());
-  if (!activeContext()) setLatestContext(context);
-  const planned = preflight(entries, context);
-  return execute(planned, context);
+  if (interceptor && !activeContext()) return interceptor(tasks);
+  return runTasks(tasks.length > 0 ? tasks : registeredTasks());
 }
 
 /** Runs one task instance right away, in a run of its own; resolves to its output. */

@@ -62,6 +62,11 @@ export abstract class Resource<H = unknown> {
     return this.constructor.name;
   }
 
+  /** The resource as a dry run shows it, e.g. with its (masked) address. Never a secret. */
+  describe(config: ConfigValues): string { // eslint-disable-line @typescript-eslint/no-unused-vars
+    return this.name;
+  }
+
   /** The config keys missing from `config` (override for conditional or aliased keys). */
   missingConfigs(config: ConfigValues): string[] {
     return this.requiredConfigs.filter((key) => !isSet(config[key]));
@@ -97,6 +102,15 @@ function comparable(config: ConfigValues): ConfigValues {
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
 }
 
+/** Whether an open `resource` with `openConfig` can serve a task needing `wanted` with `config`. */
+export function canReuse(
+  open: { resource: Resource<unknown>; config: ConfigValues },
+  wanted: Resource<unknown>,
+  config: ConfigValues,
+): boolean {
+  return open.resource.sameAs(wanted) && isDeepStrictEqual(comparable(open.config), comparable(config));
+}
+
 interface Current {
   resource: Resource<unknown>;
   config: ConfigValues;
@@ -123,7 +137,7 @@ export class ResourceManager {
   async acquire(resource: Resource<unknown> | undefined, config: ConfigValues, taskName: string): Promise<void> {
     if (!resource) return;
     const current = this.current;
-    if (current && current.resource.sameAs(resource) && isDeepStrictEqual(comparable(current.config), comparable(config))) {
+    if (current && canReuse(current, resource, config)) {
       if (current.resource !== resource) {
         detach(current.resource);
         attach(resource, current.handle);

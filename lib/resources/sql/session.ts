@@ -76,6 +76,14 @@ export class SqlSession {
 export class SQLSession extends Resource<SqlSession> {
   override requiredConfigs = ['DB_DSN'];
 
+  override describe(config: ConfigValues): string {
+    try {
+      return `${this.name} (${sessionSettings(config).display})`;
+    } catch {
+      return this.name;
+    }
+  }
+
   override validateConfig(config: ConfigValues): void {
     sessionSettings(config);
   }

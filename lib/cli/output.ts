@@ -1,0 +1,64 @@
+/** What the `bigrays` command prints: the summary table, the plan, errors. */
+import type { RunPlan } from '../plan';
+import type { RunReport } from '../report';
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function bytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function table(header: string[], rows: string[][], rightAligned: number[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The run summary: one line a task, then the totals. */
+export function summary(report: RunReport, elapsedMs: number): string {
+  const rows = report.tasks.map((t) => [
+    t.name,
+    t.status,
+    t.status === 'skipped' ? '' : duration(t.durationMs),
+    t.rows === undefined ? '' : String(t.rows),
+    bytes(t.bytes),
+  ]);
+  const count = (status: string) => report.tasks.filter((t) => t.status === status).length;
+  const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${duration(elapsedMs)}`;
+  return `${table(['Task', 'Status', 'Duration', 'Rows', 'Bytes'], rows, [2, 3, 4])}\n\n${totals}`;
+}
+
+/** The dry-run plan: each task, its rendered attributes and resource actions. */
+export function planText(plan: RunPlan): string {
+  const lines: string[] = ['Dry run: nothing is opened, nothing is changed.', ''];
+  plan.steps.forEach((step, i) => {
+    for (const action of step.resources) lines.push(`  · ${action}`);
+    lines.push(`${i + 1}. ${step.name}${step.runWithExceptions ? '  (runs even after a failure)' : ''}`);
+    for (const [name, value] of Object.entries(step.attributes)) {
+      const [first, ...more] = value.split('\n');
+      lines.push(`     ${name}: ${first}`);
+      for (const line of more) lines.push(`     ${' '.repeat(name.length)}  ${line}`);
+    }
+    if (step.inputs.length > 0) lines.push(`     input: ${step.inputs.join(', ')}`);
+  });
+  for (const action of plan.finally) lines.push(`  · ${action}`);
+  lines.push('', `${plan.steps.length} ${plan.steps.length === 1 ? 'task' : 'tasks'} would run.`);
+  return lines.join('\n');
+}
+
+/** JSON text that keeps bigints as digits. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}

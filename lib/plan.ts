@@ -1,0 +1,74 @@
+/**
+ * A dry run: everything the pre-flight checks do, then each task with its rendered
+ * attributes and the resource open/close plan — opening nothing, changing nothing.
+ */
+import { effectiveConfig, type ConfigValues } from './config';
+import { formatTemplate, FormatError, getFormatKws } from './format';
+import { findRefs, newContext, OutputRef } from './output';
+import { canReuse, type Resource } from './resources/resource';
+import { preflight } from './run';
+import { TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
+
+export interface PlannedStep {
+  /** The task class name. */
+  name: string;
+  /** Templated attributes, rendered with the keywords known now. */
+  attributes: Record<string, string>;
+  /** Outputs of earlier tasks this task reads, as `Task.output`. */
+  inputs: string[];
+  /** Resource actions before this task runs: `close X`, `open Y`, `reuse Y`. */
+  resources: string[];
+  runWithExceptions: boolean;
+}
+
+export interface RunPlan {
+  steps: PlannedStep[];
+  /** Resource actions after the last task: `close X`. */
+  finally: string[];
+}
+
+function render(template: string, kws: Record<string, unknown>): string {
+  try {
+    return formatTemplate(template, kws);
+  } catch (error) {
+    // A keyword declared but set only while the job runs: show the template as it is.
+    if (error instanceof FormatError) return `${template}  (filled at run time)`;
+    throw error;
+  }
+}
+
+/** Checks `tasks` like a run would, and describes what the run would do. */
+export function planRun(tasks: ReadonlyArray<TaskClass>): RunPlan {
+  const planned = preflight(tasks, newContext());
+  const steps: PlannedStep[] = [];
+  let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
+  for (const { cls, task } of planned) {
+    const fields = task as unknown as Record<string, unknown>;
+    const kws = { ...getFormatKws(), ...(task.formatKws ?? {}) };
+    for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
+    const attributes: Record<string, string> = {};
+    for (const attr of TEMPLATED_ATTRIBUTES) {
+      if (typeof fields[attr] === 'string') attributes[attr] = render(fields[attr] as string, kws);
+    }
+    if (fields.params !== undefined && !(fields.params instanceof OutputRef)) {
+      attributes.params = JSON.stringify(fields.params, (_k, v: unknown) =>
+        typeof v === 'bigint' ? v.toString() : v instanceof OutputRef ? `<${v.task.name}.output>` : v,
+      );
+    }
+    const inputs = new Set<string>();
+    for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(`${ref.task.name}.output`));
+    const resources: string[] = [];
+    const resource = task.requiredResource;
+    if (resource) {
+      const config = effectiveConfig(task.resourceConfig);
+      if (open && canReuse(open, resource, config)) resources.push(`reuse ${resource.describe(config)}`);
+      else {
+        if (open) resources.push(`close ${open.resource.describe(open.config)}`);
+        resources.push(`open ${resource.describe(config)}`);
+        open = { resource, config };
+      }
+    }
+    steps.push({ name: cls.name, attributes, inputs: [...inputs], resources, runWithExceptions: task.runWithExceptions });
+  }
+  return { steps, finally: open ? [`close ${open.resource.describe(open.config)}`] : [] };
+}
