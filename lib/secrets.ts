@@ -8,7 +8,8 @@ const SECRET_KEY = /(PWD|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL)/i;
 
 /** Whether config key `key` holds a secret. */
 export function isSecretKey(key: string): boolean {
-  return KNOWN_CONFIG[key]?.secret === true || SECRET_KEY.test(key);
+  if (Object.prototype.hasOwnProperty.call(KNOWN_CONFIG, key)) return KNOWN_CONFIG[key].secret === true;
+  return SECRET_KEY.test(key);
 }
 
 /** `scheme://user:password@host` → `scheme://user:***@host`; also `password=…` in query strings. */

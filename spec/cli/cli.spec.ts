@@ -1,0 +1,194 @@
+/** The `bigrays` command, spawned as a user runs it. */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli/main.js');
+const job = (name: string) => path.join('spec/fixtures/jobs', name);
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function bigrays(args: string[], env: Record<string, string | undefined> = {}, cwd = root): Result {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_') || k.startsWith('BIGRAYS_TEST_')));
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    env: { ...clean, DEBUG: '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the bigrays command', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should run a TypeScript job, print a summary table and exit 0', () => {
+    const out = path.join(dir, 'greeting.txt');
+    const result = bigrays(['run', job('greet.ts')], { GREET_OUT: out });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/Task\s+Status\s+Duration/);
+    expect(result.stdout).to.match(/^Hello\s+ok\s+\d+ ms/m);
+    expect(result.stdout).to.match(/^Save\s+ok/m);
+    expect(result.stdout).to.contain('3 ok, 0 failed, 0 skipped');
+    expect(result.stdout).to.contain('job finished'); // the job's own code after bigraysRun() ran
+    expect(readFileSync(out, 'utf8')).to.equal('HELLO WORLD\n');
+  });
+
+  it('should let --set override the script\'s keywords', () => {
+    const out = path.join(dir, 'greeting.txt');
+    const result = bigrays(['run', job('greet.ts'), '--set', 'who=bigrays', `--set=out=${out}`]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(readFileSync(out, 'utf8')).to.equal('HELLO BIGRAYS\n');
+  });
+
+  it('should run only the tasks named with --only, and from a task on with --from', () => {
+    const only = bigrays(['run', job('greet.ts'), '--only', 'Hello']);
+    expect(only.status, only.stderr).to.equal(0);
+    expect(only.stdout).to.match(/^Hello\s+ok/m);
+    expect(only.stdout).not.to.match(/^Shout/m);
+    expect(only.stdout).to.contain('1 ok, 0 failed, 0 skipped');
+
+    const from = bigrays(['run', job('failing.ts'), '--from', 'Load']);
+    expect(from.status, from.stderr).to.equal(0);
+    expect(from.stdout).to.match(/^Load\s+ok/m);
+    expect(from.stdout).to.match(/^Alert\s+ok/m);
+    expect(from.stdout).not.to.match(/^Transform/m);
+  });
+
+  it('should refuse an unknown task name with the job\'s task names and exit 2', () => {
+    const result = bigrays(['run', job('greet.ts'), '--only', 'Helo']);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('no task named `Helo` in this job; its tasks: Hello, Shout, Save');
+  });
+
+  it('should exit 1 when a task failed, with the message and no stack dump', () => {
+    const result = bigrays(['run', job('failing.ts')]);
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.match(/^Transform\s+failed/m);
+    expect(result.stdout).to.match(/^Load\s+skipped/m);
+    expect(result.stdout).to.contain('alert sent');
+    expect(result.stdout).to.contain('2 ok, 1 failed, 1 skipped');
+    expect(result.stderr).to.contain('bigrays run failed: task Transform failed');
+    expect(result.stderr).to.contain('row 7 has no id');
+    expect(result.stderr).not.to.match(/\n\s+at /);
+  });
+
+  it('should show the stack when DEBUG=bigrays* is set', () => {
+    const result = bigrays(['run', job('failing.ts')], { DEBUG: 'bigrays*' });
+    expect(result.status).to.equal(1);
+    expect(result.stderr).to.match(/\n\s+at /);
+  });
+
+  it('should exit 2 naming the env var when configuration is missing', () => {
+    const result = bigrays(['run', job('needs-db.ts')]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('ConfigurationError: Missing configuration');
+    expect(result.stderr).to.contain('BIGRAYS_DB_DSN (needed by Pull)');
+    expect(result.stdout).to.equal('');
+  });
+
+  it('should exit 2 naming the task and the keyword for a typo\'d keyword', () => {
+    const result = bigrays(['run', job('typo-keyword.ts')]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('Report.key uses the keyword `ned`, which is not set');
+  });
+
+  it('should exit 2 naming the class and attribute a JavaScript job forgot', () => {
+    const result = bigrays(['run', job('missing-attribute.js')], { BIGRAYS_DB_DSN: 'sqlite::memory:' });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('TaskInterfaceError: Task attributes are missing or invalid:\n  Pull must define `query`');
+  });
+
+  it('should run an ES module job that awaits bigraysRun() at top level', () => {
+    const result = bigrays(['run', job('top-level-await.mts')]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('after the run: ok,ok 21');
+  });
+
+  it('should exit 2 for a job that does not load', () => {
+    const missing = bigrays(['run', job('nope.ts')]);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.contain('no job script at spec/fixtures/jobs/nope.ts');
+    const broken = bigrays(['run', job('broken-syntax.ts')]);
+    expect(broken.status).to.equal(2);
+    expect(broken.stderr).to.contain('could not load the job spec/fixtures/jobs/broken-syntax.ts');
+  });
+
+  it('should exit 2 with the usage for bad arguments', () => {
+    for (const args of [['run'], ['run', 'a.ts', '--bogus'], ['launch'], ['run', 'a.ts', '--set', 'novalue']]) {
+      const result = bigrays(args);
+      expect(result.status, args.join(' ')).to.equal(2);
+      expect(result.stderr, args.join(' ')).to.contain('Usage:');
+    }
+  });
+
+  it('should print the plan with --dry-run, opening and changing nothing', () => {
+    const out = path.join(dir, 'greeting.txt');
+    const db = path.join(dir, 'never.sqlite');
+    const result = bigrays(['run', job('greet.ts'), '--dry-run', '--set', 'who=plan'], { GREET_OUT: out });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('Dry run: nothing is opened, nothing is changed.');
+    expect(result.stdout).to.contain('1. Hello\n     key: hello plan');
+    expect(result.stdout).to.contain('2. Shout\n     input: Hello.output');
+    expect(result.stdout).to.contain(`3. Save\n     filename: ${out}`);
+    expect(result.stdout).not.to.contain('job finished');
+    expect(existsSync(out)).to.equal(false);
+
+    const sql = bigrays(['run', job('needs-db.ts'), '--dry-run'], { BIGRAYS_DB_DSN: `sqlite:${db}` });
+    expect(sql.status, sql.stderr).to.equal(0);
+    expect(sql.stdout).to.contain(`· open SQLSession (sqlite:${db})`);
+    expect(sql.stdout).to.contain('1. Pull\n     query: select 1 as one');
+    expect(sql.stdout).to.contain(`· close SQLSession (sqlite:${db})`);
+    expect(existsSync(db)).to.equal(false);
+  });
+
+  it('should still check configuration in a dry run', () => {
+    const result = bigrays(['run', job('needs-db.ts'), '--dry-run']);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('BIGRAYS_DB_DSN');
+  });
+
+  it('should print the report as JSON with --json', () => {
+    const ok = bigrays(['run', job('greet.ts'), '--json']);
+    expect(ok.status).to.equal(0);
+    const body = JSON.parse(ok.stdout.slice(0, ok.stdout.lastIndexOf('}') + 1).replace(/^[^{]*/, '')) as { ok: boolean; tasks: Array<{ name: string; status: string; durationMs: number }> };
+    expect(body.ok).to.equal(true);
+    expect(body.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Hello:ok', 'Shout:ok', 'Save:ok']);
+    expect(body.tasks[0].durationMs).to.be.a('number');
+
+    const failed = bigrays(['run', job('failing.ts'), '--json']);
+    expect(failed.status).to.equal(1);
+    const report = JSON.parse(failed.stdout.slice(failed.stdout.indexOf('{'))) as { ok: boolean; error: string; tasks: Array<{ status: string; error?: string }> };
+    expect(report.ok).to.equal(false);
+    expect(report.error).to.contain('Transform');
+    expect(report.tasks[1]).to.include({ status: 'failed', error: 'Transform failed: row 7 has no id' });
+  });
+
+  it('should list configuration with secrets masked', () => {
+    const result = bigrays(['config'], {
+      BIGRAYS_DB_DSN: 'postgres://etl:Dsn-Secret-1@db/x',
+      BIGRAYS_AWS_SECRET_ACCESS_KEY: 'Aws-Secret-2',
+      BIGRAYS_MY_OWN: 'visible',
+    });
+    expect(result.status).to.equal(0);
+    expect(result.stdout).to.match(/BIGRAYS_DB_DSN\s+= postgres:\/\/etl:\*\*\*@db\/x/);
+    expect(result.stdout).to.match(/BIGRAYS_AWS_SECRET_ACCESS_KEY\s+= \*\*\*/);
+    expect(result.stdout).to.match(/BIGRAYS_AWS_REQUIRE_SECRETS\s+= true \(default\)/);
+    expect(result.stdout).to.match(/BIGRAYS_AWS_REGION\s+\(not set\)/);
+    expect(result.stdout).to.match(/BIGRAYS_MY_OWN\s+= visible\n\s+\(not a key bigrays knows/);
+    expect(result.stdout).not.to.contain('Dsn-Secret-1');
+    expect(result.stdout).not.to.contain('Aws-Secret-2');
+  });
+});
