@@ -31,3 +31,13 @@ export class RecordingResource extends Resource<{ id: number; config: ConfigValu
     if (this.options.failClose) throw new Error(`close of ${this.label} broke`);
   }
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function failure<E = import('../lib').BigraysError>(promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error('expected the promise to reject');
+}

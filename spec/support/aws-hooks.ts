@@ -1,2 +1,132 @@
-/** Root hooks for the S3/SNS/SQS specs: the fauxqs emulator (filled in with the AWS tasks). */
-export {};
+/**
+ * Root hooks for the S3/SNS/SQS specs: the fauxqs emulator, started in this process on first
+ * use (once per mocha run, on 127.0.0.1 and a free port) and stopped after all specs.
+ *
+ * `useEmulator()` inside a `describe` points BigraysConfig at it before each test. Every request
+ * the emulator receives is recorded (method, URL, headers), so specs can tell what reached it.
+ */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { BigraysConfig } from '../../lib';
+
+/** The credentials the specs use; the secret must never show in a message. */
+export const TEST_KEY_ID = 'AKIDBIGRAYSSPEC';
+export const TEST_SECRET = 'spec-secret-Zq8vN3xK2pLm7wR4';
+export const TEST_REGION = 'us-east-1';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:<port>` */
+  endpoint: string;
+  /** Requests received since the current test began. */
+  requests: RecordedRequest[];
+  /** Clients for assertions and setup, pointed at the emulator. */
+  s3: S3Client;
+  sns: SNSClient;
+  sqs: SQSClient;
+  close(): Promise<void>;
+}
+
+let starting: Promise<Emulator> | undefined;
+
+async function start(): Promise<Emulator> {
+  // The AWS SDK warns once per process that it will need Node 22 from 2027; not news in specs.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false });
+  const requests: RecordedRequest[] = [];
+  app.addHook('onRequest', (request, _reply, done) => {
+    requests.push({ method: request.method, url: request.url, headers: request.headers });
+    done();
+  });
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  const options = {
+    endpoint,
+    region: TEST_REGION,
+    credentials: { accessKeyId: TEST_KEY_ID, secretAccessKey: TEST_SECRET },
+  };
+  const s3 = new S3Client({ ...options, forcePathStyle: true });
+  const sns = new SNSClient(options);
+  const sqs = new SQSClient(options);
+  return {
+    endpoint,
+    requests,
+    s3,
+    sns,
+    sqs,
+    async close() {
+      s3.destroy();
+      sns.destroy();
+      sqs.destroy();
+      await app.close();
+    },
+  };
+}
+
+/** The emulator, started now if it is not running yet. */
+export function emulator(): Promise<Emulator> {
+  starting ??= start();
+  return starting;
+}
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    if (!starting) return;
+    const running = await starting;
+    starting = undefined;
+    await running.close();
+  },
+};
+
+/**
+ * Inside a `describe`: before each test, point BigraysConfig at the emulator with the test
+ * credentials, and forget the requests recorded so far. Returns a getter for the emulator.
+ */
+export function useEmulator(): () => Emulator {
+  let current: Emulator | undefined;
+  beforeEach(async function () {
+    current = await emulator();
+    BigraysConfig.AWS_ENDPOINT_URL = current.endpoint;
+    BigraysConfig.AWS_ACCESS_KEY_ID = TEST_KEY_ID;
+    BigraysConfig.AWS_SECRET_ACCESS_KEY = TEST_SECRET;
+    BigraysConfig.AWS_REGION = TEST_REGION;
+    current.requests.length = 0;
+  });
+  return () => {
+    if (!current) throw new Error('useEmulator(): the emulator is available inside tests only');
+    return current;
+  };
+}
+
+let names = 0;
+
+/** A bucket/topic/queue name no other test uses. */
+export function uniqueName(stem: string): string {
+  names += 1;
+  return `${stem}-${process.pid}-${names}`;
+}
+
+/** Creates a bucket with a fresh name; resolves to the name. */
+export async function createBucket(stem = 'bucket'): Promise<string> {
+  const name = uniqueName(stem);
+  await (await emulator()).s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+}
+
+/** Creates a topic and a queue subscribed to it; resolves to the topic ARN and the queue URL. */
+export async function createTopicWithQueue(stem = 'topic'): Promise<{ topicArn: string; queueUrl: string }> {
+  const { sns, sqs } = await emulator();
+  const name = uniqueName(stem);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-queue` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+}

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
+export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
 
 /** The kinds of column `SQLWrite` infers from data. */
@@ -54,11 +55,6 @@ export async function withConnection<T>(knex: Knex, fn: (connection: unknown) =>
   } finally {
     await client.releaseConnection(connection);
   }
-}
-
-/** A value that is neither a scalar nor a Buffer/Date, as JSON text (bigints as digits). */
-export function jsonText(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 /** Whether `value` should be written as JSON text. */

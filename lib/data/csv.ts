@@ -1,0 +1,220 @@
+/**
+ * The one CSV writer of bigrays (ToS3 and ToCSV both use it), built on csv-stringify.
+ *
+ * A header row, then one record per row, each ended by `\n`; RFC 4180 quoting (a field holding
+ * a comma, a quote, CR or LF is quoted, quotes doubled); UTF-8. Values are written exactly, as
+ * PostgreSQL `COPY … CSV` would: NULL (and `undefined`) as an empty unquoted field, the empty
+ * string as `""`, bigint as its digits, strings verbatim (exact numerics, timestamps, dates as
+ * the SQL tasks keep them), booleans as `true`/`false`, a `Date` as ISO 8601, a Buffer as `\x`
+ * and hex (bytea's text form), plain objects and arrays as JSON.
+ *
+ * It streams: rows go in, bytes come out, so a large input is never one big string.
+ */
+import { stringify, type CastingContext } from 'csv-stringify';
+import { pipeline, Readable } from 'node:stream';
+import type { DataFrame } from './danfo';
+import { dataFrameTable, isDataFrame, isRowArray, rowColumns, type Row } from './frame';
+import { jsonText } from './json';
+
+/** The content type of what the writer produces. */
+export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** A row: values in column order, or an object keyed by column name. */
+export type CsvRow = readonly unknown[] | Row;
+
+/** Rows with known columns. `rows` may be lazy: a generator, an async generator, a stream. */
+export interface RowSource {
+  columns: readonly string[];
+  rows: Iterable<CsvRow> | AsyncIterable<CsvRow>;
+}
+
+/**
+ * What the writer takes: a DataFrame, an array of row objects, a `RowSource`, or an async
+ * iterable of row objects (an object-mode stream, say), whose first row names the columns.
+ */
+export type CsvInput = DataFrame | Row[] | RowSource | AsyncIterable<Row>;
+
+/** A readable stream of CSV bytes that counts the rows it has written. */
+export type CsvStream = Readable & {
+  /** Data rows written so far (the header not counted). */
+  readonly rowCount: number;
+};
+
+/** Matches the empty string only: csv-stringify then quotes `''`, never a null. */
+const EMPTY_FIELD = /^$/;
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return value !== null && typeof value === 'object' && Symbol.iterator in value;
+}
+
+/** Whether `value` is a `RowSource` ({ columns, rows }). */
+export function isRowSource(value: unknown): value is RowSource {
+  if (value === null || typeof value !== 'object' || isDataFrame(value)) return false;
+  const { columns, rows } = value as Partial<RowSource>;
+  return Array.isArray(columns) && (isIterable(rows) || isAsyncIterable(rows));
+}
+
+/** Whether the CSV writer takes `value` as it is (a stream must be checked chunk by chunk). */
+export function isTabular(value: unknown): value is DataFrame | Row[] | RowSource {
+  return isDataFrame(value) || isRowArray(value) || isRowSource(value);
+}
+
+function hex(bytes: Uint8Array): string {
+  return `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The text of an object value: bytes as `\x…`, plain objects and arrays as JSON, others by their toString. */
+function objectText(value: object): string {
+  if (value instanceof Uint8Array) return hex(value);
+  if (Array.isArray(value) || isPlainObject(value)) return jsonText(value);
+  if (typeof value.toString === 'function' && value.toString !== Object.prototype.toString) return String(value);
+  return jsonText(value);
+}
+
+/** csv-stringify's casts, with errors that name the column and the row. */
+function casts(columns: () => readonly string[]) {
+  const where = (context: CastingContext): string =>
+    `column \`${columns()[context.index] ?? context.index}\` of row ${context.records}`;
+  return {
+    boolean: (value: boolean) => (value ? 'true' : 'false'),
+    number: (value: number) => (Object.is(value, -0) ? '-0' : String(value)),
+    bigint: (value: bigint) => value.toString(),
+    date: (value: Date, context: CastingContext) => {
+      if (Number.isNaN(value.getTime())) throw new RangeError(`CSV: an invalid Date in ${where(context)}`);
+      return value.toISOString();
+    },
+    object: (value: Record<string, unknown>, context: CastingContext) => {
+      try {
+        return objectText(value);
+      } catch (error) {
+        throw new TypeError(`CSV: cannot write the value in ${where(context)}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** One row's values in column order; a row object's missing key is NULL. */
+function rowValues(row: unknown, columns: readonly string[], index: number): unknown[] {
+  if (Array.isArray(row)) {
+    if (row.length !== columns.length) {
+      throw new TypeError(`CSV: row ${index} has ${row.length} values for ${columns.length} columns (${columns.join(', ')})`);
+    }
+    return row;
+  }
+  if (row === null || typeof row !== 'object' || row instanceof Uint8Array) {
+    throw new TypeError(`CSV: row ${index} is ${describe(row)}, expected an array of values or a row object`);
+  }
+  const record = row as Row;
+  return columns.map((column) => record[column]);
+}
+
+/** What the record generators tell the stream: the columns once known, rows written so far. */
+interface Counter {
+  columns: readonly string[];
+  rows: number;
+}
+
+function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: Counter): Generator<unknown[]> {
+  if (columns.length === 0) return;
+  counter.columns = columns;
+  yield [...columns];
+  for (const row of rows) {
+    counter.rows += 1;
+    yield rowValues(row, columns, counter.rows);
+  }
+}
+
+/** Records from async rows; with no columns given, the first row (an object) names them. */
+async function* asyncRecords(
+  given: readonly string[] | undefined,
+  rows: AsyncIterable<unknown>,
+  counter: Counter,
+): AsyncGenerator<unknown[]> {
+  let columns = given;
+  if (columns !== undefined && columns.length === 0) return;
+  if (columns !== undefined) {
+    counter.columns = columns;
+    yield [...columns];
+  }
+  for await (const row of rows) {
+    counter.rows += 1;
+    if (columns === undefined) {
+      if (row === null || typeof row !== 'object' || Array.isArray(row) || row instanceof Uint8Array) {
+        throw new TypeError(`CSV: row 1 is ${describe(row)}; a stream of rows must hold row objects, or pass { columns, rows }`);
+      }
+      columns = Object.keys(row);
+      if (columns.length === 0) return;
+      counter.columns = columns;
+      yield [...columns];
+    } else if (given === undefined) {
+      const known = columns;
+      const extra = Object.keys(row as object).filter((key) => !known.includes(key));
+      if (extra.length > 0) {
+        throw new TypeError(
+          `CSV: row ${counter.rows} has ${extra.map((k) => `\`${k}\``).join(', ')}, which the first row lacks; ` +
+            'the first row of a stream names the columns, so pass { columns, rows } to name them all',
+        );
+      }
+    }
+    yield rowValues(row, columns, counter.rows);
+  }
+}
+
+function records(input: CsvInput, counter: Counter): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+  if (isDataFrame(input)) {
+    const table = dataFrameTable(input);
+    return syncRecords(table.columns, table.rows, counter);
+  }
+  if (isRowArray(input)) return syncRecords(rowColumns(input), input, counter);
+  if (isRowSource(input)) {
+    const columns = input.columns.map(String);
+    return isAsyncIterable(input.rows)
+      ? asyncRecords(columns, input.rows, counter)
+      : syncRecords(columns, input.rows as Iterable<unknown>, counter);
+  }
+  if (isAsyncIterable(input)) return asyncRecords(undefined, input, counter);
+  throw new TypeError(
+    `CSV: cannot write ${describe(input)}; expected a DataFrame, an array of row objects, { columns, rows } or a stream of row objects`,
+  );
+}
+
+/**
+ * A readable stream of the CSV bytes of `input`: a header row, then one line per row. Rows are
+ * read as the stream is consumed; an error in the input (or a value that cannot be written)
+ * fails the stream.
+ */
+export function csvStream(input: CsvInput): CsvStream {
+  const counter: Counter = { columns: [], rows: 0 };
+  const source = Readable.from(records(input, counter), { objectMode: true });
+  const stringifier = stringify({
+    cast: casts(() => counter.columns),
+    quoted_match: EMPTY_FIELD,
+  });
+  Object.defineProperty(stringifier, 'rowCount', { get: () => counter.rows, enumerable: true });
+  pipeline(source, stringifier, () => {
+    /* an error destroys `stringifier` with it, which its reader sees */
+  });
+  return stringifier as unknown as CsvStream;
+}
+
+/** The CSV text of `input`, for small inputs (tests, e-mails); large ones should stream with `csvStream`. */
+export async function toCsv(input: CsvInput): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of csvStream(input)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

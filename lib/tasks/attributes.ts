@@ -1,0 +1,40 @@
+/**
+ * Reading a task's attributes inside `run()` with a clear error for a wrong value.
+ */
+import { payloadOf, type Payload } from '../data/payload';
+import { TaskError, TaskInterfaceError } from '../errors';
+import type { BaseTask } from '../task';
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** Attribute `name` of `task`, which must be a non-empty string. */
+export function textAttribute(task: BaseTask<unknown>, name: string): string {
+  const value = (task as unknown as Record<string, unknown>)[name];
+  if (typeof value === 'string' && value.length > 0) return value;
+  throw new TaskInterfaceError(`${task.taskName}.${name} must be a non-empty string, got ${describe(value)}`, {
+    taskName: task.taskName,
+    attributes: { [task.taskName]: [name] },
+  });
+}
+
+/** Attribute `name` of `task`: undefined, or a string. */
+export function optionalTextAttribute(task: BaseTask<unknown>, name: string): string | undefined {
+  const value = (task as unknown as Record<string, unknown>)[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  return textAttribute(task, name);
+}
+
+/** The bytes to write for the task's `input` (see `payloadOf`); an input of the wrong kind is a TaskError. */
+export async function inputPayload(task: BaseTask<unknown>): Promise<Payload> {
+  try {
+    return await payloadOf((task as unknown as { input?: unknown }).input);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TaskError(`${task.taskName}.input: ${reason}`, { cause: error, taskName: task.taskName });
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * `ListS3Objects`: every key in a bucket, optionally under a prefix and with a suffix.
+ */
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { TaskError } from '../errors';
+import { optionalTextAttribute, textAttribute } from './attributes';
+import { awsErrorCode, describeAwsError } from './aws-errors';
+import { S3Task, s3Uri } from './s3-task';
+
+/**
+ * Lists the keys in `bucket` that start with `prefix` and end with `suffix`, following
+ * continuation tokens through every page (not only the first 1000 keys). The output is the
+ * keys, in S3's order (UTF-8 binary order).
+ */
+export abstract class ListS3Objects extends S3Task<string[]> {
+  static override requiredAttributes: readonly string[] = ['bucket'];
+
+  /** The bucket; `{keyword}` placeholders are filled. */
+  abstract bucket: string;
+
+  /** Only keys starting with this; `{keyword}` placeholders are filled. @default undefined (every key) */
+  prefix?: string;
+
+  /** Only keys ending with this, e.g. `'.csv'`; `{keyword}` placeholders are filled. @default undefined (every key) */
+  suffix?: string;
+
+  async run(): Promise<string[]> {
+    const bucket = textAttribute(this, 'bucket');
+    const prefix = optionalTextAttribute(this, 'prefix');
+    const suffix = optionalTextAttribute(this, 'suffix');
+    const keys: string[] = [];
+    let pages = 0;
+    try {
+      const paginator = paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix });
+      for await (const page of paginator) {
+        pages += 1;
+        for (const object of page.Contents ?? []) {
+          if (object.Key !== undefined && (suffix === undefined || object.Key.endsWith(suffix))) keys.push(object.Key);
+        }
+      }
+    } catch (error) {
+      const where = s3Uri(bucket, prefix);
+      const reason = awsErrorCode(error) === 'NoSuchBucket'
+        ? `bucket \`${bucket}\` does not exist`
+        : `listing ${where} failed: ${describeAwsError(error)}`;
+      throw new TaskError(`${this.taskName}: ${reason}`, { cause: error, taskName: this.taskName });
+    }
+    this.log('listed %d keys in %s (%d pages)', keys.length, s3Uri(bucket, prefix), pages);
+    return keys;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `ToCSV`: writes the task's `input` to a local file, as CSV when it is tabular. The bytes go
+ * to a temporary file in the same directory, renamed into place when complete, so a failure
+ * never leaves a truncated file.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Payload } from '../data/payload';
+import { TaskError } from '../errors';
+import { Task } from '../task';
+import { inputPayload, textAttribute } from './attributes';
+
+/** What `ToCSV` returns. */
+export interface ToCSVOutput {
+  /** The absolute path written. */
+  path: string;
+  /** Bytes written. */
+  bytes: number;
+  /** Rows written, when the input was tabular. */
+  rows?: number;
+}
+
+/** Errors of `link` on file systems without hard links: fall back to a checked rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * Writes `input` to `filename`. A DataFrame, an array of row objects, `{ columns, rows }` or a
+ * stream of row objects is written as CSV with the same writer as ToS3 (header, no index); a
+ * string, bytes or a stream of bytes as they are. Refuses to replace an existing file unless
+ * `overwriteIfExists`; the directory must exist. Output: `ToCSVOutput`.
+ */
+export abstract class ToCSV extends Task<ToCSVOutput> {
+  static override requiredAttributes: readonly string[] = ['input', 'filename'];
+
+  /** What to write: a DataFrame, row objects, `{ columns, rows }`, a string, a Buffer/Uint8Array or a readable stream. */
+  abstract input: unknown;
+
+  /** The file to write, relative to the working directory or absolute; `{keyword}` placeholders are filled. */
+  abstract filename: string;
+
+  async run(): Promise<ToCSVOutput> {
+    const target = path.resolve(textAttribute(this, 'filename'));
+    const directory = path.dirname(target);
+    await this.checkDirectory(directory);
+    const existed = await exists(target);
+    if (existed && !this.overwriteIfExists) {
+      if (this.input instanceof Readable) this.input.destroy();
+      throw this.refusal(target);
+    }
+
+    const payload = await inputPayload(this);
+    const temp = path.join(directory, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    let bytes: number;
+    try {
+      bytes = await this.writeTemp(payload, temp);
+      await this.moveIntoPlace(temp, target);
+    } catch (error) {
+      if (payload.body instanceof Readable) payload.body.destroy();
+      await rm(temp, { force: true });
+      if (error instanceof TaskError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      const state = existed ? 'the existing file is unchanged' : 'no file was written';
+      throw new TaskError(`${this.taskName}: writing ${target} failed: ${reason}; ${state}`, {
+        cause: error,
+        taskName: this.taskName,
+      });
+    }
+
+    const rows = payload.rows();
+    this.recordMetrics(rows === undefined ? { bytes } : { bytes, rows });
+    this.log('wrote %d bytes to %s', bytes, target);
+    return { path: target, bytes, ...(rows === undefined ? {} : { rows }) };
+  }
+
+  private refusal(target: string): TaskError {
+    return new TaskError(`${this.taskName}: ${target} exists already. Set overwriteIfExists = true to replace it.`, {
+      taskName: this.taskName,
+    });
+  }
+
+  private async checkDirectory(directory: string): Promise<void> {
+    let isDirectory = false;
+    try {
+      isDirectory = (await stat(directory)).isDirectory();
+    } catch {
+      isDirectory = false;
+    }
+    if (!isDirectory) {
+      throw new TaskError(`${this.taskName}: the directory ${directory} does not exist; create it before writing ${this.filename}`, {
+        taskName: this.taskName,
+      });
+    }
+  }
+
+  /** Writes the payload to `temp` (created new); resolves to the bytes written. */
+  private async writeTemp(payload: Payload, temp: string): Promise<number> {
+    if (Buffer.isBuffer(payload.body)) {
+      await writeFile(temp, payload.body, { flag: 'wx' });
+      return payload.body.length;
+    }
+    const file = createWriteStream(temp, { flags: 'wx' });
+    await pipeline(payload.body, file);
+    return file.bytesWritten;
+  }
+
+  /**
+   * Renames `temp` to `target`. Without `overwriteIfExists`, links instead, which fails if a
+   * file appeared at `target` meanwhile, rather than replacing it.
+   */
+  private async moveIntoPlace(temp: string, target: string): Promise<void> {
+    if (this.overwriteIfExists) {
+      await rename(temp, target);
+      return;
+    }
+    try {
+      await link(temp, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') throw this.refusal(target);
+      if (!NO_HARD_LINKS.has(code)) throw error;
+      if (await exists(target)) throw this.refusal(target);
+      await rename(temp, target);
+      return;
+    }
+    await rm(temp, { force: true });
+  }
+}
