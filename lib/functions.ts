@@ -12,6 +12,12 @@ import type { IfExists } from './resources/sql/write';
 import { SQLExecute } from './tasks/sql-execute';
 import { SQLQuery } from './tasks/sql-query';
 import { SQLWrite } from './tasks/sql-write';
+import { FromS3 } from './tasks/from-s3';
+import { ListS3Objects } from './tasks/list-s3-objects';
+import { SNSPublish } from './tasks/sns-publish';
+import { SNSPublishEmail } from './tasks/sns-publish-email';
+import { ToCSV } from './tasks/to-csv';
+import { ToS3, type ServerSideEncryptionSetting } from './tasks/to-s3';
 
 /** Attributes every task function takes. */
 export interface CommonAttributes {
@@ -37,9 +43,59 @@ export interface SQLWriteAttributes extends CommonAttributes {
   ifExists?: IfExists;
 }
 
+export interface ToS3Attributes extends CommonAttributes {
+  input: unknown;
+  bucket: string;
+  key: string;
+  overwriteIfExists?: boolean;
+  serverSideEncryption?: ServerSideEncryptionSetting;
+  kmsKeyId?: string;
+  contentType?: string;
+  partSize?: number;
+  queueSize?: number;
+}
+
+export interface FromS3Attributes extends CommonAttributes {
+  bucket: string;
+  key: string;
+}
+
+export interface ListS3ObjectsAttributes extends CommonAttributes {
+  bucket: string;
+  prefix?: string;
+  suffix?: string;
+}
+
+export interface SNSPublishAttributes extends CommonAttributes {
+  input: unknown;
+  topic: string;
+}
+
+export interface SNSPublishEmailAttributes extends SNSPublishAttributes {
+  subject: string;
+}
+
+export interface ToCSVAttributes extends CommonAttributes {
+  input: unknown;
+  filename: string;
+  overwriteIfExists?: boolean;
+}
+
 /** Runs a query; resolves to a DataFrame. */
 export const sqlQuery = wrapTask<typeof SQLQuery, SQLQueryAttributes>('sqlQuery', SQLQuery);
 /** Runs a statement in a transaction; resolves to the rows affected, when known. */
 export const sqlExecute = wrapTask<typeof SQLExecute, SQLExecuteAttributes>('sqlExecute', SQLExecute);
 /** Writes rows to a table in one transaction; resolves to the rows written. */
 export const sqlWrite = wrapTask<typeof SQLWrite, SQLWriteAttributes>('sqlWrite', SQLWrite);
+/** Uploads to S3 (CSV for tabular input); resolves to `{ bucket, key, uri, bytes, rows?, etag? }`. */
+export const toS3 = wrapTask<typeof ToS3, ToS3Attributes>('toS3', ToS3);
+/** Downloads an object; resolves to its bytes. */
+export const fromS3 = wrapTask<typeof FromS3, FromS3Attributes>('fromS3', FromS3);
+/** Lists every key in a bucket (past 1000), filtered by prefix and suffix. */
+export const listS3Objects = wrapTask<typeof ListS3Objects, ListS3ObjectsAttributes>('listS3Objects', ListS3Objects);
+/** Publishes a message (objects as JSON); resolves to the message id. */
+export const snsPublish = wrapTask<typeof SNSPublish, SNSPublishAttributes>('snsPublish', SNSPublish);
+/** Publishes a message with a subject (an e-mail, to e-mail subscribers); resolves to the message id. */
+export const snsPublishEmail = wrapTask<typeof SNSPublishEmail, SNSPublishEmailAttributes>('snsPublishEmail', SNSPublishEmail);
+/** Writes CSV to a file, atomically; resolves to `{ path, bytes, rows? }`. */
+export const toCSV = wrapTask<typeof ToCSV, ToCSVAttributes>('toCSV', ToCSV);

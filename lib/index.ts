@@ -25,8 +25,10 @@ export { SQLWrite } from './tasks/sql-write';
 // Functional interface
 export { wrapTask, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';
 export {
-  sqlQuery, sqlExecute, sqlWrite,
+  sqlQuery, sqlExecute, sqlWrite, toS3, fromS3, listS3Objects, snsPublish, snsPublishEmail, toCSV,
   type CommonAttributes, type SQLQueryAttributes, type SQLExecuteAttributes, type SQLWriteAttributes,
+  type ToS3Attributes, type FromS3Attributes, type ListS3ObjectsAttributes, type SNSPublishAttributes,
+  type SNSPublishEmailAttributes, type ToCSVAttributes,
 } from './functions';
 
 // S3, SNS and CSV

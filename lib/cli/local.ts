@@ -1,35 +1,185 @@
 /**
  * `--local`: run a job fully offline. SQL goes to SQLite under `.bigrays/` (unless
- * BIGRAYS_DB_DSN is set).
+ * BIGRAYS_DB_DSN is set); S3 and SNS go to the fauxqs emulator, started in this process,
+ * with buckets and topics created on first use. Nothing is sent to AWS.
+ *
+ * The emulator keeps objects in memory, so `.bigrays/s3/<bucket>/<key>` mirrors them: files
+ * there are loaded into the emulator before the run (inputs for FromS3, ListS3Objects), and
+ * objects the run uploads are written there after it. Published messages are appended to
+ * `.bigrays/sns/<topic>.jsonl`.
  */
-import { mkdirSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { BigraysConfig, isSet } from '../config';
+import { logger } from '../log';
+import { useLocalAws, type AwsClientSettings } from '../resources/aws';
 import { maskDsn } from '../secrets';
 
 export const LOCAL_DIR = '.bigrays';
+const S3_DIR = join(LOCAL_DIR, 's3');
+const SNS_DIR = join(LOCAL_DIR, 'sns');
+const REGION = 'us-east-1';
+
+const log = logger('local');
 
 export interface LocalSession {
-  /** Where outputs go, before the run. */
+  /** What goes where, before the run. */
   notes(): string[];
   /** Saves what the run produced; lines saying where it went. */
   finish(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
+interface Published {
+  topic: string;
+  subject?: string;
+  message: string;
+}
+
+type Middleware = (
+  next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
+  context: { commandName?: string },
+) => (args: { input: Record<string, unknown> }) => Promise<unknown>;
+
+interface WithMiddleware {
+  middlewareStack: { add(middleware: Middleware, options: { step: 'initialize'; name: string }): void };
+}
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+function display(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+/** SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the note saying which. */
+function localSql(job: string, dryRun: boolean): string {
+  if (isSet(BigraysConfig.DB_DSN)) return `SQL: ${maskDsn(String(BigraysConfig.DB_DSN))} (from BIGRAYS_DB_DSN)`;
+  const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
+  BigraysConfig.DB_DSN = `sqlite:${file}`;
+  return `SQL: SQLite database ${display(file)}`;
+}
+
 export async function startLocal(job: string, dryRun: boolean): Promise<LocalSession> {
-  const notes: string[] = [];
-  if (!isSet(BigraysConfig.DB_DSN)) {
-    const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
-    if (!dryRun) mkdirSync(LOCAL_DIR, { recursive: true });
-    BigraysConfig.DB_DSN = `sqlite:${file}`;
-    notes.push(`SQL: SQLite database ${relative(process.cwd(), file)}`);
-  } else {
-    notes.push(`SQL: ${maskDsn(String(BigraysConfig.DB_DSN))} (from BIGRAYS_DB_DSN)`);
+  if (!dryRun) mkdirSync(LOCAL_DIR, { recursive: true });
+  const notes = [localSql(job, dryRun)];
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+  if (dryRun) {
+    // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
+    useLocalAws({ settings: { region: REGION, endpoint: 'http://127.0.0.1', credentials }, customize: () => undefined });
+    notes.push(`S3 and SNS: an in-process emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
+    return { notes: () => notes, finish: async () => notes, stop: async () => useLocalAws(undefined) };
   }
+
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false });
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  log('emulator listening on %s', endpoint);
+  const settings: AwsClientSettings = { region: REGION, endpoint, credentials };
+  const admin = new S3Client({ ...settings, forcePathStyle: true });
+  const adminSns = new SNSClient(settings);
+
+  const buckets = new Set<string>();
+  const ensureBucket = async (bucket: string): Promise<void> => {
+    if (buckets.has(bucket)) return;
+    buckets.add(bucket);
+    await admin.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+      if (error?.name !== 'BucketAlreadyOwnedByYou' && error?.name !== 'BucketAlreadyExists') throw error;
+    });
+  };
+  const topics = new Map<string, string>();
+  const topicArn = async (arnOrName: string): Promise<string> => {
+    const name = arnOrName.split(':').pop() ?? arnOrName;
+    let arn = topics.get(name);
+    if (!arn) {
+      arn = (await adminSns.send(new CreateTopicCommand({ Name: name }))).TopicArn ?? arnOrName;
+      topics.set(name, arn);
+    }
+    return arn;
+  };
+
+  // Inputs: what earlier local runs (or you) left under .bigrays/s3/<bucket>/<key>.
+  let loaded = 0;
+  for (const file of files(S3_DIR)) {
+    const [bucket, ...key] = relative(S3_DIR, file).split(sep);
+    if (key.length === 0) continue;
+    await ensureBucket(bucket);
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key.join('/'), Body: readFileSync(file) }));
+    loaded += 1;
+  }
+  notes.push(`S3 and SNS: an in-process emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? "object" : "objects"} loaded from ${display(S3_DIR)}` : ''}`);
+
+  const uploaded = new Map<string, { bucket: string; key: string }>();
+  const published: Published[] = [];
+
+  const s3Middleware: Middleware = (next, context) => async (args) => {
+    const bucket = args.input.Bucket;
+    if (typeof bucket === 'string' && context.commandName !== 'CreateBucketCommand') await ensureBucket(bucket);
+    const result = await next(args);
+    if ((context.commandName === 'PutObjectCommand' || context.commandName === 'CompleteMultipartUploadCommand') && typeof bucket === 'string') {
+      const key = String(args.input.Key);
+      uploaded.set(`${bucket}/${key}`, { bucket, key });
+    }
+    return result;
+  };
+  const snsMiddleware: Middleware = (next, context) => async (args) => {
+    if (context.commandName === 'PublishCommand' && typeof args.input.TopicArn === 'string') {
+      const original = args.input.TopicArn;
+      args.input.TopicArn = await topicArn(original);
+      const result = await next(args);
+      published.push({
+        topic: original.split(':').pop() ?? original,
+        subject: args.input.Subject as string | undefined,
+        message: String(args.input.Message),
+      });
+      return result;
+    }
+    return next(args);
+  };
+
+  useLocalAws({
+    settings,
+    customize(client) {
+      const stack = client as unknown as WithMiddleware;
+      stack.middlewareStack.add(client instanceof S3Client ? s3Middleware : snsMiddleware, { step: 'initialize', name: 'bigraysLocal' });
+    },
+  });
+
   return {
     notes: () => notes,
-    finish: async () => notes,
-    stop: async () => undefined,
+    async finish() {
+      const lines = [...notes];
+      for (const { bucket, key } of uploaded.values()) {
+        const file = join(S3_DIR, bucket, ...key.split('/'));
+        const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, await object.Body!.transformToByteArray());
+        lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+      }
+      const perTopic = new Map<string, number>();
+      for (const message of published) {
+        mkdirSync(SNS_DIR, { recursive: true });
+        const file = join(SNS_DIR, `${message.topic}.jsonl`);
+        appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`);
+        perTopic.set(file, (perTopic.get(file) ?? 0) + 1);
+      }
+      for (const [file, count] of perTopic) lines.push(`${count} SNS ${count === 1 ? 'message' : 'messages'} → ${display(file)}`);
+      return lines;
+    },
+    async stop() {
+      useLocalAws(undefined);
+      admin.destroy();
+      adminSns.destroy();
+      await app.close();
+    },
   };
 }

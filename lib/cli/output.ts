@@ -40,6 +40,9 @@ export function summary(report: RunReport, elapsedMs: number): string {
   return `${table(['Task', 'Status', 'Duration', 'Rows', 'Bytes'], rows, [2, 3, 4])}\n\n${totals}`;
 }
 
+/** Lines of a long attribute (a SQL batch) the plan shows. */
+const MAX_LINES = 12;
+
 /** The dry-run plan: each task, its rendered attributes and resource actions. */
 export function planText(plan: RunPlan): string {
   const lines: string[] = ['Dry run: nothing is opened, nothing is changed.', ''];
@@ -49,7 +52,9 @@ export function planText(plan: RunPlan): string {
     for (const [name, value] of Object.entries(step.attributes)) {
       const [first, ...more] = value.split('\n');
       lines.push(`     ${name}: ${first}`);
-      for (const line of more) lines.push(`     ${' '.repeat(name.length)}  ${line}`);
+      const shown = more.length > MAX_LINES ? more.slice(0, MAX_LINES - 1) : more;
+      for (const line of shown) lines.push(`     ${' '.repeat(name.length)}  ${line}`);
+      if (shown.length < more.length) lines.push(`     ${' '.repeat(name.length)}  … ${more.length - shown.length} more lines`);
     }
     if (step.inputs.length > 0) lines.push(`     input: ${step.inputs.join(', ')}`);
   });
