@@ -294,15 +294,28 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   throw error;
 }
 
-type RunInterceptor = (tasks: TaskClass[]) => Promise<RunReport>;
+/** How a runner (the `bigrays` command) takes over the runs a job script starts. */
+export interface RunInterceptor {
+  /** A top-level `bigraysRun(...tasks)` call (no tasks: the registry). */
+  run(tasks: TaskClass[]): Promise<RunReport>;
+  /** A functional call (`sqlQuery({…})`): `proceed` runs it. */
+  call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>): Promise<TaskCall>;
+}
+
+/** A functional call's output and its one-line report. */
+export interface TaskCall {
+  output: unknown;
+  report: TaskReport;
+}
+
 let interceptor: RunInterceptor | undefined;
 
 /**
- * Lets a runner (the `bigrays` command) take over top-level `bigraysRun()` calls made by the
- * job script it loaded, so its options (--only, --set, --dry-run, …) apply. `undefined` ends it.
+ * Lets a runner (the `bigrays` command) take over the top-level runs of the job script it
+ * loaded, so its options (--only, --set, --dry-run, …) apply. `undefined` ends it.
  */
-export function interceptRuns(fn: RunInterceptor | undefined): void {
-  interceptor = fn;
+export function interceptRuns(hooks: RunInterceptor | undefined): void {
+  interceptor = hooks;
 }
 
 /** Runs `entries` (task classes) as one run, whatever interceptor is set. */
@@ -320,17 +333,27 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunRe
  * attributes are missing.
  */
 export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
-  if (interceptor && !activeContext()) return interceptor(tasks);
+  if (interceptor && !activeContext()) return interceptor.run(tasks);
   return runTasks(tasks.length > 0 ? tasks : registeredTasks());
+}
+
+async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
+  const context = newContext(currentContext());
+  const planned = preflight([task], context);
+  try {
+    const report = await execute(planned, context);
+    return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };
+  } catch (error) {
+    // The task's own error, not a run summary; the report rides along for runners.
+    const first = (error as BigraysError).errors?.[0] ?? error;
+    if (first instanceof BigraysError && (error as BigraysError).report) first.report ??= (error as BigraysError).report;
+    throw first;
+  }
 }
 
 /** Runs one task instance right away, in a run of its own; resolves to its output. */
 export async function runTaskInstance<O>(task: BaseTask<O>): Promise<O> {
-  const context = newContext(currentContext());
-  const planned = preflight([task as BaseTask<unknown>], context);
-  await execute(planned, context).catch((error: unknown) => {
-    const first = (error as BigraysError).errors?.[0];
-    throw first ?? error;
-  });
-  return context.outputs.get(planned[0].cls) as O;
+  const instance = task as BaseTask<unknown>;
+  const call = interceptor && !activeContext() ? interceptor.call(instance, () => callTask(instance)) : callTask(instance);
+  return (await call).output as O;
 }

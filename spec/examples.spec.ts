@@ -1,33 +1,87 @@
-/** Every example job runs, as a user would run it. */
+/** Every example job runs to success in local mode, as a user runs it: `bigrays run <example> --local`. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { freshPostgresDsn } from './support/sql-hooks';
 
 const root = path.resolve(__dirname, '..');
-const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort();
+const cli = path.join(root, 'dist/cli/main.js');
+
+function examples(dir = path.join(root, 'examples')): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const file = path.join(dir, name);
+      return statSync(file).isDirectory() ? examples(file) : name.endsWith('.ts') ? [file] : [];
+    })
+    .sort();
+}
+
+/** Environment an example needs beyond local mode. */
+const needs: Record<string, () => Promise<Record<string, string>>> = {
+  'postgres-to-s3.ts': async () => ({ BIGRAYS_DB_DSN: await freshPostgresDsn() }),
+};
+
+function bigrays(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_')));
+  return spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...clean, DEBUG: '', ...env }, timeout: 90_000 });
+}
 
 describe('examples', function () {
   this.timeout(120_000);
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-example-run-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
-  for (const file of examples) {
-    it(`should run examples/${file} to success`, () => {
-      const result = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join('examples', file)], {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, DEBUG: '' },
-      });
-      expect(result.stderr, result.stderr).to.not.match(/Error/);
-      expect(result.status, result.stdout + result.stderr).to.equal(0);
-      expect(result.stdout).to.match(/\bok\b/);
-      expect(result.stdout).to.not.match(/\bfailed\b/);
+  for (const file of examples()) {
+    const name = path.relative(root, file);
+    it(`should run ${name} in local mode`, async () => {
+      const env = (await needs[path.basename(file)]?.()) ?? {};
+      const result = bigrays(['run', file, '--local'], cwd, env);
+      expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
+      expect(result.stdout).to.match(/\d+ ok, 0 failed, 0 skipped/);
+      expect(result.stderr).to.equal('');
     });
   }
 
-  it('should include the demo that `npm run demo` runs', () => {
-    const pkg = require(path.join(root, 'package.json')) as { scripts: Record<string, string> };
-    const demo = /examples\/[\w-]+\.ts/.exec(pkg.scripts.demo)?.[0];
-    expect(demo, 'npm run demo names an example').to.be.a('string');
-    expect(examples).to.include(path.basename(demo!));
+  it('should run the demo offline, leaving the CSV in S3, a local copy and the e-mail under .bigrays/', () => {
+    const result = bigrays(['run', path.join(root, 'examples/demo.ts'), '--local'], cwd);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('8 ok, 0 failed, 0 skipped');
+    expect(result.stdout).to.contain('s3://bigrays-demo/predictions/2026-01-01_2026-03-01.csv → .bigrays/s3/bigrays-demo/predictions/2026-01-01_2026-03-01.csv');
+    const uploaded = readFileSync(path.join(cwd, '.bigrays/s3/bigrays-demo/predictions/2026-01-01_2026-03-01.csv'), 'utf8');
+    const copy = readFileSync(path.join(cwd, '.bigrays/predictions_2026-01-01_2026-03-01.csv'), 'utf8');
+    expect(uploaded).to.equal(copy);
+    const lines = uploaded.trim().split('\n');
+    expect(lines[0]).to.equal('id,day,feature,prediction');
+    expect(lines).to.have.length(30); // header + 29 production days in the window
+    const email = JSON.parse(readFileSync(path.join(cwd, '.bigrays/sns/team.jsonl'), 'utf8').trim()) as { subject: string };
+    expect(email.subject).to.equal('Predictions for 2026-01-01 to 2026-03-01 are finished');
+  });
+
+  it('should send the failure e-mail and exit 1 when the load fails', () => {
+    const result = bigrays(['run', path.join(root, 'examples/failure-email.ts'), '--local', '--set', 'fail=yes'], cwd);
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.match(/^FetchSales\s+failed/m);
+    expect(result.stdout).to.match(/^LoadSales\s+skipped/m);
+    expect(result.stdout).to.match(/^NotifyTeam\s+ok/m);
+    const email = JSON.parse(readFileSync(path.join(cwd, '.bigrays/sns/data-team.jsonl'), 'utf8').trim()) as { subject: string };
+    expect(email.subject).to.equal('Sales load for 2026-03-01: FAILED');
+  });
+
+  it('should show the demo\'s plan with --dry-run without creating anything', () => {
+    const result = bigrays(['run', path.join(root, 'examples/demo.ts'), '--local', '--dry-run'], cwd);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('6. UploadPredictions\n     bucket: bigrays-demo\n     key: predictions/2026-01-01_2026-03-01.csv');
+    expect(result.stdout).to.contain('· close SQLSession (sqlite:.bigrays/demo.sqlite)\n  · open S3Resource');
+    expect(existsSync(path.join(cwd, '.bigrays'))).to.equal(false);
+  });
+
+  it('should name the demo in `npm run demo`', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.demo).to.equal('node dist/cli/main.js run examples/demo.ts --local');
   });
 });

@@ -29,6 +29,8 @@ export interface LocalSession {
   notes(): string[];
   /** Saves what the run produced; lines saying where it went. */
   finish(): Promise<string[]>;
+  /** Lets the process end while the emulator still listens (for scripts that end on their own). */
+  unref(): void;
   stop(): Promise<void>;
 }
 
@@ -76,13 +78,16 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     useLocalAws({ settings: { region: REGION, endpoint: 'http://127.0.0.1', credentials }, customize: () => undefined });
     notes.push(`S3 and SNS: an in-process emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
-    return { notes: () => notes, finish: async () => notes, stop: async () => useLocalAws(undefined) };
+    return { notes: () => notes, finish: async () => notes, unref: () => undefined, stop: async () => useLocalAws(undefined) };
   }
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false });
   const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The emulator's side of a connection never keeps the process alive: the client's side does
+  // while a request is under way.
+  app.server.on('connection', (socket: import('node:net').Socket) => socket.unref());
   log('emulator listening on %s', endpoint);
   const settings: AwsClientSettings = { region: REGION, endpoint, credentials };
   const admin = new S3Client({ ...settings, forcePathStyle: true });
@@ -132,18 +137,19 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     return result;
   };
   const snsMiddleware: Middleware = (next, context) => async (args) => {
-    if (context.commandName === 'PublishCommand' && typeof args.input.TopicArn === 'string') {
-      const original = args.input.TopicArn;
-      args.input.TopicArn = await topicArn(original);
-      const result = await next(args);
-      published.push({
-        topic: original.split(':').pop() ?? original,
-        subject: args.input.Subject as string | undefined,
-        message: String(args.input.Message),
-      });
-      return result;
+    const original = args.input.TopicArn;
+    if (typeof original !== 'string') return next(args);
+    args.input.TopicArn = await topicArn(original);
+    const result = await next(args);
+    const topic = original.split(':').pop() ?? original;
+    if (context.commandName === 'PublishCommand') {
+      published.push({ topic, subject: args.input.Subject as string | undefined, message: String(args.input.Message) });
+    } else if (context.commandName === 'PublishBatchCommand') {
+      for (const entry of (args.input.PublishBatchRequestEntries ?? []) as Array<{ Subject?: string; Message?: string }>) {
+        published.push({ topic, subject: entry.Subject, message: String(entry.Message) });
+      }
     }
-    return next(args);
+    return result;
   };
 
   useLocalAws({
@@ -156,6 +162,7 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
 
   return {
     notes: () => notes,
+    unref: () => app.server.unref(),
     async finish() {
       const lines = [...notes];
       for (const { bucket, key } of uploaded.values()) {
