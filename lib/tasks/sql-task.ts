@@ -5,6 +5,7 @@
 import type { DataFrame } from '../data/danfo';
 import { toDataFrame, type Table } from '../data/frame';
 import type { Resource } from '../resources/resource';
+import type { TableStream } from '../resources/sql/dialect';
 import { sqlSession, type SqlParams, type SqlSession } from '../resources/sql/session';
 import type { IfExists } from '../resources/sql/write';
 import { BaseTask } from '../task';
@@ -61,6 +62,21 @@ export abstract class SQLTask<O = unknown> extends SQLBase<O> {
   /** Runs a query (knex bindings: `:name` with an object, `?` with an array) → DataFrame. */
   protected async query(sql: string, params?: SqlParams): Promise<DataFrame> {
     return tableToDataFrame(await this.session.query(sql, params));
+  }
+
+  /**
+   * Runs a query and reads its rows as they are consumed, for exports too big for memory:
+   * pass the result to `toS3`/`toCSV` as `input`. The session is busy until it is read to the end.
+   *
+   * @example
+   * class Export extends SQLTask {
+   *   async run() {
+   *     return toS3({ input: await this.stream('select * from events'), bucket: 'b', key: 'events.csv' });
+   *   }
+   * }
+   */
+  protected async stream(sql: string, params?: SqlParams, options?: { batchSize?: number }): Promise<TableStream> {
+    return this.session.stream(sql, params, options);
   }
 
   /** Runs a statement or batch in a transaction, rolled back on error; rows affected if known. */

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import {
   bigraysRun, BigraysConfig, BigraysError, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLTask, SQLWrite,
-  Task, TaskError, type DataFrame,
+  Task, TaskError, ToCSV, toCSV, type DataFrame,
 } from '../../lib';
 import { RecordingResource } from '../helpers';
 import { DIALECTS } from './dialects';
@@ -172,6 +175,10 @@ for (const dialect of DIALECTS) {
       @register class Load extends SQLWrite { tablename = 'accounts'; ifExists = 'append' as const; input = rows; }
       const error = await failureOf(bigraysRun());
       expect(error.report!.tasks[1].status).to.equal('failed');
+      const message = (error.errors[0] as Error).message;
+      expect(message).to.match(/^Load: writing rows \d+ to 3000 of 3000 to accounts failed, so none was written: .*null/i);
+      expect(message, 'the data itself stays out of the message').not.to.contain('user 1');
+      expect(message.length).to.be.below(400);
       expect((await select('select id, name from accounts')).values).to.deep.equal([[0, 'existing']]);
       expect(Setup && Load).to.be.a('function');
     });
@@ -225,6 +232,61 @@ for (const dialect of DIALECTS) {
       }
       await bigraysRun();
       expect(outputOf(Custom)).to.equal(6 + 3);
+    });
+
+    it('should stream a large result to CSV a batch at a time, with the same bytes as the whole result', async () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'numbers.csv');
+      const wholeFile = `${file}.whole`;
+      const rows = Array.from({ length: 12_345 }, (_, i) => ({ n: i, label: i % 7 === 0 ? null : i % 5 === 0 ? '' : `row, ${i}` }));
+      @register class Load extends SQLWrite { tablename = 'numbers'; input = rows; }
+      @register class Export extends SQLTask<{ rows?: number }> {
+        async run() {
+          const stream = await this.stream('select n, label from numbers where n >= :from order by n', { from: 0 }, { batchSize: 1000 });
+          expect(stream.columns).to.deep.equal(['n', 'label']);
+          return toCSV({ input: stream, filename: file });
+        }
+      }
+      @register class AfterwardsToo extends SQLQuery { query = 'select count(*) as n from numbers'; }
+      @register class Whole extends SQLQuery { query = 'select n, label from numbers order by n'; }
+      @register class SaveWhole extends ToCSV { input = Whole.output; filename = wholeFile; }
+      await bigraysRun();
+      expect(outputOf(Export).rows).to.equal(12_345);
+      expect(outputOf(AfterwardsToo).values).to.deep.equal([[12_345]]);
+      const streamed = readFileSync(file, 'utf8');
+      expect(streamed).to.equal(readFileSync(wholeFile, 'utf8'));
+      expect(streamed.split('\n').slice(0, 4)).to.deep.equal(['n,label', '0,', '1,"row, 1"', '2,"row, 2"']);
+      expect(Load && SaveWhole).to.be.a('function');
+    });
+
+    it('should keep the header of an empty streamed result', async () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'none.csv');
+      @register class Setup extends SQLExecute { statement = 'create table nothing_here (a integer, b varchar(5))'; }
+      @register class Export extends SQLTask {
+        async run() { return toCSV({ input: await this.stream('select a, b from nothing_here'), filename: file }); }
+      }
+      await bigraysRun();
+      expect(readFileSync(file, 'utf8')).to.equal('a,b\n');
+      expect(Setup && Export).to.be.a('function');
+    });
+
+    it('should refuse, not hang, when a stream left unread still holds the session', async () => {
+      @register class Setup extends SQLExecute { statement = 'create table busy_t (v integer); insert into busy_t values (1)'; }
+      @register class Forgets extends SQLTask<string> {
+        async run() {
+          await this.stream('select v from busy_t');
+          try {
+            await this.query('select v from busy_t');
+            return 'no error';
+          } catch (error) {
+            return (error as Error).message;
+          }
+        }
+      }
+      @register class Later extends SQLQuery { resourceConfig = { OTHER: 'reopen' }; query = 'select v from busy_t'; }
+      await bigraysRun();
+      expect(outputOf(Forgets)).to.match(/busy with a stream that was not read to the end/);
+      expect(outputOf(Later).values).to.deep.equal([[1]]); // closing the session released the stream
+      expect(Setup).to.be.a('function');
     });
 
     it('should refuse an input that is not rows, naming the task', async () => {

@@ -27,6 +27,11 @@ export interface SqlDialect {
   knexConfig(connection: Record<string, unknown>): Partial<Knex.Config>;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
+  /**
+   * Runs a query and reads its rows a batch at a time: columns now, rows as they are read.
+   * The session's connection is busy until the rows are read to the end (or `release` is called).
+   */
+  stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream>;
   /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
   execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
   /** The column type `SQLWrite` creates for a kind of value. */
@@ -35,6 +40,47 @@ export interface SqlDialect {
   toDbValue(value: unknown): unknown;
   /** How many bound values one statement may carry. */
   readonly maxBindings: number;
+}
+
+/** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */
+export interface TableStream {
+  columns: string[];
+  rows: AsyncIterable<unknown[]>;
+  /** Stops reading and frees the session's connection (reading to the end does it too). */
+  release(): Promise<void>;
+}
+
+/**
+ * A TableStream over `next()` batches: `done()` runs once, when the rows run out, reading
+ * fails, or the reader stops early.
+ */
+export function tableStream(
+  columns: string[],
+  first: unknown[][],
+  next: () => Promise<unknown[][]>,
+  done: () => Promise<void>,
+): TableStream {
+  let finished = false;
+  const finish = async (): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    await done();
+  };
+  let started = false;
+  async function* rows(): AsyncGenerator<unknown[]> {
+    if (started) throw new Error('a SQL stream can be read once');
+    started = true;
+    try {
+      let batch = first;
+      while (batch.length > 0 && !finished) {
+        yield* batch;
+        batch = await next();
+      }
+    } finally {
+      await finish();
+    }
+  }
+  return { columns, rows: { [Symbol.asyncIterator]: rows }, release: finish };
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

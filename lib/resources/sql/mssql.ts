@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
-import { exactInteger, isJsonValue, jsonText, type SqlDialect, type ValueKind } from './dialect';
+import { exactInteger, isJsonValue, jsonText, tableStream, type SqlDialect, type TableStream, type ValueKind } from './dialect';
 
 interface ColumnMetadata {
   colName: string;
@@ -96,6 +96,14 @@ export const mssqlDialect: SqlDialect = {
     } finally {
       await client.releaseConnection(connection);
     }
+  },
+
+  /** SQL Server results are read whole, then handed out in batches (tedious has no cursor here). */
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+    const table = await this.query(knex, sql, bindings);
+    let offset = 0;
+    const next = async () => table.rows.slice(offset, (offset += batchSize));
+    return tableStream(table.columns, await next(), next, async () => undefined);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
-import { exactInteger, isJsonValue, jsonText, withConnection, type SqlDialect, type ValueKind } from './dialect';
+import { exactInteger, isJsonValue, jsonText, tableStream, withConnection, type SqlDialect, type TableStream, type ValueKind } from './dialect';
 
 interface PgField {
   name: string;
@@ -16,6 +16,11 @@ interface PgResult {
   rows?: unknown[][];
   rowCount?: number | null;
   command?: string;
+}
+
+interface PgCursor {
+  read(rows: number, callback: (error: Error | undefined, rows: unknown[][], result?: { fields?: PgField[] }) => void): void;
+  close(): Promise<void>;
 }
 
 interface PgConnection {
@@ -128,6 +133,39 @@ export const postgresDialect: SqlDialect = {
       );
       return { columns: (result.fields ?? []).map((f) => f.name), rows: result.rows ?? [] };
     });
+  },
+
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+    const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+    const connection = (await client.acquireConnection()) as PgConnection & { query(cursor: unknown): PgCursor };
+    const release = async () => {
+      await client.releaseConnection(connection);
+    };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: object) => PgCursor;
+      const cursor = connection.query(new Cursor(sql, [...bindings], { rowMode: 'array', types: pgTypes }));
+      const read = () =>
+        new Promise<{ rows: unknown[][]; fields: PgField[] }>((resolve, reject) => {
+          cursor.read(batchSize, (error, rows, result) => (error ? reject(error) : resolve({ rows, fields: result?.fields ?? [] })));
+        });
+      const first = await read().catch(async (error: unknown) => {
+        await cursor.close().catch(() => undefined);
+        throw error;
+      });
+      return tableStream(
+        first.fields.map((f) => f.name),
+        first.rows,
+        async () => (await read()).rows,
+        async () => {
+          await cursor.close().catch(() => undefined);
+          await release();
+        },
+      );
+    } catch (error) {
+      await release();
+      throw error;
+    }
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

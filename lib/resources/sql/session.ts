@@ -9,7 +9,7 @@ import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import { scrub } from '../../secrets';
 import { Resource } from '../resource';
-import type { SqlDialect } from './dialect';
+import type { SqlDialect, TableStream } from './dialect';
 import { knexClient, sessionSettings, type DialectName } from './dsn';
 import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
@@ -37,6 +37,23 @@ export class SqlSession {
     readonly description: string,
   ) {}
 
+  /** Streams not yet read to the end: each holds the session's one connection. */
+  private readonly openStreams = new Set<TableStream>();
+
+  /** Refuses to wait forever for the connection an unread stream holds. */
+  private checkIdle(): void {
+    if (this.openStreams.size > 0) {
+      throw new TaskError(
+        'the SQL session is busy with a stream that was not read to the end: read it (e.g. as toS3 input) or call its release() first',
+      );
+    }
+  }
+
+  /** Releases every stream still open (when the session closes). */
+  async releaseStreams(): Promise<void> {
+    await Promise.all([...this.openStreams].map((stream) => stream.release()));
+  }
+
   /** `sql` with knex bindings turned into the driver's placeholders. */
   compile(sql: string, params?: SqlParams): { sql: string; bindings: readonly unknown[] } {
     if (params === undefined || params === null) return { sql, bindings: [] };
@@ -46,18 +63,55 @@ export class SqlSession {
 
   /** Runs a query; columns (kept when there are no rows) and rows as arrays. */
   async query(sql: string, params?: SqlParams): Promise<Table> {
+    this.checkIdle();
     const compiled = this.compile(sql, params);
     return this.dialect.query(this.knex, compiled.sql, compiled.bindings);
   }
 
+  /**
+   * Runs a query and reads its rows as they are consumed (a cursor on PostgreSQL, an iterator
+   * on SQLite), so a large result never sits whole in memory. Hand it to `ToS3`/`ToCSV` as
+   * `input`. The session is busy until the rows are read to the end or `release()` is called.
+   */
+  async stream(sql: string, params?: SqlParams, options: { batchSize?: number } = {}): Promise<TableStream> {
+    const compiled = this.compile(sql, params);
+    const batchSize = options.batchSize ?? 5000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new TypeError(`batchSize must be a positive integer, got ${String(options.batchSize)}`);
+    }
+    this.checkIdle();
+    const stream = await this.dialect.stream(this.knex, compiled.sql, compiled.bindings, batchSize);
+    const release = stream.release;
+    const tracked: TableStream = {
+      columns: stream.columns,
+      rows: {
+        [Symbol.asyncIterator]: async function* (this: SqlSession) {
+          try {
+            yield* stream.rows;
+          } finally {
+            this.openStreams.delete(tracked);
+          }
+        }.bind(this),
+      },
+      release: async () => {
+        this.openStreams.delete(tracked);
+        await release();
+      },
+    };
+    this.openStreams.add(tracked);
+    return tracked;
+  }
+
   /** Runs a statement, or a batch of statements without params, in a transaction rolled back on error. */
   async execute(sql: string, params?: SqlParams): Promise<number | undefined> {
+    this.checkIdle();
     const compiled = this.compile(sql, params);
     return this.dialect.execute(this.knex, compiled.sql, compiled.bindings);
   }
 
   /** Writes a DataFrame or row objects to `tablename` in one transaction; resolves to rows written. */
   async write(tablename: string, input: unknown, ifExists: IfExists = 'fail', taskName = 'write'): Promise<number> {
+    this.checkIdle();
     const table = asTable(input);
     if (!table) {
       throw new TaskError(
@@ -96,6 +150,8 @@ export class SQLSession extends Resource<SqlSession> {
       client: knexClient(settings.dialect),
       connection,
       acquireConnectionTimeout: 60_000,
+      // A failed query's message is the database's own: no SQL, and never the bound values.
+      compileSqlOnError: false,
       // knex logs to the console by default; bigrays stays silent unless DEBUG asks.
       log: {
         warn: (message: unknown) => log('knex: %s', message),
@@ -104,6 +160,10 @@ export class SQLSession extends Resource<SqlSession> {
         debug: (message: unknown) => log('knex: %o', message),
       },
       ...dialect.knexConfig(settings.connection),
+    });
+    knex.on('query-error', (error: unknown, query: { sql?: string }) => {
+      const prefix = `${query.sql} - `;
+      if (error instanceof Error && query.sql && error.message.startsWith(prefix)) error.message = error.message.slice(prefix.length);
     });
     try {
       // Connect now, so that a bad host or password fails here, not in the first query.
@@ -119,6 +179,7 @@ export class SQLSession extends Resource<SqlSession> {
 
   override async close(session: SqlSession): Promise<void> {
     log('disconnecting from %s', session.description);
+    await session.releaseStreams();
     await session.knex.destroy();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
-import { exactInteger, isJsonValue, jsonText, withConnection, type SqlDialect, type ValueKind } from './dialect';
+import { exactInteger, isJsonValue, jsonText, tableStream, withConnection, type SqlDialect, type TableStream, type ValueKind } from './dialect';
 
 interface Statement {
   reader: boolean;
@@ -13,6 +13,7 @@ interface Statement {
   safeIntegers(on?: boolean): Statement;
   raw(on?: boolean): Statement;
   all(...bindings: unknown[]): unknown[][];
+  iterate(...bindings: unknown[]): IterableIterator<unknown[]>;
   run(...bindings: unknown[]): { changes: number };
 }
 
@@ -70,6 +71,37 @@ export const sqliteDialect: SqlDialect = {
       for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = fromDb(row[i]);
       return { columns, rows };
     });
+  },
+
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+    const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+    const connection = await client.acquireConnection();
+    const release = async () => {
+      await client.releaseConnection(connection);
+    };
+    try {
+      const statement = (connection as Database).prepare(sql);
+      if (!statement.reader) throw new TypeError('a stream needs a query that returns rows');
+      const columns = statement.columns().map((c) => c.name);
+      const iterator = statement.safeIntegers(true).raw(true).iterate(...bindings.map(toDb));
+      const read = async (): Promise<unknown[][]> => {
+        const batch: unknown[][] = [];
+        for (let next = iterator.next(); !next.done; next = iterator.next()) {
+          const row = next.value;
+          for (let i = 0; i < row.length; i++) row[i] = fromDb(row[i]);
+          batch.push(row);
+          if (batch.length >= batchSize) break;
+        }
+        return batch;
+      };
+      return tableStream(columns, await read(), read, async () => {
+        iterator.return?.();
+        await release();
+      });
+    } catch (error) {
+      await release();
+      throw error;
+    }
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

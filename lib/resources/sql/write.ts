@@ -92,7 +92,9 @@ export function createTableBuilder(
 /** The rows of `table` in chunks that keep each INSERT under the dialect's limits. */
 export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Record<string, unknown>>> {
   const width = Math.max(table.columns.length, 1);
-  const maxRows = dialect.name === 'mssql' ? 1000 : 5000;
+  // SQL Server takes at most 1000 rows per VALUES list; knex writes SQLite's multi-row insert as a
+  // compound SELECT, which SQLite caps at 500 terms.
+  const maxRows = dialect.name === 'mssql' ? 1000 : dialect.name === 'sqlite' ? 500 : 5000;
   const size = Math.max(1, Math.min(maxRows, Math.floor(dialect.maxBindings / width)));
   const chunks: Array<Array<Record<string, unknown>>> = [];
   for (let start = 0; start < table.rows.length; start += size) {
@@ -153,8 +155,19 @@ export async function writeTable(
       exists = false;
     }
     if (!exists) await createTableBuilder(trx, dialect, tablename, table);
+    let written = 0;
     for (const chunk of insertChunks(dialect, table)) {
-      await (schema ? trx(name).withSchema(schema) : trx(name)).insert(chunk);
+      try {
+        await (schema ? trx(name).withSchema(schema) : trx(name)).insert(chunk);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new TaskError(
+          `${taskName}: writing rows ${written + 1} to ${written + chunk.length} of ${table.rows.length} to ${tablename} failed, ` +
+            `so none was written: ${reason}`,
+          { taskName, cause: error },
+        );
+      }
+      written += chunk.length;
     }
   });
   return table.rows.length;
