@@ -3,6 +3,7 @@
  * fields may reach into values (`{run.day}`, `{days[0]}`), take a conversion (`!s`, `!r`)
  * and a format spec (`{n:05d}`, `{rate:.2%}`, `{day:%Y-%m-%d}` for dates, in UTC).
  */
+import { BigraysError } from './errors';
 
 /** The format keywords a template is filled from. */
 export type FormatKws = Record<string, unknown>;
@@ -395,13 +396,30 @@ function strftime(date: Date, spec: string): string {
 // Global keywords
 
 let globalKws: FormatKws = {};
+/** Keywords that win over every other (`bigrays run --set`). */
+let pinnedKws: FormatKws = {};
+
+function checkKws(kws: FormatKws, caller: string): void {
+  if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {
+    throw new BigraysError(`${caller} expects an object of keywords, such as { day: '2026-01-01' }, got ${Array.isArray(kws) ? 'an array' : kws === null ? 'null' : typeof kws}`);
+  }
+}
 
 /** Merges `kws` into the global format keywords (later calls win). */
 export function updateFormatKws(kws: FormatKws): void {
-  if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {
-    throw new TypeError(`updateFormatKws expects an object of keywords, got ${Array.isArray(kws) ? 'an array' : typeof kws}`);
-  }
+  checkKws(kws, 'updateFormatKws');
   globalKws = { ...globalKws, ...kws };
+}
+
+/** Keywords that win over the global ones and every task's own `formatKws` (the command's `--set`). */
+export function pinFormatKws(kws: FormatKws): void {
+  checkKws(kws, 'pinFormatKws');
+  pinnedKws = { ...pinnedKws, ...kws };
+}
+
+/** The keywords a task with these `formatKws` sees: global, then the task's, then pinned ones. */
+export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
+  return { ...globalKws, ...(formatKws ?? {}), ...pinnedKws };
 }
 
 /** A copy of the global format keywords. */
@@ -409,7 +427,8 @@ export function getFormatKws(): FormatKws {
   return { ...globalKws };
 }
 
-/** Forgets every global format keyword. */
+/** Forgets every global (and pinned) format keyword. */
 export function clearFormatKws(): void {
   globalKws = {};
+  pinnedKws = {};
 }

@@ -16,9 +16,15 @@ export type TaskState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
 export interface RunContext {
   readonly outputs: Map<AnyTaskClass, unknown>;
   readonly states: Map<AnyTaskClass, TaskState>;
+  /** The open handle of each resource, for this run (a resource instance may serve several runs). */
+  readonly handles: Map<object, unknown>;
   /** The task whose attributes are being created or that runs now. */
   current?: AnyTaskClass;
-  /** A nested run (functional API inside a task) sees its parent's outputs. */
+  /** While task instances are being created: `X.output` may be a reference then, not later. */
+  instantiating?: boolean;
+  /** The run's resource manager (a nested run may share its open resource). */
+  manager?: unknown;
+  /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
   readonly parent?: RunContext;
 }
 
@@ -26,7 +32,7 @@ const storage = new AsyncLocalStorage<RunContext>();
 let latest: RunContext | undefined;
 
 export function newContext(parent?: RunContext): RunContext {
-  return { outputs: new Map(), states: new Map(), parent };
+  return { outputs: new Map(), states: new Map(), handles: new Map(), parent };
 }
 
 /** The context of the run in progress here, else of the last `bigraysRun`. */
@@ -102,10 +108,25 @@ function notRun(task: AnyTaskClass, reader: AnyTaskClass | undefined, state?: Ta
   });
 }
 
-/** `X.output`: the value if `X` ran, else a lazy reference. */
+/**
+ * `X.output`: the value if `X` ran; else, while tasks are being created (field initializers)
+ * or outside any run, a lazy reference; inside a running task, a TaskError naming both tasks.
+ */
 export function outputOrRef(task: AnyTaskClass): unknown {
-  const found = lookup(currentContext(), task);
-  return found.found ? found.value : new OutputRef(task);
+  const context = currentContext();
+  const found = lookup(context, task);
+  if (found.found) return found.value;
+  const active = activeContext();
+  if (active && !active.instantiating && active.current) throw notRun(task, active.current, found.state);
+  return new OutputRef(task);
+}
+
+/** The handle `resource` has in the run in progress here (or a run it is nested in). */
+export function handleOf(resource: object): { open: boolean; handle?: unknown } {
+  for (let c = activeContext(); c; c = c.parent) {
+    if (c.handles.has(resource)) return { open: true, handle: c.handles.get(resource) };
+  }
+  return { open: false };
 }
 
 /** The output of task `X`, typed from its `run()`. Throws TaskError if `X` has not run. */

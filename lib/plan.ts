@@ -3,7 +3,7 @@
  * attributes and the resource open/close plan — opening nothing, changing nothing.
  */
 import { effectiveConfig, type ConfigValues } from './config';
-import { formatTemplate, FormatError, getFormatKws } from './format';
+import { formatTemplate, FormatError, keywordsFor } from './format';
 import { findRefs, newContext, OutputRef } from './output';
 import { canReuse, type Resource } from './resources/resource';
 import { preflight } from './run';
@@ -44,7 +44,7 @@ export function planRun(tasks: ReadonlyArray<TaskClass>): RunPlan {
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
   for (const { cls, task } of planned) {
     const fields = task as unknown as Record<string, unknown>;
-    const kws = { ...getFormatKws(), ...(task.formatKws ?? {}) };
+    const kws = keywordsFor(task.formatKws);
     for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
     const attributes: Record<string, string> = {};
     for (const attr of TEMPLATED_ATTRIBUTES) {

@@ -4,7 +4,7 @@
  */
 import { effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
-import { FormatError, getFormatKws, templateKeywords } from './format';
+import { FormatError, keywordsFor, templateKeywords } from './format';
 import { logger } from './log';
 import {
   activeContext,
@@ -20,7 +20,7 @@ import {
 import { registeredTasks } from './registry';
 import type { RunReport, TaskReport } from './report';
 import { Resource, ResourceManager } from './resources/resource';
-import { scrub, scrubError } from './secrets';
+import { rememberSecrets, scrub, scrubError } from './secrets';
 import { BaseTask, isTaskClass, requiredAttributesOf, taskMetrics, TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
 
 const log = logger('run');
@@ -49,6 +49,15 @@ function instantiate(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, cont
     );
   }
   for (const entry of entries) if (isTaskClass(entry)) context.states.set(entry, 'pending');
+  context.instantiating = true;
+  try {
+    return instantiateAll(entries, context);
+  } finally {
+    context.instantiating = false;
+  }
+}
+
+function instantiateAll(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext): PlannedTask[] {
   return runInContext(context, () =>
     entries.map((entry) => {
       if (entry instanceof BaseTask) return { cls: entry.constructor as TaskClass, task: entry };
@@ -123,11 +132,10 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
 }
 
 function checkKeywords(planned: PlannedTask[]): void {
-  const global = getFormatKws();
   const lines: string[] = [];
   let first: string | undefined;
   for (const { cls, task } of planned) {
-    const known = { ...global, ...(task.formatKws ?? {}) };
+    const known = keywordsFor(task.formatKws);
     const fields = own(task);
     for (const attr of TEMPLATED_ATTRIBUTES) {
       const template = fields[attr];
@@ -157,6 +165,7 @@ function checkConfigs(planned: PlannedTask[]): void {
   const neededBy = new Map<string, string[]>();
   const invalid = new Map<string, ConfigurationError>();
   for (const { cls, task } of planned) {
+    rememberSecrets(task.resourceConfig);
     const resource = task.requiredResource;
     if (!resource) continue;
     const config = effectiveConfig(task.resourceConfig);
@@ -216,15 +225,16 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
 }
 
 function asTaskError(error: unknown, name: string): BigraysError {
-  if (error instanceof BigraysError) return error;
+  if (error instanceof BigraysError && error.taskName !== undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(`${name} failed: ${message}`, { cause: error, taskName: name });
+  return new TaskError(scrub(`${name} failed: ${message}`), { cause: error, taskName: name });
 }
 
 /** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */
 export async function execute(planned: PlannedTask[], context: RunContext): Promise<RunReport> {
   for (const { cls } of planned) context.states.set(cls, 'pending');
-  const manager = new ResourceManager();
+  const manager = new ResourceManager(context, context.parent?.manager as ResourceManager | undefined);
+  context.manager = manager;
   const report: RunReport = { tasks: [] };
   const errors: unknown[] = [];
   const failed: string[] = [];

@@ -12,22 +12,47 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+const URL_TOKEN = /[a-z][a-z0-9+.-]*:\/\/[^\s'"`<>]*/gi;
+
+/**
+ * The user-info part of a URL-like token: `scheme://user:password@host/…` → its `user:password`
+ * span. A password may hold `/`, `@`, `#` or `?` unescaped, so the user-info runs to the LAST
+ * `@` of the token.
+ */
+function userInfo(token: string): { start: number; end: number } | undefined {
+  const start = token.indexOf('://') + 3;
+  const at = token.lastIndexOf('@');
+  if (at < start) return undefined;
+  return { start, end: at };
+}
+
 /** `scheme://user:password@host` → `scheme://user:***@host`; also `password=…` in query strings. */
 export function maskDsn(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@\s/]*)@/gi, (_m, head: string) => `${head}:${MASK}@`)
+    .replace(URL_TOKEN, (token) => {
+      const info = userInfo(token);
+      if (!info) return token;
+      const colon = token.indexOf(':', info.start);
+      if (colon < 0 || colon > info.end) return token;
+      return `${token.slice(0, colon + 1)}${MASK}${token.slice(info.end)}`;
+    })
     .replace(/([?&;](?:password|pwd|passwd)=)[^&;\s]*/gi, (_m, head: string) => `${head}${MASK}`);
 }
 
-/** The password part of a URL-like DSN, decoded, if it has one. */
+/** The password part of a URL-like DSN, as written and decoded, if it has one. */
 function dsnPassword(dsn: string): string[] {
   const found: string[] = [];
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@\s/]*)@/i.exec(dsn);
-  if (match && match[1]) {
-    found.push(match[1]);
+  for (const token of dsn.match(URL_TOKEN) ?? []) {
+    const info = userInfo(token);
+    if (!info) continue;
+    const colon = token.indexOf(':', info.start);
+    if (colon < 0 || colon > info.end) continue;
+    const raw = token.slice(colon + 1, info.end);
+    if (raw === '') continue;
+    found.push(raw);
     try {
-      const decoded = decodeURIComponent(match[1]);
-      if (decoded !== match[1]) found.push(decoded);
+      const decoded = decodeURIComponent(raw);
+      if (decoded !== raw) found.push(decoded);
     } catch {
       /* not URI-encoded */
     }
@@ -37,16 +62,28 @@ function dsnPassword(dsn: string): string[] {
   return found;
 }
 
-/** Every secret value in `configs` (and in `BigraysConfig`), longest first. */
-export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
-  const values = new Set<string>();
-  for (const config of [effectiveConfig(), ...configs]) {
-    for (const [key, value] of Object.entries(config ?? {})) {
-      if (typeof value !== 'string' || value.length === 0) continue;
-      if (isSecretKey(key) && value.length >= 3) values.add(value);
-      if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= 3) values.add(pwd);
-    }
+/** Secret values seen in any task's config during this process: masked everywhere from then on. */
+const remembered = new Set<string>();
+
+/** Remembers the secrets of a config (a task's `resourceConfig`, merged), so that logs and errors mask them. */
+export function rememberSecrets(config: ConfigValues | null | undefined): void {
+  for (const value of secretsOf(config)) remembered.add(value);
+}
+
+function secretsOf(config: ConfigValues | null | undefined): string[] {
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(config ?? {})) {
+    if (typeof value !== 'string' || value.length === 0) continue;
+    if (isSecretKey(key) && value.length >= 3) values.push(value);
+    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= 3) values.push(pwd);
   }
+  return values;
+}
+
+/** Every secret value in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
+export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
+  const values = new Set<string>(remembered);
+  for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
   return [...values].sort((a, b) => b.length - a.length);
 }
 

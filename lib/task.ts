@@ -4,7 +4,7 @@
  */
 import type { ConfigValues } from './config';
 import { TaskError } from './errors';
-import { formatTemplate, FormatError, getFormatKws, type FormatKws } from './format';
+import { formatTemplate, FormatError, keywordsFor, type FormatKws } from './format';
 import { logger, type Logger } from './log';
 import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
@@ -81,7 +81,7 @@ export abstract class BaseTask<O = unknown> {
 
   /** The format keywords for this task: the global ones with `formatKws` over them. */
   protected get keywords(): FormatKws {
-    return { ...getFormatKws(), ...(this.formatKws ?? {}) };
+    return keywordsFor(this.formatKws);
   }
 
   /**

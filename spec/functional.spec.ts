@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, sqlExecute, sqlQuery, sqlWrite, Task, TaskError, TaskInterfaceError,
+  bigraysRun, BigraysConfig, outputOf, register, sqlExecute, sqlQuery, SQLTask, sqlWrite, Task, TaskError, TaskInterfaceError,
   updateFormatKws, wrapTask,
 } from '../lib';
 import { RecordingResource } from './helpers';
@@ -54,6 +54,41 @@ describe('functional interface', () => {
     }
     await bigraysRun();
     expect(outputOf(Store)).to.deep.equal([[6]]);
+  });
+
+  it('should share the calling SQL task\'s open session, temp tables included', async () => {
+    @register class Mixed extends SQLTask<unknown> {
+      async run() {
+        await this.execute('create temp table scratch (v integer)');
+        await sqlExecute({ statement: 'insert into scratch values (41)' });
+        const viaFunction = await sqlQuery({ query: 'select v + 1 as v from scratch' });
+        const viaTask = await this.query('select count(*) as n from scratch');
+        return [viaFunction.values, viaTask.values];
+      }
+    }
+    await bigraysRun();
+    expect(outputOf(Mixed)).to.deep.equal([[[42]], [[1]]]);
+  });
+
+  it('should keep two concurrent runs\' sessions apart', async () => {
+    const dsnA = freshSqliteDsn();
+    const dsnB = freshSqliteDsn();
+    const seen: Record<string, unknown> = {};
+    class Slow extends SQLTask<unknown> {
+      resourceConfig = { DB_DSN: dsnA };
+      async run() {
+        await this.execute('create table a_only (v integer)');
+        await new Promise((r) => setTimeout(r, 50));
+        seen.slow = (await this.query("select count(*) as n from sqlite_master where name = 'a_only'")).values;
+      }
+    }
+    class Quick extends SQLTask<unknown> {
+      resourceConfig = { DB_DSN: dsnB };
+      async run() { seen.quick = (await this.query("select count(*) as n from sqlite_master where name = 'a_only'")).values; }
+    }
+    const [a, b] = await Promise.all([bigraysRun(Slow), bigraysRun(Quick)]);
+    expect([a.tasks[0].status, b.tasks[0].status]).to.deep.equal(['ok', 'ok']);
+    expect(seen).to.deep.equal({ slow: [[1]], quick: [[0]] });
   });
 
   it('should refuse to wrap something that is not a task class', () => {

@@ -62,6 +62,16 @@ describe('task outputs', () => {
     expect(Boom && Late).to.be.a('function');
   });
 
+  it('should throw, naming both tasks, when run() reads X.output of a skipped task', async () => {
+    @register class Breaks extends Task { run(): void { throw new Error('down'); } }
+    @register class Producer extends Task<number[]> { run() { return [1]; } }
+    @register class Reader extends Task<number> { runWithExceptions = true; run() { return (Producer.output as number[]).length; } }
+    const error = (await bigraysRun().catch((e: unknown) => e)) as BigraysError;
+    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'skipped', 'failed']);
+    expect((error.errors[1] as Error).message).to.match(/^Reader uses Producer\.output, but Producer was skipped/);
+    expect(Breaks).to.be.a('function');
+  });
+
   it('should make an unresolved reference fail loudly, never pass as undefined', () => {
     class NotRun extends Task { run() { return 1; } }
     const ref = NotRun.output;

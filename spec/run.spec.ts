@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   bigraysRun, BigraysError, register, Task, TaskError, TaskInterfaceError, updateFormatKws, type RunReport,
 } from '../lib';
+import { pinFormatKws } from '../lib/format';
 
 async function failure(promise: Promise<unknown>): Promise<BigraysError> {
   try {
@@ -95,6 +96,14 @@ describe('bigraysRun', () => {
     await bigraysRun();
     expect(seen).to.deep.equal(['predictions/2026-01-01-2026-03-01.csv', 'stage_local', 'plain-{braces}']);
     expect(Reads).to.be.a('function');
+  });
+
+  it('should let pinned keywords (the command\'s --set) win over a task\'s formatKws', async () => {
+    updateFormatKws({ day: 'global' });
+    pinFormatKws({ day: 'pinned' });
+    @register class Own extends Task<string> { formatKws = { day: 'own' }; key = 'k-{day}'; run() { return this.key; } }
+    await bigraysRun();
+    expect(Own.output).to.equal('k-pinned');
   });
 
   it('should let format() fill any template from the task\'s keywords', async () => {

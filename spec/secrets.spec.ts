@@ -28,6 +28,31 @@ describe('secrets and logging', () => {
     expect(maskDsn('mssql://sa@db/x?password=hunter22&encrypt=true')).to.equal('mssql://sa@db/x?password=***&encrypt=true');
   });
 
+  it('should mask a DSN password holding /, @, # or ?', () => {
+    for (const password of ['s3cr/et+Pw', 'a@b#c?d', 'p:q']) {
+      const text = maskDsn(`connect to postgres://bob:${password}@db.example:5432/x?sslmode=require now`);
+      expect(text).to.equal('connect to postgres://bob:***@db.example:5432/x?sslmode=require now');
+    }
+  });
+
+  it('should keep a task\'s own resourceConfig secrets out of its logs and of a thrown string', async () => {
+    const secret = 'TaskLevel-Secret-42';
+    @register class Own extends Task {
+      resourceConfig = { DB_PWD: secret };
+      run(): void {
+        this.log('connecting with %s', secret);
+        throw `could not log in with ${secret}`; // eslint-disable-line no-throw-literal
+      }
+    }
+    let error: BigraysError | undefined;
+    const logs = await captureLogs(() => bigraysRun().catch((e: BigraysError) => { error = e; throw e; }));
+    expect(logs).to.contain('connecting with ***');
+    for (const text of [logs, error!.message, JSON.stringify(error!.report), (error!.errors[0] as Error).message]) {
+      expect(text).not.to.contain(secret);
+    }
+    expect(Own).to.be.a('function');
+  });
+
   it('should scrub configured secrets from any text', () => {
     BigraysConfig.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG';
     BigraysConfig.DB_DSN = 'postgres://etl:pa55word@db/x';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BigraysError } from '../errors';
-import { updateFormatKws } from '../format';
+import { pinFormatKws } from '../format';
 import { planRun, type RunPlan } from '../plan';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
@@ -60,7 +60,7 @@ async function runSelected(tasks: TaskClass[], options: RunOptions, local: Local
   const started = Date.now();
   try {
     const selected = selectTasks(tasks, options);
-    if (Object.keys(options.set).length > 0) updateFormatKws(options.set);
+    if (Object.keys(options.set).length > 0) pinFormatKws(options.set);
     if (options.dryRun) {
       const plan = planRun(selected);
       const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };

@@ -6,15 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { isSet, type ConfigValues } from '../config';
 import { ResourceError } from '../errors';
 import { logger } from '../log';
+import { handleOf, type RunContext } from '../output';
 import { scrub, scrubError } from '../secrets';
 
 const log = logger('resource');
-
-interface OpenState {
-  handle: unknown;
-}
-
-const openStates = new WeakMap<Resource<unknown>, OpenState>();
 
 /**
  * The base of every resource. Subclass it with `requiredConfigs`, `open(config)` and,
@@ -43,8 +38,8 @@ export abstract class Resource<H = unknown> {
 
   /** The open handle. Throws ResourceError while the resource is closed. */
   get handle(): H {
-    const state = openStates.get(this as Resource<unknown>);
-    if (!state) {
+    const state = handleOf(this);
+    if (!state.open) {
       throw new ResourceError(
         `${this.name} is not open: its handle exists only while a task that requires it runs`,
       );
@@ -52,9 +47,9 @@ export abstract class Resource<H = unknown> {
     return state.handle as H;
   }
 
-  /** Whether the resource is open now. */
+  /** Whether the resource is open now, for the run in progress here. */
   get isOpen(): boolean {
-    return openStates.has(this as Resource<unknown>);
+    return handleOf(this).open;
   }
 
   /** The name shown in logs and errors. */
@@ -89,14 +84,6 @@ export abstract class Resource<H = unknown> {
   }
 }
 
-function attach(resource: Resource<unknown>, handle: unknown): void {
-  openStates.set(resource, { handle });
-}
-
-function detach(resource: Resource<unknown>): void {
-  openStates.delete(resource);
-}
-
 /** Drops keys whose value is undefined, so `{}` and `{ A: undefined }` compare equal. */
 function comparable(config: ConfigValues): ConfigValues {
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
@@ -115,22 +102,36 @@ interface Current {
   resource: Resource<unknown>;
   config: ConfigValues;
   handle: unknown;
+  /** False when borrowed from the run this one is nested in: that run closes it. */
+  owned: boolean;
   /** The error of the last task that used the resource, if it failed. */
   error?: unknown;
 }
 
 /**
- * Keeps at most one resource open. `acquire` reuses the open one when the resource is the
- * same and its config is equal by value, else closes it and opens the new one.
+ * Keeps at most one resource open for a run. `acquire` reuses the open one when the resource
+ * is the same and its config is equal by value, else closes it and opens the new one. A
+ * nested run (a functional call inside a task) borrows its parent run's open resource when
+ * that one would do, rather than opening a second.
  */
 export class ResourceManager {
   private current?: Current;
   /** Errors raised while closing resources; the run reports them. */
   readonly closeErrors: ResourceError[] = [];
 
+  constructor(
+    private readonly context: RunContext,
+    private readonly parent?: ResourceManager,
+  ) {}
+
   /** The open resource, if any. */
   get openResource(): Resource<unknown> | undefined {
     return this.current?.resource;
+  }
+
+  private use(current: Current): void {
+    this.current = current;
+    this.context.handles.set(current.resource, current.handle);
   }
 
   /** Makes `resource` open with `config` for task `taskName`; a task with no resource keeps the open one. */
@@ -139,15 +140,22 @@ export class ResourceManager {
     const current = this.current;
     if (current && canReuse(current, resource, config)) {
       if (current.resource !== resource) {
-        detach(current.resource);
-        attach(resource, current.handle);
-        current.resource = resource;
+        this.context.handles.delete(current.resource);
+        this.use({ ...current, resource });
       }
-      current.error = undefined;
+      this.current!.error = undefined;
       log('reusing %s for %s', resource.name, taskName);
       return;
     }
     await this.release();
+    for (let parent = this.parent; parent; parent = parent.parent) {
+      const open = parent.current;
+      if (open && canReuse(open, resource, config)) {
+        log('sharing the open %s with %s', resource.name, taskName);
+        this.use({ resource, config, handle: open.handle, owned: false });
+        return;
+      }
+    }
     log('opening %s for %s', resource.name, taskName);
     const started = Date.now();
     let handle: unknown;
@@ -163,8 +171,7 @@ export class ResourceManager {
         taskName,
       });
     }
-    attach(resource, handle);
-    this.current = { resource, config, handle };
+    this.use({ resource, config, handle, owned: true });
     log('opened %s in %dms', resource.name, Date.now() - started);
   }
 
@@ -173,12 +180,13 @@ export class ResourceManager {
     if (this.current) this.current.error = error;
   }
 
-  /** Closes the open resource, if any. A failure to close is kept in `closeErrors`. */
+  /** Closes the open resource, if any (a borrowed one is only let go). A failure to close is kept in `closeErrors`. */
   async release(): Promise<void> {
     const current = this.current;
     if (!current) return;
     this.current = undefined;
-    detach(current.resource);
+    this.context.handles.delete(current.resource);
+    if (!current.owned) return;
     log('closing %s', current.resource.name);
     try {
       await current.resource.close(current.handle, current.error);

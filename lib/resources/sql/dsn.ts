@@ -50,7 +50,10 @@ function sqliteSettings(dsn: string): SessionSettings {
 
 /** Checks the port of `scheme://[user[:password]@]host[:port]/…`, the usual typo. */
 function checkPort(dsn: string): void {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(dsn)?.[1] ?? '';
+  // The host starts after the user-info, which runs to the last `@` (a password may hold `/`).
+  const afterScheme = dsn.slice(dsn.indexOf('://') + 3);
+  const hostPart = afterScheme.slice(afterScheme.lastIndexOf('@') + 1);
+  const authority = /^[^/?#]*/.exec(hostPart)?.[0] ?? '';
   const port = /:([^:\]]*)$/.exec(authority)?.[1];
   if (port === undefined || port === '') return;
   const number = Number(port);
