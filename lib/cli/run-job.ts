@@ -52,32 +52,32 @@ async function registerTypeScript(): Promise<void> {
   esm.register();
 }
 
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
-/** Runs (or plans) the selected tasks of a job. */
-async function runSelected(tasks: TaskClass[], options: RunOptions, local: LocalSession | undefined): Promise<JobOutcome> {
+/** Runs (or plans) the selected tasks of one `bigraysRun()` of the job. */
+async function runSelected(tasks: TaskClass[], options: RunOptions): Promise<JobOutcome> {
   const started = Date.now();
   try {
     const selected = selectTasks(tasks, options);
-    if (Object.keys(options.set).length > 0) pinFormatKws(options.set);
     if (options.dryRun) {
       const plan = planRun(selected);
       const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };
-      return { report, plan, notes: local?.notes() ?? [], elapsedMs: Date.now() - started };
+      return { report, plan, notes: [], elapsedMs: Date.now() - started };
     }
-    let report: RunReport;
-    let error: unknown;
     try {
-      report = await runTasks(selected);
-    } catch (failure) {
-      error = failure;
-      report = (failure as BigraysError).report ?? { tasks: [] };
+      return { report: await runTasks(selected), notes: [], elapsedMs: Date.now() - started };
+    } catch (error) {
+      return { report: (error as BigraysError).report ?? { tasks: [] }, error, notes: [], elapsedMs: Date.now() - started };
     }
-    return { report, error, notes: (await local?.finish()) ?? [], elapsedMs: Date.now() - started };
   } catch (error) {
     return { report: { tasks: [] }, error, notes: [], elapsedMs: Date.now() - started };
   }
+}
+
+/** Resolves when the process has nothing left to do: the job's code, its runs and calls are all done. */
+function idle(local: LocalSession | undefined): Promise<void> {
+  local?.unref();
+  return new Promise((done) => process.once('beforeExit', () => done()));
 }
 
 /** Loads the job and runs it with `options`; resolves to what happened (it never rejects for a failed run). */
@@ -86,76 +86,88 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
   if (!existsSync(path)) throw new UsageError(`no job script at ${options.job}`);
   await registerTypeScript();
   const started = Date.now();
+  if (Object.keys(options.set).length > 0) pinFormatKws(options.set);
   // Local mode starts before the job loads, so that functional calls go local too.
   const local = options.local ? await startLocal(options.job, options.dryRun) : undefined;
 
-  let outcome: Promise<JobOutcome> | undefined;
-  let requested: () => void = () => undefined;
-  const runRequested = new Promise<'requested'>((r) => {
-    requested = () => r('requested');
-  });
-  const start = (tasks: TaskClass[]): Promise<JobOutcome> => {
-    if (!outcome) {
-      outcome = runSelected(tasks, options, local);
-      requested();
-    }
-    return outcome;
-  };
-  const calls: TaskReport[] = [];
+  const runs: JobOutcome[] = [];
+  const entries: TaskReport[] = [];
   const runErrors = new Set<unknown>();
   const jobErrors: unknown[] = [];
   // Errors the job's own code leaves unhandled (its handler of bigraysRun(), say) are reported, not a crash.
   const onUnhandled = (reason: unknown): void => {
     if (!runErrors.has(reason)) jobErrors.push(reason);
   };
+  const runOnce = async (tasks: TaskClass[]): Promise<JobOutcome> => {
+    const outcome = await runSelected(tasks, options);
+    runs.push(outcome);
+    entries.push(...outcome.report.tasks);
+    if (outcome.error !== undefined) runErrors.add(outcome.error);
+    return outcome;
+  };
   process.on('unhandledRejection', onUnhandled);
   interceptRuns({
+    // Each bigraysRun() of the job is a run of its own, with the command's options.
     async run(tasks) {
-      const result = await start(tasks.length > 0 ? tasks : registeredTasks());
+      const outcome = await runOnce(tasks.length > 0 ? tasks : registeredTasks());
       // A dry run never gives the job a report to act on: its code after bigraysRun() does not run.
       if (options.dryRun) return never();
-      if (result.error !== undefined) {
-        runErrors.add(result.error);
-        throw result.error;
-      }
-      return result.report;
+      if (outcome.error !== undefined) throw outcome.error;
+      return outcome.report;
     },
     async call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>) {
       if (options.dryRun) {
-        calls.push({ name: task.taskName, status: 'skipped', durationMs: 0 });
+        entries.push({ name: task.taskName, status: 'skipped', durationMs: 0 });
         return never();
       }
       try {
         const result = await proceed();
-        calls.push(result.report);
+        entries.push(result.report);
         return result;
       } catch (error) {
-        const failed = (error as BigraysError).report?.tasks[0];
-        calls.push(failed ?? { name: task.taskName, status: 'failed', durationMs: 0 });
+        runErrors.add(error);
+        entries.push((error as BigraysError).report?.tasks[0] ?? { name: task.taskName, status: 'failed', durationMs: 0 });
         throw error;
       }
     },
   });
   try {
-    const loaded = import(pathToFileURL(path).href).then(
-      () => 'loaded' as const,
-      (error: unknown) => ({ error }),
-    );
-    // A job with top-level `await bigraysRun()` finishes loading only after its run: don't wait for it.
-    const first = await Promise.race([loaded, runRequested]);
-    if (typeof first === 'object' && !outcome) {
-      const error = first.error as Error;
+    let loadError: { error: unknown } | undefined;
+    void import(pathToFileURL(path).href).catch((error: unknown) => {
+      loadError = { error };
+    });
+    // Wait for the whole job: code after its bigraysRun(), timers, functional calls.
+    await idle(local);
+    const nothingRan = runs.length === 0 && entries.length === 0;
+    if (loadError && nothingRan) {
+      const error = loadError.error as Error;
       throw new UsageError(`could not load the job ${options.job}: ${error?.message ?? String(error)}`);
     }
-    // Give a job that starts its run from a promise chain a moment to call bigraysRun().
-    if (!outcome) await nextTurn();
-    if (!outcome && registeredTasks().length === 0) return await runScript(options, calls, jobErrors, local, started);
-    const result = await start(registeredTasks());
-    // Let the job's own code after its bigraysRun() run before the summary is printed.
-    await nextTurn();
-    await nextTurn();
-    if (jobErrors.length > 0 && result.error === undefined) return { ...result, error: jobFailure(jobErrors[0]) };
-    return result;
+    if (loadError && !runErrors.has(loadError.error)) jobErrors.push(loadError.error);
+    if (nothingRan) {
+      if (registeredTasks().length === 0) {
+        throw new UsageError(
+          `the job ${options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`,
+        );
+      }
+      // A job that only registers its tasks: the command runs them.
+      await runOnce(registeredTasks());
+    }
+    const report: RunReport = { tasks: entries };
+    let error = runs.find((r) => r.error !== undefined)?.error;
+    if (error === undefined && jobErrors.length > 0) error = jobFailure(jobErrors[0], report);
+    if (error === undefined && entries.some((e) => e.status === 'failed')) {
+      error = jobFailure(new Error(`${entries.filter((e) => e.status === 'failed').map((e) => e.name).join(', ')} failed`), report);
+    }
+    const plan = runs.find((r) => r.plan)?.plan;
+    let notes: string[] = [];
+    try {
+      notes = options.dryRun ? (local?.notes() ?? []) : ((await local?.finish()) ?? []);
+    } catch (failure) {
+      notes = [...(local?.notes() ?? []), `could not save the local outputs: ${(failure as Error)?.message ?? String(failure)}`];
+      error ??= jobFailure(failure, report);
+    }
+    return { report, error, plan, notes, elapsedMs: Date.now() - started };
   } finally {
     interceptRuns(undefined);
     process.off('unhandledRejection', onUnhandled);
@@ -163,34 +175,11 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
   }
 }
 
-function jobFailure(error: unknown): BigraysError {
+/** A failure of the job's own code (not of a task): exit code 1, like a failed task. */
+function jobFailure(error: unknown, report: RunReport): BigraysError {
+  if (error instanceof BigraysError && error.report !== undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new BigraysError(`the job's own code failed: ${message}`, { cause: error });
-}
-
-/** A job of functional calls: wait until it has nothing left to do, then report its calls. */
-async function runScript(
-  options: RunOptions,
-  calls: TaskReport[],
-  jobErrors: unknown[],
-  local: LocalSession | undefined,
-  started: number,
-): Promise<JobOutcome> {
-  await new Promise<void>((done) => {
-    local?.unref();
-    process.once('beforeExit', () => done());
-  });
-  if (calls.length === 0 && jobErrors.length === 0) {
-    throw new UsageError(
-      `the job ${options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`,
-    );
-  }
-  const report: RunReport = { tasks: calls };
-  const failedCall = calls.some((c) => c.status === 'failed');
-  let error: unknown;
-  if (jobErrors.length > 0) error = jobFailure(jobErrors[0]);
-  else if (failedCall || process.exitCode) error = new BigraysError(`the job's functional calls failed: ${calls.filter((c) => c.status === 'failed').map((c) => c.name).join(', ') || 'see above'}`);
-  if (error instanceof BigraysError) error.report = report;
-  const notes = options.dryRun ? (local?.notes() ?? []) : ((await local?.finish()) ?? []);
-  return { report, error, notes, elapsedMs: Date.now() - started };
+  const failure = new BigraysError(`the job failed: ${message}`, { cause: error });
+  failure.report = report;
+  return failure;
 }

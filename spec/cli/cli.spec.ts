@@ -117,6 +117,32 @@ describe('the bigrays command', function () {
     expect(result.stdout).to.contain('after the run: ok,ok 21');
   });
 
+  it('should run every bigraysRun() of a job, each with its own keywords', () => {
+    const result = bigrays(['run', job('two-runs.mts')]);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('load-2026-03-01\nload-2026-03-02\nbackfill done');
+    expect(result.stdout).to.contain('2 ok, 0 failed, 0 skipped');
+  });
+
+  it('should exit 1 when the job\'s own code fails after a good run', () => {
+    const result = bigrays(['run', job('after-run-failure.ts')]);
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.match(/^Fine\s+ok/m);
+    expect(result.stderr).to.contain('the job failed: post-processing broke');
+  });
+
+  it('should wait for the job\'s later code, keeping it local with --local', () => {
+    const result = bigrays(['run', path.resolve(root, job('late-upload.ts')), '--local'], {
+      BIGRAYS_AWS_ENDPOINT_URL: 'http://127.0.0.1:9', // anything reaching this would fail
+      BIGRAYS_AWS_ACCESS_KEY_ID: 'real-looking',
+      BIGRAYS_AWS_SECRET_ACCESS_KEY: 'real-looking-secret',
+    }, dir);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('late upload done');
+    expect(result.stdout).to.match(/^toS3\s+ok/m);
+    expect(readFileSync(path.join(dir, '.bigrays/s3/late/after.txt'), 'utf8')).to.equal('written later');
+  });
+
   it('should exit 2 for a job that does not load', () => {
     const missing = bigrays(['run', job('nope.ts')]);
     expect(missing.status).to.equal(2);
