@@ -15,6 +15,7 @@ import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { BigraysConfig, isSet } from '../config';
 import { logger } from '../log';
 import { useLocalAws, type AwsClientSettings } from '../resources/aws';
+import { useLocalSql } from '../resources/sql/session';
 import { maskDsn } from '../secrets';
 
 export const LOCAL_DIR = '.bigrays';
@@ -57,28 +58,74 @@ function files(dir: string): string[] {
   });
 }
 
+/**
+ * Where an object is mirrored: `.bigrays/s3/<bucket>/<key>`, each key segment a file-system
+ * name. Segments that are no name (`''`, `.`, `..`) or hold a `%` are %-encoded, so no key
+ * can reach outside the folder and `keyOf` reads every name back.
+ */
+export function objectPath(bucket: string, key: string): string {
+  const encode = (segment: string): string => {
+    if (segment === '' || segment === '.' || segment === '..' || /[%\\:*?"<>|\u0000-\u001f]/.test(segment)) {
+      return segment.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`) || '%';
+    }
+    return segment;
+  };
+  return join(S3_DIR, encode(bucket), ...key.split('/').map(encode));
+}
+
+/** The key a mirrored file stands for (the inverse of `objectPath`). */
+function keyOf(parts: string[]): string {
+  return parts.map((part) => (part === '%' ? '' : part.includes('%') ? decodeURIComponent(part) : part)).join('/');
+}
+
 function display(path: string): string {
   return relative(process.cwd(), path) || path;
 }
 
-/** SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the note saying which. */
-function localSql(job: string, dryRun: boolean): string {
-  if (isSet(BigraysConfig.DB_DSN)) return `SQL: ${maskDsn(String(BigraysConfig.DB_DSN))} (from BIGRAYS_DB_DSN)`;
-  const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
-  BigraysConfig.DB_DSN = `sqlite:${file}`;
-  return `SQL: SQLite database ${display(file)}`;
+/**
+ * SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the notes saying which. A task
+ * naming another database in its resourceConfig gets a SQLite file of its own.
+ */
+function localSql(job: string, notes: string[]): void {
+  if (isSet(BigraysConfig.DB_DSN)) {
+    notes.push(`SQL: ${maskDsn(String(BigraysConfig.DB_DSN))} (from BIGRAYS_DB_DSN)`);
+    return;
+  }
+  const stem = basename(job, extname(job));
+  const main = `sqlite:${join(LOCAL_DIR, `${stem}.sqlite`)}`;
+  BigraysConfig.DB_DSN = main;
+  notes.push(`SQL: SQLite database ${display(join(LOCAL_DIR, `${stem}.sqlite`))}`);
+  const others = new Map<string, string>();
+  useLocalSql((config) => {
+    const dsn = String(config.DB_DSN ?? '');
+    if (dsn === main || dsn === '') return config;
+    let local = others.get(dsn);
+    if (!local) {
+      const file = join(LOCAL_DIR, `${stem}-${others.size + 2}.sqlite`);
+      local = `sqlite:${file}`;
+      others.set(dsn, local);
+      notes.push(`SQL: ${maskDsn(dsn)} (a task's resourceConfig) → SQLite database ${display(file)}`);
+    }
+    const { DB_USER: _user, DB_PWD: _pwd, ...rest } = config;
+    return { ...rest, DB_DSN: local };
+  });
 }
 
 export async function startLocal(job: string, dryRun: boolean): Promise<LocalSession> {
   if (!dryRun) mkdirSync(LOCAL_DIR, { recursive: true });
-  const notes = [localSql(job, dryRun)];
+  const notes: string[] = [];
+  localSql(job, notes);
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     useLocalAws({ settings: { region: REGION, endpoint: 'http://127.0.0.1', credentials }, customize: () => undefined });
     notes.push(`S3 and SNS: an in-process emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
-    return { notes: () => notes, finish: async () => notes, unref: () => undefined, stop: async () => useLocalAws(undefined) };
+    const stop = async () => {
+      useLocalAws(undefined);
+      useLocalSql(undefined);
+    };
+    return { notes: () => notes, finish: async () => notes, unref: () => undefined, stop };
   }
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -115,10 +162,11 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
   // Inputs: what earlier local runs (or you) left under .bigrays/s3/<bucket>/<key>.
   let loaded = 0;
   for (const file of files(S3_DIR)) {
-    const [bucket, ...key] = relative(S3_DIR, file).split(sep);
-    if (key.length === 0) continue;
+    const [bucketPart, ...keyParts] = relative(S3_DIR, file).split(sep);
+    if (keyParts.length === 0) continue;
+    const bucket = keyOf([bucketPart]);
     await ensureBucket(bucket);
-    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key.join('/'), Body: readFileSync(file) }));
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(keyParts), Body: readFileSync(file) }));
     loaded += 1;
   }
   notes.push(`S3 and SNS: an in-process emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? "object" : "objects"} loaded from ${display(S3_DIR)}` : ''}`);
@@ -166,16 +214,21 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     async finish() {
       const lines = [...notes];
       for (const { bucket, key } of uploaded.values()) {
-        const file = join(S3_DIR, bucket, ...key.split('/'));
-        const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, await object.Body!.transformToByteArray());
-        lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+        const file = objectPath(bucket, key);
+        try {
+          const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, await object.Body!.transformToByteArray());
+          lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+        } catch (error) {
+          // e.g. keys `a` and `a/b`: a file and a folder of one name
+          lines.push(`s3://${bucket}/${key} was uploaded, but not saved to ${display(file)}: ${(error as Error).message}`);
+        }
       }
       const perTopic = new Map<string, number>();
       for (const message of published) {
         mkdirSync(SNS_DIR, { recursive: true });
-        const file = join(SNS_DIR, `${message.topic}.jsonl`);
+        const file = join(SNS_DIR, `${message.topic.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')}.jsonl`);
         appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`);
         perTopic.set(file, (perTopic.get(file) ?? 0) + 1);
       }
@@ -184,6 +237,7 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     },
     async stop() {
       useLocalAws(undefined);
+      useLocalSql(undefined);
       admin.destroy();
       adminSns.destroy();
       await app.close();

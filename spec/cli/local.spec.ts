@@ -1,0 +1,58 @@
+/** `bigrays run --local`: offline, and safe with any S3 key or database a job names. */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli/main.js');
+
+function local(job: string, cwd: string) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_')));
+  return spawnSync(process.execPath, [cli, 'run', path.join(root, 'spec/fixtures/jobs', job), '--local'], {
+    cwd, encoding: 'utf8', env: { ...clean, DEBUG: '' }, timeout: 60_000,
+  });
+}
+
+describe('local mode', function () {
+  this.timeout(60_000);
+  let base: string;
+  let cwd: string;
+  beforeEach(() => {
+    base = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
+    cwd = path.join(base, 'a', 'b');
+    require('node:fs').mkdirSync(cwd, { recursive: true });
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it('should mirror every uploaded key inside .bigrays/s3, never outside it, and keep a good run good', () => {
+    const result = local('local-keys.ts', cwd);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('4 ok, 0 failed, 0 skipped');
+    expect(existsSync(path.join(base, 'escaped.txt'))).to.equal(false);
+    expect(readFileSync(path.join(cwd, '.bigrays/s3/odd/%2E%2E/%2E%2E/escaped.txt'), 'utf8')).to.equal('object ../../escaped.txt');
+    expect(readFileSync(path.join(cwd, '.bigrays/s3/odd/a%252Fb'), 'utf8')).to.equal('object a%2Fb');
+    // `x` and `x/y` cannot both be files: one is saved, the other is reported, the run stays ok
+    expect(result.stdout).to.match(/s3:\/\/odd\/x(\/y)? was uploaded, but not saved/);
+  });
+
+  it('should load mirrored objects back under their own keys', () => {
+    expect(local('local-keys.ts', cwd).status).to.equal(0);
+    expect(readdirSync(path.join(cwd, '.bigrays/s3/odd')).sort()).to.include.members(['%2E%2E', 'a%252Fb']);
+    const again = local('local-keys-read.ts', cwd);
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(/3 objects loaded from \.bigrays\/s3/);
+    const keys = JSON.parse(again.stdout.split('\n')[0]) as string[];
+    expect(keys).to.include.members(['../../escaped.txt', 'a%2Fb']);
+    expect(keys.filter((k) => k === 'x' || k === 'x/y')).to.have.length(1);
+  });
+
+  it('should give a task that names another database a SQLite file of its own, offline', () => {
+    const result = local('local-other-db.ts', cwd);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('SQL: postgres://etl:***@127.0.0.1:1/warehouse (a task\'s resourceConfig) → SQLite database .bigrays/local-other-db-2.sqlite');
+    expect(result.stdout + result.stderr).not.to.contain('Warehouse-Secret-1');
+    expect(existsSync(path.join(cwd, '.bigrays/local-other-db-2.sqlite'))).to.equal(true);
+  });
+});
