@@ -224,6 +224,22 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
   }
 }
 
+/**
+ * Lets go of what a task that did not finish was given to read: a stream in one of its
+ * fields (a file it opened, a query cursor) is closed, not left open until the process ends.
+ */
+function releaseInputs(task: BaseTask<unknown>): void {
+  for (const value of Object.values(own(task))) {
+    if (value === null || typeof value !== 'object') continue;
+    const candidate = value as { destroy?: unknown; pipe?: unknown; destroyed?: boolean; release?: unknown; rows?: unknown };
+    if (typeof candidate.pipe === 'function' && typeof candidate.destroy === 'function' && !candidate.destroyed) {
+      (candidate.destroy as () => void).call(value);
+    } else if (typeof candidate.release === 'function' && candidate.rows !== undefined) {
+      Promise.resolve((candidate.release as () => unknown).call(value)).catch(() => undefined);
+    }
+  }
+}
+
 function asTaskError(error: unknown, name: string): BigraysError {
   if (error instanceof BigraysError && error.taskName !== undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -245,6 +261,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
       if (failed.length > 0 && !task.runWithExceptions) {
         log('skipping %s: an earlier task failed', name);
         context.states.set(cls, 'skipped');
+        releaseInputs(task);
         report.tasks.push({ name, status: 'skipped', durationMs: 0 });
         continue;
       }
@@ -268,6 +285,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         context.states.set(cls, 'ok');
       } catch (raw) {
         const error = asTaskError(scrubError(raw, config), name);
+        releaseInputs(task);
         manager.noteFailure(error);
         context.states.set(cls, 'failed');
         entry.status = 'failed';
@@ -293,7 +311,9 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
-    return `  ${err.taskName ?? 'resource'}: ${scrub(err.message)}`;
+    const message = scrub(err.message);
+    const label = err.taskName ?? 'after the run';
+    return message.startsWith(label) ? `  ${message}` : `  ${label}: ${message}`;
   });
   const head = failed.length > 0
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Readable } from 'node:stream';
 import {
   bigraysRun, BigraysError, register, Task, TaskError, TaskInterfaceError, updateFormatKws, type RunReport,
 } from '../lib';
@@ -37,6 +38,17 @@ describe('bigraysRun', () => {
     expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'failed', 'skipped']);
     expect(error.report!.tasks[1].error).to.match(/bad row 7/);
     expect(Extract && Load).to.be.a('function');
+  });
+
+  it('should close a stream given to a task that is skipped or fails before reading it', async () => {
+    const skippedInput = Readable.from(['never read']);
+    const failedInput = Readable.from(['never read either']);
+    @register class Breaks extends Task { run(): void { throw new Error('down'); } }
+    @register class Upload extends Task { input = skippedInput; run() {} }
+    @register class Archive extends Task { runWithExceptions = true; input = failedInput; run(): void { throw new Error('no room'); } }
+    await bigraysRun().catch(() => undefined);
+    expect([skippedInput.destroyed, failedInput.destroyed]).to.deep.equal([true, true]);
+    expect(Breaks && Upload && Archive).to.be.a('function');
   });
 
   it('should keep each failed task\'s original error and stack as the cause', async () => {

@@ -44,6 +44,9 @@ describe('DB_DSN parsing', () => {
     expect(named.connection).to.not.have.property('port');
     expect(named.connection).to.deep.include({ user: 'etl', password: 'y' });
     expect((named.connection.options as Record<string, unknown>).instanceName).to.equal('SQLEXPRESS');
+    const backslash = sessionSettings({ DB_DSN: 'mssql://sa:x@sql\\SQLEXPRESS/db' });
+    expect(backslash.connection).to.deep.include({ server: 'sql', database: 'db' });
+    expect((backslash.connection.options as Record<string, unknown>).instanceName).to.equal('SQLEXPRESS');
   });
 
   it('should refuse malformed DSNs with a ConfigurationError that masks the password', () => {

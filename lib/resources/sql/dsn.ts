@@ -90,7 +90,8 @@ function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
   checkPort(dsn);
   let url: URL;
   try {
-    url = new URL(dsn);
+    // `host\INSTANCE`, as SQL Server writes a named instance, is no URL character: escape it.
+    url = new URL(dsn.replace(/\\/g, '%5C'));
   } catch {
     throw bad(dsn, `expected mssql://user:password@host[:port]/database[?encrypt=true&trustServerCertificate=true] (${URL_HINT})`);
   }
