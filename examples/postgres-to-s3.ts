@@ -1,5 +1,5 @@
 /**
- * PostgreSQL → S3: export a query to S3 as CSV, every value exact (bigint beyond 2^53,
+ * PostgreSQL → S3: stream a query to S3 as CSV, every value exact (bigint beyond 2^53,
  * numeric digits, microsecond UTC timestamps, NULL vs ''), then read the object back.
  *
  *   BIGRAYS_DB_DSN=postgres://user:password@host:5432/db \
@@ -8,7 +8,7 @@
  *
  * With --local, S3 is the in-process emulator (BIGRAYS_DB_DSN still names your PostgreSQL).
  */
-import { bigraysRun, FromS3, outputOf, register, SQLExecute, SQLQuery, ToS3, updateFormatKws } from 'bigrays';
+import { bigraysRun, FromS3, outputOf, register, SQLExecute, SQLTask, toS3, updateFormatKws, type ToS3Output } from 'bigrays';
 
 /** Sample rows, so the example runs against an empty database. */
 @register
@@ -22,18 +22,20 @@ class SeedPayments extends SQLExecute {
     on conflict (id) do nothing`;
 }
 
+/**
+ * The export streams: a cursor reads 5000 rows at a time into a multipart upload, so memory
+ * stays flat however big the table. (For small results, SQLQuery + ToS3 does the same.)
+ */
 @register
-class PullPayments extends SQLQuery {
-  query = 'select id, amount, paid_at, memo from payments where paid_at >= :since order by id';
-  params = { since: '2026-03-01T00:00:00Z' };
-}
-
-@register
-class ExportPayments extends ToS3 {
-  input = PullPayments.output;
+class ExportPayments extends SQLTask<ToS3Output> {
   bucket = '{bucket}';
   key = 'exports/payments_{day}.csv';
-  overwriteIfExists = true;
+  async run() {
+    const rows = await this.stream('select id, amount, paid_at, memo from payments where paid_at >= :since order by id', {
+      since: '2026-03-01T00:00:00Z',
+    });
+    return toS3({ input: rows, bucket: this.bucket, key: this.key, overwriteIfExists: true });
+  }
 }
 
 @register
