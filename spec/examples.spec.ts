@@ -1,13 +1,11 @@
 /** Every example job runs to success in local mode, as a user runs it: `bigrays run <example> --local`. */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { root, runCli } from './support/cli';
 import { freshPostgresDsn } from './support/sql-hooks';
 
-const root = path.resolve(__dirname, '..');
-const cli = path.join(root, 'dist/cli/main.js');
 
 function examples(dir = path.join(root, 'examples')): string[] {
   return readdirSync(dir)
@@ -24,8 +22,7 @@ const needs: Record<string, () => Promise<Record<string, string>>> = {
 };
 
 function bigrays(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_')));
-  return spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...clean, DEBUG: '', ...env }, timeout: 90_000 });
+  return runCli(args, { cwd, env });
 }
 
 describe('examples', function () {

@@ -1,29 +1,14 @@
 /** The `bigrays` command, spawned as a user runs it. */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { root, runCli, type CliResult } from '../support/cli';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli/main.js');
 const job = (name: string) => path.join('spec/fixtures/jobs', name);
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bigrays(args: string[], env: Record<string, string | undefined> = {}, cwd = root): Result {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_') || k.startsWith('BIGRAYS_TEST_')));
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    cwd,
-    env: { ...clean, DEBUG: '', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function bigrays(args: string[], env: Record<string, string | undefined> = {}, cwd = root): CliResult {
+  return runCli(args, { env, cwd });
 }
 
 describe('the bigrays command', function () {

@@ -1,18 +1,12 @@
 /** `bigrays run --local`: offline, and safe with any S3 key or database a job names. */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli/main.js');
+import { root, runCli } from '../support/cli';
 
 function local(job: string, cwd: string) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_')));
-  return spawnSync(process.execPath, [cli, 'run', path.join(root, 'spec/fixtures/jobs', job), '--local'], {
-    cwd, encoding: 'utf8', env: { ...clean, DEBUG: '' }, timeout: 60_000,
-  });
+  return runCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local'], { cwd });
 }
 
 describe('local mode', function () {
@@ -22,7 +16,7 @@ describe('local mode', function () {
   beforeEach(() => {
     base = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
     cwd = path.join(base, 'a', 'b');
-    require('node:fs').mkdirSync(cwd, { recursive: true });
+    mkdirSync(cwd, { recursive: true });
   });
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
