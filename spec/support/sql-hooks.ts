@@ -76,9 +76,27 @@ export function freshSqliteDsn(): string {
   return `sqlite:${join(sqliteBase, `db-${++counter}.sqlite`)}`;
 }
 
-/** A DSN for SQL Server, when BIGRAYS_TEST_MSSQL_DSN names one. */
-export function mssqlDsn(): string | undefined {
-  return process.env.BIGRAYS_TEST_MSSQL_DSN || undefined;
+/**
+ * A DSN for a new, empty SQL Server database, when BIGRAYS_TEST_MSSQL_DSN names a server
+ * (`mssql://user:password@host:1433/master?trustServerCertificate=true`); else undefined.
+ */
+export async function freshMssqlDsn(): Promise<string | undefined> {
+  const base = process.env.BIGRAYS_TEST_MSSQL_DSN;
+  if (!base) return undefined;
+  const name = `bigrays_${process.pid}_${++counter}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { sessionSettings } = require('../../lib/resources/sql/dsn') as typeof import('../../lib/resources/sql/dsn');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const knexFactory = require('knex') as (config: object) => { raw(sql: string): Promise<unknown>; destroy(): Promise<void> };
+  const admin = knexFactory({ client: 'mssql', connection: sessionSettings({ DB_DSN: base }).connection });
+  try {
+    await admin.raw(`create database [${name}]`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(base.replace(/\\/g, '%5C'));
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 export const mochaHooks = {
