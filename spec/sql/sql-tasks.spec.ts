@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   bigraysRun, BigraysConfig, BigraysError, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLTask, SQLWrite,
-  Task, TaskError, ToCSV, toCSV, type DataFrame,
+  Task, TaskError, ToCSV, toCSV, type DataFrame, type TableStream,
 } from '../../lib';
 import { RecordingResource } from '../helpers';
 import { DIALECTS } from './dialects';
@@ -267,6 +267,19 @@ for (const dialect of DIALECTS) {
       await bigraysRun();
       expect(readFileSync(file, 'utf8')).to.equal('a,b\n');
       expect(Setup && Export).to.be.a('function');
+    });
+
+    it('should fail, never write a truncated file, when a stream outlives its session', async () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'late.csv');
+      @register class Setup extends SQLExecute { statement = 'create table late_t (v integer); insert into late_t values (1); insert into late_t values (2)'; }
+      @register class Export extends SQLTask<TableStream> { run() { return this.stream('select v from late_t'); } }
+      @register class Elsewhere extends Task { requiredResource = new RecordingResource('other', []); run() {} }
+      @register class Save extends ToCSV { input = Export.output; filename = file; }
+      const error = await failureOf(bigraysRun());
+      expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok', 'ok', 'failed']);
+      expect((error.errors[0] as Error).message).to.match(/closed before it was read to the end .*read it in the task that opened it/);
+      expect(existsSync(file)).to.equal(false);
+      expect(Setup && Elsewhere).to.be.a('function');
     });
 
     it('should refuse, not hang, when a stream left unread still holds the session', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
+import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
 
@@ -48,6 +49,8 @@ export interface TableStream {
   rows: AsyncIterable<unknown[]>;
   /** Stops reading and frees the session's connection (reading to the end does it too). */
   release(): Promise<void>;
+  /** Whether every row was read. */
+  readonly complete: boolean;
 }
 
 /**
@@ -61,26 +64,42 @@ export function tableStream(
   done: () => Promise<void>,
 ): TableStream {
   let finished = false;
+  let exhausted = false;
   const finish = async (): Promise<void> => {
     if (finished) return;
     finished = true;
     await done();
   };
+  const closedEarly = (): TaskError =>
+    new TaskError(
+      'this SQL stream was closed before it was read to the end (its session closed when another resource ' +
+        'opened, or release() was called): read it in the task that opened it, e.g. toS3({ input: await this.stream(…) })',
+    );
   let started = false;
   async function* rows(): AsyncGenerator<unknown[]> {
-    if (started) throw new Error('a SQL stream can be read once');
+    if (started) throw new TaskError('a SQL stream can be read once');
     started = true;
     try {
       let batch = first;
-      while (batch.length > 0 && !finished) {
+      while (batch.length > 0) {
+        if (finished) throw closedEarly();
         yield* batch;
+        if (finished) throw closedEarly();
         batch = await next();
       }
+      exhausted = true;
     } finally {
       await finish();
     }
   }
-  return { columns, rows: { [Symbol.asyncIterator]: rows }, release: finish };
+  return {
+    columns,
+    rows: { [Symbol.asyncIterator]: rows },
+    release: finish,
+    get complete() {
+      return exhausted;
+    },
+  };
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

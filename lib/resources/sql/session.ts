@@ -83,6 +83,9 @@ export class SqlSession {
     const stream = await this.dialect.stream(this.knex, compiled.sql, compiled.bindings, batchSize);
     const release = stream.release;
     const tracked: TableStream = {
+      get complete() {
+        return stream.complete;
+      },
       columns: stream.columns,
       rows: {
         [Symbol.asyncIterator]: async function* (this: SqlSession) {
