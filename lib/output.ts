@@ -26,13 +26,15 @@ export interface RunContext {
   manager?: unknown;
   /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
   readonly parent?: RunContext;
+  /** A run that only reads outputs from another (a functional call after a run): never its handles. */
+  readonly readsFrom?: RunContext;
 }
 
 const storage = new AsyncLocalStorage<RunContext>();
 let latest: RunContext | undefined;
 
-export function newContext(parent?: RunContext): RunContext {
-  return { outputs: new Map(), states: new Map(), handles: new Map(), parent };
+export function newContext(parent?: RunContext, readsFrom?: RunContext): RunContext {
+  return { outputs: new Map(), states: new Map(), handles: new Map(), parent, readsFrom };
 }
 
 /** The context of the run in progress here, else of the last `bigraysRun`. */
@@ -56,7 +58,7 @@ export function setLatestContext(context: RunContext | undefined): void {
 
 function lookup(context: RunContext | undefined, task: AnyTaskClass): { found: boolean; value?: unknown; state?: TaskState } {
   let state: TaskState | undefined;
-  for (let c = context; c; c = c.parent) {
+  for (let c = context; c; c = c.parent ?? c.readsFrom) {
     if (c.outputs.has(task)) return { found: true, value: c.outputs.get(task) };
     state ??= c.states.get(task);
   }

@@ -118,7 +118,7 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
     for (const [field, value] of Object.entries(own(task))) {
       findRefs(value, (ref: OutputRef) => {
         if (earlier.has(ref.task as TaskClass)) return;
-        for (let c = context.parent; c; c = c.parent) if (c.outputs.has(ref.task)) return;
+        for (let c = context.parent ?? context.readsFrom; c; c = c.parent ?? c.readsFrom) if (c.outputs.has(ref.task)) return;
         const later = planned.slice(index + 1).some((p) => p.cls === ref.task);
         const where = later
           ? `${ref.task.name} runs after ${cls.name}`
@@ -368,7 +368,10 @@ export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
 }
 
 async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
-  const context = newContext(currentContext());
+  // Inside a task: a nested run that may share the task's resource. Outside: a run of its own
+  // that reads the last run's outputs but never touches a resource a run has open.
+  const active = activeContext();
+  const context = active ? newContext(active) : newContext(undefined, currentContext());
   const planned = preflight([task], context);
   try {
     const report = await execute(planned, context);

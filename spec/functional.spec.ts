@@ -91,6 +91,25 @@ describe('functional interface', () => {
     expect(seen).to.deep.equal({ slow: [[1]], quick: [[0]] });
   });
 
+  it('should not borrow the session of a run going on beside it', async () => {
+    const events: string[] = [];
+    class MakeTemp extends SQLTask { async run() { await this.execute('create temp table only_in_run (v integer)'); await new Promise((r) => setTimeout(r, 30)); } }
+    class Switch extends Task { requiredResource = new RecordingResource('other', events); run() {} }
+    const call = (async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      return sqlQuery({ query: "select count(*) as n from sqlite_temp_master where name = 'only_in_run'" });
+    })();
+    const [report, frame] = await Promise.all([bigraysRun(MakeTemp, Switch), call]);
+    expect(report.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok']);
+    expect(frame.values).to.deep.equal([[0]]);
+  });
+
+  it('should read the last run\'s outputs in a call made after it', async () => {
+    class Numbers extends Task<Array<{ n: number }>> { run() { return [{ n: 1 }, { n: 2 }]; } }
+    await bigraysRun(Numbers);
+    expect(await sqlWrite({ tablename: 'later', input: Numbers.output })).to.equal(2);
+  });
+
   it('should refuse to wrap something that is not a task class', () => {
     expect(() => wrapTask('nope', (() => 1) as never)).to.throw(TaskInterfaceError, /wrapTask\(\) takes a task class/);
   });
