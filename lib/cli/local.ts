@@ -8,9 +8,11 @@
  * objects the run uploads are written there after it. Published messages are appended to
  * `.bigrays/sns/<topic>.jsonl`.
  */
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { BigraysConfig, isSet } from '../config';
 import { logger } from '../log';
@@ -60,22 +62,33 @@ function files(dir: string): string[] {
 
 /**
  * Where an object is mirrored: `.bigrays/s3/<bucket>/<key>`, each key segment a file-system
- * name. Segments that are no name (`''`, `.`, `..`) or hold a `%` are %-encoded, so no key
- * can reach outside the folder and `keyOf` reads every name back.
+ * name. Segments that are no name (`''`, `.`, `..`) or hold `%` or a character file systems
+ * refuse are %-encoded (UTF-8), so no key reaches outside the folder and `keyOf` reads every
+ * name back.
  */
 export function objectPath(bucket: string, key: string): string {
   const encode = (segment: string): string => {
-    if (segment === '' || segment === '.' || segment === '..' || /[%\\:*?"<>|\u0000-\u001f]/.test(segment)) {
-      return segment.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`) || '%';
-    }
-    return segment;
+    if (segment === '') return '%';
+    if (segment === '.' || segment === '..') return segment.replace(/\./g, '%2E');
+    // Only the characters a file name cannot hold, and `%` itself, are encoded: names stay readable.
+    return segment.replace(/[%\\:*?"<>|\u0000-\u001f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
   };
   return join(S3_DIR, encode(bucket), ...key.split('/').map(encode));
 }
 
-/** The key a mirrored file stands for (the inverse of `objectPath`). */
+/** The key a mirrored file stands for (the inverse of `objectPath`; a name you wrote by hand stays as it is). */
 function keyOf(parts: string[]): string {
-  return parts.map((part) => (part === '%' ? '' : part.includes('%') ? decodeURIComponent(part) : part)).join('/');
+  return parts
+    .map((part) => {
+      if (part === '%') return '';
+      if (!part.includes('%')) return part;
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    })
+    .join('/');
 }
 
 function display(path: string): string {
@@ -87,14 +100,16 @@ function display(path: string): string {
  * naming another database in its resourceConfig gets a SQLite file of its own.
  */
 function localSql(job: string, notes: string[]): void {
-  if (isSet(BigraysConfig.DB_DSN)) {
-    notes.push(`SQL: ${maskDsn(String(BigraysConfig.DB_DSN))} (from BIGRAYS_DB_DSN)`);
-    return;
-  }
   const stem = basename(job, extname(job));
-  const main = `sqlite:${join(LOCAL_DIR, `${stem}.sqlite`)}`;
-  BigraysConfig.DB_DSN = main;
-  notes.push(`SQL: SQLite database ${display(join(LOCAL_DIR, `${stem}.sqlite`))}`);
+  let main: string;
+  if (isSet(BigraysConfig.DB_DSN)) {
+    main = String(BigraysConfig.DB_DSN);
+    notes.push(`SQL: ${maskDsn(main)} (from BIGRAYS_DB_DSN)`);
+  } else {
+    main = `sqlite:${join(LOCAL_DIR, `${stem}.sqlite`)}`;
+    BigraysConfig.DB_DSN = main;
+    notes.push(`SQL: SQLite database ${display(join(LOCAL_DIR, `${stem}.sqlite`))}`);
+  }
   const others = new Map<string, string>();
   useLocalSql((config) => {
     const dsn = String(config.DB_DSN ?? '');
@@ -159,30 +174,39 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     return arn;
   };
 
+  const shutdown = async (): Promise<void> => {
+    useLocalAws(undefined);
+    useLocalSql(undefined);
+    admin.destroy();
+    adminSns.destroy();
+    await app.close();
+  };
+
   // Inputs: what earlier local runs (or you) left under .bigrays/s3/<bucket>/<key>.
-  let loaded = 0;
-  for (const file of files(S3_DIR)) {
-    const [bucketPart, ...keyParts] = relative(S3_DIR, file).split(sep);
-    if (keyParts.length === 0) continue;
-    const bucket = keyOf([bucketPart]);
-    await ensureBucket(bucket);
-    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(keyParts), Body: readFileSync(file) }));
-    loaded += 1;
+  const preloaded = new Map<string, { bucket: string; key: string; etag?: string; file: string }>();
+  try {
+    for (const file of files(S3_DIR)) {
+      const [bucketPart, ...keyParts] = relative(S3_DIR, file).split(sep);
+      if (keyParts.length === 0) continue;
+      const bucket = keyOf([bucketPart]);
+      const key = keyOf(keyParts);
+      await ensureBucket(bucket);
+      const put = await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+      preloaded.set(`${bucket}/${key}`, { bucket, key, etag: put.ETag, file });
+    }
+  } catch (error) {
+    await shutdown();
+    throw error;
   }
+  const loaded = preloaded.size;
   notes.push(`S3 and SNS: an in-process emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? "object" : "objects"} loaded from ${display(S3_DIR)}` : ''}`);
 
-  const uploaded = new Map<string, { bucket: string; key: string }>();
   const published: Published[] = [];
 
   const s3Middleware: Middleware = (next, context) => async (args) => {
     const bucket = args.input.Bucket;
     if (typeof bucket === 'string' && context.commandName !== 'CreateBucketCommand') await ensureBucket(bucket);
-    const result = await next(args);
-    if ((context.commandName === 'PutObjectCommand' || context.commandName === 'CompleteMultipartUploadCommand') && typeof bucket === 'string') {
-      const key = String(args.input.Key);
-      uploaded.set(`${bucket}/${key}`, { bucket, key });
-    }
-    return result;
+    return next(args);
   };
   const snsMiddleware: Middleware = (next, context) => async (args) => {
     const original = args.input.TopicArn;
@@ -213,17 +237,37 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     unref: () => app.server.unref(),
     async finish() {
       const lines = [...notes];
-      for (const { bucket, key } of uploaded.values()) {
-        const file = objectPath(bucket, key);
-        try {
-          const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-          mkdirSync(dirname(file), { recursive: true });
-          writeFileSync(file, await object.Body!.transformToByteArray());
-          lines.push(`s3://${bucket}/${key} → ${display(file)}`);
-        } catch (error) {
-          // e.g. keys `a` and `a/b`: a file and a folder of one name
-          lines.push(`s3://${bucket}/${key} was uploaded, but not saved to ${display(file)}: ${(error as Error).message}`);
-        }
+      // The mirror follows the emulator: new and changed objects are written, deleted ones removed.
+      const present = new Set<string>();
+      const { Buckets = [] } = await admin.send(new ListBucketsCommand({}));
+      for (const { Name: bucket } of Buckets) {
+        if (!bucket) continue;
+        let token: string | undefined;
+        do {
+          const page = await admin.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+          for (const { Key: key, ETag: etag } of page.Contents ?? []) {
+            if (key === undefined) continue;
+            present.add(`${bucket}/${key}`);
+            const before = preloaded.get(`${bucket}/${key}`);
+            if (before && before.etag === etag) continue;
+            const file = objectPath(bucket, key);
+            try {
+              const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+              mkdirSync(dirname(file), { recursive: true });
+              writeFileSync(file, await object.Body!.transformToByteArray());
+              lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+            } catch (error) {
+              // e.g. keys `a` and `a/b`: a file and a folder of one name
+              lines.push(`s3://${bucket}/${key} was uploaded, but not saved to ${display(file)}: ${(error as Error).message}`);
+            }
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      }
+      for (const [id, { bucket, key, file }] of preloaded) {
+        if (present.has(id)) continue;
+        rmSync(file, { force: true });
+        lines.push(`s3://${bucket}/${key} was deleted → removed ${display(file)}`);
       }
       const perTopic = new Map<string, number>();
       for (const message of published) {
@@ -235,12 +279,6 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
       for (const [file, count] of perTopic) lines.push(`${count} SNS ${count === 1 ? 'message' : 'messages'} → ${display(file)}`);
       return lines;
     },
-    async stop() {
-      useLocalAws(undefined);
-      useLocalSql(undefined);
-      admin.destroy();
-      adminSns.destroy();
-      await app.close();
-    },
+    stop: shutdown,
   };
 }

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root, runCli } from '../support/cli';
 
-function local(job: string, cwd: string) {
-  return runCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local'], { cwd });
+function local(job: string, cwd: string, ...more: string[]) {
+  return runCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local', ...more], { cwd });
 }
 
 describe('local mode', function () {
@@ -40,6 +40,28 @@ describe('local mode', function () {
     const keys = JSON.parse(again.stdout.split('\n')[0]) as string[];
     expect(keys).to.include.members(['../../escaped.txt', 'a%2Fb']);
     expect(keys.filter((k) => k === 'x' || k === 'x/y')).to.have.length(1);
+  });
+
+  it('should follow copies and deletes in the mirror, with any characters in a key', () => {
+    const first = local('local-move.ts', cwd);
+    expect(first.status, first.stderr).to.equal(0);
+    const inbox = path.join(cwd, '.bigrays/s3/landing/inbox/rates 50%25-中.csv');
+    expect(readFileSync(inbox, 'utf8')).to.equal('a,b\n1,2\n');
+    const second = local('local-move.ts', cwd, '--set', 'step=2');
+    expect(second.status, second.stderr).to.equal(0);
+    expect(second.stdout).to.contain('s3://landing/archive/rates 50%-中.csv → .bigrays/s3/landing/archive/rates 50%25-中.csv');
+    expect(second.stdout).to.contain('s3://landing/inbox/rates 50%-中.csv was deleted');
+    expect(existsSync(inbox)).to.equal(false);
+    expect(readFileSync(path.join(cwd, '.bigrays/s3/landing/archive/rates 50%25-中.csv'), 'utf8')).to.equal('a,b\n1,2\n');
+  });
+
+  it('should keep a task\'s own database offline even when BIGRAYS_DB_DSN is set', () => {
+    const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-other-db.ts'), '--local'], {
+      cwd, env: { BIGRAYS_DB_DSN: `sqlite:${path.join(cwd, 'mine.sqlite')}` },
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('→ SQLite database .bigrays/local-other-db-2.sqlite');
+    expect(existsSync(path.join(cwd, 'mine.sqlite'))).to.equal(true);
   });
 
   it('should give a task that names another database a SQLite file of its own, offline', () => {
