@@ -36,7 +36,7 @@ function describeError(error: unknown): string {
 
 /** 1 when tasks ran and one failed, 2 when the run could not start (configuration, attributes, usage). */
 export function exitCodeOf(outcome: JobOutcome): number {
-  if (outcome.error === undefined) return 0;
+  if (outcome.error === undefined) return outcome.exitRequested ? 1 : 0;
   const error = outcome.error as BigraysError;
   return error instanceof BigraysError && error.report !== undefined ? 1 : 2;
 }
@@ -77,7 +77,10 @@ export async function main(argv: string[]): Promise<number> {
         json = command.json;
         const outcome = await runJob(command);
         print(outcome, json);
-        return exitCodeOf(outcome);
+        const code = exitCodeOf(outcome);
+        // A job that keeps the process alive after it is done (or asked to exit) is ended here.
+        if (outcome.forced) process.exit(code);
+        return code;
       }
     }
   } catch (error) {

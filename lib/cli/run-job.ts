@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BigraysConfig } from '../config';
 import { BigraysError } from '../errors';
 import { pinFormatKws } from '../format';
 import { planRun, type RunPlan } from '../plan';
@@ -24,19 +25,47 @@ export interface JobOutcome {
   /** Lines saying where local-mode outputs went. */
   notes: string[];
   elapsedMs: number;
+  /** The job was done but kept the process alive (or asked to exit): the command must end it. */
+  forced?: boolean;
+  /** The code the job passed to process.exit(), if it called it. */
+  exitRequested?: number;
 }
 
-/** The tasks `--only` / `--from` select, in run order. */
-export function selectTasks(tasks: TaskClass[], options: Pick<RunOptions, 'only' | 'from'>): TaskClass[] {
-  const names = tasks.map((t) => t.name);
-  const known = names.length > 0 ? names.join(', ') : 'none';
-  const unknown = [...options.only, ...(options.from === undefined ? [] : [options.from])].filter((n) => !names.includes(n));
-  if (unknown.length > 0) {
-    throw new UsageError(`no task named ${unknown.map((n) => `\`${n}\``).join(', ')} in this job; its tasks: ${known}`);
+/** What `--only` / `--from` select from each run of a job (a job may run several times). */
+export class TaskSelection {
+  /** Names of every task the job offered to run. */
+  private readonly seen = new Set<string>();
+  private fromReached: boolean;
+
+  constructor(private readonly options: Pick<RunOptions, 'only' | 'from'>) {
+    this.fromReached = options.from === undefined;
   }
-  if (options.only.length > 0) return tasks.filter((t) => options.only.includes(t.name));
-  if (options.from !== undefined) return tasks.slice(names.indexOf(options.from));
-  return tasks;
+
+  /** Whether the command runs only some tasks. */
+  get narrowed(): boolean {
+    return this.options.only.length > 0 || this.options.from !== undefined;
+  }
+
+  /** The tasks of one run to run, in order. */
+  select(tasks: TaskClass[]): TaskClass[] {
+    for (const task of tasks) this.seen.add(task.name);
+    if (this.options.only.length > 0) return tasks.filter((t) => this.options.only.includes(t.name));
+    if (this.fromReached) return tasks;
+    const index = tasks.findIndex((t) => t.name === this.options.from);
+    if (index < 0) return [];
+    this.fromReached = true;
+    return tasks.slice(index);
+  }
+
+  /** A usage error for names no run of the job had, if any. */
+  unknown(registered: TaskClass[]): UsageError | undefined {
+    for (const task of registered) this.seen.add(task.name);
+    const names = [...this.options.only, ...(this.options.from === undefined ? [] : [this.options.from])];
+    const missing = names.filter((n) => !this.seen.has(n));
+    if (missing.length === 0) return undefined;
+    const known = this.seen.size > 0 ? [...this.seen].join(', ') : 'none';
+    return new UsageError(`no task named ${missing.map((n) => `\`${n}\``).join(', ')} in this job; its tasks: ${known}`);
+  }
 }
 
 let tsxRegistered = false;
@@ -55,10 +84,9 @@ async function registerTypeScript(): Promise<void> {
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 /** Runs (or plans) the selected tasks of one `bigraysRun()` of the job. */
-async function runSelected(tasks: TaskClass[], options: RunOptions): Promise<JobOutcome> {
+async function runSelected(selected: TaskClass[], options: RunOptions): Promise<JobOutcome> {
   const started = Date.now();
   try {
-    const selected = selectTasks(tasks, options);
     if (options.dryRun) {
       const plan = planRun(selected);
       const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };
@@ -74,10 +102,62 @@ async function runSelected(tasks: TaskClass[], options: RunOptions): Promise<Job
   }
 }
 
-/** Resolves when the process has nothing left to do: the job's code, its runs and calls are all done. */
-function idle(local: LocalSession | undefined): Promise<void> {
-  local?.unref();
-  return new Promise((done) => process.once('beforeExit', () => done()));
+/** How long a job may keep the process alive doing nothing before the command reports anyway. */
+function quietMs(): number {
+  const seconds = Number(BigraysConfig.CLI_IDLE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+
+/** Follows what the job does, to tell when it is done. */
+class JobWatch {
+  private inFlight = 0;
+  private lastActivity = Date.now();
+  loaded = false;
+  /** The exit code the job asked for with process.exit(), if it did. */
+  exitRequested?: number;
+  private wake: () => void = () => undefined;
+
+  /** Counts `work` as the job being busy. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= 1;
+      this.lastActivity = Date.now();
+    }
+  }
+
+  /** The job asked to end (process.exit): report now. */
+  requestExit(code: number): void {
+    this.exitRequested ??= code;
+    this.wake();
+  }
+
+  /**
+   * Resolves when the job is done: the process has nothing left to do, or the job asked to
+   * exit, or it has been loaded and idle for CLI_IDLE_SECONDS while something (an open connection, a
+   * timer) keeps the process alive; `forced` is true then.
+   */
+  done(local: LocalSession | undefined): Promise<{ forced: boolean }> {
+    local?.unref();
+    return new Promise((resolve) => {
+      const finish = (forced: boolean): void => {
+        clearInterval(check);
+        process.off('beforeExit', onBeforeExit);
+        resolve({ forced });
+      };
+      const onBeforeExit = (): void => finish(false);
+      const quiet = quietMs();
+      const check = setInterval(() => {
+        if (this.loaded && this.inFlight === 0 && Date.now() - this.lastActivity > quiet) finish(true);
+      }, 100);
+      check.unref();
+      this.wake = () => finish(true);
+      if (this.exitRequested !== undefined) finish(true);
+      process.once('beforeExit', onBeforeExit);
+    });
+  }
 }
 
 /** Loads the job and runs it with `options`; resolves to what happened (it never rejects for a failed run). */
@@ -90,75 +170,91 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
   // Local mode starts before the job loads, so that functional calls go local too.
   const local = options.local ? await startLocal(options.job, options.dryRun) : undefined;
 
+  const selection = new TaskSelection(options);
+  const watch = new JobWatch();
   const runs: JobOutcome[] = [];
   const entries: TaskReport[] = [];
   const runErrors = new Set<unknown>();
   const jobErrors: unknown[] = [];
-  // Errors the job's own code leaves unhandled (its handler of bigraysRun(), say) are reported, not a crash.
-  const onUnhandled = (reason: unknown): void => {
+  // What the job's own code leaves unhandled (an error after its run, say) is reported, not a crash.
+  const onJobError = (reason: unknown): void => {
     if (!runErrors.has(reason)) jobErrors.push(reason);
   };
-  const runOnce = async (tasks: TaskClass[]): Promise<JobOutcome> => {
-    const outcome = await runSelected(tasks, options);
-    runs.push(outcome);
-    entries.push(...outcome.report.tasks);
-    if (outcome.error !== undefined) runErrors.add(outcome.error);
-    return outcome;
-  };
-  process.on('unhandledRejection', onUnhandled);
+  const exit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    watch.requestExit(Number(code ?? process.exitCode ?? 0));
+  }) as typeof process.exit;
+  process.on('unhandledRejection', onJobError);
+  process.on('uncaughtException', onJobError);
   interceptRuns({
     // Each bigraysRun() of the job is a run of its own, with the command's options.
     async run(tasks) {
-      const outcome = await runOnce(tasks.length > 0 ? tasks : registeredTasks());
+      const outcome = await watch.track(() => runSelected(selection.select(tasks.length > 0 ? tasks : registeredTasks()), options));
+      runs.push(outcome);
+      entries.push(...outcome.report.tasks);
       // A dry run never gives the job a report to act on: its code after bigraysRun() does not run.
       if (options.dryRun) return never();
-      if (outcome.error !== undefined) throw outcome.error;
+      if (outcome.error !== undefined) {
+        runErrors.add(outcome.error);
+        throw outcome.error;
+      }
       return outcome.report;
     },
+    // A functional call: reported like a task; its failure is the job's to handle.
     async call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>) {
+      if (selection.narrowed) {
+        throw new UsageError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
+      }
       if (options.dryRun) {
         entries.push({ name: task.taskName, status: 'skipped', durationMs: 0 });
         return never();
       }
-      try {
-        const result = await proceed();
-        entries.push(result.report);
-        return result;
-      } catch (error) {
-        runErrors.add(error);
-        entries.push((error as BigraysError).report?.tasks[0] ?? { name: task.taskName, status: 'failed', durationMs: 0 });
-        throw error;
-      }
+      return watch.track(async () => {
+        try {
+          const result = await proceed();
+          entries.push(result.report);
+          return result;
+        } catch (error) {
+          entries.push((error as BigraysError).report?.tasks[0] ?? { name: task.taskName, status: 'failed', durationMs: 0 });
+          throw error;
+        }
+      });
     },
   });
   try {
     let loadError: { error: unknown } | undefined;
-    void import(pathToFileURL(path).href).catch((error: unknown) => {
-      loadError = { error };
-    });
+    void import(pathToFileURL(path).href).then(
+      () => {
+        watch.loaded = true;
+      },
+      (error: unknown) => {
+        watch.loaded = true;
+        loadError = { error };
+      },
+    );
     // Wait for the whole job: code after its bigraysRun(), timers, functional calls.
-    await idle(local);
+    const { forced } = await watch.done(local);
     const nothingRan = runs.length === 0 && entries.length === 0;
     if (loadError && nothingRan) {
       const error = loadError.error as Error;
       throw new UsageError(`could not load the job ${options.job}: ${error?.message ?? String(error)}`);
     }
     if (loadError && !runErrors.has(loadError.error)) jobErrors.push(loadError.error);
-    if (nothingRan) {
+    if (nothingRan && jobErrors.length === 0 && watch.exitRequested === undefined) {
       if (registeredTasks().length === 0) {
         throw new UsageError(
           `the job ${options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`,
         );
       }
       // A job that only registers its tasks: the command runs them.
-      await runOnce(registeredTasks());
+      const outcome = await runSelected(selection.select(registeredTasks()), options);
+      runs.push(outcome);
+      entries.push(...outcome.report.tasks);
     }
     const report: RunReport = { tasks: entries };
-    let error = runs.find((r) => r.error !== undefined)?.error;
-    if (error === undefined && jobErrors.length > 0) error = jobFailure(jobErrors[0], report);
-    if (error === undefined && entries.some((e) => e.status === 'failed')) {
-      error = jobFailure(new Error(`${entries.filter((e) => e.status === 'failed').map((e) => e.name).join(', ')} failed`), report);
-    }
+    let error: unknown = selection.unknown(registeredTasks());
+    error ??= runs.find((r) => r.error !== undefined)?.error;
+    if (error === undefined && jobErrors.length > 0) error = jobErrors[0] instanceof UsageError ? jobErrors[0] : jobFailure(jobErrors[0], report);
     const plan = runs.find((r) => r.plan)?.plan;
     let notes: string[] = [];
     try {
@@ -167,10 +263,15 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
       notes = [...(local?.notes() ?? []), `could not save the local outputs: ${(failure as Error)?.message ?? String(failure)}`];
       error ??= jobFailure(failure, report);
     }
-    return { report, error, plan, notes, elapsedMs: Date.now() - started };
+    if (forced && watch.exitRequested === undefined) {
+      notes.push('the job kept the process alive (an open connection or timer?) after it was done: the command ended it');
+    }
+    return { report, error, plan, notes, elapsedMs: Date.now() - started, forced, exitRequested: watch.exitRequested };
   } finally {
     interceptRuns(undefined);
-    process.off('unhandledRejection', onUnhandled);
+    process.exit = exit;
+    process.off('unhandledRejection', onJobError);
+    process.off('uncaughtException', onJobError);
     await local?.stop();
   }
 }

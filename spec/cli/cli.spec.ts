@@ -128,6 +128,54 @@ describe('the bigrays command', function () {
     expect(readFileSync(path.join(dir, '.bigrays/s3/late/after.txt'), 'utf8')).to.equal('written later');
   });
 
+  it('should report, and keep the code, when the job calls process.exit()', () => {
+    const ok = bigrays(['run', job('exits.ts')]);
+    expect(ok.status, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.contain('1 ok, 0 failed, 0 skipped');
+    const failing = bigrays(['run', job('exits.ts'), '--json'], { EXIT_CODE: '3' });
+    expect(failing.status).to.equal(1);
+    expect(JSON.parse(failing.stdout).tasks[0]).to.include({ name: 'Work', status: 'ok' });
+  });
+
+  it('should report an exception the job throws later, and exit 1', () => {
+    const result = bigrays(['run', job('uncaught.ts')]);
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.match(/^Work\s+ok/m);
+    expect(result.stderr).to.contain('the job failed: timer blew up');
+  });
+
+  it('should report and end a job that keeps the process alive after its work', () => {
+    const result = bigrays(['run', job('keeps-alive.ts')], { BIGRAYS_CLI_IDLE_SECONDS: '1' });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('1 ok, 0 failed, 0 skipped');
+    expect(result.stdout).to.contain('the job kept the process alive');
+  });
+
+  it('should leave a functional call\'s failure to the job, and report it when unhandled', () => {
+    const env = { BIGRAYS_DB_DSN: `sqlite:${path.join(dir, 'state.sqlite')}` };
+    const handled = bigrays(['run', job('functional-fails.ts')], env);
+    expect(handled.status, handled.stderr).to.equal(0);
+    expect(handled.stdout).to.contain('no state yet');
+    expect(handled.stdout).to.match(/^sqlQuery\s+failed/m);
+    const unhandled = bigrays(['run', job('functional-fails.ts')], { ...env, UNHANDLED: '1' });
+    expect(unhandled.status).to.equal(1);
+    expect(unhandled.stderr).to.match(/TaskError: sqlQuery failed: no such column: nosuchcol/);
+  });
+
+  it('should apply --only and --from across every run of a job', () => {
+    const only = bigrays(['run', job('two-job-runs.ts'), '--only', 'Notify']);
+    expect(only.status, only.stderr).to.equal(0);
+    expect(only.stdout).to.contain('ran Notify');
+    expect(only.stdout).not.to.contain('ran Extract');
+    const from = bigrays(['run', job('two-job-runs.ts'), '--from', 'Load']);
+    expect(from.status, from.stderr).to.equal(0);
+    expect(from.stdout).to.match(/ran Load\nran Notify/);
+    expect(from.stdout).not.to.contain('ran Extract');
+    const unknown = bigrays(['run', job('two-job-runs.ts'), '--only', 'Nope']);
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr).to.contain('no task named `Nope` in this job; its tasks: Extract, Load, Notify');
+  });
+
   it('should exit 2 for a job that does not load', () => {
     const missing = bigrays(['run', job('nope.ts')]);
     expect(missing.status).to.equal(2);
