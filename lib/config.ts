@@ -31,8 +31,8 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   },
   AWS_ENDPOINT_URL: { help: 'S3/SNS-compatible endpoint URL (S3 then uses path-style addressing)' },
   CLI_IDLE_SECONDS: {
-    help: 'bigrays run: how long a job that keeps the process alive after its work may stay idle before the command reports and ends it',
-    default: 10,
+    help: 'bigrays run: how long a job may do nothing while an open connection or timer keeps the process alive, before the command reports and ends it',
+    default: 60,
   },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },

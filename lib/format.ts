@@ -427,8 +427,12 @@ export function getFormatKws(): FormatKws {
   return { ...globalKws };
 }
 
-/** Forgets every global (and pinned) format keyword. */
+/** Forgets every global format keyword (keywords pinned by the command's --set stay). */
 export function clearFormatKws(): void {
   globalKws = {};
+}
+
+/** Forgets the pinned keywords too (for tests). */
+export function unpinFormatKws(): void {
   pinnedKws = {};
 }

@@ -255,6 +255,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   const errors: unknown[] = [];
   const failed: string[] = [];
   const runStarted = Date.now();
+  let stopped = false;
   try {
     for (const { cls, task } of planned) {
       const name = cls.name;
@@ -284,6 +285,13 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         });
         context.states.set(cls, 'ok');
       } catch (raw) {
+        if (raw instanceof JobExit) {
+          // The job ends here, as process.exit() would end it: nothing after this task runs.
+          entry.durationMs = Math.round(performance.now() - started);
+          report.tasks.push(entry);
+          stopped = true;
+          break;
+        }
         const error = asTaskError(scrubError(raw, config), name);
         releaseInputs(task);
         manager.noteFailure(error);
@@ -302,6 +310,9 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     }
   } finally {
     await manager.release();
+  }
+  if (stopped) {
+    for (const { cls } of planned.slice(report.tasks.length)) report.tasks.push({ name: cls.name, status: 'skipped', durationMs: 0 });
   }
   errors.push(...manager.closeErrors);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
@@ -322,6 +333,14 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   error.errors = errors;
   error.report = report;
   throw error;
+}
+
+/** Thrown to end a job right where it is (the command's stand-in for `process.exit()`). */
+export class JobExit extends Error {
+  constructor(readonly code: number) {
+    super(`the job called process.exit(${code})`);
+    this.name = 'JobExit';
+  }
 }
 
 /** How a runner (the `bigrays` command) takes over the runs a job script starts. */

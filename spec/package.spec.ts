@@ -33,6 +33,12 @@ describe('the package', () => {
     expect(out).to.equal('true true function');
   });
 
+  it('should load its ES module entry from code compiled to CommonJS too (tsx)', () => {
+    const file = path.join(require('node:os').tmpdir(), `bigrays-esm-entry-${process.pid}.ts`);
+    require('node:fs').writeFileSync(file, `import { register, Task } from ${JSON.stringify(path.join(root, 'dist/index.mjs'))};\nconsole.log(typeof register, typeof Task);\n`);
+    expect(execFileSync(path.join(root, 'node_modules/.bin/tsx'), [file], { cwd: root, encoding: 'utf8' }).trim()).to.equal('function function');
+  });
+
   it('should ship type declarations for the public API', () => {
     const pkg = require(path.join(root, 'package.json')) as { types: string; exports: Record<string, Record<string, string>> };
     expect(pkg.exports['.'].types).to.equal('./dist/index.d.ts');

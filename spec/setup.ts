@@ -2,6 +2,7 @@
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { clearFormatKws, clearRegistry, resetConfig } from '../lib';
+import { unpinFormatKws } from '../lib/format';
 
 chai.use(chaiAsPromised);
 
@@ -14,6 +15,7 @@ export const mochaHooks = {
     for (const key of bigraysEnv()) delete process.env[key];
     clearRegistry();
     clearFormatKws();
+    unpinFormatKws();
     resetConfig();
   },
   afterEach(): void {

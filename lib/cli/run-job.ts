@@ -12,7 +12,7 @@ import { pinFormatKws } from '../format';
 import { planRun, type RunPlan } from '../plan';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
-import { interceptRuns, runTasks, type TaskCall } from '../run';
+import { interceptRuns, JobExit, runTasks, type TaskCall } from '../run';
 import type { BaseTask, TaskClass } from '../task';
 import { UsageError, type RunOptions } from './args';
 import { startLocal, type LocalSession } from './local';
@@ -27,8 +27,10 @@ export interface JobOutcome {
   elapsedMs: number;
   /** The job was done but kept the process alive (or asked to exit): the command must end it. */
   forced?: boolean;
-  /** The code the job passed to process.exit(), if it called it. */
+  /** The code the job passed to process.exit() or left in process.exitCode, if not 0. */
   exitRequested?: number;
+  /** Things the user should know that are not failures. */
+  warnings?: string[];
 }
 
 /** What `--only` / `--from` select from each run of a job (a job may run several times). */
@@ -105,14 +107,25 @@ async function runSelected(selected: TaskClass[], options: RunOptions): Promise<
 /** How long a job may keep the process alive doing nothing before the command reports anyway. */
 function quietMs(): number {
   const seconds = Number(BigraysConfig.CLI_IDLE_SECONDS);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
 }
 
 /** Follows what the job does, to tell when it is done. */
 class JobWatch {
   private inFlight = 0;
   private lastActivity = Date.now();
-  loaded = false;
+  private isLoaded = false;
+  /** The command has stopped listening: whatever the job starts now does not run. */
+  ended = false;
+
+  get loaded(): boolean {
+    return this.isLoaded;
+  }
+
+  set loaded(value: boolean) {
+    this.isLoaded = value;
+    this.lastActivity = Date.now();
+  }
   /** The exit code the job asked for with process.exit(), if it did. */
   exitRequested?: number;
   private wake: () => void = () => undefined;
@@ -145,6 +158,7 @@ class JobWatch {
       const finish = (forced: boolean): void => {
         clearInterval(check);
         process.off('beforeExit', onBeforeExit);
+        this.ended = true;
         resolve({ forced });
       };
       const onBeforeExit = (): void => finish(false);
@@ -176,24 +190,33 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
   const entries: TaskReport[] = [];
   const runErrors = new Set<unknown>();
   const jobErrors: unknown[] = [];
+  const usageErrors: UsageError[] = [];
   // What the job's own code leaves unhandled (an error after its run, say) is reported, not a crash.
   const onJobError = (reason: unknown): void => {
-    if (!runErrors.has(reason)) jobErrors.push(reason);
+    if (!runErrors.has(reason) && !(reason instanceof JobExit)) jobErrors.push(reason);
   };
+  const stopped = (): boolean => watch.ended || watch.exitRequested !== undefined;
   const exit = process.exit;
+  // process.exit() ends the job where it is called, as it would without the command; the
+  // command then reports and exits itself.
   process.exit = ((code?: number | string | null) => {
-    watch.requestExit(Number(code ?? process.exitCode ?? 0));
+    const exitCode = Number(code ?? process.exitCode ?? 0);
+    watch.requestExit(exitCode);
+    throw new JobExit(exitCode);
   }) as typeof process.exit;
   process.on('unhandledRejection', onJobError);
   process.on('uncaughtException', onJobError);
   interceptRuns({
     // Each bigraysRun() of the job is a run of its own, with the command's options.
     async run(tasks) {
-      const outcome = await watch.track(() => runSelected(selection.select(tasks.length > 0 ? tasks : registeredTasks()), options));
+      if (stopped()) return never();
+      const selected = selection.select(tasks.length > 0 ? tasks : registeredTasks());
+      const outcome = await watch.track(() => runSelected(selected, options));
       runs.push(outcome);
       entries.push(...outcome.report.tasks);
-      // A dry run never gives the job a report to act on: its code after bigraysRun() does not run.
-      if (options.dryRun) return never();
+      // A dry run never gives the job a report to act on: its code after the first planned run
+      // does not run. A run the selection left empty lets the job go on to its next run.
+      if ((options.dryRun && selected.length > 0) || stopped()) return never();
       if (outcome.error !== undefined) {
         runErrors.add(outcome.error);
         throw outcome.error;
@@ -202,8 +225,11 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
     },
     // A functional call: reported like a task; its failure is the job's to handle.
     async call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>) {
+      if (stopped()) return never();
       if (selection.narrowed) {
-        throw new UsageError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
+        const refusal = new UsageError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
+        usageErrors.push(refusal);
+        throw refusal;
       }
       if (options.dryRun) {
         entries.push({ name: task.taskName, status: 'skipped', durationMs: 0 });
@@ -234,13 +260,15 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
     );
     // Wait for the whole job: code after its bigraysRun(), timers, functional calls.
     const { forced } = await watch.done(local);
+    if (loadError?.error instanceof JobExit) loadError = undefined;
     const nothingRan = runs.length === 0 && entries.length === 0;
     if (loadError && nothingRan) {
       const error = loadError.error as Error;
       throw new UsageError(`could not load the job ${options.job}: ${error?.message ?? String(error)}`);
     }
     if (loadError && !runErrors.has(loadError.error)) jobErrors.push(loadError.error);
-    if (nothingRan && jobErrors.length === 0 && watch.exitRequested === undefined) {
+    // Only a job that ended on its own (not one cut off while it may still be waiting) has its registry run.
+    if (nothingRan && !forced && jobErrors.length === 0 && watch.exitRequested === undefined) {
       if (registeredTasks().length === 0) {
         throw new UsageError(
           `the job ${options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`,
@@ -252,10 +280,11 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
       entries.push(...outcome.report.tasks);
     }
     const report: RunReport = { tasks: entries };
-    let error: unknown = selection.unknown(registeredTasks());
+    let error: unknown = usageErrors[0] ?? selection.unknown(registeredTasks());
     error ??= runs.find((r) => r.error !== undefined)?.error;
     if (error === undefined && jobErrors.length > 0) error = jobErrors[0] instanceof UsageError ? jobErrors[0] : jobFailure(jobErrors[0], report);
-    const plan = runs.find((r) => r.plan)?.plan;
+    const plans = runs.flatMap((r) => (r.plan ? [r.plan] : []));
+    const plan = plans.length === 0 ? undefined : { steps: plans.flatMap((p) => p.steps), finally: plans.flatMap((p) => p.finally) };
     let notes: string[] = [];
     try {
       notes = options.dryRun ? (local?.notes() ?? []) : ((await local?.finish()) ?? []);
@@ -263,10 +292,18 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
       notes = [...(local?.notes() ?? []), `could not save the local outputs: ${(failure as Error)?.message ?? String(failure)}`];
       error ??= jobFailure(failure, report);
     }
+    const warnings: string[] = [];
     if (forced && watch.exitRequested === undefined) {
-      notes.push('the job kept the process alive (an open connection or timer?) after it was done: the command ended it');
+      const idle = Number(BigraysConfig.CLI_IDLE_SECONDS) || 60;
+      warnings.push(
+        `the job did nothing for ${idle} s but kept the process alive (an open connection or timer?): the command ended it. ` +
+          'A job that waits longer between runs can raise BIGRAYS_CLI_IDLE_SECONDS.',
+      );
     }
-    return { report, error, plan, notes, elapsedMs: Date.now() - started, forced, exitRequested: watch.exitRequested };
+    // A non-zero process.exitCode the job set (a check of its own) is kept, as node would keep it.
+    const exitRequested = watch.exitRequested ?? (Number(process.exitCode ?? 0) || undefined);
+    process.exitCode = undefined;
+    return { report, error, plan, notes, warnings, elapsedMs: Date.now() - started, forced: forced || watch.exitRequested !== undefined, exitRequested };
   } finally {
     interceptRuns(undefined);
     process.exit = exit;
@@ -278,7 +315,8 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
 
 /** A failure of the job's own code (not of a task): exit code 1, like a failed task. */
 function jobFailure(error: unknown, report: RunReport): BigraysError {
-  if (error instanceof BigraysError && error.report !== undefined) return error;
+  // A task's failure carries its report (exit 1); a configuration or attribute error does not (exit 2).
+  if (error instanceof BigraysError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const failure = new BigraysError(`the job failed: ${message}`, { cause: error });
   failure.report = report;

@@ -133,8 +133,38 @@ describe('the bigrays command', function () {
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.contain('1 ok, 0 failed, 0 skipped');
     const failing = bigrays(['run', job('exits.ts'), '--json'], { EXIT_CODE: '3' });
-    expect(failing.status).to.equal(1);
+    expect(failing.status).to.equal(3);
     expect(JSON.parse(failing.stdout).tasks[0]).to.include({ name: 'Work', status: 'ok' });
+  });
+
+  it('should end the job where it calls process.exit(), as node would', () => {
+    const mark = path.join(dir, 'mark.txt');
+    const inTask = bigrays(['run', job('exit-in-task.ts')], { MARK: mark });
+    expect(inTask.status, inTask.stderr).to.equal(0);
+    expect(inTask.stdout).to.contain('nothing to do today');
+    expect(inTask.stdout).to.match(/^Check\s+ok/m);
+    expect(inTask.stdout).to.match(/^Load\s+skipped/m);
+    expect(existsSync(mark)).to.equal(false);
+    const guard = bigrays(['run', job('guard-exit.ts')], { MARK: mark });
+    expect(guard.status).to.equal(3);
+    expect(existsSync(mark)).to.equal(false);
+  });
+
+  it('should keep a non-zero process.exitCode the job sets', () => {
+    expect(bigrays(['run', job('own-exit-code.ts')]).status).to.equal(4);
+  });
+
+  it('should keep stdout to the JSON report with --json, sending what the job prints to stderr', () => {
+    const result = bigrays(['run', job('noisy.ts'), '--json']);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ ok: true });
+    expect(result.stderr).to.contain('progress 50%').and.to.contain('all done');
+  });
+
+  it('should exit 2 for a configuration error in a functional call', () => {
+    const result = bigrays(['run', job('functional-noconf.ts')]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('BIGRAYS_DB_DSN');
   });
 
   it('should report an exception the job throws later, and exit 1', () => {
@@ -148,7 +178,7 @@ describe('the bigrays command', function () {
     const result = bigrays(['run', job('keeps-alive.ts')], { BIGRAYS_CLI_IDLE_SECONDS: '1' });
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('1 ok, 0 failed, 0 skipped');
-    expect(result.stdout).to.contain('the job kept the process alive');
+    expect(result.stderr).to.contain('the job did nothing for 1 s but kept the process alive');
   });
 
   it('should leave a functional call\'s failure to the job, and report it when unhandled', () => {
@@ -171,6 +201,9 @@ describe('the bigrays command', function () {
     expect(from.status, from.stderr).to.equal(0);
     expect(from.stdout).to.match(/ran Load\nran Notify/);
     expect(from.stdout).not.to.contain('ran Extract');
+    const planned = bigrays(['run', job('two-job-runs.ts'), '--dry-run', '--from', 'Notify']);
+    expect(planned.status, planned.stderr).to.equal(0);
+    expect(planned.stdout).to.contain('1. Notify');
     const unknown = bigrays(['run', job('two-job-runs.ts'), '--only', 'Nope']);
     expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.contain('no task named `Nope` in this job; its tasks: Extract, Load, Notify');
