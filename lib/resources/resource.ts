@@ -124,11 +124,6 @@ export class ResourceManager {
     private readonly parent?: ResourceManager,
   ) {}
 
-  /** The open resource, if any. */
-  get openResource(): Resource<unknown> | undefined {
-    return this.current?.resource;
-  }
-
   private use(current: Current): void {
     this.current = current;
     this.context.handles.set(current.resource, current.handle);

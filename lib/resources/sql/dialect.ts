@@ -111,15 +111,56 @@ export function exactInteger(value: bigint | string): number | bigint {
   return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
 }
 
-/** Runs `fn` with the session's one driver connection, taken from (and given back to) knex's pool. */
-export async function withConnection<T>(knex: Knex, fn: (connection: unknown) => Promise<T> | T): Promise<T> {
+/** The session's one driver connection, taken from knex's pool, and how to give it back. */
+async function acquire(knex: Knex): Promise<{ connection: unknown; release: () => Promise<void> }> {
   const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
   const connection = await client.acquireConnection();
+  return {
+    connection,
+    release: async () => {
+      await client.releaseConnection(connection);
+    },
+  };
+}
+
+/** Runs `fn` with the session's one driver connection, given back to knex's pool after. */
+export async function withConnection<T>(knex: Knex, fn: (connection: unknown) => Promise<T> | T): Promise<T> {
+  const { connection, release } = await acquire(knex);
   try {
     return await fn(connection);
   } finally {
-    await client.releaseConnection(connection);
+    await release();
   }
+}
+
+/** A result being read on a connection: its columns, its first batch, how to read on and to stop. */
+export interface OpenRead {
+  columns: string[];
+  first: unknown[][];
+  next(): Promise<unknown[][]>;
+  close(): Promise<void> | void;
+}
+
+/**
+ * A TableStream on the session's one driver connection: `open` starts the read; the
+ * connection goes back to the pool when the rows run out, reading fails, or the reader stops.
+ */
+export async function streamOnConnection(knex: Knex, open: (connection: unknown) => Promise<OpenRead>): Promise<TableStream> {
+  const { connection, release } = await acquire(knex);
+  let read: OpenRead;
+  try {
+    read = await open(connection);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return tableStream(read.columns, read.first, () => read.next(), async () => {
+    try {
+      await read.close();
+    } finally {
+      await release();
+    }
+  });
 }
 
 /** Whether `value` should be written as JSON text. */

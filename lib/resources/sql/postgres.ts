@@ -5,7 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
-import { exactInteger, isJsonValue, jsonText, tableStream, withConnection, type SqlDialect, type TableStream, type ValueKind } from './dialect';
+import {
+  exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
+} from './dialect';
 
 interface PgField {
   name: string;
@@ -136,36 +138,22 @@ export const postgresDialect: SqlDialect = {
   },
 
   async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
-    const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
-    const connection = (await client.acquireConnection()) as PgConnection & { query(cursor: unknown): PgCursor };
-    const release = async () => {
-      await client.releaseConnection(connection);
-    };
-    try {
+    return streamOnConnection(knex, async (connection) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: object) => PgCursor;
-      const cursor = connection.query(new Cursor(sql, [...bindings], { rowMode: 'array', types: pgTypes }));
+      const pg = connection as { query(cursor: unknown): PgCursor };
+      const cursor = pg.query(new Cursor(sql, [...bindings], { rowMode: 'array', types: pgTypes }));
+      const close = () => cursor.close().catch(() => undefined);
       const read = () =>
         new Promise<{ rows: unknown[][]; fields: PgField[] }>((resolve, reject) => {
           cursor.read(batchSize, (error, rows, result) => (error ? reject(error) : resolve({ rows, fields: result?.fields ?? [] })));
         });
       const first = await read().catch(async (error: unknown) => {
-        await cursor.close().catch(() => undefined);
+        await close();
         throw error;
       });
-      return tableStream(
-        first.fields.map((f) => f.name),
-        first.rows,
-        async () => (await read()).rows,
-        async () => {
-          await cursor.close().catch(() => undefined);
-          await release();
-        },
-      );
-    } catch (error) {
-      await release();
-      throw error;
-    }
+      return { columns: first.fields.map((f) => f.name), first: first.rows, next: async () => (await read()).rows, close };
+    });
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

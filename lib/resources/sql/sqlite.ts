@@ -5,7 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
-import { exactInteger, isJsonValue, jsonText, tableStream, withConnection, type SqlDialect, type TableStream, type ValueKind } from './dialect';
+import {
+  exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
+} from './dialect';
 
 interface Statement {
   reader: boolean;
@@ -74,34 +76,23 @@ export const sqliteDialect: SqlDialect = {
   },
 
   async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
-    const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
-    const connection = await client.acquireConnection();
-    const release = async () => {
-      await client.releaseConnection(connection);
-    };
-    try {
+    return streamOnConnection(knex, async (connection) => {
       const statement = (connection as Database).prepare(sql);
       if (!statement.reader) throw new TypeError('a stream needs a query that returns rows');
       const columns = statement.columns().map((c) => c.name);
       const iterator = statement.safeIntegers(true).raw(true).iterate(...bindings.map(toDb));
-      const read = async (): Promise<unknown[][]> => {
+      const next = async (): Promise<unknown[][]> => {
         const batch: unknown[][] = [];
-        for (let next = iterator.next(); !next.done; next = iterator.next()) {
-          const row = next.value;
+        for (let item = iterator.next(); !item.done; item = iterator.next()) {
+          const row = item.value;
           for (let i = 0; i < row.length; i++) row[i] = fromDb(row[i]);
           batch.push(row);
           if (batch.length >= batchSize) break;
         }
         return batch;
       };
-      return tableStream(columns, await read(), read, async () => {
-        iterator.return?.();
-        await release();
-      });
-    } catch (error) {
-      await release();
-      throw error;
-    }
+      return { columns, first: await next(), next, close: () => void iterator.return?.() };
+    });
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {
