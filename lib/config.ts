@@ -34,6 +34,14 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
     help: 'bigrays run: how long a job may do nothing while an open connection or timer keeps the process alive, before the command reports and ends it',
     default: 60,
   },
+  DB_CONNECT_TIMEOUT_MS: { help: 'How long opening a database connection may take, in ms', default: 15_000 },
+  DB_STATEMENT_TIMEOUT_MS: { help: 'How long one SQL statement may run on the server, in ms (unset: no limit)' },
+  AWS_CONNECT_TIMEOUT_MS: { help: 'How long connecting to S3/SNS may take, in ms', default: 10_000 },
+  AWS_REQUEST_TIMEOUT_MS: {
+    help: 'How long an S3/SNS request may send and receive nothing before it fails, in ms',
+    default: 120_000,
+  },
+  TASK_TIMEOUT_MS: { help: "Every task's deadline, in ms, unless the task sets timeoutMs (unset: none)" },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
 });
@@ -137,4 +145,21 @@ export function configFlag(config: ConfigValues, key: string, fallback = false):
     `${envName(key)} must be true or false, got \`${String(value)}\`. Set it to true or false.`,
     { missing: [envName(key)] },
   );
+}
+
+/**
+ * Reads a duration in milliseconds: a positive number (or numeric string); undefined when not
+ * set. Throws ConfigurationError naming the env var for anything else.
+ */
+export function configMs(config: ConfigValues, key: string): number | undefined {
+  const value = config[key];
+  if (!isSet(value)) return undefined;
+  const ms = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigurationError(
+      `${envName(key)} must be a positive number of milliseconds, got \`${String(value)}\``,
+      { missing: [envName(key)] },
+    );
+  }
+  return Math.round(ms);
 }

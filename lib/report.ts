@@ -12,6 +12,8 @@ export interface TaskReport {
   rows?: number;
   /** Bytes uploaded or written, for tasks that move bytes. */
   bytes?: number;
+  /** How many times the task was tried (1 unless it was retried; 0 when skipped). */
+  attempts?: number;
   /** The failure's message (secrets masked), when the task failed. */
   error?: string;
 }

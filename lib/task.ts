@@ -30,6 +30,17 @@ export interface TaskMetrics {
 
 const metrics = new WeakMap<BaseTask<unknown>, TaskMetrics>();
 
+/** The signal of each task while it runs (set by the runner). */
+const signals = new WeakMap<BaseTask<unknown>, AbortSignal>();
+
+/** The signal of a task outside any run: it never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Gives `task` the signal it sees as `this.signal` while it runs. */
+export function setTaskSignal(task: BaseTask<unknown>, signal: AbortSignal): void {
+  signals.set(task, signal);
+}
+
 /**
  * The root of every task. `O` is what `run()` returns: the task's output.
  * Subclasses set attributes as instance fields; required ones are `abstract`.
@@ -65,6 +76,29 @@ export abstract class BaseTask<O = unknown> {
 
   /** Format keywords for this task; they win over the global ones. */
   formatKws?: FormatKws;
+
+  /**
+   * The task's deadline in milliseconds: past it, `this.signal` aborts and the task fails.
+   * @default config `TASK_TIMEOUT_MS`, else none
+   */
+  timeoutMs?: number;
+
+  /**
+   * How many times to try again after an error that can pass (connection refused, reset or
+   * lost, a timeout, throttling, a 5xx), where a retry cannot duplicate or lose data. @default 0
+   */
+  retries = 0;
+
+  /** The wait before the first retry in ms, doubled for each next one (with jitter). @default 1000 */
+  retryDelayMs = 1000;
+
+  /**
+   * Aborts on the task's timeout, on SIGINT/SIGTERM, or when the run is aborted. Built-in
+   * tasks stop promptly when it does; a custom task passes it on to what it awaits.
+   */
+  get signal(): AbortSignal {
+    return signals.get(this) ?? NEVER_ABORTED;
+  }
 
   /** Does the task's work; its return value is the task's output. */
   abstract run(): O | Promise<O>;
