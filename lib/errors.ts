@@ -16,6 +16,8 @@ export class BigraysError extends Error {
   errors: unknown[] = [];
   /** The run report (set on the error a failed run rejects with). */
   report?: import('./report').RunReport;
+  /** The signal that stopped the run (set on the error a run stopped by SIGINT/SIGTERM rejects with). */
+  signal?: 'SIGINT' | 'SIGTERM';
 
   constructor(message: string, options: BigraysErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -24,6 +24,8 @@ export interface RunContext {
   instantiating?: boolean;
   /** The run's resource manager (a nested run may share its open resource). */
   manager?: unknown;
+  /** The signal of the task running now: a nested run (a functional call inside it) stops with it. */
+  taskSignal?: AbortSignal;
   /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
   readonly parent?: RunContext;
   /** A run that only reads outputs from another (a functional call after a run): never its handles. */

@@ -2,7 +2,8 @@
  * The runner: checks everything it can before any task runs, then runs the tasks in order,
  * sharing one open resource between consecutive tasks that need it.
  */
-import { effectiveConfig, envName } from './config';
+import { summary } from './cli/output';
+import { configMs, effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
 import { FormatError, keywordsFor, templateKeywords } from './format';
 import { logger } from './log';
@@ -20,8 +21,12 @@ import {
 import { registeredTasks } from './registry';
 import type { RunReport, TaskReport } from './report';
 import { Resource, ResourceManager } from './resources/resource';
+import { isTransient, retryDelay, sleep } from './retry';
 import { rememberSecrets, scrub, scrubError } from './secrets';
-import { BaseTask, isTaskClass, requiredAttributesOf, taskMetrics, TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
+import { endInterrupted, Interrupted, watchSignals } from './signals';
+import {
+  BaseTask, isTaskClass, requiredAttributesOf, setTaskSignal, taskMetrics, TEMPLATED_ATTRIBUTES, type TaskClass,
+} from './task';
 
 const log = logger('run');
 
@@ -246,11 +251,179 @@ function asTaskError(error: unknown, name: string): BigraysError {
   return new TaskError(scrub(`${name} failed: ${message}`), { cause: error, taskName: name });
 }
 
+/** How long a task that was aborted may take to wind down (abort an upload, cancel a query) before the run moves on. */
+const WIND_DOWN_MS = 3000;
+
+/** How long closing the open resource may take after a run was interrupted. */
+const CLOSE_AFTER_INTERRUPT_MS = 4000;
+
+/** The deadline of `task`: its `timeoutMs`, else `TASK_TIMEOUT_MS`, else none. */
+function timeoutOf(task: BaseTask<unknown>, name: string, config: ReturnType<typeof effectiveConfig>): number | undefined {
+  const own = task.timeoutMs;
+  if (own === undefined || own === null) return configMs(config, 'TASK_TIMEOUT_MS');
+  if (typeof own !== 'number' || !Number.isFinite(own) || own <= 0) {
+    throw new TaskInterfaceError(`${name}.timeoutMs must be a positive number of milliseconds, got ${JSON.stringify(own)}`, {
+      taskName: name,
+      attributes: { [name]: ['timeoutMs'] },
+    });
+  }
+  return own;
+}
+
+function retriesOf(task: BaseTask<unknown>, name: string): { retries: number; delayMs: number } {
+  const { retries, retryDelayMs } = task;
+  const wrong: string[] = [];
+  if (!Number.isInteger(retries) || retries < 0) wrong.push(`retries must be a whole number ≥ 0, got ${JSON.stringify(retries)}`);
+  if (typeof retryDelayMs !== 'number' || !Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
+    wrong.push(`retryDelayMs must be a number of milliseconds ≥ 0, got ${JSON.stringify(retryDelayMs)}`);
+  }
+  if (wrong.length > 0) {
+    throw new TaskInterfaceError(`${name}: ${wrong.join('; ')}`, { taskName: name, attributes: { [name]: ['retries', 'retryDelayMs'] } });
+  }
+  return { retries, delayMs: retryDelayMs };
+}
+
+/**
+ * `work()`, but once `signal` aborts, given at most WIND_DOWN_MS to settle before the call
+ * rejects with the signal's reason: a task that ignores its signal cannot hold the run.
+ */
+function untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(signal.reason), WIND_DOWN_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work().then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    });
+  });
+}
+
+/** The error a failed attempt reports: the deadline or the signal when one stopped it, the task's own otherwise. */
+function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown {
+  if (!signal.aborted) return raw;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Interrupted) {
+    return new TaskError(`${name} was stopped: ${reason.message}`, { cause: raw === reason ? undefined : raw, taskName: name });
+  }
+  if (reason instanceof BigraysError && raw !== reason && (reason as { cause?: unknown }).cause === undefined) {
+    // The deadline's message, with what the task was doing when it struck.
+    return new TaskError(reason.message, { cause: raw, taskName: name });
+  }
+  return reason;
+}
+
+/** A task attempt that ran out of its `timeoutMs`. */
+function deadlineError(name: string, ms: number, own: boolean): TaskError {
+  const error = new TaskError(
+    `${name} timed out after ${ms} ms (${own ? `${name}.timeoutMs` : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
+    { taskName: name },
+  );
+  (error as { transient?: boolean }).transient = true;
+  return error;
+}
+
+interface Attempted {
+  output?: unknown;
+  error?: unknown;
+  attempts: number;
+}
+
+/**
+ * Runs one task: opens its resource, calls `run()` under the task's signal, and tries again
+ * after an error that can pass, as often as `retries` allows and the task says is safe.
+ */
+async function attempt(
+  cls: TaskClass, task: BaseTask<unknown>, context: RunContext, manager: ResourceManager, runSignal: AbortSignal,
+): Promise<Attempted> {
+  const name = cls.name;
+  const config = effectiveConfig(task.resourceConfig);
+  let timeoutMs: number | undefined;
+  let policy: { retries: number; delayMs: number };
+  try {
+    timeoutMs = timeoutOf(task, name, config);
+    policy = retriesOf(task, name);
+    runInContext(context, () => {
+      context.current = cls;
+      try {
+        prepare(cls, task, context);
+      } finally {
+        context.current = undefined;
+      }
+    });
+  } catch (error) {
+    return { error, attempts: 1 };
+  }
+  for (let attempts = 1; ; attempts++) {
+    const deadline = new AbortController();
+    const signal = AbortSignal.any([runSignal, deadline.signal]);
+    const timer = timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => deadline.abort(deadlineError(name, timeoutMs!, task.timeoutMs !== undefined)), timeoutMs);
+    setTaskSignal(task, signal);
+    let opened = false;
+    try {
+      const output = await untilAborted(signal, () =>
+        runInContext(context, async () => {
+          context.current = cls;
+          context.taskSignal = signal;
+          try {
+            await manager.acquire(task.requiredResource, config, name);
+            opened = true;
+            return await task.run();
+          } finally {
+            context.current = undefined;
+            context.taskSignal = undefined;
+          }
+        }),
+      );
+      return { output, attempts };
+    } catch (raw) {
+      const error = attemptError(raw, signal, name);
+      const again = attempts <= policy.retries && !runSignal.aborted && isTransient(error) && (!opened || task.canRetry(error));
+      if (!again) return { error, attempts };
+      const wait = retryDelay(policy.delayMs, attempts);
+      log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);
+      try {
+        await sleep(wait, runSignal);
+      } catch (stop) {
+        return { error: attemptError(error, runSignal, name), attempts };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Closes the run's open resource; after an interrupt, gives up waiting after CLOSE_AFTER_INTERRUPT_MS. */
+async function releaseAll(manager: ResourceManager, interrupted: boolean): Promise<void> {
+  if (!interrupted) {
+    await manager.release();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      log('closing the open resource took over %d ms after the interrupt: leaving it', CLOSE_AFTER_INTERRUPT_MS);
+      resolve();
+    }, CLOSE_AFTER_INTERRUPT_MS);
+  });
+  await Promise.race([manager.release(), late]);
+  clearTimeout(timer);
+}
+
 /** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */
 export async function execute(planned: PlannedTask[], context: RunContext): Promise<RunReport> {
   for (const { cls } of planned) context.states.set(cls, 'pending');
   const manager = new ResourceManager(context, context.parent?.manager as ResourceManager | undefined);
   context.manager = manager;
+  // A top-level run stops on SIGINT/SIGTERM; a nested one (a functional call inside a task) with that task.
+  const controller = new AbortController();
+  const parentSignal = context.parent?.taskSignal;
+  const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
+  const unwatch = context.parent ? () => undefined : watchSignals(controller);
   const report: RunReport = { tasks: [] };
   const errors: unknown[] = [];
   const failed: string[] = [];
@@ -259,40 +432,31 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   try {
     for (const { cls, task } of planned) {
       const name = cls.name;
-      if (failed.length > 0 && !task.runWithExceptions) {
-        log('skipping %s: an earlier task failed', name);
+      if (runSignal.aborted || (failed.length > 0 && !task.runWithExceptions)) {
+        log('skipping %s: %s', name, runSignal.aborted ? 'the run was stopped' : 'an earlier task failed');
         context.states.set(cls, 'skipped');
         releaseInputs(task);
         report.tasks.push({ name, status: 'skipped', durationMs: 0 });
         continue;
       }
-      const config = effectiveConfig(task.resourceConfig);
       const entry: TaskReport = { name, status: 'ok', durationMs: 0 };
       const started = performance.now();
       context.states.set(cls, 'running');
       log('running %s', name);
-      try {
-        await runInContext(context, async () => {
-          context.current = cls;
-          try {
-            prepare(cls, task, context);
-            await manager.acquire(task.requiredResource, config, name);
-            const output = await task.run();
-            context.outputs.set(cls, output);
-          } finally {
-            context.current = undefined;
-          }
-        });
+      const result = await attempt(cls, task, context, manager, runSignal);
+      entry.attempts = result.attempts;
+      if (result.error === undefined) {
+        context.outputs.set(cls, result.output);
         context.states.set(cls, 'ok');
-      } catch (raw) {
-        if (raw instanceof JobExit) {
-          // The job ends here, as process.exit() would end it: nothing after this task runs.
-          entry.durationMs = Math.round(performance.now() - started);
-          report.tasks.push(entry);
-          stopped = true;
-          break;
-        }
-        const error = asTaskError(scrubError(raw, config), name);
+      } else if (result.error instanceof JobExit) {
+        // The job ends here, as process.exit() would end it: nothing after this task runs.
+        entry.durationMs = Math.round(performance.now() - started);
+        report.tasks.push(entry);
+        stopped = true;
+        break;
+      } else {
+        const config = effectiveConfig(task.resourceConfig);
+        const error = asTaskError(scrubError(result.error, config), name);
         releaseInputs(task);
         manager.noteFailure(error);
         context.states.set(cls, 'failed');
@@ -309,7 +473,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
       log('%s %s in %dms', name, entry.status === 'ok' ? 'finished' : `failed (${entry.error})`, entry.durationMs);
     }
   } finally {
-    await manager.release();
+    await releaseAll(manager, runSignal.aborted);
+    unwatch();
   }
   if (stopped) {
     for (const { cls } of planned.slice(report.tasks.length)) report.tasks.push({ name: cls.name, status: 'skipped', durationMs: 0 });
@@ -318,7 +483,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
     report.tasks.filter((t) => t.status === 'ok').length, failed.length,
     report.tasks.filter((t) => t.status === 'skipped').length);
-  if (errors.length === 0) return report;
+  const interrupted = controller.signal.reason instanceof Interrupted ? controller.signal.reason.signal : undefined;
+  if (errors.length === 0 && interrupted === undefined) return report;
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
@@ -326,13 +492,32 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     const label = err.taskName ?? 'after the run';
     return message.startsWith(label) ? `  ${message}` : `  ${label}: ${message}`;
   });
-  const head = failed.length > 0
+  let head = failed.length > 0
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`
-    : 'bigrays run failed: a resource could not be closed';
+    : errors.length > 0 ? 'bigrays run failed: a resource could not be closed' : 'bigrays run failed';
+  if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
   const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] });
   error.errors = errors;
   error.report = report;
+  if (interrupted !== undefined) error.signal = interrupted;
   throw error;
+}
+
+/** When a top-level run was stopped by a signal: prints its summary and lets the signal end the process. */
+async function settleInterrupted(error: unknown): Promise<void> {
+  const signal = (error as BigraysError)?.signal;
+  if (signal === undefined) return;
+  await endInterrupted(signal, () => {
+    if (drivenByCommand()) return; // the command prints the summary from the report it was sent
+    const report = (error as BigraysError).report;
+    const elapsed = report?.tasks.reduce((sum, t) => sum + t.durationMs, 0) ?? 0;
+    process.stderr.write(`\n${report ? `${summary(report, elapsed)}\n\n` : ''}${scrub((error as Error).message)}\n`);
+  });
+}
+
+/** Whether this process is a job the `bigrays` command started, which reports to it. */
+function drivenByCommand(): boolean {
+  return typeof process.send === 'function' && process.env.BIGRAYS_RUN_OPTIONS !== undefined;
 }
 
 /** Thrown to end a job right where it is (the command's stand-in for `process.exit()`). */
@@ -372,7 +557,12 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunRe
   const context = newContext(activeContext());
   if (!activeContext()) setLatestContext(context);
   const planned = preflight(entries, context);
-  return execute(planned, context);
+  try {
+    return await execute(planned, context);
+  } catch (error) {
+    if (!context.parent) await settleInterrupted(error);
+    throw error;
+  }
 }
 
 /**
@@ -396,6 +586,7 @@ async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
     const report = await execute(planned, context);
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };
   } catch (error) {
+    if (!active) await settleInterrupted(error);
     // The task's own error, not a run summary; the report rides along for runners.
     const first = (error as BigraysError).errors?.[0] ?? error;
     if (first instanceof BigraysError && (error as BigraysError).report) first.report ??= (error as BigraysError).report;

@@ -103,6 +103,17 @@ export abstract class BaseTask<O = unknown> {
   /** Does the task's work; its return value is the task's output. */
   abstract run(): O | Promise<O>;
 
+  /**
+   * Whether a failed attempt may be tried again, for an error that can pass (the runner asks
+   * only then, and only while `retries` allows). Built-in tasks answer for their own work: a
+   * retry must not duplicate or lose data. A custom task's `retries` is its author's word that
+   * trying again is safe. @default true
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  canRetry(error: unknown): boolean {
+    return true;
+  }
+
   /** The task's name, as reports and errors show it. */
   get taskName(): string {
     return this.constructor.name;

@@ -28,16 +28,20 @@ function table(header: string[], rows: string[][], rightAligned: number[]): stri
 
 /** The run summary: one line a task, then the totals. */
 export function summary(report: RunReport, elapsedMs: number): string {
+  // The attempts column shows only when a task was tried more than once.
+  const retried = report.tasks.some((t) => (t.attempts ?? 1) > 1);
   const rows = report.tasks.map((t) => [
     t.name,
     t.status,
     t.status === 'skipped' ? '' : duration(t.durationMs),
     t.rows === undefined ? '' : String(t.rows),
     bytes(t.bytes),
+    ...(retried ? [t.attempts === undefined ? '' : String(t.attempts)] : []),
   ]);
   const count = (status: string) => report.tasks.filter((t) => t.status === status).length;
   const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${duration(elapsedMs)}`;
-  return `${table(['Task', 'Status', 'Duration', 'Rows', 'Bytes'], rows, [2, 3, 4])}\n\n${totals}`;
+  const header = ['Task', 'Status', 'Duration', 'Rows', 'Bytes', ...(retried ? ['Attempts'] : [])];
+  return `${table(header, rows, [2, 3, 4, 5])}\n\n${totals}`;
 }
 
 /** Lines of a long attribute (a SQL batch) the plan shows. */
