@@ -100,6 +100,13 @@ async function streamPayload(source: AsyncIterable<unknown>): Promise<Payload> {
   throw new TypeError(`the input stream's first chunk is ${describe(value)}; expected bytes, text or row objects`);
 }
 
+/** Whether `input` can be read only once (a stream, an async iterable such as a SQL stream's rows). */
+export function isOneShot(input: unknown): boolean {
+  if (input instanceof Readable || isAsyncIterable(input)) return true;
+  const rows = input !== null && typeof input === 'object' ? (input as { rows?: unknown }).rows : undefined;
+  return rows !== undefined && !Array.isArray(rows) && (rows instanceof Readable || isAsyncIterable(rows));
+}
+
 /**
  * The bytes to write for `input`. Throws a TypeError naming the accepted kinds for anything
  * else.

@@ -10,7 +10,7 @@
  * - `AWS_ENDPOINT_URL`: an S3/SNS-compatible endpoint (S3 then uses path-style addressing).
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { configFlag, envName, isSet, type ConfigValues } from '../config';
+import { configFlag, configMs, envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
 import { Resource } from './resource';
 
@@ -59,6 +59,8 @@ export function missingAwsConfigs(config: ConfigValues): string[] {
   if (localAws) return [];
   const required = configFlag(config, 'AWS_REQUIRE_SECRETS', true);
   endpointOf(config);
+  configMs(config, 'AWS_CONNECT_TIMEOUT_MS');
+  configMs(config, 'AWS_REQUEST_TIMEOUT_MS');
   const keyId = awsSetting(config, 'AWS_ACCESS_KEY_ID');
   const secret = awsSetting(config, 'AWS_SECRET_ACCESS_KEY');
   if (!required && keyId === undefined && secret === undefined) return [];
@@ -75,6 +77,48 @@ export interface AwsClientSettings {
   endpoint?: string;
   /** Undefined: the SDK's default credential chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** How long connecting may take, in ms (`AWS_CONNECT_TIMEOUT_MS`). */
+  connectTimeoutMs?: number;
+  /** How long a request may send and receive nothing, in ms (`AWS_REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number;
+}
+
+/** The SDK's request handler options for the settings' timeouts. */
+export function requestHandlerOptions(settings: AwsClientSettings): { connectionTimeout?: number; socketTimeout?: number } {
+  return { connectionTimeout: settings.connectTimeoutMs, socketTimeout: settings.requestTimeoutMs };
+}
+
+type TimeoutMiddleware = (
+  next: (args: { request?: unknown }) => Promise<unknown>,
+) => (args: { request?: unknown }) => Promise<unknown>;
+
+/**
+ * Makes the SDK's timeout errors say what happened in bigrays' words: the host, the timeout
+ * and the env var that sets it.
+ */
+export function explainTimeouts(
+  client: { middlewareStack: { add(m: TimeoutMiddleware, o: { step: 'finalizeRequest'; name: string; priority: 'low' }): void } },
+  settings: AwsClientSettings,
+): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const e = error as { name?: string; message?: string; explained?: boolean };
+        if (e?.name === 'TimeoutError' && !e.explained && typeof e.message === 'string') {
+          const request = args.request as { hostname?: string; port?: number } | undefined;
+          const host = request?.hostname ? `${request.hostname}${request.port ? `:${request.port}` : ''}` : (settings.endpoint ?? 'AWS');
+          e.message = /establish a connection/.test(e.message)
+            ? `could not connect to ${host} within ${settings.connectTimeoutMs} ms (${envName('AWS_CONNECT_TIMEOUT_MS')})`
+            : `${host} sent and received nothing for ${settings.requestTimeoutMs} ms (${envName('AWS_REQUEST_TIMEOUT_MS')})`;
+          e.explained = true;
+        }
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', name: 'bigraysTimeouts', priority: 'low' },
+  );
 }
 
 /** The SDK's own region (env `AWS_REGION`, the profile), or `us-east-1` when it has none. */
@@ -113,7 +157,11 @@ export async function awsClientSettings(config: ConfigValues): Promise<AwsClient
   const accessKeyId = awsSetting(config, 'AWS_ACCESS_KEY_ID');
   const secretAccessKey = awsSetting(config, 'AWS_SECRET_ACCESS_KEY');
   const sessionToken = awsSetting(config, 'AWS_SESSION_TOKEN');
-  const settings: AwsClientSettings = { region };
+  const settings: AwsClientSettings = {
+    region,
+    connectTimeoutMs: configMs(config, 'AWS_CONNECT_TIMEOUT_MS'),
+    requestTimeoutMs: configMs(config, 'AWS_REQUEST_TIMEOUT_MS'),
+  };
   if (endpoint !== undefined) settings.endpoint = endpoint;
   if (accessKeyId !== undefined && secretAccessKey !== undefined) {
     settings.credentials = { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) };
@@ -125,7 +173,7 @@ export async function awsClientSettings(config: ConfigValues): Promise<AwsClient
 export function describeSettings(settings: AwsClientSettings): string {
   const where = settings.endpoint === undefined ? 'AWS' : settings.endpoint;
   const who = settings.credentials === undefined ? 'the default credential chain' : 'BigraysConfig keys';
-  return `region ${settings.region}, endpoint ${where}, credentials from ${who}`;
+  return `region ${settings.region}, endpoint ${where}, credentials from ${who}, timeouts ${settings.connectTimeoutMs ?? 'none'} ms to connect, ${settings.requestTimeoutMs ?? 'none'} ms idle`;
 }
 
 /**
@@ -141,7 +189,9 @@ export abstract class AwsResource<C extends { destroy(): void }> extends Resourc
   }
 
   override async open(config: ConfigValues): Promise<C> {
-    const client = this.createClient(await awsClientSettings(config));
+    const settings = await awsClientSettings(config);
+    const client = this.createClient(settings);
+    explainTimeouts(client as unknown as Parameters<typeof explainTimeouts>[0], settings);
     localAws?.customize(client as unknown as S3Client);
     return client;
   }

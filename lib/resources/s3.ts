@@ -4,7 +4,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { logger } from '../log';
-import { AwsResource, describeSettings, type AwsClientSettings } from './aws';
+import { AwsResource, describeSettings, requestHandlerOptions, type AwsClientSettings } from './aws';
 
 const log = logger('resource:s3');
 
@@ -20,6 +20,7 @@ export class S3Resource extends AwsResource<S3Client> {
     return new S3Client({
       region: settings.region,
       credentials: settings.credentials,
+      requestHandler: requestHandlerOptions(settings),
       ...(custom
         ? {
             endpoint: settings.endpoint,

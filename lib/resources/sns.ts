@@ -4,7 +4,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { logger } from '../log';
-import { AwsResource, describeSettings, type AwsClientSettings } from './aws';
+import { AwsResource, describeSettings, requestHandlerOptions, type AwsClientSettings } from './aws';
 
 const log = logger('resource:sns');
 
@@ -15,6 +15,7 @@ export class SNSResource extends AwsResource<SNSClient> {
     return new SNSClient({
       region: settings.region,
       credentials: settings.credentials,
+      requestHandler: requestHandlerOptions(settings),
       ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     });
   }

@@ -26,7 +26,7 @@ export abstract class FromS3 extends S3Task<Buffer> {
     const uri = s3Uri(bucket, key);
     let bytes: Uint8Array;
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       bytes = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
     } catch (error) {
       throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });

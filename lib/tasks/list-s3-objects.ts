@@ -33,6 +33,7 @@ export abstract class ListS3Objects extends S3Task<string[]> {
     try {
       const paginator = paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix });
       for await (const page of paginator) {
+        this.signal.throwIfAborted();
         pages += 1;
         for (const object of page.Contents ?? []) {
           if (object.Key !== undefined && (suffix === undefined || object.Key.endsWith(suffix))) keys.push(object.Key);

@@ -5,6 +5,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { asRows, isDataFrame } from '../data/frame';
 import { jsonText } from '../data/json';
 import { TaskError } from '../errors';
+import { isThrottling } from '../retry';
 import { textAttribute } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
 import { SNSTask } from './sns-task';
@@ -34,6 +35,14 @@ export abstract class SNSPublish extends SNSTask<string> {
 
   run(): Promise<string> {
     return this.publish();
+  }
+
+  /**
+   * Retried only when SNS refused the message for throttling: after a lost answer the message
+   * may have been delivered, and sending it again would deliver it twice.
+   */
+  override canRetry(error: unknown): boolean {
+    return isThrottling(error);
   }
 
   /** The message text for `input`. */
@@ -77,7 +86,9 @@ export abstract class SNSPublish extends SNSTask<string> {
     const message = this.messageText();
     let messageId: string | undefined;
     try {
-      const result = await this.client.send(new PublishCommand({ TopicArn: topic, Message: message, Subject: subject }));
+      const result = await this.client.send(new PublishCommand({ TopicArn: topic, Message: message, Subject: subject }), {
+        abortSignal: this.signal,
+      });
       messageId = result.MessageId;
     } catch (error) {
       const reason = awsErrorCode(error) === 'NotFound'

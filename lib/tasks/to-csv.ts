@@ -9,7 +9,7 @@ import { link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Payload } from '../data/payload';
+import { isOneShot, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
 import { Task } from '../task';
 import { inputPayload, textAttribute } from './attributes';
@@ -86,6 +86,11 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     return { path: target, bytes, ...(rows === undefined ? {} : { rows }) };
   }
 
+  /** A retry is safe when the input can be read again: a failed write leaves no file. */
+  override canRetry(): boolean {
+    return !isOneShot(this.input);
+  }
+
   private refusal(target: string): TaskError {
     return new TaskError(`${this.taskName}: ${target} exists already. Set overwriteIfExists = true to replace it.`, {
       taskName: this.taskName,
@@ -109,11 +114,12 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** Writes the payload to `temp` (created new); resolves to the bytes written. */
   private async writeTemp(payload: Payload, temp: string): Promise<number> {
     if (Buffer.isBuffer(payload.body)) {
-      await writeFile(temp, payload.body, { flag: 'wx' });
+      await writeFile(temp, payload.body, { flag: 'wx', signal: this.signal });
       return payload.body.length;
     }
     const file = createWriteStream(temp, { flags: 'wx' });
-    await pipeline(payload.body, file);
+    // Stopped (deadline, signal): the pipeline ends at once and the temp file is removed.
+    await pipeline(payload.body, file, { signal: this.signal });
     return file.bytesWritten;
   }
 

@@ -2,10 +2,10 @@
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
  * upload, so a large input never sits whole in memory.
  */
-import { HeadObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { countingStream } from '../data/payload';
+import { countingStream, isOneShot } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { inputPayload, optionalTextAttribute, textAttribute } from './attributes';
 import { describeAwsError, isNotFound } from './aws-errors';
@@ -18,6 +18,30 @@ const ENCRYPTIONS: readonly ServerSideEncryptionSetting[] = ['AES256', 'aws:kms'
 
 /** The smallest part S3 accepts (all parts but the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/** How long a failed upload waits for its parts in flight before it sends the abort anyway. */
+const SETTLE_MS = 2000;
+
+/** What of lib-storage's `Upload` a failed upload needs to clean up after itself. */
+interface UploadState {
+  uploadId?: string;
+  createMultiPartPromise?: Promise<{ UploadId?: string }>;
+  concurrentUploaders?: Array<Promise<unknown>>;
+}
+
+/** `promise`, or undefined once `ms` have passed. */
+async function within<T>(promise: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  if (promise === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** What `ToS3` returns. */
 export interface ToS3Output {
@@ -75,6 +99,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const contentType = optionalTextAttribute(this, 'contentType');
     this.checkPartOptions();
 
+    const signal = this.signal;
     if (!this.overwriteIfExists && (await this.exists(bucket, key))) {
       if (this.input instanceof Readable) this.input.destroy();
       throw new TaskError(
@@ -104,16 +129,27 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       upload.on('httpUploadProgress', (progress) => this.log('%s: part %s, %d bytes so far', uri, progress.part, progress.loaded));
     }
 
+    // Stopped (deadline, signal): the input stops being read and the upload is aborted.
+    const stop = (): void => {
+      if (body instanceof Readable) body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+      void upload.abort();
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
     let etag: string | undefined;
     try {
       const result = await upload.done();
       etag = result.ETag;
     } catch (error) {
       if (body instanceof Readable) body.destroy();
-      throw new TaskError(`${this.taskName}: uploading to ${uri} failed: ${describeAwsError(error)}`, {
+      await this.abandon(upload, bucket, key);
+      const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
+      throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}; the upload was aborted, no object was written`, {
         cause: error,
         taskName: this.taskName,
       });
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
 
     const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
@@ -156,10 +192,37 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     }
   }
 
+  /**
+   * After a failed upload: lets the parts in flight settle (a short while at most), then makes
+   * sure S3 was told to abort the multipart upload, so no parts are left behind.
+   */
+  private async abandon(upload: Upload, bucket: string, key: string): Promise<void> {
+    const state = upload as unknown as UploadState;
+    await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
+    const uploadId = state.uploadId ?? (await within(state.createMultiPartPromise, SETTLE_MS))?.UploadId;
+    if (uploadId === undefined) return;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+        abortSignal: AbortSignal.timeout(10_000),
+      });
+      this.log('aborted the multipart upload %s to %s', uploadId, s3Uri(bucket, key));
+    } catch (error) {
+      // NoSuchUpload: the uploader aborted it already.
+      if (!/NoSuchUpload/.test(String((error as Error)?.name))) {
+        this.log('could not abort the multipart upload %s: %s', uploadId, describeAwsError(error));
+      }
+    }
+  }
+
+  /** A retry is safe when the input can be read again: an aborted upload leaves no object. */
+  override canRetry(): boolean {
+    return !isOneShot(this.input);
+  }
+
   /** Whether the object exists (HeadObject). */
   private async exists(bucket: string, key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
