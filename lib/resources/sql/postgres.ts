@@ -68,7 +68,7 @@ function sendCancel(host: string, port: number, processID: number, secretKey: nu
 
 /** Whether the pg client can still talk to its backend. */
 function usable(client: PgClient): boolean {
-  return client._queryable !== false && !client._ending && !client._ended;
+  return client._queryable !== false && !client._ending && !client._ended && client.connection?.stream?.destroyed !== true;
 }
 
 /** SQLSTATE classes and messages that mean the connection itself is gone. */
