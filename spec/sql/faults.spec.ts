@@ -9,18 +9,23 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
+import { SQLSession } from '../../lib';
 import { showExit, startJob, type JobResult } from '../support/job';
 import { dedicatedPostgres, freshPostgresDsn, PG_PASSWORD } from '../support/sql-hooks';
 
-/** Runs `sql` on a connection of the spec's own. */
+/** Runs `sql` (a statement, or a query: its rows as objects) on a session of the spec's own. */
 async function admin<T = Record<string, unknown>>(dsn: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: dsn });
-  await client.connect();
+  const resource = new SQLSession();
+  const session = await resource.open({ DB_DSN: dsn });
   try {
-    return (await client.query(sql, values)).rows as T[];
+    if (!/^\s*select/i.test(sql)) {
+      await session.execute(sql);
+      return [];
+    }
+    const table = await session.query(sql, values);
+    return table.rows.map((row) => Object.fromEntries(table.columns.map((column, i) => [column, row[i]])) as T);
   } finally {
-    await client.end();
+    await resource.close(session);
   }
 }
 
@@ -35,7 +40,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 
 /** The backends of one job (found by the application_name its DSN sets). */
 async function backends(dsn: string, app: string): Promise<Array<{ pid: number; query: string; state: string }>> {
-  return admin(dsn, 'select pid, query, state from pg_stat_activity where application_name = $1', [app]);
+  return admin(dsn, 'select pid, query, state from pg_stat_activity where application_name = ?', [app]);
 }
 
 function withApp(dsn: string, app: string): string {
@@ -86,7 +91,7 @@ describe('SQL faults (the job runs as its own process)', function () {
       const job = await exportUnderWay(dsn, app, dir);
       const [backend] = await backends(dsn, app);
       job.markFault();
-      await admin(dsn, 'select pg_terminate_backend($1)', [backend.pid]);
+      await admin(dsn, 'select pg_terminate_backend(?)', [backend.pid]);
       result = await job.exited;
     });
 
@@ -185,7 +190,7 @@ describe('SQL faults (the job runs as its own process)', function () {
       await job.printed(/waiting/);
       const [backend] = await backends(dsn, app);
       job.markFault();
-      await admin(dsn, 'select pg_terminate_backend($1)', [backend.pid]);
+      await admin(dsn, 'select pg_terminate_backend(?)', [backend.pid]);
       await until('the backend is gone', async () => (await backends(dsn, app)).length === 0);
       writeFileSync(go, '');
       result = await job.exited;

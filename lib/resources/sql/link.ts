@@ -5,7 +5,7 @@
  * operation on it fails instead of running on a different session.
  */
 import { envName } from '../../config';
-import { ResourceError } from '../../errors';
+import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import type { SqlDialect } from './dialect';
 
@@ -39,7 +39,7 @@ export function within(work: Promise<unknown> | unknown, ms: number): Promise<bo
 export function abortError(signal: AbortSignal, what: string): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
-  return new ResourceError(`${what} was aborted${reason === undefined ? '' : `: ${String(reason)}`}`);
+  return new TaskError(`${what} was aborted${reason === undefined ? '' : `: ${String(reason)}`}`);
 }
 
 /** The deadlines a session works to (config `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`). */
