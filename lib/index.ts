@@ -15,7 +15,7 @@ export { Resource } from './resources/resource';
 // SQL
 export type { DataFrame } from './data/danfo';
 export type { Row } from './data/frame';
-export { SQLSession, SqlSession, sqlSession, type SqlParams } from './resources/sql/session';
+export { SQLSession, SqlSession, sqlSession, type SqlCallOptions, type SqlParams } from './resources/sql/session';
 export type { TableStream } from './resources/sql/dialect';
 export type { IfExists } from './resources/sql/write';
 export { SQLTask } from './tasks/sql-task';

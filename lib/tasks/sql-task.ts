@@ -6,7 +6,7 @@ import type { DataFrame } from '../data/danfo';
 import { toDataFrame, type Table } from '../data/frame';
 import type { Resource } from '../resources/resource';
 import type { TableStream } from '../resources/sql/dialect';
-import { sqlSession, type SqlParams, type SqlSession } from '../resources/sql/session';
+import { sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from '../resources/sql/session';
 import type { IfExists } from '../resources/sql/write';
 import { BaseTask } from '../task';
 import { logger } from '../log';
@@ -39,6 +39,11 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
   protected get session(): SqlSession {
     return this.requiredResource.handle;
   }
+
+  /** What every session call of this task carries: its signal (abort cancels) and its name (for errors). */
+  protected get callOptions(): SqlCallOptions {
+    return { signal: this.signal, taskName: this.taskName };
+  }
 }
 
 /**
@@ -61,7 +66,7 @@ export abstract class SQLTask<O = unknown> extends SQLBase<O> {
 
   /** Runs a query (knex bindings: `:name` with an object, `?` with an array) → DataFrame. */
   protected async query(sql: string, params?: SqlParams): Promise<DataFrame> {
-    return tableToDataFrame(await this.session.query(sql, params));
+    return tableToDataFrame(await this.session.query(sql, params, this.callOptions));
   }
 
   /**
@@ -76,16 +81,16 @@ export abstract class SQLTask<O = unknown> extends SQLBase<O> {
    * }
    */
   protected async stream(sql: string, params?: SqlParams, options?: { batchSize?: number }): Promise<TableStream> {
-    return this.session.stream(sql, params, options);
+    return this.session.stream(sql, params, { ...options, ...this.callOptions });
   }
 
   /** Runs a statement or batch in a transaction, rolled back on error; rows affected if known. */
   protected async execute(sql: string, params?: SqlParams): Promise<number | undefined> {
-    return this.session.execute(sql, params);
+    return this.session.execute(sql, params, this.callOptions);
   }
 
   /** Writes a DataFrame or row objects to a table in one transaction; rows written. */
   protected async write(tablename: string, input: unknown, options: { ifExists?: IfExists } = {}): Promise<number> {
-    return this.session.write(tablename, input, options.ifExists ?? 'fail', this.taskName);
+    return this.session.write(tablename, input, options.ifExists ?? 'fail', this.callOptions);
   }
 }

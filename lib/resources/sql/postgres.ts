@@ -4,10 +4,12 @@
  * (timestamptz in UTC), dates as `YYYY-MM-DD`, json as its text.
  */
 import type { Knex } from 'knex';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Table } from '../../data/frame';
 import {
   exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
+import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
 
 interface PgField {
   name: string;
@@ -28,6 +30,50 @@ interface PgCursor {
 interface PgConnection {
   query(config: { text: string; values?: unknown[]; rowMode?: 'array' } | string): Promise<PgResult | PgResult[]>;
 }
+
+/** The parts of pg's `Client` that show its state and identify its backend. */
+interface PgClient {
+  on(event: 'error' | 'end', listener: (error?: unknown) => void): void;
+  processID?: number | null;
+  secretKey?: number | null;
+  host?: string;
+  port?: number;
+  _ending?: boolean;
+  _ended?: boolean;
+  _queryable?: boolean;
+  connection?: { stream?: Socket };
+}
+
+/** The CancelRequest message (protocol 3): length 16, code 80877102, backend pid, secret key. */
+function cancelRequest(processID: number, secretKey: number): Buffer {
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4);
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  return message;
+}
+
+/** Sends a CancelRequest on a short-lived connection of its own; resolves when the server hangs up. */
+function sendCancel(host: string, port: number, processID: number, secretKey: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = host.startsWith('/') ? netConnect(`${host}/.s.PGSQL.${port}`) : netConnect(port, host);
+    socket.unref();
+    socket.setTimeout(CLEANUP_MS, () => socket.destroy());
+    socket.on('connect', () => socket.end(cancelRequest(processID, secretKey)));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => resolve());
+  });
+}
+
+/** Whether the pg client can still talk to its backend. */
+function usable(client: PgClient): boolean {
+  return client._queryable !== false && !client._ending && !client._ended && client.connection?.stream?.destroyed !== true;
+}
+
+/** SQLSTATE classes and messages that mean the connection itself is gone. */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED']);
+const CONNECTION_MESSAGES = /Connection terminated|not queryable|terminating connection|ECONNRESET|EPIPE|socket hang up/i;
 
 // Type OIDs (pg_type.oid).
 const BOOL = 16;
@@ -114,6 +160,44 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   maxBindings: 65_535,
 
+  connectionConfig(connection: Record<string, unknown>, limits: SessionLimits): Record<string, unknown> {
+    return {
+      ...connection,
+      types: pgTypes,
+      connectionTimeoutMillis: limits.connectMs,
+      // Without keepalive, a peer that vanished without a word (a dropped network, a stopped
+      // host) leaves the socket waiting forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(limits.statementMs ? { statement_timeout: limits.statementMs } : {}),
+    };
+  },
+
+  watch(connection: unknown, onLost: (how: string, cause: unknown) => void): void {
+    const client = connection as PgClient;
+    client.on('error', (error) => onLost(lostHow(error), error));
+    client.on('end', () => onLost('closed', new Error('the connection was closed')));
+  },
+
+  async cancel(connection: unknown, settings: Record<string, unknown>): Promise<void> {
+    const client = connection as PgClient;
+    if (!client.processID || client.secretKey === null || client.secretKey === undefined || !usable(client)) return;
+    const host = String(client.host ?? settings.host ?? 'localhost');
+    const port = Number(client.port ?? settings.port ?? 5432);
+    await sendCancel(host, port, client.processID, client.secretKey);
+  },
+
+  kill(connection: unknown): void {
+    (connection as PgClient).connection?.stream?.destroy();
+  },
+
+  isConnectionError(error: unknown): boolean {
+    const { code, severity, message } = (error ?? {}) as { code?: string; severity?: string; message?: string };
+    if (severity === 'FATAL' || severity === 'PANIC') return true;
+    if (code && CONNECTION_CODES.has(code)) return true;
+    return CONNECTION_MESSAGES.test(message ?? '');
+  },
+
   knexConfig(): Partial<Knex.Config> {
     return {
       pool: {
@@ -137,13 +221,17 @@ export const postgresDialect: SqlDialect = {
     });
   },
 
-  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream> {
     return streamOnConnection(knex, async (connection) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const Cursor = require('pg-cursor') as new (text: string, values: unknown[], config: object) => PgCursor;
       const pg = connection as { query(cursor: unknown): PgCursor };
       const cursor = pg.query(new Cursor(sql, [...bindings], { rowMode: 'array', types: pgTypes }));
-      const close = () => cursor.close().catch(() => undefined);
+      // Closing a cursor waits for the server's reply: never on a dead connection, never for long.
+      const close = async (): Promise<void> => {
+        if (!usable(connection as PgClient)) return;
+        await within(cursor.close(), CLEANUP_MS);
+      };
       const read = () =>
         new Promise<{ rows: unknown[][]; fields: PgField[] }>((resolve, reject) => {
           cursor.read(batchSize, (error, rows, result) => (error ? reject(error) : resolve({ rows, fields: result?.fields ?? [] })));
@@ -153,7 +241,7 @@ export const postgresDialect: SqlDialect = {
         throw error;
       });
       return { columns: first.fields.map((f) => f.name), first: first.rows, next: async () => (await read()).rows, close };
-    });
+    }, guard);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

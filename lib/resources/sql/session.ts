@@ -7,9 +7,11 @@ import type { ConfigValues } from '../../config';
 import { asTable, type Table } from '../../data/frame';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
+import { configMs, envName } from '../../config';
 import { scrub } from '../../secrets';
 import { Resource } from '../resource';
 import type { SqlDialect, TableStream } from './dialect';
+import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits } from './link';
 import { knexClient, sessionSettings, type DialectName } from './dsn';
 import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
@@ -27,6 +29,14 @@ const DIALECTS: Record<DialectName, SqlDialect> = {
 /** Query parameters: named (`:day` ↔ `{ day }`) or positional (`?` ↔ `[value]`). */
 export type SqlParams = Record<string, unknown> | readonly unknown[];
 
+/** Options of one session operation. */
+export interface SqlCallOptions {
+  /** Aborting it cancels the statement on the server and rejects the operation at once. */
+  signal?: AbortSignal;
+  /** The task on whose behalf it runs, as errors name it. */
+  taskName?: string;
+}
+
 /** The open session: a knex instance over ONE connection, and query helpers. */
 export class SqlSession {
   constructor(
@@ -35,10 +45,20 @@ export class SqlSession {
     readonly dialect: SqlDialect,
     /** The DSN, password masked. */
     readonly description: string,
+    /** The session's one driver connection and what became of it (absent: not watched). */
+    readonly link?: SessionLink,
   ) {}
 
   /** Streams not yet read to the end: each holds the session's one connection. */
   private readonly openStreams = new Set<TableStream>();
+
+  /** Driver work an aborted operation left running (a cancelled statement rolling back). */
+  private unsettled?: Promise<unknown>;
+
+  /** Whether the session's connection was lost: no operation runs on it any more. */
+  get lost(): boolean {
+    return this.link?.lost ?? false;
+  }
 
   /** Refuses to wait forever for the connection an unread stream holds. */
   private checkIdle(): void {
@@ -49,9 +69,9 @@ export class SqlSession {
     }
   }
 
-  /** Releases every stream still open (when the session closes). */
+  /** Releases every stream still open (when the session closes); never waits long. */
   async releaseStreams(): Promise<void> {
-    await Promise.all([...this.openStreams].map((stream) => stream.release()));
+    await within(Promise.all([...this.openStreams].map((stream) => stream.release())), CLEANUP_MS);
   }
 
   /** `sql` with knex bindings turned into the driver's placeholders. */
@@ -61,26 +81,83 @@ export class SqlSession {
     return { sql: native.sql, bindings: native.bindings };
   }
 
+  /** A driver error with the deadline that raised it named, so the reader knows what to change. */
+  private explain(error: unknown): unknown {
+    const limits = this.link?.limits;
+    if (!(error instanceof Error) || !limits) return error;
+    const code = (error as { code?: unknown }).code;
+    const statementTimeout =
+      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message));
+    if (statementTimeout && limits.statementMs) {
+      error.message += ` (the statement ran longer than ${limitHint('DB_STATEMENT_TIMEOUT_MS', limits.statementMs)})`;
+    } else if (code === 'SQLITE_BUSY') {
+      error.message += ` (another connection held a lock on the database for longer than ${limits.statementMs ?? limits.connectMs} ms)`;
+    }
+    return error;
+  }
+
+  /**
+   * Starts an operation: fails at once on a lost session or an aborted signal, waits for what
+   * an earlier aborted operation left running, and gives the guard its driver work runs under.
+   */
+  private async begin(options: SqlCallOptions, what: string): Promise<Guard | undefined> {
+    const { signal, taskName } = options;
+    const link = this.link;
+    if (link?.lost) throw link.goneError(taskName);
+    if (signal?.aborted) throw abortError(signal, what);
+    const guard = link?.guard(signal, taskName, what, (error) => this.explain(error));
+    if (this.unsettled && guard) await guard.run(this.unsettled.then(() => undefined, () => undefined));
+    this.unsettled = undefined;
+    return guard;
+  }
+
+  /**
+   * Runs driver work under `guard`. If the guard gives up on it (abort, lost connection), the
+   * work goes on in the background: `abandon` then cleans up what it yields, and the next
+   * operation waits for it.
+   */
+  private async guarded<T>(guard: Guard | undefined, work: Promise<T>, abandon?: (value: T) => Promise<void>): Promise<T> {
+    if (!guard) return work;
+    try {
+      return await guard.run(work);
+    } catch (error) {
+      const left = work.then((value) => abandon?.(value)).catch(() => undefined);
+      if (!this.lost) this.unsettled = left;
+      throw error;
+    }
+  }
+
   /** Runs a query; columns (kept when there are no rows) and rows as arrays. */
-  async query(sql: string, params?: SqlParams): Promise<Table> {
+  async query(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<Table> {
     this.checkIdle();
     const compiled = this.compile(sql, params);
-    return this.dialect.query(this.knex, compiled.sql, compiled.bindings);
+    const guard = await this.begin(options, 'the query');
+    return this.guarded(guard, this.dialect.query(this.knex, compiled.sql, compiled.bindings));
   }
 
   /**
    * Runs a query and reads its rows as they are consumed (a cursor on PostgreSQL, an iterator
    * on SQLite), so a large result never sits whole in memory. Hand it to `ToS3`/`ToCSV` as
    * `input`. The session is busy until the rows are read to the end or `release()` is called.
+   * Aborting `signal` cancels the query and fails the reader at once, as a lost connection does.
    */
-  async stream(sql: string, params?: SqlParams, options: { batchSize?: number } = {}): Promise<TableStream> {
+  async stream(
+    sql: string,
+    params?: SqlParams,
+    options: { batchSize?: number } & SqlCallOptions = {},
+  ): Promise<TableStream> {
     const compiled = this.compile(sql, params);
     const batchSize = options.batchSize ?? 5000;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new TypeError(`batchSize must be a positive integer, got ${String(options.batchSize)}`);
     }
     this.checkIdle();
-    const stream = await this.dialect.stream(this.knex, compiled.sql, compiled.bindings, batchSize);
+    const guard = await this.begin(options, 'the streamed query');
+    const stream = await this.guarded(
+      guard,
+      this.dialect.stream(this.knex, compiled.sql, compiled.bindings, batchSize, guard),
+      (opened) => opened.release(),
+    );
     const release = stream.release;
     const tracked: TableStream = {
       get complete() {
@@ -106,14 +183,24 @@ export class SqlSession {
   }
 
   /** Runs a statement, or a batch of statements without params, in a transaction rolled back on error. */
-  async execute(sql: string, params?: SqlParams): Promise<number | undefined> {
+  async execute(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<number | undefined> {
     this.checkIdle();
     const compiled = this.compile(sql, params);
-    return this.dialect.execute(this.knex, compiled.sql, compiled.bindings);
+    const guard = await this.begin(options, 'the statement');
+    return this.guarded(guard, this.dialect.execute(this.knex, compiled.sql, compiled.bindings));
   }
 
-  /** Writes a DataFrame or row objects to `tablename` in one transaction; resolves to rows written. */
-  async write(tablename: string, input: unknown, ifExists: IfExists = 'fail', taskName = 'write'): Promise<number> {
+  /**
+   * Writes a DataFrame or row objects to `tablename` in one transaction; resolves to rows written.
+   * The fourth argument is the options, or (as before) the task name.
+   */
+  async write(
+    tablename: string,
+    input: unknown,
+    ifExists: IfExists = 'fail',
+    options: SqlCallOptions | string = {},
+  ): Promise<number> {
+    const { signal, taskName = 'write' } = typeof options === 'string' ? { taskName: options, signal: undefined } : options;
     this.checkIdle();
     const table = asTable(input);
     if (!table) {
@@ -122,7 +209,8 @@ export class SqlSession {
         { taskName },
       );
     }
-    return writeTable(this.knex, this.dialect, taskName, tablename, table, ifExists);
+    const guard = await this.begin({ signal, taskName }, 'the write');
+    return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, table, ifExists));
   }
 }
 
@@ -161,11 +249,13 @@ export class SQLSession extends Resource<SqlSession> {
     const config = localized(given);
     const settings = sessionSettings(config);
     const dialect = DIALECTS[settings.dialect];
-    const connection = settings.dialect === 'postgres' ? { ...settings.connection, types: pgTypes } : settings.connection;
+    const limits = sessionLimits(config);
+    const connection = dialect.connectionConfig(settings.connection, limits);
     const knex = knexFactory({
       client: knexClient(settings.dialect),
       connection,
-      acquireConnectionTimeout: 60_000,
+      // A little above the driver's own connect timeout, whose error says more.
+      acquireConnectionTimeout: limits.connectMs + 1_000,
       // A failed query's message is the database's own: no SQL, and never the bound values.
       compileSqlOnError: false,
       // knex logs to the console by default; bigrays stays silent unless DEBUG asks.
@@ -175,29 +265,80 @@ export class SQLSession extends Resource<SqlSession> {
         deprecate: (message: unknown) => log('knex deprecation: %s', message),
         debug: (message: unknown) => log('knex: %o', message),
       },
-      ...dialect.knexConfig(settings.connection),
+      ...dialect.knexConfig(settings.connection, limits),
     });
     knex.on('query-error', (error: unknown, query: { sql?: string }) => {
       const prefix = `${query.sql} - `;
       if (error instanceof Error && query.sql && error.message.startsWith(prefix)) error.message = error.message.slice(prefix.length);
     });
+    const started = Date.now();
+    let driverConnection: unknown;
     try {
       // Connect now, so that a bad host or password fails here, not in the first query.
-      await knex.client.releaseConnection(await knex.client.acquireConnection());
+      driverConnection = await knex.client.acquireConnection();
+      await knex.client.releaseConnection(driverConnection);
     } catch (error) {
-      await knex.destroy().catch(() => undefined);
-      const reason = scrub((error as Error)?.message ?? String(error), config);
-      throw new ResourceError(`could not connect to ${settings.display}: ${reason || (error as Error)?.name}`, { cause: error });
+      // Nothing may keep the process alive after a failed connect: the pool goes, bounded.
+      await within(knex.destroy(), CLEANUP_MS);
+      throw connectError(error, settings.display, settings.address, limits, Date.now() - started, config);
     }
+    const link = new SessionLink(driverConnection, settings.address, dialect, settings.connection, limits);
+    // The session is this one connection: should knex's pool ever drop it, it must not open
+    // another in its place (temp tables and session settings would be silently gone).
+    (knex.client as { acquireRawConnection(): Promise<unknown> }).acquireRawConnection = async () => {
+      link.markLost('replaced', new Error('the connection pool dropped it'));
+      throw link.goneError();
+    };
     log('connected to %s', settings.display);
-    return new SqlSession(knex, dialect, settings.display);
+    return new SqlSession(knex, dialect, settings.display, link);
   }
 
   override async close(session: SqlSession): Promise<void> {
     log('disconnecting from %s', session.description);
     await session.releaseStreams();
-    await session.knex.destroy();
+    const link = session.link;
+    if (link) link.closing = true;
+    // A lost connection gets no goodbye; a live one a bounded one.
+    if (session.lost) link?.kill();
+    if (!(await within(session.knex.destroy(), CLEANUP_MS))) {
+      log('%s did not close in %d ms: dropping its connection', session.description, CLEANUP_MS);
+      link?.kill();
+    }
   }
+}
+
+/** The session's deadlines from config. */
+export function sessionLimits(config: ConfigValues): SessionLimits {
+  return {
+    connectMs: configMs(config, 'DB_CONNECT_TIMEOUT_MS') ?? 15_000,
+    statementMs: configMs(config, 'DB_STATEMENT_TIMEOUT_MS'),
+  };
+}
+
+/** The ResourceError of a failed connect: where to, why, and for a timeout which setting to raise. */
+function connectError(
+  error: unknown,
+  display: string,
+  address: string,
+  limits: SessionLimits,
+  elapsedMs: number,
+  config: ConfigValues,
+): ResourceError {
+  const name = (error as Error)?.name;
+  const message = (error as Error)?.message ?? String(error);
+  const timedOut =
+    name === 'KnexTimeoutError' ||
+    /timeout|timed out/i.test(message) ||
+    (elapsedMs >= limits.connectMs * 0.9 && /terminated|closed|ended/i.test(message));
+  if (timedOut) {
+    return new ResourceError(
+      `could not connect to ${address} (${display}): no answer within ${limits.connectMs} ms. ` +
+        `Check that the server runs and is reachable, or raise ${envName('DB_CONNECT_TIMEOUT_MS')} (now ${limits.connectMs})`,
+      { cause: error },
+    );
+  }
+  const reason = scrub(message, config);
+  return new ResourceError(`could not connect to ${display}: ${reason || name}`, { cause: error });
 }
 
 /** The SQL session every built-in SQL task uses by default. */

@@ -8,6 +8,7 @@ import type { Table } from '../../data/frame';
 import {
   exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
+import type { Guard, SessionLimits } from './link';
 
 interface Statement {
   reader: boolean;
@@ -22,6 +23,7 @@ interface Statement {
 interface Database {
   prepare(sql: string): Statement;
   exec(sql: string): void;
+  pragma(source: string): unknown;
   inTransaction: boolean;
 }
 
@@ -56,8 +58,38 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   maxBindings: 32_766,
 
-  knexConfig(): Partial<Knex.Config> {
-    return { useNullAsDefault: true, pool: { min: 1, max: 1 } };
+  connectionConfig(connection: Record<string, unknown>): Record<string, unknown> {
+    return connection;
+  },
+
+  knexConfig(_connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config> {
+    // How long a statement waits for a lock another process holds on the file before it fails
+    // with SQLITE_BUSY: the statement timeout if set, else the connect timeout.
+    const busyMs = Math.min(limits.statementMs ?? limits.connectMs, 0x7fffffff);
+    return {
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(db: Database, done: (error: Error | null, db: unknown) => void) {
+          try {
+            db.pragma(`busy_timeout = ${busyMs}`);
+            done(null, db);
+          } catch (error) {
+            done(error as Error, db);
+          }
+        },
+      },
+    };
+  },
+
+  // A file on this machine: no connection to lose, and a running statement is synchronous (it
+  // cannot be interrupted); a stream checks its signal between batches.
+  watch(): void {},
+  cancel(): void {},
+  kill(): void {},
+  isConnectionError(): boolean {
+    return false;
   },
 
   async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
@@ -75,7 +107,7 @@ export const sqliteDialect: SqlDialect = {
     });
   },
 
-  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number): Promise<TableStream> {
+  async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream> {
     return streamOnConnection(knex, async (connection) => {
       const statement = (connection as Database).prepare(sql);
       if (!statement.reader) throw new TypeError('a stream needs a query that returns rows');
@@ -92,7 +124,7 @@ export const sqliteDialect: SqlDialect = {
         return batch;
       };
       return { columns, first: await next(), next, close: () => void iterator.return?.() };
-    });
+    }, guard);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {
