@@ -382,7 +382,8 @@ async function attempt(
       return { output, attempts };
     } catch (raw) {
       const error = attemptError(raw, signal, name);
-      const again = attempts <= policy.retries && !runSignal.aborted && isTransient(error) && (!opened || task.canRetry(error));
+      const again = attempts <= policy.retries && !runSignal.aborted && isTransient(error) &&
+        (!opened || runInContext(context, () => task.canRetry(error)));
       if (!again) return { error, attempts };
       const wait = retryDelay(policy.delayMs, attempts);
       log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);

@@ -1,10 +1,11 @@
 /** Deadlines, retries and the task's signal, in one process. */
 import { expect } from 'chai';
 import {
-  BigraysConfig, bigraysRun, register, Resource, Task, TaskError, TaskInterfaceError, wrapTask,
+  BigraysConfig, bigraysRun, register, Resource, SQLQuery, SQLTask, Task, TaskError, TaskInterfaceError, wrapTask,
 } from '../lib';
 import { isTransient, retryDelay, sleep } from '../lib/retry';
 import { failure } from './helpers';
+import { freshSqliteDsn } from './support/sql-hooks';
 
 /** An error as Node's sockets raise it. */
 function socketError(code: string): Error {
@@ -206,5 +207,34 @@ describe('retries', () => {
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(sleep(5000, controller.signal)).to.be.rejectedWith('stop');
     expect(Date.now() - started).to.be.below(1000);
+  });
+});
+
+describe('retries of SQL tasks', () => {
+  it('should not retry a query the database refused, and should retry an SQLTask of one\'s own', async () => {
+    BigraysConfig.DB_DSN = freshSqliteDsn();
+    let calls = 0;
+    @register class Refused extends SQLQuery {
+      retries = 3;
+      retryDelayMs = 5;
+      runWithExceptions = true;
+      query = 'select * from no_such_table';
+    }
+    @register class Own extends SQLTask<number> {
+      retries = 3;
+      retryDelayMs = 5;
+      runWithExceptions = true;
+      async run() {
+        calls += 1;
+        if (calls === 1) throw socketError('ECONNRESET');
+        return (await this.query('select 1 as one')).shape[0];
+      }
+    }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks.map((t) => [t.name, t.status, t.attempts])).to.deep.equal([
+      ['Refused', 'failed', 1],
+      ['Own', 'ok', 2],
+    ]);
+    expect(Refused && Own).to.be.a('function');
   });
 });

@@ -30,6 +30,15 @@ export function tableToDataFrame(table: Table): DataFrame {
   return toDataFrame({ columns: uniqueColumns(table.columns), rows: table.rows });
 }
 
+/** Whether the database rolled the transaction back so that it may be tried again (serialization failure, deadlock). */
+function rolledBackToRetry(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '40001' || code === '40P01') return true;
+  }
+  return false;
+}
+
 /** The base of the SQL tasks: requires the SQL session. */
 export abstract class SQLBase<O = unknown> extends BaseTask<O> {
   /** The SQL session; use `resourceConfig = { DB_DSN: … }` for another database. @default sqlSession */
@@ -38,6 +47,16 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
   /** The open session (a knex instance over the session's one connection, plus helpers). */
   protected get session(): SqlSession {
     return this.requiredResource.handle;
+  }
+
+  /**
+   * Never on a lost session: it would not be reopened behind the job's back, so trying again
+   * can only fail again. The built-in SQL tasks retry only a transaction the database rolled
+   * back for a serialization failure or a deadlock; an `SQLTask` of your own, whatever can pass.
+   */
+  override canRetry(error: unknown): boolean {
+    if (this.requiredResource.isOpen && this.session.lost) return false;
+    return this instanceof SQLTask || rolledBackToRetry(error);
   }
 
   /** What every session call of this task carries: its signal (abort cancels) and its name (for errors). */

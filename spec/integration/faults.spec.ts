@@ -7,32 +7,21 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { createBucket, emulator, TEST_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/aws-hooks';
 import { root } from '../support/cli';
 import { seconds, spawnNode, type Spawned } from '../support/spawn';
+import { admin } from '../support/pg-admin';
 import { freshPostgresDsn, PG_PASSWORD } from '../support/sql-hooks';
 
 const job = path.join(root, 'spec/fixtures/faults/pg-export.mjs');
 const cli = path.join(root, 'dist/cli/main.js');
 const PROBE = `query like '%bigrays_export_probe%' and pid <> pg_backend_pid()`;
 
-async function admin<T>(dsn: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: dsn });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The export queries still on the server, after waiting up to `ms` for them to go. */
 async function exportQueries(dsn: string, ms = 2000): Promise<number> {
   const until = Date.now() + ms;
   for (;;) {
-    const { rows } = await admin(dsn, (c) => c.query(`select count(*)::int as n from pg_stat_activity where ${PROBE}`));
-    const n = rows[0].n as number;
+    const [{ n }] = await admin<{ n: number }>(dsn, `select count(*)::int as n from pg_stat_activity where ${PROBE}`);
     if (n === 0 || Date.now() > until) return n;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -101,8 +90,8 @@ describe('PostgreSQL exports under faults, in a job of its own', function () {
         const run = spawnNode([job], { cwd: root, env: { ...env, SHAPE: shape, TARGET: target } });
         await underWay(run, shape, target);
         const killed = Date.now();
-        const terminated = await admin(dsn, (c) => c.query(`select pg_terminate_backend(pid) from pg_stat_activity where ${PROBE}`));
-        expect(terminated.rowCount).to.equal(1);
+        const terminated = await admin(dsn, `select pg_terminate_backend(pid) from pg_stat_activity where ${PROBE}`);
+        expect(terminated).to.have.length(1);
         const result = await run.finished;
         const took = Date.now() - killed;
         console.log(`      (backend terminated, ${shape} → ${target}: exited ${result.code} in ${seconds(took)})`);
