@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BigraysConfig } from '../config';
 import { BigraysError } from '../errors';
-import { pinFormatKws } from '../format';
+import { defaultRuntime } from '../runtime';
 import { planRun, type RunPlan } from '../plan';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
@@ -106,7 +106,7 @@ async function runSelected(selected: TaskClass[], options: RunOptions): Promise<
 
 /** How long a job may keep the process alive doing nothing before the command reports anyway. */
 function quietMs(): number {
-  const seconds = Number(BigraysConfig.CLI_IDLE_SECONDS);
+  const seconds = Number(process.env.BIGRAYS_CLI_IDLE_SECONDS);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
 }
 
@@ -180,7 +180,7 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
   if (!existsSync(path)) throw new UsageError(`no job script at ${options.job}`);
   await registerTypeScript();
   const started = Date.now();
-  if (Object.keys(options.set).length > 0) pinFormatKws(options.set);
+  if (Object.keys(options.set).length > 0) defaultRuntime.keywords.pin(options.set);
   // Local mode starts before the job loads, so that functional calls go local too.
   const local = options.local ? await startLocal(options.job, options.dryRun) : undefined;
 
@@ -294,7 +294,7 @@ export async function runJob(options: RunOptions): Promise<JobOutcome> {
     }
     const warnings: string[] = [];
     if (forced && watch.exitRequested === undefined) {
-      const idle = Number(BigraysConfig.CLI_IDLE_SECONDS) || 60;
+      const idle = Number(process.env.BIGRAYS_CLI_IDLE_SECONDS) || 60;
       warnings.push(
         `the job did nothing for ${idle} s but kept the process alive (an open connection or timer?): the command ended it. ` +
           'A job that waits longer between runs can raise BIGRAYS_CLI_IDLE_SECONDS.',
