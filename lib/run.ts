@@ -5,6 +5,8 @@
 import { effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
 import { FormatError, keywordsFor, templateKeywords } from './format';
+import { RunInterrupt } from './interrupt';
+import { jobHost } from './job/host';
 import { logger } from './log';
 import {
   activeContext,
@@ -21,7 +23,7 @@ import { registeredTasks } from './registry';
 import type { RunReport, TaskReport } from './report';
 import { Resource, ResourceManager } from './resources/resource';
 import { rememberSecrets, scrub, scrubError } from './secrets';
-import { BaseTask, isTaskClass, requiredAttributesOf, taskMetrics, TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
+import { BaseTask, isTaskClass, requiredAttributesOf, setTaskSignal, taskMetrics, TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
 
 const log = logger('run');
 
@@ -29,6 +31,22 @@ const log = logger('run');
 export interface PlannedTask {
   cls: TaskClass;
   task: BaseTask<unknown>;
+}
+
+/**
+ * Adjusts a task's configuration after it is created and before anything is checked (the
+ * command's local mode rewrites `resourceConfig` with it).
+ */
+export type TaskOverlay = (task: BaseTask<unknown>, name: string) => void;
+
+/** How one run runs, besides its tasks. */
+export interface RunSettings {
+  /** Applied to every task before the pre-flight checks. */
+  overlay?: TaskOverlay;
+  /** Stops the run on SIGINT/SIGTERM (a top-level run gets one). */
+  interrupt?: RunInterrupt;
+  /** Called once the tasks are planned, with the run's context (a runner follows the run through it). */
+  onStart?(context: RunContext, planned: PlannedTask[]): void;
 }
 
 function describe(value: unknown): string {
@@ -202,8 +220,9 @@ function checkConfigs(planned: PlannedTask[]): void {
  * Everything that can be checked before any task runs or any resource opens: required
  * attributes, outputs used before they exist, format keywords, resource configuration.
  */
-export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext): PlannedTask[] {
+export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay): PlannedTask[] {
   const planned = instantiate(entries, context);
+  if (overlay) for (const { cls, task } of planned) overlay(task, cls.name);
   checkInterfaces(planned);
   checkOutputs(planned, context);
   checkKeywords(planned);
@@ -252,10 +271,10 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   const manager = new ResourceManager(context, context.parent?.manager as ResourceManager | undefined);
   context.manager = manager;
   const report: RunReport = { tasks: [] };
+  context.report = report;
   const errors: unknown[] = [];
   const failed: string[] = [];
   const runStarted = Date.now();
-  let stopped = false;
   try {
     for (const { cls, task } of planned) {
       const name = cls.name;
@@ -285,13 +304,6 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         });
         context.states.set(cls, 'ok');
       } catch (raw) {
-        if (raw instanceof JobExit) {
-          // The job ends here, as process.exit() would end it: nothing after this task runs.
-          entry.durationMs = Math.round(performance.now() - started);
-          report.tasks.push(entry);
-          stopped = true;
-          break;
-        }
         const error = asTaskError(scrubError(raw, config), name);
         releaseInputs(task);
         manager.noteFailure(error);
@@ -310,9 +322,6 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     }
   } finally {
     await manager.release();
-  }
-  if (stopped) {
-    for (const { cls } of planned.slice(report.tasks.length)) report.tasks.push({ name: cls.name, status: 'skipped', durationMs: 0 });
   }
   errors.push(...manager.closeErrors);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
@@ -335,44 +344,27 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   throw error;
 }
 
-/** Thrown to end a job right where it is (the command's stand-in for `process.exit()`). */
-export class JobExit extends Error {
-  constructor(readonly code: number) {
-    super(`the job called process.exit(${code})`);
-    this.name = 'JobExit';
-  }
-}
-
-/** How a runner (the `bigrays` command) takes over the runs a job script starts. */
-export interface RunInterceptor {
-  /** A top-level `bigraysRun(...tasks)` call (no tasks: the registry). */
-  run(tasks: TaskClass[]): Promise<RunReport>;
-  /** A functional call (`sqlQuery({…})`): `proceed` runs it. */
-  call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>): Promise<TaskCall>;
-}
-
 /** A functional call's output and its one-line report. */
 export interface TaskCall {
   output: unknown;
   report: TaskReport;
 }
 
-let interceptor: RunInterceptor | undefined;
-
-/**
- * Lets a runner (the `bigrays` command) take over the top-level runs of the job script it
- * loaded, so its options (--only, --set, --dry-run, …) apply. `undefined` ends it.
- */
-export function interceptRuns(hooks: RunInterceptor | undefined): void {
-  interceptor = hooks;
-}
-
-/** Runs `entries` (task classes) as one run, whatever interceptor is set. */
-export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunReport> {
+/** Runs `entries` (task classes) as one run. */
+export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}): Promise<RunReport> {
   const context = newContext(activeContext());
   if (!activeContext()) setLatestContext(context);
-  const planned = preflight(entries, context);
-  return execute(planned, context);
+  const planned = preflight(entries, context, settings.overlay);
+  settings.onStart?.(context, planned);
+  const { interrupt } = settings;
+  if (!interrupt) return execute(planned, context);
+  for (const { task } of planned) setTaskSignal(task, interrupt.signal);
+  interrupt.start();
+  try {
+    return await execute(planned, context);
+  } finally {
+    interrupt.stop();
+  }
 }
 
 /**
@@ -382,16 +374,25 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunRe
  * attributes are missing.
  */
 export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
-  if (interceptor && !activeContext()) return interceptor.run(tasks);
-  return runTasks(tasks.length > 0 ? tasks : registeredTasks());
+  // A run inside a task (a nested run) shares the outer run's resources and its interrupt.
+  if (activeContext()) return runTasks(tasks.length > 0 ? tasks : registeredTasks());
+  const interrupt = new RunInterrupt();
+  try {
+    // Started by `bigrays run`: the command's options apply and the report goes to it.
+    const host = jobHost();
+    return await (host ? host.run(tasks, interrupt) : runTasks(tasks.length > 0 ? tasks : registeredTasks(), { interrupt }));
+  } finally {
+    interrupt.reraise();
+  }
 }
 
-async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
+/** Runs one task instance in a run of its own; its output and report. */
+export async function callTask(task: BaseTask<unknown>, overlay?: TaskOverlay): Promise<TaskCall> {
   // Inside a task: a nested run that may share the task's resource. Outside: a run of its own
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext();
   const context = active ? newContext(active) : newContext(undefined, currentContext());
-  const planned = preflight([task], context);
+  const planned = preflight([task], context, overlay);
   try {
     const report = await execute(planned, context);
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };
@@ -406,6 +407,7 @@ async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
 /** Runs one task instance right away, in a run of its own; resolves to its output. */
 export async function runTaskInstance<O>(task: BaseTask<O>): Promise<O> {
   const instance = task as BaseTask<unknown>;
-  const call = interceptor && !activeContext() ? interceptor.call(instance, () => callTask(instance)) : callTask(instance);
+  const host = activeContext() ? undefined : jobHost();
+  const call = host ? host.call(instance) : callTask(instance);
   return (await call).output as O;
 }

@@ -4,6 +4,7 @@
  * public functions (`register`, `updateFormatKws`, `BigraysConfig`, …) work on
  * `defaultRuntime`; `reset()` empties it.
  */
+import type { JobHost } from './job/host';
 import { KeywordStore } from './keywords';
 import type { TaskClass } from './task';
 
@@ -15,6 +16,11 @@ export class Runtime {
   readonly config = new Map<string, unknown>();
   /** Secret values seen in task configs: masked in every message from then on. */
   readonly secrets = new Set<string>();
+  /**
+   * The `bigrays run` command's side of this process, when it started it (undefined: not
+   * looked for yet; null: not started by the command). Not reset: it belongs to the process.
+   */
+  job?: JobHost | null;
 
   /** Forgets every registered task, keyword, assigned value and remembered secret. */
   reset(): void {
