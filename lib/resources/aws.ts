@@ -56,7 +56,6 @@ function endpointOf(config: ConfigValues): string | undefined {
  * for a malformed `AWS_REQUIRE_SECRETS` or `AWS_ENDPOINT_URL`.
  */
 export function missingAwsConfigs(config: ConfigValues): string[] {
-  if (localAws) return [];
   const required = configFlag(config, 'AWS_REQUIRE_SECRETS', true);
   endpointOf(config);
   const keyId = awsSetting(config, 'AWS_ACCESS_KEY_ID');
@@ -89,25 +88,8 @@ async function sdkRegion(): Promise<string> {
   }
 }
 
-/**
- * Local mode (`bigrays run --local`): every AWS client goes to this endpoint with these
- * settings, whatever the config says, and `customize` sees each client before use.
- */
-export interface LocalAws {
-  settings: AwsClientSettings;
-  customize(client: S3Client | import('@aws-sdk/client-sns').SNSClient): void;
-}
-
-let localAws: LocalAws | undefined;
-
-/** Sends every AWS client to a local endpoint (or back to the config, with undefined). */
-export function useLocalAws(local: LocalAws | undefined): void {
-  localAws = local;
-}
-
 /** Client settings from `config`; call `missingAwsConfigs` first. */
 export async function awsClientSettings(config: ConfigValues): Promise<AwsClientSettings> {
-  if (localAws) return localAws.settings;
   const region = awsSetting(config, 'AWS_REGION') ?? (await sdkRegion());
   const endpoint = endpointOf(config);
   const accessKeyId = awsSetting(config, 'AWS_ACCESS_KEY_ID');
@@ -141,9 +123,7 @@ export abstract class AwsResource<C extends { destroy(): void }> extends Resourc
   }
 
   override async open(config: ConfigValues): Promise<C> {
-    const client = this.createClient(await awsClientSettings(config));
-    localAws?.customize(client as unknown as S3Client);
-    return client;
+    return this.createClient(await awsClientSettings(config));
   }
 
   override close(client: C): void {
