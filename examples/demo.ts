@@ -6,7 +6,7 @@
  * It seeds a SQLite database with sample training and production rows, pulls both for the
  * `{begin}`–`{end}` window, fits a line to the training data and predicts production, uploads
  * the predictions to S3 as CSV, writes a local copy with ToCSV, and e-mails the team over SNS.
- * With --local, S3 and SNS are an in-process emulator and the database is .bigrays/demo.sqlite.
+ * With --local, S3 and SNS are an emulator and the database is .bigrays/demo.sqlite.
  */
 import {
   bigraysRun, outputOf, register, SNSPublishEmail, SQLQuery, SQLWrite, Task, ToCSV, ToS3, updateFormatKws,

@@ -6,7 +6,7 @@
  *   BIGRAYS_AWS_ACCESS_KEY_ID=… BIGRAYS_AWS_SECRET_ACCESS_KEY=… BIGRAYS_AWS_REGION=… \
  *     bigrays run examples/postgres-to-s3.ts --set bucket=my-bucket
  *
- * With --local, S3 is the in-process emulator (BIGRAYS_DB_DSN still names your PostgreSQL).
+ * With --local, S3 is the emulator (BIGRAYS_DB_DSN still names your PostgreSQL).
  */
 import { bigraysRun, FromS3, outputOf, register, SQLExecute, SQLTask, toS3, updateFormatKws, type ToS3Output } from 'bigrays';
 

@@ -3,6 +3,7 @@
  * Read when used, never at import.
  */
 import { ConfigurationError } from './errors';
+import { defaultRuntime } from './runtime';
 
 /** A bag of configuration values, as a resource's `open(config)` receives it. */
 export type ConfigValues = Record<string, unknown>;
@@ -30,10 +31,6 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
     default: true,
   },
   AWS_ENDPOINT_URL: { help: 'S3/SNS-compatible endpoint URL (S3 then uses path-style addressing)' },
-  CLI_IDLE_SECONDS: {
-    help: 'bigrays run: how long a job may do nothing while an open connection or timer keeps the process alive, before the command reports and ends it',
-    default: 60,
-  },
   DB_CONNECT_TIMEOUT_MS: { help: 'How long opening a database connection may take, in ms', default: 15_000 },
   DB_STATEMENT_TIMEOUT_MS: { help: 'How long one SQL statement may run on the server, in ms (unset: no limit)' },
   AWS_CONNECT_TIMEOUT_MS: { help: 'How long connecting to S3/SNS may take, in ms', default: 10_000 },
@@ -53,9 +50,8 @@ export function envName(key: string): string {
   return ENV_PREFIX + key;
 }
 
-const assigned = new Map<string, unknown>();
-
 function resolve(key: string): unknown {
+  const assigned = defaultRuntime.config;
   if (assigned.has(key)) return assigned.get(key);
   const fromEnv = process.env[envName(key)];
   if (fromEnv !== undefined) return fromEnv;
@@ -67,7 +63,7 @@ function keys(): string[] {
   for (const name of Object.keys(process.env)) {
     if (name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length) all.add(name.slice(ENV_PREFIX.length));
   }
-  for (const key of assigned.keys()) all.add(key);
+  for (const key of defaultRuntime.config.keys()) all.add(key);
   return [...all];
 }
 
@@ -82,11 +78,11 @@ export const BigraysConfig: Record<string, any> = new Proxy(Object.create(null) 
   },
   set(_target, prop, value) {
     if (typeof prop !== 'string') return false;
-    assigned.set(prop, value);
+    defaultRuntime.config.set(prop, value);
     return true;
   },
   deleteProperty(_target, prop) {
-    if (typeof prop === 'string') assigned.delete(prop);
+    if (typeof prop === 'string') defaultRuntime.config.delete(prop);
     return true;
   },
   has(_target, prop) {
@@ -104,7 +100,7 @@ export const BigraysConfig: Record<string, any> = new Proxy(Object.create(null) 
 
 /** Forget every value assigned in code (env vars and defaults stay). */
 export function resetConfig(): void {
-  assigned.clear();
+  defaultRuntime.config.clear();
 }
 
 /** Every known or set key, whether it has a value or not. */

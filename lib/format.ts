@@ -3,7 +3,7 @@
  * fields may reach into values (`{run.day}`, `{days[0]}`), take a conversion (`!s`, `!r`)
  * and a format spec (`{n:05d}`, `{rate:.2%}`, `{day:%Y-%m-%d}` for dates, in UTC).
  */
-import { BigraysError } from './errors';
+import { defaultRuntime } from './runtime';
 
 /** The format keywords a template is filled from. */
 export type FormatKws = Record<string, unknown>;
@@ -393,46 +393,24 @@ function strftime(date: Date, spec: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// Global keywords
-
-let globalKws: FormatKws = {};
-/** Keywords that win over every other (`bigrays run --set`). */
-let pinnedKws: FormatKws = {};
-
-function checkKws(kws: FormatKws, caller: string): void {
-  if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {
-    throw new BigraysError(`${caller} expects an object of keywords, such as { day: '2026-01-01' }, got ${Array.isArray(kws) ? 'an array' : kws === null ? 'null' : typeof kws}`);
-  }
-}
+// Global keywords: kept by the default runtime's keyword store
 
 /** Merges `kws` into the global format keywords (later calls win). */
 export function updateFormatKws(kws: FormatKws): void {
-  checkKws(kws, 'updateFormatKws');
-  globalKws = { ...globalKws, ...kws };
+  defaultRuntime.keywords.update(kws);
 }
 
-/** Keywords that win over the global ones and every task's own `formatKws` (the command's `--set`). */
-export function pinFormatKws(kws: FormatKws): void {
-  checkKws(kws, 'pinFormatKws');
-  pinnedKws = { ...pinnedKws, ...kws };
-}
-
-/** The keywords a task with these `formatKws` sees: global, then the task's, then pinned ones. */
+/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set`. */
 export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
-  return { ...globalKws, ...(formatKws ?? {}), ...pinnedKws };
+  return defaultRuntime.keywords.for(formatKws);
 }
 
-/** A copy of the global format keywords. */
+/** A copy of the global format keywords, with the command's `--set` ones over them. */
 export function getFormatKws(): FormatKws {
-  return { ...globalKws };
+  return defaultRuntime.keywords.all();
 }
 
-/** Forgets every global format keyword (keywords pinned by the command's --set stay). */
+/** Forgets every global format keyword (keywords set by the command's --set stay). */
 export function clearFormatKws(): void {
-  globalKws = {};
-}
-
-/** Forgets the pinned keywords too (for tests). */
-export function unpinFormatKws(): void {
-  pinnedKws = {};
+  defaultRuntime.keywords.clear();
 }

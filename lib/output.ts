@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
 import { TaskError } from './errors';
+import type { RunReport } from './report';
 
 /** Anything that constructs a task (the class itself). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,6 +31,8 @@ export interface RunContext {
   readonly parent?: RunContext;
   /** A run that only reads outputs from another (a functional call after a run): never its handles. */
   readonly readsFrom?: RunContext;
+  /** The report as the run builds it: the tasks that finished so far. */
+  report?: RunReport;
 }
 
 const storage = new AsyncLocalStorage<RunContext>();

@@ -6,7 +6,7 @@ import { effectiveConfig, type ConfigValues } from './config';
 import { formatTemplate, FormatError, keywordsFor } from './format';
 import { findRefs, newContext, OutputRef } from './output';
 import { canReuse, type Resource } from './resources/resource';
-import { preflight } from './run';
+import { preflight, type TaskOverlay } from './run';
 import { TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
 
 export interface PlannedStep {
@@ -38,8 +38,8 @@ function render(template: string, kws: Record<string, unknown>): string {
 }
 
 /** Checks `tasks` like a run would, and describes what the run would do. */
-export function planRun(tasks: ReadonlyArray<TaskClass>): RunPlan {
-  const planned = preflight(tasks, newContext());
+export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay): RunPlan {
+  const planned = preflight(tasks, newContext(), overlay);
   const steps: PlannedStep[] = [];
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
   for (const { cls, task } of planned) {

@@ -2,9 +2,8 @@
  * The default registry: the task classes `bigraysRun()` runs, in registration order.
  */
 import { TaskInterfaceError } from './errors';
+import { defaultRuntime } from './runtime';
 import { isTaskClass, type TaskClass } from './task';
-
-const registry: TaskClass[] = [];
 
 function describe(value: unknown): string {
   if (typeof value === 'function') return `class ${value.name || '(anonymous)'}`;
@@ -26,6 +25,7 @@ export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorCo
       `register() takes a task class (a subclass of Task, SQLQuery, ToS3, …), got ${describe(cls)}`,
     );
   }
+  const registry = defaultRuntime.registry;
   if (registry.includes(cls)) {
     throw new TaskInterfaceError(`${cls.name} is registered already: register each task class once`, {
       taskName: cls.name,
@@ -37,10 +37,10 @@ export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorCo
 
 /** Empties the default registry. */
 export function clearRegistry(): void {
-  registry.length = 0;
+  defaultRuntime.registry.length = 0;
 }
 
 /** The registered task classes, in registration order. */
 export function registeredTasks(): TaskClass[] {
-  return [...registry];
+  return [...defaultRuntime.registry];
 }

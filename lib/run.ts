@@ -6,6 +6,7 @@ import { summary } from './cli/output';
 import { configMs, effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
 import { FormatError, keywordsFor, templateKeywords } from './format';
+import { jobHost } from './job/host';
 import { logger } from './log';
 import {
   activeContext,
@@ -34,6 +35,20 @@ const log = logger('run');
 export interface PlannedTask {
   cls: TaskClass;
   task: BaseTask<unknown>;
+}
+
+/**
+ * Adjusts a task's configuration after it is created and before anything is checked (the
+ * command's local mode rewrites `resourceConfig` with it).
+ */
+export type TaskOverlay = (task: BaseTask<unknown>, name: string) => void;
+
+/** How one run runs, besides its tasks. */
+export interface RunSettings {
+  /** Applied to every task before the pre-flight checks. */
+  overlay?: TaskOverlay;
+  /** Called once the tasks are planned, with the run's context (a runner follows the run through it). */
+  onStart?(context: RunContext, planned: PlannedTask[]): void;
 }
 
 function describe(value: unknown): string {
@@ -207,8 +222,9 @@ function checkConfigs(planned: PlannedTask[]): void {
  * Everything that can be checked before any task runs or any resource opens: required
  * attributes, outputs used before they exist, format keywords, resource configuration.
  */
-export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext): PlannedTask[] {
+export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay): PlannedTask[] {
   const planned = instantiate(entries, context);
+  if (overlay) for (const { cls, task } of planned) overlay(task, cls.name);
   checkInterfaces(planned);
   checkOutputs(planned, context);
   checkKeywords(planned);
@@ -426,10 +442,10 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
   const unwatch = context.parent ? () => undefined : watchSignals(controller);
   const report: RunReport = { tasks: [] };
+  context.report = report;
   const errors: unknown[] = [];
   const failed: string[] = [];
   const runStarted = Date.now();
-  let stopped = false;
   try {
     for (const { cls, task } of planned) {
       const name = cls.name;
@@ -449,12 +465,6 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
       if (result.error === undefined) {
         context.outputs.set(cls, result.output);
         context.states.set(cls, 'ok');
-      } else if (result.error instanceof JobExit) {
-        // The job ends here, as process.exit() would end it: nothing after this task runs.
-        entry.durationMs = Math.round(performance.now() - started);
-        report.tasks.push(entry);
-        stopped = true;
-        break;
       } else {
         const config = effectiveConfig(task.resourceConfig);
         const error = asTaskError(scrubError(result.error, config), name);
@@ -476,9 +486,6 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   } finally {
     await releaseAll(manager, runSignal.aborted);
     unwatch();
-  }
-  if (stopped) {
-    for (const { cls } of planned.slice(report.tasks.length)) report.tasks.push({ name: cls.name, status: 'skipped', durationMs: 0 });
   }
   errors.push(...manager.closeErrors);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
@@ -518,23 +525,7 @@ async function settleInterrupted(error: unknown): Promise<void> {
 
 /** Whether this process is a job the `bigrays` command started, which reports to it. */
 function drivenByCommand(): boolean {
-  return typeof process.send === 'function' && process.env.BIGRAYS_RUN_OPTIONS !== undefined;
-}
-
-/** Thrown to end a job right where it is (the command's stand-in for `process.exit()`). */
-export class JobExit extends Error {
-  constructor(readonly code: number) {
-    super(`the job called process.exit(${code})`);
-    this.name = 'JobExit';
-  }
-}
-
-/** How a runner (the `bigrays` command) takes over the runs a job script starts. */
-export interface RunInterceptor {
-  /** A top-level `bigraysRun(...tasks)` call (no tasks: the registry). */
-  run(tasks: TaskClass[]): Promise<RunReport>;
-  /** A functional call (`sqlQuery({…})`): `proceed` runs it. */
-  call(task: BaseTask<unknown>, proceed: () => Promise<TaskCall>): Promise<TaskCall>;
+  return jobHost() !== undefined;
 }
 
 /** A functional call's output and its one-line report. */
@@ -543,27 +534,13 @@ export interface TaskCall {
   report: TaskReport;
 }
 
-let interceptor: RunInterceptor | undefined;
-
-/**
- * Lets a runner (the `bigrays` command) take over the top-level runs of the job script it
- * loaded, so its options (--only, --set, --dry-run, …) apply. `undefined` ends it.
- */
-export function interceptRuns(hooks: RunInterceptor | undefined): void {
-  interceptor = hooks;
-}
-
-/** Runs `entries` (task classes) as one run, whatever interceptor is set. */
-export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunReport> {
+/** Runs `entries` (task classes) as one run. */
+export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}): Promise<RunReport> {
   const context = newContext(activeContext());
   if (!activeContext()) setLatestContext(context);
-  const planned = preflight(entries, context);
-  try {
-    return await execute(planned, context);
-  } catch (error) {
-    if (!context.parent) await settleInterrupted(error);
-    throw error;
-  }
+  const planned = preflight(entries, context, settings.overlay);
+  settings.onStart?.(context, planned);
+  return execute(planned, context);
 }
 
 /**
@@ -573,24 +550,35 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>): Promise<RunRe
  * attributes are missing.
  */
 export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
-  if (interceptor && !activeContext()) return interceptor.run(tasks);
-  return runTasks(tasks.length > 0 ? tasks : registeredTasks());
+  // A run inside a task (a nested run) shares the outer run's resources and stops with its task.
+  if (activeContext()) return runTasks(tasks.length > 0 ? tasks : registeredTasks());
+  try {
+    // Started by `bigrays run`: the command's options apply and the report goes to it.
+    const host = jobHost();
+    return await (host ? host.run(tasks) : runTasks(tasks.length > 0 ? tasks : registeredTasks()));
+  } catch (error) {
+    // Stopped by a signal: once the report is out, the signal ends the process.
+    await settleInterrupted(error);
+    throw error;
+  }
 }
 
-async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
+/** Runs one task instance in a run of its own; its output and report. */
+export async function callTask(task: BaseTask<unknown>, overlay?: TaskOverlay): Promise<TaskCall> {
   // Inside a task: a nested run that may share the task's resource. Outside: a run of its own
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext();
   const context = active ? newContext(active) : newContext(undefined, currentContext());
-  const planned = preflight([task], context);
+  const planned = preflight([task], context, overlay);
   try {
     const report = await execute(planned, context);
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };
   } catch (error) {
-    if (!active) await settleInterrupted(error);
-    // The task's own error, not a run summary; the report rides along for runners.
-    const first = (error as BigraysError).errors?.[0] ?? error;
-    if (first instanceof BigraysError && (error as BigraysError).report) first.report ??= (error as BigraysError).report;
+    // The task's own error, not a run summary; the report and the signal ride along for runners.
+    const run = error as BigraysError;
+    const first = run.errors?.[0] ?? error;
+    if (first instanceof BigraysError && run.report) first.report ??= run.report;
+    if (first instanceof BigraysError && run.signal) first.signal ??= run.signal;
     throw first;
   }
 }
@@ -598,6 +586,11 @@ async function callTask(task: BaseTask<unknown>): Promise<TaskCall> {
 /** Runs one task instance right away, in a run of its own; resolves to its output. */
 export async function runTaskInstance<O>(task: BaseTask<O>): Promise<O> {
   const instance = task as BaseTask<unknown>;
-  const call = interceptor && !activeContext() ? interceptor.call(instance, () => callTask(instance)) : callTask(instance);
-  return (await call).output as O;
+  const host = activeContext() ? undefined : jobHost();
+  try {
+    return (await (host ? host.call(instance) : callTask(instance))).output as O;
+  } catch (error) {
+    if (!activeContext()) await settleInterrupted(error);
+    throw error;
+  }
 }

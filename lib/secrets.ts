@@ -2,6 +2,7 @@
  * Keeping secrets out of log lines and error messages.
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
+import { defaultRuntime } from './runtime';
 
 const MASK = '***';
 const SECRET_KEY = /(PWD|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL)/i;
@@ -62,12 +63,9 @@ function dsnPassword(dsn: string): string[] {
   return found;
 }
 
-/** Secret values seen in any task's config during this process: masked everywhere from then on. */
-const remembered = new Set<string>();
-
 /** Remembers the secrets of a config (a task's `resourceConfig`, merged), so that logs and errors mask them. */
 export function rememberSecrets(config: ConfigValues | null | undefined): void {
-  for (const value of secretsOf(config)) remembered.add(value);
+  for (const value of secretsOf(config)) defaultRuntime.secrets.add(value);
 }
 
 function secretsOf(config: ConfigValues | null | undefined): string[] {
@@ -82,7 +80,7 @@ function secretsOf(config: ConfigValues | null | undefined): string[] {
 
 /** Every secret value in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
 export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
-  const values = new Set<string>(remembered);
+  const values = new Set<string>(defaultRuntime.secrets);
   for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
   return [...values].sort((a, b) => b.length - a.length);
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import {
   bigraysRun, BigraysError, register, Task, TaskError, TaskInterfaceError, updateFormatKws, type RunReport,
 } from '../lib';
-import { pinFormatKws } from '../lib/format';
+import { defaultRuntime } from '../lib/runtime';
 
 async function failure(promise: Promise<unknown>): Promise<BigraysError> {
   try {
@@ -112,7 +112,7 @@ describe('bigraysRun', () => {
 
   it('should let pinned keywords (the command\'s --set) win over a task\'s formatKws', async () => {
     updateFormatKws({ day: 'global' });
-    pinFormatKws({ day: 'pinned' });
+    defaultRuntime.keywords.pin({ day: 'pinned' });
     @register class Own extends Task<string> { formatKws = { day: 'own' }; key = 'k-{day}'; run() { return this.key; } }
     await bigraysRun();
     expect(Own.output).to.equal('k-pinned');

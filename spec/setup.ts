@@ -1,8 +1,7 @@
 /** Root hooks for every spec: chai plugins, and a clean registry, keywords and config per test. */
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
-import { clearFormatKws, clearRegistry, resetConfig } from '../lib';
-import { unpinFormatKws } from '../lib/format';
+import { defaultRuntime } from '../lib/runtime';
 
 chai.use(chaiAsPromised);
 
@@ -13,10 +12,7 @@ export const mochaHooks = {
   beforeEach(): void {
     savedEnv = Object.fromEntries(bigraysEnv().map((k) => [k, process.env[k]]));
     for (const key of bigraysEnv()) delete process.env[key];
-    clearRegistry();
-    clearFormatKws();
-    unpinFormatKws();
-    resetConfig();
+    defaultRuntime.reset();
   },
   afterEach(): void {
     for (const key of bigraysEnv()) delete process.env[key];

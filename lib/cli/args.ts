@@ -1,6 +1,7 @@
 /**
  * The `bigrays` command line: `bigrays run <job> [options]`, `bigrays config`.
  */
+import type { RunOptions } from '../job/run-options';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -9,21 +10,13 @@ export class UsageError extends Error {
   }
 }
 
-export interface RunOptions {
+/** `bigrays run <job> …`: the run options (the job as given) and how to print. */
+export interface RunCommand extends RunOptions {
   command: 'run';
-  job: string;
-  /** Format keywords from `--set key=value` (they win over the script's). */
-  set: Record<string, string>;
-  /** `--only Task …`: run just these registered tasks, in registration order. */
-  only: string[];
-  /** `--from Task`: run the registered tasks from this one on. */
-  from?: string;
-  dryRun: boolean;
-  local: boolean;
   json: boolean;
 }
 
-export type Command = RunOptions | { command: 'config'; json: boolean } | { command: 'help' } | { command: 'version' };
+export type Command = RunCommand | { command: 'config'; json: boolean } | { command: 'help' } | { command: 'version' };
 
 export const USAGE = `Usage:
   bigrays run <job.ts|job.js> [--set key=value ...] [--only Task ...] [--from Task]
@@ -36,11 +29,12 @@ export const USAGE = `Usage:
     --only     run only the named tasks (repeatable, or comma-separated)
     --from     run the registered tasks from this one on
     --dry-run  check configuration and attributes, print the plan; open and change nothing
-    --local    run offline: SQL on SQLite under .bigrays/, S3 and SNS on an in-process emulator
+    --local    run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator
     --json     print the run report as JSON
   config     list every configuration key, whether it is set, and its value (secrets masked)
 
-Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error.`;
+Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error,
+130/143 interrupted (SIGINT/SIGTERM), or the code the job passed to process.exit().`;
 
 const TASK_NAMES = /^[A-Za-z_$][\w$]*(,[A-Za-z_$][\w$]*)*,?$/;
 
@@ -62,7 +56,7 @@ export function parseArgs(argv: string[]): Command {
 
   // --flag=value → --flag value
   const args = raw.flatMap((arg) => (/^--(set|only|from)=/.test(arg) ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
-  const options: RunOptions = { command: 'run', job: '', set: {}, only: [], dryRun: false, local: false, json: false };
+  const options: RunCommand = { command: 'run', job: '', set: {}, only: [], dryRun: false, local: false, json: false };
   const value = (i: number, flag: string): string => {
     const next = args[i + 1];
     if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);

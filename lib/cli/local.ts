@@ -1,9 +1,11 @@
 /**
- * `--local`: run a job fully offline. SQL goes to SQLite under `.bigrays/` (unless
- * BIGRAYS_DB_DSN is set); S3 and SNS go to the fauxqs emulator, started in this process,
- * with buckets and topics created on first use. Nothing is sent to AWS.
+ * `--local`: run a job fully offline. The command starts the fauxqs S3/SNS emulator in its
+ * own process and hands the job its endpoint, local keys and (unless BIGRAYS_DB_DSN is set)
+ * a SQLite database under `.bigrays/` through the env; the job's side keeps every task on
+ * them (`lib/job/local-overlay.ts`). Nothing is sent to AWS.
  *
- * The emulator keeps objects in memory, so `.bigrays/s3/<bucket>/<key>` mirrors them: files
+ * Buckets and topics are created on first use, by a hook in the emulator's HTTP server. The
+ * emulator keeps objects in memory, so `.bigrays/s3/<bucket>/<key>` mirrors them: files
  * there are loaded into the emulator before the run (inputs for FromS3, ListS3Objects), and
  * objects the run uploads are written there after it. Published messages are appended to
  * `.bigrays/sns/<topic>.jsonl`.
@@ -11,29 +13,31 @@
 import {
   CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
-import { BigraysConfig, isSet } from '../config';
+import { envName } from '../config';
+import { LOCAL_DIR } from '../job/local-overlay';
 import { logger } from '../log';
-import { useLocalAws, type AwsClientSettings } from '../resources/aws';
-import { useLocalSql } from '../resources/sql/session';
 import { maskDsn } from '../secrets';
 
-export const LOCAL_DIR = '.bigrays';
+export { LOCAL_DIR };
 const S3_DIR = join(LOCAL_DIR, 's3');
 const SNS_DIR = join(LOCAL_DIR, 'sns');
 const REGION = 'us-east-1';
+/** The emulator's keys: nothing a real key could be, and nothing a message holds by chance. */
+const CREDENTIALS = { accessKeyId: 'bigrays-local-key', secretAccessKey: 'bigrays-local-secret' };
+/** Marks the requests the hook makes itself. */
+const OWN_REQUEST = 'x-bigrays-local';
 
 const log = logger('local');
 
 export interface LocalSession {
+  /** What the job's env gets: the emulator's endpoint and keys, and the database. */
+  env: Record<string, string>;
   /** What goes where, before the run. */
   notes(): string[];
   /** Saves what the run produced; lines saying where it went. */
   finish(): Promise<string[]>;
-  /** Lets the process end while the emulator still listens (for scripts that end on their own). */
-  unref(): void;
   stop(): Promise<void>;
 }
 
@@ -43,13 +47,17 @@ interface Published {
   message: string;
 }
 
-type Middleware = (
-  next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
-  context: { commandName?: string },
-) => (args: { input: Record<string, unknown> }) => Promise<unknown>;
+/** The parts of a fastify request the hook reads. */
+interface HookRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+}
 
-interface WithMiddleware {
-  middlewareStack: { add(middleware: Middleware, options: { step: 'initialize'; name: string }): void };
+interface InjectResult {
+  statusCode: number;
+  body: string;
 }
 
 function files(dir: string): string[] {
@@ -95,90 +103,112 @@ function display(path: string): string {
   return relative(process.cwd(), path) || path;
 }
 
-/**
- * SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the notes saying which. A task
- * naming another database in its resourceConfig gets a SQLite file of its own.
- */
-function localSql(job: string, notes: string[]): void {
-  const stem = basename(job, extname(job));
-  let main: string;
-  if (isSet(BigraysConfig.DB_DSN)) {
-    main = String(BigraysConfig.DB_DSN);
-    notes.push(`SQL: ${maskDsn(main)} (from BIGRAYS_DB_DSN)`);
-  } else {
-    main = `sqlite:${join(LOCAL_DIR, `${stem}.sqlite`)}`;
-    BigraysConfig.DB_DSN = main;
-    notes.push(`SQL: SQLite database ${display(join(LOCAL_DIR, `${stem}.sqlite`))}`);
+/** SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the env for it and the note saying which. */
+function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<string, string> {
+  const given = env[envName('DB_DSN')];
+  if (given !== undefined && given !== '') {
+    notes.push(`SQL: ${maskDsn(given)} (from BIGRAYS_DB_DSN)`);
+    return {};
   }
-  const others = new Map<string, string>();
-  useLocalSql((config) => {
-    const dsn = String(config.DB_DSN ?? '');
-    if (dsn === main || dsn === '') return config;
-    let local = others.get(dsn);
-    if (!local) {
-      const file = join(LOCAL_DIR, `${stem}-${others.size + 2}.sqlite`);
-      local = `sqlite:${file}`;
-      others.set(dsn, local);
-      notes.push(`SQL: ${maskDsn(dsn)} (a task's resourceConfig) → SQLite database ${display(file)}`);
-    }
-    const { DB_USER: _user, DB_PWD: _pwd, ...rest } = config;
-    return { ...rest, DB_DSN: local };
-  });
+  const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
+  notes.push(`SQL: SQLite database ${display(file)}`);
+  return { [envName('DB_DSN')]: `sqlite:${file}` };
 }
 
-export async function startLocal(job: string, dryRun: boolean): Promise<LocalSession> {
+function awsEnv(endpoint: string): Record<string, string> {
+  return {
+    [envName('AWS_ENDPOINT_URL')]: endpoint,
+    [envName('AWS_ACCESS_KEY_ID')]: CREDENTIALS.accessKeyId,
+    [envName('AWS_SECRET_ACCESS_KEY')]: CREDENTIALS.secretAccessKey,
+    [envName('AWS_REGION')]: REGION,
+    [envName('AWS_REQUIRE_SECRETS')]: 'true',
+  };
+}
+
+/** Form fields of SNS PublishBatch: `PublishBatchRequestEntries.member.N.Message`. */
+function batchEntries(body: Record<string, string>): Array<{ Subject?: string; Message?: string }> {
+  const entries = new Map<string, { Subject?: string; Message?: string }>();
+  for (const [key, value] of Object.entries(body)) {
+    const match = /^PublishBatchRequestEntries\.member\.(\d+)\.(Subject|Message)$/.exec(key);
+    if (!match) continue;
+    const entry = entries.get(match[1]) ?? {};
+    entry[match[2] as 'Subject' | 'Message'] = value;
+    entries.set(match[1], entry);
+  }
+  return [...entries.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, e]) => e);
+}
+
+/** `env`: the environment the command runs in (the job's starts from it). */
+export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
   if (!dryRun) mkdirSync(LOCAL_DIR, { recursive: true });
   const notes: string[] = [];
-  localSql(job, notes);
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const sqlEnv = localSql(job, env, notes);
 
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
-    useLocalAws({ settings: { region: REGION, endpoint: 'http://127.0.0.1', credentials }, customize: () => undefined });
-    notes.push(`S3 and SNS: an in-process emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
-    const stop = async () => {
-      useLocalAws(undefined);
-      useLocalSql(undefined);
-    };
-    return { notes: () => notes, finish: async () => notes, unref: () => undefined, stop };
+    notes.push(`S3 and SNS: an emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
+    return { env: { ...sqlEnv, ...awsEnv('http://127.0.0.1') }, notes: () => notes, finish: async () => notes, stop: async () => undefined };
   }
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false });
-  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
-  // The emulator's side of a connection never keeps the process alive: the client's side does
-  // while a request is under way.
-  app.server.on('connection', (socket: import('node:net').Socket) => socket.unref());
-  log('emulator listening on %s', endpoint);
-  const settings: AwsClientSettings = { region: REGION, endpoint, credentials };
-  const admin = new S3Client({ ...settings, forcePathStyle: true });
-  const adminSns = new SNSClient(settings);
+  const inject = (options: { method: string; url: string; headers?: Record<string, string>; payload?: string }): Promise<InjectResult> =>
+    app.inject({ ...options, headers: { ...options.headers, [OWN_REQUEST]: '1' } } as never) as unknown as Promise<InjectResult>;
 
   const buckets = new Set<string>();
   const ensureBucket = async (bucket: string): Promise<void> => {
     if (buckets.has(bucket)) return;
     buckets.add(bucket);
-    await admin.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
-      if (error?.name !== 'BucketAlreadyOwnedByYou' && error?.name !== 'BucketAlreadyExists') throw error;
-    });
+    await inject({ method: 'PUT', url: `/${encodeURIComponent(bucket)}` });
   };
   const topics = new Map<string, string>();
   const topicArn = async (arnOrName: string): Promise<string> => {
     const name = arnOrName.split(':').pop() ?? arnOrName;
     let arn = topics.get(name);
     if (!arn) {
-      arn = (await adminSns.send(new CreateTopicCommand({ Name: name }))).TopicArn ?? arnOrName;
+      const created = await inject({
+        method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ Action: 'CreateTopic', Name: name }).toString(),
+      });
+      arn = /<TopicArn>([^<]+)<\/TopicArn>/.exec(created.body)?.[1] ?? arnOrName;
       topics.set(name, arn);
     }
     return arn;
   };
+  const published: Published[] = [];
+
+  // Buckets and topics appear on first use; published messages are kept for .bigrays/sns.
+  app.addHook('preHandler', async (request: HookRequest) => {
+    if (request.headers[OWN_REQUEST] !== undefined) return;
+    const contentType = String(request.headers['content-type'] ?? '');
+    if (request.method === 'POST' && request.url.split('?')[0] === '/' && contentType.includes('x-www-form-urlencoded')) {
+      const body = (request.body ?? {}) as Record<string, string>;
+      const original = body.TopicArn;
+      if (typeof original !== 'string' || original === '') return;
+      body.TopicArn = await topicArn(original);
+      const topic = original.split(':').pop() ?? original;
+      if (body.Action === 'Publish') published.push({ topic, subject: body.Subject, message: String(body.Message) });
+      if (body.Action === 'PublishBatch') {
+        for (const entry of batchEntries(body)) published.push({ topic, subject: entry.Subject, message: String(entry.Message) });
+      }
+      return;
+    }
+    const path = request.url.split('?')[0];
+    const segments = path.split('/');
+    const bucket = segments[1] ? decodeURIComponent(segments[1]) : '';
+    if (bucket === '' || bucket === 'health' || bucket.startsWith('_fauxqs')) return;
+    // CreateBucket itself: PUT /<bucket>
+    if (request.method === 'PUT' && segments.length === 2) return;
+    await ensureBucket(bucket);
+  });
+
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  log('emulator listening on %s', endpoint);
+  const admin = new S3Client({ region: REGION, endpoint, credentials: CREDENTIALS, forcePathStyle: true });
 
   const shutdown = async (): Promise<void> => {
-    useLocalAws(undefined);
-    useLocalSql(undefined);
     admin.destroy();
-    adminSns.destroy();
     await app.close();
   };
 
@@ -190,7 +220,10 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
       if (keyParts.length === 0) continue;
       const bucket = keyOf([bucketPart]);
       const key = keyOf(keyParts);
-      await ensureBucket(bucket);
+      if (!buckets.has(bucket)) {
+        buckets.add(bucket);
+        await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      }
       const put = await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
       preloaded.set(`${bucket}/${key}`, { bucket, key, etag: put.ETag, file });
     }
@@ -199,42 +232,11 @@ export async function startLocal(job: string, dryRun: boolean): Promise<LocalSes
     throw error;
   }
   const loaded = preloaded.size;
-  notes.push(`S3 and SNS: an in-process emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? "object" : "objects"} loaded from ${display(S3_DIR)}` : ''}`);
-
-  const published: Published[] = [];
-
-  const s3Middleware: Middleware = (next, context) => async (args) => {
-    const bucket = args.input.Bucket;
-    if (typeof bucket === 'string' && context.commandName !== 'CreateBucketCommand') await ensureBucket(bucket);
-    return next(args);
-  };
-  const snsMiddleware: Middleware = (next, context) => async (args) => {
-    const original = args.input.TopicArn;
-    if (typeof original !== 'string') return next(args);
-    args.input.TopicArn = await topicArn(original);
-    const result = await next(args);
-    const topic = original.split(':').pop() ?? original;
-    if (context.commandName === 'PublishCommand') {
-      published.push({ topic, subject: args.input.Subject as string | undefined, message: String(args.input.Message) });
-    } else if (context.commandName === 'PublishBatchCommand') {
-      for (const entry of (args.input.PublishBatchRequestEntries ?? []) as Array<{ Subject?: string; Message?: string }>) {
-        published.push({ topic, subject: entry.Subject, message: String(entry.Message) });
-      }
-    }
-    return result;
-  };
-
-  useLocalAws({
-    settings,
-    customize(client) {
-      const stack = client as unknown as WithMiddleware;
-      stack.middlewareStack.add(client instanceof S3Client ? s3Middleware : snsMiddleware, { step: 'initialize', name: 'bigraysLocal' });
-    },
-  });
+  notes.push(`S3 and SNS: an emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? "object" : "objects"} loaded from ${display(S3_DIR)}` : ''}`);
 
   return {
+    env: { ...sqlEnv, ...awsEnv(endpoint) },
     notes: () => notes,
-    unref: () => app.server.unref(),
     async finish() {
       const lines = [...notes];
       // The mirror follows the emulator: new and changed objects are written, deleted ones removed.

@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 /**
  * The `bigrays` command. Exit codes: 0 success, 1 a task failed, 2 a configuration or
- * usage error (with the error's message, not a stack, unless DEBUG=bigrays* is set).
+ * usage error (with the error's message, not a stack, unless DEBUG=bigrays* is set),
+ * 130/143 interrupted, or the code the job passed to process.exit().
  */
 import createDebug from 'debug';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { BigraysError } from '../errors';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { scrub } from '../secrets';
 import { parseArgs, USAGE, UsageError } from './args';
 import { configText } from './config-command';
 import { planText, summary, toJson } from './output';
-import { runJob, type JobOutcome } from './run-job';
+import { runJob, type JobOutcome } from './parent';
 
 /** bigrays' own folder and version (found from this file, built or not). */
 function ownPackage(): { root?: string; version: string } {
@@ -25,22 +24,6 @@ function ownPackage(): { root?: string; version: string } {
   return { version: 'unknown' };
 }
 
-/**
- * The command of the bigrays the job itself imports, when that is another copy than this one
- * (a global install running a project's job): the job's tasks register there, so it runs them.
- */
-function jobsOwnCommand(job: string): string | undefined {
-  let theirs: string;
-  try {
-    theirs = dirname(require.resolve('bigrays/package.json', { paths: [dirname(resolve(job))] }));
-  } catch {
-    return undefined;
-  }
-  const own = ownPackage().root;
-  const command = join(theirs, 'dist', 'cli', 'main.js');
-  return own !== undefined && realpathSync(theirs) !== realpathSync(own) && existsSync(command) ? command : undefined;
-}
-
 function showStacks(): boolean {
   return createDebug.enabled('bigrays') || createDebug.enabled('bigrays:run');
 }
@@ -51,20 +34,14 @@ function describeError(error: unknown): string {
   return scrub(message);
 }
 
-/** 1 when tasks ran and one failed, 2 when the run could not start (configuration, attributes, usage). */
-export function exitCodeOf(outcome: JobOutcome): number {
-  if (outcome.error === undefined) return outcome.exitRequested ?? 0;
-  const error = outcome.error as BigraysError;
-  return error instanceof BigraysError && error.report !== undefined ? 1 : 2;
-}
-
 function print(outcome: JobOutcome, json: boolean): void {
-  const code = exitCodeOf(outcome);
+  const code = outcome.exitCode;
   if (json) {
     const body: Record<string, unknown> = { ok: code === 0, tasks: outcome.report.tasks };
     if (outcome.plan) body.plan = outcome.plan;
     if (outcome.notes.length > 0) body.local = outcome.notes;
-    if (outcome.warnings?.length) body.warnings = outcome.warnings;
+    if (outcome.warnings.length > 0) body.warnings = outcome.warnings;
+    if (outcome.signal) body.signal = outcome.signal;
     if (outcome.error !== undefined) body.error = describeError(outcome.error);
     process.stdout.write(`${toJson(body)}\n`);
     return;
@@ -72,7 +49,7 @@ function print(outcome: JobOutcome, json: boolean): void {
   if (outcome.plan) process.stdout.write(`${planText(outcome.plan)}\n`);
   else if (outcome.report.tasks.length > 0) process.stdout.write(`\n${summary(outcome.report, outcome.elapsedMs)}\n`);
   if (outcome.notes.length > 0) process.stdout.write(`\nLocal mode:\n${outcome.notes.map((n) => `  ${n}`).join('\n')}\n`);
-  for (const warning of outcome.warnings ?? []) process.stderr.write(`\nNote: ${warning}\n`);
+  for (const warning of outcome.warnings) process.stderr.write(`\nNote: ${warning}\n`);
   if (outcome.error !== undefined) {
     process.stderr.write(`\n${describeError(outcome.error)}\n`);
   }
@@ -94,22 +71,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'run': {
         json = command.json;
-        const delegate = jobsOwnCommand(command.job);
-        if (delegate) return spawnSync(process.execPath, [delegate, ...argv], { stdio: 'inherit' }).status ?? 2;
-        // With --json, stdout carries the report alone: what the job prints goes to stderr.
-        const write = process.stdout.write;
-        if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-        let outcome: JobOutcome;
-        try {
-          outcome = await runJob(command);
-        } finally {
-          process.stdout.write = write;
-        }
+        const outcome: JobOutcome = await runJob(command);
         print(outcome, json);
-        const code = exitCodeOf(outcome);
-        // A job that keeps the process alive after it is done (or asked to exit) is ended here.
-        if (outcome.forced) process.exit(code);
-        return code;
+        return outcome.exitCode;
       }
     }
   } catch (error) {
@@ -123,6 +87,8 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
+      // Interrupted: end now, whatever the job's process left behind.
+      if (code === 130 || code === 143) process.exit(code);
       process.exitCode = code;
     },
     (error: unknown) => {

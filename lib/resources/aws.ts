@@ -56,7 +56,6 @@ function endpointOf(config: ConfigValues): string | undefined {
  * for a malformed `AWS_REQUIRE_SECRETS` or `AWS_ENDPOINT_URL`.
  */
 export function missingAwsConfigs(config: ConfigValues): string[] {
-  if (localAws) return [];
   const required = configFlag(config, 'AWS_REQUIRE_SECRETS', true);
   endpointOf(config);
   configMs(config, 'AWS_CONNECT_TIMEOUT_MS');
@@ -133,25 +132,8 @@ async function sdkRegion(): Promise<string> {
   }
 }
 
-/**
- * Local mode (`bigrays run --local`): every AWS client goes to this endpoint with these
- * settings, whatever the config says, and `customize` sees each client before use.
- */
-export interface LocalAws {
-  settings: AwsClientSettings;
-  customize(client: S3Client | import('@aws-sdk/client-sns').SNSClient): void;
-}
-
-let localAws: LocalAws | undefined;
-
-/** Sends every AWS client to a local endpoint (or back to the config, with undefined). */
-export function useLocalAws(local: LocalAws | undefined): void {
-  localAws = local;
-}
-
 /** Client settings from `config`; call `missingAwsConfigs` first. */
 export async function awsClientSettings(config: ConfigValues): Promise<AwsClientSettings> {
-  if (localAws) return localAws.settings;
   const region = awsSetting(config, 'AWS_REGION') ?? (await sdkRegion());
   const endpoint = endpointOf(config);
   const accessKeyId = awsSetting(config, 'AWS_ACCESS_KEY_ID');
@@ -192,7 +174,6 @@ export abstract class AwsResource<C extends { destroy(): void }> extends Resourc
     const settings = await awsClientSettings(config);
     const client = this.createClient(settings);
     explainTimeouts(client as unknown as Parameters<typeof explainTimeouts>[0], settings);
-    localAws?.customize(client as unknown as S3Client);
     return client;
   }
 

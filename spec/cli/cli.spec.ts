@@ -174,11 +174,20 @@ describe('the bigrays command', function () {
     expect(result.stderr).to.contain('the job failed: timer blew up');
   });
 
-  it('should report and end a job that keeps the process alive after its work', () => {
-    const result = bigrays(['run', job('keeps-alive.ts')], { BIGRAYS_CLI_IDLE_SECONDS: '1' });
+  it('should hand the job its options through BIGRAYS_RUN_OPTIONS, --set keywords visible in getFormatKws()', () => {
+    const result = bigrays(['run', job('options-echo.ts'), '--set', 'day=2026-05-01']);
     expect(result.status, result.stderr).to.equal(0);
-    expect(result.stdout).to.contain('1 ok, 0 failed, 0 skipped');
-    expect(result.stderr).to.contain('the job did nothing for 1 s but kept the process alive');
+    expect(result.stdout).to.contain('options env: gone'); // read once, not passed on to what the job starts
+    expect(result.stdout).to.contain('keywords: {"day":"2026-05-01"}');
+    expect(result.stdout).to.contain('connected: true');
+    expect(result.stdout).to.contain('in task: {"day":"2026-05-01"}');
+  });
+
+  it('should exit 2 naming @register for a job that registers and calls nothing', () => {
+    const result = bigrays(['run', job('empty.ts')]);
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain('the job spec/fixtures/jobs/empty.ts registered no tasks and called none');
+    expect(result.stderr).to.contain('@register');
   });
 
   it('should leave a functional call\'s failure to the job, and report it when unhandled', () => {

@@ -214,18 +214,6 @@ export class SqlSession {
   }
 }
 
-type ConfigRewrite = (config: ConfigValues) => ConfigValues;
-let localSqlRewrite: ConfigRewrite | undefined;
-
-/** Local mode (`bigrays run --local`): rewrites the config of every session before it opens. */
-export function useLocalSql(rewrite: ConfigRewrite | undefined): void {
-  localSqlRewrite = rewrite;
-}
-
-function localized(config: ConfigValues): ConfigValues {
-  return localSqlRewrite ? localSqlRewrite(config) : config;
-}
-
 /**
  * The SQL session. Needs `DB_DSN` (`postgres://…`, `mssql://…`, `sqlite:<path>`,
  * `sqlite::memory:`); `DB_USER` and `DB_PWD` override the DSN's credentials.
@@ -235,18 +223,17 @@ export class SQLSession extends Resource<SqlSession> {
 
   override describe(config: ConfigValues): string {
     try {
-      return `${this.name} (${sessionSettings(localized(config)).display})`;
+      return `${this.name} (${sessionSettings(config).display})`;
     } catch {
       return this.name;
     }
   }
 
   override validateConfig(config: ConfigValues): void {
-    sessionSettings(localized(config));
+    sessionSettings(config);
   }
 
-  async open(given: ConfigValues): Promise<SqlSession> {
-    const config = localized(given);
+  async open(config: ConfigValues): Promise<SqlSession> {
     const settings = sessionSettings(config);
     const dialect = DIALECTS[settings.dialect];
     const limits = sessionLimits(config);

@@ -1,0 +1,75 @@
+/**
+ * The job's process, as `bigrays run` starts it: `node --import <tsx> child.js`, with the
+ * run options in `BIGRAYS_RUN_OPTIONS` and an IPC channel to the command. Loads the job
+ * script (TypeScript or JavaScript, CommonJS or ES module); the job's own `bigraysRun()`
+ * calls do the rest. A job that only registers tasks has its registry run once it has
+ * nothing else to do.
+ */
+import { pathToFileURL } from 'node:url';
+import { registeredTasks } from '../registry';
+import { bigraysRun } from '../run';
+import { jobHost, type JobHost } from './host';
+import { sendableError, type JobMessage } from './messages';
+
+function send(message: JobMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+/**
+ * The job's own code failed outside any task (an exception from a timer, an unhandled
+ * rejection): the command hears why, and the process ends with 1 as node would end it.
+ * A run's rejection the job left unhandled was reported with the run already.
+ */
+async function jobFailed(host: JobHost, error: unknown): Promise<void> {
+  if (!host.isRunError(error)) await send({ bigrays: 'job-error', error: sendableError(error) });
+  process.exit(1);
+}
+
+export async function startJob(): Promise<void> {
+  const host = jobHost();
+  if (!host) {
+    process.stderr.write('This file is started by `bigrays run <job>`: run that instead.\n');
+    process.exitCode = 2;
+    return;
+  }
+  // The command is gone: end as it would have ended us.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  // The channel alone never keeps the job alive: it ends when its work does, as under node.
+  process.channel?.unref();
+  process.on('uncaughtException', (error) => void jobFailed(host, error));
+  process.on('unhandledRejection', (reason) => void jobFailed(host, reason));
+  process.on('exit', () => host.reportCutShort());
+
+  try {
+    await import(pathToFileURL(host.options.job).href);
+  } catch (error) {
+    // An ES module job's top-level `await bigraysRun()` that failed: reported with its run.
+    if (host.isRunError(error)) {
+      process.exitCode = 1;
+      return;
+    }
+    await send({ bigrays: 'job-error', error: sendableError(error), load: host.started === 0 });
+    process.exitCode = 1;
+    return;
+  }
+  await send({ bigrays: 'loaded', registered: registeredTasks().map((t) => t.name) });
+  // A job that registers its tasks and calls nothing: its registry runs once it is idle.
+  process.once('beforeExit', () => {
+    if (host.started > 0) return;
+    if (registeredTasks().length === 0) {
+      const error = sendableError(new Error(`the job ${host.options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`));
+      void send({ bigrays: 'job-error', error: { ...error, name: 'UsageError', exitCode: 2 } }).then(() => {
+        process.exitCode = 2;
+      });
+      return;
+    }
+    bigraysRun().catch(() => {
+      process.exitCode = 1;
+    });
+  });
+}
+
+if (require.main === module) void startJob();

@@ -1,0 +1,158 @@
+/**
+ * The job's side of `bigrays run`. The command starts the job in a process of its own with
+ * its options in `BIGRAYS_RUN_OPTIONS` and an IPC channel; the first `bigraysRun()` (or
+ * functional call, or the command's bootstrap) finds them here. Each run then gets the
+ * command's options (--set, --only/--from, --dry-run, --local), and its report goes to the
+ * command before the run settles.
+ */
+import { BigraysError } from '../errors';
+import type { RunContext } from '../output';
+import { planRun } from '../plan';
+import { registeredTasks } from '../registry';
+import type { RunReport, TaskReport } from '../report';
+import { callTask, runTasks, type PlannedTask, type TaskCall } from '../run';
+import { defaultRuntime } from '../runtime';
+import type { BaseTask, TaskClass } from '../task';
+import { LocalOverlay } from './local-overlay';
+import { sendableError, type JobMessage, type RunMessage } from './messages';
+import { decodeRunOptions, RUN_OPTIONS_ENV, TaskSelection, type RunOptions } from './run-options';
+
+type Send = (message: JobMessage) => Promise<void>;
+
+/** Sends over the process's IPC channel; resolves once the message is handed to the channel. */
+function sendToParent(message: JobMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+export class JobHost {
+  private readonly selection: TaskSelection;
+  private readonly overlay?: LocalOverlay;
+  private readonly runErrors = new WeakSet<object>();
+  /** The run in progress, followed so that a job ending in the middle of it still reports it. */
+  private current?: { context: RunContext; planned: PlannedTask[]; offered: string[]; started: number };
+  /** Runs and functional calls the job started. */
+  started = 0;
+
+  constructor(readonly options: RunOptions, private readonly send: Send = sendToParent) {
+    this.selection = new TaskSelection(options);
+    if (options.local) this.overlay = new LocalOverlay(options.job, (text) => void this.send({ bigrays: 'note', text }));
+    if (Object.keys(options.set).length > 0) defaultRuntime.keywords.pin(options.set);
+  }
+
+  private message(offered: string[], report: RunReport, started: number, extra: Partial<RunMessage> = {}): RunMessage {
+    const registered = registeredTasks().map((t) => t.name);
+    return { bigrays: 'run', offered, registered, report, elapsedMs: Date.now() - started, ...extra };
+  }
+
+  /** One top-level `bigraysRun(...tasks)` of the job (no tasks: the registry). */
+  async run(tasks: TaskClass[]): Promise<RunReport> {
+    this.started += 1;
+    const started = Date.now();
+    const offeredTasks = tasks.length > 0 ? tasks : registeredTasks();
+    const offered = offeredTasks.map((t) => t.name);
+    const selected = this.selection.select(offeredTasks);
+    if (this.options.dryRun) return this.plan(selected, offered, started);
+    try {
+      const report = await runTasks(selected, {
+        overlay: this.overlay?.apply,
+        onStart: (context, planned) => {
+          this.current = { context, planned, offered, started };
+        },
+      });
+      this.current = undefined;
+      await this.send(this.message(offered, report, started));
+      return report;
+    } catch (error) {
+      this.current = undefined;
+      const report = (error as BigraysError).report ?? { tasks: [] };
+      await this.send(this.message(offered, report, started, { error: sendableError(error) }));
+      if (error !== null && typeof error === 'object') this.runErrors.add(error);
+      throw error;
+    }
+  }
+
+  /**
+   * A dry run plans the first run that has tasks, and the job ends there: it never gets a
+   * report to act on. A run `--from` leaves empty lets the job go on to its next run.
+   */
+  private async plan(selected: TaskClass[], offered: string[], started: number): Promise<RunReport> {
+    const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };
+    try {
+      const plan = planRun(selected, this.overlay?.apply);
+      await this.send(this.message(offered, report, started, { plan }));
+    } catch (error) {
+      await this.send(this.message(offered, { tasks: [] }, started, { error: sendableError(error) }));
+      process.exit(2);
+    }
+    if (selected.length > 0) process.exit(0);
+    return report;
+  }
+
+  /** A functional call (`sqlQuery({…})`) outside any task: reported like a task; its failure is the job's to handle. */
+  async call(task: BaseTask<unknown>): Promise<TaskCall> {
+    this.started += 1;
+    if (this.selection.narrowed) {
+      const refusal = new BigraysError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
+      refusal.name = 'UsageError';
+      await this.send({ bigrays: 'job-error', error: sendableError(refusal) });
+      throw refusal;
+    }
+    if (this.options.dryRun) {
+      await this.send({ bigrays: 'call', report: { name: task.taskName, status: 'skipped', durationMs: 0 } });
+      process.exit(0);
+    }
+    try {
+      const result = await callTask(task, this.overlay?.apply);
+      await this.send({ bigrays: 'call', report: result.report });
+      return result;
+    } catch (error) {
+      const report: TaskReport = (error as BigraysError).report?.tasks[0] ?? { name: task.taskName, status: 'failed', durationMs: 0 };
+      await this.send({ bigrays: 'call', report });
+      throw error;
+    }
+  }
+
+  /** Whether `error` is the rejection of a run this host reported already. */
+  isRunError(error: unknown): boolean {
+    return error !== null && typeof error === 'object' && this.runErrors.has(error);
+  }
+
+  /**
+   * The job is ending (process.exit) while a run is in progress: its report as far as it got.
+   * The task that ended the job counts as done, as node would have it; later tasks are skipped.
+   * Sent at once, since nothing runs after the `exit` event.
+   */
+  reportCutShort(): void {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    const done = current.context.report?.tasks ?? [];
+    const tasks: TaskReport[] = [...done];
+    for (const { cls } of current.planned.slice(done.length)) {
+      const running = current.context.states.get(cls) === 'running';
+      tasks.push({ name: cls.name, status: running ? 'ok' : 'skipped', durationMs: running ? Date.now() - current.started : 0 });
+    }
+    void this.send(this.message(current.offered, { tasks }, current.started, { cutShort: true }));
+  }
+}
+
+/**
+ * The host when this process was started by `bigrays run` (the env var is set and an IPC
+ * channel is open), else undefined. Read once; the env var is removed so that processes the
+ * job starts do not take it for their own.
+ */
+export function jobHost(): JobHost | undefined {
+  if (defaultRuntime.job === undefined) {
+    const text = process.env[RUN_OPTIONS_ENV];
+    if (text === undefined || typeof process.send !== 'function') {
+      defaultRuntime.job = null;
+    } else {
+      delete process.env[RUN_OPTIONS_ENV];
+      defaultRuntime.job = new JobHost(decodeRunOptions(text));
+    }
+  }
+  return defaultRuntime.job ?? undefined;
+}

@@ -1,0 +1,118 @@
+/** `bigrays run` and SIGINT/SIGTERM: the job's run stops, the summary is printed, the command exits 130/143. */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { root } from '../support/cli';
+
+const cli = path.join(root, 'dist/cli/main.js');
+
+interface Running {
+  /** Resolves once the job printed `text`. */
+  printed(text: string): Promise<void>;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
+  kill(signal: NodeJS.Signals): void;
+  startedAt(): number;
+}
+
+function start(job: string, args: string[] = [], env: Record<string, string> = {}): Running {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_') || k.startsWith('BIGRAYS_TEST_')));
+  const child = spawn(process.execPath, [cli, 'run', path.join('spec/fixtures/jobs', job), ...args], {
+    cwd: root, env: { ...clean, DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let signalledAt = 0;
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) if ((stdout + stderr).includes(w.text)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+  };
+  child.stdout.on('data', (d: Buffer) => { stdout += d; check(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d; check(); });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - signalledAt }));
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  void done.then(() => clearTimeout(guard));
+  return {
+    printed: (text) => new Promise((resolve) => { waiters.push({ text, resolve }); check(); }),
+    done,
+    kill(signal) {
+      signalledAt ||= Date.now();
+      child.kill(signal);
+    },
+    startedAt: () => signalledAt,
+  };
+}
+
+describe('bigrays run and signals', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-signals-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`should stop the running task on ${signal}, print the summary and exit ${code}`, async () => {
+      const mark = path.join(dir, 'after.txt');
+      const run = start('waits.ts', [], { MARK: mark });
+      await run.printed('slow task started');
+      run.kill(signal);
+      const result = await run.done;
+      expect(result.code, result.stderr).to.equal(code);
+      expect(result.ms).to.be.below(10_000);
+      expect(result.stdout).to.match(/^Quick\s+ok/m);
+      // The library side: the task saw this.signal abort, later tasks were skipped.
+      expect(result.stdout).to.match(/^Slow\s+failed/m);
+      expect(result.stdout).to.match(/^After\s+skipped/m);
+      expect(result.stderr).to.contain(`interrupted by ${signal}`);
+      expect(existsSync(mark)).to.equal(false);
+    });
+  }
+
+  it('should print the report as JSON after SIGTERM with --json', async () => {
+    const run = start('waits.ts', ['--json']);
+    await run.printed('slow task started');
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).to.equal(143);
+    const body = JSON.parse(result.stdout) as { ok: boolean; signal: string; tasks: Array<{ name: string; status: string; error?: string }> };
+    expect(body.ok).to.equal(false);
+    expect(body.signal).to.equal('SIGTERM');
+    expect(body.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Quick:ok', 'Slow:failed', 'After:skipped']);
+    expect(body.tasks[1].error).to.contain('stopped by the signal');
+  });
+
+  it('should end at once on a second signal', async () => {
+    const run = start('stubborn.ts');
+    await run.printed('slow task started');
+    run.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).to.equal(130);
+    expect(result.ms).to.be.below(3000);
+  });
+
+  it('should kill a job that does not stop within 8 s of the signal, and report what it has', async () => {
+    const run = start('stubborn.ts');
+    await run.printed('slow task started');
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).to.equal(143);
+    expect(result.ms).to.be.within(7_500, 10_000);
+    expect(result.stderr).to.contain('the job did not stop in time and was killed');
+  });
+
+  it('should keep waiting for a job that keeps its process alive, as node would, until it is stopped', async () => {
+    const run = start('keeps-alive.ts');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(run.startedAt()).to.equal(0);
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).to.equal(143);
+    expect(result.stdout).to.contain('1 ok, 0 failed, 0 skipped');
+  });
+});

@@ -1,0 +1,48 @@
+/** The runtime: one object holds the registry, keywords, assigned config and secrets; one reset empties it. */
+import { expect } from 'chai';
+import { BigraysConfig, clearFormatKws, getFormatKws, register, registeredTasks, Task, updateFormatKws } from '../lib';
+import { defaultRuntime, Runtime } from '../lib/runtime';
+import { scrub, rememberSecrets } from '../lib/secrets';
+
+describe('the runtime', () => {
+  it('should hold what the public functions change', () => {
+    class A extends Task { run() {} }
+    register(A);
+    updateFormatKws({ day: 'mon' });
+    BigraysConfig.MY_KEY = 'v';
+    rememberSecrets({ DB_PWD: 'Hidden-Pwd-1' });
+    expect(defaultRuntime.registry).to.deep.equal([A]);
+    expect(defaultRuntime.keywords.all()).to.deep.equal({ day: 'mon' });
+    expect(defaultRuntime.config.get('MY_KEY')).to.equal('v');
+    expect(defaultRuntime.secrets.has('Hidden-Pwd-1')).to.equal(true);
+  });
+
+  it('should forget everything on reset()', () => {
+    class B extends Task { run() {} }
+    register(B);
+    updateFormatKws({ day: 'mon' });
+    defaultRuntime.keywords.pin({ day: 'pinned' });
+    BigraysConfig.MY_KEY = 'v';
+    rememberSecrets({ DB_PWD: 'Hidden-Pwd-2' });
+    defaultRuntime.reset();
+    expect(registeredTasks()).to.deep.equal([]);
+    expect(getFormatKws()).to.deep.equal({});
+    expect(BigraysConfig.MY_KEY).to.equal(undefined);
+    expect(scrub('x Hidden-Pwd-2')).to.equal('x Hidden-Pwd-2');
+  });
+
+  it('should show pinned keywords (the command\'s --set) in getFormatKws(), over the job\'s own', () => {
+    updateFormatKws({ day: 'mon', who: 'me' });
+    defaultRuntime.keywords.pin({ day: 'pinned' });
+    expect(getFormatKws()).to.deep.equal({ day: 'pinned', who: 'me' });
+    clearFormatKws();
+    expect(getFormatKws()).to.deep.equal({ day: 'pinned' });
+  });
+
+  it('should keep separate runtimes apart', () => {
+    const other = new Runtime();
+    other.keywords.update({ day: 'tue' });
+    expect(getFormatKws()).to.deep.equal({});
+    expect(other.keywords.for({ own: 1 })).to.deep.equal({ day: 'tue', own: 1 });
+  });
+});
