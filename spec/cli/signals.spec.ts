@@ -82,7 +82,7 @@ describe('bigrays run and signals', function () {
     expect(body.ok).to.equal(false);
     expect(body.signal).to.equal('SIGTERM');
     expect(body.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Quick:ok', 'Slow:failed', 'After:skipped']);
-    expect(body.tasks[1].error).to.contain('stopped by the signal');
+    expect(body.tasks[1].error).to.contain('Slow was stopped: interrupted by SIGTERM');
   });
 
   it('should end at once on a second signal', async () => {
