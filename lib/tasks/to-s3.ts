@@ -25,6 +25,8 @@ const SETTLE_MS = 2000;
 /** What of lib-storage's `Upload` a failed upload needs to clean up after itself. */
 interface UploadState {
   uploadId?: string;
+  /** Set once the multipart upload exists; null again once lib-storage aborted (or completed) it. */
+  abortMultipartUploadCommand?: unknown;
   createMultiPartPromise?: Promise<{ UploadId?: string }>;
   concurrentUploaders?: Array<Promise<unknown>>;
 }
@@ -200,7 +202,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const state = upload as unknown as UploadState;
     await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
     const uploadId = state.uploadId ?? (await within(state.createMultiPartPromise, SETTLE_MS))?.UploadId;
-    if (uploadId === undefined) return;
+    if (uploadId === undefined || !state.abortMultipartUploadCommand) return;
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
         abortSignal: AbortSignal.timeout(10_000),

@@ -1,10 +1,10 @@
 /** `bigrays run` and SIGINT/SIGTERM: the job's run stops, the summary is printed, the command exits 130/143. */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root } from '../support/cli';
+import { spawnNode } from '../support/spawn';
 
 const cli = path.join(root, 'dist/cli/main.js');
 
@@ -13,36 +13,23 @@ interface Running {
   printed(text: string): Promise<void>;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
   kill(signal: NodeJS.Signals): void;
-  startedAt(): number;
+  /** Whether the command is still running. */
+  running(): boolean;
 }
 
+/** `bigrays run spec/fixtures/jobs/<job> …args`; `done`'s `ms` counts from the first signal sent. */
 function start(job: string, args: string[] = [], env: Record<string, string> = {}): Running {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_') || k.startsWith('BIGRAYS_TEST_')));
-  const child = spawn(process.execPath, [cli, 'run', path.join('spec/fixtures/jobs', job), ...args], {
-    cwd: root, env: { ...clean, DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let signalledAt = 0;
-  const waiters: Array<{ text: string; resolve: () => void }> = [];
-  const check = () => {
-    for (const w of [...waiters]) if ((stdout + stderr).includes(w.text)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-  };
-  child.stdout.on('data', (d: Buffer) => { stdout += d; check(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d; check(); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - signalledAt }));
-  });
-  const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  void done.then(() => clearTimeout(guard));
+  const run = spawnNode([cli, 'run', path.join('spec/fixtures/jobs', job), ...args], { cwd: root, env, limitMs: 40_000 });
+  let signalled = false;
   return {
-    printed: (text) => new Promise((resolve) => { waiters.push({ text, resolve }); check(); }),
-    done,
+    printed: (text) => run.printed(new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))),
+    done: run.finished.then(({ code, signal, stdout, stderr, sinceMarkMs }) => ({ code, signal, stdout, stderr, ms: sinceMarkMs })),
     kill(signal) {
-      signalledAt ||= Date.now();
-      child.kill(signal);
+      if (!signalled) run.mark();
+      signalled = true;
+      run.child.kill(signal);
     },
-    startedAt: () => signalledAt,
+    running: () => run.child.exitCode === null && run.child.signalCode === null,
   };
 }
 
@@ -109,7 +96,7 @@ describe('bigrays run and signals', function () {
   it('should keep waiting for a job that keeps its process alive, as node would, until it is stopped', async () => {
     const run = start('keeps-alive.ts');
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(run.startedAt()).to.equal(0);
+    expect(run.running(), 'the command still waits for the job').to.equal(true);
     run.kill('SIGTERM');
     const result = await run.done;
     expect(result.code).to.equal(143);

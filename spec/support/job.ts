@@ -2,8 +2,8 @@
  * Runs a job script as its own process (`node --import tsx`), as production runs it, so that a
  * spec can break what it depends on while it runs and see how, and how fast, it ends.
  */
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { spawnNode } from './spawn';
 
 export const root = path.resolve(__dirname, '../..');
 
@@ -29,52 +29,11 @@ export interface Job {
 
 /** Starts `spec/fixtures/faults/<name>.ts` with no BIGRAYS_* config but `env`; kills it after `limitMs`. */
 export function startJob(name: string, env: Record<string, string>, limitMs = 20_000): Job {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'spec/fixtures/faults', `${name}.ts`)], {
-    cwd: root,
-    env: { ...clean, DEBUG: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let since = Date.now();
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const waiter of [...waiters]) {
-      if (waiter.pattern.test(stdout)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  let killed = false;
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, limitMs);
-  const exited = new Promise<JobResult>((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - since, killed });
-    });
-  });
+  const run = spawnNode(['--import', 'tsx', path.join(root, 'spec/fixtures/faults', `${name}.ts`)], { cwd: root, env, limitMs });
   return {
-    printed: (pattern) =>
-      new Promise<void>((resolve, reject) => {
-        if (pattern.test(stdout)) return resolve();
-        waiters.push({ pattern, resolve });
-        void exited.then((result) =>
-          reject(new Error(`the job exited (${String(result.code)}) before printing ${pattern}:\n${result.stdout}\n${result.stderr}`)),
-        );
-      }),
-    exited,
-    markFault: () => {
-      since = Date.now();
-    },
+    printed: (pattern) => run.printed(pattern),
+    exited: run.finished.then(({ code, stdout, stderr, sinceMarkMs, killed }) => ({ code, stdout, stderr, ms: sinceMarkMs, killed })),
+    markFault: run.mark,
   };
 }
 

@@ -8,6 +8,10 @@ export interface Finished {
   stderr: string;
   /** From the spawn to the exit. */
   elapsedMs: number;
+  /** From the last `mark()` (the moment a fault was caused; else the spawn) to the exit. */
+  sinceMarkMs: number;
+  /** Whether the process outlived its limit and was killed. */
+  killed: boolean;
 }
 
 export interface Spawned {
@@ -18,12 +22,20 @@ export interface Spawned {
   finished: Promise<Finished>;
   /** When the process started. */
   started: number;
+  /** Measures `sinceMarkMs` from now on (call it when causing the fault). */
+  mark(): void;
   stdout(): string;
   stderr(): string;
 }
 
-/** Runs `args` with node, no BIGRAYS_* config but what `env` gives, DEBUG off. */
-export function spawnNode(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Spawned {
+/**
+ * Runs `args` with node, no BIGRAYS_* config but what `env` gives, DEBUG off; kills it with
+ * SIGKILL if it outlives `limitMs` (default 60 s), so that a hang fails the spec, not the run.
+ */
+export function spawnNode(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; limitMs?: number } = {},
+): Spawned {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BIGRAYS_') || k.startsWith('BIGRAYS_TEST_')));
   const started = Date.now();
   const child = spawn(process.execPath, args, {
@@ -45,10 +57,18 @@ export function spawnNode(args: string[], options: { cwd?: string; env?: Record<
     err += chunk;
     wake();
   });
+  let marked = started;
+  let killed = false;
+  const limit = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, options.limitMs ?? 60_000);
   const finished = new Promise<Finished>((resolve) => {
     child.on('close', (code, signal) => {
+      clearTimeout(limit);
       wake();
-      resolve({ code, signal, stdout: out, stderr: err, elapsedMs: Date.now() - started });
+      const now = Date.now();
+      resolve({ code, signal, stdout: out, stderr: err, elapsedMs: now - started, sinceMarkMs: now - marked, killed });
     });
   });
   let exited = false;
@@ -69,7 +89,10 @@ export function spawnNode(args: string[], options: { cwd?: string; env?: Record<
       };
       check();
     });
-  return { child, printed, finished, started, stdout: () => out, stderr: () => err };
+  const mark = (): void => {
+    marked = Date.now();
+  };
+  return { child, printed, finished, started, mark, stdout: () => out, stderr: () => err };
 }
 
 /** `elapsed ms` as the spec output shows measured times. */
