@@ -28,7 +28,7 @@ function transientSqlState(code: string): boolean {
   return /^08/.test(code) || ['57P01', '57P02', '57P03', '53300', '40001', '40P01'].includes(code);
 }
 
-interface ErrorShape {
+export interface ErrorShape {
   code?: unknown;
   name?: unknown;
   errno?: unknown;
@@ -38,27 +38,30 @@ interface ErrorShape {
   cause?: unknown;
 }
 
-/** Whether `error`, or an error it was caused by, is one that can pass. */
-export function isTransient(error: unknown): boolean {
+/** Whether `error`, or an error in its chain of causes, satisfies `test`. */
+export function someCause(error: unknown, test: (shape: ErrorShape) => boolean): boolean {
   for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as ErrorShape).cause, depth++) {
-    const shape = e as ErrorShape;
-    if (shape.transient === true || shape.$retryable !== undefined) return true;
-    if (typeof shape.code === 'string' && (TRANSIENT_CODES.has(shape.code) || transientSqlState(shape.code))) return true;
-    if (typeof shape.name === 'string' && TRANSIENT_NAMES.has(shape.name)) return true;
-    const status = shape.$metadata?.httpStatusCode;
-    if (status !== undefined && (status >= 500 || status === 429)) return true;
+    if (test(e as ErrorShape)) return true;
   }
   return false;
 }
 
+/** Whether `error`, or an error it was caused by, is one that can pass. */
+export function isTransient(error: unknown): boolean {
+  return someCause(error, (shape) => {
+    if (shape.transient === true || shape.$retryable !== undefined) return true;
+    if (typeof shape.code === 'string' && (TRANSIENT_CODES.has(shape.code) || transientSqlState(shape.code))) return true;
+    if (typeof shape.name === 'string' && TRANSIENT_NAMES.has(shape.name)) return true;
+    const status = shape.$metadata?.httpStatusCode;
+    return status !== undefined && (status >= 500 || status === 429);
+  });
+}
+
 /** Whether `error`, or its cause, says the store was throttling (the request was refused, not done). */
 export function isThrottling(error: unknown): boolean {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as ErrorShape).cause, depth++) {
-    const shape = e as ErrorShape;
-    if (typeof shape.name === 'string' && /thrott|SlowDown|TooManyRequests|RequestLimitExceeded/i.test(shape.name)) return true;
-    if (shape.$metadata?.httpStatusCode === 429) return true;
-  }
-  return false;
+  return someCause(error, (shape) =>
+    (typeof shape.name === 'string' && /thrott|SlowDown|TooManyRequests|RequestLimitExceeded/i.test(shape.name)) ||
+    shape.$metadata?.httpStatusCode === 429);
 }
 
 /** The wait before try `attempt + 1` (attempt ≥ 1): `base × 2^(attempt-1)`, with jitter down to half of it. */

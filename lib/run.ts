@@ -23,6 +23,7 @@ import { registeredTasks } from './registry';
 import type { RunReport, TaskReport } from './report';
 import { Resource, ResourceManager } from './resources/resource';
 import { isTransient, retryDelay, sleep } from './retry';
+import { within } from './timing';
 import { rememberSecrets, scrub, scrubError } from './secrets';
 import { endInterrupted, Interrupted, watchSignals } from './signals';
 import {
@@ -331,14 +332,12 @@ function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown 
   return reason;
 }
 
-/** A task attempt that ran out of its `timeoutMs`. */
+/** A task that ran out of its `timeoutMs`. */
 function deadlineError(name: string, ms: number, own: boolean): TaskError {
-  const error = new TaskError(
+  return new TaskError(
     `${name} timed out after ${ms} ms (${own ? `${name}.timeoutMs` : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
     { taskName: name },
   );
-  (error as { transient?: boolean }).transient = true;
-  return error;
 }
 
 interface Attempted {
@@ -349,7 +348,9 @@ interface Attempted {
 
 /**
  * Runs one task: opens its resource, calls `run()` under the task's signal, and tries again
- * after an error that can pass, as often as `retries` allows and the task says is safe.
+ * after an error that can pass, as often as `retries` allows and the task says is safe. The
+ * deadline covers every attempt and the waits between them; a task its deadline or a signal
+ * stopped is not tried again (its last attempt may not even have finished).
  */
 async function attempt(
   cls: TaskClass, task: BaseTask<unknown>, context: RunContext, manager: ResourceManager, runSignal: AbortSignal,
@@ -372,45 +373,50 @@ async function attempt(
   } catch (error) {
     return { error, attempts: 1 };
   }
-  for (let attempts = 1; ; attempts++) {
-    const deadline = new AbortController();
-    const signal = AbortSignal.any([runSignal, deadline.signal]);
-    const timer = timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => deadline.abort(deadlineError(name, timeoutMs!, task.timeoutMs !== undefined)), timeoutMs);
-    setTaskSignal(task, signal);
-    let opened = false;
-    try {
-      const output = await untilAborted(signal, () =>
-        runInContext(context, async () => {
-          context.current = cls;
-          context.taskSignal = signal;
-          try {
-            await manager.acquire(task.requiredResource, config, name);
-            opened = true;
-            return await task.run();
-          } finally {
-            context.current = undefined;
-            context.taskSignal = undefined;
-          }
-        }),
-      );
-      return { output, attempts };
-    } catch (raw) {
-      const error = attemptError(raw, signal, name);
-      const again = attempts <= policy.retries && !runSignal.aborted && isTransient(error) &&
-        (!opened || runInContext(context, () => task.canRetry(error)));
-      if (!again) return { error, attempts };
-      const wait = retryDelay(policy.delayMs, attempts);
-      log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);
+  const deadline = new AbortController();
+  const signal = AbortSignal.any([runSignal, deadline.signal]);
+  const timer = timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => deadline.abort(deadlineError(name, timeoutMs!, task.timeoutMs !== undefined)), timeoutMs);
+  setTaskSignal(task, signal);
+  try {
+    for (let attempts = 1; ; attempts++) {
+      let opened = false;
       try {
-        await sleep(wait, runSignal);
-      } catch (stop) {
-        return { error: attemptError(error, runSignal, name), attempts };
+        const output = await untilAborted(signal, () =>
+          runInContext(context, async () => {
+            context.current = cls;
+            context.taskSignal = signal;
+            try {
+              await manager.acquire(task.requiredResource, config, name, signal);
+              opened = true;
+              return await task.run();
+            } finally {
+              // An attempt given up on may end after the next task began: it clears only its own marks.
+              if (context.taskSignal === signal) {
+                context.current = undefined;
+                context.taskSignal = undefined;
+              }
+            }
+          }),
+        );
+        return { output, attempts };
+      } catch (raw) {
+        const error = attemptError(raw, signal, name);
+        const again = attempts <= policy.retries && !signal.aborted && isTransient(error) &&
+          (!opened || runInContext(context, () => task.canRetry(error)));
+        if (!again) return { error, attempts };
+        const wait = retryDelay(policy.delayMs, attempts);
+        log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);
+        try {
+          await sleep(wait, signal);
+        } catch {
+          return { error: attemptError(error, signal, name), attempts };
+        }
       }
-    } finally {
-      clearTimeout(timer);
     }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -420,15 +426,9 @@ async function releaseAll(manager: ResourceManager, interrupted: boolean): Promi
     await manager.release();
     return;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      log('closing the open resource took over %d ms after the interrupt: leaving it', CLOSE_AFTER_INTERRUPT_MS);
-      resolve();
-    }, CLOSE_AFTER_INTERRUPT_MS);
-  });
-  await Promise.race([manager.release(), late]);
-  clearTimeout(timer);
+  if (!(await within(manager.release(), CLOSE_AFTER_INTERRUPT_MS))) {
+    log('closing the open resource took over %d ms after the interrupt: leaving it', CLOSE_AFTER_INTERRUPT_MS);
+  }
 }
 
 /** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */

@@ -76,6 +76,53 @@ describe('task deadlines', () => {
     expect(Outer).to.be.a('function');
   });
 
+  it('should not try a task again once its deadline struck, nor run two attempts at once', async function () {
+    this.timeout(10_000);
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    let timer: NodeJS.Timeout | undefined;
+    @register class Stuck extends Task {
+      timeoutMs = 100;
+      retries = 3;
+      retryDelayMs = 5;
+      run() {
+        calls += 1;
+        running += 1;
+        most = Math.max(most, running);
+        // Ignores its signal, then fails as if its connection dropped.
+        return new Promise<void>((_resolve, reject) => {
+          timer = setTimeout(() => { running -= 1; reject(socketError('ECONNRESET')); }, 4000);
+        });
+      }
+    }
+    const error = await failure(bigraysRun());
+    clearTimeout(timer);
+    expect([calls, most]).to.deep.equal([1, 1]);
+    expect(error.report!.tasks[0]).to.include({ status: 'failed', attempts: 1 });
+    expect(error.report!.tasks[0].error).to.match(/Stuck timed out after 100 ms/);
+    expect(Stuck).to.be.a('function');
+  });
+
+  it('should close a resource that finished opening only after its task was stopped', async function () {
+    this.timeout(10_000);
+    const events: string[] = [];
+    class SlowToOpen extends Resource<string> {
+      async open() {
+        await new Promise((r) => setTimeout(r, 3500));
+        events.push('opened');
+        return 'handle';
+      }
+      async close() { events.push('closed'); }
+    }
+    const slow = new SlowToOpen();
+    @register class Waits extends Task { timeoutMs = 100; requiredResource = slow; run() { return 1; } }
+    await failure(bigraysRun());
+    await new Promise((r) => setTimeout(r, 600));
+    expect(events).to.deep.equal(['opened', 'closed']);
+    expect(Waits).to.be.a('function');
+  });
+
   it('should refuse a timeoutMs that is not a positive number, naming task and attribute', async () => {
     @register class Odd extends Task { timeoutMs = -5; run() { return 1; } }
     const error = await failure(bigraysRun());

@@ -17,6 +17,7 @@ import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
 import { UsageError, type RunCommand } from './args';
 import { startLocal, type LocalSession } from './local';
+import { SIGNAL_EXIT_CODES, type StopSignal } from '../signals';
 
 const log = logger('cli');
 
@@ -78,7 +79,7 @@ export function loaderArgs(): string[] {
 
 /** The exit code a signal means: 128 + its number. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
+  return SIGNAL_EXIT_CODES[signal as StopSignal] ?? 1;
 }
 
 /** What the job's process told the command. */

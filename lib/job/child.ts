@@ -8,15 +8,8 @@
 import { pathToFileURL } from 'node:url';
 import { registeredTasks } from '../registry';
 import { bigraysRun } from '../run';
-import { jobHost, type JobHost } from './host';
+import { jobHost, sendToParent as send, type JobHost } from './host';
 import { sendableError, type JobMessage } from './messages';
-
-function send(message: JobMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve();
-    process.send(message, undefined, {}, () => resolve());
-  });
-}
 
 /**
  * The job's own code failed outside any task (an exception from a timer, an unhandled

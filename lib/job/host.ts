@@ -20,7 +20,7 @@ import { decodeRunOptions, RUN_OPTIONS_ENV, TaskSelection, type RunOptions } fro
 type Send = (message: JobMessage) => Promise<void>;
 
 /** Sends over the process's IPC channel; resolves once the message is handed to the channel. */
-function sendToParent(message: JobMessage): Promise<void> {
+export function sendToParent(message: JobMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(message, undefined, {}, () => resolve());

@@ -8,8 +8,12 @@ import { ResourceError } from '../errors';
 import { logger } from '../log';
 import { handleOf, type RunContext } from '../output';
 import { scrub, scrubError } from '../secrets';
+import { within } from '../timing';
 
 const log = logger('resource');
+
+/** How long closing a resource that opened too late (its task was stopped) may take. */
+const CLOSE_UNUSED_MS = 5000;
 
 /**
  * The base of every resource. Subclass it with `requiredConfigs`, `open(config)` and,
@@ -130,7 +134,7 @@ export class ResourceManager {
   }
 
   /** Makes `resource` open with `config` for task `taskName`; a task with no resource keeps the open one. */
-  async acquire(resource: Resource<unknown> | undefined, config: ConfigValues, taskName: string): Promise<void> {
+  async acquire(resource: Resource<unknown> | undefined, config: ConfigValues, taskName: string, signal?: AbortSignal): Promise<void> {
     if (!resource) return;
     const current = this.current;
     if (current && canReuse(current, resource, config)) {
@@ -165,6 +169,12 @@ export class ResourceManager {
         cause: error,
         taskName,
       });
+    }
+    if (signal?.aborted) {
+      // The task was given up on while this opened: nobody will use or close it but us.
+      log('opened %s after %s was stopped: closing it', resource.name, taskName);
+      void within(Promise.resolve().then(() => resource.close(handle)), CLOSE_UNUSED_MS);
+      throw signal.reason;
     }
     this.use({ resource, config, handle, owned: true });
     log('opened %s in %dms', resource.name, Date.now() - started);

@@ -20,7 +20,7 @@ export abstract class SQLExecute extends SQLBase<number | undefined> {
   params?: SqlParams;
 
   async run(): Promise<number | undefined> {
-    const affected = await this.session.execute(this.statement, this.params, { signal: this.signal, taskName: this.taskName });
+    const affected = await this.session.execute(this.statement, this.params, this.callOptions);
     if (affected !== undefined) this.recordMetrics({ rows: affected });
     return affected;
   }

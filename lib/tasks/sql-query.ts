@@ -21,7 +21,7 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
   params?: SqlParams;
 
   async run(): Promise<DataFrame> {
-    const table = await this.session.query(this.query, this.params, { signal: this.signal, taskName: this.taskName });
+    const table = await this.session.query(this.query, this.params, this.callOptions);
     this.recordMetrics({ rows: table.rows.length });
     this.log('%d rows, %d columns', table.rows.length, table.columns.length);
     return tableToDataFrame(table);

@@ -10,6 +10,7 @@ import { sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from
 import type { IfExists } from '../resources/sql/write';
 import { BaseTask } from '../task';
 import { logger } from '../log';
+import { someCause } from '../retry';
 
 const log = logger('task:sql');
 
@@ -32,11 +33,7 @@ export function tableToDataFrame(table: Table): DataFrame {
 
 /** Whether the database rolled the transaction back so that it may be tried again (serialization failure, deadlock). */
 function rolledBackToRetry(error: unknown): boolean {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === '40001' || code === '40P01') return true;
-  }
-  return false;
+  return someCause(error, (shape) => shape.code === '40001' || shape.code === '40P01');
 }
 
 /** The base of the SQL tasks: requires the SQL session. */

@@ -28,10 +28,7 @@ export abstract class SQLWrite extends SQLBase<number> {
   ifExists: IfExists = 'fail';
 
   async run(): Promise<number> {
-    const written = await this.session.write(this.tablename, this.input, this.ifExists, {
-      signal: this.signal,
-      taskName: this.taskName,
-    });
+    const written = await this.session.write(this.tablename, this.input, this.ifExists, this.callOptions);
     this.recordMetrics({ rows: written });
     return written;
   }

@@ -10,6 +10,7 @@ import { TaskError, TaskInterfaceError } from '../errors';
 import { inputPayload, optionalTextAttribute, textAttribute } from './attributes';
 import { describeAwsError, isNotFound } from './aws-errors';
 import { S3Task, s3Uri } from './s3-task';
+import { within } from '../timing';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -29,20 +30,6 @@ interface UploadState {
   abortMultipartUploadCommand?: unknown;
   createMultiPartPromise?: Promise<{ UploadId?: string }>;
   concurrentUploaders?: Array<Promise<unknown>>;
-}
-
-/** `promise`, or undefined once `ms` have passed. */
-async function within<T>(promise: Promise<T> | undefined, ms: number): Promise<T | undefined> {
-  if (promise === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise.catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** What `ToS3` returns. */
@@ -144,9 +131,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       etag = result.ETag;
     } catch (error) {
       if (body instanceof Readable) body.destroy();
-      await this.abandon(upload, bucket, key);
+      const aborted = await this.abandon(upload, bucket, key);
       const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
-      throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}; the upload was aborted, no object was written`, {
+      throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${aborted ? '; its multipart upload was aborted' : ''}`, {
         cause: error,
         taskName: this.taskName,
       });
@@ -198,21 +185,27 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    * After a failed upload: lets the parts in flight settle (a short while at most), then makes
    * sure S3 was told to abort the multipart upload, so no parts are left behind.
    */
-  private async abandon(upload: Upload, bucket: string, key: string): Promise<void> {
+  private async abandon(upload: Upload, bucket: string, key: string): Promise<boolean> {
     const state = upload as unknown as UploadState;
     await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
-    const uploadId = state.uploadId ?? (await within(state.createMultiPartPromise, SETTLE_MS))?.UploadId;
-    if (uploadId === undefined || !state.abortMultipartUploadCommand) return;
+    let uploadId = state.uploadId;
+    if (uploadId === undefined && state.createMultiPartPromise) {
+      await within(state.createMultiPartPromise.then((created) => (uploadId = created.UploadId)), SETTLE_MS);
+    }
+    if (uploadId === undefined) return false;
+    // lib-storage aborts a failed upload itself, unless it was stopped before it got there.
+    if (!state.abortMultipartUploadCommand) return true;
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
         abortSignal: AbortSignal.timeout(10_000),
       });
       this.log('aborted the multipart upload %s to %s', uploadId, s3Uri(bucket, key));
+      return true;
     } catch (error) {
-      // NoSuchUpload: the uploader aborted it already.
-      if (!/NoSuchUpload/.test(String((error as Error)?.name))) {
-        this.log('could not abort the multipart upload %s: %s', uploadId, describeAwsError(error));
-      }
+      // NoSuchUpload: the uploader aborted it meanwhile.
+      if (/NoSuchUpload/.test(String((error as Error)?.name))) return true;
+      this.log('could not abort the multipart upload %s: %s', uploadId, describeAwsError(error));
+      return false;
     }
   }
 

@@ -8,32 +8,14 @@ import { envName } from '../../config';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import type { SqlDialect } from './dialect';
+import { within } from '../../timing';
+
+export { within };
 
 const log = logger('resource:sql');
 
 /** How long cleanup (closing a cursor, sending a cancel, ending the pool) may wait for a reply. */
 export const CLEANUP_MS = 2_000;
-
-/**
- * Waits for `work` to settle, but at most `ms`: resolves to true when it settled in time, false
- * when the wait ran out. Never rejects, and its timer keeps no process alive.
- */
-export function within(work: Promise<unknown> | unknown, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    Promise.resolve(work).then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
-}
 
 /** The error an aborted operation rejects with: the signal's reason when it is an Error. */
 export function abortError(signal: AbortSignal, what: string): Error {
@@ -122,6 +104,9 @@ export class SessionLink {
     return () => void this.listeners.delete(listener);
   }
 
+  /** The cancel request last sent, until it is out: the next statement waits for it, so it cannot be the one cancelled. */
+  cancelling?: Promise<void>;
+
   /** Asks the server to cancel the statement running on the connection; never waits long, never throws. */
   cancel(): Promise<void> {
     if (this.lost) return Promise.resolve();
@@ -163,7 +148,7 @@ export class SessionLink {
         };
         const onAbort = (): void => {
           if (!finish()) return;
-          void this.cancel();
+          this.cancelling = this.cancel();
           reject(abortError(signal!, what));
         };
         const onLost = (): void => {

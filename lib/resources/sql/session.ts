@@ -108,6 +108,8 @@ export class SqlSession {
     const guard = link?.guard(signal, taskName, what, (error) => this.explain(error));
     if (this.unsettled && guard) await guard.run(this.unsettled.then(() => undefined, () => undefined));
     this.unsettled = undefined;
+    if (link?.cancelling) await link.cancelling;
+    if (link) link.cancelling = undefined;
     return guard;
   }
 
