@@ -2,7 +2,6 @@
  * The runner: checks everything it can before any task runs, then runs the tasks in order,
  * sharing one open resource between consecutive tasks that need it.
  */
-import { summary } from './cli/output';
 import { configMs, effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
 import { FormatError, keywordsFor, templateKeywords } from './format';
@@ -23,6 +22,7 @@ import { registeredTasks } from './registry';
 import type { RunReport, TaskReport } from './report';
 import { Resource, ResourceManager } from './resources/resource';
 import { isTransient, retryDelay, sleep } from './retry';
+import { summary } from './summary';
 import { within } from './timing';
 import { rememberSecrets, scrub, scrubError } from './secrets';
 import { endInterrupted, Interrupted, watchSignals } from './signals';

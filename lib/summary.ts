@@ -1,0 +1,45 @@
+/** A run report as text: one line a task, then the totals (the command prints it; so does an interrupted job). */
+import type { RunReport } from './report';
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function bytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function table(header: string[], rows: string[][], rightAligned: number[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The run summary: one line a task, then the totals. */
+export function summary(report: RunReport, elapsedMs: number): string {
+  // The attempts column shows only when a task was tried more than once.
+  const retried = report.tasks.some((t) => (t.attempts ?? 1) > 1);
+  const rows = report.tasks.map((t) => [
+    t.name,
+    t.status,
+    t.status === 'skipped' ? '' : duration(t.durationMs),
+    t.rows === undefined ? '' : String(t.rows),
+    bytes(t.bytes),
+    ...(retried ? [t.attempts === undefined ? '' : String(t.attempts)] : []),
+  ]);
+  const count = (status: string) => report.tasks.filter((t) => t.status === status).length;
+  const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${duration(elapsedMs)}`;
+  const header = ['Task', 'Status', 'Duration', 'Rows', 'Bytes', ...(retried ? ['Attempts'] : [])];
+  return `${table(header, rows, [2, 3, 4, 5])}\n\n${totals}`;
+}
+
