@@ -176,9 +176,27 @@ export function templateKeywords(template: string): string[] {
 /**
  * Fills a template from `kws` (Python `str.format` rules). A keyword not in `kws`, or set
  * to `undefined`, is a FormatError naming it.
+ *
+ * Fields whose keyword is in `keep` are left as they are (`{part:05d}` stays), and the rest of
+ * the text is escaped (`{` as `{{`), so the result is itself a template, filled later with
+ * the kept keywords alone: ToS3 fills `{part}` once per object it writes.
  */
-export function formatTemplate(template: string, kws: FormatKws): string {
-  return render(parse(template), kws);
+export function formatTemplate(template: string, kws: FormatKws, keep?: ReadonlySet<string>): string {
+  if (keep === undefined || keep.size === 0) return render(parse(template), kws);
+  return renderKeeping(parse(template), kws, keep);
+}
+
+function escapeBraces(text: string): string {
+  return text.replace(/[{}]/g, (brace) => brace + brace);
+}
+
+function renderKeeping(parts: Part[], kws: FormatKws, keep: ReadonlySet<string>): string {
+  return parts
+    .map((part) => {
+      if (part.kind === 'field' && keep.has(part.name)) return part.source;
+      return escapeBraces(render([part], kws));
+    })
+    .join('');
 }
 
 function render(parts: Part[], kws: FormatKws): string {

@@ -116,6 +116,7 @@ function checkInterfaces(planned: PlannedTask[]): void {
         wrong.push(`${name} must be an object, got ${Array.isArray(value) ? 'an array' : describe(value)}`);
       }
     }
+    if (typeof task.attributeProblems === 'function') wrong.push(...task.attributeProblems());
     if (missing.length + wrong.length === 0) continue;
     problems[cls.name] = [...missing, ...wrong.map((w) => w.split(' ')[0])];
     const parts: string[] = [];
@@ -162,8 +163,9 @@ function checkKeywords(planned: PlannedTask[]): void {
       const template = fields[attr];
       if (typeof template !== 'string') continue;
       try {
+        const late = task.lateKeywords(attr);
         for (const name of templateKeywords(template)) {
-          if (!(name in known)) {
+          if (!(name in known) && !late.includes(name)) {
             lines.push(
               /^[A-Za-z_$][\w$]*$/.test(name)
                 ? `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`
@@ -242,7 +244,7 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
   }
   for (const attr of TEMPLATED_ATTRIBUTES) {
     const template = fields[attr];
-    if (typeof template === 'string') fields[attr] = task.format(template);
+    if (typeof template === 'string') fields[attr] = task.format(template, new Set(task.lateKeywords(attr)));
   }
 }
 

@@ -133,9 +133,9 @@ export abstract class BaseTask<O = unknown> {
    * Fills `{keyword}` placeholders in `template` from this task's keywords
    * (Python `str.format` rules). A missing keyword is a TaskError naming it and the task.
    */
-  format(template: string): string {
+  format(template: string, keep?: ReadonlySet<string>): string {
     try {
-      return formatTemplate(template, this.keywords);
+      return formatTemplate(template, this.keywords, keep);
     } catch (error) {
       if (error instanceof FormatError) {
         const hint = error.keyword
@@ -148,6 +148,25 @@ export abstract class BaseTask<O = unknown> {
       }
       throw error;
     }
+  }
+
+  /**
+   * Keywords of templated attribute `attribute` that the task fills itself while it runs
+   * (ToS3's `{part}`): the runner leaves them in place and pre-flight does not ask for them.
+   * @default none
+   */
+  lateKeywords(attribute: string): readonly string[] {
+    void attribute;
+    return [];
+  }
+
+  /**
+   * Problems with the task's own attribute values that can be seen before the run (a value
+   * out of its set, say), each starting with the attribute's name. Pre-flight reports them
+   * with the other attribute problems. @default none
+   */
+  attributeProblems(): string[] {
+    return [];
   }
 
   /** Records figures for the run report (rows read or written, bytes moved). */

@@ -124,12 +124,12 @@ function rowValues(row: unknown, columns: readonly string[], index: number): unk
 }
 
 /** What the record generators tell the stream: the columns once known, rows written so far. */
-interface Counter {
+export interface RowCounter {
   columns: readonly string[];
   rows: number;
 }
 
-function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: Counter): Generator<unknown[]> {
+function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: RowCounter): Generator<unknown[]> {
   if (columns.length === 0) return;
   counter.columns = columns;
   yield [...columns];
@@ -143,7 +143,7 @@ function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, count
 async function* asyncRecords(
   given: readonly string[] | undefined,
   rows: AsyncIterable<unknown>,
-  counter: Counter,
+  counter: RowCounter,
 ): AsyncGenerator<unknown[]> {
   let columns = given;
   if (columns !== undefined && columns.length === 0) return;
@@ -175,7 +175,7 @@ async function* asyncRecords(
   }
 }
 
-function records(input: CsvInput, counter: Counter): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+function records(input: CsvInput, counter: RowCounter): Iterable<unknown[]> | AsyncIterable<unknown[]> {
   if (isDataFrame(input)) {
     const table = dataFrameTable(input);
     return syncRecords(table.columns, table.rows, counter);
@@ -193,13 +193,24 @@ function records(input: CsvInput, counter: Counter): Iterable<unknown[]> | Async
   );
 }
 
+/** The column names, then each row's values in column order: what every format is written from. */
+export type RowRecords = AsyncIterable<unknown[]>;
+
+/**
+ * The records of `input` (the column names first, then one array of values per row) as one
+ * async iterable; `counter` follows the columns and the rows read. Nothing for no columns.
+ */
+export async function* rowRecords(input: CsvInput, counter: RowCounter): AsyncGenerator<unknown[]> {
+  yield* records(input, counter);
+}
+
 /**
  * A readable stream of the CSV bytes of `input`: a header row, then one line per row. Rows are
  * read as the stream is consumed; an error in the input (or a value that cannot be written)
  * fails the stream.
  */
 export function csvStream(input: CsvInput): CsvStream {
-  const counter: Counter = { columns: [], rows: 0 };
+  const counter: RowCounter = { columns: [], rows: 0 };
   const source = Readable.from(records(input, counter), { objectMode: true });
   const stringifier = stringify({
     cast: casts(() => counter.columns),

@@ -5,12 +5,44 @@
  * reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
-import { csvStream, CSV_CONTENT_TYPE, isTabular, type CsvStream } from './csv';
+import { createGzip } from 'node:zlib';
+import { csvStream, CSV_CONTENT_TYPE, isTabular, rowRecords, type CsvInput, type CsvStream, type RowCounter } from './csv';
 import type { Row } from './frame';
+import { jsonlChunks, JSONL_CONTENT_TYPE } from './jsonl';
+import { parquetChunks, PARQUET_CONTENT_TYPE } from './parquet';
+
+/** How ToS3 and ToCSV write tabular input. */
+export type DataFormat = 'csv' | 'jsonl' | 'parquet';
+
+/** Whether the bytes are compressed. */
+export type Compression = 'none' | 'gzip';
+
+export const DATA_FORMATS: readonly DataFormat[] = ['csv', 'jsonl', 'parquet'];
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
+
+/** The content type of a gzip file (a `.gz` object). */
+export const GZIP_CONTENT_TYPE = 'application/gzip';
+
+export interface PayloadOptions {
+  /** How tabular input is written. @default 'csv' */
+  format?: DataFormat;
+  /** @default 'none' */
+  compression?: Compression;
+}
+
+/** A format other than CSV was asked for an input that is not rows. */
+export class NotTabularError extends TypeError {
+  constructor(format: DataFormat, got: string) {
+    super(`format '${format}' writes rows (a DataFrame, row objects, { columns, rows } or a stream of row objects); got ${got}`);
+    this.name = 'NotTabularError';
+  }
+}
 
 export interface Payload {
   /** How the input became bytes. */
-  kind: 'csv' | 'text' | 'bytes';
+  kind: 'csv' | 'jsonl' | 'parquet' | 'text' | 'bytes';
+  /** Whether the bytes are gzip-compressed. */
+  gzip?: boolean;
   /** The bytes: in memory already (a string's or a Buffer's), or a stream to read once. */
   body: Buffer | Readable;
   /** The content type the bytes have, when known. */
@@ -52,6 +84,30 @@ function csvPayload(stream: CsvStream): Payload {
   return { kind: 'csv', body: stream, contentType: CSV_CONTENT_TYPE, rows: () => stream.rowCount };
 }
 
+/** The payload of rows in `format`. */
+function rowsPayload(input: CsvInput, format: DataFormat): Payload {
+  if (format === 'csv') return csvPayload(csvStream(input));
+  const counter: RowCounter = { columns: [], rows: 0 };
+  const records = rowRecords(input, counter);
+  const chunks = format === 'jsonl' ? jsonlChunks(records) : parquetChunks(records);
+  return {
+    kind: format,
+    body: Readable.from(chunks, { objectMode: false }),
+    contentType: format === 'jsonl' ? JSONL_CONTENT_TYPE : PARQUET_CONTENT_TYPE,
+    rows: () => counter.rows,
+  };
+}
+
+/** `payload` gzip-compressed. */
+function gzipped(payload: Payload): Payload {
+  const source = Buffer.isBuffer(payload.body) ? Readable.from([payload.body]) : payload.body;
+  const gzip = createGzip();
+  pipeline(source, gzip, () => {
+    /* an error destroys `gzip` with it, which its reader sees */
+  });
+  return { ...payload, body: gzip, gzip: true };
+}
+
 /** `first` then the rest of `iterator`; returning early closes the source. */
 async function* resume<T>(first: T, iterator: AsyncIterator<T>): AsyncGenerator<T> {
   let finished = false;
@@ -84,17 +140,24 @@ async function* byteChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffe
  * An object-mode stream or async iterable: its first chunk tells whether it carries bytes
  * (Buffer, Uint8Array, string) or row objects.
  */
-async function streamPayload(source: AsyncIterable<unknown>): Promise<Payload> {
+async function streamPayload(source: AsyncIterable<unknown>, format: DataFormat): Promise<Payload> {
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
-  if (first.done) return { kind: 'bytes', body: Buffer.alloc(0), rows: () => undefined };
+  if (first.done) {
+    if (format !== 'csv') return rowsPayload({ columns: [], rows: [] }, format);
+    return { kind: 'bytes', body: Buffer.alloc(0), rows: () => undefined };
+  }
   const chunks = resume(first.value, iterator);
   const value: unknown = first.value;
   if (typeof value === 'string' || isBytes(value)) {
+    if (format !== 'csv') {
+      await iterator.return?.();
+      throw new NotTabularError(format, 'a stream of bytes');
+    }
     return { kind: 'bytes', body: Readable.from(byteChunks(chunks), { objectMode: false }), rows: () => undefined };
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return csvPayload(csvStream(chunks as AsyncIterable<Row>));
+    return rowsPayload(chunks as AsyncIterable<Row>, format);
   }
   await iterator.return?.();
   throw new TypeError(`the input stream's first chunk is ${describe(value)}; expected bytes, text or row objects`);
@@ -111,14 +174,22 @@ export function isOneShot(input: unknown): boolean {
  * The bytes to write for `input`. Throws a TypeError naming the accepted kinds for anything
  * else.
  */
-export async function payloadOf(input: unknown): Promise<Payload> {
+export async function payloadOf(input: unknown, options: PayloadOptions = {}): Promise<Payload> {
+  const payload = await plainPayload(input, options.format ?? 'csv');
+  return options.compression === 'gzip' ? gzipped(payload) : payload;
+}
+
+async function plainPayload(input: unknown, format: DataFormat): Promise<Payload> {
+  if (format !== 'csv' && !isTabular(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
+    throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : describe(input));
+  }
   if (typeof input === 'string') {
     return { kind: 'text', body: Buffer.from(input, 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
   }
   if (isBytes(input)) return { kind: 'bytes', body: asBuffer(input), rows: () => undefined };
-  if (isTabular(input)) return csvPayload(csvStream(input));
+  if (isTabular(input)) return rowsPayload(input, format);
   if (isByteStream(input)) return { kind: 'bytes', body: input, rows: () => undefined };
-  if (isAsyncIterable(input)) return streamPayload(input);
+  if (isAsyncIterable(input)) return streamPayload(input, format);
   throw new TypeError(`input must be ${PAYLOAD_KINDS}; got ${describe(input)}`);
 }
 

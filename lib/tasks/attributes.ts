@@ -1,7 +1,7 @@
 /**
  * Reading a task's attributes inside `run()` with a clear error for a wrong value.
  */
-import { payloadOf, type Payload } from '../data/payload';
+import { NotTabularError, payloadOf, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import type { BaseTask } from '../task';
 
@@ -30,11 +30,18 @@ export function optionalTextAttribute(task: BaseTask<unknown>, name: string): st
 }
 
 /** The bytes to write for the task's `input` (see `payloadOf`); an input of the wrong kind is a TaskError. */
-export async function inputPayload(task: BaseTask<unknown>): Promise<Payload> {
+export async function inputPayload(task: BaseTask<unknown>, options?: PayloadOptions, input?: unknown): Promise<Payload> {
   try {
-    return await payloadOf((task as unknown as { input?: unknown }).input);
+    return await payloadOf(input ?? (task as unknown as { input?: unknown }).input, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof NotTabularError) {
+      throw new TaskInterfaceError(`${task.taskName}.input: ${reason}; set ${task.taskName}.dataFormat = 'csv' or give it rows`, {
+        cause: error,
+        taskName: task.taskName,
+        attributes: { [task.taskName]: ['input', 'dataFormat'] },
+      });
+    }
     throw new TaskError(`${task.taskName}.input: ${reason}`, { cause: error, taskName: task.taskName });
   }
 }

@@ -9,10 +9,11 @@ import { link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isOneShot, type Payload } from '../data/payload';
-import { TaskError } from '../errors';
+import { isOneShot, type Compression, type DataFormat, type Payload } from '../data/payload';
+import { TaskError, TaskInterfaceError } from '../errors';
 import { Task } from '../task';
 import { inputPayload, textAttribute } from './attributes';
+import { formatOptions, formatProblems } from './output-format';
 
 /** What `ToCSV` returns. */
 export interface ToCSVOutput {
@@ -52,8 +53,27 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** The file to write, relative to the working directory or absolute; `{keyword}` placeholders are filled. */
   abstract filename: string;
 
+  /** How tabular input is written: `'csv'` (header, no index), `'jsonl'` (one JSON object per row) or `'parquet'`. @default 'csv' */
+  dataFormat: DataFormat = 'csv';
+
+  /** `'gzip'` compresses the file. @default 'gzip' when the filename ends in `.gz`, else 'none' */
+  compression?: Compression;
+
+  override attributeProblems(): string[] {
+    return formatProblems(this);
+  }
+
   async run(): Promise<ToCSVOutput> {
-    const target = path.resolve(textAttribute(this, 'filename'));
+    const filename = textAttribute(this, 'filename');
+    const problems = this.attributeProblems();
+    if (problems.length > 0) {
+      throw new TaskInterfaceError(`${this.taskName}: ${problems.join('; ')}`, {
+        taskName: this.taskName,
+        attributes: { [this.taskName]: problems.map((p) => p.split(' ')[0]) },
+      });
+    }
+    const options = formatOptions(this, filename);
+    const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
     const existed = await exists(target);
@@ -62,7 +82,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
       throw this.refusal(target);
     }
 
-    const payload = await inputPayload(this);
+    const payload = await inputPayload(this, options);
     const temp = path.join(directory, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     let bytes: number;
     try {

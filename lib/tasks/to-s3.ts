@@ -2,12 +2,16 @@
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
  * upload, so a large input never sits whole in memory.
  */
-import { AbortMultipartUploadCommand, HeadObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { countingStream, isOneShot } from '../data/payload';
+import { isTabular, rowRecords, type CsvInput, type RowCounter } from '../data/csv';
+import { splitRecords } from '../data/parts';
+import { countingStream, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
+import { formatTemplate, templateKeywords } from '../format';
 import { inputPayload, optionalTextAttribute, textAttribute } from './attributes';
+import { contentHeaders, formatOptions, formatProblems } from './output-format';
 import { describeAwsError, isNotFound } from './aws-errors';
 import { S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
@@ -32,6 +36,29 @@ interface UploadState {
   concurrentUploaders?: Array<Promise<unknown>>;
 }
 
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
+}
+
+/** Whether a key template uses `{part}`. */
+function keyHasPart(key: string): boolean {
+  try {
+    return templateKeywords(key).includes('part');
+  } catch {
+    return false; // a malformed key is reported by the keyword check
+  }
+}
+
+/** One object `ToS3` wrote. */
+export interface ToS3Object {
+  key: string;
+  /** `s3://bucket/key` */
+  uri: string;
+  bytes: number;
+  /** Rows in the object, when the input was tabular. */
+  rows?: number;
+}
+
 /** What `ToS3` returns. */
 export interface ToS3Output {
   bucket: string;
@@ -42,8 +69,10 @@ export interface ToS3Output {
   bytes: number;
   /** Rows written, when the input was tabular (CSV). */
   rows?: number;
-  /** The object's ETag, as S3 returned it. */
+  /** The object's ETag, as S3 returned it (one object only). */
   etag?: string;
+  /** Every object written, in order: one, or one per part with `maxRowsPerObject` (then `key`, `uri` are the first's, `bytes` and `rows` the totals). */
+  objects: ToS3Object[];
 }
 
 /**
@@ -80,25 +109,153 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   /** Parts uploaded at the same time. @default 4 */
   queueSize = 4;
 
+  /** How tabular input is written (named so because `format()` fills keywords on every task): `'csv'` (header, no index), `'jsonl'` (one JSON object per row) or `'parquet'`. @default 'csv' */
+  dataFormat: DataFormat = 'csv';
+
+  /** `'gzip'` compresses the object. @default 'gzip' when the key ends in `.gz`, else 'none' */
+  compression?: Compression;
+
+  /**
+   * Splits tabular input into objects of at most this many rows, each complete on its own (a
+   * CSV part has its header, a Parquet part is a whole file). The key must then hold `{part}`
+   * (0, 1, …; format specs allowed: `part-{part:05d}.csv`). @default undefined (one object)
+   */
+  maxRowsPerObject?: number;
+
+  override lateKeywords(attribute: string): readonly string[] {
+    return attribute === 'key' && this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null ? ['part'] : [];
+  }
+
+  override attributeProblems(): string[] {
+    const problems = formatProblems(this);
+    const max = this.maxRowsPerObject;
+    if (max !== undefined && max !== null) {
+      if (!Number.isInteger(max) || max < 1) {
+        problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${JSON.stringify(max)}`);
+      } else if (typeof this.key === 'string' && !keyHasPart(this.key)) {
+        problems.push(`key must hold {part} (as in 'exports/part-{part:05d}.csv') when maxRowsPerObject is set, got ${JSON.stringify(this.key)}`);
+      }
+    }
+    return problems;
+  }
+
   async run(): Promise<ToS3Output> {
     const bucket = textAttribute(this, 'bucket');
     const key = textAttribute(this, 'key');
-    const uri = s3Uri(bucket, key);
-    const encryption = this.encryptionParams();
-    const contentType = optionalTextAttribute(this, 'contentType');
+    const problems = this.attributeProblems();
+    if (problems.length > 0) {
+      throw new TaskInterfaceError(`${this.taskName}: ${problems.join('; ')}`, {
+        taskName: this.taskName,
+        attributes: { [this.taskName]: problems.map((p) => p.split(' ')[0]) },
+      });
+    }
+    const options = formatOptions(this, key);
+    this.encryptionParams();
+    optionalTextAttribute(this, 'contentType');
     this.checkPartOptions();
+    if (this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null) return this.runSplit(bucket, key, options, this.maxRowsPerObject);
 
-    const signal = this.signal;
-    if (!this.overwriteIfExists && (await this.exists(bucket, key))) {
-      if (this.input instanceof Readable) this.input.destroy();
-      throw new TaskError(
-        `${this.taskName}: ${uri} exists already (bucket \`${bucket}\`, key \`${key}\`). ` +
-          'Set overwriteIfExists = true to replace it.',
-        { taskName: this.taskName },
+    await this.refuseExisting(bucket, key);
+    const payload = await inputPayload(this, options);
+    const { bytes, etag } = await this.uploadObject(bucket, key, payload);
+    const uri = s3Uri(bucket, key);
+    const rows = payload.rows();
+    this.recordMetrics(rows === undefined ? { bytes } : { bytes, rows });
+    this.log('uploaded %d bytes to %s', bytes, uri);
+    const object: ToS3Object = { key, uri, bytes, ...(rows === undefined ? {} : { rows }) };
+    return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
+  }
+
+  /**
+   * `maxRowsPerObject`: one object per part, written in turn. If any part fails, the parts
+   * already written are deleted, so a failed export leaves nothing behind.
+   */
+  private async runSplit(bucket: string, template: string, options: PayloadOptions, maxRows: number): Promise<ToS3Output> {
+    const counter: RowCounter = { columns: [], rows: 0 };
+    const input: unknown = this.input;
+    if (!isTabular(input) && !(isAsyncIterable(input) && !(input instanceof Readable && !input.readableObjectMode))) {
+      if (input instanceof Readable) input.destroy();
+      throw new TaskInterfaceError(
+        `${this.taskName}.input: maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows } or a stream of row objects); ` +
+          'unset maxRowsPerObject to upload other input as one object',
+        { taskName: this.taskName, attributes: { [this.taskName]: ['input', 'maxRowsPerObject'] } },
       );
     }
+    const objects: ToS3Object[] = [];
+    let index = 0;
+    try {
+      for await (const part of splitRecords(rowRecords(input as CsvInput, counter), maxRows)) {
+        const key = this.partKey(template, index);
+        await this.refuseExisting(bucket, key);
+        const payload = await inputPayload(this, options, part);
+        const { bytes } = await this.uploadObject(bucket, key, payload);
+        objects.push({ key, uri: s3Uri(bucket, key), bytes, rows: payload.rows() ?? 0 });
+        this.log('uploaded part %d, %d bytes, to %s', index, bytes, s3Uri(bucket, key));
+        index += 1;
+      }
+    } catch (error) {
+      const deleted = await this.deleteObjects(bucket, objects);
+      const cleanup = objects.length === 0 ? '' : deleted ? `; the ${objects.length} object(s) already written were deleted` : `; ${objects.length} object(s) already written could not all be deleted: ${objects.map((o) => o.uri).join(', ')}`;
+      if (error instanceof TaskError || error instanceof TaskInterfaceError) {
+        error.message += cleanup;
+        throw error;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TaskError(`${this.taskName}: writing part ${index} of s3://${bucket}/${template} failed: ${reason}${cleanup}`, {
+        cause: error,
+        taskName: this.taskName,
+      });
+    }
+    const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
+    const rows = objects.reduce((sum, o) => sum + o.rows!, 0);
+    this.recordMetrics({ bytes, rows });
+    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
+  }
 
-    const payload = await inputPayload(this);
+  /** The key of part `index`: `{part}` filled in the key (whose other keywords are filled already). */
+  private partKey(template: string, index: number): string {
+    try {
+      return formatTemplate(template, { part: index });
+    } catch (error) {
+      throw new TaskInterfaceError(`${this.taskName}.key: ${(error as Error).message} in ${JSON.stringify(template)}`, {
+        cause: error,
+        taskName: this.taskName,
+        attributes: { [this.taskName]: ['key'] },
+      });
+    }
+  }
+
+  /** Deletes what a failed split export wrote; whether all went. */
+  private async deleteObjects(bucket: string, objects: readonly ToS3Object[]): Promise<boolean> {
+    let all = true;
+    for (const object of objects) {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.key }), { abortSignal: AbortSignal.timeout(10_000) });
+      } catch (error) {
+        all = false;
+        this.log('could not delete %s: %s', object.uri, describeAwsError(error));
+      }
+    }
+    return all;
+  }
+
+  /** Without `overwriteIfExists`, fails if the object exists. */
+  private async refuseExisting(bucket: string, key: string): Promise<void> {
+    if (this.overwriteIfExists || !(await this.exists(bucket, key))) return;
+    if (this.input instanceof Readable) this.input.destroy();
+    throw new TaskError(
+      `${this.taskName}: ${s3Uri(bucket, key)} exists already (bucket \`${bucket}\`, key \`${key}\`). ` +
+        'Set overwriteIfExists = true to replace it.',
+      { taskName: this.taskName },
+    );
+  }
+
+  /** Uploads one object through a multipart upload, aborted on failure or when the task is stopped. */
+  private async uploadObject(bucket: string, key: string, payload: Payload): Promise<{ bytes: number; etag?: string }> {
+    const uri = s3Uri(bucket, key);
+    const contentType = optionalTextAttribute(this, 'contentType');
+    const headers = contentHeaders(payload, key);
+    const signal = this.signal;
     const counted = payload.body instanceof Readable ? countingStream(payload.body) : undefined;
     const body = counted?.stream ?? (payload.body as Buffer);
     const upload = new Upload({
@@ -110,8 +267,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         Bucket: bucket,
         Key: key,
         Body: body,
-        ContentType: contentType ?? payload.contentType,
-        ...encryption,
+        ...headers,
+        ...(contentType === undefined ? {} : { ContentType: contentType }),
+        ...this.encryptionParams(),
       },
     });
     if (this.log.enabled) {
@@ -140,12 +298,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     } finally {
       signal.removeEventListener('abort', stop);
     }
-
     const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
-    const rows = payload.rows();
-    this.recordMetrics(rows === undefined ? { bytes } : { bytes, rows });
-    this.log('uploaded %d bytes to %s', bytes, uri);
-    return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }) };
+    return etag === undefined ? { bytes } : { bytes, etag };
   }
 
   /** The encryption parameters of the upload, checked. */

@@ -1,0 +1,53 @@
+/**
+ * The `format` and `compression` attributes ToS3 and ToCSV share: checked before the run,
+ * read while it runs, and the content headers they imply.
+ */
+import { COMPRESSIONS, DATA_FORMATS, GZIP_CONTENT_TYPE, type Compression, type DataFormat, type Payload } from '../data/payload';
+import { TaskInterfaceError } from '../errors';
+import type { BaseTask } from '../task';
+
+/** The attributes a task that writes rows has. */
+export interface FormatAttributes {
+  dataFormat: DataFormat;
+  compression?: Compression;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** What is wrong with `format` and `compression`, each starting with the attribute's name. */
+export function formatProblems(task: FormatAttributes): string[] {
+  const problems: string[] = [];
+  if (!DATA_FORMATS.includes(task.dataFormat)) {
+    problems.push(`dataFormat must be one of ${DATA_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${show(task.dataFormat)}`);
+  }
+  if (task.compression !== undefined && task.compression !== null && !COMPRESSIONS.includes(task.compression)) {
+    problems.push(`compression must be one of ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got ${show(task.compression)}`);
+  }
+  return problems;
+}
+
+/** The format and compression to write with; `target` (key or filename) ending in `.gz` means gzip unless said otherwise. */
+export function formatOptions(task: BaseTask<unknown> & FormatAttributes, target: string): { format: DataFormat; compression: Compression } {
+  const problems = formatProblems(task);
+  if (problems.length > 0) {
+    throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {
+      taskName: task.taskName,
+      attributes: { [task.taskName]: problems.map((p) => p.split(' ')[0]) },
+    });
+  }
+  const compression = task.compression ?? (target.toLowerCase().endsWith('.gz') ? 'gzip' : 'none');
+  return { format: task.dataFormat, compression };
+}
+
+/**
+ * The content headers of a payload written to `target`: a `.gz` name is a gzip file
+ * (`application/gzip`, no Content-Encoding, so a download stays the compressed file); gzip under
+ * another name keeps the format's type with `Content-Encoding: gzip`.
+ */
+export function contentHeaders(payload: Payload, target: string): { ContentType?: string; ContentEncoding?: string } {
+  if (!payload.gzip) return payload.contentType === undefined ? {} : { ContentType: payload.contentType };
+  if (target.toLowerCase().endsWith('.gz')) return { ContentType: GZIP_CONTENT_TYPE };
+  return { ...(payload.contentType === undefined ? {} : { ContentType: payload.contentType }), ContentEncoding: 'gzip' };
+}
