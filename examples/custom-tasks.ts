@@ -57,7 +57,7 @@ class Summarize extends Task<string> {
   requiredResource = scratch; // the same directory is still open: no second mkdtemp
   run(): string {
     const lines = readFileSync(outputOf(SaveReport), 'utf8').trim().split('\n');
-    return this.format(`${lines.length} readings for {station}`);
+    return this.render(`${lines.length} readings for {station}`);
   }
 }
 

@@ -27,7 +27,7 @@ class FetchRates extends Task<Array<{ currency: string; rate: number }>> {
 class Settle extends Task<number> {
   timeoutMs = 60_000;
   run() {
-    const ms = Number(this.format('{slow_ms}'));
+    const ms = Number(this.render('{slow_ms}'));
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => resolve(ms), ms);
       this.signal.addEventListener('abort', () => {

@@ -10,7 +10,7 @@ import { bigraysRun, outputOf, register, SNSPublishEmail, SQLWrite, Task, update
 @register
 class FetchSales extends Task<Array<{ region: string; amount: number }>> {
   run() {
-    if (this.format('{fail}') === 'yes') throw new Error('the sales API answered 503 Service Unavailable');
+    if (this.render('{fail}') === 'yes') throw new Error('the sales API answered 503 Service Unavailable');
     return [{ region: 'north', amount: 120.5 }, { region: 'south', amount: 210 }];
   }
 }

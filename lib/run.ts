@@ -244,7 +244,7 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
   }
   for (const attr of TEMPLATED_ATTRIBUTES) {
     const template = fields[attr];
-    if (typeof template === 'string') fields[attr] = task.format(template, new Set(task.lateKeywords(attr)));
+    if (typeof template === 'string') fields[attr] = task.render(template, new Set(task.lateKeywords(attr)));
   }
 }
 

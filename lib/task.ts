@@ -132,8 +132,9 @@ export abstract class BaseTask<O = unknown> {
   /**
    * Fills `{keyword}` placeholders in `template` from this task's keywords
    * (Python `str.format` rules). A missing keyword is a TaskError naming it and the task.
+   * (Named `render`, not `format`: `format` is the data format attribute of ToS3, ToCSV, FromS3.)
    */
-  format(template: string, keep?: ReadonlySet<string>): string {
+  render(template: string, keep?: ReadonlySet<string>): string {
     try {
       return formatTemplate(template, this.keywords, keep);
     } catch (error) {

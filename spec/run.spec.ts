@@ -120,7 +120,7 @@ describe('bigraysRun', () => {
 
   it('should let format() fill any template from the task\'s keywords', async () => {
     updateFormatKws({ who: 'team' });
-    @register class Greets extends Task<string> { run() { return this.format('hello {who}'); } }
+    @register class Greets extends Task<string> { run() { return this.render('hello {who}'); } }
     await bigraysRun();
     expect(Greets.output).to.equal('hello team');
   });

@@ -36,10 +36,10 @@ export async function inputPayload(task: BaseTask<unknown>, options?: PayloadOpt
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof NotTabularError) {
-      throw new TaskInterfaceError(`${task.taskName}.input: ${reason}; set ${task.taskName}.dataFormat = 'csv' or give it rows`, {
+      throw new TaskInterfaceError(`${task.taskName}.input: ${reason}; set ${task.taskName}.format = 'csv' or give it rows`, {
         cause: error,
         taskName: task.taskName,
-        attributes: { [task.taskName]: ['input', 'dataFormat'] },
+        attributes: { [task.taskName]: ['input', 'format'] },
       });
     }
     throw new TaskError(`${task.taskName}.input: ${reason}`, { cause: error, taskName: task.taskName });

@@ -8,7 +8,7 @@ import type { BaseTask } from '../task';
 
 /** The attributes a task that writes rows has. */
 export interface FormatAttributes {
-  dataFormat: DataFormat;
+  format: DataFormat;
   compression?: Compression;
 }
 
@@ -19,8 +19,8 @@ function show(value: unknown): string {
 /** What is wrong with `format` and `compression`, each starting with the attribute's name. */
 export function formatProblems(task: FormatAttributes): string[] {
   const problems: string[] = [];
-  if (!DATA_FORMATS.includes(task.dataFormat)) {
-    problems.push(`dataFormat must be one of ${DATA_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${show(task.dataFormat)}`);
+  if (!DATA_FORMATS.includes(task.format)) {
+    problems.push(`format must be one of ${DATA_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${show(task.format)}`);
   }
   if (task.compression !== undefined && task.compression !== null && !COMPRESSIONS.includes(task.compression)) {
     problems.push(`compression must be one of ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got ${show(task.compression)}`);
@@ -38,7 +38,7 @@ export function formatOptions(task: BaseTask<unknown> & FormatAttributes, target
     });
   }
   const compression = task.compression ?? (target.toLowerCase().endsWith('.gz') ? 'gzip' : 'none');
-  return { format: task.dataFormat, compression };
+  return { format: task.format, compression };
 }
 
 /**

@@ -54,7 +54,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   abstract filename: string;
 
   /** How tabular input is written: `'csv'` (header, no index), `'jsonl'` (one JSON object per row) or `'parquet'`. @default 'csv' */
-  dataFormat: DataFormat = 'csv';
+  format: DataFormat = 'csv';
 
   /** `'gzip'` compresses the file. @default 'gzip' when the filename ends in `.gz`, else 'none' */
   compression?: Compression;

@@ -109,8 +109,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   /** Parts uploaded at the same time. @default 4 */
   queueSize = 4;
 
-  /** How tabular input is written (named so because `format()` fills keywords on every task): `'csv'` (header, no index), `'jsonl'` (one JSON object per row) or `'parquet'`. @default 'csv' */
-  dataFormat: DataFormat = 'csv';
+  /** How tabular input is written: `'csv'` (header, no index), `'jsonl'` (one JSON object per row) or `'parquet'`. @default 'csv' */
+  format: DataFormat = 'csv';
 
   /** `'gzip'` compresses the object. @default 'gzip' when the key ends in `.gz`, else 'none' */
   compression?: Compression;

@@ -43,7 +43,7 @@ describe('ToCSV formats', () => {
 
   it('should write JSON lines with keys in column order, exact bigints, null and bytes as \\x hex', async () => {
     const file = path.join(dir, 'out.jsonl');
-    @register class Save extends ToCSV { input = { columns, rows }; filename = file; dataFormat = 'jsonl' as const; }
+    @register class Save extends ToCSV { input = { columns, rows }; filename = file; format = 'jsonl' as const; }
     await bigraysRun();
     const lines = readFileSync(file, 'utf8').split('\n');
     expect(lines[0]).to.equal(
@@ -67,7 +67,7 @@ describe('ToCSV formats', () => {
       @register class Save extends ToCSV {
         input = { columns: [...columns.slice(0, 5), 'bytes', 'n', 'x', 'day'], rows: rows.map((r, i) => [...r, i === 2 ? null : i, i + 0.5, `2026-01-0${i + 1}`]) };
         filename = file;
-        dataFormat = 'parquet' as const;
+        format = 'parquet' as const;
         compression = compression;
       }
       await bigraysRun();
@@ -102,7 +102,7 @@ describe('ToCSV formats', () => {
   }
 
   it('should refuse JSON lines for a string input, naming task and attribute, and a bad format before the run', async () => {
-    @register class Text extends ToCSV { input = 'plain'; filename = path.join(dir, 'x.jsonl'); dataFormat = 'jsonl' as const; }
+    @register class Text extends ToCSV { input = 'plain'; filename = path.join(dir, 'x.jsonl'); format = 'jsonl' as const; }
     const error = (await failure(bigraysRun())).errors[0] as Error;
     expect(error).to.be.instanceOf(TaskInterfaceError);
     expect(error.message).to.match(/Text\.input: format 'jsonl' writes rows.*got a string/);
@@ -111,10 +111,10 @@ describe('ToCSV formats', () => {
   it('should report an unknown format or compression in pre-flight', async () => {
     let ran = false;
     @register class First extends Task { run() { ran = true; } }
-    @register class Bad extends ToCSV { input = [{ a: 1 }]; filename = path.join(dir, 'x'); dataFormat = 'xml' as never; compression = 'zip' as never; }
+    @register class Bad extends ToCSV { input = [{ a: 1 }]; filename = path.join(dir, 'x'); format = 'xml' as never; compression = 'zip' as never; }
     const error = await failure(bigraysRun());
     expect(error).to.be.instanceOf(TaskInterfaceError);
-    expect(error.message).to.match(/Bad dataFormat must be one of 'csv', 'jsonl', 'parquet', got "xml"/);
+    expect(error.message).to.match(/Bad format must be one of 'csv', 'jsonl', 'parquet', got "xml"/);
     expect(error.message).to.match(/compression must be one of 'none', 'gzip', got "zip"/);
     expect(ran).to.equal(false);
   });
@@ -160,7 +160,7 @@ describe('ToS3 formats and split objects', () => {
 
   it('should write JSON lines with Content-Encoding gzip when asked for gzip under a plain key', async () => {
     const bucket = await createBucket('jsonl');
-    @register class Upload extends ToS3 { input = [{ a: 1n }]; bucket = bucket; key = 'a.jsonl'; dataFormat = 'jsonl' as const; compression = 'gzip' as const; }
+    @register class Upload extends ToS3 { input = [{ a: 1n }]; bucket = bucket; key = 'a.jsonl'; format = 'jsonl' as const; compression = 'gzip' as const; }
     let client!: S3Client;
     @register class Check extends S3Task { run() { client = this.client; } }
     void Upload; void Check;
