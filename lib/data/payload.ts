@@ -7,6 +7,7 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import { csvStream, CSV_CONTENT_TYPE, isTabular, type CsvStream } from './csv';
 import type { Row } from './frame';
+import { isSqlRows, type SqlRows } from './sql-rows';
 
 export interface Payload {
   /** How the input became bytes. */
@@ -21,7 +22,7 @@ export interface Payload {
 
 /** The input kinds, as error messages name them. */
 export const PAYLOAD_KINDS =
-  'a DataFrame, an array of row objects, { columns, rows }, a string, a Buffer/Uint8Array, or a readable stream (of bytes or of row objects)';
+  'a DataFrame, an array of row objects, { columns, rows }, SqlRows (an SQLStream\'s output), a string, a Buffer/Uint8Array, or a readable stream (of bytes or of row objects)';
 
 function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;
@@ -108,6 +109,17 @@ export function isOneShot(input: unknown): boolean {
 }
 
 /**
+ * The CSV of an `SQLStream`'s rows: written by the server itself where it can (PostgreSQL's
+ * COPY, byte for byte), else by the CSV writer as the rows are read.
+ */
+async function sqlRowsPayload(input: SqlRows): Promise<Payload> {
+  const copy = await input.copyCsv();
+  if (copy) return { kind: 'csv', body: copy.stream, contentType: CSV_CONTENT_TYPE, rows: copy.rows };
+  const opened = await input.open();
+  return csvPayload(csvStream({ columns: opened.columns, rows: opened.rows }));
+}
+
+/**
  * The bytes to write for `input`. Throws a TypeError naming the accepted kinds for anything
  * else.
  */
@@ -116,6 +128,7 @@ export async function payloadOf(input: unknown): Promise<Payload> {
     return { kind: 'text', body: Buffer.from(input, 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
   }
   if (isBytes(input)) return { kind: 'bytes', body: asBuffer(input), rows: () => undefined };
+  if (isSqlRows(input)) return sqlRowsPayload(input);
   if (isTabular(input)) return csvPayload(csvStream(input));
   if (isByteStream(input)) return { kind: 'bytes', body: input, rows: () => undefined };
   if (isAsyncIterable(input)) return streamPayload(input);
