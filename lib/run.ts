@@ -476,6 +476,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         errors.push(error);
         failed.push(name);
       }
+      // A session its rows held open closes once they are read (or their reader failed).
+      await manager.settle();
       entry.durationMs = Math.round(performance.now() - started);
       const { rows, bytes } = taskMetrics(task);
       if (rows !== undefined) entry.rows = rows;

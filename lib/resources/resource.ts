@@ -281,6 +281,11 @@ export class ResourceManager {
     await this.close(current);
   }
 
+  /** Waits for held resources that were let go to finish closing (between tasks, so the order is plain). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.closing]);
+  }
+
   /** At the end of the run: closes the open resource and every held one, whatever holds them. */
   async releaseAll(): Promise<void> {
     const current = this.current;

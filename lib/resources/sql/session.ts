@@ -210,8 +210,7 @@ export class SqlSession {
       throw error;
     }
     const out = new PassThrough();
-    let rowCount: number | undefined;
-    Object.defineProperty(out, 'rowCount', { get: () => rowCount, enumerable: true });
+    Object.defineProperty(out, 'rowCount', { get: () => (settled || copy.readableEnded ? copy.rowCount : undefined), enumerable: true });
     const ended = new Promise<void>((resolve, reject) => {
       copy.once('end', resolve);
       copy.once('error', reject);
@@ -246,7 +245,6 @@ export class SqlSession {
       () => {
         if (settled) return;
         settled = true;
-        rowCount = copy.rowCount;
         finish(Promise.resolve());
       },
       (error: unknown) => {
