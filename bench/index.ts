@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type * as Lib from '../lib';
 import { CASES, type BenchEnv } from './cases';
 
 const MB = 1_000_000;
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
     const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
     await pg.createDatabase('bench');
     const dsn = `postgres://postgres:${password}@127.0.0.1:${port}/bench`;
-    const lib = await import('../lib');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require('../lib') as typeof Lib;
     lib.BigraysConfig.DB_DSN = dsn;
     await lib.sqlExecute({
       statement: `create table bench as select
