@@ -22,6 +22,8 @@ export { SQLTask } from './tasks/sql-task';
 export { SQLQuery } from './tasks/sql-query';
 export { SQLExecute } from './tasks/sql-execute';
 export { SQLWrite } from './tasks/sql-write';
+export { SQLStream } from './tasks/sql-stream';
+export { SqlRows, type OpenRows } from './data/sql-rows';
 
 // Functional interface
 export { wrapTask, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';

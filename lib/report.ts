@@ -16,6 +16,8 @@ export interface TaskReport {
   attempts?: number;
   /** The failure's message (secrets masked), when the task failed. */
   error?: string;
+  /** True when the task's streamed output (an `SQLStream`'s rows) was never read. */
+  unread?: boolean;
 }
 
 export interface RunReport {

@@ -425,10 +425,10 @@ async function attempt(
 /** Closes the run's open resource; after an interrupt, gives up waiting after CLOSE_AFTER_INTERRUPT_MS. */
 async function releaseAll(manager: ResourceManager, interrupted: boolean): Promise<void> {
   if (!interrupted) {
-    await manager.release();
+    await manager.releaseAll();
     return;
   }
-  if (!(await within(manager.release(), CLOSE_AFTER_INTERRUPT_MS))) {
+  if (!(await within(manager.releaseAll(), CLOSE_AFTER_INTERRUPT_MS))) {
     log('closing the open resource took over %d ms after the interrupt: leaving it', CLOSE_AFTER_INTERRUPT_MS);
   }
 }
@@ -478,6 +478,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         errors.push(error);
         failed.push(name);
       }
+      // A session its rows held open closes once they are read (or their reader failed).
+      await manager.settle();
       entry.durationMs = Math.round(performance.now() - started);
       const { rows, bytes } = taskMetrics(task);
       if (rows !== undefined) entry.rows = rows;
@@ -488,6 +490,11 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   } finally {
     await releaseAll(manager, runSignal.aborted);
     unwatch();
+  }
+  for (const name of manager.unreleased) {
+    log('%s.output was never read: its SQL session was closed at the end of the run', name);
+    const entry = report.tasks.find((t) => t.name === name);
+    if (entry) entry.unread = true;
   }
   errors.push(...manager.closeErrors);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,

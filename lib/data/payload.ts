@@ -37,6 +37,7 @@ export class NotTabularError extends TypeError {
     this.name = 'NotTabularError';
   }
 }
+import { isSqlRows, type SqlRows } from './sql-rows';
 
 export interface Payload {
   /** How the input became bytes. */
@@ -53,7 +54,7 @@ export interface Payload {
 
 /** The input kinds, as error messages name them. */
 export const PAYLOAD_KINDS =
-  'a DataFrame, an array of row objects, { columns, rows }, a string, a Buffer/Uint8Array, or a readable stream (of bytes or of row objects)';
+  'a DataFrame, an array of row objects, { columns, rows }, SqlRows (an SQLStream\'s output), a string, a Buffer/Uint8Array, or a readable stream (of bytes or of row objects)';
 
 function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;
@@ -171,6 +172,18 @@ export function isOneShot(input: unknown): boolean {
 }
 
 /**
+ * The CSV of an `SQLStream`'s rows: written by the server itself where it can (PostgreSQL's
+ * COPY, byte for byte), else by the CSV writer as the rows are read.
+ */
+async function sqlRowsPayload(input: SqlRows, format: DataFormat): Promise<Payload> {
+  // CSV from PostgreSQL: the bytes of COPY itself.
+  const copy = format === 'csv' ? await input.copyCsv() : undefined;
+  if (copy) return { kind: 'csv', body: copy.stream, contentType: CSV_CONTENT_TYPE, rows: copy.rows };
+  const opened = await input.open();
+  return rowsPayload({ columns: opened.columns, rows: opened.rows }, format);
+}
+
+/**
  * The bytes to write for `input`. Throws a TypeError naming the accepted kinds for anything
  * else.
  */
@@ -187,6 +200,7 @@ async function plainPayload(input: unknown, format: DataFormat): Promise<Payload
     return { kind: 'text', body: Buffer.from(input, 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
   }
   if (isBytes(input)) return { kind: 'bytes', body: asBuffer(input), rows: () => undefined };
+  if (isSqlRows(input)) return sqlRowsPayload(input, format);
   if (isTabular(input)) return rowsPayload(input, format);
   if (isByteStream(input)) return { kind: 'bytes', body: input, rows: () => undefined };
   if (isAsyncIterable(input)) return streamPayload(input, format);

@@ -110,6 +110,51 @@ interface Current {
   owned: boolean;
   /** The error of the last task that used the resource, if it failed. */
   error?: unknown;
+  /** Holds on it (unread streamed rows): while any is held, switching resource keeps it open. */
+  holds: Set<Hold>;
+}
+
+/**
+ * A claim on the open resource by something that outlives its task (the unread rows of an
+ * `SQLStream`): the resource stays open, even while other resources serve the tasks in
+ * between, until the hold is let go, or the run ends.
+ */
+export interface ResourceHold {
+  /** The task that took the hold, as logs name it. */
+  readonly taskName: string;
+  /** False once let go, or once the run closed the resource. */
+  readonly active: boolean;
+  /** Lets go; when nothing else holds the resource and no task uses it, it closes. */
+  release(): Promise<void>;
+}
+
+class Hold implements ResourceHold {
+  active = true;
+  constructor(
+    readonly taskName: string,
+    private readonly onRelease: () => Promise<void>,
+  ) {}
+
+  async release(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    await this.onRelease();
+  }
+
+  /** Marks it let go without closing anything (the run closes the resource); its task's name. */
+  drop(): string {
+    this.active = false;
+    return this.taskName;
+  }
+}
+
+/**
+ * Holds the resource that the task running now uses open beyond its task (see ResourceHold).
+ * Undefined outside a run, or when the task has no resource.
+ */
+export function holdResource(context: RunContext | undefined, resource: Resource<unknown>, taskName: string): ResourceHold | undefined {
+  const manager = context?.manager;
+  return manager instanceof ResourceManager ? manager.hold(resource, taskName) : undefined;
 }
 
 /**
@@ -120,6 +165,12 @@ interface Current {
  */
 export class ResourceManager {
   private current?: Current;
+  /** Resources set aside while held (see ResourceHold), open although no task uses them. */
+  private readonly kept: Current[] = [];
+  /** Closes of held resources let go during the run; the run's end waits for them. */
+  private readonly closing = new Set<Promise<void>>();
+  /** Tasks whose holds were never let go before the run ended (unread rows). */
+  readonly unreleased: string[] = [];
   /** Errors raised while closing resources; the run reports them. */
   readonly closeErrors: ResourceError[] = [];
 
@@ -147,11 +198,18 @@ export class ResourceManager {
       return;
     }
     await this.release();
+    const keptIndex = this.kept.findIndex((entry) => canReuse(entry, resource, config));
+    if (keptIndex >= 0) {
+      const [entry] = this.kept.splice(keptIndex, 1);
+      log('taking back the held %s for %s', resource.name, taskName);
+      this.use({ ...entry, resource, error: undefined });
+      return;
+    }
     for (let parent = this.parent; parent; parent = parent.parent) {
       const open = parent.current;
       if (open && canReuse(open, resource, config)) {
         log('sharing the open %s with %s', resource.name, taskName);
-        this.use({ resource, config, handle: open.handle, owned: false });
+        this.use({ resource, config, handle: open.handle, owned: false, holds: new Set() });
         return;
       }
     }
@@ -176,8 +234,28 @@ export class ResourceManager {
       void within(Promise.resolve().then(() => resource.close(handle)), CLOSE_UNUSED_MS);
       throw signal.reason;
     }
-    this.use({ resource, config, handle, owned: true });
+    this.use({ resource, config, handle, owned: true, holds: new Set() });
     log('opened %s in %dms', resource.name, Date.now() - started);
+  }
+
+  /** Holds the open `resource` beyond the task using it; undefined when it is not the open one. */
+  hold(resource: Resource<unknown>, taskName: string): ResourceHold | undefined {
+    const entry = this.current;
+    if (!entry || entry.resource !== resource || !entry.owned) return undefined;
+    const hold = new Hold(taskName, async () => {
+      entry.holds.delete(hold);
+      const index = this.kept.indexOf(entry);
+      if (index < 0 || entry.holds.size > 0) return;
+      this.kept.splice(index, 1);
+      log('%s is no longer held: closing it', entry.resource.name);
+      const closed = this.close(entry);
+      this.closing.add(closed);
+      await closed;
+      this.closing.delete(closed);
+    });
+    entry.holds.add(hold);
+    log('%s holds %s open', taskName, resource.name);
+    return hold;
   }
 
   /** Records that the task using the open resource failed with `error`. */
@@ -185,13 +263,46 @@ export class ResourceManager {
     if (this.current) this.current.error = error;
   }
 
-  /** Closes the open resource, if any (a borrowed one is only let go). A failure to close is kept in `closeErrors`. */
+  /**
+   * Lets go of the open resource: closes it, or sets it aside while something holds it
+   * (a borrowed one is only let go). A failure to close is kept in `closeErrors`.
+   */
   async release(): Promise<void> {
     const current = this.current;
     if (!current) return;
     this.current = undefined;
     this.context.handles.delete(current.resource);
     if (!current.owned) return;
+    if (current.holds.size > 0) {
+      log('keeping %s open: %s', current.resource.name, [...current.holds].map((h) => `${h.taskName}'s rows are unread`).join(', '));
+      this.kept.push(current);
+      return;
+    }
+    await this.close(current);
+  }
+
+  /** Waits for held resources that were let go to finish closing (between tasks, so the order is plain). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.closing]);
+  }
+
+  /** At the end of the run: closes the open resource and every held one, whatever holds them. */
+  async releaseAll(): Promise<void> {
+    const current = this.current;
+    if (current) {
+      for (const hold of current.holds) this.unreleased.push(hold.drop());
+      current.holds.clear();
+    }
+    await this.release();
+    const kept = this.kept.splice(0);
+    for (const entry of kept) {
+      for (const hold of entry.holds) this.unreleased.push(hold.drop());
+      entry.holds.clear();
+    }
+    await Promise.all([...kept.map((entry) => this.close(entry)), ...this.closing]);
+  }
+
+  private async close(current: Current): Promise<void> {
     log('closing %s', current.resource.name);
     try {
       await current.resource.close(current.handle, current.error);

@@ -4,6 +4,7 @@
  * `SQLWrite` creates.
  */
 import type { Knex } from 'knex';
+import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
@@ -44,6 +45,11 @@ export interface SqlDialect {
    * The session's connection is busy until the rows are read to the end (or `release` is called).
    */
   stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream>;
+  /**
+   * Starts `sql` as CSV the server writes itself (PostgreSQL: `COPY (sql) TO STDOUT WITH
+   * (FORMAT csv, HEADER)`) on the driver `connection`; absent for engines that cannot.
+   */
+  copyCsv?(connection: unknown, sql: string): Readable & { rowCount?: number };
   /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
   execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
   /** The column type `SQLWrite` creates for a kind of value. */
@@ -133,7 +139,7 @@ export function exactInteger(value: bigint | string): number | bigint {
 }
 
 /** The session's one driver connection, taken from knex's pool, and how to give it back. */
-async function acquire(knex: Knex): Promise<{ connection: unknown; release: () => Promise<void> }> {
+export async function acquire(knex: Knex): Promise<{ connection: unknown; release: () => Promise<void> }> {
   const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
   const connection = await client.acquireConnection();
   return {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { connect as netConnect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import {
   exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
@@ -242,6 +243,14 @@ export const postgresDialect: SqlDialect = {
       });
       return { columns: first.fields.map((f) => f.name), first: first.rows, next: async () => (await read()).rows, close };
     }, guard);
+  },
+
+  copyCsv(connection: unknown, sql: string): Readable & { rowCount?: number } {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { to } = require('pg-copy-streams') as { to(text: string): Readable & { rowCount?: number } };
+    // The line break ends a trailing `-- comment` before the closing parenthesis.
+    const copy = to(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER)`);
+    return (connection as { query<T>(query: T): T }).query(copy);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

@@ -10,7 +10,8 @@ import { logger } from '../../log';
 import { configMs, envName } from '../../config';
 import { scrub } from '../../secrets';
 import { Resource } from '../resource';
-import type { SqlDialect, TableStream } from './dialect';
+import { PassThrough, type Readable } from 'node:stream';
+import { acquire, type SqlDialect, type TableStream } from './dialect';
 import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits } from './link';
 import { knexClient, sessionSettings, type DialectName } from './dsn';
 import { mssqlDialect } from './mssql';
@@ -50,7 +51,7 @@ export class SqlSession {
   ) {}
 
   /** Streams not yet read to the end: each holds the session's one connection. */
-  private readonly openStreams = new Set<TableStream>();
+  private readonly openStreams = new Set<{ release(): Promise<void> }>();
 
   /** Driver work an aborted operation left running (a cancelled statement rolling back). */
   private unsettled?: Promise<unknown>;
@@ -184,6 +185,89 @@ export class SqlSession {
     return tracked;
   }
 
+  /** Whether `copyCsv` can run on this engine. */
+  get canCopyCsv(): boolean {
+    return this.dialect.copyCsv !== undefined;
+  }
+
+  /**
+   * Runs `sql` as CSV the server writes itself (PostgreSQL: `COPY (sql) TO STDOUT WITH (FORMAT
+   * csv, HEADER)`): the bytes are exactly COPY's. COPY takes no bound parameters. The session is
+   * busy until the stream ends; destroying the stream early cancels the COPY. Aborting `signal`
+   * cancels it on the server and fails the stream at once, as a lost connection does.
+   */
+  async copyCsv(sql: string, options: SqlCallOptions = {}): Promise<Readable & { readonly rowCount: number | undefined }> {
+    const copyCsv = this.dialect.copyCsv;
+    if (!copyCsv) throw new TaskError(`${options.taskName ?? 'copyCsv'}: COPY … TO STDOUT needs PostgreSQL, not ${this.dialect.name}`);
+    this.checkIdle();
+    const guard = await this.begin(options, 'the COPY');
+    const { connection, release } = await acquire(this.knex);
+    let copy: Readable & { rowCount?: number };
+    try {
+      copy = copyCsv(connection, withoutTerminator(sql));
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    const out = new PassThrough();
+    Object.defineProperty(out, 'rowCount', { get: () => (settled || copy.readableEnded ? copy.rowCount : undefined), enumerable: true });
+    const ended = new Promise<void>((resolve, reject) => {
+      copy.once('end', resolve);
+      copy.once('error', reject);
+    });
+    let settled = false;
+    let cleanup: Promise<void> | undefined;
+    const tracked = {
+      release: async (): Promise<void> => {
+        if (!settled) out.destroy();
+        await cleanup;
+      },
+    };
+    this.openStreams.add(tracked);
+    // A COPY given up on (failed, aborted, its reader gone): its data still in flight is drained
+    // to nowhere until the server ends it, so the connection is free again; never for long.
+    const abandon = async (): Promise<void> => {
+      copy.unpipe(out);
+      copy.resume();
+      if (!(await within(ended.catch(() => undefined), CLEANUP_MS))) {
+        log('the COPY on %s did not end in %d ms after it was given up: dropping the connection', this.description, CLEANUP_MS);
+        this.link?.markLost('dropped', new Error('a cancelled COPY did not end'));
+      }
+    };
+    const finish = (how: Promise<void>): void => {
+      cleanup = how.finally(async () => {
+        this.openStreams.delete(tracked);
+        await release().catch(() => undefined);
+      });
+    };
+    const watched = guard ? guard.run(ended) : ended;
+    watched.then(
+      () => {
+        if (settled) return;
+        settled = true;
+        finish(Promise.resolve());
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        out.destroy(error instanceof Error ? error : new Error(String(error)));
+        const left = abandon();
+        if (!this.lost) this.unsettled = left;
+        finish(left);
+      },
+    );
+    out.once('close', () => {
+      if (settled) return;
+      // The reader stopped before the end: the server stops too.
+      settled = true;
+      const left = (this.link ? this.link.cancel() : Promise.resolve()).then(abandon);
+      if (!this.lost) this.unsettled = left;
+      finish(left);
+    });
+    copy.pipe(out);
+    return out as PassThrough & { readonly rowCount: number | undefined };
+  }
+
   /** Runs a statement, or a batch of statements without params, in a transaction rolled back on error. */
   async execute(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<number | undefined> {
     this.checkIdle();
@@ -294,6 +378,11 @@ export class SQLSession extends Resource<SqlSession> {
       link?.kill();
     }
   }
+}
+
+/** `sql` without the `;` (and blanks) that may end it: COPY takes it in parentheses. */
+function withoutTerminator(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
 }
 
 /** The session's deadlines from config. */

@@ -1,0 +1,177 @@
+/**
+ * `SqlRows`: the rows of a query as a lazy, single-use stream (the output of `SQLStream`).
+ * Nothing runs until a task reads them; the task that reads them consumes them.
+ */
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream';
+import { TaskError } from '../errors';
+import { activeContext } from '../output';
+
+/** A query being read: its columns, its rows (arrays in column order), and how to stop. */
+export interface OpenRows {
+  columns: string[];
+  rows: AsyncIterable<unknown[]>;
+  release(): Promise<void>;
+}
+
+/** CSV bytes written by the database itself (PostgreSQL's COPY), and the data rows in them. */
+export interface CsvCopy {
+  stream: Readable;
+  rows(): number | undefined;
+}
+
+/** Who reads the rows: the task running now, and its signal. */
+export interface RowsReader {
+  taskName: string;
+  signal?: AbortSignal;
+}
+
+/** Where the rows of an `SqlRows` come from (the SQL session of the task that made it). */
+export interface SqlRowsSource {
+  /** Starts the query; rows as they are read. */
+  open(reader: RowsReader): Promise<OpenRows>;
+  /** Starts the query as CSV the database writes itself; undefined when it cannot (another engine, bound params). */
+  copyCsv(reader: RowsReader): Promise<CsvCopy | undefined>;
+  /** Lets go of the session once the rows are read, failed or given up (it closes if nothing else uses it). */
+  done(): Promise<void>;
+  /** Why the rows cannot be read any more, if so (the session closed at the end of the run). */
+  unavailable(): string | undefined;
+}
+
+function reader(): RowsReader {
+  const context = activeContext();
+  return { taskName: context?.current?.name ?? 'the reader', signal: context?.taskSignal };
+}
+
+/**
+ * The rows of an `SQLStream`'s query, read once, by the task that takes them as `input` (ToS3,
+ * ToCSV, SQLWrite) or iterates them (`for await (const row of rows)`).
+ *
+ * Each row is an array of values in the order of `columns`, as `SQLQuery` keeps them: integers
+ * as numbers (as `bigint` beyond 2^53), numeric/decimal as text, timestamps as ISO 8601 text with
+ * their microseconds (timestamptz in UTC, `Z`), dates as `YYYY-MM-DD`, booleans as booleans,
+ * bytes as a Buffer, NULL as `null`. `columns` is known once reading has begun.
+ */
+export class SqlRows implements AsyncIterable<unknown[]> {
+  private readBy?: string;
+  private opened?: OpenRows;
+  private released = false;
+
+  constructor(
+    /** The task that made the rows, as messages name it. */
+    readonly taskName: string,
+    private readonly source: SqlRowsSource,
+  ) {}
+
+  /** The column names, once reading has begun (a TaskError before). */
+  get columns(): string[] {
+    if (!this.opened) {
+      throw new TaskError(`${this.taskName}.output: its columns are known once its rows are being read (iterate it, or call open())`, {
+        taskName: this.taskName,
+      });
+    }
+    return this.opened.columns;
+  }
+
+  /** Whether a task has begun reading the rows (they can be read once). */
+  get consumed(): boolean {
+    return this.readBy !== undefined || this.released;
+  }
+
+  private claim(who: RowsReader): void {
+    if (this.readBy !== undefined) {
+      throw new TaskError(
+        `${who.taskName}: ${this.taskName}.output was read already by ${this.readBy}: the rows of an SQLStream can be read once. ` +
+          `Read them in one task, or add a second SQLStream for ${who.taskName}`,
+        { taskName: who.taskName },
+      );
+    }
+    if (this.released) {
+      throw new TaskError(`${who.taskName}: ${this.taskName}.output was released unread (its reader failed or was skipped)`, {
+        taskName: who.taskName,
+      });
+    }
+    const gone = this.source.unavailable();
+    if (gone) throw new TaskError(`${who.taskName}: ${this.taskName}.output cannot be read: ${gone}`, { taskName: who.taskName });
+    this.readBy = who.taskName;
+  }
+
+  /** Starts the query: its columns, and its rows as they are read. Once only. */
+  async open(): Promise<OpenRows> {
+    const who = reader();
+    this.claim(who);
+    let opened: OpenRows;
+    try {
+      opened = await this.source.open(who);
+    } catch (error) {
+      await this.source.done();
+      throw error;
+    }
+    const source = this.source;
+    const rows = {
+      [Symbol.asyncIterator]: async function* () {
+        try {
+          yield* opened.rows;
+        } finally {
+          await opened.release();
+          await source.done();
+        }
+      },
+    };
+    this.opened = {
+      columns: opened.columns,
+      rows,
+      release: async () => {
+        await opened.release();
+        await source.done();
+      },
+    };
+    return this.opened;
+  }
+
+  /**
+   * The rows as CSV written by the database itself (PostgreSQL: `COPY (query) TO STDOUT WITH
+   * (FORMAT csv, HEADER)`), when it can; else undefined, and the rows are still unread.
+   * @internal ToS3 and ToCSV use it.
+   */
+  async copyCsv(): Promise<CsvCopy | undefined> {
+    const who = reader();
+    this.claim(who);
+    let copy: CsvCopy | undefined;
+    try {
+      copy = await this.source.copyCsv(who);
+    } catch (error) {
+      await this.source.done();
+      throw error;
+    }
+    if (!copy) {
+      this.readBy = undefined;
+      return undefined;
+    }
+    finished(copy.stream, () => void this.source.done());
+    return copy;
+  }
+
+  /** The rows, each an array of values in column order. Once only. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<unknown[]> {
+    const opened = this.opened && this.readBy === reader().taskName ? this.opened : await this.open();
+    yield* opened.rows;
+  }
+
+  /** The rows as an async iterable (the same as iterating this object). */
+  get rows(): AsyncIterable<unknown[]> {
+    return this;
+  }
+
+  /** Stops reading (or gives the rows up unread) and lets go of the session. */
+  async release(): Promise<void> {
+    this.released = true;
+    if (this.opened) await this.opened.release();
+    else await this.source.done();
+  }
+}
+
+/** Whether `value` is an `SqlRows`. */
+export function isSqlRows(value: unknown): value is SqlRows {
+  return value instanceof SqlRows;
+}
