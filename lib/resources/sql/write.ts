@@ -138,7 +138,7 @@ export class LoadError extends Error {
   constructor(
     message: string,
     readonly row: number | undefined,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     super(message);
     this.name = 'LoadError';
