@@ -11,8 +11,8 @@ import type { SqlParams } from './resources/sql/session';
 import type { IfExists } from './resources/sql/write';
 import { SQLExecute } from './tasks/sql-execute';
 import { SQLQuery } from './tasks/sql-query';
-import { SQLWrite } from './tasks/sql-write';
-import { FromS3 } from './tasks/from-s3';
+import { SQLWrite, type StreamedRows } from './tasks/sql-write';
+import { FromS3, type FromS3Format } from './tasks/from-s3';
 import { ListS3Objects } from './tasks/list-s3-objects';
 import { SNSPublish } from './tasks/sns-publish';
 import { SNSPublishEmail } from './tasks/sns-publish-email';
@@ -39,8 +39,9 @@ export interface SQLExecuteAttributes extends CommonAttributes {
 
 export interface SQLWriteAttributes extends CommonAttributes {
   tablename: string;
-  input: DataFrame | Row[];
+  input: DataFrame | Row[] | StreamedRows;
   ifExists?: IfExists;
+  columnTypes?: Record<string, string>;
 }
 
 export interface ToS3Attributes extends CommonAttributes {
@@ -58,6 +59,7 @@ export interface ToS3Attributes extends CommonAttributes {
 export interface FromS3Attributes extends CommonAttributes {
   bucket: string;
   key: string;
+  format?: FromS3Format;
 }
 
 export interface ListS3ObjectsAttributes extends CommonAttributes {
@@ -89,7 +91,7 @@ export const sqlExecute = wrapTask<typeof SQLExecute, SQLExecuteAttributes>('sql
 export const sqlWrite = wrapTask<typeof SQLWrite, SQLWriteAttributes>('sqlWrite', SQLWrite);
 /** Uploads to S3 (CSV for tabular input); resolves to `{ bucket, key, uri, bytes, rows?, etag? }`. */
 export const toS3 = wrapTask<typeof ToS3, ToS3Attributes>('toS3', ToS3);
-/** Downloads an object; resolves to its bytes. */
+/** Downloads an object; resolves to its bytes, or with `format: 'csv'` to its rows, streamed. */
 export const fromS3 = wrapTask<typeof FromS3, FromS3Attributes>('fromS3', FromS3);
 /** Lists every key in a bucket (past 1000), filtered by prefix and suffix. */
 export const listS3Objects = wrapTask<typeof ListS3Objects, ListS3ObjectsAttributes>('listS3Objects', ListS3Objects);

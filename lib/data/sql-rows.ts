@@ -28,6 +28,8 @@ export interface RowsReader {
 
 /** Where the rows of an `SqlRows` come from (the SQL session of the task that made it). */
 export interface SqlRowsSource {
+  /** The session the rows are read on. */
+  readonly session?: unknown;
   /** Starts the query; rows as they are read. */
   open(reader: RowsReader): Promise<OpenRows>;
   /** Starts the query as CSV the database writes itself; undefined when it cannot (another engine, bound params). */
@@ -62,6 +64,11 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     readonly taskName: string,
     private readonly source: SqlRowsSource,
   ) {}
+
+  /** Whether the rows are read on `session` (which then cannot do anything else until they are read). */
+  readsOn(session: unknown): boolean {
+    return this.source.session !== undefined && this.source.session === session;
+  }
 
   /** The column names, once reading has begun (a TaskError before). */
   get columns(): string[] {

@@ -1,17 +1,33 @@
 /**
- * `FromS3`: an object's bytes.
+ * `FromS3`: an object's bytes, or (`format = 'csv'`) its parsed rows, streamed.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { TaskError } from '../errors';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { effectiveConfig } from '../config';
+import { csvRows, type CsvRows } from '../data/csv-rows';
+import { TaskError, TaskInterfaceError } from '../errors';
+import type { Resource } from '../resources/resource';
 import { textAttribute } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
 import { S3Task, s3Uri } from './s3-task';
 
+/** What `FromS3` outputs: the bytes (default) or the parsed CSV rows. */
+export type FromS3Format = 'bytes' | 'csv';
+
+export type { CsvRows };
+
 /**
- * Reads `s3://bucket/key`; the output is its bytes as a Buffer. A missing object or bucket is
- * a TaskError naming the bucket and the key.
+ * Reads `s3://bucket/key`; the output is its bytes as a Buffer, or with `format = 'csv'` its
+ * rows, parsed as they arrive (`CsvRows`: the header row as `columns`, values as strings, an
+ * empty unquoted field as NULL and `""` as the empty string, a `.gz` key or gzip
+ * Content-Encoding decompressed on the fly) for a later `SQLWrite` or `ToS3` to read once. A
+ * missing object or bucket is a TaskError naming the bucket and the key.
+ *
+ * @example
+ * class Fetch extends FromS3<CsvRows> { bucket = 'exports'; key = 'events/{day}.csv.gz'; format = 'csv' as const; }
+ * class Load extends SQLWrite { tablename = 'events'; input = Fetch.output; ifExists = 'append' as const; }
  */
-export abstract class FromS3 extends S3Task<Buffer> {
+export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task<O> {
   static override requiredAttributes: readonly string[] = ['bucket', 'key'];
 
   /** The bucket; `{keyword}` placeholders are filled. */
@@ -20,10 +36,23 @@ export abstract class FromS3 extends S3Task<Buffer> {
   /** The object key; `{keyword}` placeholders are filled. */
   abstract key: string;
 
-  async run(): Promise<Buffer> {
+  /**
+   * `'bytes'`: the object as a Buffer; `'csv'`: its rows, streamed (see the class comment).
+   * @default 'bytes'
+   */
+  format: FromS3Format = 'bytes';
+
+  async run(): Promise<O> {
     const bucket = textAttribute(this, 'bucket');
     const key = textAttribute(this, 'key');
     const uri = s3Uri(bucket, key);
+    if (this.format === 'csv') return (await this.readCsv(bucket, key, uri)) as O;
+    if (this.format !== 'bytes') {
+      throw new TaskInterfaceError(`${this.taskName}.format must be 'bytes' or 'csv', got ${JSON.stringify(this.format)}`, {
+        taskName: this.taskName,
+        attributes: { [this.taskName]: ['format'] },
+      });
+    }
     let bytes: Uint8Array;
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
@@ -34,7 +63,42 @@ export abstract class FromS3 extends S3Task<Buffer> {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.recordMetrics({ bytes: buffer.length });
     this.log('read %d bytes from %s', buffer.length, uri);
-    return buffer;
+    return buffer as O;
+  }
+
+  /**
+   * The object's rows, read as they are consumed. The object is read on an S3 client of its
+   * own, closed once the rows are read, fail, or are released: the task's shared client may be
+   * closed before a later task reads them.
+   */
+  private async readCsv(bucket: string, key: string, uri: string): Promise<CsvRows> {
+    const resource = this.requiredResource as Resource<S3Client>;
+    const client = await resource.open(effectiveConfig(this.resourceConfig));
+    const closeClient = (): void => void Promise.resolve(resource.close(client)).catch(() => undefined);
+    let body: Readable;
+    let gzip: boolean;
+    let length: number | undefined;
+    try {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
+      body = response.Body as Readable;
+      length = response.ContentLength;
+      gzip = /\.gz$/i.test(key) || /gzip/i.test(response.ContentEncoding ?? '');
+    } catch (error) {
+      closeClient();
+      throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
+    }
+    try {
+      const rows = await csvRows(body, { gzip, done: closeClient });
+      if (length !== undefined) this.recordMetrics({ bytes: length });
+      this.log('reading the rows of %s (%d columns%s)', uri, rows.columns.length, gzip ? ', gzip' : '');
+      return rows;
+    } catch (error) {
+      closeClient();
+      throw new TaskError(`${this.taskName}: reading ${uri} as CSV failed: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+        taskName: this.taskName,
+      });
+    }
   }
 
   private problem(error: unknown, bucket: string, key: string, uri: string): string {

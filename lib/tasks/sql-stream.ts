@@ -52,6 +52,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
     const hold = holdResource(activeContext(), this.requiredResource, taskName);
     let closed = false;
     const source: SqlRowsSource = {
+      session,
       open: async (reader) => session.stream(query, params, { batchSize, signal: reader.signal, taskName: reader.taskName }),
       copyCsv: async (reader) => {
         if (!session.canCopyCsv || (params !== undefined && params !== null)) return undefined;

@@ -176,7 +176,7 @@ for (const dialect of DIALECTS) {
       const error = await failureOf(bigraysRun());
       expect(error.report!.tasks[1].status).to.equal('failed');
       const message = (error.errors[0] as Error).message;
-      expect(message).to.match(/^Load: writing rows \d+ to 3000 of 3000 to accounts failed, so none was written: .*null/i);
+      expect(message).to.match(/^Load: writing to accounts failed at row 3000 of 3000, so none was written: .*null/i);
       expect(message, 'the data itself stays out of the message').not.to.contain('user 1');
       expect(message.length).to.be.below(400);
       expect((await select('select id, name from accounts')).values).to.deep.equal([[0, 'existing']]);
@@ -305,7 +305,7 @@ for (const dialect of DIALECTS) {
     it('should refuse an input that is not rows, naming the task', async () => {
       @register class Bad extends SQLWrite { tablename = 'never'; input = 'not rows' as never; }
       const error = await failureOf(bigraysRun());
-      expect((error.errors[0] as Error).message).to.match(/^Bad: input must be a DataFrame or an array of row objects, got string/);
+      expect((error.errors[0] as Error).message).to.match(/^Bad: input must be a DataFrame, an array of row objects or \{ columns, rows \} \(e.g. SqlRows\), got string/);
       expect(Bad).to.be.a('function');
     });
   });

@@ -10,6 +10,7 @@ import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
+import type { LoadTarget } from './write';
 
 /** The kinds of column `SQLWrite` infers from data. */
 export type ValueKind =
@@ -58,6 +59,37 @@ export interface SqlDialect {
   toDbValue(value: unknown): unknown;
   /** How many bound values one statement may carry. */
   readonly maxBindings: number;
+  /**
+   * Loads `rows` (values in `target.columns` order) into the existing table `target`, inside
+   * the transaction `trx`, reading them as it goes; resolves to the rows loaded. A row the
+   * database refuses rejects with a `LoadError` naming the row when known; the caller rolls back.
+   */
+  load(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number>;
+}
+
+/** The driver connection of a knex transaction (the session's one connection). */
+export async function transactionConnection(trx: Knex.Transaction): Promise<unknown> {
+  return (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
+}
+
+/** `"name"` with inner quotes doubled (PostgreSQL, SQLite). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Every row of a sync or async iterable, without a promise per row for the sync kind. */
+export async function forEachRow(
+  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
+  each: (row: unknown[]) => void | Promise<void>,
+): Promise<void> {
+  if (Symbol.asyncIterator in rows) {
+    for await (const row of rows as AsyncIterable<unknown[]>) await each(row);
+  } else {
+    for (const row of rows as Iterable<unknown[]>) {
+      const pending = each(row);
+      if (pending) await pending;
+    }
+  }
 }
 
 /** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */

@@ -7,10 +7,13 @@ import type { Knex } from 'knex';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
+import type { Writable } from 'node:stream';
 import {
-  exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, forEachRow, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
+import { LoadError, type LoadTarget } from './write';
 
 interface PgField {
   name: string;
@@ -157,6 +160,130 @@ function lastWithFields(result: PgResult | PgResult[]): PgResult {
   return result[result.length - 1] ?? {};
 }
 
+/** A quoted CSV field: always quoted, so that it is never NULL, and `""` is the empty string. */
+function quoted(text: string): string {
+  return text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
+}
+
+/**
+ * A value as a field of `COPY … FROM STDIN WITH (FORMAT csv)`, exactly: NULL (and undefined)
+ * as an empty unquoted field, text always quoted (so `''` stays the empty string and commas,
+ * quotes, CR/LF and `\.` are data), numbers and bigints as their digits, booleans as `t`/`f`,
+ * a Date as ISO 8601, bytes as bytea's `\x` hex, objects and arrays as JSON text.
+ */
+export function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  switch (typeof value) {
+    case 'string':
+      return quoted(value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 't' : 'f';
+    default:
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new TypeError('an invalid Date');
+        return value.toISOString();
+      }
+      if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+      return quoted(jsonText(value));
+  }
+}
+
+/** One CSV line of COPY for a row. */
+export function copyLine(row: readonly unknown[]): string {
+  let line = copyField(row[0]);
+  for (let i = 1; i < row.length; i++) line += `,${copyField(row[i])}`;
+  return `${line}\n`;
+}
+
+/** How much CSV text is sent to the server at a time. */
+const COPY_CHUNK = 256 * 1024;
+
+interface CopyStream extends Writable {
+  rowCount?: number;
+}
+
+/** The row a COPY error is about, from its CONTEXT (`COPY t, line 3000…`); the line's data is not kept. */
+function copyErrorRow(error: unknown): number | undefined {
+  const where = (error as { where?: unknown })?.where;
+  const match = typeof where === 'string' ? /COPY [^\n]*?, line (\d+)/.exec(where) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Streams `rows` through `COPY target (columns) FROM STDIN WITH (FORMAT csv)` on the
+ * transaction's connection, a chunk at a time, waiting while the server is behind: the rows
+ * are read as fast as the server takes them, never held whole. A failure (a bad row, a value
+ * that cannot be written, the source failing, an abort) ends the COPY with an error; the
+ * caller's transaction then rolls back.
+ */
+async function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
+  const connection = (await transactionConnection(trx)) as { query(stream: unknown): CopyStream };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { from } = require('pg-copy-streams') as { from(sql: string): CopyStream };
+  const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+  const sql = `COPY ${table} (${target.columns.map(quoteIdentifier).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+  const copy = connection.query(from(sql));
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    copy.on('finish', resolve);
+    copy.on('error', (error: unknown) => {
+      failure = error;
+      wake?.();
+      reject(error);
+    });
+  });
+  done.catch(() => undefined);
+  const waitDrain = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      copy.once('drain', resolve);
+    }).finally(() => {
+      wake = undefined;
+      copy.removeAllListeners('drain');
+    });
+  const refused = (error: unknown): LoadError =>
+    new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error), error);
+  let count = 0;
+  let chunk = '';
+  const width = target.columns.length;
+  try {
+    await forEachRow(rows, (row) => {
+      if (failure !== undefined) throw refused(failure);
+      count += 1;
+      if (row.length !== width) throw new LoadError(`row ${count} has ${row.length} values for ${width} columns`, count, undefined);
+      try {
+        chunk += copyLine(row);
+      } catch (error) {
+        throw new LoadError(`cannot write a value of row ${count}: ${(error as Error).message}`, count, error);
+      }
+      if (chunk.length < COPY_CHUNK) return;
+      guard?.check();
+      const more = copy.write(chunk);
+      chunk = '';
+      if (!more) return waitDrain();
+    });
+    if (failure !== undefined) throw refused(failure);
+    copy.end(chunk);
+    chunk = '';
+    await done.catch((error: unknown) => {
+      throw refused(error);
+    });
+  } catch (error) {
+    // Ends the COPY (pg-copy-streams sends CopyFail) and waits for the server to say so.
+    if (failure === undefined) {
+      copy.destroy(error instanceof Error ? error : new Error(String(error)));
+      await within(done.catch(() => undefined), CLEANUP_MS);
+    }
+    throw error;
+  }
+  return copy.rowCount ?? count;
+}
+
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   maxBindings: 65_535,
@@ -272,6 +399,8 @@ export const postgresDialect: SqlDialect = {
   columnType(kind: ValueKind): string {
     return TYPES[kind];
   },
+
+  load: copyRows,
 
   toDbValue(value: unknown): unknown {
     if (value === undefined) return null;

@@ -4,7 +4,7 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import type { ConfigValues } from '../../config';
-import { asTable, type Table } from '../../data/frame';
+import type { Table } from '../../data/frame';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import { configMs, envName } from '../../config';
@@ -17,7 +17,7 @@ import { knexClient, sessionSettings, type DialectName } from './dsn';
 import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
-import { writeTable, type IfExists } from './write';
+import { writeSource, writeTable, type IfExists } from './write';
 
 const log = logger('resource:sql');
 
@@ -277,27 +277,35 @@ export class SqlSession {
   }
 
   /**
-   * Writes a DataFrame or row objects to `tablename` in one transaction; resolves to rows written.
-   * The fourth argument is the options, or (as before) the task name.
+   * Writes a DataFrame, row objects, or a streamed input (`{ columns, rows }` whose rows are
+   * arrays or row objects, e.g. `SqlRows` or FromS3's csv output) to `tablename` in one
+   * transaction; resolves to rows written. A streamed input is read as it is loaded, never held
+   * whole. The fourth argument is the options, or (as before) the task name.
    */
   async write(
     tablename: string,
     input: unknown,
     ifExists: IfExists = 'fail',
-    options: SqlCallOptions | string = {},
+    options: WriteCallOptions | string = {},
   ): Promise<number> {
-    const { signal, taskName = 'write' } = typeof options === 'string' ? { taskName: options, signal: undefined } : options;
+    const { signal, taskName = 'write', columnTypes } = typeof options === 'string' ? { taskName: options } as WriteCallOptions : options;
     this.checkIdle();
-    const table = asTable(input);
-    if (!table) {
+    const source = writeSource(input);
+    if (!source) {
       throw new TaskError(
-        `${taskName}: input must be a DataFrame or an array of row objects, got ${Array.isArray(input) ? 'an array of non-objects' : input === null ? 'null' : typeof input}`,
+        `${taskName}: input must be a DataFrame, an array of row objects or { columns, rows } (e.g. SqlRows), got ${Array.isArray(input) ? 'an array of non-objects' : input === null ? 'null' : typeof input}`,
         { taskName },
       );
     }
     const guard = await this.begin({ signal, taskName }, 'the write');
-    return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, table, ifExists));
+    return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, source, ifExists, { columnTypes, guard }));
   }
+}
+
+/** Options of `SqlSession.write`. */
+export interface WriteCallOptions extends SqlCallOptions {
+  /** SQL column types by column name for a table the write creates; the others are inferred. */
+  columnTypes?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -6,9 +6,11 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import {
-  exactInteger, isJsonValue, jsonText, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, forEachRow, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
+import { LoadError, type LoadTarget } from './write';
 
 interface Statement {
   reader: boolean;
@@ -52,6 +54,33 @@ function toDb(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (isJsonValue(value)) return jsonText(value);
   return value;
+}
+
+/** How many rows are inserted between two checks of the write's signal. */
+const CHECK_EVERY = 1000;
+
+/** One prepared INSERT, run once per row, inside the caller's transaction. */
+async function insertRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
+  const db = (await transactionConnection(trx)) as Database;
+  const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+  const statement = db.prepare(
+    `INSERT INTO ${table} (${target.columns.map(quoteIdentifier).join(', ')}) VALUES (${target.columns.map(() => '?').join(', ')})`,
+  );
+  const width = target.columns.length;
+  const values: unknown[] = new Array(width);
+  let count = 0;
+  await forEachRow(rows, (row) => {
+    count += 1;
+    if (row.length !== width) throw new LoadError(`row ${count} has ${row.length} values for ${width} columns`, count, undefined);
+    if (count % CHECK_EVERY === 0) guard?.check();
+    for (let i = 0; i < width; i++) values[i] = toDb(row[i]);
+    try {
+      statement.run(values);
+    } catch (error) {
+      throw new LoadError((error as Error)?.message ?? String(error), count, error);
+    }
+  });
+  return count;
 }
 
 export const sqliteDialect: SqlDialect = {
@@ -147,6 +176,8 @@ export const sqliteDialect: SqlDialect = {
   columnType(kind: ValueKind): string {
     return TYPES[kind];
   },
+
+  load: insertRows,
 
   toDbValue: toDb,
 };

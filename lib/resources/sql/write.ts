@@ -1,11 +1,14 @@
 /**
- * Writing a table: infer column types from the data, create the table when missing, and
- * insert in chunks inside ONE transaction, so a bad row leaves the table as it was.
+ * Writing a table: infer column types from the data (or take them as given), create the table
+ * when missing, and load every row inside ONE transaction through the dialect's bulk path
+ * (COPY on PostgreSQL, one prepared INSERT on SQLite, a bulk load on SQL Server), so a bad row
+ * leaves the table as it was. A streamed input is read as it is loaded, never held whole.
  */
 import type { Knex } from 'knex';
-import type { Table } from '../../data/frame';
+import { asTable, type Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 import type { SqlDialect, ValueKind } from './dialect';
+import type { Guard } from './link';
 
 /** What to do when the table exists: refuse (default), add rows, or replace the table. */
 export type IfExists = 'fail' | 'append' | 'replace';
@@ -81,11 +84,11 @@ export function createTableBuilder(
   dialect: SqlDialect,
   tablename: string,
   table: Table,
+  types: readonly string[] = inferKinds(table).map((kind) => dialect.columnType(kind)),
 ): Knex.SchemaBuilder {
   const { schema, name } = splitName(tablename);
-  const kinds = inferKinds(table);
   return schemaBuilder(trx, schema).createTable(name, (builder) => {
-    table.columns.forEach((column, i) => builder.specificType(column, dialect.columnType(kinds[i])));
+    table.columns.forEach((column, i) => builder.specificType(column, types[i]));
   });
 }
 
@@ -111,8 +114,135 @@ export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Rec
   return chunks;
 }
 
+/** How many rows of a streamed input its column types are inferred from. */
+export const INFER_ROWS = 1000;
+
+/** Rows to write: DataFrames and row objects become this; a streamed input (`SqlRows`, FromS3 csv) is this. */
+export interface WriteSource {
+  columns: string[];
+  /** Values in column order; a row object is taken by column name. Read once, as it is loaded. */
+  rows: Iterable<unknown> | AsyncIterable<unknown>;
+}
+
+/** Where the rows go and how they look. */
+export interface LoadTarget {
+  schema?: string;
+  name: string;
+  /** `schema.name` as the user wrote it, for messages. */
+  tablename: string;
+  columns: string[];
+}
+
+/** What a dialect's bulk load reports when a row fails: the row (1-based) when it knows it. */
+export class LoadError extends Error {
+  constructor(
+    message: string,
+    readonly row: number | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = 'LoadError';
+  }
+}
+
+/** Options of `writeTable`. */
+export interface WriteOptions {
+  /** SQL column types by column name, used when the table is created (the rest are inferred). */
+  columnTypes?: Readonly<Record<string, string>>;
+  /** The guard of the write: the load checks it between batches. */
+  guard?: Guard;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return value !== null && typeof value === 'object' && Symbol.iterator in value;
+}
+
+/** Whether `value` is a streamed input: `{ columns, rows }` whose rows are an async iterable. */
+export function isStreamedRows(value: unknown): value is { columns: string[]; rows: AsyncIterable<unknown> } {
+  if (value === null || typeof value !== 'object') return false;
+  const { columns, rows } = value as { columns?: unknown; rows?: unknown };
+  return Array.isArray(columns) && isAsyncIterable(rows);
+}
+
+/** A DataFrame, row objects, or `{ columns, rows }` (rows an array, an iterable or an async iterable) as a WriteSource. */
+export function writeSource(input: unknown): WriteSource | undefined {
+  const table = asTable(input);
+  if (table) return table;
+  if (input === null || typeof input !== 'object') return undefined;
+  const { columns, rows } = input as { columns?: unknown; rows?: unknown };
+  if (!Array.isArray(columns) || !(isAsyncIterable(rows) || isIterable(rows))) return undefined;
+  return { columns: columns.map(String), rows };
+}
+
+/** A row as values in column order: an array as it is, a row object by column name. */
+export function rowValues(row: unknown, columns: readonly string[], index: number): unknown[] {
+  if (Array.isArray(row)) {
+    if (row.length !== columns.length) {
+      throw new TypeError(`row ${index} has ${row.length} values for ${columns.length} columns`);
+    }
+    return row;
+  }
+  if (row !== null && typeof row === 'object' && !(row instanceof Uint8Array)) {
+    const record = row as Record<string, unknown>;
+    return columns.map((column) => (record[column] === undefined ? null : record[column]));
+  }
+  throw new TypeError(`row ${index} is ${row === null ? 'null' : typeof row}, expected an array of values or a row object`);
+}
+
+/**
+ * The first `count` rows of `rows` (to infer types from) and all rows again, the sample first,
+ * read on as they are consumed. An in-memory source is its own sample.
+ */
+async function sampled(source: WriteSource, count: number): Promise<{ sample: unknown[][]; rows: Iterable<unknown[]> | AsyncIterable<unknown[]> }> {
+  const { columns } = source;
+  if (Array.isArray(source.rows)) {
+    const rows = source.rows.map((row, i) => rowValues(row, columns, i + 1));
+    return { sample: rows, rows };
+  }
+  const iterator = isAsyncIterable(source.rows) ? source.rows[Symbol.asyncIterator]() : source.rows[Symbol.iterator]();
+  const sample: unknown[][] = [];
+  let done = false;
+  try {
+    while (sample.length < count) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      sample.push(rowValues(next.value, columns, sample.length + 1));
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+  async function* all(): AsyncGenerator<unknown[]> {
+    let finished = done;
+    try {
+      yield* sample;
+      let index = sample.length;
+      sample.length = 0;
+      while (!finished) {
+        const next = await iterator.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        index += 1;
+        yield rowValues(next.value, columns, index);
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return { sample: [...sample], rows: all() };
+}
+
 /** Checks the table's shape before anything is sent. */
-export function validateTable(taskName: string, tablename: string, table: Table): void {
+export function validateTable(taskName: string, tablename: string, table: { columns: readonly string[] }): void {
   if (table.columns.length === 0) {
     throw new TaskError(`${taskName}: the input has no columns to write to ${tablename}`, { taskName });
   }
@@ -124,51 +254,78 @@ export function validateTable(taskName: string, tablename: string, table: Table)
   }
 }
 
+/** The SQL types of a table to create: the given ones, the rest inferred from `sample`. */
+export function columnTypesOf(
+  taskName: string,
+  dialect: SqlDialect,
+  columns: string[],
+  sample: unknown[][],
+  given: Readonly<Record<string, string>> = {},
+): string[] {
+  const unknown = Object.keys(given).filter((column) => !columns.includes(column));
+  if (unknown.length > 0) {
+    throw new TaskError(
+      `${taskName}: columnTypes names ${unknown.map((c) => `\`${c}\``).join(', ')}, which the input lacks (its columns: ${columns.join(', ')})`,
+      { taskName },
+    );
+  }
+  const kinds = inferKinds({ columns, rows: sample });
+  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : dialect.columnType(kinds[i])));
+}
+
 /**
- * Writes `table` to `tablename` in ONE transaction: checks for the table, drops it
- * (`replace`) or refuses (`fail`), creates it when missing, inserts every row.
- * Resolves to the number of rows written.
+ * Writes `input` to `tablename` in ONE transaction: checks for the table, drops it
+ * (`replace`) or refuses (`fail`), creates it when missing (types from `columnTypes`, else
+ * inferred from the data; a streamed input's from its first rows), loads every row through the
+ * dialect's bulk load. Resolves to the number of rows written.
  */
 export async function writeTable(
   knex: Knex,
   dialect: SqlDialect,
   taskName: string,
   tablename: string,
-  table: Table,
+  input: WriteSource,
   ifExists: IfExists,
+  options: WriteOptions = {},
 ): Promise<number> {
   if (!IF_EXISTS.includes(ifExists)) {
     throw new TaskError(`${taskName}: ifExists must be 'fail', 'append' or 'replace', got \`${String(ifExists)}\``, { taskName });
   }
-  validateTable(taskName, tablename, table);
+  validateTable(taskName, tablename, input);
+  const { columns } = input;
   const { schema, name } = splitName(tablename);
-  await knex.transaction(async (trx) => {
-    let exists = await schemaBuilder(trx, schema).hasTable(name);
-    if (exists && ifExists === 'fail') {
-      throw new TaskError(
-        `${taskName}: the table ${tablename} exists already; set ifExists = 'append' to add rows or 'replace' to replace it`,
-        { taskName },
-      );
-    }
-    if (exists && ifExists === 'replace') {
-      await schemaBuilder(trx, schema).dropTable(name);
-      exists = false;
-    }
-    if (!exists) await createTableBuilder(trx, dialect, tablename, table);
-    let written = 0;
-    for (const chunk of insertChunks(dialect, table)) {
-      try {
-        await (schema ? trx(name).withSchema(schema) : trx(name)).insert(chunk);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+  const { sample, rows } = await sampled(input, INFER_ROWS);
+  const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
+  const known = Array.isArray(input.rows) ? input.rows.length : undefined;
+  let written = 0;
+  try {
+    await knex.transaction(async (trx) => {
+      let exists = await schemaBuilder(trx, schema).hasTable(name);
+      if (exists && ifExists === 'fail') {
         throw new TaskError(
-          `${taskName}: writing rows ${written + 1} to ${written + chunk.length} of ${table.rows.length} to ${tablename} failed, ` +
-            `so none was written: ${reason}`,
-          { taskName, cause: error },
+          `${taskName}: the table ${tablename} exists already; set ifExists = 'append' to add rows or 'replace' to replace it`,
+          { taskName },
         );
       }
-      written += chunk.length;
-    }
-  });
-  return table.rows.length;
+      if (exists && ifExists === 'replace') {
+        await schemaBuilder(trx, schema).dropTable(name);
+        exists = false;
+      }
+      if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
+      try {
+        written = await dialect.load(trx, { schema, name, tablename, columns }, rows, options.guard);
+      } catch (error) {
+        if (error instanceof TaskError || !(error instanceof LoadError)) throw error;
+        const where = error.row === undefined ? '' : ` at row ${error.row}${known === undefined ? '' : ` of ${known}`}`;
+        throw new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${error.message}`, {
+          taskName,
+          cause: error.cause,
+        });
+      }
+    });
+  } finally {
+    // A load that failed before reading its input to the end lets go of it.
+    if (isAsyncIterable(rows)) await (rows as AsyncGenerator<unknown[]>).return?.(undefined);
+  }
+  return written;
 }
