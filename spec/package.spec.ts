@@ -21,6 +21,16 @@ describe('the package', () => {
     expect(out).to.equal('21 ok,ok');
   });
 
+  it('should load no SQL, AWS, CSV or DataFrame library until a task needs one', () => {
+    const heavy = /node_modules\/(knex|@aws-sdk|csv-stringify|csv-parse|danfojs-node|hyparquet-writer|pg)\//;
+    const loaded = (code: string): string[] =>
+      JSON.parse(node(['-e', `process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; Promise.resolve(${code}).then(() => console.log(JSON.stringify(Object.keys(require.cache))))`])) as string[];
+    expect(loaded("require('bigrays')").filter((file) => heavy.test(file))).to.deep.equal([]);
+    // Used, they load: an S3 task's client brings the AWS SDK.
+    const used = loaded("new (require('bigrays').S3Resource)().open({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' })");
+    expect(used.some((file) => /node_modules\/@aws-sdk\/client-s3\//.test(file))).to.equal(true);
+  });
+
   it('should load with import, sharing one registry with require()', () => {
     const out = node(['--input-type=module', '-e', `
       import { register, registeredTasks, Task, BigraysError } from 'bigrays';

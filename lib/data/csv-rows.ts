@@ -4,7 +4,8 @@
  * unquoted field is NULL, `""` is the empty string. Gzip is undone on the fly. Nothing here
  * holds the whole input.
  */
-import { parse, type CastingContext } from 'csv-parse';
+import type { CastingContext } from 'csv-parse';
+import { csvParse } from '../lazy';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -26,7 +27,7 @@ function nullOrText(value: string, context: CastingContext): string | null {
  * rows are read to the end, reading fails, or the reader stops or releases them.
  */
 export async function csvRows(body: Readable, options: { gzip?: boolean; done?: () => void } = {}): Promise<CsvRows> {
-  const parser = parse({ cast: nullOrText, bom: true });
+  const parser = csvParse().parse({ cast: nullOrText, bom: true });
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [body];
   if (options.gzip) stages.push(createGunzip());
   stages.push(parser);

@@ -10,7 +10,8 @@
  *
  * It streams: rows go in, bytes come out, so a large input is never one big string.
  */
-import { stringify, type CastingContext } from 'csv-stringify';
+import type { CastingContext } from 'csv-stringify';
+import { csvStringify } from '../lazy';
 import { pipeline, Readable } from 'node:stream';
 import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, rowColumns, type Row } from './frame';
@@ -212,7 +213,7 @@ export async function* rowRecords(input: CsvInput, counter: RowCounter): AsyncGe
 export function csvStream(input: CsvInput): CsvStream {
   const counter: RowCounter = { columns: [], rows: 0 };
   const source = Readable.from(records(input, counter), { objectMode: true });
-  const stringifier = stringify({
+  const stringifier = csvStringify().stringify({
     cast: casts(() => counter.columns),
     quoted_match: EMPTY_FIELD,
   });

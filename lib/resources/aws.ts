@@ -9,7 +9,8 @@
  * - `AWS_REGION`, else the SDK's own (env `AWS_REGION`, the profile), else `us-east-1`.
  * - `AWS_ENDPOINT_URL`: an S3/SNS-compatible endpoint (S3 then uses path-style addressing).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../lazy';
 import { configFlag, configMs, envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
 import { Resource } from './resource';
@@ -122,7 +123,7 @@ export function explainTimeouts(
 
 /** The SDK's own region (env `AWS_REGION`, the profile), or `us-east-1` when it has none. */
 async function sdkRegion(): Promise<string> {
-  const probe = new S3Client({});
+  const probe = new (s3Sdk().S3Client)({});
   try {
     return await probe.config.region();
   } catch {

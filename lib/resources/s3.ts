@@ -2,7 +2,8 @@
  * The S3 client resource. Consecutive S3 tasks share one open client (the shared `s3Client`
  * instance); closing it destroys the client and its sockets.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../lazy';
 import { logger } from '../log';
 import { AwsResource, describeSettings, requestHandlerOptions, type AwsClientSettings } from './aws';
 
@@ -17,7 +18,7 @@ export class S3Resource extends AwsResource<S3Client> {
   protected override createClient(settings: AwsClientSettings): S3Client {
     log('opening an S3 client: %s', describeSettings(settings));
     const custom = settings.endpoint !== undefined;
-    return new S3Client({
+    return new (s3Sdk().S3Client)({
       region: settings.region,
       credentials: settings.credentials,
       requestHandler: requestHandlerOptions(settings),

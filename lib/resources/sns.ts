@@ -2,7 +2,8 @@
  * The SNS client resource. Consecutive SNS tasks share one open client (the shared `snsClient`
  * instance); closing it destroys the client.
  */
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { snsSdk } from '../lazy';
 import { logger } from '../log';
 import { AwsResource, describeSettings, requestHandlerOptions, type AwsClientSettings } from './aws';
 
@@ -12,7 +13,7 @@ const log = logger('resource:sns');
 export class SNSResource extends AwsResource<SNSClient> {
   protected override createClient(settings: AwsClientSettings): SNSClient {
     log('opening an SNS client: %s', describeSettings(settings));
-    return new SNSClient({
+    return new (snsSdk().SNSClient)({
       region: settings.region,
       credentials: settings.credentials,
       requestHandler: requestHandlerOptions(settings),

@@ -1,7 +1,8 @@
 /**
  * `FromS3`: an object's bytes, or (`format = 'csv'`) its parsed rows, streamed.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
 import { effectiveConfig } from '../config';
 import { csvRows, type CsvRows } from '../data/csv-rows';
@@ -55,7 +56,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
     }
     let bytes: Uint8Array;
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
+      const response = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       bytes = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
     } catch (error) {
       throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
@@ -79,7 +80,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
     let gzip: boolean;
     let length: number | undefined;
     try {
-      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
+      const response = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       body = response.Body as Readable;
       length = response.ContentLength;
       gzip = /\.gz$/i.test(key) || /gzip/i.test(response.ContentEncoding ?? '');

@@ -1,7 +1,7 @@
 /**
  * `ListS3Objects`: every key in a bucket, optionally under a prefix and with a suffix.
  */
-import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../lazy';
 import { TaskError } from '../errors';
 import { optionalTextAttribute, textAttribute } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
@@ -31,7 +31,7 @@ export abstract class ListS3Objects extends S3Task<string[]> {
     const keys: string[] = [];
     let pages = 0;
     try {
-      const paginator = paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix });
+      const paginator = s3Sdk().paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix });
       for await (const page of paginator) {
         this.signal.throwIfAborted();
         pages += 1;

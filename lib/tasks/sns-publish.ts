@@ -1,7 +1,7 @@
 /**
  * `SNSPublish`: publishes the task's `input` to an SNS topic.
  */
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { snsSdk } from '../lazy';
 import { asRows, isDataFrame } from '../data/frame';
 import { jsonText } from '../data/json';
 import { TaskError } from '../errors';
@@ -86,7 +86,7 @@ export abstract class SNSPublish extends SNSTask<string> {
     const message = this.messageText();
     let messageId: string | undefined;
     try {
-      const result = await this.client.send(new PublishCommand({ TopicArn: topic, Message: message, Subject: subject }), {
+      const result = await this.client.send(new (snsSdk().PublishCommand)({ TopicArn: topic, Message: message, Subject: subject }), {
         abortSignal: this.signal,
       });
       messageId = result.MessageId;

@@ -2,8 +2,9 @@
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
  * upload, so a large input never sits whole in memory.
  */
-import { AbortMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { ServerSideEncryption } from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
+import { s3Sdk, uploads } from '../lazy';
 import { Readable } from 'node:stream';
 import { isTabular, rowRecords, type CsvInput, type RowCounter } from '../data/csv';
 import { splitRecords } from '../data/parts';
@@ -230,7 +231,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     let all = true;
     for (const object of objects) {
       try {
-        await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.key }), { abortSignal: AbortSignal.timeout(10_000) });
+        await this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: bucket, Key: object.key }), { abortSignal: AbortSignal.timeout(10_000) });
       } catch (error) {
         all = false;
         this.log('could not delete %s: %s', object.uri, describeAwsError(error));
@@ -258,7 +259,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const signal = this.signal;
     const counted = payload.body instanceof Readable ? countingStream(payload.body) : undefined;
     const body = counted?.stream ?? (payload.body as Buffer);
-    const upload = new Upload({
+    const upload = new (uploads().Upload)({
       client: this.client,
       partSize: this.partSize,
       queueSize: this.queueSize,
@@ -350,7 +351,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     // lib-storage aborts a failed upload itself, unless it was stopped before it got there.
     if (!state.abortMultipartUploadCommand) return true;
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
+      await this.client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId }), {
         abortSignal: AbortSignal.timeout(10_000),
       });
       this.log('aborted the multipart upload %s to %s', uploadId, s3Uri(bucket, key));
@@ -371,7 +372,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   /** Whether the object exists (HeadObject). */
   private async exists(bucket: string, key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
+      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;

@@ -2,7 +2,8 @@
  * The SQL session resource: one database connection, opened from `DB_DSN`, shared by
  * consecutive SQL tasks (so temp tables live from one to the next).
  */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
+import { knexFactory } from '../../lazy';
 import type { ConfigValues } from '../../config';
 import type { Table } from '../../data/frame';
 import { ResourceError, TaskError } from '../../errors';
@@ -332,7 +333,7 @@ export class SQLSession extends Resource<SqlSession> {
     const dialect = DIALECTS[settings.dialect];
     const limits = sessionLimits(config);
     const connection = dialect.connectionConfig(settings.connection, limits);
-    const knex = knexFactory({
+    const knex = knexFactory()({
       client: knexClient(settings.dialect),
       connection,
       // A little above the driver's own connect timeout, whose error says more.
