@@ -1,5 +1,5 @@
 /**
- * The heavy dependencies (the AWS SDK, knex, the CSV parser and writer), loaded when first
+ * The heavy dependencies (the AWS SDK, knex, the CSV parser), loaded when first
  * used rather than when bigrays is imported: a job that never touches S3 never pays for it.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -8,5 +8,4 @@ export const s3Sdk = (): typeof import('@aws-sdk/client-s3') => require('@aws-sd
 export const snsSdk = (): typeof import('@aws-sdk/client-sns') => require('@aws-sdk/client-sns');
 export const uploads = (): typeof import('@aws-sdk/lib-storage') => require('@aws-sdk/lib-storage');
 export const knexFactory = (): typeof import('knex').knex => require('knex');
-export const csvStringify = (): typeof import('csv-stringify') => require('csv-stringify');
 export const csvParse = (): typeof import('csv-parse') => require('csv-parse');

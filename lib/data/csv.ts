@@ -1,5 +1,5 @@
 /**
- * The one CSV writer of bigrays (ToS3 and ToCSV both use it), built on csv-stringify.
+ * The one CSV writer of bigrays (ToS3 and ToCSV both use it).
  *
  * A header row, then one record per row, each ended by `\n`; RFC 4180 quoting (a field holding
  * a comma, a quote, CR or LF is quoted, quotes doubled); UTF-8. Values are written exactly, as
@@ -10,9 +10,7 @@
  *
  * It streams: rows go in, bytes come out, so a large input is never one big string.
  */
-import type { CastingContext } from 'csv-stringify';
-import { csvStringify } from '../lazy';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
@@ -41,8 +39,11 @@ export type CsvStream = Readable & {
   readonly rowCount: number;
 };
 
-/** Matches the empty string only: csv-stringify then quotes `''`, never a null. */
-const EMPTY_FIELD = /^$/;
+/** A field that must be quoted: it holds a comma, a quote, CR or LF. */
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** How much CSV text is built before it is handed on, in characters. */
+const CHUNK_CHARS = 64 * 1024;
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
@@ -81,26 +82,50 @@ function objectText(value: object): string {
   return jsonText(value);
 }
 
-/** csv-stringify's casts, with errors that name the column and the row. */
-function casts(columns: () => readonly string[]) {
-  const where = (context: CastingContext): string =>
-    `column \`${columns()[context.index] ?? context.index}\` of row ${context.records}`;
-  return {
-    boolean: (value: boolean) => (value ? 'true' : 'false'),
-    number: (value: number) => (Object.is(value, -0) ? '-0' : String(value)),
-    bigint: (value: bigint) => value.toString(),
-    date: (value: Date, context: CastingContext) => {
-      if (Number.isNaN(value.getTime())) throw new RangeError(`CSV: an invalid Date in ${where(context)}`);
-      return value.toISOString();
-    },
-    object: (value: Record<string, unknown>, context: CastingContext) => {
-      try {
-        return objectText(value);
-      } catch (error) {
-        throw new TypeError(`CSV: cannot write the value in ${where(context)}: ${(error as Error).message}`);
+/** A text as a CSV field: quoted when it must be (the empty string always, so it is told from NULL). */
+function quoted(text: string): string {
+  if (text === '') return '""';
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One value as a CSV field; `where` names its column and row for an error. */
+function field(value: unknown, where: () => string): string {
+  switch (typeof value) {
+    case 'string':
+      return quoted(value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return '';
+    case 'object': {
+      if (value === null) return '';
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new RangeError(`CSV: an invalid Date in ${where()}`);
+        return value.toISOString();
       }
-    },
-  };
+      try {
+        return quoted(objectText(value));
+      } catch (error) {
+        throw new TypeError(`CSV: cannot write the value in ${where()}: ${(error as Error).message}`);
+      }
+    }
+    default:
+      return quoted(String(value));
+  }
+}
+
+/** One record as a CSV line, `\n` ended. */
+function line(values: readonly unknown[], columns: readonly string[], row: number): string {
+  let text = '';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) text += ',';
+    text += field(values[i], () => `column \`${columns[i] ?? i}\` of row ${row}`);
+  }
+  return `${text}\n`;
 }
 
 function describe(value: unknown): string {
@@ -212,16 +237,59 @@ export async function* rowRecords(input: CsvInput, counter: RowCounter): AsyncGe
  */
 export function csvStream(input: CsvInput): CsvStream {
   const counter: RowCounter = { columns: [], rows: 0 };
-  const source = Readable.from(records(input, counter), { objectMode: true });
-  const stringifier = csvStringify().stringify({
-    cast: casts(() => counter.columns),
-    quoted_match: EMPTY_FIELD,
+  let iterator: Iterator<unknown[]> | AsyncIterator<unknown[]> | undefined;
+  let busy = false;
+  // Lines are built a chunk at a time, synchronously while the rows are at hand: no promise per row.
+  const fill = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      iterator ??= (() => {
+        const source = records(input, counter);
+        return Symbol.asyncIterator in source
+          ? (source as AsyncIterable<unknown[]>)[Symbol.asyncIterator]()
+          : (source as Iterable<unknown[]>)[Symbol.iterator]();
+      })();
+      for (;;) {
+        let text = '';
+        let done = false;
+        while (text.length < CHUNK_CHARS) {
+          const step = iterator.next();
+          const next = step instanceof Promise ? await step : step;
+          if (next.done) {
+            done = true;
+            break;
+          }
+          // The header is record 0: its row number is never shown.
+          text += line(next.value, counter.columns, counter.rows);
+        }
+        const more = text === '' || stream.push(text);
+        if (done) {
+          stream.push(null);
+          return;
+        }
+        if (!more || stream.destroyed) return;
+      }
+    } catch (error) {
+      stream.destroy(error as Error);
+    } finally {
+      busy = false;
+    }
+  };
+  const stream = new Readable({
+    read() {
+      void fill();
+    },
+    destroy(error, callback) {
+      // Stopped early: the source (a SQL stream, a file) is let go, without waiting on it.
+      void Promise.resolve()
+        .then(() => iterator?.return?.())
+        .catch(() => undefined);
+      callback(error);
+    },
   });
-  Object.defineProperty(stringifier, 'rowCount', { get: () => counter.rows, enumerable: true });
-  pipeline(source, stringifier, () => {
-    /* an error destroys `stringifier` with it, which its reader sees */
-  });
-  return stringifier as unknown as CsvStream;
+  Object.defineProperty(stream, 'rowCount', { get: () => counter.rows, enumerable: true });
+  return stream as CsvStream;
 }
 
 /** The CSV text of `input`, for small inputs (tests, e-mails); large ones should stream with `csvStream`. */
