@@ -82,40 +82,60 @@ function objectText(value: object): string {
   return jsonText(value);
 }
 
-/** A text as a CSV field: quoted when it must be (the empty string always, so it is told from NULL). */
-function quoted(text: string): string {
-  if (text === '') return '""';
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** One value as a CSV field; `where` names its column and row for an error. */
-function field(value: unknown, where: () => string): string {
+/**
+ * The text of a non-NULL value, as bigrays writes it to CSV and to PostgreSQL's COPY alike:
+ * strings as they are, numbers and bigints as their digits (`-0` kept), booleans as
+ * `true`/`false`, a Date as ISO 8601, bytes as bytea's `\x` hex, plain objects and arrays as
+ * JSON, other objects by their `toString`. Throws a RangeError for an invalid Date and a
+ * TypeError for a value JSON cannot hold.
+ */
+export function valueText(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return quoted(value);
+      return value;
     case 'number':
       return Object.is(value, -0) ? '-0' : String(value);
     case 'bigint':
       return value.toString();
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'undefined':
-      return '';
-    case 'object': {
-      if (value === null) return '';
+    case 'object':
       if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) throw new RangeError(`CSV: an invalid Date in ${where()}`);
+        if (Number.isNaN(value.getTime())) throw new RangeError('an invalid Date');
         return value.toISOString();
       }
-      try {
-        return quoted(objectText(value));
-      } catch (error) {
-        throw new TypeError(`CSV: cannot write the value in ${where()}: ${(error as Error).message}`);
-      }
-    }
+      return objectText(value as object);
     default:
-      return quoted(String(value));
+      return String(value);
   }
+}
+
+/** Whether a value's text may hold a comma, a quote or a line break (strings, JSON, other objects' text). */
+export function isFreeText(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array));
+}
+
+/** A text as a CSV field: quoted when it must be (the empty string always, so it is told from NULL). */
+function quoted(text: string): string {
+  if (text === '') return '""';
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One value as a CSV field (NULL empty and unquoted); `column` and `row` are named by an error. */
+function field(value: unknown, column: string | number, row: number): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return quoted(value);
+  let text: string;
+  try {
+    text = valueText(value);
+  } catch (error) {
+    const reason = (error as Error).message;
+    const where = (): string => `column \`${column}\` of row ${row}`;
+    throw error instanceof RangeError
+      ? new RangeError(`CSV: ${reason} in ${where()}`)
+      : new TypeError(`CSV: cannot write the value in ${where()}: ${reason}`);
+  }
+  return isFreeText(value) || typeof value === 'symbol' || typeof value === 'function' ? quoted(text) : text;
 }
 
 /** One record as a CSV line, `\n` ended. */
@@ -123,7 +143,7 @@ function line(values: readonly unknown[], columns: readonly string[], row: numbe
   let text = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) text += ',';
-    text += field(values[i], () => `column \`${columns[i] ?? i}\` of row ${row}`);
+    text += field(values[i], columns[i] ?? i, row);
   }
   return `${text}\n`;
 }

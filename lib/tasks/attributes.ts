@@ -45,3 +45,13 @@ export async function inputPayload(task: BaseTask<unknown>, options?: PayloadOpt
     throw new TaskError(`${task.taskName}.input: ${reason}`, { cause: error, taskName: task.taskName });
   }
 }
+
+/** Throws a TaskInterfaceError naming task and attributes for what `attributeProblems()` finds (the pre-flight check, again at run time). */
+export function checkAttributes(task: BaseTask<unknown>): void {
+  const problems = task.attributeProblems();
+  if (problems.length === 0) return;
+  throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {
+    taskName: task.taskName,
+    attributes: { [task.taskName]: problems.map((p) => p.split(' ')[0]) },
+  });
+}

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isOneShot, type Compression, type DataFormat, type Payload } from '../data/payload';
-import { TaskError, TaskInterfaceError } from '../errors';
+import { TaskError } from '../errors';
 import { Task } from '../task';
-import { inputPayload, textAttribute } from './attributes';
+import { inputPayload, textAttribute, checkAttributes } from './attributes';
 import { formatOptions, formatProblems } from './output-format';
 
 /** What `ToCSV` returns. */
@@ -65,13 +65,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
 
   async run(): Promise<ToCSVOutput> {
     const filename = textAttribute(this, 'filename');
-    const problems = this.attributeProblems();
-    if (problems.length > 0) {
-      throw new TaskInterfaceError(`${this.taskName}: ${problems.join('; ')}`, {
-        taskName: this.taskName,
-        attributes: { [this.taskName]: problems.map((p) => p.split(' ')[0]) },
-      });
-    }
+    checkAttributes(this);
     const options = formatOptions(this, filename);
     const target = path.resolve(filename);
     const directory = path.dirname(target);

@@ -11,7 +11,7 @@ import { splitRecords } from '../data/parts';
 import { countingStream, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
-import { inputPayload, optionalTextAttribute, textAttribute } from './attributes';
+import { inputPayload, optionalTextAttribute, textAttribute, checkAttributes } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
 import { describeAwsError, isNotFound } from './aws-errors';
 import { S3Task, s3Uri } from './s3-task';
@@ -143,13 +143,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   async run(): Promise<ToS3Output> {
     const bucket = textAttribute(this, 'bucket');
     const key = textAttribute(this, 'key');
-    const problems = this.attributeProblems();
-    if (problems.length > 0) {
-      throw new TaskInterfaceError(`${this.taskName}: ${problems.join('; ')}`, {
-        taskName: this.taskName,
-        attributes: { [this.taskName]: problems.map((p) => p.split(' ')[0]) },
-      });
-    }
+    checkAttributes(this);
     const options = formatOptions(this, key);
     this.encryptionParams();
     optionalTextAttribute(this, 'contentType');

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
+import { isFreeText, valueText } from '../../data/csv';
 import type { Writable } from 'node:stream';
 import {
   exactInteger, forEachRow, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
@@ -167,29 +168,15 @@ function quoted(text: string): string {
 
 /**
  * A value as a field of `COPY … FROM STDIN WITH (FORMAT csv)`, exactly: NULL (and undefined)
- * as an empty unquoted field, text always quoted (so `''` stays the empty string and commas,
- * quotes, CR/LF and `\.` are data), numbers and bigints as their digits, booleans as `t`/`f`,
- * a Date as ISO 8601, bytes as bytea's `\x` hex, objects and arrays as JSON text.
+ * as an empty unquoted field, booleans as `t`/`f`, every other value as the CSV writer's text
+ * (`valueText`), text and JSON always quoted (so `''` stays the empty string and commas,
+ * quotes, CR/LF and `\.` are data).
  */
 export function copyField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  switch (typeof value) {
-    case 'string':
-      return quoted(value);
-    case 'number':
-      return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 't' : 'f';
-    default:
-      if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) throw new TypeError('an invalid Date');
-        return value.toISOString();
-      }
-      if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
-      return quoted(jsonText(value));
-  }
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  const text = valueText(value);
+  return isFreeText(value) ? quoted(text) : text;
 }
 
 /** One CSV line of COPY for a row. */
