@@ -1,6 +1,6 @@
 /**
  * Bulk loads into PostgreSQL: SQLWrite of a streamed input (COPY … FROM STDIN through bigrays)
- * against a plain `COPY … FROM STDIN` of the same CSV file (the limit), and FromS3 (readAs
+ * against a plain `COPY … FROM STDIN` of the same CSV file (the limit), and FromS3 (format
  * csv) → SQLWrite of the same CSV as an S3 object.
  *
  *   npx tsx bench/load.ts [rows, default 1000000]
@@ -83,7 +83,7 @@ async function child(mode: string, rows: number, file: string): Promise<void> {
     }
     await bigrays.sqlWrite({ tablename: 'loaded', ifExists: 'replace', columnTypes: LOAD_TYPES, input: { columns: LOAD_COLUMNS, rows: generated() } });
   } else {
-    class Fetch extends bigrays.FromS3<bigrays.CsvRows> { bucket = 'bench'; key = path.basename(file); readAs = 'csv' as const; }
+    class Fetch extends bigrays.FromS3<bigrays.CsvRows> { bucket = 'bench'; key = path.basename(file); format = 'csv' as const; }
     class Load extends bigrays.SQLWrite { tablename = 'loaded'; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
     await bigrays.bigraysRun(Fetch, Load);
   }
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     const names: Record<string, string> = {
       copy: 'limit: COPY FROM STDIN of the CSV file',
       load: 'SQLWrite of a streamed input',
-      s3: 'FromS3 (readAs csv) → SQLWrite',
+      s3: 'FromS3 (format csv) → SQLWrite',
     };
     for (const r of results) {
       console.log(
