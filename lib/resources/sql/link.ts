@@ -193,6 +193,8 @@ export function lostHow(error: unknown): string {
   if (code === '57P01' || code === '57P02' || code === '57P03' || /terminating connection/i.test(message)) return 'terminated by the server';
   if (code === 'ECONNRESET' || /ECONNRESET|reset/i.test(message)) return 'reset';
   if (code === 'ETIMEDOUT' || /ETIMEDOUT/.test(message)) return 'timed out';
+  // A write to a socket the other end has closed: the server went away between two reads.
+  if (code === 'EPIPE' || /EPIPE/.test(message)) return 'closed by the server or the network';
   if (/terminated unexpectedly|ended unexpectedly|Connection terminated|closed/i.test(message)) return 'closed by the server or the network';
   return 'connection error';
 }
