@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
+import { isSqlRows } from './sql-rows';
 
 /** The content type of what the writer produces. */
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
@@ -56,6 +57,8 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 /** Whether `value` is a `RowSource` ({ columns, rows }). */
 export function isRowSource(value: unknown): value is RowSource {
   if (value === null || typeof value !== 'object' || isDataFrame(value)) return false;
+  // An SQLStream's rows are read their own way; their columns are not known until then.
+  if (isSqlRows(value)) return false;
   const { columns, rows } = value as Partial<RowSource>;
   return Array.isArray(columns) && (isIterable(rows) || isAsyncIterable(rows));
 }

@@ -36,9 +36,15 @@ interface ColumnType {
   scale: number;
 }
 
-// Loose on purpose: years before 1000 or after 9999, an optional fraction, a zone or none.
-const TIMESTAMP = /^(-?\d{4,})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d(?::?\d\d)?)?$/;
-const DATE = /^(-?\d{4,})-(\d\d)-(\d\d)$/;
+// Loose on purpose: years before 1000 or after 9999, an optional fraction, a zone or none, and
+// PostgreSQL's own text of a year before Christ (`0044-03-15 12:00:00+00 BC`: 44 BC is year -43).
+const TIMESTAMP = /^(-?\d{4,})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d(?::?\d\d)?)?( BC)?$/;
+const DATE = /^(-?\d{4,})-(\d\d)-(\d\d)( BC)?$/;
+
+/** The astronomical year of a matched year and era: 1 BC is year 0. */
+function year(digits: string, bc: string | undefined): number {
+  return bc ? 1 - Number(digits) : Number(digits);
+}
 const DECIMAL = /^-?\d+(?:\.(\d+))?$/;
 const MAX_DECIMAL = 10n ** 38n;
 
@@ -142,7 +148,7 @@ function utcMillis(year: number, month: number, day: number, hour = 0, minute = 
 export function timestampMicros(text: string): bigint | undefined {
   const m = TIMESTAMP.exec(text);
   if (!m) return undefined;
-  let millis = utcMillis(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]);
+  let millis = utcMillis(year(m[1], m[9]), +m[2], +m[3], +m[4], +m[5], +m[6]);
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z') {
     const digits = zone.slice(1).replace(':', '');
@@ -198,7 +204,7 @@ function convert(type: ColumnType, value: unknown): unknown {
       return typeof value === 'string' && TIMESTAMP.exec(value)?.[8] === undefined ? timestampMicros(value) : undefined;
     case 'date': {
       const m = typeof value === 'string' ? DATE.exec(value) : null;
-      return m ? utcMillis(+m[1], +m[2], +m[3]) / 86_400_000 : undefined;
+      return m ? utcMillis(year(m[1], m[4]), +m[2], +m[3]) / 86_400_000 : undefined;
     }
     case 'bytes':
       return value instanceof Uint8Array ? value : undefined;

@@ -193,7 +193,7 @@ export async function payloadOf(input: unknown, options: PayloadOptions = {}): P
 }
 
 async function plainPayload(input: unknown, format: DataFormat): Promise<Payload> {
-  if (format !== 'csv' && !isTabular(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
+  if (format !== 'csv' && !isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
     throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : describe(input));
   }
   if (typeof input === 'string') {

@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { bigraysRun, register, S3Task, Task, TaskError, TaskInterfaceError, ToCSV, ToS3 } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { failure } from '../helpers';
+import { readParquet } from '../support/parquet';
 
 const BIG = 9223372036854775807n;
 const columns = ['id', 'amount', 'at', 'ok', 'note', '__proto__'];
@@ -15,24 +16,6 @@ const rows: unknown[][] = [
   [-BIG - 1n, '-0.5', '0044-03-15T12:00:00Z', false, '', null],
   [1n, null, null, null, null, Buffer.alloc(0)],
 ];
-
-/** Parquet read back by @dsnp/parquetjs (schema, most values) and hyparquet (raw microseconds, unscaled decimals). */
-async function readParquet(file: string): Promise<{ schema: unknown[]; rows: Record<string, unknown>[]; raw: Record<string, unknown>[] }> {
-  const parquetjs = (await import('@dsnp/parquetjs')).default;
-  const reader = await parquetjs.ParquetReader.openFile(file);
-  const schema = reader.getSchema().fieldList.map((f: { name: string; primitiveType?: string; originalType?: string; scale?: number }) => [
-    f.name, f.primitiveType, f.originalType ?? null, f.scale ?? null,
-  ]);
-  const cursor = reader.getCursor();
-  const read: Record<string, unknown>[] = [];
-  for (let row = await cursor.next(); row; row = await cursor.next()) read.push(row as Record<string, unknown>);
-  await reader.close();
-  const { parquetReadObjects } = await import('hyparquet');
-  const bytes = readFileSync(file);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const raw = await parquetReadObjects({ file: buffer, parsers: { timestampFromMicroseconds: (v: bigint) => v } as never });
-  return { schema, rows: read, raw: raw as Record<string, unknown>[] };
-}
 
 describe('ToCSV formats', () => {
   let dir: string;

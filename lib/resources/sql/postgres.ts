@@ -94,15 +94,32 @@ const TIMESTAMPTZ = 1184;
 
 const identity = (text: string): string => text;
 
-/** `2026-01-02 03:04:05.123456` → `2026-01-02T03:04:05.123456`. */
-function isoTimestamp(text: string): string {
-  return /^\d{4,}-\d\d-\d\d \d/.test(text) ? text.replace(' ', 'T') : text;
+/**
+ * PostgreSQL's text of a timestamp as ISO 8601: `2026-01-02 03:04:05.123456` →
+ * `2026-01-02T03:04:05.123456`, and with `zoned` (the session runs in UTC)
+ * `2026-01-02 03:04:05.123456+00` → `2026-01-02T03:04:05.123456Z`. Years outside 1–9999 (BC,
+ * or five digits) and `infinity` keep PostgreSQL's own text, which PostgreSQL reads back;
+ * ISO's signed years it does not.
+ *
+ * Built with `join`, which makes one flat string: `replace` would keep a rope of slices of
+ * PostgreSQL's text alive, more than twice the memory per value in a big DataFrame.
+ */
+export function isoTimestamp(text: string, zoned = false): string {
+  const n = text.length;
+  // `YYYY-MM-DD HH:MM:SS…`: a four-digit year, the date, then a space.
+  if (n < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(n - 1) === 67 /* …BC */) return text;
+  let end = n;
+  let zone = '';
+  if (zoned) {
+    if (text.endsWith('+00')) end = n - 3;
+    else if (text.endsWith('+00:00')) end = n - 6;
+    if (end < n) zone = 'Z';
+  }
+  return [text.slice(0, 10), 'T', text.slice(11, end), zone].join('');
 }
 
-/** `2026-01-02 03:04:05.123456+00` (session in UTC) → `2026-01-02T03:04:05.123456Z`. */
 function isoTimestamptz(text: string): string {
-  const iso = isoTimestamp(text);
-  return iso.replace(/\+00(?::00)?$/, 'Z');
+  return isoTimestamp(text, true);
 }
 
 function byteaParser(text: string): Buffer {
@@ -130,7 +147,7 @@ const PARSERS: Record<number, (text: string) => unknown> = {
   [OID]: Number,
   [FLOAT4]: Number,
   [FLOAT8]: Number,
-  [TIMESTAMP]: isoTimestamp,
+  [TIMESTAMP]: (text) => isoTimestamp(text),
   [TIMESTAMPTZ]: isoTimestamptz,
 };
 
