@@ -220,6 +220,40 @@ describe('SQLStream', function () {
         await resource.close(session);
       }
     });
+    it('should copy a big result byte for byte, whatever the network chunks cut, and report its rows', async () => {
+      const resource = new SQLSession();
+      const session = await resource.open({ DB_DSN: dsn });
+      // Rows of every length from 1 to ~3000 bytes, so that message headers fall across chunk ends.
+      const sql = "select g, repeat(chr(65 + g % 26), g % 3001) as pad, case when g % 7 = 0 then null else 'x,\"y\"' end as q from generate_series(1, 20000) g";
+      try {
+        const stream = await session.copyCsv(sql);
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        const bytes = Buffer.concat(chunks);
+        expect(bytes.length).to.be.greaterThan(20_000_000);
+        expect(bytes.equals(await copyBytes(dsn, sql))).to.equal(true);
+        expect(stream.rowCount).to.equal(20000);
+        expect((await session.query('select 2 as two')).rows).to.deep.equal([[2]]);
+      } finally {
+        await resource.close(session);
+      }
+    });
+
+    it('should fail with the server\'s error when a COPY fails half-way, leaving no file and the session usable', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bigrays-copy-error-'));
+      try {
+        const file = join(dir, 'out.csv');
+        @register class Events extends SQLStream { query = 'select g, 1 / (g - 150000) as boom from generate_series(1, 200000) g'; }
+        @register class Save extends ToCSV { input = Events.output; filename = file; }
+        @register class After extends SQLExecute { statement = 'create table after_copy_error as select 1 as ok'; }
+        const error = await failure(bigraysRun(Events, Save));
+        expect(error.message).to.match(/Save/).and.match(/division by zero/);
+        expect(require('node:fs').readdirSync(dir)).to.deep.equal([]);
+        await bigraysRun(After);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('on SQLite', () => {

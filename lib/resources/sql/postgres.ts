@@ -15,6 +15,7 @@ import {
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
 import { LoadError, type LoadTarget } from './write';
+import { CopyOut } from './copy-out';
 
 interface PgField {
   name: string;
@@ -377,10 +378,8 @@ export const postgresDialect: SqlDialect = {
   },
 
   copyCsv(connection: unknown, sql: string): Readable & { rowCount?: number } {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { to } = require('pg-copy-streams') as { to(text: string): Readable & { rowCount?: number } };
     // The line break ends a trailing `-- comment` before the closing parenthesis.
-    const copy = to(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER)`);
+    const copy = new CopyOut(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER)`);
     return (connection as { query<T>(query: T): T }).query(copy);
   },
 
