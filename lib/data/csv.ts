@@ -12,7 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import type { DataFrame } from './danfo';
-import { dataFrameTable, isDataFrame, isRowArray, rowColumns, type Row } from './frame';
+import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
 import { isSqlRows } from './sql-rows';
 
@@ -169,7 +169,7 @@ function rowValues(row: unknown, columns: readonly string[], index: number): unk
     throw new TypeError(`CSV: row ${index} is ${describe(row)}, expected an array of values or a row object`);
   }
   const record = row as Row;
-  return columns.map((column) => record[column]);
+  return columns.map((column) => ownValue(record, column));
 }
 
 /** What the record generators tell the stream: the columns once known, rows written so far. */

@@ -8,6 +8,22 @@ import { danfoLoaded, loadDanfo, type DataFrame } from './danfo';
 /** A row as an object keyed by column name. */
 export type Row = Record<string, unknown>;
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A row object's own value for `column`: undefined when the row lacks it — never a member every
+ * object inherits, so columns named `constructor`, `toString` or `__proto__` are plain names.
+ */
+export function ownValue(row: Row, column: string): unknown {
+  return hasOwn.call(row, column) ? row[column] : undefined;
+}
+
+/** Sets `column` of `row` as its own property (an assignment to `__proto__` would set the prototype). */
+export function setValue(row: Row, column: string, value: unknown): void {
+  if (column === '__proto__') Object.defineProperty(row, column, { value, enumerable: true, writable: true, configurable: true });
+  else row[column] = value;
+}
+
 /** Column names plus rows as arrays, in column order. */
 export interface Table {
   columns: string[];
@@ -108,7 +124,7 @@ export function rowColumns(rows: Row[]): string[] {
 export function rowsTable(rows: Row[], columns: string[] = rowColumns(rows)): Table {
   return {
     columns,
-    rows: rows.map((row) => columns.map((c) => (row && row[c] !== undefined ? row[c] : null))),
+    rows: rows.map((row) => columns.map((c) => (row ? ownValue(row, c) ?? null : null))),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DataFrame } from '../data/danfo';
-import type { Row } from '../data/frame';
+import { setValue, type Row } from '../data/frame';
 import type { IfExists } from '../resources/sql/write';
 import { isOneShot } from '../data/payload';
 import { isSqlRows, type SqlRows } from '../data/sql-rows';
@@ -20,7 +20,7 @@ async function rowObjects(input: SqlRows): Promise<Row[]> {
   const objects: Row[] = [];
   for await (const values of rows) {
     const row: Row = {};
-    for (let i = 0; i < columns.length; i++) Object.defineProperty(row, columns[i], { value: values[i], enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i < columns.length; i++) setValue(row, columns[i], values[i]);
     objects.push(row);
   }
   return objects;

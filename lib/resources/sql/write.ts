@@ -5,7 +5,7 @@
  * leaves the table as it was. A streamed input is read as it is loaded, never held whole.
  */
 import type { Knex } from 'knex';
-import { asTable, type Table } from '../../data/frame';
+import { asTable, ownValue, setValue, type Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 import type { SqlDialect, ValueKind } from './dialect';
 import type { Guard } from './link';
@@ -104,9 +104,7 @@ export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Rec
     chunks.push(
       table.rows.slice(start, start + size).map((values) => {
         const row: Record<string, unknown> = {};
-        table.columns.forEach((column, i) => {
-          row[column] = dialect.toDbValue(values[i]);
-        });
+        table.columns.forEach((column, i) => setValue(row, column, dialect.toDbValue(values[i])));
         return row;
       }),
     );
@@ -188,7 +186,7 @@ export function rowValues(row: unknown, columns: readonly string[], index: numbe
   }
   if (row !== null && typeof row === 'object' && !(row instanceof Uint8Array)) {
     const record = row as Record<string, unknown>;
-    return columns.map((column) => (record[column] === undefined ? null : record[column]));
+    return columns.map((column) => ownValue(record, column) ?? null);
   }
   throw new TypeError(`row ${index} is ${row === null ? 'null' : typeof row}, expected an array of values or a row object`);
 }
