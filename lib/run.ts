@@ -50,6 +50,8 @@ export interface RunSettings {
   overlay?: TaskOverlay;
   /** Called once the tasks are planned, with the run's context (a runner follows the run through it). */
   onStart?(context: RunContext, planned: PlannedTask[]): void;
+  /** Stops the run when it aborts: the running task is aborted with its reason, the rest skipped. */
+  signal?: AbortSignal;
 }
 
 function describe(value: unknown): string {
@@ -440,7 +442,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   context.manager = manager;
   // A top-level run stops on SIGINT/SIGTERM; a nested one (a functional call inside a task) with that task.
   const controller = new AbortController();
-  const parentSignal = context.parent?.taskSignal;
+  const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
   const unwatch = context.parent ? () => undefined : watchSignals(controller);
   const report: RunReport = { tasks: [] };
@@ -501,7 +503,10 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     report.tasks.filter((t) => t.status === 'ok').length, failed.length,
     report.tasks.filter((t) => t.status === 'skipped').length);
   const interrupted = controller.signal.reason instanceof Interrupted ? controller.signal.reason.signal : undefined;
-  if (errors.length === 0 && interrupted === undefined) return report;
+  // Stopped from outside (a deadline of the caller's): a failure even between two tasks.
+  const stop = context.stopSignal?.aborted && interrupted === undefined ? context.stopSignal.reason : undefined;
+  const stopped = stop === undefined ? undefined : stop instanceof Error ? stop.message : String(stop);
+  if (errors.length === 0 && interrupted === undefined && stopped === undefined) return report;
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
@@ -513,7 +518,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`
     : errors.length > 0 ? 'bigrays run failed: a resource could not be closed' : 'bigrays run failed';
   if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
-  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] });
+  if (stopped !== undefined) head += `; stopped (${stopped}), the tasks after it were skipped`;
+  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? stop });
   error.errors = errors;
   error.report = report;
   if (interrupted !== undefined) error.signal = interrupted;
@@ -548,6 +554,7 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   const context = newContext(activeContext());
   if (!activeContext()) setLatestContext(context);
   const planned = preflight(entries, context, settings.overlay);
+  if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context);
 }
