@@ -445,7 +445,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
   const unwatch = context.parent ? () => undefined : watchSignals(controller);
-  const report: RunReport = { tasks: [] };
+  const report: RunReport = { startedAt: new Date().toISOString(), tasks: [] };
   context.report = report;
   const errors: unknown[] = [];
   const failed: string[] = [];
@@ -460,7 +460,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         report.tasks.push({ name, status: 'skipped', durationMs: 0 });
         continue;
       }
-      const entry: TaskReport = { name, status: 'ok', durationMs: 0 };
+      const entry: TaskReport = { name, status: 'ok', startedAt: new Date().toISOString(), durationMs: 0 };
       const started = performance.now();
       context.states.set(cls, 'running');
       log('running %s', name);
@@ -492,6 +492,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   } finally {
     await releaseAll(manager, runSignal.aborted);
     unwatch();
+    report.endedAt = new Date().toISOString();
   }
   for (const name of manager.unreleased) {
     log('%s.output was never read: its SQL session was closed at the end of the run', name);
