@@ -59,8 +59,8 @@ export class UnsafeKeywordError extends FormatError {
     readonly found: string,
     /** The field as the template writes it (`{name}`). */
     readonly field: string,
-    /** Whether the template puts the field between quotes (`'{name}'`). */
-    readonly quoted: boolean,
+    /** The quote the template puts around the field (`'{name}'`, `"{name}"`), if any. */
+    readonly quotedWith?: string,
   ) {
     super(`the keyword \`${keyword}\` holds ${describeFound(found)}, which ${field} would put into the SQL as it is`, keyword, 'unsafe');
     this.name = 'UnsafeKeywordError';
@@ -300,11 +300,13 @@ function fieldValue(part: Field, kws: FormatKws): unknown {
   return value;
 }
 
-/** Whether the template writes quotes right around field `index` (`'{day}'`). */
-function betweenQuotes(parts: Part[], index: number): boolean {
+/** The quote the template writes right around field `index` (`'{day}'`), if any. */
+function quotedWith(parts: Part[], index: number): string | undefined {
   const before = parts[index - 1];
   const after = parts[index + 1];
-  return before?.kind === 'literal' && after?.kind === 'literal' && /['"]$/.test(before.text) && /^['"]/.test(after.text);
+  if (before?.kind !== 'literal' || after?.kind !== 'literal') return undefined;
+  const quote = before.text.slice(-1);
+  return (quote === "'" || quote === '"') && after.text.startsWith(quote) ? quote : undefined;
 }
 
 /** Field `parts[index]` as text: converted, formatted, and in SQL text quoted or checked. */
@@ -320,7 +322,7 @@ function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuot
         'not-sql',
       );
     }
-    if (betweenQuotes(parts, index)) {
+    if (quotedWith(parts, index) !== undefined) {
       throw new FormatError(
         `${quote(part.source)} makes its own quotes: remove the quotes the template puts around it`,
         part.name,
@@ -333,7 +335,7 @@ function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuot
   const text = applySpec(value, spec, part.source);
   if (sql) {
     const found = sql.unsafe(text);
-    if (found !== undefined) throw new UnsafeKeywordError(part.name, found, part.source, betweenQuotes(parts, index));
+    if (found !== undefined) throw new UnsafeKeywordError(part.name, found, part.source, quotedWith(parts, index));
   }
   return text;
 }

@@ -212,10 +212,14 @@ function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined
   const name = error.keyword ?? 'value';
   const param = /^[A-Za-z_]\w*$/.test(name) ? name : 'value';
   const engine = sql && sql.engine !== 'SQL' ? ` for ${sql.engine}` : '';
-  const instead = error.quoted ? ` in place of '${error.field}' (it makes its own quotes)` : '';
+  const q = `{${name}!q}`;
+  const i = `{${name}!i}`;
+  const quoted = error.quotedWith === undefined ? undefined : `${error.quotedWith}${error.field}${error.quotedWith}`;
+  const literal = error.quotedWith === "'" ? `${q} in place of ${quoted} (it makes its own quotes)` : q;
+  const named = error.quotedWith === '"' ? `${i} in place of ${quoted} (it makes its own quotes)` : i;
   return (
     `Keep values out of SQL text: bind it (write :${param} in the SQL and set params = { ${param}: … }), ` +
-    `or let bigrays quote it${engine}: {${name}!q}${instead} for a string literal, {${name}!i} for a table or column name`
+    `or let bigrays quote it${engine}: ${literal} for a string literal, ${named} for a table or column name`
   );
 }
 

@@ -99,7 +99,7 @@ describe('format keywords in SQL text', () => {
       }
     })() as UnsafeKeywordError;
     expect(quoted).to.be.instanceOf(UnsafeKeywordError);
-    expect(quoted).to.include({ keyword: 'v', found: "'", field: '{v}', quoted: true, problem: 'unsafe' });
+    expect(quoted).to.include({ keyword: 'v', found: "'", field: '{v}', quotedWith: "'", problem: 'unsafe' });
     expect(() => formatTemplate('where a = {v:>4}', { v: ';' }, { sql: MARKED })).to.throw(UnsafeKeywordError, /`v` holds a semicolon/);
     expect(() => formatTemplate('where a = {v!r}', { v: 'x' }, { sql: MARKED }), '!r quotes by hand: refused').to.throw(UnsafeKeywordError);
     expect(formatTemplate('where a = {v}', { v: 'x;y' }), 'outside SQL text nothing is checked').to.equal('where a = x;y');

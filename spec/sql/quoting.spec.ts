@@ -75,6 +75,18 @@ describe('SQL tasks filling keywords', () => {
     expect(Find).to.be.a('function');
   });
 
+  it('should point a name between double quotes to {kw!i}, and a value with no quotes around to both', () => {
+    class Pull extends SQLQuery { query = 'x'; resourceConfig = { DB_DSN: 'postgres://u@h/db' }; }
+    updateFormatKws({ t: 'a"b', v: '1; select 2' });
+    expect(() => new Pull().renderAttribute('query', 'select * from "{t}"')).to.throw(
+      TaskError,
+      'Pull.query: the keyword `t` holds a double quote ("), which {t} would put into the SQL as it is. Keep values out of SQL text: ' +
+        'bind it (write :t in the SQL and set params = { t: … }), or let bigrays quote it for PostgreSQL: {t!q} for a string literal, ' +
+        '{t!i} in place of "{t}" (it makes its own quotes) for a table or column name',
+    );
+    expect(() => new Pull().renderAttribute('query', 'select {v}')).to.throw(TaskError, /quote it for PostgreSQL: \{v!q\} for a string literal, \{v!i\} for a table/);
+  });
+
   it('should refuse {kw!q} outside SQL text before the run', async () => {
     updateFormatKws({ day: '2026-01-01' });
     @register class Upload extends ToS3 { input = 'x'; bucket = 'b'; key = 'daily/{day!q}.csv'; }
