@@ -45,28 +45,28 @@ export class KeywordStore {
   }
 
   /**
-   * `kws` as the job's own code gets them (`getFormatKws()`, `this.keywords`): with pinned
-   * keywords, a view that notes which of them the code reads.
+   * `kws` as the job's own code gets them (`getFormatKws()`, `this.keywords`): a plain object
+   * whose pinned keywords note it when the code reads them (an accessor each, which any write
+   * turns back into a plain value).
    */
   watched(kws: FormatKws): FormatKws {
-    if (Object.keys(this.pinnedKws).length === 0) return kws;
-    const note = (name: string | symbol): void => {
-      if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(this.pinnedKws, name)) this.otherwiseKnown.add(name);
-    };
-    return new Proxy(kws, {
-      get(target, name, receiver) {
-        note(name);
-        return Reflect.get(target, name, receiver) as unknown;
-      },
-      has(target, name) {
-        note(name);
-        return Reflect.has(target, name);
-      },
-      getOwnPropertyDescriptor(target, name) {
-        note(name);
-        return Reflect.getOwnPropertyDescriptor(target, name);
-      },
-    });
+    for (const name of Object.keys(this.pinnedKws)) {
+      if (!Object.prototype.hasOwnProperty.call(kws, name)) continue;
+      let value = kws[name];
+      const seen = this.otherwiseKnown;
+      Object.defineProperty(kws, name, {
+        enumerable: true,
+        configurable: true,
+        get() {
+          seen.add(name);
+          return value;
+        },
+        set(next: unknown) {
+          value = next;
+        },
+      });
+    }
+    return kws;
   }
 
   /** Notes keywords a template uses, and the keys of a task's `formatKws`. */

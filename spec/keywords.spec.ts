@@ -36,11 +36,15 @@ describe('keyword store', () => {
     );
   });
 
-  it('should hand out plain objects when nothing is pinned', () => {
+  it('should hand the job plain objects it can copy, clone and change', () => {
     const store = new KeywordStore();
     store.update({ a: 1 });
-    const kws = store.all();
-    expect(store.watched(kws)).to.equal(kws);
-    expect(unusedSetWarning(store)).to.equal(undefined);
+    store.pin({ day: '2026-01-01' });
+    const kws = store.watched(store.all());
+    expect(structuredClone(kws)).to.deep.equal({ a: 1, day: '2026-01-01' });
+    kws.day = '2026-02-01';
+    expect({ ...kws }).to.deep.equal({ a: 1, day: '2026-02-01' });
+    expect(store.all().day, 'the store keeps its own').to.equal('2026-01-01');
+    expect(unusedSetWarning(store), 'read by the job').to.equal(undefined);
   });
 });
