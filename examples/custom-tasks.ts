@@ -5,7 +5,7 @@
  *
  * Run it with `npm run demo`, or `npx tsx examples/custom-tasks.ts`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigraysRun, outputOf, register, Resource, Task, updateFormatKws, type ConfigValues } from 'bigrays';
@@ -15,10 +15,14 @@ interface Reading {
   celsius: number;
 }
 
-/** A resource: a scratch directory, opened once and shared by consecutive tasks. */
+/** A resource: a scratch directory, opened once, shared by consecutive tasks, removed when the run ends. */
 class ScratchDir extends Resource<string> {
   open(_config: ConfigValues): string {
     return mkdtempSync(join(tmpdir(), 'bigrays-demo-'));
+  }
+
+  close(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 const scratch = new ScratchDir();
@@ -66,7 +70,7 @@ class Announce extends Task<void> {
   runWithExceptions = true; // runs even if a task above failed
   run(): void {
     console.log(`Summary: ${outputOf(Summarize)}`);
-    console.log(`Report written to ${outputOf(SaveReport)}`);
+    console.log(`Report written to ${outputOf(SaveReport)} (a scratch file, removed when the run ends)`);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { configMs, effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
-import { FormatError, keywordsFor, templateKeywords } from './format';
+import { FormatError, keywordsFor, noteKeywordsUsed, templateKeywords } from './format';
 import { jobHost } from './job/host';
 import { logger } from './log';
 import {
@@ -155,6 +155,27 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
   if (lines.length > 0) throw new TaskError(`Task outputs used before they exist:\n  ${lines.join('\n  ')}`, { taskName: first });
 }
 
+/**
+ * Why `template` would be refused when the task runs, with the keywords known now: an unsafe
+ * plain `{kw}` in SQL text, an SQL conversion outside it. Keywords that hold a task's output
+ * are known only then, so a template that uses one is left to the run.
+ */
+function refusedTemplate(task: BaseTask<unknown>, attr: string, template: string, used: string[], known: Record<string, unknown>): string | undefined {
+  let later = false;
+  for (const name of used) findRefs(known[name], () => (later = true));
+  if (later) return undefined;
+  try {
+    task.renderAttribute(attr, template, known);
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: unknown })?.cause;
+    if (error instanceof TaskError && cause instanceof FormatError && (cause.problem === 'unsafe' || cause.problem === 'not-sql')) {
+      return error.message;
+    }
+    return undefined; // anything else shows when the task runs, as it always has
+  }
+}
+
 function checkKeywords(planned: PlannedTask[]): void {
   const lines: string[] = [];
   let first: string | undefined;
@@ -166,8 +187,12 @@ function checkKeywords(planned: PlannedTask[]): void {
       if (typeof template !== 'string') continue;
       try {
         const late = task.lateKeywords(attr);
-        for (const name of templateKeywords(template)) {
+        const used = templateKeywords(template);
+        noteKeywordsUsed(used, task.formatKws);
+        let unset = false;
+        for (const name of used) {
           if (!(name in known) && !late.includes(name)) {
+            unset = true;
             lines.push(
               /^[A-Za-z_$][\w$]*$/.test(name)
                 ? `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`
@@ -176,6 +201,11 @@ function checkKeywords(planned: PlannedTask[]): void {
             first ??= cls.name;
           }
         }
+        const refused = unset ? undefined : refusedTemplate(task, attr, template, used, known);
+        if (refused) {
+          lines.push(refused);
+          first ??= cls.name;
+        }
       } catch (error) {
         if (!(error instanceof FormatError)) throw error;
         lines.push(`${cls.name}.${attr}: ${error.message}`);
@@ -183,7 +213,7 @@ function checkKeywords(planned: PlannedTask[]): void {
       }
     }
   }
-  if (lines.length > 0) throw new TaskError(`Format keywords are missing or malformed:\n  ${lines.join('\n  ')}`, { taskName: first });
+  if (lines.length > 0) throw new TaskError(`Format keywords are missing, malformed or unsafe:\n  ${lines.join('\n  ')}`, { taskName: first });
 }
 
 function checkConfigs(planned: PlannedTask[]): void {
@@ -246,7 +276,7 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
   }
   for (const attr of TEMPLATED_ATTRIBUTES) {
     const template = fields[attr];
-    if (typeof template === 'string') fields[attr] = task.render(template, new Set(task.lateKeywords(attr)));
+    if (typeof template === 'string') fields[attr] = task.renderAttribute(attr, template);
   }
 }
 

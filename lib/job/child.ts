@@ -34,7 +34,10 @@ export async function startJob(): Promise<void> {
   process.channel?.unref();
   process.on('uncaughtException', (error) => void jobFailed(host, error));
   process.on('unhandledRejection', (reason) => void jobFailed(host, reason));
-  process.on('exit', () => host.reportCutShort());
+  process.on('exit', () => {
+    host.reportCutShort();
+    host.warnUnusedKeywords();
+  });
 
   try {
     await import(pathToFileURL(host.options.job).href);

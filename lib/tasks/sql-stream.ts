@@ -24,13 +24,13 @@ const DEFAULT_BATCH_SIZE = 5000;
  * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
  *
  * @example
- * class Events extends SQLStream { query = "select * from events where day = '{day}'"; }
+ * class Events extends SQLStream { query = 'select * from events where day = {day!q}'; }
  * class Upload extends ToS3 { input = Events.output; bucket = 'exports'; key = 'events/{day}.csv'; }
  */
 export abstract class SQLStream extends SQLBase<SqlRows> {
   static override requiredAttributes = ['query'];
 
-  /** The SQL; `{keyword}` placeholders are filled before it runs. Required. */
+  /** The SQL; `{keyword}` placeholders are filled before it runs (`{kw!q}` a string literal, `{kw!i}` a quoted name). Required. */
   abstract query: string;
 
   /** Bound values: `{ day }` for `:day`, or an array for `?`. On PostgreSQL, CSV is then not written by COPY. @default none */

@@ -44,7 +44,7 @@ async function rowObjects(input: SqlRows): Promise<Row[]> {
 export abstract class SQLWrite extends SQLBase<number> {
   static override requiredAttributes = ['tablename', 'input'];
 
-  /** The table (`name` or `schema.name`); `{keyword}`s are filled. Required. */
+  /** The table (`name` or `schema.name`); `{keyword}`s are filled, `{kw!i}` as a quoted name. Required. */
   abstract tablename: string;
 
   /** The rows: a DataFrame, an array of row objects, an SQLStream's `SqlRows`, or a streamed input `{ columns, rows }`. Required. */
