@@ -60,6 +60,13 @@ describe('secrets and logging', () => {
     expect(scrub('token abc', { MY_TOKEN: 'abc' })).to.equal('token ***');
   });
 
+  it('should mask all that may be the password of a DSN the URL reading finds ambiguous', () => {
+    const text = maskDsn('connecting to postgres://postgres:Qz7k@Vx9m/w#rd?x@127.0.0.1:55432/probe failed');
+    expect(text).to.equal('connecting to postgres://postgres:***@127.0.0.1:55432/probe failed');
+    BigraysConfig.DB_DSN = 'postgres://postgres:Qz7k@Vx9m/w#rd?x@127.0.0.1:55432/probe';
+    expect(scrub('the password is Qz7k@Vx9m/w#rd?x')).to.equal('the password is ***');
+  });
+
   it('should be silent by default', async () => {
     const lines: string[] = [];
     const originalLog = createDebug.log;
