@@ -17,6 +17,14 @@ export function isSecretKey(key: string): boolean {
 const URL_TOKEN = /[a-z][a-z0-9+.-]*:\/\/[^\s'"`<>]*/gi;
 const QUERY_PASSWORD = /([?&;](?:password|pwd|passwd)=)([^&;\s#]*)/gi;
 
+/**
+ * Values shorter than this are not masked by value: masking `prod` or `etl` wherever it
+ * appears would mangle bucket names, keys and table names while hiding nothing worth hiding.
+ * Masking by position (a DSN's password, a `password=` parameter) and by name (`DB_PWD` in
+ * `bigrays config`) applies whatever the length.
+ */
+export const MIN_MASKED_LENGTH = 6;
+
 /** `text` with the values of `password=`, `pwd=` and `passwd=` parameters masked. */
 export function maskQueryPasswords(text: string): string {
   return text.replace(QUERY_PASSWORD, (_m, head: string) => `${head}${MASK}`);
@@ -67,13 +75,13 @@ function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
     if (typeof value !== 'string' || value.length === 0) continue;
-    if (isSecretKey(key) && value.length >= 3) values.push(value);
-    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= 3) values.push(pwd);
+    if (isSecretKey(key) && value.length >= MIN_MASKED_LENGTH) values.push(value);
+    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= MIN_MASKED_LENGTH) values.push(pwd);
   }
   return values;
 }
 
-/** Every secret value in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
+/** Every secret value (of `MIN_MASKED_LENGTH` characters or more) in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
 export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
   const values = new Set<string>(defaultRuntime.secrets);
   for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
