@@ -134,6 +134,25 @@ function checkInterfaces(planned: PlannedTask[]): void {
   }
 }
 
+/**
+ * Why `producer` is not part of a run that `reader` is in, and the fix: a registered task was
+ * left out by `--only` / `--from` or by the tasks given to `bigraysRun(...)`; any other
+ * task is to be registered.
+ */
+function leftOut(producer: TaskClass, reader: TaskClass): string {
+  const registry = registeredTasks();
+  if (!registry.includes(producer)) return `: register ${producer.name} before ${reader.name}`;
+  const selection = jobHost()?.options;
+  if (selection && selection.only.length > 0) {
+    const names = registry.filter((t) => t === producer || selection.only.includes(t.name)).map((t) => t.name);
+    return ` (it is registered, but --only leaves it out): add it to --only, as in --only ${names.join(',')}`;
+  }
+  if (selection?.from !== undefined) {
+    return ` (it is registered, but --from ${selection.from} starts after it): start from it with --from ${producer.name}, or run both with --only ${producer.name},${reader.name}`;
+  }
+  return ` (it is registered, but not among the tasks given to bigraysRun(...)): pass ${producer.name} before ${reader.name}, or call bigraysRun() with no arguments to run every registered task`;
+}
+
 function checkOutputs(planned: PlannedTask[], context: RunContext): void {
   const lines: string[] = [];
   let first: string | undefined;
@@ -144,10 +163,10 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
         if (earlier.has(ref.task as TaskClass)) return;
         for (let c = context.parent ?? context.readsFrom; c; c = c.parent ?? c.readsFrom) if (c.outputs.has(ref.task)) return;
         const later = planned.slice(index + 1).some((p) => p.cls === ref.task);
-        const where = later
-          ? `${ref.task.name} runs after ${cls.name}`
-          : `${ref.task.name} is not part of this run`;
-        lines.push(`${cls.name}.${field} uses ${ref.task.name}.output, but ${where}: register ${ref.task.name} before ${cls.name}`);
+        const why = later
+          ? `${ref.task.name} runs after ${cls.name}: register ${ref.task.name} before ${cls.name}`
+          : `${ref.task.name} is not part of this run${leftOut(ref.task as TaskClass, cls)}`;
+        lines.push(`${cls.name}.${field} uses ${ref.task.name}.output, but ${why}`);
         first ??= cls.name;
       });
     }
