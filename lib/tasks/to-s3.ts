@@ -13,7 +13,7 @@ import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
 import { inputPayload, optionalTextAttribute, textAttribute, checkAttributes } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { describeAwsError, isNotFound } from './aws-errors';
+import { awsErrorCode, describeAwsError, httpStatus, isNotFound } from './aws-errors';
 import { S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
 
@@ -39,6 +39,15 @@ interface UploadState {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
+}
+
+/**
+ * Whether the store refused a conditional write (`If-None-Match: *`): 412 PreconditionFailed,
+ * the object exists; 409 ConditionalRequestConflict, another conditional write of it is under way.
+ */
+function isConditionFailure(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || httpStatus(error) === 412;
 }
 
 /** Whether a key template uses `{part}`. */
@@ -245,6 +254,16 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     );
   }
 
+  /** The store refused the conditional write: another writer created the object since the check. */
+  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean): TaskError {
+    return new TaskError(
+      `${this.taskName}: ${s3Uri(bucket, key)} was created by another writer while this task uploaded it ` +
+        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)}), so it was left as that writer made it` +
+        `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
+      { cause, taskName: this.taskName },
+    );
+  }
+
   /** Uploads one object through a multipart upload, aborted on failure or when the task is stopped. */
   private async uploadObject(bucket: string, key: string, payload: Payload): Promise<{ bytes: number; etag?: string }> {
     const uri = s3Uri(bucket, key);
@@ -265,6 +284,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         ...headers,
         ...(contentType === undefined ? {} : { ContentType: contentType }),
         ...this.encryptionParams(),
+        // Sent on the single PutObject and on CompleteMultipartUpload (lib-storage passes its
+        // params to both): the store refuses to replace an object that appeared since the check.
+        ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
       },
     });
     if (this.log.enabled) {
@@ -285,6 +307,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     } catch (error) {
       if (body instanceof Readable) body.destroy();
       const aborted = await this.abandon(upload, bucket, key);
+      if (!signal.aborted && isConditionFailure(error)) throw this.createdMeanwhile(bucket, key, error, aborted);
       const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
       throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${aborted ? '; its multipart upload was aborted' : ''}`, {
         cause: error,
