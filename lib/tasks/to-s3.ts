@@ -11,10 +11,10 @@ import { splitRecords } from '../data/parts';
 import { countingStream, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
-import { inputPayload, optionalTextAttribute, textAttribute, checkAttributes } from './attributes';
+import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
 import { awsErrorCode, describeAwsError, httpStatus, isNotFound } from './aws-errors';
-import { S3Task, s3Uri } from './s3-task';
+import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
@@ -24,6 +24,9 @@ const ENCRYPTIONS: readonly ServerSideEncryptionSetting[] = ['AES256', 'aws:kms'
 
 /** The smallest part S3 accepts (all parts but the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/** The largest part S3 accepts. */
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /** How long a failed upload waits for its parts in flight before it sends the abort anyway. */
 const SETTLE_MS = 2000;
@@ -113,7 +116,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   /** The object's Content-Type. @default 'text/csv; charset=utf-8' for rows, 'text/plain; charset=utf-8' for a string, S3's default otherwise */
   contentType?: string;
 
-  /** Bytes per part of the multipart upload, at least 5 MiB. Memory use is about `partSize × (queueSize + 2)`. @default 5 MiB */
+  /** Bytes per part of the multipart upload, from 5 MiB to 5 GiB. Memory use is about `partSize × (queueSize + 2)`. @default 5 MiB */
   partSize = MIN_PART_SIZE;
 
   /** Parts uploaded at the same time. @default 4 */
@@ -136,15 +139,35 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return attribute === 'key' && this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null ? ['part'] : [];
   }
 
+  /**
+   * Everything checked before the run (and again when it starts): format and compression,
+   * encryption, part options, the split, the bucket name and the key's length once filled.
+   */
   override attributeProblems(): string[] {
-    const problems = formatProblems(this);
+    const problems = [...formatProblems(this), ...bucketProblems(this), ...keyProblems(this, 'key', true)];
     const max = this.maxRowsPerObject;
     if (max !== undefined && max !== null) {
       if (!Number.isInteger(max) || max < 1) {
-        problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${JSON.stringify(max)}`);
+        problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${shown(max)}`);
       } else if (typeof this.key === 'string' && !keyHasPart(this.key)) {
         problems.push(`key must hold {part} (as in 'exports/part-{part:05d}.csv') when maxRowsPerObject is set, got ${JSON.stringify(this.key)}`);
       }
+    }
+    const setting = this.serverSideEncryption;
+    if (!ENCRYPTIONS.includes(setting)) {
+      problems.push(`serverSideEncryption must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${shown(setting)}`);
+    }
+    const kmsKey = textProblems(this, 'kmsKeyId', false);
+    problems.push(...kmsKey);
+    if (kmsKey.length === 0 && this.kmsKeyId && ENCRYPTIONS.includes(setting) && !setting.startsWith('aws:kms')) {
+      problems.push(`kmsKeyId is set, but serverSideEncryption is '${setting}': set serverSideEncryption = 'aws:kms' to use a KMS key`);
+    }
+    problems.push(...textProblems(this, 'contentType', false));
+    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
+      problems.push(`partSize must be a whole number of bytes from 5 MiB (${MIN_PART_SIZE}) to 5 GiB (${MAX_PART_SIZE}), S3's limits for a part, got ${shown(this.partSize)}`);
+    }
+    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
+      problems.push(`queueSize must be a whole number ≥ 1, got ${shown(this.queueSize)}`);
     }
     return problems;
   }
@@ -154,9 +177,6 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const key = textAttribute(this, 'key');
     checkAttributes(this);
     const options = formatOptions(this, key);
-    this.encryptionParams();
-    optionalTextAttribute(this, 'contentType');
-    this.checkPartOptions();
     if (this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null) return this.runSplit(bucket, key, options, this.maxRowsPerObject);
 
     await this.refuseExisting(bucket, key);
@@ -320,37 +340,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return etag === undefined ? { bytes } : { bytes, etag };
   }
 
-  /** The encryption parameters of the upload, checked. */
+  /** The encryption parameters of the upload (checked by `attributeProblems`). */
   private encryptionParams(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
     const setting = this.serverSideEncryption;
-    if (!ENCRYPTIONS.includes(setting)) {
-      throw new TaskInterfaceError(
-        `${this.taskName}.serverSideEncryption must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${JSON.stringify(setting)}`,
-        { taskName: this.taskName, attributes: { [this.taskName]: ['serverSideEncryption'] } },
-      );
-    }
-    const kmsKeyId = optionalTextAttribute(this, 'kmsKeyId');
-    if (kmsKeyId !== undefined && !setting.startsWith('aws:kms')) {
-      throw new TaskInterfaceError(
-        `${this.taskName}.kmsKeyId is set, but serverSideEncryption is '${setting}': set serverSideEncryption = 'aws:kms' to use a KMS key`,
-        { taskName: this.taskName, attributes: { [this.taskName]: ['kmsKeyId'] } },
-      );
-    }
     if (setting === 'none') return {};
+    const kmsKeyId = optionalTextAttribute(this, 'kmsKeyId');
     return { ServerSideEncryption: setting, ...(kmsKeyId === undefined ? {} : { SSEKMSKeyId: kmsKeyId }) };
-  }
-
-  private checkPartOptions(): void {
-    const wrong: string[] = [];
-    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
-      wrong.push(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes (5 MiB), got ${String(this.partSize)}`);
-    }
-    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
-      wrong.push(`queueSize must be a positive integer, got ${String(this.queueSize)}`);
-    }
-    if (wrong.length > 0) {
-      throw new TaskInterfaceError(`${this.taskName}: ${wrong.join('; ')}`, { taskName: this.taskName });
-    }
   }
 
   /**
