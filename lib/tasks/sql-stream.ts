@@ -3,10 +3,10 @@
  * they arrive, so a result of any size streams from the database to S3 or a file.
  */
 import { SqlRows, type SqlRowsSource } from '../data/sql-rows';
-import { TaskInterfaceError } from '../errors';
 import { activeContext } from '../output';
 import { holdResource } from '../resources/resource';
 import type { SqlParams } from '../resources/sql/session';
+import { checkAttributes } from './attributes';
 import { SQLBase } from './sql-task';
 
 /** Rows fetched per round trip when the rows are read one by one (not through COPY). */
@@ -39,14 +39,15 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   /** Rows fetched per round trip when rows are read one by one. @default 5000 */
   batchSize = DEFAULT_BATCH_SIZE;
 
-  run(): SqlRows {
+  /** Checked before the run (and again when it starts): `batchSize`. */
+  override attributeProblems(): string[] {
     const { batchSize } = this;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new TaskInterfaceError(`${this.taskName}.batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`, {
-        taskName: this.taskName,
-        attributes: { [this.taskName]: ['batchSize'] },
-      });
-    }
+    return Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`];
+  }
+
+  run(): SqlRows {
+    checkAttributes(this);
+    const { batchSize } = this;
     const session = this.session;
     const { query, params, taskName } = this;
     const hold = holdResource(activeContext(), this.requiredResource, taskName);
