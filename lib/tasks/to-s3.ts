@@ -13,7 +13,7 @@ import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { awsErrorCode, describeAwsError, httpStatus, isNotFound } from './aws-errors';
+import { awsErrorCode, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
 import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
 
@@ -388,6 +388,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
+      const badName = invalidBucketName(error, bucket);
+      if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });
       throw new TaskError(
         `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists (${describeAwsError(error)}). ` +
           'Allow s3:GetObject and s3:ListBucket, or set overwriteIfExists = true to skip the check.',
