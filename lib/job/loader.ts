@@ -43,7 +43,7 @@ function callsImport(file: string): boolean {
 
 /** How `job` (an absolute path) is loaded. */
 export function jobLoader(job: string): JobLoader {
-  const ext = extname(job).toLowerCase();
+  const ext = extname(job);
   if (JAVASCRIPT.has(ext)) return 'node';
   const commonJs = ext === '.cts' || (ext === '.ts' && !inModulePackage(job));
   return commonJs && !callsImport(job) ? 'tsx-require' : 'tsx';
