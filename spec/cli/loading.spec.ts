@@ -67,8 +67,17 @@ describe('starting a job', function () {
       expect(result.stdout, name).to.contain('the answer is 42');
       expect(from(child, TSX), name).to.deep.equal([]);
       expect(child.execArgv, name).to.deep.equal([]);
+      // Logging is off (no DEBUG): its library is not loaded either.
+      expect(from(child, /node_modules[\\/]debug[\\/]/), name).to.deep.equal([]);
       rmSync(path.join(dir, 'modules'), { recursive: true });
     }
+  });
+
+  it('should log what the job\'s run does with DEBUG=bigrays*', async () => {
+    const result = await bigrays(['run', job('plain.mjs')], { DEBUG: 'bigrays*' });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.match(/bigrays:run running Answer/);
+    expect(result.stderr).to.match(/bigrays:run run finished in \d+ms: 1 ok/);
   });
 
   it('should run a CommonJS TypeScript job that imports TypeScript on the fly', async () => {
