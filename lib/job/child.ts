@@ -1,7 +1,7 @@
 /**
- * The job's process, as `bigrays run` starts it: `node [tsx] child.js`, with the run options
- * in `BIGRAYS_RUN_OPTIONS` and an IPC channel to the command. Loads the job script
- * (TypeScript or JavaScript, CommonJS or ES module; see ./loader for how); the job's own
+ * The job's process, as `bigrays run` starts it: `node child.js`, with the run options in
+ * `BIGRAYS_RUN_OPTIONS` and an IPC channel to the command. Loads the job script (TypeScript
+ * through tsx, which it registers itself, or JavaScript; see ./loader); the job's own
  * `bigraysRun()` calls do the rest. A job that only registers tasks has its registry run once
  * it has nothing else to do.
  */
