@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { registeredTasks } from '../registry';
 import { bigraysRun } from '../run';
 import { jobHost, sendToParent as send, type JobHost } from './host';
-import { jobLoader, registerTsx } from './loader';
+import { importAsModule, jobLoader, needsModuleFormat, registerTsx } from './loader';
 import { sendableError, type JobMessage, type SentError } from './messages';
 
 /**
@@ -32,9 +32,15 @@ async function loadJob(job: string): Promise<void> {
     require('../index');
     await registerTsx(loader);
   }
-  // tsx's require hook alone cannot take an import(): such a script is required.
-  if (loader === 'tsx-require') require(job);
-  else await import(pathToFileURL(job).href);
+  try {
+    // tsx's require hook alone cannot take an import(): such a script is required.
+    if (loader === 'tsx-require') require(job);
+    else await import(pathToFileURL(job).href);
+  } catch (error) {
+    // A .ts job awaiting at its top level in a CommonJS project: nothing of it ran; load it as an ES module.
+    if (!needsModuleFormat(job, error)) throw error;
+    await importAsModule(job);
+  }
 }
 
 /** A JavaScript job runs on plain node: when it failed to load TypeScript, the message says what to do. */

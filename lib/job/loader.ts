@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { register } from 'node:module';
 
 /** `node`: plain node; `tsx-require`: tsx's require hook (the script is `require`d); `tsx`: tsx in full. */
 export type JobLoader = 'node' | 'tsx-require' | 'tsx';
@@ -68,4 +69,34 @@ function tsxUrl(): string {
 /** The node arguments that start a process with tsx in full (`node --import tsx`). */
 export function tsxImportArgs(): string[] {
   return ['--import', tsxUrl()];
+}
+
+/** What esbuild says of a top-level `await` in a script it compiles to CommonJS (nothing of the script ran). */
+const TOP_LEVEL_AWAIT = /Top-level await is currently not supported with the "cjs" output format/;
+
+/** Whether loading a TypeScript job failed only because its package makes it CommonJS and it awaits at its top level. */
+export function needsModuleFormat(job: string, error: unknown): boolean {
+  return jobLoader(job) !== 'node' && TOP_LEVEL_AWAIT.test(String((error as Error | null)?.message ?? error));
+}
+
+/**
+ * A loader hook that gives the job's own file the ES module format, whatever its package's
+ * `type` says (the job's other files keep theirs).
+ */
+const MODULE_FORMAT_HOOK = `
+let job;
+export function initialize(data) { job = data.job; }
+export async function load(url, context, nextLoad) {
+  return nextLoad(url, url === job ? { ...context, format: 'module' } : context);
+}`;
+
+/**
+ * Imports a TypeScript job as an ES module, as if it were a \`.mts\` file: for a \`.ts\` job with
+ * a top-level \`await\` in a project without \`"type": "module"\`.
+ */
+export async function importAsModule(job: string): Promise<void> {
+  await import(tsxUrl());
+  const url = pathToFileURL(job).href;
+  register(`data:text/javascript,${encodeURIComponent(MODULE_FORMAT_HOOK)}`, { data: { job: url } });
+  await import(url);
 }

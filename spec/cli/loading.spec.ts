@@ -104,6 +104,22 @@ describe('starting a job', function () {
     expect(result.stdout).to.contain('after the run: ok 42');
   });
 
+  it('should run a .ts job with top-level await and decorators in a CommonJS project (npm init -y), as an ES module', async () => {
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "etl", "version": "1.0.0", "main": "index.js", "type": "commonjs" }\n');
+    mkdirSync(path.join(dir, 'node_modules'));
+    symlinkSync(root, path.join(dir, 'node_modules', 'bigrays'), 'dir');
+    writeFileSync(
+      path.join(dir, 'job.ts'),
+      "import { bigraysRun, register, Task } from 'bigrays';\n" +
+        '@register class Answer extends Task<number> { run(): number { return 42; } }\n' +
+        'const report = await bigraysRun();\n' +
+        'console.log(`after the run: ${report.tasks[0].status} ${Answer.output} ${typeof import.meta.url}`);\n',
+    );
+    const result = await bigrays(['run', 'job.ts'], {}, dir);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('after the run: ok 42 string');
+  });
+
   it('should say how to load TypeScript that a JavaScript job imports, and exit 2', async () => {
     const result = await bigrays(['run', job('imports-ts.mjs')]);
     expect(result.code).to.equal(2);
