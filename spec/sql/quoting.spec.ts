@@ -89,7 +89,7 @@ describe('SQL tasks filling keywords', () => {
 
   it('should refuse {kw!q} outside SQL text before the run', async () => {
     updateFormatKws({ day: '2026-01-01' });
-    @register class Upload extends ToS3 { input = 'x'; bucket = 'b'; key = 'daily/{day!q}.csv'; }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'daily-exports'; key = 'daily/{day!q}.csv'; }
     const error = await failure<BigraysError>(bigraysRun());
     expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
     expect(Upload).to.be.a('function');
