@@ -46,6 +46,14 @@ describe('starting a job', function () {
     return { result, command: command!, job: child! };
   }
 
+  /** A project of its own in `dir`: this package.json, bigrays installed (linked), and `job.ts`. */
+  function project(packageJson: string, job: string): void {
+    writeFileSync(path.join(dir, 'package.json'), `${packageJson}\n`);
+    mkdirSync(path.join(dir, 'node_modules'));
+    symlinkSync(root, path.join(dir, 'node_modules', 'bigrays'), 'dir');
+    writeFileSync(path.join(dir, 'job.ts'), job);
+  }
+
   const from = (loaded: Loaded, pattern: RegExp): string[] => loaded.modules.filter((file) => pattern.test(file));
   const TSX = /node_modules[\\/](tsx|esbuild)[\\/]/;
 
@@ -88,11 +96,7 @@ describe('starting a job', function () {
   });
 
   it('should run a .ts job with top-level await in a "type": "module" package', async () => {
-    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    mkdirSync(path.join(dir, 'node_modules'));
-    symlinkSync(root, path.join(dir, 'node_modules', 'bigrays'), 'dir');
-    writeFileSync(
-      path.join(dir, 'job.ts'),
+    project('{ "type": "module" }',
       "import { bigraysRun, register, Task } from 'bigrays';\n" +
         'class Answer extends Task<number> { run(): number { return 42; } }\n' +
         'register(Answer);\n' +
@@ -105,11 +109,7 @@ describe('starting a job', function () {
   });
 
   it('should run a .ts job with top-level await and decorators in a CommonJS project (npm init -y), as an ES module', async () => {
-    writeFileSync(path.join(dir, 'package.json'), '{ "name": "etl", "version": "1.0.0", "main": "index.js", "type": "commonjs" }\n');
-    mkdirSync(path.join(dir, 'node_modules'));
-    symlinkSync(root, path.join(dir, 'node_modules', 'bigrays'), 'dir');
-    writeFileSync(
-      path.join(dir, 'job.ts'),
+    project('{ "name": "etl", "version": "1.0.0", "main": "index.js", "type": "commonjs" }',
       "import { bigraysRun, register, Task } from 'bigrays';\n" +
         '@register class Answer extends Task<number> { run(): number { return 42; } }\n' +
         'const report = await bigraysRun();\n' +
