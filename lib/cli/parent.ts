@@ -221,7 +221,7 @@ async function outcome(command: RunCommand, collected: Collected, ending: Ending
   const load = collected.jobErrors.find((e) => e.load);
   let error: ReportedError | undefined;
   if (load && collected.nothingRan) {
-    error = usage(`could not load the job ${command.job}: ${load.error.message}`);
+    error = usage(`could not load the job ${command.job}: ${load.error.message.split(resolve(command.job)).join(command.job)}`);
     // The one line, then the job's error as it was thrown (its stack shown with DEBUG=bigrays*).
     error.stack = `${error.name}: ${error.message}\n${load.error.stack ?? ''}`;
   }
