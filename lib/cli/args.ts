@@ -14,6 +14,10 @@ export class UsageError extends Error {
 export interface RunCommand extends RunOptions {
   command: 'run';
   json: boolean;
+  /** --quiet: no progress lines while the job runs. */
+  quiet?: boolean;
+  /** --record FILE: append the run's record to this file. */
+  record?: string;
 }
 
 export type Command = RunCommand | { command: 'config'; json: boolean } | { command: 'help' } | { command: 'version' };
@@ -21,6 +25,7 @@ export type Command = RunCommand | { command: 'config'; json: boolean } | { comm
 export const USAGE = `Usage:
   bigrays run <job.ts|job.js> [--set key=value ...] [--only Task ...] [--from Task]
                               [--dry-run] [--local] [--json]
+                              [--quiet] [--record FILE]
   bigrays config [--json]
   bigrays --help | --version
 
@@ -31,6 +36,8 @@ export const USAGE = `Usage:
     --dry-run  check configuration and attributes, print the plan; open and change nothing
     --local    run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator
     --json     print the run report as JSON
+    --quiet    no progress lines while the job runs (also -q)
+    --record   append one JSON line about the run to FILE (or set BIGRAYS_RUN_LOG)
   config     list every configuration key, whether it is set, and its value (secrets masked)
 
 Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error,
@@ -55,7 +62,7 @@ export function parseArgs(argv: string[]): Command {
   if (command !== 'run') throw new UsageError(`unknown command \`${command}\`; use \`bigrays run <job>\` or \`bigrays config\``);
 
   // --flag=value → --flag value
-  const args = raw.flatMap((arg) => (/^--(set|only|from)=/.test(arg) ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
+  const args = raw.flatMap((arg) => (/^--(set|only|from|record)=/.test(arg) ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
   const options: RunCommand = { command: 'run', job: '', set: {}, only: [], dryRun: false, local: false, json: false };
   const value = (i: number, flag: string): string => {
     const next = args[i + 1];
@@ -88,6 +95,13 @@ export function parseArgs(argv: string[]): Command {
         break;
       case '--json':
         options.json = true;
+        break;
+      case '--quiet':
+      case '-q':
+        options.quiet = true;
+        break;
+      case '--record':
+        options.record = value(i++, '--record');
         break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
