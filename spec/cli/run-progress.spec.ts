@@ -66,6 +66,18 @@ describe('bigrays run progress', function () {
     }
   });
 
+  it('should print progress for a job run with plain node only when BIGRAYS_PROGRESS=1', async () => {
+    const plain = path.join('spec/fixtures/jobs/plain.mjs');
+    const quiet = await spawnNode([plain], { cwd: root }).finished;
+    expect(quiet.code, quiet.stderr).to.equal(0);
+    expect(quiet.stderr).to.equal('');
+    const shown = await spawnNode([plain], { cwd: root, env: { BIGRAYS_PROGRESS: '1' } }).finished;
+    expect(shown.code, shown.stderr).to.equal(0);
+    expect(shown.stderr.trim().split('\n')).to.satisfy((lines: string[]) => lines.length === 2 && lines.every((l) => STAMP.test(l)));
+    expect(shown.stderr).to.match(/ Answer started\n.* Answer ok in \d+ ms\n$/);
+    expect(shown.stdout).to.equal('the answer is 42\n');
+  });
+
   it('should keep stdout to the JSON report with --json, progress on stderr, and give the run\'s timestamps', async () => {
     const before = Date.now();
     const result = await spawnNode([cli, 'run', job, '--only', 'Count', '--json'], { cwd: root, env: { STEP_MS: '20' } }).finished;
