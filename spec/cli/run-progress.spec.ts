@@ -74,7 +74,7 @@ describe('bigrays run progress', function () {
     const shown = await spawnNode([plain], { cwd: root, env: { BIGRAYS_PROGRESS: '1' } }).finished;
     expect(shown.code, shown.stderr).to.equal(0);
     expect(shown.stderr.trim().split('\n')).to.satisfy((lines: string[]) => lines.length === 2 && lines.every((l) => STAMP.test(l)));
-    expect(shown.stderr).to.match(/ Answer started\n.* Answer ok in \d+ ms\n$/);
+    expect(shown.stderr).to.match(/ Answer started\n.* Answer ok in [^\n]+\n$/);
     expect(shown.stdout).to.equal('the answer is 42\n');
   });
 
