@@ -52,6 +52,28 @@ export interface RunSettings {
   onStart?(context: RunContext, planned: PlannedTask[]): void;
   /** Stops the run when it aborts: the running task is aborted with its reason, the rest skipped. */
   signal?: AbortSignal;
+  /** Told as each task starts and ends (progress of the run). */
+  observer?: RunObserver;
+}
+
+/**
+ * Follows a run task by task: the command's progress lines come from it. A task that is
+ * skipped ends without starting. What an observer throws never touches the run.
+ */
+export interface RunObserver {
+  /** `task` started (its figures so far: `metricsSoFar(task)`). */
+  taskStarted?(name: string, task: BaseTask<unknown>, startedAt: string): void;
+  /** A task ended (ok, failed or skipped), with its report entry. */
+  taskEnded?(entry: TaskReport): void;
+}
+
+function tell(observer: RunObserver | undefined, call: (o: RunObserver) => void): void {
+  if (!observer) return;
+  try {
+    call(observer);
+  } catch (error) {
+    log('the run observer failed: %s', (error as Error)?.message ?? String(error));
+  }
 }
 
 function describe(value: unknown): string {
@@ -485,7 +507,7 @@ async function releaseAll(manager: ResourceManager, interrupted: boolean): Promi
 }
 
 /** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */
-export async function execute(planned: PlannedTask[], context: RunContext): Promise<RunReport> {
+export async function execute(planned: PlannedTask[], context: RunContext, observer?: RunObserver): Promise<RunReport> {
   for (const { cls } of planned) context.states.set(cls, 'pending');
   const manager = new ResourceManager(context, context.parent?.manager as ResourceManager | undefined);
   context.manager = manager;
@@ -506,13 +528,16 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         log('skipping %s: %s', name, runSignal.aborted ? 'the run was stopped' : 'an earlier task failed');
         context.states.set(cls, 'skipped');
         releaseInputs(task);
-        report.tasks.push({ name, status: 'skipped', durationMs: 0 });
+        const skipped: TaskReport = { name, status: 'skipped', durationMs: 0 };
+        report.tasks.push(skipped);
+        tell(observer, (o) => o.taskEnded?.(skipped));
         continue;
       }
       const entry: TaskReport = { name, status: 'ok', startedAt: new Date().toISOString(), durationMs: 0 };
       const started = performance.now();
       context.states.set(cls, 'running');
       log('running %s', name);
+      tell(observer, (o) => o.taskStarted?.(name, task, entry.startedAt!));
       const result = await attempt(cls, task, context, manager, runSignal);
       entry.attempts = result.attempts;
       if (result.error === undefined) {
@@ -536,6 +561,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
       if (rows !== undefined) entry.rows = rows;
       if (bytes !== undefined) entry.bytes = bytes;
       report.tasks.push(entry);
+      tell(observer, (o) => o.taskEnded?.(entry));
       log('%s %s in %dms', name, entry.status === 'ok' ? 'finished' : `failed (${entry.error})`, entry.durationMs);
     }
   } finally {
@@ -588,6 +614,17 @@ async function settleInterrupted(error: unknown): Promise<void> {
   });
 }
 
+/**
+ * Progress on stderr for a job run without the command (`node job.mjs`): only when
+ * `BIGRAYS_PROGRESS=1`, and only for a top-level run. The command prints its own.
+ */
+function ownProgress(): RunObserver | undefined {
+  if (process.env.BIGRAYS_PROGRESS !== '1' || activeContext() || drivenByCommand()) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const progress = require('./cli/progress') as typeof import('./cli/progress');
+  return progress.progressObserver(progress.printerFor(process.stderr).print);
+}
+
 /** Whether this process is a job the `bigrays` command started, which reports to it. */
 function drivenByCommand(): boolean {
   return jobHost() !== undefined;
@@ -606,7 +643,7 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   const planned = preflight(entries, context, settings.overlay);
   if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
-  return execute(planned, context);
+  return execute(planned, context, settings.observer ?? ownProgress());
 }
 
 /**
@@ -630,14 +667,14 @@ export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
 }
 
 /** Runs one task instance in a run of its own; its output and report. */
-export async function callTask(task: BaseTask<unknown>, overlay?: TaskOverlay): Promise<TaskCall> {
+export async function callTask(task: BaseTask<unknown>, overlay?: TaskOverlay, observer?: RunObserver): Promise<TaskCall> {
   // Inside a task: a nested run that may share the task's resource. Outside: a run of its own
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext();
   const context = active ? newContext(active) : newContext(undefined, currentContext());
   const planned = preflight([task], context, overlay);
   try {
-    const report = await execute(planned, context);
+    const report = await execute(planned, context, observer ?? (active ? undefined : ownProgress()));
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };
   } catch (error) {
     // The task's own error, not a run summary; the report and the signal ride along for runners.

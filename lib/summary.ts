@@ -1,11 +1,13 @@
 /** A run report as text: one line a task, then the totals (the command prints it; so does an interrupted job). */
 import type { RunReport } from './report';
 
-function duration(ms: number): string {
+/** `812 ms`, `6.02 s`, `61.3 s`. */
+export function durationText(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-function bytes(n: number | undefined): string {
+/** `709 B`, `5.0 MiB`; '' when unknown. */
+export function bytesText(n: number | undefined): string {
   if (n === undefined) return '';
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -32,13 +34,13 @@ export function summary(report: RunReport, elapsedMs: number): string {
   const rows = report.tasks.map((t) => [
     t.name,
     t.status,
-    t.status === 'skipped' ? '' : duration(t.durationMs),
+    t.status === 'skipped' ? '' : durationText(t.durationMs),
     t.rows === undefined ? '' : String(t.rows),
-    bytes(t.bytes),
+    bytesText(t.bytes),
     ...(retried ? [t.attempts === undefined ? '' : String(t.attempts)] : []),
   ]);
   const count = (status: string) => report.tasks.filter((t) => t.status === status).length;
-  const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${duration(elapsedMs)}`;
+  const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${durationText(elapsedMs)}`;
   const header = ['Task', 'Status', 'Duration', 'Rows', 'Bytes', ...(retried ? ['Attempts'] : [])];
   return `${table(header, rows, [2, 3, 4, 5])}\n\n${totals}`;
 }

@@ -37,7 +37,8 @@ describe('examples', function () {
     const name = path.relative(root, file);
     it(`should run ${name} in local mode`, async () => {
       const env = (await needs[path.basename(file)]?.()) ?? {};
-      const result = bigrays(['run', file, '--local'], cwd, env);
+      // --quiet: no progress lines, so stderr holds only what went wrong (nothing).
+      const result = bigrays(['run', file, '--local', '--quiet'], cwd, env);
       expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
       expect(result.stdout).to.match(/\d+ ok, 0 failed, 0 skipped/);
       expect(result.stderr).to.equal('');

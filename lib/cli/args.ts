@@ -18,6 +18,10 @@ export interface RunCommand extends RunOptions {
   json: boolean;
   /** `--env-file FILE`: files of variables for the job's environment, in order. */
   envFiles: string[];
+  /** --quiet: no progress lines while the job runs. */
+  quiet?: boolean;
+  /** --record FILE: append the run's record to this file. */
+  record?: string;
 }
 
 export interface ConfigCommand {
@@ -58,6 +62,8 @@ const RUN_OPTIONS: OptionHelp[] = [
   { flag: '--local', help: 'run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator' },
   { flag: '--json', help: "print the run report as JSON on stdout (the job's own output goes to stderr)" },
   { flag: '--env-file', value: 'FILE', help: "load variables from FILE into the job's environment (repeatable); set ones win" },
+  { flag: '--quiet', help: 'no progress lines while the job runs (also -q)' },
+  { flag: '--record', value: 'FILE', help: 'append one JSON line about the run to FILE (or set BIGRAYS_RUN_LOG)' },
   HELP_OPTION,
 ];
 
@@ -202,7 +208,8 @@ function parseRun(raw: string[]): RunCommand {
         const pair = valueOf(args, i++, '--set');
         const eq = pair.indexOf('=');
         if (eq <= 0) throw new UsageError(`--set takes key=value, got \`${pair}\``);
-        options.set[pair.slice(0, eq)] = pair.slice(eq + 1);
+        // defined, not assigned: `--set __proto__=x` is a keyword like any other
+        Object.defineProperty(options.set, pair.slice(0, eq), { value: pair.slice(eq + 1), enumerable: true, writable: true, configurable: true });
         break;
       }
       case '--only':
@@ -224,6 +231,13 @@ function parseRun(raw: string[]): RunCommand {
         break;
       case '--env-file':
         options.envFiles.push(valueOf(args, i++, '--env-file'));
+        break;
+      case '--quiet':
+      case '-q':
+        options.quiet = true;
+        break;
+      case '--record':
+        options.record = valueOf(args, i++, '--record');
         break;
       default:
         if (arg.startsWith('-')) throw unknownOption(arg, RUN_OPTIONS);

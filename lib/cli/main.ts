@@ -44,7 +44,8 @@ function print(outcome: JobOutcome, json: boolean): void {
   const { planText, summary, toJson } = output();
   const code = outcome.exitCode;
   if (json) {
-    const body: Record<string, unknown> = { ok: code === 0, tasks: outcome.report.tasks };
+    const { startedAt, endedAt, tasks } = outcome.report;
+    const body: Record<string, unknown> = { ok: code === 0, startedAt, endedAt, tasks };
     if (outcome.plan) body.plan = outcome.plan;
     if (outcome.notes.length > 0) body.local = outcome.notes;
     if (outcome.warnings.length > 0) body.warnings = outcome.warnings;

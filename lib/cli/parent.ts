@@ -7,6 +7,7 @@
  * for the interrupted run's report, and ends with 130 (SIGINT) or 143 (SIGTERM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { jobLoader, tsxImportArgs } from '../job/loader';
@@ -18,6 +19,8 @@ import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
 import { unknownTasksMessage, UsageError, type RunCommand } from './args';
 import type { LocalSession } from './local';
+import type { ProgressEvent } from './progress';
+import { appendRecord, checkRecordTarget, recordTarget, runRecord } from './record';
 
 /*
  * The command loads only what starting the job and following it take; the rest (the
@@ -47,6 +50,8 @@ export interface JobOutcome {
   signal?: NodeJS.Signals;
   /** Things the user should know that are not failures. */
   warnings: string[];
+  /** This run's id, as its record gives it. */
+  runId: string;
 }
 
 /** An error the job's process reported (or the command found): its text, and the exit code it means. */
@@ -104,8 +109,14 @@ class Collected {
   readonly notes: string[] = [];
   readonly seen = new Set<string>();
 
+  /** `print`: where progress events go (nowhere with --quiet). */
+  constructor(private readonly print?: (event: ProgressEvent) => void) {}
+
   take(message: JobMessage): void {
     switch (message.bigrays) {
+      case 'progress':
+        this.print?.(message.event);
+        break;
       case 'run':
         for (const name of [...message.offered, ...message.registered]) this.seen.add(name);
         this.runs.push({ report: message.report, plan: message.plan, error: message.error && new ReportedError(message.error) });
@@ -195,9 +206,12 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
   const path = resolve(command.job);
   if (!existsSync(path)) throw new UsageError(`no job script at ${command.job}`);
   const started = Date.now();
+  const runId = randomUUID();
+  const record = recordTarget(command);
+  if (record) checkRecordTarget(record);
   const options: RunOptions = { job: path, set: command.set, only: command.only, from: command.from, dryRun: command.dryRun, local: command.local };
   const local: LocalSession | undefined = command.local ? await (require('./local') as typeof import('./local')).startLocal(command.job, command.dryRun) : undefined;
-  const collected = new Collected();
+  const collected = new Collected(progressPrinter(command));
   let ending: Ending;
   try {
     const child = spawn(process.execPath, jobNodeArgs(path), {
@@ -212,11 +226,31 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
     await local?.stop();
     throw error;
   }
-  return outcome(command, collected, ending, local, started);
+  const result = await outcome(command, collected, ending, local, started, runId);
+  if (record) {
+    try {
+      const { error, exitCode, signal } = result;
+      appendRecord(record.file, runRecord({ runId, command, startedAt: started, endedAt: Date.parse(result.report.endedAt!), tasks: result.report.tasks, exitCode, signal, error }));
+    } catch (failure) {
+      result.warnings.push(`the run record could not be appended to ${record.file}: ${(failure as Error)?.message ?? String(failure)}`);
+    }
+  }
+  return result;
 }
 
-async function outcome(command: RunCommand, collected: Collected, ending: Ending, local: LocalSession | undefined, started: number): Promise<JobOutcome> {
-  const report: RunReport = { tasks: collected.tasks };
+/**
+ * Where progress lines go: stderr (stdout is the summary's, or --json's), unless --quiet or
+ * `BIGRAYS_PROGRESS=0`. Lines for a person on a terminal, timestamped log lines elsewhere.
+ */
+function progressPrinter(command: RunCommand): ((event: ProgressEvent) => void) | undefined {
+  if (command.quiet || process.env.BIGRAYS_PROGRESS === '0') return undefined;
+  return (require('./progress') as typeof import('./progress')).printerFor(process.stderr).print;
+}
+
+async function outcome(
+  command: RunCommand, collected: Collected, ending: Ending, local: LocalSession | undefined, started: number, runId: string,
+): Promise<JobOutcome> {
+  const report: RunReport = { startedAt: new Date(started).toISOString(), tasks: collected.tasks };
   const warnings: string[] = [];
   const load = collected.jobErrors.find((e) => e.load);
   let error: ReportedError | undefined;
@@ -260,7 +294,9 @@ async function outcome(command: RunCommand, collected: Collected, ending: Ending
     warnings.push(`interrupted by ${ending.interrupted}${ending.signal === 'SIGKILL' ? ': the job did not stop in time and was killed' : ''}`);
   } else if (error) exitCode = error.exitCode;
   else exitCode = ending.code ?? 1;
-  return { report, error, plan, notes, warnings, elapsedMs: Date.now() - started, exitCode, signal: ending.interrupted };
+  const ended = Date.now();
+  report.endedAt = new Date(ended).toISOString();
+  return { report, error, plan, notes, warnings, elapsedMs: ended - started, exitCode, signal: ending.interrupted, runId };
 }
 
 /** A failure of the job's own code (not of a task): exit code 1, like a failed task. */

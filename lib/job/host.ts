@@ -10,7 +10,7 @@ import type { RunContext } from '../output';
 import { planRun } from '../plan';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
-import { callTask, runTasks, type PlannedTask, type TaskCall } from '../run';
+import { callTask, runTasks, type PlannedTask, type RunObserver, type TaskCall } from '../run';
 import { unusedSetWarning } from '../keywords';
 import { defaultRuntime } from '../runtime';
 import type { BaseTask, TaskClass } from '../task';
@@ -36,11 +36,35 @@ export class JobHost {
   private current?: { context: RunContext; planned: PlannedTask[]; offered: string[]; started: number };
   /** Runs and functional calls the job started. */
   started = 0;
+  /** Sends the command each task's start and end, and a running task's figures every few seconds. */
+  private progress?: RunObserver;
+  /** When the task running now started. */
+  private taskStartedAt?: string;
 
   constructor(readonly options: RunOptions, private readonly send: Send = sendToParent) {
     this.selection = new TaskSelection(options);
     if (options.local) this.overlay = new LocalOverlay(options.job, (text) => void this.send({ bigrays: 'note', text }));
     if (Object.keys(options.set).length > 0) defaultRuntime.keywords.pin(options.set);
+  }
+
+  /** The run observer that reports progress to the command (loaded with the first run). */
+  private observer(): RunObserver {
+    if (!this.progress) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { progressObserver } = require('../cli/progress') as typeof import('../cli/progress');
+      const report = progressObserver((event) => void this.send({ bigrays: 'progress', event }));
+      this.progress = {
+        taskStarted: (name, task, startedAt) => {
+          this.taskStartedAt = startedAt;
+          report.taskStarted?.(name, task, startedAt);
+        },
+        taskEnded: (entry) => {
+          this.taskStartedAt = undefined;
+          report.taskEnded?.(entry);
+        },
+      };
+    }
+    return this.progress;
   }
 
   private message(offered: string[], report: RunReport, started: number, extra: Partial<RunMessage> = {}): RunMessage {
@@ -59,6 +83,7 @@ export class JobHost {
     try {
       const report = await runTasks(selected, {
         overlay: this.overlay?.apply,
+        observer: this.observer(),
         onStart: (context, planned) => {
           this.current = { context, planned, offered, started };
         },
@@ -106,7 +131,7 @@ export class JobHost {
       process.exit(0);
     }
     try {
-      const result = await callTask(task, this.overlay?.apply);
+      const result = await callTask(task, this.overlay?.apply, this.observer());
       await this.send({ bigrays: 'call', report: result.report });
       return result;
     } catch (error) {
@@ -145,7 +170,9 @@ export class JobHost {
     const tasks: TaskReport[] = [...done];
     for (const { cls } of current.planned.slice(done.length)) {
       const running = current.context.states.get(cls) === 'running';
-      tasks.push({ name: cls.name, status: running ? 'ok' : 'skipped', durationMs: running ? Date.now() - current.started : 0 });
+      const startedAt = running ? this.taskStartedAt : undefined;
+      const durationMs = !running ? 0 : Date.now() - (startedAt ? Date.parse(startedAt) : current.started);
+      tasks.push({ name: cls.name, status: running ? 'ok' : 'skipped', ...(startedAt ? { startedAt } : {}), durationMs });
     }
     void this.send(this.message(current.offered, { tasks }, current.started, { cutShort: true }));
   }

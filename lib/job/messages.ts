@@ -3,6 +3,7 @@
  * `bigrays` field naming its kind, so messages the job sends itself are told apart.
  */
 import { BigraysError } from '../errors';
+import type { ProgressEvent } from '../cli/progress';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
 
@@ -65,9 +66,15 @@ export interface LoadedMessage {
   registered: string[];
 }
 
-export type JobMessage = RunMessage | CallMessage | JobErrorMessage | NoteMessage | LoadedMessage;
+/** A task started, ended, or is still running (with its figures so far). */
+export interface ProgressMessage {
+  bigrays: 'progress';
+  event: ProgressEvent;
+}
 
-const KINDS = new Set(['run', 'call', 'job-error', 'note', 'loaded']);
+export type JobMessage = RunMessage | CallMessage | JobErrorMessage | NoteMessage | LoadedMessage | ProgressMessage;
+
+const KINDS = new Set(['run', 'call', 'job-error', 'note', 'loaded', 'progress']);
 
 export function isJobMessage(value: unknown): value is JobMessage {
   return value !== null && typeof value === 'object' && KINDS.has((value as { bigrays?: unknown }).bigrays as string);

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isOneShot, type Compression, type DataFormat, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
+import { trackMetrics } from '../live-metrics';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
 import { formatOptions, formatProblems } from './output-format';
@@ -132,6 +133,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
       return payload.body.length;
     }
     const file = createWriteStream(temp, { flags: 'wx' });
+    trackMetrics(this, () => ({ rows: payload.rows(), bytes: file.bytesWritten }));
     // Stopped (deadline, signal): the pipeline ends at once and the temp file is removed.
     await pipeline(payload.body, file, { signal: this.signal });
     return file.bytesWritten;

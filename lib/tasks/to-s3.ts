@@ -16,6 +16,7 @@ import { contentHeaders, formatOptions, formatProblems } from './output-format';
 import { awsErrorCode, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
 import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
+import { trackMetrics } from '../live-metrics';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -177,10 +178,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const key = textAttribute(this, 'key');
     checkAttributes(this);
     const options = formatOptions(this, key);
+    this.#sent = 0; // a retry starts over
     if (this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null) return this.runSplit(bucket, key, options, this.maxRowsPerObject);
 
     await this.refuseExisting(bucket, key);
     const payload = await inputPayload(this, options);
+    trackMetrics(this, () => ({ rows: payload.rows(), bytes: this.#sent }));
     const { bytes, etag } = await this.uploadObject(bucket, key, payload);
     const uri = s3Uri(bucket, key);
     const rows = payload.rows();
@@ -207,6 +210,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     }
     const objects: ToS3Object[] = [];
     let index = 0;
+    trackMetrics(this, () => ({ rows: counter.rows, bytes: this.#sent }));
     try {
       for await (const part of splitRecords(rowRecords(input as CsvInput, counter), maxRows)) {
         const key = this.partKey(template, index);
@@ -284,6 +288,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     );
   }
 
+  /** Bytes sent so far (of every object of a split export), for the progress of a long upload. */
+  #sent = 0;
+
   /** Uploads one object through a multipart upload, aborted on failure or when the task is stopped. */
   private async uploadObject(bucket: string, key: string, payload: Payload): Promise<{ bytes: number; etag?: string }> {
     const uri = s3Uri(bucket, key);
@@ -309,9 +316,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
       },
     });
-    if (this.log.enabled) {
-      upload.on('httpUploadProgress', (progress) => this.log('%s: part %s, %d bytes so far', uri, progress.part, progress.loaded));
-    }
+    const before = this.#sent;
+    upload.on('httpUploadProgress', (progress) => {
+      this.#sent = before + (progress.loaded ?? 0);
+      if (this.log.enabled) this.log('%s: part %s, %d bytes so far', uri, progress.part, progress.loaded);
+    });
 
     // Stopped (deadline, signal): the input stops being read and the upload is aborted.
     const stop = (): void => {
@@ -337,6 +346,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       signal.removeEventListener('abort', stop);
     }
     const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
+    this.#sent = before + bytes;
     return etag === undefined ? { bytes } : { bytes, etag };
   }
 

@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import {
   bigraysRun, register, S3Upload, Task, TaskError, TaskInterfaceError, ToS3, toS3, updateFormatKws,
 } from '../../lib';
+import { progressObserver, type ProgressEvent } from '../../lib/cli/progress';
 import { loadDanfo } from '../../lib/data/danfo';
+import { runTasks } from '../../lib/run';
 import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
 import { failure } from '../helpers';
 
@@ -245,6 +247,23 @@ describe('ToS3 conditional writes', () => {
   const writes = (bucket: string, key: string): RecordedRequest[] =>
     emulator().requests.filter((r) => path(r) === `/${bucket}/${key}` &&
       ((r.method === 'PUT' && !query(r).has('partNumber')) || (r.method === 'POST' && query(r).has('uploadId'))));
+
+  it('should tell the bytes sent so far while a multipart upload runs, part by part', async () => {
+    const bucket = await createBucket('progress');
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let mib = 0; mib < 12; mib++) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        yield Buffer.alloc(MiB, mib);
+      }
+    }
+    class Slow extends ToS3 { input = Readable.from(slowly()); bucket = bucket; key = 'slow.bin'; }
+    const events: ProgressEvent[] = [];
+    await runTasks([Slow], { observer: progressObserver((e) => events.push(e), 40) });
+    const sent = events.flatMap((e) => (e.kind === 'progress' && e.bytes !== undefined ? [e.bytes] : []));
+    // After the first 5 MiB part went, before the last: a figure between the two.
+    expect(sent.some((bytes) => bytes >= 5 * MiB && bytes < 12 * MiB), String(sent)).to.equal(true);
+    expect(events.at(-1)).to.include({ kind: 'end', status: 'ok', bytes: 12 * MiB });
+  });
 
   it('should send If-None-Match: * on the single PUT and on CompleteMultipartUpload, and not with overwriteIfExists', async () => {
     const bucket = await createBucket('cond');

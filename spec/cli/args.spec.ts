@@ -9,6 +9,12 @@ describe('bigrays command line', () => {
     });
   });
 
+  it('should read --quiet, -q and --record FILE', () => {
+    expect(parseArgs(['run', 'job.ts', '-q', '--record', 'runs.jsonl'])).to.include({ quiet: true, record: 'runs.jsonl' });
+    expect(parseArgs(['run', 'job.ts', '--quiet', '--record=logs/runs.jsonl'])).to.include({ quiet: true, record: 'logs/runs.jsonl' });
+    expect(() => parseArgs(['run', 'job.ts', '--record'])).to.throw(UsageError, /--record needs a value/);
+  });
+
   it('should take task names after --only, repeated or comma-separated', () => {
     expect((parseArgs(['run', 'job.ts', '--only', 'A', 'B,C', '--only=D']) as RunCommand).only).to.deep.equal(['A', 'B', 'C', 'D']);
   });

@@ -2,19 +2,22 @@
 import { expect } from 'chai';
 import { BigraysError, BigraysConfig, getFormatKws, register, Task, TaskError, toCSV } from '../../lib';
 import { JobHost } from '../../lib/job/host';
-import { sendableError, type JobMessage, type RunMessage } from '../../lib/job/messages';
+import { sendableError, type JobMessage, type ProgressMessage, type RunMessage } from '../../lib/job/messages';
 import { defaultRuntime } from '../../lib/runtime';
 
 function host(options: Partial<ConstructorParameters<typeof JobHost>[0]> = {}) {
   const sent: JobMessage[] = [];
+  /** Progress messages, kept apart from the reports. */
+  const progress: ProgressMessage[] = [];
   let delivered = 0;
   const send = async (message: JobMessage): Promise<void> => {
     await new Promise((resolve) => setImmediate(resolve));
-    sent.push(message);
+    if (message.bigrays === 'progress') progress.push(message);
+    else sent.push(message);
     delivered += 1;
   };
   const jobHost = new JobHost({ job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: false, ...options }, send);
-  return { jobHost, sent, delivered: () => delivered };
+  return { jobHost, sent, progress, delivered: () => delivered };
 }
 
 describe('the job host', () => {
@@ -30,6 +33,17 @@ describe('the job host', () => {
     expect(message.registered).to.deep.equal(['A']);
     expect(message.report).to.deep.equal(report);
     expect(message.report.tasks[0]).to.include({ name: 'A', status: 'ok' });
+  });
+
+  it('should send each task\'s start and end as it happens, the skipped ones too', async () => {
+    class First extends Task<number> { run() { return 1; } }
+    class Breaks extends Task { run(): void { throw new Error('no rows'); } }
+    class Never extends Task { run() {} }
+    const { jobHost, progress } = host();
+    await jobHost.run([First, Breaks, Never]).catch(() => undefined);
+    expect(progress.map((m) => [m.event.kind, m.event.task, m.event.kind === 'end' ? m.event.status : ''])).to.deep.equal([
+      ['start', 'First', ''], ['end', 'First', 'ok'], ['start', 'Breaks', ''], ['end', 'Breaks', 'failed'], ['end', 'Never', 'skipped'],
+    ]);
   });
 
   it('should send a failed run\'s report and error, then reject', async () => {

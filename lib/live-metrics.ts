@@ -1,0 +1,27 @@
+/**
+ * Figures a running task can tell before it ends (rows read, bytes sent so far), for the
+ * progress a long task reports. A task registers a function that reads its own counters; the
+ * runner calls it on a timer (every few seconds), never per row.
+ */
+import { taskMetrics, type BaseTask, type TaskMetrics } from './task';
+
+const samplers = new WeakMap<BaseTask<unknown>, () => TaskMetrics>();
+
+/** Lets the runner read `task`'s figures so far through `sample` while it runs. */
+export function trackMetrics(task: BaseTask<unknown>, sample: () => TaskMetrics): void {
+  samplers.set(task, sample);
+}
+
+/** What `task` has done so far: the figures it recorded, overlaid with those its sampler reads now. */
+export function metricsSoFar(task: BaseTask<unknown>): TaskMetrics {
+  const figures: TaskMetrics = { ...taskMetrics(task) };
+  let sampled: TaskMetrics = {};
+  try {
+    sampled = samplers.get(task)?.() ?? {};
+  } catch {
+    /* a counter that cannot be read now is read next time */
+  }
+  if (typeof sampled.rows === 'number') figures.rows = sampled.rows;
+  if (typeof sampled.bytes === 'number') figures.bytes = sampled.bytes;
+  return figures;
+}
