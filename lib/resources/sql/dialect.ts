@@ -9,6 +9,7 @@ import type { Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
+import { batchedRows } from '../../data/row-batches';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
 import type { LoadTarget } from './write';
 
@@ -65,6 +66,11 @@ export interface SqlDialect {
    * database refuses rejects with a `LoadError` naming the row when known; the caller rolls back.
    */
   load(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number>;
+  /**
+   * Loads CSV text (whole records, no header, in `target.columns` order) as `load` loads rows;
+   * absent for engines that cannot take CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
+   */
+  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard): Promise<number>;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */
@@ -75,21 +81,6 @@ export async function transactionConnection(trx: Knex.Transaction): Promise<unkn
 /** `"name"` with inner quotes doubled (PostgreSQL, SQLite). */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Every row of a sync or async iterable, without a promise per row for the sync kind. */
-export async function forEachRow(
-  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
-  each: (row: unknown[]) => void | Promise<void>,
-): Promise<void> {
-  if (Symbol.asyncIterator in rows) {
-    for await (const row of rows as AsyncIterable<unknown[]>) await each(row);
-  } else {
-    for (const row of rows as Iterable<unknown[]>) {
-      const pending = each(row);
-      if (pending) await pending;
-    }
-  }
 }
 
 /** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */
@@ -131,7 +122,7 @@ export function tableStream(
         'opened, or release() was called): read it in the task that opened it, e.g. toS3({ input: await this.stream(…) })',
     );
   let started = false;
-  async function* rows(): AsyncGenerator<unknown[]> {
+  async function* batches(): AsyncGenerator<unknown[][]> {
     if (started) throw new TaskError('a SQL stream can be read once');
     started = true;
     try {
@@ -139,7 +130,7 @@ export function tableStream(
       while (batch.length > 0) {
         if (finished) throw closedEarly();
         guard?.check();
-        yield* batch;
+        yield batch;
         if (finished) throw closedEarly();
         guard?.check();
         batch = await (guard ? guard.run(next()) : next());
@@ -151,7 +142,8 @@ export function tableStream(
   }
   return {
     columns,
-    rows: { [Symbol.asyncIterator]: rows },
+    // Read a batch at a time by a bulk load, one by one by everyone else.
+    rows: batchedRows(batches),
     release: async () => {
       await finish();
     },
