@@ -43,6 +43,53 @@ export class CsvFormatError extends Error {
   }
 }
 
+/**
+ * COPY's line numbers and the rows they are in: COPY counts a line break inside a quoted value
+ * as a line, so its `line N` is row N only until the first such value. Which breaks it counts
+ * is `breakInside`. Only rows that hold one are noted.
+ */
+export class CopyLines {
+  private readonly rows: number[] = [];
+  /** Line breaks inside values up to and including `rows[i]`. */
+  private readonly breaks: number[] = [];
+  private total = 0;
+
+  /** Row `row` has `count` line breaks inside its quoted values. */
+  add(row: number, count: number): void {
+    this.total += count;
+    this.rows.push(row);
+    this.breaks.push(this.total);
+  }
+
+  /** The row COPY's line `line` (the line at which it finished reading the row) belongs to. */
+  row(line: number): number {
+    let before = 0;
+    for (let i = 0; i < this.rows.length; i++) {
+      const ends = this.rows[i] + this.breaks[i];
+      if (line === ends) return this.rows[i];
+      if (line < ends) return line - before;
+      before = this.breaks[i];
+    }
+    return line - before;
+  }
+}
+
+/**
+ * The character COPY counts as a line inside the quoted values of row `row` of text whose
+ * records end with `eol`: PostgreSQL counts CR in CR or CRLF text and LF in LF text, but until
+ * it has seen the first record's line break (so inside row 1) it counts CR whatever the text.
+ */
+export function breakInside(eol: string, row: number): '\r' | '\n' {
+  return row === 1 || eol !== '\n' ? '\r' : '\n';
+}
+
+/** How many times `c` is in `text` from `from` to before `to`. */
+export function countChar(text: string, c: string, from = 0, to = text.length): number {
+  let count = 0;
+  for (let i = text.indexOf(c, from); i !== -1 && i < to; i = text.indexOf(c, i + 1)) count += 1;
+  return count;
+}
+
 /** The CSV field of `value` as COPY reads it back: NULL empty and unquoted, text always quoted. */
 function copyValue(value: CsvValue): string {
   if (value === null) return '';
@@ -59,6 +106,8 @@ export class CsvReader {
   columns: string[] = [];
   /** Data rows read so far (the header not counted). */
   rows = 0;
+  /** Rows whose values hold line breaks, as COPY counts lines (`copyText`). */
+  readonly lines = new CopyLines();
   /** How records end, once seen. */
   private eol: '' | '\n' | '\r\n' | '\r' = '';
   private text = '';
@@ -173,6 +222,8 @@ export class CsvReader {
       this.pos = end;
       let line = copyValue(fields[0]);
       for (let i = 1; i < fields.length; i++) line += `,${copyValue(fields[i])}`;
+      const breaks = countChar(line, breakInside(this.eol || '\n', this.rows));
+      if (breaks > 0) this.lines.add(this.rows, breaks);
       yield line + (this.eol || '\n');
     }
   }
@@ -350,10 +401,12 @@ export class CsvReader {
       const first = text.charCodeAt(p);
       if (first === BACKSLASH && (p + 1 >= n || text.charCodeAt(p + 1) === DOT)) break;
       let fields = 1;
+      let quotes = false;
       let q = p;
       for (;;) {
         let c: number;
         if (text.charCodeAt(q) === QUOTE) {
+          quotes = true;
           let close = q + 1;
           for (;;) {
             close = text.indexOf('"', close);
@@ -389,20 +442,22 @@ export class CsvReader {
           continue;
         }
         if (fields !== width) break records;
+        if (c !== -1 && c !== brk) break records;
+        if (c !== -1 && crlf && (q + 1 >= n || text.charCodeAt(q + 1) !== LF)) break records;
+        // Line breaks inside its quoted values (outside them there are none).
+        if (quotes) {
+          const row = this.rows + records + 1;
+          const counted = breakInside(eol, row);
+          const inside = text.indexOf(counted, p);
+          if (inside !== -1 && inside < q) this.lines.add(row, countChar(text, counted, inside, q));
+        }
+        records += 1;
         if (c === -1) {
           // The last record, ended by the end of the input.
           p = n;
-          records += 1;
           break records;
         }
-        if (c !== brk) break records;
-        if (crlf) {
-          if (q + 1 >= n) break records;
-          if (text.charCodeAt(q + 1) !== LF) break records;
-          q += 1;
-        }
-        p = q + 1;
-        records += 1;
+        p = q + (crlf ? 2 : 1);
         continue records;
       }
     }

@@ -6,7 +6,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CsvReader, type CsvValue } from './csv-read';
+import { CsvReader, type CopyLines, type CsvValue } from './csv-read';
 import { batchedRows, BATCH_ROWS, type BatchedRows } from './row-batches';
 
 /** Parsed CSV rows: columns from the header row, rows (values as strings or null) read once, as they arrive. */
@@ -31,6 +31,8 @@ export interface CsvText {
   peek(count: number): Promise<CsvValue[][]>;
   /** The records as text, in pieces of whole records. Returning early lets go of the source. */
   text: AsyncIterable<string>;
+  /** The rows of COPY's line numbers in `text`. */
+  lines: CopyLines;
   /** Lets go of the source, read or not. */
   release(): Promise<void>;
 }
@@ -113,6 +115,7 @@ export async function csvRows(body: Readable, options: { gzip?: boolean; done?: 
           }
         },
         text: { [Symbol.asyncIterator]: () => guarded(() => reader.copyText()) },
+        lines: reader.lines,
         release: async () => finish(),
       };
     },

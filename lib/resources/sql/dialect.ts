@@ -9,6 +9,7 @@ import type { Table } from '../../data/frame';
 import { TaskError } from '../../errors';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
+import type { CopyLines } from '../../data/csv-read';
 import { batchedRows } from '../../data/row-batches';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
 import type { LoadTarget } from './write';
@@ -67,10 +68,11 @@ export interface SqlDialect {
    */
   load(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number>;
   /**
-   * Loads CSV text (whole records, no header, in `target.columns` order) as `load` loads rows;
-   * absent for engines that cannot take CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
+   * Loads CSV text (whole records, no header, in `target.columns` order) as `load` loads rows,
+   * `lines` telling the rows of the server's line numbers; absent for engines that cannot take
+   * CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
    */
-  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard): Promise<number>;
+  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */

@@ -14,6 +14,7 @@ import {
   type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
+import { breakInside, CopyLines, countChar } from '../../data/csv-read';
 import { readBatches } from '../../data/row-batches';
 import { LoadError, type LoadTarget } from './write';
 
@@ -223,19 +224,22 @@ export function copyLine(row: readonly unknown[]): string {
  * The COPY text of a batch of rows, the first of which is row `first` of the load: one string
  * built in place, with no call per field for the common values (text, numbers, booleans, NULL).
  */
-function copyText(rows: readonly unknown[][], width: number, first: number): string {
+function copyText(rows: readonly unknown[][], width: number, first: number, lines: CopyLines): string {
   let text = '';
   let r = 0;
   try {
     for (; r < rows.length; r++) {
       const row = rows[r];
       if (row.length !== width) throw new LoadError(`row ${first + r} has ${row.length} values for ${width} columns`, first + r, undefined);
+      let breaks = 0;
+      const counted = breakInside('\n', first + r);
       for (let i = 0; i < width; i++) {
         const value = row[i];
         if (i > 0) text += ',';
         switch (typeof value) {
           case 'string':
             text += value.indexOf('"') === -1 ? `"${value}"` : `"${value.replace(QUOTES, '""')}"`;
+            if (value.indexOf(counted) !== -1) breaks += countChar(value, counted);
             break;
           case 'number':
             text += value === 0 && 1 / value < 0 ? '-0' : `${value}`;
@@ -244,9 +248,14 @@ function copyText(rows: readonly unknown[][], width: number, first: number): str
             text += value ? 't' : 'f';
             break;
           default:
-            if (value !== null && value !== undefined) text += copyField(value);
+            if (value !== null && value !== undefined) {
+              const field = copyField(value);
+              text += field;
+              if (field.indexOf(counted) !== -1) breaks += countChar(field, counted);
+            }
         }
       }
+      if (breaks > 0) lines.add(first + r, breaks);
       text += '\n';
     }
   } catch (error) {
@@ -257,10 +266,10 @@ function copyText(rows: readonly unknown[][], width: number, first: number): str
 }
 
 /** The COPY text of `rows`, a few thousand rows per string. */
-async function* rowsText(rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, width: number): AsyncGenerator<string> {
+async function* rowsText(rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, width: number, lines: CopyLines): AsyncGenerator<string> {
   let count = 0;
   for await (const batch of readBatches(rows)) {
-    yield copyText(batch, width, count + 1);
+    yield copyText(batch, width, count + 1, lines);
     count += batch.length;
   }
 }
@@ -273,10 +282,11 @@ interface CopyStream extends Writable {
 }
 
 /** The row a COPY error is about, from its CONTEXT (`COPY t, line 3000…`); the line's data is not kept. */
-function copyErrorRow(error: unknown): number | undefined {
+function copyErrorRow(error: unknown, lines?: CopyLines): number | undefined {
   const where = (error as { where?: unknown })?.where;
   const match = typeof where === 'string' ? /COPY [^\n]*?, line (\d+)/.exec(where) : null;
-  return match ? Number(match[1]) : undefined;
+  if (!match) return undefined;
+  return lines ? lines.row(Number(match[1])) : Number(match[1]);
 }
 
 /**
@@ -286,7 +296,13 @@ function copyErrorRow(error: unknown): number | undefined {
  * value that cannot be written, the source failing, an abort) ends the COPY with an error; the
  * caller's transaction then rolls back.
  */
-async function copyFrom(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard): Promise<number> {
+async function copyFrom(
+  trx: Knex.Transaction,
+  target: LoadTarget,
+  text: AsyncIterable<string>,
+  guard?: Guard,
+  lines?: CopyLines,
+): Promise<number> {
   const connection = (await transactionConnection(trx)) as { query(stream: unknown): CopyStream };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { from } = require('pg-copy-streams') as { from(sql: string, options?: { highWaterMark?: number }): CopyStream };
@@ -314,7 +330,7 @@ async function copyFrom(trx: Knex.Transaction, target: LoadTarget, text: AsyncIt
       copy.removeAllListeners('drain');
     });
   const refused = (error: unknown): LoadError =>
-    new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error), error);
+    new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error, lines), error);
   const pieces = text[Symbol.asyncIterator]();
   let chunk = '';
   try {
@@ -349,7 +365,8 @@ async function copyFrom(trx: Knex.Transaction, target: LoadTarget, text: AsyncIt
 
 /** Loads rows through COPY. */
 function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
-  return copyFrom(trx, target, rowsText(rows, target.columns.length), guard);
+  const lines = new CopyLines();
+  return copyFrom(trx, target, rowsText(rows, target.columns.length, lines), guard, lines);
 }
 
 export const postgresDialect: SqlDialect = {

@@ -334,7 +334,7 @@ export async function writeTable(
       await release();
       throw error;
     }
-    load = (trx) => loadCsv(trx, target, text.text, options.guard);
+    load = (trx) => loadCsv(trx, target, text.text, options.guard, text.lines);
   } else {
     const rows = await sampled(input, INFER_ROWS);
     sample = rows.sample;
