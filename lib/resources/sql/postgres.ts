@@ -7,15 +7,14 @@ import type { Knex } from 'knex';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
-import { isFreeText, valueText } from '../../data/csv';
 import type { Writable } from 'node:stream';
 import {
   exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
   type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
-import { breakInside, CopyLines, countChar } from '../../data/csv-read';
-import { readBatches } from '../../data/row-batches';
+import { CopyLines } from '../../data/csv-read';
+import { COPY_CHUNK, copyRowsText } from './copy-text';
 import { LoadError, type LoadTarget } from './write';
 
 interface PgField {
@@ -180,102 +179,8 @@ function lastWithFields(result: PgResult | PgResult[]): PgResult {
   return result[result.length - 1] ?? {};
 }
 
-const QUOTES = /"/g;
-
-/** A quoted CSV field: always quoted, so that it is never NULL, and `""` is the empty string. */
-function quoted(text: string): string {
-  return text.indexOf('"') === -1 ? `"${text}"` : `"${text.replace(QUOTES, '""')}"`;
-}
-
-/**
- * A value as a field of `COPY … FROM STDIN WITH (FORMAT csv)`, exactly: NULL (and undefined)
- * as an empty unquoted field, booleans as `t`/`f`, every other value as the CSV writer's text
- * (`valueText`), text and JSON always quoted (so `''` stays the empty string and commas,
- * quotes, CR/LF and `\.` are data).
- */
-export function copyField(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return quoted(value);
-    case 'number':
-      return value === 0 && 1 / value < 0 ? '-0' : `${value}`;
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 't' : 'f';
-    case 'undefined':
-      return '';
-    default: {
-      if (value === null) return '';
-      const text = valueText(value);
-      return isFreeText(value) ? quoted(text) : text;
-    }
-  }
-}
-
-/** One CSV line of COPY for a row. */
-export function copyLine(row: readonly unknown[]): string {
-  let line = copyField(row[0]);
-  for (let i = 1; i < row.length; i++) line += `,${copyField(row[i])}`;
-  return `${line}\n`;
-}
-
-/**
- * The COPY text of a batch of rows, the first of which is row `first` of the load: one string
- * built in place, with no call per field for the common values (text, numbers, booleans, NULL).
- */
-function copyText(rows: readonly unknown[][], width: number, first: number, lines: CopyLines): string {
-  let text = '';
-  let r = 0;
-  try {
-    for (; r < rows.length; r++) {
-      const row = rows[r];
-      if (row.length !== width) throw new LoadError(`row ${first + r} has ${row.length} values for ${width} columns`, first + r, undefined);
-      let breaks = 0;
-      const counted = breakInside('\n', first + r);
-      for (let i = 0; i < width; i++) {
-        const value = row[i];
-        if (i > 0) text += ',';
-        switch (typeof value) {
-          case 'string':
-            text += value.indexOf('"') === -1 ? `"${value}"` : `"${value.replace(QUOTES, '""')}"`;
-            if (value.indexOf(counted) !== -1) breaks += countChar(value, counted);
-            break;
-          case 'number':
-            text += value === 0 && 1 / value < 0 ? '-0' : `${value}`;
-            break;
-          case 'boolean':
-            text += value ? 't' : 'f';
-            break;
-          default:
-            if (value !== null && value !== undefined) {
-              const field = copyField(value);
-              text += field;
-              if (field.indexOf(counted) !== -1) breaks += countChar(field, counted);
-            }
-        }
-      }
-      if (breaks > 0) lines.add(first + r, breaks);
-      text += '\n';
-    }
-  } catch (error) {
-    if (error instanceof LoadError) throw error;
-    throw new LoadError(`cannot write a value of row ${first + r}: ${(error as Error).message}`, first + r, error);
-  }
-  return text;
-}
-
-/** The COPY text of `rows`, a few thousand rows per string. */
-async function* rowsText(rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, width: number, lines: CopyLines): AsyncGenerator<string> {
-  let count = 0;
-  for await (const batch of readBatches(rows)) {
-    yield copyText(batch, width, count + 1, lines);
-    count += batch.length;
-  }
-}
-
-/** How much CSV text is sent to the server at a time. */
-const COPY_CHUNK = 256 * 1024;
+// The COPY text of values: `copyField` and `copyLine` are the reference, the load writes bytes.
+export { copyField, copyLine } from './copy-text';
 
 interface CopyStream extends Writable {
   rowCount?: number;
@@ -299,7 +204,7 @@ function copyErrorRow(error: unknown, lines?: CopyLines): number | undefined {
 async function copyFrom(
   trx: Knex.Transaction,
   target: LoadTarget,
-  text: AsyncIterable<string>,
+  text: AsyncIterable<string | Buffer>,
   guard?: Guard,
   lines?: CopyLines,
 ): Promise<number> {
@@ -308,8 +213,8 @@ async function copyFrom(
   const { from } = require('pg-copy-streams') as { from(sql: string, options?: { highWaterMark?: number }): CopyStream };
   const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
   const sql = `COPY ${table} (${target.columns.map(quoteIdentifier).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
-  // Room for the chunk being sent and the next, so that the next is made while this one goes.
-  const copy = connection.query(from(sql, { highWaterMark: 2 * COPY_CHUNK }));
+  // Room for a few chunks on their way, so that the next is made while they go.
+  const copy = connection.query(from(sql, { highWaterMark: 4 * COPY_CHUNK }));
   let failure: unknown;
   let wake: (() => void) | undefined;
   const done = new Promise<void>((resolve, reject) => {
@@ -332,18 +237,26 @@ async function copyFrom(
   const refused = (error: unknown): LoadError =>
     new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error, lines), error);
   const pieces = text[Symbol.asyncIterator]();
+  // Text comes in pieces of any size (sent COPY_CHUNK at a time), bytes in chunks of their own.
   let chunk = '';
   try {
     for (;;) {
       const next = await pieces.next();
       if (failure !== undefined) throw refused(failure);
       if (next.done) break;
-      chunk += next.value;
-      if (chunk.length < COPY_CHUNK) continue;
+      let send: string | Buffer;
+      if (typeof next.value === 'string') {
+        chunk += next.value;
+        if (chunk.length < COPY_CHUNK) continue;
+        send = chunk;
+        chunk = '';
+      } else send = next.value;
       guard?.check();
-      const more = copy.write(chunk);
-      chunk = '';
-      if (!more) await waitDrain();
+      if (chunk !== '') {
+        copy.write(chunk);
+        chunk = '';
+      }
+      if (!copy.write(send)) await waitDrain();
     }
     guard?.check();
     copy.end(chunk);
@@ -366,7 +279,7 @@ async function copyFrom(
 /** Loads rows through COPY. */
 function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
   const lines = new CopyLines();
-  return copyFrom(trx, target, rowsText(rows, target.columns.length, lines), guard, lines);
+  return copyFrom(trx, target, copyRowsText(rows, target.columns.length, lines), guard, lines);
 }
 
 export const postgresDialect: SqlDialect = {
