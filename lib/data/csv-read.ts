@@ -273,7 +273,9 @@ export class CsvReader {
       added += this.decoder.end();
       this.ended = true;
     }
-    this.text = this.pos > 0 ? this.text.slice(this.pos) + added : this.text + added;
+    // One flat string (join makes one; + makes a rope, which every charCodeAt then walks).
+    const left = this.pos > 0 ? this.text.slice(this.pos) : this.text;
+    this.text = left === '' ? added : [left, added].join('');
     this.pos = 0;
   }
 
