@@ -149,6 +149,15 @@ describe('CSV from S3 into SQL tables', function () {
       expect((await select('select id, a, b from kept')).values).to.deep.equal([[0, 'before', null]]);
     });
 
+    it('should refuse a malformed record among the first rows (read to infer types) the same way', async () => {
+      await put('early.csv', 'id,a,b\n1,x,y\n2,"open,z\n');
+      const error = await failureOf(load('early.csv', 'early'));
+      expect((error.errors[0] as Error).message).to.equal(
+        'Load: writing to early failed at row 2, so none was written: CSV: field 2 of row 2 opens a quote that is never closed',
+      );
+      expect((await select("select to_regclass('early') as t")).values).to.deep.equal([[null]]);
+    });
+
     it('should name the row of a value PostgreSQL refuses, counting rows not lines, from CSV and from rows', async () => {
       await put('multiline.csv', 'id,a,b\n1,"one\nline\nmore",x\n2,"two\r\nlines",y\n3,ok,z\nnope,bad,w\n');
       const fromCsv = await failureOf(load('multiline.csv', 'refused_csv'));
@@ -219,6 +228,14 @@ describe('CSV from S3 into SQL tables', function () {
   describe('on SQLite', () => {
     beforeEach(() => {
       BigraysConfig.DB_DSN = freshSqliteDsn();
+    });
+
+    it('should refuse a malformed record at its row, as on PostgreSQL', async () => {
+      await put('early-sqlite.csv', 'id,a,b\n1,x,y\n2,x,y,z\n');
+      const error = await failureOf(load('early-sqlite.csv', 'early'));
+      expect((error.errors[0] as Error).message).to.equal(
+        'Load: writing to early failed at row 2, so none was written: CSV: row 2 has 4 values for 3 columns (id, a, b)',
+      );
     });
 
     it('should insert exactly the rows csv-parse reads, parsed a batch at a time', async () => {

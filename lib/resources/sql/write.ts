@@ -320,6 +320,17 @@ export async function writeTable(
   const { columns } = input;
   const { schema, name } = splitName(tablename);
   const target: LoadTarget = { schema, name, tablename, columns };
+  const known = Array.isArray(input.rows) ? input.rows.length : undefined;
+  /** A row that failed, as the TaskError the task fails with; other errors as they are. */
+  const failure = (error: unknown): unknown => {
+    const failed = error instanceof CsvFormatError ? new LoadError(error.message, error.row, error) : error;
+    if (failed instanceof TaskError || !(failed instanceof LoadError)) return failed;
+    const where = failed.row === undefined ? '' : ` at row ${failed.row}${known === undefined ? '' : ` of ${known}`}`;
+    return new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${failed.message}`, {
+      taskName,
+      cause: failed.cause,
+    });
+  };
   // CSV from FromS3 goes to COPY as text where COPY reads it as the same rows, unparsed.
   const text = dialect.loadCsv ? csvTextOf(input.origin) : undefined;
   let load: (trx: Knex.Transaction) => Promise<number>;
@@ -332,16 +343,17 @@ export async function writeTable(
       sample = await text.peek(INFER_ROWS);
     } catch (error) {
       await release();
-      throw error;
+      throw failure(error);
     }
     load = (trx) => loadCsv(trx, target, text.text, options.guard, text.lines);
   } else {
-    const rows = await sampled(input, INFER_ROWS);
+    const rows = await sampled(input, INFER_ROWS).catch((error: unknown) => {
+      throw failure(error);
+    });
     sample = rows.sample;
     release = rows.release;
     load = (trx) => dialect.load(trx, target, rows.rows, options.guard);
   }
-  const known = Array.isArray(input.rows) ? input.rows.length : undefined;
   let written = 0;
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
@@ -361,13 +373,7 @@ export async function writeTable(
       try {
         written = await load(trx);
       } catch (error) {
-        const failed = error instanceof CsvFormatError ? new LoadError(error.message, error.row, error) : error;
-        if (failed instanceof TaskError || !(failed instanceof LoadError)) throw failed;
-        const where = failed.row === undefined ? '' : ` at row ${failed.row}${known === undefined ? '' : ` of ${known}`}`;
-        throw new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${failed.message}`, {
-          taskName,
-          cause: failed.cause,
-        });
+        throw failure(error);
       }
     });
   } finally {
