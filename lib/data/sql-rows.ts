@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream';
 import { TaskError } from '../errors';
 import { activeContext } from '../output';
+import { finallyRows } from './row-batches';
 
 /** A query being read: its columns, its rows (arrays in column order), and how to stop. */
 export interface OpenRows {
@@ -115,16 +116,10 @@ export class SqlRows implements AsyncIterable<unknown[]> {
       throw error;
     }
     const source = this.source;
-    const rows = {
-      [Symbol.asyncIterator]: async function* () {
-        try {
-          yield* opened.rows;
-        } finally {
-          await opened.release();
-          await source.done();
-        }
-      },
-    };
+    const rows = finallyRows(opened.rows, async () => {
+      await opened.release();
+      await source.done();
+    });
     this.opened = {
       columns: opened.columns,
       rows,

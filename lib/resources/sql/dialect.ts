@@ -10,6 +10,8 @@ import { TaskError } from '../../errors';
 import type { SqlQuoting } from '../../format';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
+import type { CopyLines } from '../../data/csv-read';
+import { batchedRows } from '../../data/row-batches';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
 import type { LoadTarget } from './write';
 
@@ -66,6 +68,12 @@ export interface SqlDialect {
    * database refuses rejects with a `LoadError` naming the row when known; the caller rolls back.
    */
   load(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number>;
+  /**
+   * Loads CSV text (whole records, no header, in `target.columns` order) as `load` loads rows,
+   * `lines` telling the rows of the server's line numbers; absent for engines that cannot take
+   * CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
+   */
+  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */
@@ -236,7 +244,7 @@ export function tableStream(
         'opened, or release() was called): read it in the task that opened it, e.g. toS3({ input: await this.stream(…) })',
     );
   let started = false;
-  async function* rows(): AsyncGenerator<unknown[]> {
+  async function* batches(): AsyncGenerator<unknown[][]> {
     if (started) throw new TaskError('a SQL stream can be read once');
     started = true;
     try {
@@ -244,7 +252,7 @@ export function tableStream(
       while (batch.length > 0) {
         if (finished) throw closedEarly();
         guard?.check();
-        yield* batch;
+        yield batch;
         if (finished) throw closedEarly();
         guard?.check();
         batch = await (guard ? guard.run(next()) : next());
@@ -256,7 +264,8 @@ export function tableStream(
   }
   return {
     columns,
-    rows: { [Symbol.asyncIterator]: rows },
+    // Read a batch at a time by a bulk load, one by one by everyone else.
+    rows: batchedRows(batches),
     release: async () => {
       await finish();
     },

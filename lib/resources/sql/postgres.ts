@@ -7,13 +7,14 @@ import type { Knex } from 'knex';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
-import { isFreeText, valueText } from '../../data/csv';
 import type { Writable } from 'node:stream';
 import {
-  exactInteger, forEachRow, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
   type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
+import { CopyLines } from '../../data/csv-read';
+import { COPY_CHUNK, copyRowsText } from './copy-text';
 import { LoadError, type LoadTarget } from './write';
 import { CopyOut } from './copy-out';
 
@@ -179,59 +180,42 @@ function lastWithFields(result: PgResult | PgResult[]): PgResult {
   return result[result.length - 1] ?? {};
 }
 
-/** A quoted CSV field: always quoted, so that it is never NULL, and `""` is the empty string. */
-function quoted(text: string): string {
-  return text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
-}
-
-/**
- * A value as a field of `COPY … FROM STDIN WITH (FORMAT csv)`, exactly: NULL (and undefined)
- * as an empty unquoted field, booleans as `t`/`f`, every other value as the CSV writer's text
- * (`valueText`), text and JSON always quoted (so `''` stays the empty string and commas,
- * quotes, CR/LF and `\.` are data).
- */
-export function copyField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  const text = valueText(value);
-  return isFreeText(value) ? quoted(text) : text;
-}
-
-/** One CSV line of COPY for a row. */
-export function copyLine(row: readonly unknown[]): string {
-  let line = copyField(row[0]);
-  for (let i = 1; i < row.length; i++) line += `,${copyField(row[i])}`;
-  return `${line}\n`;
-}
-
-/** How much CSV text is sent to the server at a time. */
-const COPY_CHUNK = 256 * 1024;
+// The COPY text of values: `copyField` and `copyLine` are the reference, the load writes bytes.
+export { copyField, copyLine } from './copy-text';
 
 interface CopyStream extends Writable {
   rowCount?: number;
 }
 
 /** The row a COPY error is about, from its CONTEXT (`COPY t, line 3000…`); the line's data is not kept. */
-function copyErrorRow(error: unknown): number | undefined {
+function copyErrorRow(error: unknown, lines?: CopyLines): number | undefined {
   const where = (error as { where?: unknown })?.where;
   const match = typeof where === 'string' ? /COPY [^\n]*?, line (\d+)/.exec(where) : null;
-  return match ? Number(match[1]) : undefined;
+  if (!match) return undefined;
+  return lines ? lines.row(Number(match[1])) : Number(match[1]);
 }
 
 /**
- * Streams `rows` through `COPY target (columns) FROM STDIN WITH (FORMAT csv)` on the
- * transaction's connection, a chunk at a time, waiting while the server is behind: the rows
- * are read as fast as the server takes them, never held whole. A failure (a bad row, a value
- * that cannot be written, the source failing, an abort) ends the COPY with an error; the
+ * Streams CSV `text` (whole records) through `COPY target (columns) FROM STDIN WITH (FORMAT
+ * csv)` on the transaction's connection, a chunk at a time, waiting while the server is behind:
+ * the text is made as fast as the server takes it, never held whole. A failure (a bad row, a
+ * value that cannot be written, the source failing, an abort) ends the COPY with an error; the
  * caller's transaction then rolls back.
  */
-async function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
+async function copyFrom(
+  trx: Knex.Transaction,
+  target: LoadTarget,
+  text: AsyncIterable<string | Buffer>,
+  guard?: Guard,
+  lines?: CopyLines,
+): Promise<number> {
   const connection = (await transactionConnection(trx)) as { query(stream: unknown): CopyStream };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { from } = require('pg-copy-streams') as { from(sql: string): CopyStream };
+  const { from } = require('pg-copy-streams') as { from(sql: string, options?: { highWaterMark?: number }): CopyStream };
   const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
   const sql = `COPY ${table} (${target.columns.map(quoteIdentifier).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
-  const copy = connection.query(from(sql));
+  // Room for a few chunks on their way, so that the next is made while they go.
+  const copy = connection.query(from(sql, { highWaterMark: 4 * COPY_CHUNK }));
   let failure: unknown;
   let wake: (() => void) | undefined;
   const done = new Promise<void>((resolve, reject) => {
@@ -252,27 +236,30 @@ async function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterabl
       copy.removeAllListeners('drain');
     });
   const refused = (error: unknown): LoadError =>
-    new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error), error);
-  let count = 0;
+    new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error, lines), error);
+  const pieces = text[Symbol.asyncIterator]();
+  // Text comes in pieces of any size (sent COPY_CHUNK at a time), bytes in chunks of their own.
   let chunk = '';
-  const width = target.columns.length;
   try {
-    await forEachRow(rows, (row) => {
+    for (;;) {
+      const next = await pieces.next();
       if (failure !== undefined) throw refused(failure);
-      count += 1;
-      if (row.length !== width) throw new LoadError(`row ${count} has ${row.length} values for ${width} columns`, count, undefined);
-      try {
-        chunk += copyLine(row);
-      } catch (error) {
-        throw new LoadError(`cannot write a value of row ${count}: ${(error as Error).message}`, count, error);
-      }
-      if (chunk.length < COPY_CHUNK) return;
+      if (next.done) break;
+      let send: string | Buffer;
+      if (typeof next.value === 'string') {
+        chunk += next.value;
+        if (chunk.length < COPY_CHUNK) continue;
+        send = chunk;
+        chunk = '';
+      } else send = next.value;
       guard?.check();
-      const more = copy.write(chunk);
-      chunk = '';
-      if (!more) return waitDrain();
-    });
-    if (failure !== undefined) throw refused(failure);
+      if (chunk !== '') {
+        copy.write(chunk);
+        chunk = '';
+      }
+      if (!copy.write(send)) await waitDrain();
+    }
+    guard?.check();
     copy.end(chunk);
     chunk = '';
     await done.catch((error: unknown) => {
@@ -284,9 +271,16 @@ async function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterabl
       copy.destroy(error instanceof Error ? error : new Error(String(error)));
       await within(done.catch(() => undefined), CLEANUP_MS);
     }
+    await pieces.return?.();
     throw error;
   }
-  return copy.rowCount ?? count;
+  return copy.rowCount ?? 0;
+}
+
+/** Loads rows through COPY. */
+function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
+  const lines = new CopyLines();
+  return copyFrom(trx, target, copyRowsText(rows, target.columns.length, lines), guard, lines);
 }
 
 export const postgresDialect: SqlDialect = {
@@ -404,6 +398,8 @@ export const postgresDialect: SqlDialect = {
   },
 
   load: copyRows,
+
+  loadCsv: copyFrom,
 
   toDbValue(value: unknown): unknown {
     if (value === undefined) return null;

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { knexFactory } from '../../lazy';
 import type { ConfigValues } from '../../config';
 import type { Table } from '../../data/frame';
+import { finallyRows } from '../../data/row-batches';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import { configMs, envName } from '../../config';
@@ -168,15 +169,9 @@ export class SqlSession {
         return stream.complete;
       },
       columns: stream.columns,
-      rows: {
-        [Symbol.asyncIterator]: async function* (this: SqlSession) {
-          try {
-            yield* stream.rows;
-          } finally {
-            this.openStreams.delete(tracked);
-          }
-        }.bind(this),
-      },
+      rows: finallyRows(stream.rows, () => {
+        this.openStreams.delete(tracked);
+      }),
       release: async () => {
         this.openStreams.delete(tracked);
         await release();

@@ -5,8 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
+import { readBatches } from '../../data/row-batches';
 import {
-  exactInteger, forEachRow, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
   type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
@@ -69,17 +70,20 @@ async function insertRows(trx: Knex.Transaction, target: LoadTarget, rows: Itera
   const width = target.columns.length;
   const values: unknown[] = new Array(width);
   let count = 0;
-  await forEachRow(rows, (row) => {
-    count += 1;
-    if (row.length !== width) throw new LoadError(`row ${count} has ${row.length} values for ${width} columns`, count, undefined);
-    if (count % CHECK_EVERY === 0) guard?.check();
-    for (let i = 0; i < width; i++) values[i] = toDb(row[i]);
-    try {
-      statement.run(values);
-    } catch (error) {
-      throw new LoadError((error as Error)?.message ?? String(error), count, error);
+  // A batch at a time: no promise per row.
+  for await (const batch of readBatches(rows)) {
+    for (const row of batch) {
+      count += 1;
+      if (row.length !== width) throw new LoadError(`row ${count} has ${row.length} values for ${width} columns`, count, undefined);
+      if (count % CHECK_EVERY === 0) guard?.check();
+      for (let i = 0; i < width; i++) values[i] = toDb(row[i]);
+      try {
+        statement.run(values);
+      } catch (error) {
+        throw new LoadError((error as Error)?.message ?? String(error), count, error);
+      }
     }
-  });
+  }
   return count;
 }
 

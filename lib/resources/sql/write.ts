@@ -5,7 +5,10 @@
  * leaves the table as it was. A streamed input is read as it is loaded, never held whole.
  */
 import type { Knex } from 'knex';
+import { CsvFormatError } from '../../data/csv-read';
+import { csvTextOf } from '../../data/csv-rows';
 import { asTable, ownValue, setValue, type Table } from '../../data/frame';
+import { batchedRows, readBatches, type BatchedRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
 import { nameParts, type SqlDialect, type ValueKind } from './dialect';
 import type { Guard } from './link';
@@ -123,6 +126,8 @@ export interface WriteSource {
   columns: string[];
   /** Values in column order; a row object is taken by column name. Read once, as it is loaded. */
   rows: Iterable<unknown> | AsyncIterable<unknown>;
+  /** The input as given (FromS3's CSV rows can be loaded as their text). */
+  origin?: unknown;
 }
 
 /** Where the rows go and how they look. */
@@ -176,7 +181,7 @@ export function writeSource(input: unknown): WriteSource | undefined {
   if (input === null || typeof input !== 'object') return undefined;
   const { columns, rows } = input as { columns?: unknown; rows?: unknown };
   if (!Array.isArray(columns) || !(isAsyncIterable(rows) || isIterable(rows))) return undefined;
-  return { columns: columns.map(String), rows };
+  return { columns: columns.map(String), rows, origin: input };
 }
 
 /** A row as values in column order: an array as it is, a row object by column name. */
@@ -194,52 +199,72 @@ export function rowValues(row: unknown, columns: readonly string[], index: numbe
   throw new TypeError(`row ${index} is ${row === null ? 'null' : typeof row}, expected an array of values or a row object`);
 }
 
+/** A streamed input ready to load: the rows to infer types from, all rows (those first), and how to let go of the source. */
+interface Sampled {
+  sample: unknown[][];
+  rows: Iterable<unknown[]> | BatchedRows<unknown[]>;
+  release(): Promise<void>;
+}
+
 /**
  * The first `count` rows of `rows` (to infer types from) and all rows again, the sample first,
- * read on as they are consumed. An in-memory source is its own sample.
+ * read on a batch at a time as they are consumed. An in-memory source is its own sample.
  */
-async function sampled(source: WriteSource, count: number): Promise<{ sample: unknown[][]; rows: Iterable<unknown[]> | AsyncIterable<unknown[]> }> {
+async function sampled(source: WriteSource, count: number): Promise<Sampled> {
   const { columns } = source;
   if (Array.isArray(source.rows)) {
     const rows = source.rows.map((row, i) => rowValues(row, columns, i + 1));
-    return { sample: rows, rows };
+    return { sample: rows, rows, release: async () => undefined };
   }
-  const iterator = isAsyncIterable(source.rows) ? source.rows[Symbol.asyncIterator]() : source.rows[Symbol.iterator]();
-  const sample: unknown[][] = [];
+  const batches = readBatches(source.rows);
+  let index = 0;
+  const values = (batch: unknown[]): unknown[][] => {
+    const out = new Array<unknown[]>(batch.length);
+    for (let i = 0; i < batch.length; i++) out[i] = rowValues(batch[i], columns, ++index);
+    return out;
+  };
+  const head: unknown[][][] = [];
+  let read = 0;
   let done = false;
   try {
-    while (sample.length < count) {
-      const next = await iterator.next();
+    while (read < count) {
+      const next = await batches.next();
       if (next.done) {
         done = true;
         break;
       }
-      sample.push(rowValues(next.value, columns, sample.length + 1));
+      const batch = values(next.value);
+      head.push(batch);
+      read += batch.length;
     }
   } catch (error) {
-    await iterator.return?.();
+    await batches.return(undefined);
     throw error;
   }
-  async function* all(): AsyncGenerator<unknown[]> {
+  const sample = head.length === 1 ? head[0].slice(0, count) : head.flat().slice(0, count);
+  const rows = batchedRows<unknown[]>(async function* () {
     let finished = done;
     try {
-      yield* sample;
-      let index = sample.length;
-      sample.length = 0;
+      while (head.length > 0) yield head.shift()!;
       while (!finished) {
-        const next = await iterator.next();
+        const next = await batches.next();
         if (next.done) {
           finished = true;
           break;
         }
-        index += 1;
-        yield rowValues(next.value, columns, index);
+        yield values(next.value);
       }
     } finally {
-      if (!finished) await iterator.return?.();
+      if (!finished) await batches.return(undefined);
     }
-  }
-  return { sample: [...sample], rows: all() };
+  });
+  return {
+    sample,
+    rows,
+    release: async () => {
+      await batches.return(undefined);
+    },
+  };
 }
 
 /** Checks the table's shape before anything is sent. */
@@ -295,11 +320,44 @@ export async function writeTable(
   validateTable(taskName, tablename, input);
   const { columns } = input;
   const { schema, name } = splitName(tablename);
-  const { sample, rows } = await sampled(input, INFER_ROWS);
-  const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
+  const target: LoadTarget = { schema, name, tablename, columns };
   const known = Array.isArray(input.rows) ? input.rows.length : undefined;
+  /** A row that failed, as the TaskError the task fails with; other errors as they are. */
+  const failure = (error: unknown): unknown => {
+    const failed = error instanceof CsvFormatError ? new LoadError(error.message, error.row, error) : error;
+    if (failed instanceof TaskError || !(failed instanceof LoadError)) return failed;
+    const where = failed.row === undefined ? '' : ` at row ${failed.row}${known === undefined ? '' : ` of ${known}`}`;
+    return new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${failed.message}`, {
+      taskName,
+      cause: failed.cause,
+    });
+  };
+  // CSV from FromS3 goes to COPY as text where COPY reads it as the same rows, unparsed.
+  const text = dialect.loadCsv ? csvTextOf(input.origin) : undefined;
+  let load: (trx: Knex.Transaction) => Promise<number>;
+  let release: () => Promise<void>;
+  let sample: unknown[][];
+  if (text && dialect.loadCsv) {
+    const loadCsv = dialect.loadCsv;
+    release = text.release;
+    try {
+      sample = await text.peek(INFER_ROWS);
+    } catch (error) {
+      await release();
+      throw failure(error);
+    }
+    load = (trx) => loadCsv(trx, target, text.text, options.guard, text.lines);
+  } else {
+    const rows = await sampled(input, INFER_ROWS).catch((error: unknown) => {
+      throw failure(error);
+    });
+    sample = rows.sample;
+    release = rows.release;
+    load = (trx) => dialect.load(trx, target, rows.rows, options.guard);
+  }
   let written = 0;
   try {
+    const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
     await knex.transaction(async (trx) => {
       let exists = await schemaBuilder(trx, schema).hasTable(name);
       if (exists && ifExists === 'fail') {
@@ -314,19 +372,14 @@ export async function writeTable(
       }
       if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
       try {
-        written = await dialect.load(trx, { schema, name, tablename, columns }, rows, options.guard);
+        written = await load(trx);
       } catch (error) {
-        if (error instanceof TaskError || !(error instanceof LoadError)) throw error;
-        const where = error.row === undefined ? '' : ` at row ${error.row}${known === undefined ? '' : ` of ${known}`}`;
-        throw new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${error.message}`, {
-          taskName,
-          cause: error.cause,
-        });
+        throw failure(error);
       }
     });
   } finally {
     // A load that failed before reading its input to the end lets go of it.
-    if (isAsyncIterable(rows)) await (rows as AsyncGenerator<unknown[]>).return?.(undefined);
+    await release();
   }
   return written;
 }
