@@ -212,10 +212,15 @@ export class SqlSession {
       copy.once('error', reject);
     });
     let settled = false;
-    let cleanup: Promise<void> | undefined;
+    // Settles once the COPY is over and its connection given back, however it ended.
+    let cleaned!: () => void;
+    const cleanup = new Promise<void>((resolve) => {
+      cleaned = resolve;
+    });
     const tracked = {
       release: async (): Promise<void> => {
-        if (!settled) out.destroy();
+        // Read to the end already (its end not yet seen here): not a reader that gave up.
+        if (!settled && !copy.readableEnded) out.destroy();
         await cleanup;
       },
     };
@@ -231,10 +236,13 @@ export class SqlSession {
       }
     };
     const finish = (how: Promise<void>): void => {
-      cleanup = how.finally(async () => {
-        this.openStreams.delete(tracked);
-        await release().catch(() => undefined);
-      });
+      void how
+        .catch(() => undefined)
+        .then(async () => {
+          this.openStreams.delete(tracked);
+          await release().catch(() => undefined);
+        })
+        .finally(cleaned);
     };
     const watched = guard ? guard.run(ended) : ended;
     watched.then(
@@ -253,7 +261,8 @@ export class SqlSession {
       },
     );
     out.once('close', () => {
-      if (settled) return;
+      // Closed after the COPY's end (read to the end): the end settles it, not a cancel.
+      if (settled || copy.readableEnded) return;
       // The reader stopped before the end: the server stops too.
       settled = true;
       const left = (this.link ? this.link.cancel() : Promise.resolve()).then(abandon);
