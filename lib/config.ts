@@ -39,6 +39,9 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
     default: 120_000,
   },
   TASK_TIMEOUT_MS: { help: "Every task's deadline, in ms, unless the task sets timeoutMs (unset: none)" },
+  PROGRESS: { help: 'Progress lines while a job runs: 0 for none; 1 turns them on for a job run by node itself (on by default under `bigrays run`)' },
+  PROGRESS_INTERVAL_MS: { help: 'How often a running task reports its rows and bytes so far, in ms', default: 5000 },
+  RUN_LOG: { help: 'A file that `bigrays run` appends one JSON line to for every run (as --record FILE)' },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
 });
