@@ -101,7 +101,8 @@ export async function* benchRows(rows: number): AsyncGenerator<unknown[]> {
 /** bigrays pointed at the bench's database and S3. */
 function bigrays(env: BenchEnv): typeof Lib {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = require('../lib') as typeof Lib;
+  // The built package, as a user's job loads it (not the TypeScript sources through tsx).
+  const lib = require(require('node:path').resolve(__dirname, '../dist')) as typeof Lib;
   Object.assign(lib.BigraysConfig, {
     DB_DSN: env.dsn,
     AWS_ENDPOINT_URL: env.endpoint,
