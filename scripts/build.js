@@ -26,3 +26,5 @@ const lines = [
   '',
 ];
 fs.writeFileSync(path.join(dist, 'index.mjs'), lines.join('\n'));
+// The `bigrays` bin runs as it is wherever the package is installed from (a folder links it, keeping this mode).
+fs.chmodSync(path.join(dist, 'cli', 'main.js'), 0o755);
