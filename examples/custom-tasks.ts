@@ -1,11 +1,11 @@
 /**
  * A small job made of custom tasks: no database, no AWS. It shows registration, outputs
  * (`X.output` and `outputOf`), format keywords, a custom resource shared by consecutive
- * tasks, and `runWithExceptions`.
+ * tasks (and removed once they are done), and `runWithExceptions`.
  *
  * Run it with `npm run demo`, or `npx tsx examples/custom-tasks.ts`.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigraysRun, outputOf, register, Resource, Task, updateFormatKws, type ConfigValues } from 'bigrays';
@@ -15,10 +15,14 @@ interface Reading {
   celsius: number;
 }
 
-/** A resource: a scratch directory, opened once and shared by consecutive tasks. */
+/** A resource: a scratch directory, opened once and shared by consecutive tasks, removed when closed. */
 class ScratchDir extends Resource<string> {
   open(_config: ConfigValues): string {
     return mkdtempSync(join(tmpdir(), 'bigrays-demo-'));
+  }
+
+  override close(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 const scratch = new ScratchDir();
@@ -65,8 +69,7 @@ class Summarize extends Task<string> {
 class Announce extends Task<void> {
   runWithExceptions = true; // runs even if a task above failed
   run(): void {
-    console.log(`Summary: ${outputOf(Summarize)}`);
-    console.log(`Report written to ${outputOf(SaveReport)}`);
+    console.log(`Summary: ${outputOf(Summarize)}`); // the scratch directory is gone: this task needs no resource
   }
 }
 

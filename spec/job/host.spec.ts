@@ -4,6 +4,8 @@ import { BigraysError, BigraysConfig, getFormatKws, register, Task, TaskError, t
 import { JobHost } from '../../lib/job/host';
 import { sendableError, type JobMessage, type RunMessage } from '../../lib/job/messages';
 import { defaultRuntime } from '../../lib/runtime';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function host(options: Partial<ConstructorParameters<typeof JobHost>[0]> = {}) {
   const sent: JobMessage[] = [];
@@ -58,7 +60,7 @@ describe('the job host', () => {
     const { jobHost, sent } = host();
     defaultRuntime.job = jobHost;
     try {
-      const file = `/tmp/bigrays-host-${process.pid}.csv`;
+      const file = join(tmpdir(), `bigrays-host-${process.pid}.csv`);
       await toCSV({ input: [{ a: 1 }], filename: file, overwriteIfExists: true });
       expect(sent[0]).to.deep.include({ bigrays: 'call' });
       expect((sent[0] as { report: { name: string; status: string } }).report).to.include({ name: 'toCSV', status: 'ok' });
