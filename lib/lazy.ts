@@ -14,9 +14,12 @@ export const uploads = (): typeof import('@aws-sdk/lib-storage') => require('@aw
 export const knexFactory = (): typeof import('knex').knex => require('knex');
 export const csvParse = (): typeof import('csv-parse') => require('csv-parse');
 
-/** The `overrides` danfojs-node 1.2 needs to install from the npm registry alone, as one command. */
+/**
+ * danfojs-node's install, as one command: the `overrides` danfojs-node 1.2 needs to install
+ * from the npm registry alone, and core-js' install script (a banner) declined.
+ */
 export const DANFO_INSTALL =
-  'npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm install danfojs-node';
+  'npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm pkg set allowScripts.core-js=false --json && npm install danfojs-node';
 
 /** Whether `error` is Node's "not found" for the package `name` itself (not for a module it requires). */
 export function isMissing(error: unknown, name: string): boolean {
@@ -69,7 +72,8 @@ export function checkSqlDriver(dialect: keyof typeof DRIVERS, dsnEnv: string): v
     try {
       new (driver as new (file: string) => { close(): void })(':memory:').close();
     } catch (error) {
-      const why = String((error as Error)?.message ?? error).split('\n')[0];
+      // Node's own words, on one line, without their advice (the fix below is the one to follow).
+      const why = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').replace(/ (Please try|Tried:).*$/, '').trim();
       throw new ConfigurationError(
         `${neededFor} needs better-sqlite3's native module, which did not load (${why}): ` +
           'run `npm pkg set allowScripts.better-sqlite3=true --json && npm rebuild better-sqlite3` to build it for this Node.js',

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { freshPostgresDsn } from './support/sql-hooks';
 
 const root = path.resolve(__dirname, '..');
 
@@ -108,18 +109,18 @@ describe('the package', () => {
       }
     });
 
-    it('should say how to install danfojs-node when a DataFrame needs it, naming the task', () => {
-      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLQuery')], { BIGRAYS_DB_DSN: 'sqlite::memory:' });
+    it('should say how to install danfojs-node when a DataFrame needs it, naming the task', async () => {
+      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLQuery')], { BIGRAYS_DB_DSN: await freshPostgresDsn() });
       expect(status).to.equal(1);
       expect(out).to.contain('First ran');
       expect(out).to.contain(
         "Sql failed: A DataFrame (SQLQuery's output, say) needs the danfojs-node package, which is not installed: run " +
-          '`npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm install danfojs-node`',
+          '`npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm pkg set allowScripts.core-js=false --json && npm install danfojs-node`',
       );
     });
 
-    it('should run SQL that makes no DataFrame without danfojs-node', () => {
-      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLExecute')], { BIGRAYS_DB_DSN: 'sqlite::memory:' });
+    it('should run SQL that makes no DataFrame without danfojs-node', async () => {
+      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLExecute')], { BIGRAYS_DB_DSN: await freshPostgresDsn() });
       expect(out).to.match(/First ran\s+ok/);
       expect(status).to.equal(0);
     });
