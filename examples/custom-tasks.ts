@@ -1,7 +1,7 @@
 /**
  * A small job made of custom tasks: no database, no AWS. It shows registration, outputs
  * (`X.output` and `outputOf`), format keywords, a custom resource shared by consecutive
- * tasks (and removed once they are done), and `runWithExceptions`.
+ * tasks, and `runWithExceptions`.
  *
  * Run it with `npm run demo`, or `npx tsx examples/custom-tasks.ts`.
  */
@@ -15,13 +15,13 @@ interface Reading {
   celsius: number;
 }
 
-/** A resource: a scratch directory, opened once and shared by consecutive tasks, removed when closed. */
+/** A resource: a scratch directory, opened once, shared by consecutive tasks, removed when the run ends. */
 class ScratchDir extends Resource<string> {
   open(_config: ConfigValues): string {
     return mkdtempSync(join(tmpdir(), 'bigrays-demo-'));
   }
 
-  override close(dir: string): void {
+  close(dir: string): void {
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -69,7 +69,8 @@ class Summarize extends Task<string> {
 class Announce extends Task<void> {
   runWithExceptions = true; // runs even if a task above failed
   run(): void {
-    console.log(`Summary: ${outputOf(Summarize)}`); // the scratch directory is gone: this task needs no resource
+    console.log(`Summary: ${outputOf(Summarize)}`);
+    console.log(`Report written to ${outputOf(SaveReport)} (a scratch file, removed when the run ends)`);
   }
 }
 

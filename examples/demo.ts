@@ -37,12 +37,12 @@ class SeedProduction extends SQLWrite {
 
 @register
 class PullTrainingData extends SQLQuery {
-  query = "select day, feature, target from training where day between '{begin}' and '{end}' order by day";
+  query = 'select day, feature, target from training where day between {begin!q} and {end!q} order by day';
 }
 
 @register
 class PullProductionData extends SQLQuery {
-  query = "select id, day, feature from production where day between '{begin}' and '{end}' order by id";
+  query = 'select id, day, feature from production where day between {begin!q} and {end!q} order by id';
 }
 
 /** Least squares on the training rows; one prediction per production row. */

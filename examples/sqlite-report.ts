@@ -2,6 +2,7 @@
  * SQL tasks on SQLite, offline: load rows with SQLWrite, shape them with SQLExecute into a
  * temp table (it lives across consecutive SQL tasks: one session, one connection), read
  * them back with SQLQuery using a {keyword} and a bound param, and summarise in a Task.
+ * Keywords in SQL are quoted by bigrays: `{first_day!q}` is a string literal, never `'{first_day}'`.
  *
  * Run it with `npx tsx examples/sqlite-report.ts`. Set BIGRAYS_DB_DSN to use another database.
  */
@@ -31,7 +32,7 @@ class LoadSales extends SQLWrite {
 @register
 class StageJanuary extends SQLExecute {
   statement = `create temp table january as
-    select region, amount from sales_{year} where day between '{year}-01-01' and '{year}-01-31'`;
+    select region, amount from sales_{year} where day between {first_day!q} and {last_day!q}`;
 }
 
 @register
@@ -49,7 +50,7 @@ class Summarize extends Task<string> {
   }
 }
 
-updateFormatKws({ year: 2026 });
+updateFormatKws({ year: 2026, first_day: '2026-01-01', last_day: '2026-01-31' });
 
 bigraysRun().then(
   (report) => {

@@ -43,8 +43,11 @@ export class ResourceError extends BigraysError {}
 /** A task failed, or used something (an output, a keyword) it could not have. */
 export class TaskError extends BigraysError {}
 
-/** A task class does not define what its type requires (an attribute, `run()`). */
-export class TaskInterfaceError extends BigraysError {
+/**
+ * A task class does not define what its type requires (an attribute, `run()`). A kind of
+ * `TaskError`, as in the original bigrays: `e instanceof TaskError` sees both.
+ */
+export class TaskInterfaceError extends TaskError {
   /** The missing or invalid attributes, per task class name. */
   readonly attributes: Record<string, string[]>;
 

@@ -2,6 +2,10 @@
  * `{keyword}` templates with Python `str.format` rules: `{{` and `}}` are literal braces,
  * fields may reach into values (`{run.day}`, `{days[0]}`), take a conversion (`!s`, `!r`)
  * and a format spec (`{n:05d}`, `{rate:.2%}`, `{day:%Y-%m-%d}` for dates, in UTC).
+ *
+ * SQL text is filled with an `SqlQuoting`: there `{kw!q}` is a string literal and `{kw!i}` a
+ * quoted name, escaped for the engine, and a plain `{kw}` whose value could end a quoted
+ * string or start a statement or comment is refused.
  */
 import { defaultRuntime } from './runtime';
 
@@ -18,7 +22,8 @@ interface Field {
   /** The keyword name: the part before any `.attr` or `[index]`. */
   name: string;
   path: Array<string | number>;
-  conversion?: 's' | 'r' | 'a';
+  /** `!s`, `!r`, `!a` as in Python; `!q` (SQL string literal) and `!i` (SQL name) in SQL text. */
+  conversion?: 's' | 'r' | 'a' | 'q' | 'i';
   /** The spec, itself a template (Python allows `{x:{width}}`). */
   spec: Part[];
   source: string;
@@ -26,16 +31,83 @@ interface Field {
 
 type Part = Literal | Field;
 
+/**
+ * What is wrong with a template: bad syntax, a keyword that is not set (`missing`), a value
+ * its field cannot show, a plain `{kw}` in SQL text whose value is not safe there (`unsafe`),
+ * or an SQL conversion outside SQL text (`not-sql`).
+ */
+export type FormatProblem = 'syntax' | 'missing' | 'value' | 'unsafe' | 'not-sql';
+
 /** A template that is not valid `str.format` syntax, or a keyword it cannot fill. */
 export class FormatError extends Error {
   constructor(
     message: string,
-    /** The keyword that is missing, when that is the problem. */
+    /** The keyword the problem is about, when there is one. */
     readonly keyword?: string,
+    readonly problem: FormatProblem = keyword === undefined ? 'syntax' : 'value',
   ) {
     super(message);
     this.name = 'FormatError';
   }
+}
+
+/** A plain `{kw}` in SQL text whose value holds a quote, a `;` or a comment marker. */
+export class UnsafeKeywordError extends FormatError {
+  constructor(
+    keyword: string,
+    /** What the value holds that SQL text must not get from a keyword: `'`, `;`, `--`, … */
+    readonly found: string,
+    /** The field as the template writes it (`{name}`). */
+    readonly field: string,
+    /** The quote the template puts around the field (`'{name}'`, `"{name}"`), if any. */
+    readonly quotedWith?: string,
+  ) {
+    super(`the keyword \`${keyword}\` holds ${describeFound(found)}, which ${field} would put into the SQL as it is`, keyword, 'unsafe');
+    this.name = 'UnsafeKeywordError';
+  }
+}
+
+function describeFound(found: string): string {
+  switch (found) {
+    case "'":
+      return "a quote (')";
+    case '"':
+      return 'a double quote (")';
+    case ';':
+      return 'a semicolon (;)';
+    case '--':
+    case '/*':
+      return `a comment marker (${found})`;
+    case '\\':
+      return 'a backslash (\\)';
+    case ']':
+      return 'a closing bracket (])';
+    default:
+      return `\`${found}\``;
+  }
+}
+
+/**
+ * How SQL text is filled for one database engine: `{kw!q}` and `{kw!i}`, and what a plain
+ * `{kw}` may not hold there.
+ */
+export interface SqlQuoting {
+  /** The engine, as messages name it. */
+  readonly engine: string;
+  /** `text` as an SQL string literal: `'it''s'`. */
+  literal(text: string): string;
+  /** A name of one or more parts (`schema`, `table`), each part quoted: `"a"."b"`. */
+  identifier(parts: readonly string[]): string;
+  /** The first thing in `text` that could end a quoted string or name, or start a statement or a comment; undefined when there is none. */
+  unsafe(text: string): string | undefined;
+}
+
+/** How `formatTemplate` fills a template. */
+export interface FormatOptions {
+  /** Keywords whose fields are left in place (see `formatTemplate`). */
+  keep?: ReadonlySet<string>;
+  /** The template is SQL text for this engine: `{kw!q}` / `{kw!i}` quote, and a plain `{kw}` is checked. */
+  sql?: SqlQuoting;
 }
 
 const cache = new Map<string, Part[]>();
@@ -113,8 +185,8 @@ function parseField(text: string, start: number, end: number, depth: number): Fi
   let conversion: Field['conversion'];
   if (text[i] === '!') {
     const c = text[i + 1];
-    if (c !== 's' && c !== 'r' && c !== 'a') {
-      throw new FormatError(`Unknown conversion specifier ${c ?? ''} in ${quote(source)}; use !s or !r`);
+    if (c !== 's' && c !== 'r' && c !== 'a' && c !== 'q' && c !== 'i') {
+      throw new FormatError(`Unknown conversion specifier ${c ?? ''} in ${quote(source)}; use !s or !r (in SQL: !q for a string literal, !i for a name)`);
     }
     conversion = c;
     i += 2;
@@ -180,50 +252,125 @@ export function templateKeywords(template: string): string[] {
  * Fields whose keyword is in `keep` are left as they are (`{part:05d}` stays), and the rest of
  * the text is escaped (`{` as `{{`), so the result is itself a template, filled later with
  * the kept keywords alone: ToS3 fills `{part}` once per object it writes.
+ *
+ * With `sql`, the template is SQL text: `{kw!q}` renders an SQL string literal, `{kw!i}` a
+ * quoted name (each dot-separated part quoted), and a plain `{kw}` whose value holds a quote,
+ * a `;` or a comment marker is an `UnsafeKeywordError`. Without it, `!q` and `!i` are errors.
  */
-export function formatTemplate(template: string, kws: FormatKws, keep?: ReadonlySet<string>): string {
-  if (keep === undefined || keep.size === 0) return render(parse(template), kws);
-  return renderKeeping(parse(template), kws, keep);
+export function formatTemplate(template: string, kws: FormatKws, options?: ReadonlySet<string> | FormatOptions): string {
+  const { keep, sql } = options instanceof Set ? { keep: options as ReadonlySet<string>, sql: undefined } : ((options ?? {}) as FormatOptions);
+  const parts = parse(template);
+  if (keep === undefined || keep.size === 0) return render(parts, kws, sql);
+  return parts
+    .map((part, index) => {
+      if (part.kind === 'field' && keep.has(part.name)) return part.source;
+      return escapeBraces(part.kind === 'literal' ? part.text : renderField(parts, index, kws, sql));
+    })
+    .join('');
 }
 
 function escapeBraces(text: string): string {
   return text.replace(/[{}]/g, (brace) => brace + brace);
 }
 
-function renderKeeping(parts: Part[], kws: FormatKws, keep: ReadonlySet<string>): string {
-  return parts
-    .map((part) => {
-      if (part.kind === 'field' && keep.has(part.name)) return part.source;
-      return escapeBraces(render([part], kws));
-    })
-    .join('');
-}
-
-function render(parts: Part[], kws: FormatKws): string {
+function render(parts: Part[], kws: FormatKws, sql?: SqlQuoting): string {
   let out = '';
-  for (const part of parts) {
-    if (part.kind === 'literal') {
-      out += part.text;
-      continue;
-    }
-    if (!Object.prototype.hasOwnProperty.call(kws, part.name) || kws[part.name] === undefined) {
-      throw new FormatError(`missing format keyword \`${part.name}\``, part.name);
-    }
-    let value: unknown = kws[part.name];
-    let reached = part.name;
-    for (const step of part.path) {
-      if (value === null || value === undefined) {
-        throw new FormatError(`cannot read ${JSON.stringify(step)} of ${reached} (it is ${String(value)})`, part.name);
-      }
-      value = (value as Record<string | number, unknown>)[step];
-      reached += typeof step === 'number' ? `[${step}]` : `.${step}`;
-      if (value === undefined) throw new FormatError(`${reached} is undefined in ${quote(part.source)}`, part.name);
-    }
-    if (part.conversion === 'r' || part.conversion === 'a') value = repr(value);
-    else if (part.conversion === 's') value = str(value);
-    out += applySpec(value, render(part.spec, kws), part.source);
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
+    out += part.kind === 'literal' ? part.text : renderField(parts, index, kws, sql);
   }
   return out;
+}
+
+/** The value of field `part`: its keyword, then each `.attr` / `[index]` step. */
+function fieldValue(part: Field, kws: FormatKws): unknown {
+  if (!Object.prototype.hasOwnProperty.call(kws, part.name) || kws[part.name] === undefined) {
+    throw new FormatError(`missing format keyword \`${part.name}\``, part.name, 'missing');
+  }
+  let value: unknown = kws[part.name];
+  let reached = part.name;
+  for (const step of part.path) {
+    if (value === null || value === undefined) {
+      throw new FormatError(`cannot read ${JSON.stringify(step)} of ${reached} (it is ${String(value)})`, part.name);
+    }
+    value = (value as Record<string | number, unknown>)[step];
+    reached += typeof step === 'number' ? `[${step}]` : `.${step}`;
+    if (value === undefined) throw new FormatError(`${reached} is undefined in ${quote(part.source)}`, part.name);
+  }
+  return value;
+}
+
+/** The quote the template writes right around field `index` (`'{day}'`), if any. */
+function quotedWith(parts: Part[], index: number): string | undefined {
+  const before = parts[index - 1];
+  const after = parts[index + 1];
+  if (before?.kind !== 'literal' || after?.kind !== 'literal') return undefined;
+  const quote = before.text.slice(-1);
+  return (quote === "'" || quote === '"') && after.text.startsWith(quote) ? quote : undefined;
+}
+
+/** Field `parts[index]` as text: converted, formatted, and in SQL text quoted or checked. */
+function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuoting): string {
+  const part = parts[index] as Field;
+  let value = fieldValue(part, kws);
+  const spec = render(part.spec, kws);
+  if (part.conversion === 'q' || part.conversion === 'i') {
+    if (!sql) {
+      throw new FormatError(
+        `${quote(part.source)} quotes SQL, and this text is not SQL: !q and !i work in the SQL text of SQL tasks (query, statement, tablename); write {${part.name}} here`,
+        part.name,
+        'not-sql',
+      );
+    }
+    if (quotedWith(parts, index) !== undefined) {
+      throw new FormatError(
+        `${quote(part.source)} makes its own quotes: remove the quotes the template puts around it`,
+        part.name,
+      );
+    }
+    return part.conversion === 'q' ? sqlLiteral(value, spec, part, sql) : sqlName(value, spec, part, sql);
+  }
+  if (part.conversion === 'r' || part.conversion === 'a') value = repr(value);
+  else if (part.conversion === 's') value = str(value);
+  const text = applySpec(value, spec, part.source);
+  if (sql) {
+    const found = sql.unsafe(text);
+    if (found !== undefined) throw new UnsafeKeywordError(part.name, found, part.source, quotedWith(parts, index));
+  }
+  return text;
+}
+
+/** No NUL byte: SQL text cannot carry one (PostgreSQL refuses it, others cut the text there). */
+function checkNul(text: string, part: Field, what: string): void {
+  if (text.includes('\0')) {
+    throw new FormatError(`the keyword \`${part.name}\` holds a NUL byte (\\0), which ${what} cannot carry; bind it with params instead`, part.name, 'unsafe');
+  }
+}
+
+/** `{kw!q}`: the value (after its format spec) as an SQL string literal; null is NULL. */
+function sqlLiteral(value: unknown, spec: string, part: Field, sql: SqlQuoting): string {
+  if (value === null) return 'NULL';
+  const text = applySpec(value, spec, part.source);
+  checkNul(text, part, 'an SQL string literal');
+  return sql.literal(text);
+}
+
+/** `{kw!i}`: a name, each dot-separated part quoted; an array gives the parts as they are. */
+function sqlName(value: unknown, spec: string, part: Field, sql: SqlQuoting): string {
+  if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) {
+    throw new FormatError(`${quote(part.source)} needs a name, and the keyword \`${part.name}\` is ${value === null ? 'null' : 'empty'}`, part.name);
+  }
+  const names = Array.isArray(value) ? value.map((v) => applySpec(v, spec, part.source)) : applySpec(value, spec, part.source).split('.');
+  for (const name of names) {
+    if (name === '') {
+      throw new FormatError(
+        `${quote(part.source)} needs a name like \`table\` or \`schema.table\`; the keyword \`${part.name}\` has an empty part`,
+        part.name,
+      );
+    }
+    checkNul(name, part, 'an SQL name');
+  }
+  return sql.identifier(names);
 }
 
 function repr(value: unknown): string {
@@ -425,7 +572,19 @@ export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
 export function getFormatKws(): FormatKws {
-  return defaultRuntime.keywords.all();
+  const store = defaultRuntime.keywords;
+  return store.watched(store.all());
+}
+
+/** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
+export function taskKeywords(formatKws?: FormatKws | null): FormatKws {
+  const store = defaultRuntime.keywords;
+  return store.watched(store.for(formatKws));
+}
+
+/** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */
+export function noteKeywordsUsed(names: Iterable<string>, formatKws?: FormatKws | null): void {
+  defaultRuntime.keywords.noteUsed(names, formatKws);
 }
 
 /** Forgets every global format keyword (keywords set by the command's --set stay). */

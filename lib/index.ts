@@ -4,7 +4,7 @@
  */
 export { BigraysError, ConfigurationError, ResourceError, TaskError, TaskInterfaceError } from './errors';
 export { BigraysConfig, KNOWN_CONFIG, resetConfig, type ConfigValues, type ConfigKeyInfo } from './config';
-export { updateFormatKws, getFormatKws, clearFormatKws, formatTemplate, type FormatKws } from './format';
+export { updateFormatKws, getFormatKws, clearFormatKws, formatTemplate, type FormatKws, type FormatOptions, type SqlQuoting } from './format';
 export { BaseTask, Task, TEMPLATED_ATTRIBUTES, type TaskClass, type TaskMetrics } from './task';
 export { outputOf, OutputRef } from './output';
 export { register, clearRegistry, registeredTasks } from './registry';

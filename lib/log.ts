@@ -2,7 +2,7 @@
  * Logging through `debug` (namespaces `bigrays` and `bigrays:*`), silent by default.
  * Every line is scrubbed of secrets before it is written.
  */
-import createDebug from 'debug';
+import type { Debugger } from 'debug';
 import { format } from 'node:util';
 import { scrub } from './secrets';
 
@@ -10,11 +10,20 @@ export type Logger = ((formatter: string, ...args: unknown[]) => void) & { reado
 
 /** A logger for `bigrays:<area>` (or `bigrays` with no area). */
 export function logger(area?: string): Logger {
-  const debug = createDebug(area ? `bigrays:${area}` : 'bigrays');
-  const log = (formatter: string, ...args: unknown[]): void => {
-    if (!debug.enabled) return;
-    debug('%s', scrub(format(formatter, ...args)));
+  const namespace = area ? `bigrays:${area}` : 'bigrays';
+  let debug: Debugger | undefined;
+  const enabled = (): boolean => {
+    // debug keeps process.env.DEBUG in step with what is enabled (its enable() sets it): while
+    // it is unset nothing is, and debug (with its terminal checks) need not load.
+    if (!process.env.DEBUG && debug === undefined) return false;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    debug ??= (require('debug') as typeof import('debug'))(namespace);
+    return debug.enabled;
   };
-  Object.defineProperty(log, 'enabled', { get: () => debug.enabled });
+  const log = (formatter: string, ...args: unknown[]): void => {
+    if (!enabled()) return;
+    debug!('%s', scrub(format(formatter, ...args)));
+  };
+  Object.defineProperty(log, 'enabled', { get: enabled });
   return log as Logger;
 }

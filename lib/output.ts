@@ -27,6 +27,8 @@ export interface RunContext {
   manager?: unknown;
   /** The signal of the task running now: a nested run (a functional call inside it) stops with it. */
   taskSignal?: AbortSignal;
+  /** Stops a top-level run from outside (a Lambda invocation's time running out), as a signal does. */
+  stopSignal?: AbortSignal;
   /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
   readonly parent?: RunContext;
   /** A run that only reads outputs from another (a functional call after a run): never its handles. */

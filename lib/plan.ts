@@ -3,11 +3,11 @@
  * attributes and the resource open/close plan — opening nothing, changing nothing.
  */
 import { effectiveConfig, type ConfigValues } from './config';
-import { formatTemplate, FormatError, keywordsFor } from './format';
+import { FormatError, keywordsFor } from './format';
 import { findRefs, newContext, OutputRef } from './output';
 import { canReuse, type Resource } from './resources/resource';
 import { preflight, type TaskOverlay } from './run';
-import { TEMPLATED_ATTRIBUTES, type TaskClass } from './task';
+import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from './task';
 
 export interface PlannedStep {
   /** The task class name. */
@@ -27,12 +27,12 @@ export interface RunPlan {
   finally: string[];
 }
 
-function render(template: string, kws: Record<string, unknown>): string {
+function render(task: BaseTask<unknown>, attr: string, template: string, kws: Record<string, unknown>): string {
   try {
-    return formatTemplate(template, kws);
+    return task.renderAttribute(attr, template, kws);
   } catch (error) {
     // A keyword declared but set only while the job runs: show the template as it is.
-    if (error instanceof FormatError) return `${template}  (filled at run time)`;
+    if ((error as { cause?: unknown })?.cause instanceof FormatError) return `${template}  (filled at run time)`;
     throw error;
   }
 }
@@ -48,7 +48,7 @@ export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay):
     for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
     const attributes: Record<string, string> = {};
     for (const attr of TEMPLATED_ATTRIBUTES) {
-      if (typeof fields[attr] === 'string') attributes[attr] = render(fields[attr] as string, kws);
+      if (typeof fields[attr] === 'string') attributes[attr] = render(task, attr, fields[attr] as string, kws);
     }
     if (fields.params !== undefined && !(fields.params instanceof OutputRef)) {
       attributes.params = JSON.stringify(fields.params, (_k, v: unknown) =>

@@ -6,6 +6,8 @@ export interface TaskReport {
   /** The task class name. */
   name: string;
   status: TaskStatus;
+  /** When the task started, ISO 8601 in UTC (absent when skipped). */
+  startedAt?: string;
   /** Wall time of the task, resource opening included (0 when skipped). */
   durationMs: number;
   /** Rows read or written, for tasks that move rows. */
@@ -21,5 +23,8 @@ export interface TaskReport {
 }
 
 export interface RunReport {
+  /** When the run started and ended, ISO 8601 in UTC. */
+  startedAt?: string;
+  endedAt?: string;
   tasks: TaskReport[];
 }

@@ -4,7 +4,7 @@
  */
 import { configMs, effectiveConfig, envName } from './config';
 import { BigraysError, ConfigurationError, TaskError, TaskInterfaceError } from './errors';
-import { FormatError, keywordsFor, templateKeywords } from './format';
+import { FormatError, keywordsFor, noteKeywordsUsed, templateKeywords } from './format';
 import { jobHost } from './job/host';
 import { logger } from './log';
 import {
@@ -50,6 +50,8 @@ export interface RunSettings {
   overlay?: TaskOverlay;
   /** Called once the tasks are planned, with the run's context (a runner follows the run through it). */
   onStart?(context: RunContext, planned: PlannedTask[]): void;
+  /** Stops the run when it aborts: the running task is aborted with its reason, the rest skipped. */
+  signal?: AbortSignal;
 }
 
 function describe(value: unknown): string {
@@ -132,6 +134,25 @@ function checkInterfaces(planned: PlannedTask[]): void {
   }
 }
 
+/**
+ * Why `producer` is not part of a run that `reader` is in, and the fix: a registered task was
+ * left out by `--only` / `--from` or by the tasks given to `bigraysRun(...)`; any other
+ * task is to be registered.
+ */
+function leftOut(producer: TaskClass, reader: TaskClass): string {
+  const registry = registeredTasks();
+  if (!registry.includes(producer)) return `: register ${producer.name} before ${reader.name}`;
+  const selection = jobHost()?.options;
+  if (selection && selection.only.length > 0) {
+    const names = registry.filter((t) => t === producer || selection.only.includes(t.name)).map((t) => t.name);
+    return ` (it is registered, but --only leaves it out): add it to --only, as in --only ${names.join(',')}`;
+  }
+  if (selection?.from !== undefined) {
+    return ` (it is registered, but --from ${selection.from} starts after it): start from it with --from ${producer.name}, or run both with --only ${producer.name},${reader.name}`;
+  }
+  return ` (it is registered, but not among the tasks given to bigraysRun(...)): pass ${producer.name} before ${reader.name}, or call bigraysRun() with no arguments to run every registered task`;
+}
+
 function checkOutputs(planned: PlannedTask[], context: RunContext): void {
   const lines: string[] = [];
   let first: string | undefined;
@@ -142,15 +163,36 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
         if (earlier.has(ref.task as TaskClass)) return;
         for (let c = context.parent ?? context.readsFrom; c; c = c.parent ?? c.readsFrom) if (c.outputs.has(ref.task)) return;
         const later = planned.slice(index + 1).some((p) => p.cls === ref.task);
-        const where = later
-          ? `${ref.task.name} runs after ${cls.name}`
-          : `${ref.task.name} is not part of this run`;
-        lines.push(`${cls.name}.${field} uses ${ref.task.name}.output, but ${where}: register ${ref.task.name} before ${cls.name}`);
+        const why = later
+          ? `${ref.task.name} runs after ${cls.name}: register ${ref.task.name} before ${cls.name}`
+          : `${ref.task.name} is not part of this run${leftOut(ref.task as TaskClass, cls)}`;
+        lines.push(`${cls.name}.${field} uses ${ref.task.name}.output, but ${why}`);
         first ??= cls.name;
       });
     }
   });
   if (lines.length > 0) throw new TaskError(`Task outputs used before they exist:\n  ${lines.join('\n  ')}`, { taskName: first });
+}
+
+/**
+ * Why `template` would be refused when the task runs, with the keywords known now: an unsafe
+ * plain `{kw}` in SQL text, an SQL conversion outside it. Keywords that hold a task's output
+ * are known only then, so a template that uses one is left to the run.
+ */
+function refusedTemplate(task: BaseTask<unknown>, attr: string, template: string, used: string[], known: Record<string, unknown>): string | undefined {
+  let later = false;
+  for (const name of used) findRefs(known[name], () => (later = true));
+  if (later) return undefined;
+  try {
+    task.renderAttribute(attr, template, known);
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: unknown })?.cause;
+    if (error instanceof TaskError && cause instanceof FormatError && (cause.problem === 'unsafe' || cause.problem === 'not-sql')) {
+      return error.message;
+    }
+    return undefined; // anything else shows when the task runs, as it always has
+  }
 }
 
 function checkKeywords(planned: PlannedTask[]): void {
@@ -164,8 +206,12 @@ function checkKeywords(planned: PlannedTask[]): void {
       if (typeof template !== 'string') continue;
       try {
         const late = task.lateKeywords(attr);
-        for (const name of templateKeywords(template)) {
+        const used = templateKeywords(template);
+        noteKeywordsUsed(used, task.formatKws);
+        let unset = false;
+        for (const name of used) {
           if (!(name in known) && !late.includes(name)) {
+            unset = true;
             lines.push(
               /^[A-Za-z_$][\w$]*$/.test(name)
                 ? `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`
@@ -174,6 +220,11 @@ function checkKeywords(planned: PlannedTask[]): void {
             first ??= cls.name;
           }
         }
+        const refused = unset ? undefined : refusedTemplate(task, attr, template, used, known);
+        if (refused) {
+          lines.push(refused);
+          first ??= cls.name;
+        }
       } catch (error) {
         if (!(error instanceof FormatError)) throw error;
         lines.push(`${cls.name}.${attr}: ${error.message}`);
@@ -181,7 +232,7 @@ function checkKeywords(planned: PlannedTask[]): void {
       }
     }
   }
-  if (lines.length > 0) throw new TaskError(`Format keywords are missing or malformed:\n  ${lines.join('\n  ')}`, { taskName: first });
+  if (lines.length > 0) throw new TaskError(`Format keywords are missing, malformed or unsafe:\n  ${lines.join('\n  ')}`, { taskName: first });
 }
 
 function checkConfigs(planned: PlannedTask[]): void {
@@ -244,7 +295,7 @@ function prepare(cls: TaskClass, task: BaseTask<unknown>, context: RunContext): 
   }
   for (const attr of TEMPLATED_ATTRIBUTES) {
     const template = fields[attr];
-    if (typeof template === 'string') fields[attr] = task.render(template, new Set(task.lateKeywords(attr)));
+    if (typeof template === 'string') fields[attr] = task.renderAttribute(attr, template);
   }
 }
 
@@ -440,10 +491,10 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   context.manager = manager;
   // A top-level run stops on SIGINT/SIGTERM; a nested one (a functional call inside a task) with that task.
   const controller = new AbortController();
-  const parentSignal = context.parent?.taskSignal;
+  const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
   const unwatch = context.parent ? () => undefined : watchSignals(controller);
-  const report: RunReport = { tasks: [] };
+  const report: RunReport = { startedAt: new Date().toISOString(), tasks: [] };
   context.report = report;
   const errors: unknown[] = [];
   const failed: string[] = [];
@@ -458,7 +509,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
         report.tasks.push({ name, status: 'skipped', durationMs: 0 });
         continue;
       }
-      const entry: TaskReport = { name, status: 'ok', durationMs: 0 };
+      const entry: TaskReport = { name, status: 'ok', startedAt: new Date().toISOString(), durationMs: 0 };
       const started = performance.now();
       context.states.set(cls, 'running');
       log('running %s', name);
@@ -490,6 +541,7 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
   } finally {
     await releaseAll(manager, runSignal.aborted);
     unwatch();
+    report.endedAt = new Date().toISOString();
   }
   for (const name of manager.unreleased) {
     log('%s.output was never read: its SQL session was closed at the end of the run', name);
@@ -501,7 +553,10 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     report.tasks.filter((t) => t.status === 'ok').length, failed.length,
     report.tasks.filter((t) => t.status === 'skipped').length);
   const interrupted = controller.signal.reason instanceof Interrupted ? controller.signal.reason.signal : undefined;
-  if (errors.length === 0 && interrupted === undefined) return report;
+  // Stopped from outside (a deadline of the caller's): a failure even between two tasks.
+  const stop = context.stopSignal?.aborted && interrupted === undefined ? context.stopSignal.reason : undefined;
+  const stopped = stop === undefined ? undefined : stop instanceof Error ? stop.message : String(stop);
+  if (errors.length === 0 && interrupted === undefined && stopped === undefined) return report;
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
@@ -513,7 +568,8 @@ export async function execute(planned: PlannedTask[], context: RunContext): Prom
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`
     : errors.length > 0 ? 'bigrays run failed: a resource could not be closed' : 'bigrays run failed';
   if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
-  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] });
+  if (stopped !== undefined) head += `; stopped (${stopped}), the tasks after it were skipped`;
+  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? stop });
   error.errors = errors;
   error.report = report;
   if (interrupted !== undefined) error.signal = interrupted;
@@ -548,6 +604,7 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   const context = newContext(activeContext());
   if (!activeContext()) setLatestContext(context);
   const planned = preflight(entries, context, settings.overlay);
+  if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context);
 }

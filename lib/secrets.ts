@@ -2,6 +2,7 @@
  * Keeping secrets out of log lines and error messages.
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
+import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
 import { defaultRuntime } from './runtime';
 
 const MASK = '***';
@@ -14,52 +15,54 @@ export function isSecretKey(key: string): boolean {
 }
 
 const URL_TOKEN = /[a-z][a-z0-9+.-]*:\/\/[^\s'"`<>]*/gi;
+const QUERY_PASSWORD = /([?&;](?:password|pwd|passwd)=)([^&;\s#]*)/gi;
 
 /**
- * The user-info part of a URL-like token: `scheme://user:password@host/…` → its `user:password`
- * span. A password may hold `/`, `@`, `#` or `?` unescaped, so the user-info runs to the LAST
- * `@` of the token.
+ * Values shorter than this are not masked by value: masking `prod` or `etl` wherever it
+ * appears would mangle bucket names, keys and table names while hiding nothing worth hiding.
+ * Masking by position (a DSN's password, a `password=` parameter) and by name (`DB_PWD` in
+ * `bigrays config`) applies whatever the length.
  */
-function userInfo(token: string): { start: number; end: number } | undefined {
-  const start = token.indexOf('://') + 3;
-  const at = token.lastIndexOf('@');
-  if (at < start) return undefined;
-  return { start, end: at };
+export const MIN_MASKED_LENGTH = 6;
+
+/** `text` with the values of `password=`, `pwd=` and `passwd=` parameters masked. */
+export function maskQueryPasswords(text: string): string {
+  return text.replace(QUERY_PASSWORD, (_m, head: string) => `${head}${MASK}`);
+}
+
+/**
+ * One URL with its password masked, read as `splitUrl` reads it. When the URL is ambiguous
+ * (an unescaped `@` after the host part), everything that may be the password is masked: up
+ * to its last `@`. Such a URL is refused before anything connects.
+ */
+function maskUrl(token: string): string {
+  const text = maskQueryPasswords(token);
+  const parts = splitUrl(text);
+  const span = parts && passwordSpanOf(parts);
+  if (!span || span[0] === span[1]) return text;
+  return `${text.slice(0, span[0])}${MASK}${text.slice(span[1])}`;
 }
 
 /** `scheme://user:password@host` → `scheme://user:***@host`; also `password=…` in query strings. */
 export function maskDsn(text: string): string {
-  return text
-    .replace(URL_TOKEN, (token) => {
-      const info = userInfo(token);
-      if (!info) return token;
-      const colon = token.indexOf(':', info.start);
-      if (colon < 0 || colon > info.end) return token;
-      return `${token.slice(0, colon + 1)}${MASK}${token.slice(info.end)}`;
-    })
-    .replace(/([?&;](?:password|pwd|passwd)=)[^&;\s]*/gi, (_m, head: string) => `${head}${MASK}`);
+  return text.replace(URL_TOKEN, maskUrl);
 }
 
-/** The password part of a URL-like DSN, as written and decoded, if it has one. */
+/** The password of a DSN (a whole config value), as written and decoded, and `password=` parameters. */
 function dsnPassword(dsn: string): string[] {
   const found: string[] = [];
-  for (const token of dsn.match(URL_TOKEN) ?? []) {
-    const info = userInfo(token);
-    if (!info) continue;
-    const colon = token.indexOf(':', info.start);
-    if (colon < 0 || colon > info.end) continue;
-    const raw = token.slice(colon + 1, info.end);
-    if (raw === '') continue;
+  const value = dsn.trim();
+  const parts = splitUrl(value);
+  const span = parts && passwordSpanOf(parts);
+  if (span && span[1] > span[0]) {
+    const raw = value.slice(span[0], span[1]);
     found.push(raw);
-    try {
-      const decoded = decodeURIComponent(raw);
-      if (decoded !== raw) found.push(decoded);
-    } catch {
-      /* not URI-encoded */
-    }
+    const decoded = decodePart(raw);
+    if (decoded !== raw) found.push(decoded);
   }
-  const query = /[?&;](?:password|pwd|passwd)=([^&;\s]*)/i.exec(dsn);
-  if (query && query[1]) found.push(query[1]);
+  for (const match of value.matchAll(QUERY_PASSWORD)) {
+    if (match[2]) found.push(match[2], decodePart(match[2]));
+  }
   return found;
 }
 
@@ -72,13 +75,13 @@ function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
     if (typeof value !== 'string' || value.length === 0) continue;
-    if (isSecretKey(key) && value.length >= 3) values.push(value);
-    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= 3) values.push(pwd);
+    if (isSecretKey(key) && value.length >= MIN_MASKED_LENGTH) values.push(value);
+    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= MIN_MASKED_LENGTH) values.push(pwd);
   }
   return values;
 }
 
-/** Every secret value in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
+/** Every secret value (of `MIN_MASKED_LENGTH` characters or more) in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
 export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
   const values = new Set<string>(defaultRuntime.secrets);
   for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);

@@ -4,7 +4,10 @@
  */
 import type { ConfigValues } from './config';
 import { TaskError } from './errors';
-import { formatTemplate, FormatError, keywordsFor, type FormatKws } from './format';
+import {
+  formatTemplate, FormatError, keywordsFor, noteKeywordsUsed, taskKeywords, templateKeywords, UnsafeKeywordError,
+  type FormatKws, type FormatOptions, type SqlQuoting,
+} from './format';
 import { logger, type Logger } from './log';
 import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
@@ -124,9 +127,9 @@ export abstract class BaseTask<O = unknown> {
     return logger(`task:${this.taskName}`);
   }
 
-  /** The format keywords for this task: the global ones with `formatKws` over them. */
+  /** The format keywords for this task: the global ones, `formatKws` over them, the command's `--set` over both. */
   protected get keywords(): FormatKws {
-    return keywordsFor(this.formatKws);
+    return taskKeywords(this.formatKws);
   }
 
   /**
@@ -135,19 +138,47 @@ export abstract class BaseTask<O = unknown> {
    * (Named `render`, not `format`: `format` is the data format attribute of ToS3, ToCSV, FromS3.)
    */
   render(template: string, keep?: ReadonlySet<string>): string {
+    return this.fill(template, keywordsFor(this.formatKws), { keep });
+  }
+
+  /**
+   * Fills templated attribute `attribute` (the runner calls it before the task runs, and
+   * pre-flight and the dry-run plan with the keywords known then). The task's late keywords
+   * stay in place; SQL text is quoted and checked for the session's engine (see `sqlQuoting`).
+   */
+  renderAttribute(attribute: string, template: string, kws: FormatKws = keywordsFor(this.formatKws)): string {
+    return this.fill(template, kws, { keep: new Set(this.lateKeywords(attribute)), sql: this.sqlQuoting(attribute) }, attribute);
+  }
+
+  /**
+   * How templated attribute `attribute` is quoted when it holds SQL text (`{kw!q}`, `{kw!i}`,
+   * and the check of a plain `{kw}`); undefined when it is not SQL. SQL tasks answer for
+   * `query`, `statement` and `tablename`. @default undefined
+   */
+  sqlQuoting(attribute: string): SqlQuoting | undefined {
+    void attribute;
+    return undefined;
+  }
+
+  /**
+   * Fills `template` from `kws` with `options` (see `formatTemplate`). A problem is a
+   * TaskError naming the task and `where` (the attribute), with the fix.
+   */
+  protected fill(template: string, kws: FormatKws, options: FormatOptions, where?: string): string {
     try {
-      return formatTemplate(template, this.keywords, keep);
+      noteKeywordsUsed(templateKeywords(template), this.formatKws);
+      return formatTemplate(template, kws, options);
     } catch (error) {
-      if (error instanceof FormatError) {
-        const hint = error.keyword
-          ? `. Set it with updateFormatKws({ ${error.keyword}: … }) or in the task's formatKws`
-          : '';
-        throw new TaskError(`${this.taskName}: ${error.message} in ${JSON.stringify(template)}${hint}`, {
-          taskName: this.taskName,
-          cause: error,
-        });
+      if (!(error instanceof FormatError)) throw error;
+      const place = where === undefined ? this.taskName : `${this.taskName}.${where}`;
+      let message: string;
+      if (error instanceof UnsafeKeywordError) {
+        message = `${place}: ${error.message}. ${unsafeKeywordFix(error, options.sql)}`;
+      } else {
+        const hint = error.problem === 'missing' ? `. Set it with updateFormatKws({ ${error.keyword}: … }) or in the task's formatKws` : '';
+        message = `${place}: ${error.message} in ${JSON.stringify(template)}${hint}`;
       }
-      throw error;
+      throw new TaskError(message, { taskName: this.taskName, cause: error });
     }
   }
 
@@ -174,6 +205,22 @@ export abstract class BaseTask<O = unknown> {
   protected recordMetrics(figures: TaskMetrics): void {
     metrics.set(this, { ...metrics.get(this), ...figures });
   }
+}
+
+/** The ways out of an unsafe `{kw}` in SQL text: bind the value, or quote it. */
+function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined): string {
+  const name = error.keyword ?? 'value';
+  const param = /^[A-Za-z_]\w*$/.test(name) ? name : 'value';
+  const engine = sql && sql.engine !== 'SQL' ? ` for ${sql.engine}` : '';
+  const q = `{${name}!q}`;
+  const i = `{${name}!i}`;
+  const quoted = error.quotedWith === undefined ? undefined : `${error.quotedWith}${error.field}${error.quotedWith}`;
+  const literal = error.quotedWith === "'" ? `${q} in place of ${quoted} (it makes its own quotes)` : q;
+  const named = error.quotedWith === '"' ? `${i} in place of ${quoted} (it makes its own quotes)` : i;
+  return (
+    `Keep values out of SQL text: bind it (write :${param} in the SQL and set params = { ${param}: … }), ` +
+    `or let bigrays quote it${engine}: ${literal} for a string literal, ${named} for a table or column name`
+  );
 }
 
 /** The figures a task recorded while it ran. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formatTemplate } from '../lib';
-import { FormatError, templateKeywords } from '../lib/format';
+import { FormatError, templateKeywords, UnsafeKeywordError, type SqlQuoting } from '../lib/format';
 
 describe('format keywords (Python str.format rules)', () => {
   it('should fill named fields', () => {
@@ -68,5 +68,53 @@ describe('format keywords (Python str.format rules)', () => {
 
   it('should list the keywords a template uses', () => {
     expect(templateKeywords('{a}-{b.c}-{{d}}-{e:{w}}')).to.deep.equal(['a', 'b', 'e', 'w']);
+  });
+});
+
+/** An engine's quoting, made visible: literals as <…>, names as […], `;` unsafe. */
+const MARKED: SqlQuoting = {
+  engine: 'Marked',
+  literal: (text) => `<${text}>`,
+  identifier: (parts) => parts.map((p) => `[${p}]`).join('.'),
+  unsafe: (text) => /[;']/.exec(text)?.[0],
+};
+
+describe('format keywords in SQL text', () => {
+  it('should render {kw!q} through the engine\'s literal and {kw!i} through its names, part by part', () => {
+    expect(formatTemplate('select {v!q} from {t!i}', { v: 'a;b', t: 'sch.tab' }, { sql: MARKED })).to.equal('select <a;b> from [sch].[tab]');
+    expect(formatTemplate('{t!i}', { t: ['a.b', 'c'] }, { sql: MARKED }), 'an array gives the parts as they are').to.equal('[a.b].[c]');
+  });
+
+  it('should apply the format spec before quoting, and render null as NULL', () => {
+    const day = new Date(Date.UTC(2026, 0, 5));
+    expect(formatTemplate('{d!q:%Y-%m-%d} {n!q:03d} {x!q}', { d: day, n: 7, x: null }, { sql: MARKED })).to.equal('<2026-01-05> <007> NULL');
+  });
+
+  it('should refuse a plain {kw} whose value the engine calls unsafe, naming the keyword and whether quotes surround it', () => {
+    const quoted = (() => {
+      try {
+        formatTemplate("where a = '{v}'", { v: "x'y" }, { sql: MARKED });
+      } catch (error) {
+        return error;
+      }
+    })() as UnsafeKeywordError;
+    expect(quoted).to.be.instanceOf(UnsafeKeywordError);
+    expect(quoted).to.include({ keyword: 'v', found: "'", field: '{v}', quotedWith: "'", problem: 'unsafe' });
+    expect(() => formatTemplate('where a = {v:>4}', { v: ';' }, { sql: MARKED })).to.throw(UnsafeKeywordError, /`v` holds a semicolon/);
+    expect(() => formatTemplate('where a = {v!r}', { v: 'x' }, { sql: MARKED }), '!r quotes by hand: refused').to.throw(UnsafeKeywordError);
+    expect(formatTemplate('where a = {v}', { v: 'x;y' }), 'outside SQL text nothing is checked').to.equal('where a = x;y');
+  });
+
+  it('should refuse !q and !i outside SQL text, quotes around {kw!q}, a NUL byte and an empty name part', () => {
+    expect(() => formatTemplate('key/{v!q}', { v: 'x' })).to.throw(FormatError, /quotes SQL, and this text is not SQL/);
+    expect(() => formatTemplate("'{v!q}'", { v: 'x' }, { sql: MARKED })).to.throw(FormatError, /makes its own quotes/);
+    expect(() => formatTemplate('{v!q}', { v: 'a\0b' }, { sql: MARKED })).to.throw(FormatError, /NUL byte/);
+    expect(() => formatTemplate('{t!i}', { t: 'a..b' }, { sql: MARKED })).to.throw(FormatError, /empty part/);
+    expect(() => formatTemplate('{t!i}', { t: '' }, { sql: MARKED })).to.throw(FormatError, /needs a name/);
+    expect(() => formatTemplate('{v!x}', { v: 1 })).to.throw(FormatError, /!q for a string literal, !i for a name/);
+  });
+
+  it('should keep kept fields and quote the others in SQL text', () => {
+    expect(formatTemplate('{v!q}/{part}', { v: 'a{b' }, { keep: new Set(['part']), sql: MARKED })).to.equal('<a{{b>/{part}');
   });
 });

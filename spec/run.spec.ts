@@ -135,12 +135,12 @@ describe('bigraysRun', () => {
     expect(ComputeDay && UsesDay).to.be.a('function');
   });
 
-  it('should fail the task, naming task and keyword, when a declared keyword is still unset at run time', async () => {
+  it('should fail the task, naming task, attribute and keyword, when a declared keyword is still unset at run time', async () => {
     updateFormatKws({ day: undefined });
     @register class NeverSet extends Task { key = 'out/{day}.csv'; run() {} }
     const error = await failure(bigraysRun());
     expect(error.errors[0]).to.be.instanceOf(TaskError);
-    expect((error.errors[0] as Error).message).to.match(/NeverSet: missing format keyword `day`/);
+    expect((error.errors[0] as Error).message).to.match(/NeverSet.key: missing format keyword `day`/);
     expect(NeverSet).to.be.a('function');
   });
 });

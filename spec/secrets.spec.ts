@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import createDebug from 'debug';
 import { format } from 'node:util';
 import { bigraysRun, BigraysConfig, BigraysError, register, Task } from '../lib';
-import { maskDsn, scrub } from '../lib/secrets';
+import { displayValue, maskDsn, scrub } from '../lib/secrets';
 import { RecordingResource } from './helpers';
 
 /** Captures what bigrays logs while `fn` runs, with DEBUG=bigrays* on. */
@@ -57,7 +57,36 @@ describe('secrets and logging', () => {
     BigraysConfig.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG';
     BigraysConfig.DB_DSN = 'postgres://etl:pa55word@db/x';
     expect(scrub('key wJalrXUtnFEMI/K7MDENG and pa55word')).to.equal('key *** and ***');
-    expect(scrub('token abc', { MY_TOKEN: 'abc' })).to.equal('token ***');
+    expect(scrub('token abc-Secret', { MY_TOKEN: 'abc-Secret' })).to.equal('token ***');
+  });
+
+  it('should leave values shorter than 6 characters alone when masking by value, and still mask them by name', () => {
+    BigraysConfig.DB_PWD = 'prod';
+    BigraysConfig.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG';
+    expect(scrub('uploading s3://prod/exports/day.csv failed')).to.equal('uploading s3://prod/exports/day.csv failed');
+    expect(scrub('signed with wJalrXUtnFEMI/K7MDENG')).to.equal('signed with ***');
+    expect(scrub('token abcdef', { MY_TOKEN: 'abcdef' })).to.equal('token ***');
+    expect(displayValue('DB_PWD', 'prod')).to.equal('***');
+    // A DSN password is masked where it stands, whatever its length.
+    expect(maskDsn('postgres://etl:prod@db/x')).to.equal('postgres://etl:***@db/x');
+  });
+
+  it('should keep a bucket named like a short secret readable in a failed run\'s messages', async () => {
+    BigraysConfig.DB_PWD = 'prod';
+    BigraysConfig.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG';
+    @register class Upload extends Task {
+      run(): void { throw new Error('s3://prod/exports/day.csv: access denied for wJalrXUtnFEMI/K7MDENG'); }
+    }
+    const error = (await bigraysRun().catch((e: unknown) => e)) as BigraysError;
+    expect((error.errors[0] as Error).message).to.equal('Upload failed: s3://prod/exports/day.csv: access denied for ***');
+    expect(Upload).to.be.a('function');
+  });
+
+  it('should mask all that may be the password of a DSN the URL reading finds ambiguous', () => {
+    const text = maskDsn('connecting to postgres://postgres:Qz7k@Vx9m/w#rd?x@127.0.0.1:55432/probe failed');
+    expect(text).to.equal('connecting to postgres://postgres:***@127.0.0.1:55432/probe failed');
+    BigraysConfig.DB_DSN = 'postgres://postgres:Qz7k@Vx9m/w#rd?x@127.0.0.1:55432/probe';
+    expect(scrub('the password is Qz7k@Vx9m/w#rd?x')).to.equal('the password is ***');
   });
 
   it('should be silent by default', async () => {

@@ -1,4 +1,4 @@
-/** SQLQuery: run a query, get a DataFrame. `{keywords}` fill the SQL; `params` are bound. */
+/** SQLQuery: run a query, get a DataFrame. `{table!i}` fills in a quoted name; `params` are bound. */
 import { bigraysRun, outputOf, register, SQLExecute, SQLQuery, updateFormatKws } from 'bigrays';
 
 @register
@@ -10,7 +10,7 @@ class Seed extends SQLExecute {
 
 @register
 class BigCities extends SQLQuery {
-  query = 'select name, population from {table} where population > :minimum order by population desc';
+  query = 'select name, population from {table!i} where population > :minimum order by population desc';
   params = { minimum: 1_000_000 };
 }
 

@@ -8,18 +8,26 @@
  * emulator keeps objects in memory, so `.bigrays/s3/<bucket>/<key>` mirrors them: files
  * there are loaded into the emulator before the run (inputs for FromS3, ListS3Objects), and
  * objects the run uploads are written there after it. Published messages are appended to
- * `.bigrays/sns/<topic>.jsonl`.
+ * `.bigrays/sns/<topic>.jsonl`. Nothing there is read or written through a symbolic link
+ * (`local-folder.ts`).
+ *
+ * Conditional writes (`If-None-Match: *`, as ToS3 sends them) are honoured as S3 honours
+ * them: refused while another conditional write of the key is under way (409), or when the
+ * object exists, in the emulator or as a file another run saved since this one began (412).
+ * An object so created is saved only if no file appeared in its place meanwhile.
  */
 import {
   CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { basename, extname, join, relative, sep } from 'node:path';
 import { envName } from '../config';
 import { LOCAL_DIR } from '../job/local-overlay';
 import { loadFauxqs } from '../lazy';
 import { logger } from '../log';
 import { maskDsn } from '../secrets';
+import {
+  appendFileIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readFileIn, removeFileIn, writeFileIn,
+} from './local-folder';
 
 export { LOCAL_DIR };
 const S3_DIR = join(LOCAL_DIR, 's3');
@@ -56,17 +64,34 @@ interface HookRequest {
   body?: unknown;
 }
 
+/** The parts of a fastify reply the hook uses to answer a request itself. */
+interface HookReply {
+  code(status: number): HookReply;
+  header(name: string, value: string): HookReply;
+  send(body: string): HookReply;
+}
+
 interface InjectResult {
   statusCode: number;
   body: string;
 }
 
-function files(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
+/** The object a request writes (PutObject, CopyObject, CompleteMultipartUpload), if it writes one. */
+function writtenObject(method: string, url: string): { bucket: string; key: string } | undefined {
+  const [path, query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
+  const write = (method === 'PUT' && !params.has('partNumber')) || (method === 'POST' && params.has('uploadId'));
+  const slash = path.indexOf('/', 1);
+  if (!write || slash < 0 || slash === path.length - 1) return undefined;
+  try {
+    return { bucket: decodeURIComponent(path.slice(1, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+function s3ErrorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><Condition>If-None-Match</Condition></Error>`;
 }
 
 /**
@@ -141,7 +166,7 @@ function batchEntries(body: Record<string, string>): Array<{ Subject?: string; M
 
 /** `env`: the environment the command runs in (the job's starts from it). */
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
-  if (!dryRun) mkdirSync(LOCAL_DIR, { recursive: true });
+  if (!dryRun) makeFolder(LOCAL_DIR, LOCAL_DIR);
   const notes: string[] = [];
   const sqlEnv = localSql(job, env, notes);
 
@@ -178,9 +203,28 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
     return arn;
   };
   const published: Published[] = [];
+  /** Objects loaded from .bigrays/s3 before the run, by `bucket/key`. */
+  const preloaded = new Map<string, { bucket: string; key: string; etag?: string; file: string }>();
+  /** Conditional writes under way, and the objects the last write of which was conditional, by `bucket/key`. */
+  const writing = new Set<string>();
+  const createdOnly = new Set<string>();
+  const conditional = new WeakMap<object, string>();
 
-  // Buckets and topics appear on first use; published messages are kept for .bigrays/sns.
-  app.addHook('preHandler', async (request: HookRequest) => {
+  /** Why a conditional write of `bucket/key` is refused now, if it is: [HTTP status, code, message]. */
+  const refusal = async (bucket: string, key: string): Promise<[number, string, string] | undefined> => {
+    const id = `${bucket}/${key}`;
+    if (writing.has(id)) return [409, 'ConditionalRequestConflict', 'A conditional write of this key is under way.'];
+    const head = await inject({ method: 'HEAD', url: `/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}` });
+    if (head.statusCode === 200) return [412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'];
+    if (!preloaded.has(id) && fileExistsIn(LOCAL_DIR, objectPath(bucket, key))) {
+      return [412, 'PreconditionFailed', `Another run saved ${display(objectPath(bucket, key))} since this one began`];
+    }
+    return undefined;
+  };
+
+  // Buckets and topics appear on first use; published messages are kept for .bigrays/sns;
+  // conditional writes are honoured.
+  app.addHook('preHandler', async (request: HookRequest, reply: HookReply) => {
     if (request.headers[OWN_REQUEST] !== undefined) return;
     const contentType = String(request.headers['content-type'] ?? '');
     if (request.method === 'POST' && request.url.split('?')[0] === '/' && contentType.includes('x-www-form-urlencoded')) {
@@ -202,6 +246,25 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
     // CreateBucket itself: PUT /<bucket>
     if (request.method === 'PUT' && segments.length === 2) return;
     await ensureBucket(bucket);
+    const object = writtenObject(request.method, request.url);
+    if (object === undefined || request.headers['if-none-match'] !== '*') return;
+    const refused = await refusal(object.bucket, object.key);
+    if (refused) {
+      log('refused a conditional write of s3://%s/%s: %s', object.bucket, object.key, refused[1]);
+      return reply.code(refused[0]).header('content-type', 'application/xml').send(s3ErrorXml(refused[1], refused[2]));
+    }
+    const id = `${object.bucket}/${object.key}`;
+    writing.add(id);
+    conditional.set(request, id);
+  });
+  app.addHook('onResponse', async (request: HookRequest, reply: { statusCode: number }) => {
+    if (request.headers[OWN_REQUEST] !== undefined) return;
+    const id = conditional.get(request);
+    if (id !== undefined) writing.delete(id);
+    const object = writtenObject(request.method, request.url);
+    if (object === undefined || reply.statusCode !== 200) return;
+    if (id !== undefined) createdOnly.add(id);
+    else createdOnly.delete(`${object.bucket}/${object.key}`);
   });
 
   const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -214,9 +277,8 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
   };
 
   // Inputs: what earlier local runs (or you) left under .bigrays/s3/<bucket>/<key>.
-  const preloaded = new Map<string, { bucket: string; key: string; etag?: string; file: string }>();
   try {
-    for (const file of files(S3_DIR)) {
+    for (const file of filesUnder(LOCAL_DIR, S3_DIR)) {
       const [bucketPart, ...keyParts] = relative(S3_DIR, file).split(sep);
       if (keyParts.length === 0) continue;
       const bucket = keyOf([bucketPart]);
@@ -225,7 +287,7 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
         buckets.add(bucket);
         await admin.send(new CreateBucketCommand({ Bucket: bucket }));
       }
-      const put = await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+      const put = await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileIn(LOCAL_DIR, file) }));
       preloaded.set(`${bucket}/${key}`, { bucket, key, etag: put.ETag, file });
     }
   } catch (error) {
@@ -240,6 +302,8 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
     notes: () => notes,
     async finish() {
       const lines = [...notes];
+      /** What was not saved for safety: a link in the way, or a file another run saved first. */
+      const refused: string[] = [];
       // The mirror follows the emulator: new and changed objects are written, deleted ones removed.
       const present = new Set<string>();
       const { Buckets = [] } = await admin.send(new ListBucketsCommand({}));
@@ -254,14 +318,19 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
             const before = preloaded.get(`${bucket}/${key}`);
             if (before && before.etag === etag) continue;
             const file = objectPath(bucket, key);
+            // An object created by a conditional write replaces no file another run saved meanwhile.
+            const mode = createdOnly.has(`${bucket}/${key}`) && !before ? 'create' : 'replace';
             try {
               const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-              mkdirSync(dirname(file), { recursive: true });
-              writeFileSync(file, await object.Body!.transformToByteArray());
-              lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+              if (writeFileIn(LOCAL_DIR, file, await object.Body!.transformToByteArray(), mode)) {
+                lines.push(`s3://${bucket}/${key} → ${display(file)}`);
+              } else {
+                refused.push(`s3://${bucket}/${key} was not saved: another run saved ${display(file)} while this one ran, and it is left as that run wrote it`);
+              }
             } catch (error) {
+              if (error instanceof LocalFolderError) refused.push(`s3://${bucket}/${key} was not saved: ${error.message}`);
               // e.g. keys `a` and `a/b`: a file and a folder of one name
-              lines.push(`s3://${bucket}/${key} was uploaded, but not saved to ${display(file)}: ${(error as Error).message}`);
+              else lines.push(`s3://${bucket}/${key} was uploaded, but not saved to ${display(file)}: ${(error as Error).message}`);
             }
           }
           token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -269,17 +338,30 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
       }
       for (const [id, { bucket, key, file }] of preloaded) {
         if (present.has(id)) continue;
-        rmSync(file, { force: true });
-        lines.push(`s3://${bucket}/${key} was deleted → removed ${display(file)}`);
+        try {
+          removeFileIn(LOCAL_DIR, file);
+          lines.push(`s3://${bucket}/${key} was deleted → removed ${display(file)}`);
+        } catch (error) {
+          if (!(error instanceof LocalFolderError)) throw error;
+          refused.push(`s3://${bucket}/${key} was deleted, but ${display(file)} was not removed: ${error.message}`);
+        }
       }
       const perTopic = new Map<string, number>();
       for (const message of published) {
-        mkdirSync(SNS_DIR, { recursive: true });
         const file = join(SNS_DIR, `${message.topic.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')}.jsonl`);
-        appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`);
-        perTopic.set(file, (perTopic.get(file) ?? 0) + 1);
+        try {
+          appendFileIn(LOCAL_DIR, file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`);
+          perTopic.set(file, (perTopic.get(file) ?? 0) + 1);
+        } catch (error) {
+          if (!(error instanceof LocalFolderError)) throw error;
+          refused.push(`a message to SNS topic ${message.topic} was not saved: ${error.message}`);
+        }
       }
       for (const [file, count] of perTopic) lines.push(`${count} SNS ${count === 1 ? 'message' : 'messages'} → ${display(file)}`);
+      if (refused.length > 0) {
+        const saved = lines.length - notes.length;
+        throw new LocalFolderError(LOCAL_DIR, `${refused.join('\n')}${saved > 0 ? `\n(the other outputs were saved: ${lines.slice(notes.length).join('; ')})` : ''}`);
+      }
       return lines;
     },
     stop: shutdown,

@@ -4,14 +4,18 @@
  * usage error (with the error's message, not a stack, unless DEBUG=bigrays* is set),
  * 130/143 interrupted, or the code the job passed to process.exit().
  */
-import createDebug from 'debug';
+import '../job/compile-cache';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { scrub } from '../secrets';
 import { parseArgs, USAGE, UsageError } from './args';
-import { configText } from './config-command';
-import { planText, summary, toJson } from './output';
-import { runJob, type JobOutcome } from './parent';
+import type { JobOutcome } from './parent';
+
+/*
+ * The command loads what its subcommand needs, when it needs it: `bigrays run` starts the
+ * job's process first, and loads the summary's printing while the job starts.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const output = (): typeof import('./output') => require('./output');
 
 /** bigrays' own folder and version (found from this file, built or not). */
 function ownPackage(): { root?: string; version: string } {
@@ -25,16 +29,19 @@ function ownPackage(): { root?: string; version: string } {
 }
 
 function showStacks(): boolean {
+  const createDebug = require('debug') as typeof import('debug');
   return createDebug.enabled('bigrays') || createDebug.enabled('bigrays:run');
 }
 
 function describeError(error: unknown): string {
+  const { scrub } = require('../secrets') as typeof import('../secrets');
   if (showStacks() && error instanceof Error && error.stack) return scrub(error.stack);
   const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
   return scrub(message);
 }
 
 function print(outcome: JobOutcome, json: boolean): void {
+  const { planText, summary, toJson } = output();
   const code = outcome.exitCode;
   if (json) {
     const body: Record<string, unknown> = { ok: code === 0, tasks: outcome.report.tasks };
@@ -67,18 +74,20 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${ownPackage().version}\n`);
         return 0;
       case 'config':
-        process.stdout.write(`${configText(command.json)}\n`);
+        process.stdout.write(`${(require('./config-command') as typeof import('./config-command')).configText(command.json)}\n`);
         return 0;
       case 'run': {
         json = command.json;
-        const outcome: JobOutcome = await runJob(command);
+        const running = (require('./parent') as typeof import('./parent')).runJob(command);
+        output(); // the job's process has started: load the printing meanwhile
+        const outcome: JobOutcome = await running;
         print(outcome, json);
         return outcome.exitCode;
       }
     }
   } catch (error) {
     const text = error instanceof UsageError ? `${error.message}\n\n${USAGE}` : describeError(error);
-    if (json) process.stdout.write(`${toJson({ ok: false, error: describeError(error) })}\n`);
+    if (json) process.stdout.write(`${output().toJson({ ok: false, error: describeError(error) })}\n`);
     else process.stderr.write(`${text}\n`);
     return 2;
   }

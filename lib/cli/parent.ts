@@ -1,7 +1,7 @@
 /**
  * `bigrays run <job>` as the parent of the job's process. The job runs in a node process of
- * its own (TypeScript through tsx), gets the run options in `BIGRAYS_RUN_OPTIONS`, and
- * reports each run over IPC; the command adds them up, and takes its exit code from them and
+ * its own (JavaScript on plain node, TypeScript through tsx: see ../job/loader), gets the
+ * run options in `BIGRAYS_RUN_OPTIONS`, and reports each run over IPC; the command adds them up, and takes its exit code from them and
  * from how the job's process ended. The job's process is a process group of its own, so a
  * terminal's Ctrl-C reaches the command only: the command passes the signal on once, waits
  * for the interrupted run's report, and ends with 130 (SIGINT) or 143 (SIGTERM).
@@ -9,17 +9,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { jobLoader, tsxImportArgs } from '../job/loader';
 import { isJobMessage, type JobMessage, type SentError } from '../job/messages';
 import { encodeRunOptions, RUN_OPTIONS_ENV, unknownTaskNames, type RunOptions } from '../job/run-options';
-import { logger } from '../log';
+import type { Logger } from '../log';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
+import type { StopSignal } from '../signals';
 import { UsageError, type RunCommand } from './args';
-import { startLocal, type LocalSession } from './local';
-import { SIGNAL_EXIT_CODES, type StopSignal } from '../signals';
+import type { LocalSession } from './local';
 
-const log = logger('cli');
+/*
+ * The command loads only what starting the job and following it take; the rest (the
+ * emulator and AWS SDK of --local, the logger) when it is used.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+let cliLog: Logger | undefined;
+function log(formatter: string, ...args: unknown[]): void {
+  cliLog ??= (require('../log') as typeof import('../log')).logger('cli');
+  cliLog(formatter, ...args);
+}
 
 /** How long the job may take to stop after the command passed a signal on. */
 export const STOP_GRACE_MS = 8000;
@@ -72,14 +81,19 @@ export function jobEntry(job: string): string {
   return own;
 }
 
-/** The node arguments that load tsx (from bigrays' own dependencies), so .ts/.mts/.js jobs, CommonJS or ES modules, load. */
-export function loaderArgs(): string[] {
-  return ['--import', pathToFileURL(require.resolve('tsx')).href];
+/**
+ * The node arguments that start the job's process: its entry alone, which loads tsx when the
+ * job needs it. Another copy of bigrays (which may be older, and expect tsx loaded) gets a
+ * TypeScript job with `--import tsx`, as before.
+ */
+export function jobNodeArgs(job: string, entry: string = jobEntry(job)): string[] {
+  const own = entry === join(__dirname, '..', 'job', 'child.js');
+  return own || jobLoader(job) === 'node' ? [entry] : [...tsxImportArgs(), entry];
 }
 
 /** The exit code a signal means: 128 + its number. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  return SIGNAL_EXIT_CODES[signal as StopSignal] ?? 1;
+  return (require('../signals') as typeof import('../signals')).SIGNAL_EXIT_CODES[signal as StopSignal] ?? 1;
 }
 
 /** What the job's process told the command. */
@@ -182,11 +196,11 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
   if (!existsSync(path)) throw new UsageError(`no job script at ${command.job}`);
   const started = Date.now();
   const options: RunOptions = { job: path, set: command.set, only: command.only, from: command.from, dryRun: command.dryRun, local: command.local };
-  const local: LocalSession | undefined = command.local ? await startLocal(command.job, command.dryRun) : undefined;
+  const local: LocalSession | undefined = command.local ? await (require('./local') as typeof import('./local')).startLocal(command.job, command.dryRun) : undefined;
   const collected = new Collected();
   let ending: Ending;
   try {
-    const child = spawn(process.execPath, [...loaderArgs(), jobEntry(path)], {
+    const child = spawn(process.execPath, jobNodeArgs(path), {
       // Its own process group: a terminal's Ctrl-C reaches the command, which passes it on.
       detached: true,
       // With --json, stdout carries the report alone: what the job prints goes to stderr.

@@ -1,15 +1,17 @@
 /**
- * The job's process, as `bigrays run` starts it: `node --import <tsx> child.js`, with the
- * run options in `BIGRAYS_RUN_OPTIONS` and an IPC channel to the command. Loads the job
- * script (TypeScript or JavaScript, CommonJS or ES module); the job's own `bigraysRun()`
- * calls do the rest. A job that only registers tasks has its registry run once it has
- * nothing else to do.
+ * The job's process, as `bigrays run` starts it: `node child.js`, with the run options in
+ * `BIGRAYS_RUN_OPTIONS` and an IPC channel to the command. Loads the job script (TypeScript
+ * through tsx, which it registers itself, or JavaScript; see ./loader); the job's own
+ * `bigraysRun()` calls do the rest. A job that only registers tasks has its registry run once
+ * it has nothing else to do.
  */
+import './compile-cache';
 import { pathToFileURL } from 'node:url';
 import { registeredTasks } from '../registry';
 import { bigraysRun } from '../run';
 import { jobHost, sendToParent as send, type JobHost } from './host';
-import { sendableError, type JobMessage } from './messages';
+import { importAsModule, jobLoader, needsModuleFormat, registerTsx } from './loader';
+import { sendableError, type JobMessage, type SentError } from './messages';
 
 /**
  * The job's own code failed outside any task (an exception from a timer, an unhandled
@@ -19,6 +21,35 @@ import { sendableError, type JobMessage } from './messages';
 async function jobFailed(host: JobHost, error: unknown): Promise<void> {
   if (!host.isRunError(error)) await send({ bigrays: 'job-error', error: sendableError(error) });
   process.exit(1);
+}
+
+/** Loads the job script as ./loader says. */
+async function loadJob(job: string): Promise<void> {
+  const loader = jobLoader(job);
+  if (loader !== 'node') {
+    // bigrays first, as plain node modules (the job imports it anyway); then tsx, for the job's own files.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../index');
+    await registerTsx(loader);
+  }
+  try {
+    // tsx's require hook alone cannot take an import(): such a script is required.
+    if (loader === 'tsx-require') require(job);
+    else await import(pathToFileURL(job).href);
+  } catch (error) {
+    // A .ts job awaiting at its top level in a CommonJS project: nothing of it ran; load it as an ES module.
+    if (!needsModuleFormat(job, error)) throw error;
+    await importAsModule(job);
+  }
+}
+
+/** A JavaScript job runs on plain node: when it failed to load TypeScript, the message says what to do. */
+function withHint(sent: SentError, job: string, error: unknown): SentError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (jobLoader(job) === 'node' && code === 'ERR_UNKNOWN_FILE_EXTENSION' && /"\.[cm]?tsx?"/.test(sent.message)) {
+    return { ...sent, message: `${sent.message} (a JavaScript job runs on plain node, as \`node\` runs it: write the job in TypeScript, .ts or .mts, to load the TypeScript it imports through tsx)` };
+  }
+  return sent;
 }
 
 export async function startJob(): Promise<void> {
@@ -34,17 +65,21 @@ export async function startJob(): Promise<void> {
   process.channel?.unref();
   process.on('uncaughtException', (error) => void jobFailed(host, error));
   process.on('unhandledRejection', (reason) => void jobFailed(host, reason));
-  process.on('exit', () => host.reportCutShort());
+  process.on('exit', () => {
+    host.reportCutShort();
+    host.warnUnusedKeywords();
+  });
 
+  const job = host.options.job;
   try {
-    await import(pathToFileURL(host.options.job).href);
+    await loadJob(job);
   } catch (error) {
     // An ES module job's top-level `await bigraysRun()` that failed: reported with its run.
     if (host.isRunError(error)) {
       process.exitCode = 1;
       return;
     }
-    await send({ bigrays: 'job-error', error: sendableError(error), load: host.started === 0 });
+    await send({ bigrays: 'job-error', error: withHint(sendableError(error), job, error), load: host.started === 0 });
     process.exitCode = 1;
     return;
   }

@@ -11,6 +11,7 @@ import { planRun } from '../plan';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
 import { callTask, runTasks, type PlannedTask, type TaskCall } from '../run';
+import { unusedSetWarning } from '../keywords';
 import { defaultRuntime } from '../runtime';
 import type { BaseTask, TaskClass } from '../task';
 import { LocalOverlay } from './local-overlay';
@@ -113,6 +114,17 @@ export class JobHost {
       await this.send({ bigrays: 'call', report });
       throw error;
     }
+  }
+
+  /**
+   * As the job ends: a note on stderr for each `--set` key the job never used (no template,
+   * no keyword it set or read), with the keyword it may have meant. Not with --only/--from,
+   * which leave the other tasks' templates unseen.
+   */
+  warnUnusedKeywords(): void {
+    if (this.started === 0 || this.selection.narrowed) return;
+    const warning = unusedSetWarning(defaultRuntime.keywords);
+    if (warning) process.stderr.write(`\nNote: ${warning.split('\n').join('\n      ')}\n`);
   }
 
   /** Whether `error` is the rejection of a run this host reported already. */

@@ -1,9 +1,15 @@
 /**
- * Reading a task's attributes inside `run()` with a clear error for a wrong value.
+ * Reading a task's attributes with a clear error for a wrong value: before the run (a task's
+ * `attributeProblems()`, which pre-flight and `--dry-run` report) and inside `run()`.
  */
 import { NotTabularError, payloadOf, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
+import { formatTemplate, keywordsFor, templateKeywords } from '../format';
+import { OutputRef } from '../output';
 import type { BaseTask } from '../task';
+
+/** Tasks whose `run()` has begun: the runner has filled their templated attributes. */
+const running = new WeakSet<BaseTask<unknown>>();
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -46,8 +52,62 @@ export async function inputPayload(task: BaseTask<unknown>, options?: PayloadOpt
   }
 }
 
-/** Throws a TaskInterfaceError naming task and attributes for what `attributeProblems()` finds (the pre-flight check, again at run time). */
+/** `value` for a message: a string quoted, anything else by its kind. */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describe(value);
+}
+
+/**
+ * The value templated attribute `name` has when the task runs: inside `run()`, the value the
+ * runner filled in; before the run, its template filled with the keywords known now. Keywords
+ * the task fills itself (ToS3's `{part}`) are filled with 0. Undefined when the value cannot be
+ * known before the run: the attribute is not a string, or a keyword is missing (pre-flight
+ * reports that), malformed or set to a task's output.
+ */
+export function filledAttribute(task: BaseTask<unknown>, name: string): string | undefined {
+  const value = (task as unknown as Record<string, unknown>)[name];
+  if (typeof value !== 'string') return undefined;
+  const late = task.lateKeywords(name);
+  try {
+    let filled = value;
+    if (!running.has(task)) {
+      const kws = keywordsFor(task.formatKws);
+      if (templateKeywords(value).some((kw) => kws[kw] instanceof OutputRef)) return undefined;
+      filled = formatTemplate(value, kws, new Set(late));
+    }
+    return late.length === 0 ? filled : formatTemplate(filled, Object.fromEntries(late.map((kw) => [kw, 0])));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with a text attribute before the run: set to something other than a string,
+ * or (`nonEmpty`) an empty string. A missing required one is pre-flight's own check.
+ */
+export function textProblems(task: BaseTask<unknown>, name: string, nonEmpty = true): string[] {
+  const value = (task as unknown as Record<string, unknown>)[name];
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'string') return [`${name} must be a string, got ${describe(value)}`];
+  if (nonEmpty && value === '') return [`${name} must be a non-empty string, got ""`];
+  return [];
+}
+
+/** `"value"`, and the template it was filled from when that differs: `"a-b" (from "a-{x}")`. */
+export function filledFrom(task: BaseTask<unknown>, name: string, filled: string): string {
+  const template = (task as unknown as Record<string, unknown>)[name];
+  return template === filled || running.has(task) ? JSON.stringify(filled) : `${JSON.stringify(filled)} (from ${JSON.stringify(template)})`;
+}
+
+/**
+ * Throws a TaskInterfaceError naming task and attributes for what `attributeProblems()` finds:
+ * the pre-flight check, again at the start of `run()`, where the templated attributes are filled.
+ */
 export function checkAttributes(task: BaseTask<unknown>): void {
+  running.add(task);
   const problems = task.attributeProblems();
   if (problems.length === 0) return;
   throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {

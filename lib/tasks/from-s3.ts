@@ -6,14 +6,16 @@ import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
 import { effectiveConfig } from '../config';
 import { csvRows, type CsvRows } from '../data/csv-rows';
-import { TaskError, TaskInterfaceError } from '../errors';
+import { TaskError } from '../errors';
 import type { Resource } from '../resources/resource';
-import { textAttribute } from './attributes';
+import { checkAttributes, shown, textAttribute } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
-import { S3Task, s3Uri } from './s3-task';
+import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 
 /** What `FromS3` outputs: the bytes (default) or the parsed CSV rows. */
 export type FromS3Format = 'bytes' | 'csv';
+
+const FORMATS: readonly FromS3Format[] = ['bytes', 'csv'];
 
 export type { CsvRows };
 
@@ -43,17 +45,19 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
    */
   format: FromS3Format = 'bytes';
 
+  /** Checked before the run (and again when it starts): the format, the bucket name, the key's length once filled. */
+  override attributeProblems(): string[] {
+    const problems = [...bucketProblems(this), ...keyProblems(this, 'key', true)];
+    if (!FORMATS.includes(this.format)) problems.push(`format must be 'bytes' or 'csv', got ${shown(this.format)}`);
+    return problems;
+  }
+
   async run(): Promise<O> {
     const bucket = textAttribute(this, 'bucket');
     const key = textAttribute(this, 'key');
+    checkAttributes(this);
     const uri = s3Uri(bucket, key);
     if (this.format === 'csv') return (await this.readCsv(bucket, key, uri)) as O;
-    if (this.format !== 'bytes') {
-      throw new TaskInterfaceError(`${this.taskName}.format must be 'bytes' or 'csv', got ${JSON.stringify(this.format)}`, {
-        taskName: this.taskName,
-        attributes: { [this.taskName]: ['format'] },
-      });
-    }
     let bytes: Uint8Array;
     try {
       const response = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });

@@ -3,9 +3,9 @@
  */
 import { s3Sdk } from '../lazy';
 import { TaskError } from '../errors';
-import { optionalTextAttribute, textAttribute } from './attributes';
+import { checkAttributes, optionalTextAttribute, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
-import { S3Task, s3Uri } from './s3-task';
+import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 
 /**
  * Lists the keys in `bucket` that start with `prefix` and end with `suffix`, following
@@ -24,8 +24,14 @@ export abstract class ListS3Objects extends S3Task<string[]> {
   /** Only keys ending with this, e.g. `'.csv'`; `{keyword}` placeholders are filled. @default undefined (every key) */
   suffix?: string;
 
+  /** Checked before the run (and again when it starts): the bucket name, the prefix's length once filled. */
+  override attributeProblems(): string[] {
+    return [...bucketProblems(this), ...keyProblems(this, 'prefix', false), ...textProblems(this, 'suffix', false)];
+  }
+
   async run(): Promise<string[]> {
     const bucket = textAttribute(this, 'bucket');
+    checkAttributes(this);
     const prefix = optionalTextAttribute(this, 'prefix');
     const suffix = optionalTextAttribute(this, 'suffix');
     const keys: string[] = [];

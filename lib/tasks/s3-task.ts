@@ -4,11 +4,65 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Resource } from '../resources/resource';
 import { s3Client } from '../resources/s3';
-import { Task } from '../task';
+import { Task, type BaseTask } from '../task';
+import { filledAttribute, filledFrom, textProblems } from './attributes';
+
+/** The longest key (and prefix) S3 takes, in bytes of UTF-8. */
+export const S3_MAX_KEY_BYTES = 1024;
 
 /** `s3://bucket/key`, as messages name an object. */
 export function s3Uri(bucket: string, key?: string): string {
   return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
+}
+
+/**
+ * What breaks S3's bucket naming rules in `name`, or an empty list: 3 to 63 characters,
+ * lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no
+ * two dots in a row, not an IP address. An ARN (an access point's) is taken as it is.
+ */
+export function bucketNameProblems(name: string): string[] {
+  if (name.startsWith('arn:')) return [];
+  const problems: string[] = [];
+  const length = [...name].length;
+  if (length < 3 || length > 63) problems.push(`it has ${length} characters`);
+  const wrong = [...new Set(name.replace(/[a-z0-9.-]/g, ''))];
+  if (wrong.length > 0) problems.push(`it holds ${wrong.map((c) => JSON.stringify(c)).join(', ')}`);
+  if (length > 0 && (!/^[a-zA-Z0-9]/.test(name) || !/[a-zA-Z0-9]$/.test(name))) problems.push('it does not start and end with a letter or digit');
+  if (name.includes('..')) problems.push('it holds ".."');
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push('it is formatted as an IP address');
+  return problems;
+}
+
+/** The problems of a task's `bucket` (filled with the keywords known now) with S3's naming rules. */
+export function bucketProblems(task: BaseTask<unknown>): string[] {
+  const wrong = textProblems(task, 'bucket');
+  if (wrong.length > 0) return wrong;
+  const bucket = filledAttribute(task, 'bucket');
+  if (bucket === undefined) return [];
+  const problems = bucketNameProblems(bucket);
+  if (problems.length === 0) return [];
+  return [
+    `bucket ${filledFrom(task, 'bucket', bucket)} is not a valid S3 bucket name (${problems.join('; ')}): ` +
+      'use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
+  ];
+}
+
+/**
+ * The problems of a task's key-like attribute (`key`, `prefix`) once filled: empty when
+ * `required`, or longer than S3's 1024 bytes of UTF-8.
+ */
+export function keyProblems(task: BaseTask<unknown>, name: 'key' | 'prefix', required: boolean): string[] {
+  const wrong = textProblems(task, name, required);
+  if (wrong.length > 0) return wrong;
+  const value = filledAttribute(task, name);
+  if (value === undefined) return [];
+  if (value === '' && required) {
+    const template = (task as unknown as Record<string, unknown>)[name];
+    return [`${name} is empty once its keywords are filled (${JSON.stringify(template)}): an object needs a key; check the keywords it uses`];
+  }
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes <= S3_MAX_KEY_BYTES) return [];
+  return [`${name} is ${bytes} bytes of UTF-8 once filled, over S3's limit of ${S3_MAX_KEY_BYTES}: shorten it (it begins ${JSON.stringify(value.slice(0, 40))}…)`];
 }
 
 /**

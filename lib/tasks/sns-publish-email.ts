@@ -1,8 +1,7 @@
 /**
  * `SNSPublishEmail`: publishes with a subject, which e-mail subscribers see as the subject line.
  */
-import { TaskError } from '../errors';
-import { textAttribute } from './attributes';
+import { filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { SNSPublish } from './sns-publish';
 
 /** The longest subject SNS accepts, in characters. */
@@ -22,20 +21,22 @@ export abstract class SNSPublishEmail extends SNSPublish {
   /** The subject line; `{keyword}` placeholders are filled. */
   abstract subject: string;
 
-  override run(): Promise<string> {
-    const subject = textAttribute(this, 'subject');
+  /** Checked before the run (and again when it starts): the topic, a text input, and the subject once filled. */
+  override attributeProblems(): string[] {
+    const problems = super.attributeProblems();
+    const wrong = textProblems(this, 'subject');
+    if (wrong.length > 0) return [...problems, ...wrong];
+    const subject = filledAttribute(this, 'subject');
+    if (subject === undefined) return problems;
     const length = [...subject].length;
     if (length > SNS_MAX_SUBJECT_LENGTH) {
-      throw new TaskError(
-        `${this.taskName}.subject is ${length} characters, over SNS's limit of ${SNS_MAX_SUBJECT_LENGTH}: shorten it`,
-        { taskName: this.taskName },
-      );
+      problems.push(`subject is ${length} characters once filled, over SNS's limit of ${SNS_MAX_SUBJECT_LENGTH}: shorten it`);
     }
-    if (CONTROL.test(subject)) {
-      throw new TaskError(`${this.taskName}.subject must be one line without control characters, got ${JSON.stringify(subject)}`, {
-        taskName: this.taskName,
-      });
-    }
-    return this.publish(subject);
+    if (CONTROL.test(subject)) problems.push(`subject must be one line without control characters, got ${filledFrom(this, 'subject', subject)}`);
+    return problems;
+  }
+
+  override run(): Promise<string> {
+    return this.publish(textAttribute(this, 'subject'));
   }
 }

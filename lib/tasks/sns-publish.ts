@@ -6,7 +6,7 @@ import { asRows, isDataFrame } from '../data/frame';
 import { jsonText } from '../data/json';
 import { TaskError } from '../errors';
 import { isThrottling } from '../retry';
-import { textAttribute } from './attributes';
+import { checkAttributes, filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
 import { SNSTask } from './sns-task';
 
@@ -32,6 +32,19 @@ export abstract class SNSPublish extends SNSTask<string> {
 
   /** The topic ARN, e.g. `arn:aws:sns:us-east-1:123456789012:team`; `{keyword}` placeholders are filled. */
   abstract topic: string;
+
+  /**
+   * Checked before the run (and again when it starts): the topic ARN once filled. The message
+   * is checked when the task runs: `input` is often another task's output, or set in `run()`.
+   */
+  override attributeProblems(): string[] {
+    const problems = textProblems(this, 'topic');
+    const topic = problems.length === 0 ? filledAttribute(this, 'topic') : undefined;
+    if (topic !== undefined && !TOPIC_ARN.test(topic)) {
+      problems.push(`topic must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic, got ${filledFrom(this, 'topic', topic)}`);
+    }
+    return problems;
+  }
 
   run(): Promise<string> {
     return this.publish();
@@ -74,15 +87,10 @@ export abstract class SNSPublish extends SNSTask<string> {
     return text;
   }
 
-  /** Checks the message (and `subject`, if given), then publishes; resolves to the message id. */
+  /** Checks the attributes and the message, then publishes (with `subject`, if given); resolves to the message id. */
   protected async publish(subject?: string): Promise<string> {
     const topic = textAttribute(this, 'topic');
-    if (!TOPIC_ARN.test(topic)) {
-      throw new TaskError(
-        `${this.taskName}.topic must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic, got ${JSON.stringify(topic)}`,
-        { taskName: this.taskName },
-      );
-    }
+    checkAttributes(this);
     const message = this.messageText();
     let messageId: string | undefined;
     try {

@@ -13,7 +13,7 @@ import { SQLBase } from './sql-task';
 export abstract class SQLExecute extends SQLBase<number | undefined> {
   static override requiredAttributes = ['statement'];
 
-  /** The SQL statement, or several separated by `;` (without params); `{keyword}`s are filled. Required. */
+  /** The SQL statement, or several separated by `;` (without params); `{keyword}`s are filled (`{kw!q}`, `{kw!i}` quoted). Required. */
   abstract statement: string;
 
   /** Bound values: `{ day }` for `:day`, or an array for `?` (one statement only). @default none */

@@ -14,7 +14,7 @@ import { SQLBase, tableToDataFrame } from './sql-task';
 export abstract class SQLQuery extends SQLBase<DataFrame> {
   static override requiredAttributes = ['query'];
 
-  /** The SQL; `{keyword}` placeholders are filled before it runs. Required. */
+  /** The SQL; `{keyword}` placeholders are filled before it runs (`{kw!q}` a string literal, `{kw!i}` a quoted name). Required. */
   abstract query: string;
 
   /** Bound values: `{ day }` for `:day`, or an array for `?`. Never spliced into the SQL. @default none */

@@ -3,10 +3,10 @@
  * they arrive, so a result of any size streams from the database to S3 or a file.
  */
 import { SqlRows, type SqlRowsSource } from '../data/sql-rows';
-import { TaskInterfaceError } from '../errors';
 import { activeContext } from '../output';
 import { holdResource } from '../resources/resource';
 import type { SqlParams } from '../resources/sql/session';
+import { checkAttributes } from './attributes';
 import { SQLBase } from './sql-task';
 
 /** Rows fetched per round trip when the rows are read one by one (not through COPY). */
@@ -24,13 +24,13 @@ const DEFAULT_BATCH_SIZE = 5000;
  * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
  *
  * @example
- * class Events extends SQLStream { query = "select * from events where day = '{day}'"; }
+ * class Events extends SQLStream { query = 'select * from events where day = {day!q}'; }
  * class Upload extends ToS3 { input = Events.output; bucket = 'exports'; key = 'events/{day}.csv'; }
  */
 export abstract class SQLStream extends SQLBase<SqlRows> {
   static override requiredAttributes = ['query'];
 
-  /** The SQL; `{keyword}` placeholders are filled before it runs. Required. */
+  /** The SQL; `{keyword}` placeholders are filled before it runs (`{kw!q}` a string literal, `{kw!i}` a quoted name). Required. */
   abstract query: string;
 
   /** Bound values: `{ day }` for `:day`, or an array for `?`. On PostgreSQL, CSV is then not written by COPY. @default none */
@@ -39,14 +39,15 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   /** Rows fetched per round trip when rows are read one by one. @default 5000 */
   batchSize = DEFAULT_BATCH_SIZE;
 
-  run(): SqlRows {
+  /** Checked before the run (and again when it starts): `batchSize`. */
+  override attributeProblems(): string[] {
     const { batchSize } = this;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new TaskInterfaceError(`${this.taskName}.batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`, {
-        taskName: this.taskName,
-        attributes: { [this.taskName]: ['batchSize'] },
-      });
-    }
+    return Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`];
+  }
+
+  run(): SqlRows {
+    checkAttributes(this);
+    const { batchSize } = this;
     const session = this.session;
     const { query, params, taskName } = this;
     const hold = holdResource(activeContext(), this.requiredResource, taskName);

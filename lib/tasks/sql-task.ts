@@ -4,9 +4,12 @@
  */
 import type { DataFrame } from '../data/danfo';
 import { toDataFrame, type Table } from '../data/frame';
+import { effectiveConfig } from '../config';
+import { keywordsFor, type SqlQuoting } from '../format';
 import type { Resource } from '../resources/resource';
-import type { TableStream } from '../resources/sql/dialect';
-import { sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from '../resources/sql/session';
+import { sqlQuoting, type TableStream } from '../resources/sql/dialect';
+import { sessionSettings, type DialectName } from '../resources/sql/dsn';
+import { SQLSession, sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from '../resources/sql/session';
 import type { IfExists } from '../resources/sql/write';
 import { BaseTask } from '../task';
 import { logger } from '../log';
@@ -36,10 +39,42 @@ function rolledBackToRetry(error: unknown): boolean {
   return someCause(error, (shape) => shape.code === '40001' || shape.code === '40P01');
 }
 
+/** The attributes of SQL tasks that hold SQL text (a table name included). */
+const SQL_TEXT = new Set(['query', 'statement', 'tablename']);
+
 /** The base of the SQL tasks: requires the SQL session. */
 export abstract class SQLBase<O = unknown> extends BaseTask<O> {
   /** The SQL session; use `resourceConfig = { DB_DSN: … }` for another database. @default sqlSession */
   override requiredResource: Resource<SqlSession> = sqlSession;
+
+  /**
+   * `query`, `statement` and `tablename` are SQL text: `{kw!q}` is a string literal and
+   * `{kw!i}` a quoted name for the engine of the task's `DB_DSN`, and a plain `{kw}` whose
+   * value holds a quote, a `;` or a comment marker is refused before anything reaches the
+   * database.
+   */
+  override sqlQuoting(attribute: string): SqlQuoting | undefined {
+    return SQL_TEXT.has(attribute) ? sqlQuoting(this.engine()) : undefined;
+  }
+
+  /**
+   * Fills `{keyword}`s in SQL text of the task's own (an `SQLTask`'s `run()`) the way the
+   * built-in SQL tasks fill `query`: `{kw!q}` and `{kw!i}` quote for the session's engine, and
+   * a plain `{kw}` whose value could break out of its place is a TaskError.
+   */
+  renderSql(template: string): string {
+    return this.fill(template, keywordsFor(this.formatKws), { sql: sqlQuoting(this.engine()) }, 'renderSql()');
+  }
+
+  /** The engine the task's session connects to, read from its DSN; undefined when not known. */
+  private engine(): DialectName | undefined {
+    if (!(this.requiredResource instanceof SQLSession)) return undefined;
+    try {
+      return sessionSettings(effectiveConfig(this.resourceConfig)).dialect;
+    } catch {
+      return undefined; // a DSN pre-flight reports on its own
+    }
+  }
 
   /** The open session (a knex instance over the session's one connection, plus helpers). */
   protected get session(): SqlSession {

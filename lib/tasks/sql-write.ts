@@ -1,6 +1,6 @@
 import type { DataFrame } from '../data/danfo';
 import { setValue, type Row } from '../data/frame';
-import type { IfExists } from '../resources/sql/write';
+import { IF_EXISTS, type IfExists } from '../resources/sql/write';
 import { isOneShot } from '../data/payload';
 import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import { SQLBase } from './sql-task';
@@ -44,7 +44,7 @@ async function rowObjects(input: SqlRows): Promise<Row[]> {
 export abstract class SQLWrite extends SQLBase<number> {
   static override requiredAttributes = ['tablename', 'input'];
 
-  /** The table (`name` or `schema.name`); `{keyword}`s are filled. Required. */
+  /** The table (`name` or `schema.name`); `{keyword}`s are filled, `{kw!i}` as a quoted name. Required. */
   abstract tablename: string;
 
   /** The rows: a DataFrame, an array of row objects, an SQLStream's `SqlRows`, or a streamed input `{ columns, rows }`. Required. */
@@ -59,6 +59,20 @@ export abstract class SQLWrite extends SQLBase<number> {
 
   /** When the table exists: `'fail'` (refuse, change nothing), `'append'`, or `'replace'`. @default 'fail' */
   ifExists: IfExists = 'fail';
+
+  /** Checked before the run: `ifExists` and `columnTypes`. */
+  override attributeProblems(): string[] {
+    const problems: string[] = [];
+    if (!IF_EXISTS.includes(this.ifExists)) {
+      const got = typeof this.ifExists === 'string' ? JSON.stringify(this.ifExists) : String(this.ifExists);
+      problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${got} ('replace' drops and recreates the table)`);
+    }
+    const types: unknown = this.columnTypes;
+    if (types === null || typeof types !== 'object' || Array.isArray(types) || Object.values(types).some((t) => typeof t !== 'string' || t === '')) {
+      problems.push('columnTypes must be an object of SQL type names by column, such as { id: \'bigint\' }');
+    }
+    return problems;
+  }
 
   /** The input as the session writes it: an SQLStream's rows streamed, unless they are read on this very session. */
   private async source(): Promise<unknown> {

@@ -11,10 +11,10 @@ import { splitRecords } from '../data/parts';
 import { countingStream, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
-import { inputPayload, optionalTextAttribute, textAttribute, checkAttributes } from './attributes';
+import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { describeAwsError, isNotFound } from './aws-errors';
-import { S3Task, s3Uri } from './s3-task';
+import { awsErrorCode, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
+import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 import { within } from '../timing';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
@@ -24,6 +24,9 @@ const ENCRYPTIONS: readonly ServerSideEncryptionSetting[] = ['AES256', 'aws:kms'
 
 /** The smallest part S3 accepts (all parts but the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+/** The largest part S3 accepts. */
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /** How long a failed upload waits for its parts in flight before it sends the abort anyway. */
 const SETTLE_MS = 2000;
@@ -39,6 +42,15 @@ interface UploadState {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
+}
+
+/**
+ * Whether the store refused a conditional write (`If-None-Match: *`): 412 PreconditionFailed,
+ * the object exists; 409 ConditionalRequestConflict, another conditional write of it is under way.
+ */
+function isConditionFailure(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || httpStatus(error) === 412;
 }
 
 /** Whether a key template uses `{part}`. */
@@ -104,7 +116,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   /** The object's Content-Type. @default 'text/csv; charset=utf-8' for rows, 'text/plain; charset=utf-8' for a string, S3's default otherwise */
   contentType?: string;
 
-  /** Bytes per part of the multipart upload, at least 5 MiB. Memory use is about `partSize × (queueSize + 2)`. @default 5 MiB */
+  /** Bytes per part of the multipart upload, from 5 MiB to 5 GiB. Memory use is about `partSize × (queueSize + 2)`. @default 5 MiB */
   partSize = MIN_PART_SIZE;
 
   /** Parts uploaded at the same time. @default 4 */
@@ -127,15 +139,35 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return attribute === 'key' && this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null ? ['part'] : [];
   }
 
+  /**
+   * Everything checked before the run (and again when it starts): format and compression,
+   * encryption, part options, the split, the bucket name and the key's length once filled.
+   */
   override attributeProblems(): string[] {
-    const problems = formatProblems(this);
+    const problems = [...formatProblems(this), ...bucketProblems(this), ...keyProblems(this, 'key', true)];
     const max = this.maxRowsPerObject;
     if (max !== undefined && max !== null) {
       if (!Number.isInteger(max) || max < 1) {
-        problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${JSON.stringify(max)}`);
+        problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${shown(max)}`);
       } else if (typeof this.key === 'string' && !keyHasPart(this.key)) {
         problems.push(`key must hold {part} (as in 'exports/part-{part:05d}.csv') when maxRowsPerObject is set, got ${JSON.stringify(this.key)}`);
       }
+    }
+    const setting = this.serverSideEncryption;
+    if (!ENCRYPTIONS.includes(setting)) {
+      problems.push(`serverSideEncryption must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${shown(setting)}`);
+    }
+    const kmsKey = textProblems(this, 'kmsKeyId', false);
+    problems.push(...kmsKey);
+    if (kmsKey.length === 0 && this.kmsKeyId && ENCRYPTIONS.includes(setting) && !setting.startsWith('aws:kms')) {
+      problems.push(`kmsKeyId is set, but serverSideEncryption is '${setting}': set serverSideEncryption = 'aws:kms' to use a KMS key`);
+    }
+    problems.push(...textProblems(this, 'contentType', false));
+    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
+      problems.push(`partSize must be a whole number of bytes from 5 MiB (${MIN_PART_SIZE}) to 5 GiB (${MAX_PART_SIZE}), S3's limits for a part, got ${shown(this.partSize)}`);
+    }
+    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
+      problems.push(`queueSize must be a whole number ≥ 1, got ${shown(this.queueSize)}`);
     }
     return problems;
   }
@@ -145,9 +177,6 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const key = textAttribute(this, 'key');
     checkAttributes(this);
     const options = formatOptions(this, key);
-    this.encryptionParams();
-    optionalTextAttribute(this, 'contentType');
-    this.checkPartOptions();
     if (this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null) return this.runSplit(bucket, key, options, this.maxRowsPerObject);
 
     await this.refuseExisting(bucket, key);
@@ -245,6 +274,16 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     );
   }
 
+  /** The store refused the conditional write: another writer created the object since the check. */
+  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean): TaskError {
+    return new TaskError(
+      `${this.taskName}: ${s3Uri(bucket, key)} was created by another writer while this task uploaded it ` +
+        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)}), so it was left as that writer made it` +
+        `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
+      { cause, taskName: this.taskName },
+    );
+  }
+
   /** Uploads one object through a multipart upload, aborted on failure or when the task is stopped. */
   private async uploadObject(bucket: string, key: string, payload: Payload): Promise<{ bytes: number; etag?: string }> {
     const uri = s3Uri(bucket, key);
@@ -265,6 +304,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         ...headers,
         ...(contentType === undefined ? {} : { ContentType: contentType }),
         ...this.encryptionParams(),
+        // Sent on the single PutObject and on CompleteMultipartUpload (lib-storage passes its
+        // params to both): the store refuses to replace an object that appeared since the check.
+        ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
       },
     });
     if (this.log.enabled) {
@@ -285,6 +327,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     } catch (error) {
       if (body instanceof Readable) body.destroy();
       const aborted = await this.abandon(upload, bucket, key);
+      if (!signal.aborted && isConditionFailure(error)) throw this.createdMeanwhile(bucket, key, error, aborted);
       const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
       throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${aborted ? '; its multipart upload was aborted' : ''}`, {
         cause: error,
@@ -297,37 +340,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return etag === undefined ? { bytes } : { bytes, etag };
   }
 
-  /** The encryption parameters of the upload, checked. */
+  /** The encryption parameters of the upload (checked by `attributeProblems`). */
   private encryptionParams(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
     const setting = this.serverSideEncryption;
-    if (!ENCRYPTIONS.includes(setting)) {
-      throw new TaskInterfaceError(
-        `${this.taskName}.serverSideEncryption must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${JSON.stringify(setting)}`,
-        { taskName: this.taskName, attributes: { [this.taskName]: ['serverSideEncryption'] } },
-      );
-    }
-    const kmsKeyId = optionalTextAttribute(this, 'kmsKeyId');
-    if (kmsKeyId !== undefined && !setting.startsWith('aws:kms')) {
-      throw new TaskInterfaceError(
-        `${this.taskName}.kmsKeyId is set, but serverSideEncryption is '${setting}': set serverSideEncryption = 'aws:kms' to use a KMS key`,
-        { taskName: this.taskName, attributes: { [this.taskName]: ['kmsKeyId'] } },
-      );
-    }
     if (setting === 'none') return {};
+    const kmsKeyId = optionalTextAttribute(this, 'kmsKeyId');
     return { ServerSideEncryption: setting, ...(kmsKeyId === undefined ? {} : { SSEKMSKeyId: kmsKeyId }) };
-  }
-
-  private checkPartOptions(): void {
-    const wrong: string[] = [];
-    if (!Number.isInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
-      wrong.push(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes (5 MiB), got ${String(this.partSize)}`);
-    }
-    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
-      wrong.push(`queueSize must be a positive integer, got ${String(this.queueSize)}`);
-    }
-    if (wrong.length > 0) {
-      throw new TaskInterfaceError(`${this.taskName}: ${wrong.join('; ')}`, { taskName: this.taskName });
-    }
   }
 
   /**
@@ -370,6 +388,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
+      const badName = invalidBucketName(error, bucket);
+      if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });
       throw new TaskError(
         `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists (${describeAwsError(error)}). ` +
           'Allow s3:GetObject and s3:ListBucket, or set overwriteIfExists = true to skip the check.',

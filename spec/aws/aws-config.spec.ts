@@ -37,7 +37,7 @@ describe('AWS configuration', () => {
     delete BigraysConfig.AWS_SECRET_ACCESS_KEY;
     const ran: string[] = [];
     @register class Prepare extends Task { run() { ran.push('Prepare'); } }
-    @register class Upload extends ToS3 { input = 'x'; bucket = 'b'; key = 'k'; }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'bkt'; key = 'k'; }
     @register class Notify extends SNSPublish { input = 'x'; topic = 'arn:aws:sns:us-east-1:000000000000:t'; }
     const error = await failure<ConfigurationError>(bigraysRun());
     expect(error).to.be.instanceOf(ConfigurationError);
@@ -52,7 +52,7 @@ describe('AWS configuration', () => {
   it('should ask for the missing half of a key pair even when secrets are not required', async () => {
     BigraysConfig.AWS_REQUIRE_SECRETS = false;
     delete BigraysConfig.AWS_SECRET_ACCESS_KEY;
-    @register class Upload extends ToS3 { input = 'x'; bucket = 'b'; key = 'k'; }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'bkt'; key = 'k'; }
     await expect(bigraysRun()).to.be.rejectedWith(ConfigurationError, /BIGRAYS_AWS_SECRET_ACCESS_KEY \(needed by Upload\)/);
     expect(Upload).to.be.a('function');
   });
@@ -119,7 +119,7 @@ describe('AWS configuration', () => {
 
   it('should reject a malformed AWS_ENDPOINT_URL or AWS_REQUIRE_SECRETS before any task runs', async () => {
     BigraysConfig.AWS_ENDPOINT_URL = 'localhost:4566';
-    @register class Upload extends ToS3 { input = 'x'; bucket = 'b'; key = 'k'; }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'bkt'; key = 'k'; }
     await expect(bigraysRun()).to.be.rejectedWith(ConfigurationError, /BIGRAYS_AWS_ENDPOINT_URL must be an http\(s\) URL such as http:\/\/127\.0\.0\.1:4566, got `localhost:4566`/);
     BigraysConfig.AWS_ENDPOINT_URL = emulator().endpoint;
     BigraysConfig.AWS_REQUIRE_SECRETS = 'maybe';

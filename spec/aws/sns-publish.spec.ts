@@ -2,7 +2,7 @@ import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import {
-  bigraysRun, outputOf, register, SNSPublish, SNSPublishEmail, SNSTask, TaskError, updateFormatKws,
+  bigraysRun, outputOf, register, SNSPublish, SNSPublishEmail, SNSTask, Task, TaskError, TaskInterfaceError, updateFormatKws,
 } from '../../lib';
 import { loadDanfo } from '../../lib/data/danfo';
 import { createTopicWithQueue, useEmulator, type Emulator } from '../support/aws-hooks';
@@ -63,41 +63,50 @@ describe('SNS tasks', () => {
     expect(Text && Obj && Frame).to.be.a('function');
   });
 
-  it('should reject a subject over 100 characters before calling AWS', async () => {
+  it('should reject a subject over 100 characters (once filled) before the run, calling nothing', async () => {
     const { topicArn, queueUrl } = await createTopicWithQueue('long-subject');
     emulator().requests.length = 0;
-    @register class Email extends SNSPublishEmail { input = 'x'; topic = topicArn; subject = 's'.repeat(101); }
+    let ran = false;
+    @register class First extends Task { run() { ran = true; } }
+    @register class Email extends SNSPublishEmail { input = 'x'; topic = topicArn; subject = '{word} {word}'; formatKws = { word: 's'.repeat(50) }; }
     const error = await failure(bigraysRun());
-    expect(error.errors[0]).to.be.instanceOf(TaskError);
-    expect((error.errors[0] as Error).message).to.equal("Email.subject is 101 characters, over SNS's limit of 100: shorten it");
+    expect(error).to.be.instanceOf(TaskInterfaceError);
+    expect(error.message).to.contain("Email subject is 101 characters once filled, over SNS's limit of 100: shorten it");
+    expect(ran).to.equal(false);
     expect(emulator().requests).to.deep.equal([]);
     expect(await delivered(emulator(), queueUrl, 0)).to.deep.equal([]);
-    expect(Email).to.be.a('function');
+    expect(First && Email).to.be.a('function');
   });
 
-  it('should accept a subject of exactly 100 characters, and reject one with a line break', async () => {
+  it('should accept a subject of exactly 100 characters, and reject one with a line break before the run', async () => {
     const { topicArn, queueUrl } = await createTopicWithQueue('subject-100');
     @register class Fits extends SNSPublishEmail { input = 'x'; topic = topicArn; subject = 'é'.repeat(100); }
     await bigraysRun();
     expect((await delivered(emulator(), queueUrl))[0].Subject).to.equal('é'.repeat(100));
     @register class Breaks extends SNSPublishEmail { input = 'x'; topic = topicArn; subject = 'two\nlines'; }
     const error = await failure(bigraysRun(Breaks));
-    expect((error.errors[0] as Error).message).to.match(/Breaks\.subject must be one line without control characters/);
+    expect(error).to.be.instanceOf(TaskInterfaceError);
+    expect(error.message).to.contain('Breaks subject must be one line without control characters, got "two\\nlines"');
     expect(Fits).to.be.a('function');
   });
 
   it('should reject a message over 256 KiB, and an empty one, before calling AWS', async () => {
     const { topicArn } = await createTopicWithQueue('big');
     emulator().requests.length = 0;
-    @register class Big extends SNSPublish { input = 'x'.repeat(262_144 + 1); topic = topicArn; }
+    const big = { text: 'x'.repeat(262_144) };
+    @register class Make extends Task<object> { run() { return big; } }
+    @register class Big extends SNSPublish { runWithExceptions = true; input = 'x'.repeat(262_144 + 1); topic = topicArn; }
+    @register class BigJson extends SNSPublish { runWithExceptions = true; input = Make.output; topic = topicArn; }
     @register class Empty extends SNSPublish { runWithExceptions = true; input = ''; topic = topicArn; }
     const error = await failure(bigraysRun());
-    expect((error.errors[0] as Error).message).to.equal(
-      "Big: the message is 262145 bytes, over SNS's limit of 262144 bytes (256 KiB). Upload large payloads to S3 (ToS3) and publish their key instead.",
-    );
-    expect((error.errors[1] as Error).message).to.equal('Empty: the message is empty, and SNS rejects empty messages');
+    const limit = "over SNS's limit of 262144 bytes (256 KiB). Upload large payloads to S3 (ToS3) and publish their key instead.";
+    expect(error.errors.map((e) => (e as Error).message)).to.deep.equal([
+      `Big: the message is 262145 bytes, ${limit}`,
+      `BigJson: the message is ${Buffer.byteLength(JSON.stringify(big))} bytes, ${limit}`,
+      'Empty: the message is empty, and SNS rejects empty messages',
+    ]);
     expect(emulator().requests).to.deep.equal([]);
-    expect(Big && Empty).to.be.a('function');
+    expect(Make && Big && BigJson && Empty).to.be.a('function');
   });
 
   it('should publish a message of exactly 256 KiB', async () => {
@@ -108,14 +117,17 @@ describe('SNS tasks', () => {
     expect(Max).to.be.a('function');
   });
 
-  it('should say when the topic is not an ARN or does not exist', async () => {
-    @register class Name extends SNSPublish { input = 'x'; topic = 'my-topic'; }
-    @register class Gone extends SNSPublish { runWithExceptions = true; input = 'x'; topic = 'arn:aws:sns:us-east-1:000000000000:bigrays-gone'; }
-    const error = await failure(bigraysRun());
-    expect((error.errors[0] as Error).message).to.equal(
-      'Name.topic must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic, got "my-topic"',
+  it('should refuse a topic that is not an ARN once filled before the run, and name a topic that does not exist', async () => {
+    updateFormatKws({ team: 'my-topic' });
+    @register class Name extends SNSPublish { input = 'x'; topic = '{team}'; }
+    const refused = await failure(bigraysRun());
+    expect(refused).to.be.instanceOf(TaskInterfaceError);
+    expect(refused.message).to.contain(
+      'Name topic must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic, got "my-topic" (from "{team}")',
     );
-    expect((error.errors[1] as Error).message).to.match(/^Gone: topic arn:aws:sns:us-east-1:000000000000:bigrays-gone does not exist/);
+    @register class Gone extends SNSPublish { input = 'x'; topic = 'arn:aws:sns:us-east-1:000000000000:bigrays-gone'; }
+    const error = await failure(bigraysRun(Gone));
+    expect((error.errors[0] as Error).message).to.match(/^Gone: topic arn:aws:sns:us-east-1:000000000000:bigrays-gone does not exist/);
     expect(Name && Gone).to.be.a('function');
   });
 

@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
-  bigraysRun, register, S3Upload, Task, TaskError, TaskInterfaceError, ToS3, updateFormatKws,
+  bigraysRun, register, S3Upload, Task, TaskError, TaskInterfaceError, ToS3, toS3, updateFormatKws,
 } from '../../lib';
 import { loadDanfo } from '../../lib/data/danfo';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator } from '../support/aws-hooks';
+import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
 import { failure } from '../helpers';
 
 const MiB = 1024 * 1024;
@@ -151,13 +151,13 @@ describe('ToS3', () => {
     expect(Default && Kms && Plain).to.be.a('function');
   });
 
-  it('should refuse a KMS key without KMS encryption before sending anything', async () => {
+  it('should refuse a KMS key without KMS encryption before the run, sending nothing', async () => {
     const bucket = await createBucket('kms');
     emulator().requests.length = 0;
     @register class Mixed extends ToS3 { input = 'a'; bucket = bucket; key = 'k'; kmsKeyId = 'alias/etl'; }
     const error = await failure(bigraysRun());
-    expect(error.errors[0]).to.be.instanceOf(TaskInterfaceError);
-    expect((error.errors[0] as Error).message).to.match(/Mixed\.kmsKeyId is set, but serverSideEncryption is 'AES256'/);
+    expect(error).to.be.instanceOf(TaskInterfaceError);
+    expect(error.message).to.contain("Mixed kmsKeyId is set, but serverSideEncryption is 'AES256': set serverSideEncryption = 'aws:kms' to use a KMS key");
     expect(emulator().requests).to.deep.equal([]);
     expect(Mixed).to.be.a('function');
   });
@@ -231,5 +231,110 @@ describe('ToS3', () => {
     const held = result.peakHeldGrowth;
     console.log(`      (64 MiB upload: peak memory held +${(held / MiB).toFixed(1)} MiB, peak RSS +${(result.peakRssGrowth / MiB).toFixed(1)} MiB)`);
     expect(held).to.be.below(40 * MiB);
+  });
+});
+
+describe('ToS3 conditional writes', () => {
+  const emulator = useEmulator();
+
+  /** The header a request carried, if any. */
+  const ifNoneMatch = (r: RecordedRequest): string | undefined => r.headers['if-none-match'] as string | undefined;
+  const path = (r: RecordedRequest): string => new URL(r.url, 'http://x').pathname;
+  const query = (r: RecordedRequest): URLSearchParams => new URL(r.url, 'http://x').searchParams;
+  /** The PutObject (not UploadPart) and CompleteMultipartUpload requests of `key`. */
+  const writes = (bucket: string, key: string): RecordedRequest[] =>
+    emulator().requests.filter((r) => path(r) === `/${bucket}/${key}` &&
+      ((r.method === 'PUT' && !query(r).has('partNumber')) || (r.method === 'POST' && query(r).has('uploadId'))));
+
+  it('should send If-None-Match: * on the single PUT and on CompleteMultipartUpload, and not with overwriteIfExists', async () => {
+    const bucket = await createBucket('cond');
+    const big = Buffer.alloc(6 * MiB, 7);
+    @register class Small extends ToS3 { input = 'small'; bucket = bucket; key = 'small.txt'; }
+    @register class Big extends ToS3 { input = big; bucket = bucket; key = 'big.bin'; }
+    @register class SmallAgain extends ToS3 { input = 'replaced'; bucket = bucket; key = 'small-2.txt'; overwriteIfExists = true; }
+    @register class BigAgain extends ToS3 { input = big; bucket = bucket; key = 'big-2.bin'; overwriteIfExists = true; }
+    await bigraysRun();
+
+    const small = writes(bucket, 'small.txt');
+    expect(small.map((r) => [r.method, ifNoneMatch(r)])).to.deep.equal([['PUT', '*']]);
+    const multipart = writes(bucket, 'big.bin');
+    expect(multipart.map((r) => [r.method, ifNoneMatch(r)])).to.deep.equal([['POST', '*']]);
+    const parts = emulator().requests.filter((r) => path(r) === `/${bucket}/big.bin` && query(r).has('partNumber'));
+    expect(parts, 'the upload went up in parts').to.have.length(2);
+
+    expect(writes(bucket, 'small-2.txt').map((r) => [r.method, ifNoneMatch(r)])).to.deep.equal([['PUT', undefined]]);
+    expect(writes(bucket, 'big-2.bin').map((r) => [r.method, ifNoneMatch(r)])).to.deep.equal([['POST', undefined]]);
+    expect(await objectText(emulator(), bucket, 'small.txt')).to.equal('small');
+    expect(Small && Big && SmallAgain && BigAgain).to.be.a('function');
+  });
+
+  it('should fail naming bucket and key when the store refuses the PUT (412), leaving no object', async () => {
+    const bucket = await createBucket('cond-put');
+    emulator().refuse((r) => (r.method === 'PUT' && ifNoneMatch(r) === '*' && path(r) === `/${bucket}/daily.csv`
+      ? { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' }
+      : undefined));
+    @register class Daily extends ToS3 { input = [{ a: 1 }]; bucket = bucket; key = 'daily.csv'; }
+    const error = await failure(bigraysRun());
+    expect(error.errors[0]).to.be.instanceOf(TaskError);
+    expect((error.errors[0] as Error).message).to.equal(
+      `Daily: s3://${bucket}/daily.csv was created by another writer while this task uploaded it (bucket \`${bucket}\`, key \`daily.csv\`; ` +
+        'the store answered PreconditionFailed: At least one of the pre-conditions you specified did not hold (HTTP 412)), ' +
+        'so it was left as that writer made it. Set overwriteIfExists = true to replace it.',
+    );
+    expect(error.report?.tasks[0]).to.include({ status: 'failed', attempts: 1 });
+    expect(await objectExists(emulator(), bucket, 'daily.csv')).to.equal(false);
+    expect(Daily).to.be.a('function');
+  });
+
+  it('should abort the multipart upload when the store refuses to complete it (412): no object, no open upload', async () => {
+    const bucket = await createBucket('cond-mpu');
+    emulator().refuse((r) => (r.method === 'POST' && query(r).has('uploadId') && ifNoneMatch(r) === '*'
+      ? { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' }
+      : undefined));
+    @register class Export extends ToS3 { input = Readable.from(pattern(12 * MiB)); bucket = bucket; key = 'export.bin'; }
+    const error = await failure(bigraysRun());
+    const message = (error.errors[0] as Error).message;
+    expect(message).to.match(new RegExp(`^Export: s3://${bucket}/export\\.bin was created by another writer while this task uploaded it`));
+    expect(message).to.contain('; this upload was aborted. Set overwriteIfExists = true to replace it.');
+    const requests = emulator().requests.filter((r) => path(r) === `/${bucket}/export.bin`);
+    expect(requests.filter((r) => r.method === 'DELETE' && query(r).has('uploadId'))).to.have.length(1);
+    expect(await objectExists(emulator(), bucket, 'export.bin')).to.equal(false);
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+    expect(Export).to.be.a('function');
+  });
+
+  it('should read 409 ConditionalRequestConflict (a conditional write of the key under way) the same way', async () => {
+    const bucket = await createBucket('cond-409');
+    emulator().refuse((r) => (r.method === 'PUT' && ifNoneMatch(r) === '*'
+      ? { status: 409, code: 'ConditionalRequestConflict', message: 'A conflicting operation occurred.' }
+      : undefined));
+    @register class Racer extends ToS3 { input = 'x'; bucket = bucket; key = 'k'; retries = 2; retryDelayMs = 1; }
+    const error = await failure(bigraysRun());
+    expect((error.errors[0] as Error).message).to.match(/^Racer: s3:\/\/\S+\/k was created by another writer .*ConditionalRequestConflict.*\(HTTP 409\)/);
+    expect(error.report?.tasks[0]).to.include({ status: 'failed', attempts: 1 });
+    expect(Racer).to.be.a('function');
+  });
+
+  it('should let one of four writers of one key started together succeed, against a store that honours the header', async () => {
+    const bucket = await createBucket('cond-race');
+    // fauxqs ignores If-None-Match; this answers as S3 does: the first conditional write of the
+    // key creates it, later ones are refused.
+    let created = false;
+    emulator().refuse((r) => {
+      if (r.method !== 'PUT' || ifNoneMatch(r) !== '*' || path(r) !== `/${bucket}/shared.txt`) return undefined;
+      if (!created) {
+        created = true;
+        return undefined;
+      }
+      return { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' };
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => toS3({ input: `writer ${n}`, bucket, key: 'shared.txt' })));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).to.have.length(1);
+    expect(refused).to.have.length(3);
+    for (const r of refused) expect((r.reason as Error).message).to.match(/was created by another writer|exists already/);
+    const winner = results.findIndex((r) => r.status === 'fulfilled') + 1;
+    expect(await objectText(emulator(), bucket, 'shared.txt')).to.equal(`writer ${winner}`);
   });
 });

@@ -1,9 +1,10 @@
 /** `bigrays run --local`: offline, and safe with any S3 key or database a job names. */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root, runCli } from '../support/cli';
+import { spawnNode } from '../support/spawn';
 
 function local(job: string, cwd: string, ...more: string[]) {
   return runCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local', ...more], { cwd });
@@ -70,5 +71,102 @@ describe('local mode', function () {
     expect(result.stdout).to.contain('SQL: postgres://etl:***@127.0.0.1:1/warehouse (a task\'s resourceConfig) → SQLite database .bigrays/local-other-db-2.sqlite');
     expect(result.stdout + result.stderr).not.to.contain('Warehouse-Secret-1');
     expect(existsSync(path.join(cwd, '.bigrays/local-other-db-2.sqlite'))).to.equal(true);
+  });
+});
+
+describe('local mode and symbolic links', function () {
+  this.timeout(60_000);
+  let base: string;
+  let cwd: string;
+  let outside: string;
+  beforeEach(() => {
+    base = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
+    cwd = path.join(base, 'work');
+    outside = path.join(base, 'outside');
+    mkdirSync(cwd);
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'precious.csv'), 'not yours to change');
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it('should refuse a symbolic link to a file outside .bigrays before the run, leaving the file as it was', () => {
+    mkdirSync(path.join(cwd, '.bigrays/s3/linked'), { recursive: true });
+    symlinkSync(path.join(outside, 'precious.csv'), path.join(cwd, '.bigrays/s3/linked/out.csv'));
+    const result = local('local-link.ts', cwd);
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.contain(
+      `.bigrays/s3/linked/out.csv is a symbolic link (to ${path.join(outside, 'precious.csv')}): local mode never reads or writes through a link. ` +
+        'Replace it with a copy of the file or folder it points to, or remove it.',
+    );
+    expect(result.stdout).not.to.match(/Upload\s+ok/);
+    expect(readFileSync(path.join(outside, 'precious.csv'), 'utf8')).to.equal('not yours to change');
+  });
+
+  it('should refuse a bucket folder that is a symbolic link before the run, writing nothing into its target', () => {
+    mkdirSync(path.join(cwd, '.bigrays/s3'), { recursive: true });
+    symlinkSync(outside, path.join(cwd, '.bigrays/s3/linked'));
+    const result = local('local-link.ts', cwd);
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.contain(`.bigrays/s3/linked is a symbolic link (to ${outside})`);
+    expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
+  });
+
+  it('should refuse .bigrays itself as a symbolic link', () => {
+    symlinkSync(outside, path.join(cwd, '.bigrays'));
+    const result = local('local-link.ts', cwd);
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.contain(`.bigrays is a symbolic link (to ${outside})`);
+    expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
+  });
+
+  for (const kind of ['file', 'bucket'] as const) {
+    it(`should not save an upload through a ${kind === 'file' ? 'file' : 'bucket folder'} linked while the job ran, and say so (exit 1)`, () => {
+      const target = kind === 'file' ? path.join(outside, 'precious.csv') : outside;
+      const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-link.ts'), '--local'], {
+        cwd, env: { PLANT_LINK: kind, PLANT_TARGET: target },
+      });
+      expect(result.status, result.stdout + result.stderr).to.equal(1);
+      expect(result.stdout).to.match(/Upload\s+ok/);
+      const link = kind === 'file' ? '.bigrays/s3/linked/out.csv' : '.bigrays/s3/linked';
+      expect(result.stderr).to.contain(`s3://linked/out.csv was not saved: ${link} is a symbolic link (to ${target})`);
+      expect(readFileSync(path.join(outside, 'precious.csv'), 'utf8')).to.equal('not yours to change');
+      expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
+    });
+  }
+});
+
+describe('local mode and conditional writes', function () {
+  this.timeout(90_000);
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('should let one of four writers of one key at once succeed, the others told another writer created it', () => {
+    const result = local('local-race.ts', cwd);
+    expect(result.status, result.stderr).to.equal(0); // the job handles the failed calls itself
+    const outcomes = JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('['))!) as string[];
+    expect(outcomes.filter((o) => o === 'ok')).to.have.length(1);
+    for (const o of outcomes.filter((x) => x !== 'ok')) expect(o).to.match(/^toS3: s3:\/\/race\/shared\.txt (was created by another writer|exists already)/);
+    const winner = outcomes.indexOf('ok') + 1;
+    expect(readFileSync(path.join(cwd, '.bigrays/s3/race/shared.txt'), 'utf8')).to.equal(`writer ${winner}`);
+  });
+
+  it('should save an object two local runs created at once only once, leaving the first run\'s file', async () => {
+    const barrier = path.join(cwd, 'go');
+    const start = (writer: string) => spawnNode([path.join(root, 'dist/cli/main.js'), 'run', path.join(root, 'spec/fixtures/jobs/local-shared.ts'), '--local'], {
+      cwd, env: { WRITER: writer, BARRIER: barrier },
+    });
+    const runs = [start('a'), start('b')];
+    await Promise.all(runs.map((run, i) => run.printed(new RegExp(`uploaded by ${'ab'[i]}`))));
+    writeFileSync(barrier, '');
+    const ended = await Promise.all(runs.map((run) => run.finished));
+    expect(ended.map((e) => e.code).sort(), ended.map((e) => e.stderr).join('\n')).to.deep.equal([0, 1]);
+    const loser = ended.findIndex((e) => e.code === 1);
+    const winner = 'ab'[1 - loser];
+    expect(ended[loser].stderr).to.contain('s3://shared/report.txt was not saved: another run saved .bigrays/s3/shared/report.txt while this one ran, and it is left as that run wrote it');
+    expect(readFileSync(path.join(cwd, '.bigrays/s3/shared/report.txt'), 'utf8')).to.equal(`from ${winner}`);
+    expect(readdirSync(path.join(cwd, '.bigrays/s3/shared'))).to.deep.equal(['report.txt']);
   });
 });

@@ -1,14 +1,23 @@
 /** The command's side of a job run, without spawning a job. */
 import { expect } from 'chai';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { jobEntry, loaderArgs, ReportedError, signalExitCode } from '../../lib/cli/parent';
+import { jobEntry, jobNodeArgs, ReportedError, signalExitCode } from '../../lib/cli/parent';
 
 describe('the command as the job\'s parent', () => {
-  it('should load jobs through tsx from bigrays\' own dependencies', () => {
-    const [flag, url] = loaderArgs();
-    expect(flag).to.equal('--import');
-    expect(fileURLToPath(url)).to.match(/node_modules[\\/]tsx[\\/]/);
+  it('should start its own job entry with no node flags: the job\'s process loads tsx itself when the job needs it', () => {
+    const own = path.resolve('lib/job/child.js');
+    for (const name of ['greet.ts', 'top-level-await.mts', 'missing-attribute.js']) {
+      expect(jobNodeArgs(path.resolve('spec/fixtures/jobs', name), own), name).to.deep.equal([own]);
+    }
+  });
+
+  it('should start another bigrays copy\'s entry with tsx loaded for a TypeScript job, as that copy may expect', () => {
+    const theirs = path.resolve('node_modules/other/dist/job/child.js');
+    const ts = jobNodeArgs(path.resolve('spec/fixtures/jobs/greet.ts'), theirs);
+    expect(ts[0]).to.equal('--import');
+    expect(ts[1]).to.match(/node_modules[\\/]tsx[\\/]/);
+    expect(ts[2]).to.equal(theirs);
+    expect(jobNodeArgs(path.resolve('spec/fixtures/jobs/missing-attribute.js'), theirs)).to.deep.equal([theirs]);
   });
 
   it('should run a job through the bigrays copy it imports', () => {

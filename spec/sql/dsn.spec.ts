@@ -71,3 +71,61 @@ describe('DB_DSN parsing', () => {
     }
   });
 });
+
+describe('DB_DSN with special characters in the password', () => {
+  /** The pieces of each password: none may show in a message. */
+  const passwords = ['Qz7k@Vx9m', 'Qz7k/Vx9m', 'Qz7k#Vx9m', 'Qz7k?Vx9m', 'Qz7k@Vx9m/Jw4t#Lp2d?Hn6c'];
+  const pieces = ['Qz7k', 'Vx9m', 'Jw4t', 'Lp2d', 'Hn6c'];
+
+  function refusal(dsn: string): ConfigurationError {
+    try {
+      sessionSettings({ DB_DSN: dsn });
+    } catch (e) {
+      return e as ConfigurationError;
+    }
+    throw new Error(`${dsn} was accepted`);
+  }
+
+  for (const scheme of ['postgres', 'mssql']) {
+    it(`should refuse a ${scheme} DSN whose password holds an unescaped @ / # ?, with the form to write and without the password`, () => {
+      for (const password of passwords) {
+        const error = refusal(`${scheme}://etl:${password}@db.example:5432/x`);
+        expect(error, password).to.be.instanceOf(ConfigurationError);
+        expect(error.missing).to.deep.equal(['BIGRAYS_DB_DSN']);
+        expect(error.message).to.match(/^BIGRAYS_DB_DSN is not a valid database URL \(\w+:\/\/etl:\*\*\*@db\.example:5432\/x\): /);
+        expect(error.message).to.match(/not percent-encoded/);
+        expect(error.message).to.contain('`@` → `%40`, `/` → `%2F`, `#` → `%23`, `?` → `%3F`, `%` → `%25`');
+        expect(error.message).to.contain(`${scheme}://etl:<password, percent-encoded>@db.example:5432/x`);
+        expect(error.message).to.contain('BIGRAYS_DB_PWD');
+        for (const piece of pieces) expect(error.message, password).not.to.contain(piece);
+      }
+    });
+
+    it(`should read the same ${scheme} DSN percent-encoded: the host, user and password meant`, () => {
+      for (const password of [...passwords, 'Qz7k%Vx9m', 'Qz7k:Vx9m']) {
+        const settings = sessionSettings({ DB_DSN: `${scheme}://etl:${encodeURIComponent(password)}@db.example:5432/x` });
+        expect(settings.host).to.equal('db.example');
+        expect(settings.port).to.equal(5432);
+        expect(settings.connection).to.include({ user: 'etl', password });
+        expect(settings.display).to.equal(`${scheme}://etl:***@db.example:5432/x`);
+      }
+    });
+  }
+
+  it('should refuse a user holding an unescaped @, showing it percent-encoded', () => {
+    const error = refusal('postgres://me@corp.example@db.example/x');
+    expect(error.message).to.contain('postgres://me%40corp.example@db.example/x');
+  });
+
+  it('should keep a password= parameter masked in the form it shows', () => {
+    const error = refusal('postgres://etl@db.example/x?password=Qz7k@Vx9m');
+    for (const piece of ['Qz7k', 'Vx9m']) expect(error.message).not.to.contain(piece);
+    expect(error.message).to.contain('password=***');
+  });
+
+  it('should refuse a % that starts no %XX escape, saying to write %25', () => {
+    const error = refusal('postgres://etl:Qz7k%Vx9m@db.example/x');
+    expect(error.message).to.match(/password holds a `%` that starts no %XX escape: percent-encode the password \(.*`%` → `%25`/);
+    for (const piece of ['Qz7k', 'Vx9m']) expect(error.message).not.to.contain(piece);
+  });
+});

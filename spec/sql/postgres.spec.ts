@@ -141,7 +141,7 @@ describe('PostgreSQL sessions', function () {
 
     it('should report a wrong password without showing it', async () => {
       const error = await openError(`postgres://postgres:Wrong-Pass-99@127.0.0.1:${postgresPort()}/postgres`);
-      expect(error.message).to.match(/^Read: could not open SQLSession: could not connect to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: password authentication failed for user "postgres"/);
+      expect(error.message).to.match(/^Read: could not open SQLSession: could not connect to 127\.0\.0\.1:\d+\/postgres \(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres\): password authentication failed for user "postgres"/);
     });
 
     it('should report a missing database', async () => {

@@ -3,7 +3,9 @@
  * use (once per mocha run, on 127.0.0.1 and a free port) and stopped after all specs.
  *
  * `useEmulator()` inside a `describe` points BigraysConfig at it before each test. Every request
- * the emulator receives is recorded (method, URL, headers), so specs can tell what reached it.
+ * the emulator receives is recorded (method, URL, headers), so specs can tell what reached it,
+ * and a test can answer chosen requests itself (`refuse`), as a store would that fauxqs does
+ * not imitate (a conditional write refused with 412).
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -22,6 +24,16 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
 }
 
+/** An S3-style error answer: `<Error><Code>…` with this HTTP status. */
+export interface ErrorAnswer {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Picks the requests to answer with an error; undefined lets the emulator answer. */
+export type Refuser = (request: RecordedRequest) => ErrorAnswer | undefined;
+
 export interface Emulator {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
@@ -31,7 +43,13 @@ export interface Emulator {
   s3: S3Client;
   sns: SNSClient;
   sqs: SQSClient;
+  /** Until the current test ends, answers the requests `refuser` picks with its error instead of the emulator. */
+  refuse(refuser: Refuser | undefined): void;
   close(): Promise<void>;
+}
+
+function errorXml(answer: ErrorAnswer): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${answer.code}</Code><Message>${answer.message}</Message><RequestId>spec</RequestId></Error>`;
 }
 
 let starting: Promise<Emulator> | undefined;
@@ -42,9 +60,16 @@ async function start(): Promise<Emulator> {
   const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false });
   const requests: RecordedRequest[] = [];
-  app.addHook('onRequest', (request, _reply, done) => {
-    requests.push({ method: request.method, url: request.url, headers: request.headers });
-    done();
+  let refuser: Refuser | undefined;
+  app.addHook('onRequest', (request, reply, done) => {
+    const recorded = { method: request.method, url: request.url, headers: request.headers };
+    requests.push(recorded);
+    const answer = refuser?.(recorded);
+    if (answer === undefined) {
+      done();
+      return;
+    }
+    void reply.code(answer.status).header('content-type', 'application/xml').send(errorXml(answer));
   });
   const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
   const options = {
@@ -61,6 +86,9 @@ async function start(): Promise<Emulator> {
     s3,
     sns,
     sqs,
+    refuse(next) {
+      refuser = next;
+    },
     async close() {
       s3.destroy();
       sns.destroy();
@@ -98,7 +126,9 @@ export function useEmulator(): () => Emulator {
     BigraysConfig.AWS_SECRET_ACCESS_KEY = TEST_SECRET;
     BigraysConfig.AWS_REGION = TEST_REGION;
     current.requests.length = 0;
+    current.refuse(undefined);
   });
+  afterEach(() => current?.refuse(undefined));
   return () => {
     if (!current) throw new Error('useEmulator(): the emulator is available inside tests only');
     return current;

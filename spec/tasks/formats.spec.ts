@@ -154,7 +154,7 @@ describe('ToS3 formats and split objects', () => {
   });
 
   it('should refuse maxRowsPerObject without {part} in the key before the run', async () => {
-    @register class Upload extends ToS3 { input = [{ a: 1 }]; bucket = 'b'; key = 'out.csv'; maxRowsPerObject = 10; }
+    @register class Upload extends ToS3 { input = [{ a: 1 }]; bucket = 'bkt'; key = 'out.csv'; maxRowsPerObject = 10; }
     void Upload;
     const error = await failure(bigraysRun());
     expect(error).to.be.instanceOf(TaskInterfaceError);

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import { TaskError } from '../../errors';
+import type { SqlQuoting } from '../../format';
 export { jsonText } from '../../data/json';
 import type { DialectName } from './dsn';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
@@ -75,6 +76,110 @@ export async function transactionConnection(trx: Knex.Transaction): Promise<unkn
 /** `"name"` with inner quotes doubled (PostgreSQL, SQLite). */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `[name]` with inner closing brackets doubled (SQL Server). */
+export function bracketIdentifier(name: string): string {
+  return `[${name.replace(/]/g, ']]')}]`;
+}
+
+/**
+ * A table name as `SQLWrite.tablename` holds it → its parts: `schema.table`, or parts quoted
+ * as `{kw!i}` renders them (`"my schema"."it""s"`, `[a].[b]]c]`), quotes removed. Undefined
+ * for a name that is not made of such parts (a stray quote).
+ */
+export function nameParts(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let i = 0;
+  for (;;) {
+    const open = text[i];
+    const close = open === '"' ? '"' : open === '[' ? ']' : undefined;
+    if (close === undefined) {
+      const end = text.indexOf('.', i);
+      const part = text.slice(i, end < 0 ? undefined : end);
+      if (/["[\]]/.test(part)) return undefined;
+      parts.push(part);
+      if (end < 0) return parts;
+      i = end + 1;
+      continue;
+    }
+    let part = '';
+    let j = i + 1;
+    for (;;) {
+      const k = text.indexOf(close, j);
+      if (k < 0) return undefined;
+      part += text.slice(j, k);
+      if (text[k + 1] === close) {
+        part += close;
+        j = k + 2;
+        continue;
+      }
+      j = k + 1;
+      break;
+    }
+    parts.push(part);
+    if (j === text.length) return parts;
+    if (text[j] !== '.') return undefined;
+    i = j + 1;
+  }
+}
+
+/**
+ * What a plain `{kw}` in SQL text may not hold on every engine: a quote (it could end a
+ * quoted string or name), a `;` (a second statement) or a comment marker (the rest of the
+ * SQL ignored).
+ */
+const UNSAFE = /['";]|--|\/\*/;
+
+function firstMatch(pattern: RegExp, text: string): string | undefined {
+  return pattern.exec(text)?.[0];
+}
+
+/**
+ * PostgreSQL: `'…'` with `'` doubled; a value with a backslash as `E'…'` with `\` doubled
+ * too, which reads the same whatever `standard_conforming_strings` is. A backslash is not
+ * safe in a plain `{kw}`: an `E'…'` string, or `standard_conforming_strings = off`, reads
+ * it as an escape of the closing quote.
+ */
+const POSTGRES_QUOTING: SqlQuoting = {
+  engine: 'PostgreSQL',
+  literal: (text) => (text.includes('\\') ? ` E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`),
+  identifier: (parts) => parts.map(quoteIdentifier).join('.'),
+  unsafe: (text) => firstMatch(/['";\\]|--|\/\*/, text),
+};
+
+/** SQLite: `'…'` and `"…"` with the quote doubled; a backslash is a plain character. */
+const SQLITE_QUOTING: SqlQuoting = {
+  engine: 'SQLite',
+  literal: (text) => `'${text.replace(/'/g, "''")}'`,
+  identifier: (parts) => parts.map(quoteIdentifier).join('.'),
+  unsafe: (text) => firstMatch(UNSAFE, text),
+};
+
+/** SQL Server: `N'…'` (unicode) with `'` doubled, `[…]` with `]` doubled; `]` can end a bracketed name. */
+const MSSQL_QUOTING: SqlQuoting = {
+  engine: 'SQL Server',
+  literal: (text) => `N'${text.replace(/'/g, "''")}'`,
+  identifier: (parts) => parts.map(bracketIdentifier).join('.'),
+  unsafe: (text) => firstMatch(/['";\]]|--|\/\*/, text),
+};
+
+/**
+ * SQL text on a session whose engine is not known (a resource of the job's own): standard
+ * quotes, and a plain `{kw}` refused for anything that is unsafe on any engine bigrays knows.
+ */
+const STANDARD_QUOTING: SqlQuoting = {
+  engine: 'SQL',
+  literal: SQLITE_QUOTING.literal,
+  identifier: SQLITE_QUOTING.identifier,
+  unsafe: (text) => firstMatch(/['";\\\]]|--|\/\*/, text),
+};
+
+const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING };
+
+/** How SQL text is quoted and checked for an engine (`{kw!q}`, `{kw!i}`, plain `{kw}`); undefined: not known. */
+export function sqlQuoting(dialect?: DialectName): SqlQuoting {
+  return dialect === undefined ? STANDARD_QUOTING : QUOTING[dialect];
 }
 
 /** Every row of a sync or async iterable, without a promise per row for the sync kind. */

@@ -14,7 +14,7 @@ import { Resource } from '../resource';
 import { PassThrough, type Readable } from 'node:stream';
 import { acquire, type SqlDialect, type TableStream } from './dialect';
 import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits } from './link';
-import { knexClient, sessionSettings, type DialectName } from './dsn';
+import { knexClient, sessionSettings, type DialectName, type SessionSettings } from './dsn';
 import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
@@ -363,7 +363,7 @@ export class SQLSession extends Resource<SqlSession> {
     } catch (error) {
       // Nothing may keep the process alive after a failed connect: the pool goes, bounded.
       await within(knex.destroy(), CLEANUP_MS);
-      throw connectError(error, settings.display, settings.address, limits, Date.now() - started, config);
+      throw connectError(error, settings, limits, Date.now() - started, config);
     }
     const link = new SessionLink(driverConnection, settings.address, dialect, settings.connection, limits);
     // The session is this one connection: should knex's pool ever drop it, it must not open
@@ -403,18 +403,47 @@ export function sessionLimits(config: ConfigValues): SessionLimits {
   };
 }
 
-/** The ResourceError of a failed connect: where to, why, and for a timeout which setting to raise. */
-function connectError(
-  error: unknown,
-  display: string,
-  address: string,
-  limits: SessionLimits,
-  elapsedMs: number,
-  config: ConfigValues,
-): ResourceError {
+/** The socket or DNS error code behind a failed connect: on the error, its causes, or an AggregateError's errors. */
+function networkCode(error: unknown, depth = 0): string | undefined {
+  if (error === null || typeof error !== 'object' || depth > 6) return undefined;
+  const shape = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof shape.code === 'string' && /^E[A-Z_]+$/.test(shape.code) && shape.code !== 'ESOCKET') return shape.code;
+  for (const inner of [shape.cause, ...(Array.isArray(shape.errors) ? shape.errors : [])]) {
+    const code = networkCode(inner, depth + 1);
+    if (code !== undefined) return code;
+  }
+  return undefined;
+}
+
+/** What a socket or DNS error code means for a connect to `host`:`port`, and what to check. */
+function networkReason(code: string | undefined, host: string, port: number | undefined): string | undefined {
+  const where = port === undefined ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const check = `Check the host and port of the DSN (${envName('DB_DSN')})`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused: nothing accepts connections on ${where}. ${check}, and that the server runs`;
+    case 'ENOTFOUND':
+      return `the host name \`${host}\` was not found (DNS lookup failed). Check the host of the DSN (${envName('DB_DSN')})`;
+    case 'EAI_AGAIN':
+      return `the host name \`${host}\` could not be looked up (DNS did not answer). Check the network, and the host of the DSN (${envName('DB_DSN')})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no route to ${where}: the network cannot reach it. ${check}, and the network (VPN, firewall)`;
+    case 'ECONNRESET':
+      return `the connection to ${where} was reset before the server answered. ${check}, and that it is a database server`;
+    default:
+      return undefined;
+  }
+}
+
+/** The ResourceError of a failed connect: where to, what happened, and what to check or which setting to raise. */
+function connectError(error: unknown, settings: SessionSettings, limits: SessionLimits, elapsedMs: number, config: ConfigValues): ResourceError {
+  const { display, address } = settings;
   const name = (error as Error)?.name;
   const message = (error as Error)?.message ?? String(error);
+  const code = networkCode(error);
   const timedOut =
+    code === 'ETIMEDOUT' ||
     name === 'KnexTimeoutError' ||
     /timeout|timed out/i.test(message) ||
     (elapsedMs >= limits.connectMs * 0.9 && /terminated|closed|ended/i.test(message));
@@ -425,8 +454,8 @@ function connectError(
       { cause: error },
     );
   }
-  const reason = scrub(message, config);
-  return new ResourceError(`could not connect to ${display}: ${reason || name}`, { cause: error });
+  const reason = networkReason(code, settings.host, settings.port) ?? scrub(message, config);
+  return new ResourceError(`could not connect to ${address} (${display}): ${reason || name}`, { cause: error });
 }
 
 /** The SQL session every built-in SQL task uses by default. */

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { asTable, ownValue, setValue, type Table } from '../../data/frame';
 import { TaskError } from '../../errors';
-import type { SqlDialect, ValueKind } from './dialect';
+import { nameParts, type SqlDialect, type ValueKind } from './dialect';
 import type { Guard } from './link';
 
 /** What to do when the table exists: refuse (default), add rows, or replace the table. */
@@ -68,8 +68,11 @@ export function inferKinds(table: Table): ValueKind[] {
   });
 }
 
-/** `schema.table` → `{ schema, name }`. */
+/** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
 function splitName(tablename: string): { schema?: string; name: string } {
+  const quoted = /^["[]|\.["[]/.test(tablename) ? nameParts(tablename) : undefined;
+  if (quoted && quoted.length > 1) return { schema: quoted.slice(0, -1).join('.'), name: quoted[quoted.length - 1] };
+  if (quoted) return { name: quoted[0] };
   const dot = tablename.lastIndexOf('.');
   return dot > 0 ? { schema: tablename.slice(0, dot), name: tablename.slice(dot + 1) } : { name: tablename };
 }

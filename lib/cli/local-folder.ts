@@ -1,0 +1,233 @@
+/**
+ * Files in local mode's folder (`.bigrays/`), read and written without ever following a
+ * symbolic link: every component of a path under the folder (the folder itself included) is
+ * checked with lstat, files are opened with O_NOFOLLOW where the system has it, and a file is
+ * written to a temporary name beside it, then renamed (or, to create it only if it does not
+ * exist, hard-linked) into place. A link planted in the folder is refused, so nothing outside
+ * it is read, written or removed.
+ */
+import {
+  closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync,
+  renameSync, rmSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { BigraysError } from '../errors';
+
+/** 0 where the system has no O_NOFOLLOW (Windows): the lstat checks still stand. */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** Marks a temporary file beside its target. `objectPath` %-encodes `%`, so no object's file holds it. */
+const TEMP_MARK = '%bigrays-tmp-';
+
+/** Codes of a file system without hard links, where creating a file falls back to check-then-rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
+
+/** A path in local mode's folder is a symbolic link (or not a file or folder): local mode refuses to use it. */
+export class LocalFolderError extends BigraysError {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+function display(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function linkTarget(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return 'somewhere else';
+  }
+}
+
+/** The refusal of the symbolic link at `path`. */
+export function linkRefusal(path: string): LocalFolderError {
+  return new LocalFolderError(
+    path,
+    `${display(path)} is a symbolic link (to ${linkTarget(path)}): local mode never reads or writes through a link. ` +
+      'Replace it with a copy of the file or folder it points to, or remove it.',
+  );
+}
+
+/**
+ * Checks that `path` and every folder between `root`'s parent and it is no symbolic link;
+ * with `create`, makes the missing folders (one by one, none through a link). `path` must lie
+ * within `root`'s parent. Resolves to the path's own lstat, undefined when it does not exist.
+ */
+function walk(root: string, path: string, create: boolean): Stats | undefined {
+  const parts = relative(dirname(root), path).split(sep);
+  let current = dirname(root);
+  let stats: Stats | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    current = join(current, parts[i]);
+    stats = lstatOrUndefined(current);
+    const last = i === parts.length - 1;
+    if (stats === undefined) {
+      if (!create) return undefined;
+      try {
+        mkdirSync(current);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      stats = lstatSync(current);
+    }
+    if (stats.isSymbolicLink()) throw linkRefusal(current);
+    if (!last && !stats.isDirectory()) {
+      const error = new Error(`${display(current)} is a file, not a folder`) as NodeJS.ErrnoException;
+      error.code = 'ENOTDIR';
+      throw error;
+    }
+  }
+  return stats;
+}
+
+/** Makes folder `dir` (within `root`) and the folders above it up to `root`, none through a link. */
+export function makeFolder(root: string, dir: string): void {
+  const stats = walk(root, dir, true);
+  if (stats && !stats.isDirectory()) throw new Error(`${display(dir)} is a file, not a folder`);
+}
+
+/**
+ * Every file under `dir` (within `root`), without following links: a symbolic link anywhere,
+ * or something that is neither file nor folder, is a LocalFolderError. Temporary files a
+ * crashed save left behind are skipped. None when `dir` does not exist.
+ */
+export function filesUnder(root: string, dir: string): string[] {
+  const stats = walk(root, dir, false);
+  if (stats === undefined) return [];
+  if (!stats.isDirectory()) throw new LocalFolderError(dir, `${display(dir)} is a file, not a folder: move it away`);
+  const found: string[] = [];
+  const visit = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) throw linkRefusal(path);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.isFile()) {
+        if (!entry.name.includes(TEMP_MARK)) found.push(path);
+      } else throw new LocalFolderError(path, `${display(path)} is neither a file nor a folder: local mode reads only files; remove it`);
+    }
+  };
+  visit(dir);
+  return found;
+}
+
+/** The bytes of file `path` (within `root`), opened without following a link. */
+export function readFileIn(root: string, path: string): Buffer {
+  walk(root, path, false);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | NO_FOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefusal(path);
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new LocalFolderError(path, `${display(path)} is not a file`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `bytes` to a new temporary file beside `target`; its path. */
+function writeTemp(target: string, bytes: Uint8Array): string {
+  const temp = join(dirname(target), `${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+  try {
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  return temp;
+}
+
+/** How `writeFileIn` treats a file already at the target. */
+export type WriteMode = 'replace' | 'create';
+
+/**
+ * Writes `bytes` to `target` (within `root`), whole or not at all, never through a link: the
+ * folders are made as needed, the bytes go to a temporary file beside the target, which is
+ * then renamed over it (`'replace'`) or hard-linked to it (`'create'`, which fails when a file
+ * appeared there meanwhile). Resolves to false when `'create'` found a file in place, which
+ * is left as it was; throws LocalFolderError for a link, an Error for a folder in the way.
+ */
+export function writeFileIn(root: string, target: string, bytes: Uint8Array, mode: WriteMode): boolean {
+  makeFolder(root, dirname(target));
+  const existing = lstatOrUndefined(target);
+  if (existing?.isSymbolicLink()) throw linkRefusal(target);
+  if (existing?.isDirectory()) throw new Error(`${display(target)} is a folder`);
+  if (existing && mode === 'create') return false;
+  const temp = writeTemp(target, bytes);
+  try {
+    if (mode === 'replace') {
+      renameSync(temp, target);
+      return true;
+    }
+    try {
+      linkSync(temp, target);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') {
+        if (lstatSync(target).isSymbolicLink()) throw linkRefusal(target);
+        return false;
+      }
+      if (!NO_HARD_LINKS.has(code)) throw error;
+      if (lstatOrUndefined(target) !== undefined) return false;
+      renameSync(temp, target);
+      return true;
+    }
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Whether a file (not a folder) is at `path` (within `root`); false when a link is in the way. */
+export function fileExistsIn(root: string, path: string): boolean {
+  try {
+    const stats = walk(root, path, false);
+    return stats !== undefined && !stats.isDirectory();
+  } catch (error) {
+    // A link on the way is no file: saving the object refuses it, saying so.
+    if (error instanceof LocalFolderError || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+/** Removes file `path` (within `root`) when it is one; a link there or on the way is a LocalFolderError, and stays. */
+export function removeFileIn(root: string, path: string): void {
+  const stats = walk(root, path, false);
+  if (stats?.isFile()) unlinkSync(path);
+}
+
+/** Appends `text` to file `path` (within `root`), created if missing, never through a link. */
+export function appendFileIn(root: string, path: string, text: string): void {
+  makeFolder(root, dirname(path));
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW, 0o666);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefusal(path);
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new LocalFolderError(path, `${display(path)} is not a file`);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}

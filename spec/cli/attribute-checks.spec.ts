@@ -1,0 +1,71 @@
+/** `bigrays run` and `--dry-run` refuse attribute values S3, SNS or the database would refuse, before anything runs. */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../support/cli';
+
+const job = (name: string) => path.join('spec/fixtures/jobs', name);
+
+interface SqliteFile {
+  prepare(sql: string): { all(): unknown[] };
+  close(): void;
+}
+// better-sqlite3 ships no types; this is all the spec uses of it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require('better-sqlite3') as new (file: string, options: { readonly: boolean }) => SqliteFile;
+
+/** The tables of a SQLite file (none when the file was never created). */
+function tables(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+  } finally {
+    db.close();
+  }
+}
+
+describe('attribute values checked before the run', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let db: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-values-'));
+    db = path.join(dir, 'job.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const dryRun of [false, true]) {
+    const how = dryRun ? 'bigrays run --dry-run' : 'bigrays run';
+    it(`should exit 2 on SQLWrite ifExists = 'overwrite' under ${how}, before the first task writes its table`, () => {
+      const result = runCli(['run', job('overwrite-table.ts'), ...(dryRun ? ['--dry-run'] : [])], { env: { BIGRAYS_DB_DSN: `sqlite:${db}` } });
+      expect(result.status, result.stdout + result.stderr).to.equal(2);
+      expect(result.stderr).to.contain(
+        "Rewrite ifExists must be one of 'fail', 'append', 'replace', got \"overwrite\" ('replace' drops and recreates the table)",
+      );
+      expect(result.stdout).not.to.match(/Snapshot\s+(ok|failed)/);
+      expect(tables(db)).to.deep.equal([]);
+    });
+
+    it(`should exit 2 on an invalid bucket name, encryption and part size under ${how}, naming each, before anything runs`, () => {
+      const result = runCli(['run', job('bad-upload.ts'), ...(dryRun ? ['--dry-run'] : [])], {
+        env: {
+          BIGRAYS_DB_DSN: `sqlite:${db}`,
+          // never contacted: the run stops before any task
+          BIGRAYS_AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          BIGRAYS_AWS_ACCESS_KEY_ID: 'AKIDVALUES',
+          BIGRAYS_AWS_SECRET_ACCESS_KEY: 'values-secret-Kq2',
+        },
+      });
+      expect(result.status, result.stdout + result.stderr).to.equal(2);
+      const text = result.stderr;
+      expect(text).to.contain('TaskInterfaceError: Task attributes are missing or invalid:');
+      expect(text).to.contain('Upload bucket "Sales_exports" (from "{team}_exports") is not a valid S3 bucket name (it holds "S", "_")');
+      expect(text).to.contain("serverSideEncryption must be one of 'AES256', 'aws:kms', 'aws:kms:dsse', 'none', got \"AES-256\"");
+      expect(text).to.contain('partSize must be a whole number of bytes from 5 MiB (5242880) to 5 GiB (5368709120), S3\'s limits for a part, got 1048576');
+      expect(text).not.to.contain('values-secret-Kq2');
+      expect(tables(db)).to.deep.equal([]);
+    });
+  }
+});

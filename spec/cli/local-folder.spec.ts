@@ -1,0 +1,59 @@
+/** Files in local mode's folder: read and written whole, never through a symbolic link. */
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  appendFileIn, filesUnder, LocalFolderError, readFileIn, removeFileIn, writeFileIn,
+} from '../../lib/cli/local-folder';
+
+describe('local mode\'s folder', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeEach(() => {
+    base = mkdtempSync(path.join(tmpdir(), 'bigrays-folder-'));
+    root = path.join(base, '.bigrays');
+    outside = path.join(base, 'outside.txt');
+    writeFileSync(outside, 'outside');
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it('should write a file whole, making its folders, and replace or keep what is there as told', () => {
+    const file = path.join(root, 's3', 'b', 'k', 'x.csv');
+    expect(writeFileIn(root, file, Buffer.from('one'), 'create')).to.equal(true);
+    expect(writeFileIn(root, file, Buffer.from('two'), 'create')).to.equal(false);
+    expect(readFileSync(file, 'utf8')).to.equal('one');
+    expect(writeFileIn(root, file, Buffer.from('three'), 'replace')).to.equal(true);
+    expect(readFileSync(file, 'utf8')).to.equal('three');
+    expect(readdirSync(path.dirname(file))).to.deep.equal(['x.csv']); // no temporary file left
+    expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([file]);
+  });
+
+  it('should refuse a symbolic link as the file, as a folder on the way, or as the folder itself', () => {
+    const dir = path.join(root, 's3', 'b');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(outside, path.join(dir, 'x.csv'));
+    for (const mode of ['create', 'replace'] as const) {
+      expect(() => writeFileIn(root, path.join(dir, 'x.csv'), Buffer.from('new'), mode)).to.throw(LocalFolderError, /b\/x\.csv is a symbolic link/);
+    }
+    expect(() => readFileIn(root, path.join(dir, 'x.csv'))).to.throw(LocalFolderError);
+    expect(() => appendFileIn(root, path.join(dir, 'x.csv'), 'line\n')).to.throw(LocalFolderError);
+    expect(() => filesUnder(root, path.join(root, 's3'))).to.throw(LocalFolderError);
+    expect(() => removeFileIn(root, path.join(dir, 'x.csv'))).to.throw(LocalFolderError);
+
+    symlinkSync(base, path.join(root, 's3', 'linked'));
+    expect(() => writeFileIn(root, path.join(root, 's3', 'linked', 'y.csv'), Buffer.from('new'), 'replace')).to.throw(LocalFolderError, /s3\/linked is a symbolic link/);
+    expect(() => removeFileIn(root, path.join(root, 's3', 'linked', 'outside.txt'))).to.throw(LocalFolderError);
+    expect(readFileSync(outside, 'utf8')).to.equal('outside');
+    expect(readdirSync(base).sort()).to.deep.equal(['.bigrays', 'outside.txt']);
+  });
+
+  it('should skip a temporary file a crashed save left behind when listing', () => {
+    const dir = path.join(root, 's3', 'b');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'x.csv%bigrays-tmp-123-abcd'), 'half');
+    writeFileSync(path.join(dir, 'y.csv'), 'whole');
+    expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'y.csv')]);
+  });
+});

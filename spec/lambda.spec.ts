@@ -1,0 +1,66 @@
+/**
+ * `bigrays/lambda`: a job's module exports `lambdaHandler()`, and the Lambda runtime (played here
+ * by spec/fixtures/lambda/runtime.mjs, in a process of its own, warm between invocations) calls
+ * it once per event.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { admin } from './support/pg-admin';
+import { freshPostgresDsn } from './support/sql-hooks';
+import { spawnNode } from './support/spawn';
+
+const fixtures = path.join(__dirname, 'fixtures/lambda');
+
+interface Outcome {
+  ok?: { tasks: Array<{ name: string; status: string; error?: string }> };
+  errorType?: string;
+  errorMessage?: string;
+  ms: number;
+}
+
+async function invoke(env: Record<string, string>, timeoutMs: number, ...events: unknown[]): Promise<Outcome[]> {
+  const run = spawnNode([path.join(fixtures, 'runtime.mjs'), path.join(fixtures, 'job.mjs'), String(timeoutMs), ...events.map((e) => JSON.stringify(e))], { env });
+  const done = await run.finished;
+  expect(done.code, done.stderr).to.equal(0);
+  return done.stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Outcome);
+}
+
+describe('bigrays/lambda', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-lambda-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should run the job once per invocation, the event\'s fields as keywords of that invocation only, and return the report', async () => {
+    const [first, second] = await invoke({ OUT_DIR: dir }, 60_000, { day: '2026-03-01', n: 7, nested: { x: 1 } }, { day: '2026-03-02' });
+    expect(first.ok!.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Pick:ok', 'Save:ok']);
+    expect(second.ok!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok']);
+    expect(readdirSync(dir).sort()).to.deep.equal(['2026-03-01.csv', '2026-03-02.csv']);
+    expect(readFileSync(path.join(dir, '2026-03-01.csv'), 'utf8')).to.equal('day,n\n2026-03-01,7\n');
+    // The second invocation does not see the first one's `n`.
+    expect(readFileSync(path.join(dir, '2026-03-02.csv'), 'utf8')).to.equal('day,n\n2026-03-02,none\n');
+  });
+
+  it('should throw the run\'s error, naming the task, when a task fails', async () => {
+    const [failed, after] = await invoke({ OUT_DIR: dir }, 60_000, { day: 'x', fail: true }, { day: 'y' });
+    expect(failed.errorType).to.equal('BigraysError');
+    expect(failed.errorMessage).to.match(/task Pick failed/).and.match(/asked to fail/);
+    expect(after.ok!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok']);
+    expect(readdirSync(dir)).to.deep.equal(['y.csv']);
+  });
+
+  it('should stop the run before Lambda\'s time is up, cancelling the running query on the server', async () => {
+    const dsn = await freshPostgresDsn();
+    const [outcome] = await invoke({ OUT_DIR: dir, WITH_SLEEP: '1', BIGRAYS_DB_DSN: dsn, STOP_BEFORE_MS: '1000' }, 2500, { day: 'slow' });
+    expect(outcome.errorType).to.equal('BigraysError');
+    expect(outcome.errorMessage).to.match(/Sleep/).and.match(/time was nearly up/);
+    // Stopped 1 s before the 2.5 s limit, not after pg_sleep's 30 s.
+    expect(outcome.ms).to.be.within(1000, 2500);
+    const left = await admin(dsn, "select pid from pg_stat_activity where query like '%lambda-sleep%' and pid <> pg_backend_pid()");
+    expect(left).to.deep.equal([]);
+  });
+});

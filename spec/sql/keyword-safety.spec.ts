@@ -1,0 +1,179 @@
+/**
+ * Keywords in SQL text are safe by construction: a plain `{kw}` that could break out of its
+ * place is refused before anything reaches the database, `{kw!q}` and `{kw!i}` quote for the
+ * engine. Against real engines, and through `bigrays run --set` as a user runs it.
+ */
+import { expect } from 'chai';
+import * as path from 'node:path';
+import {
+  bigraysRun, BigraysConfig, BigraysError, outputOf, register, SQLExecute, SQLQuery, SQLWrite, TaskError, updateFormatKws,
+  type DataFrame,
+} from '../../lib';
+import { root } from '../support/cli';
+import { spawnNode } from '../support/spawn';
+import { freshSqliteDsn } from '../support/sql-hooks';
+import { DIALECTS } from './dialects';
+
+const cli = path.join(root, 'dist/cli/main.js');
+const job = path.join(root, 'spec/fixtures/jobs/sql-keywords.ts');
+
+/** `bigrays run spec/fixtures/jobs/sql-keywords.ts …` against `dsn`, spawned (never spawnSync: the emulator lives in this process). */
+async function runJob(dsn: string, args: string[], env: Record<string, string> = {}) {
+  const run = spawnNode([cli, 'run', job, ...args], { cwd: root, env: { BIGRAYS_DB_DSN: dsn, ...env }, limitMs: 60_000 });
+  return run.finished;
+}
+
+async function rejection(run: Promise<unknown>): Promise<BigraysError> {
+  const error = await run.then(() => undefined, (e: unknown) => e);
+  expect(error, 'the run should fail').to.be.instanceOf(BigraysError);
+  return error as BigraysError;
+}
+
+/** Runs one query on the configured database, outside the job under test. */
+async function select(sql: string, params?: Record<string, unknown>): Promise<unknown[][]> {
+  class Probe extends SQLQuery { query = sql; params = params; }
+  await bigraysRun(Probe);
+  return (outputOf(Probe) as DataFrame).values as unknown[][];
+}
+
+async function execute(sql: string): Promise<void> {
+  class Setup extends SQLExecute { statement = sql; }
+  await bigraysRun(Setup);
+}
+
+/** Text that breaks naive quoting: quotes, a statement separator, comment markers, a backslash, newlines, unicode. */
+const TRICKY = `it's "x"; drop table kw_people; -- /* ünï 😀 */ \\ \\' end\r\n`;
+
+for (const dialect of DIALECTS) {
+  describe(`keywords in SQL text on ${dialect.name}`, function () {
+    this.timeout(90_000);
+    let dsn: string | undefined;
+
+    before(async function () {
+      dsn = await dialect.freshDsn();
+      if (!dsn) this.skip(); // SQL Server: set BIGRAYS_TEST_MSSQL_DSN to run these
+    });
+
+    beforeEach(async () => {
+      BigraysConfig.DB_DSN = dsn;
+      await execute(
+        `drop table if exists kw_people; drop table if exists kw_log; ` +
+          `create table kw_people (name ${dialect.textType}); create table kw_log (what ${dialect.textType}); ` +
+          `insert into kw_people values ('Ada')`,
+      );
+    });
+
+    it('should refuse an injection through --set before anything reaches the database, exit 2 and name the fix', async () => {
+      const result = await runJob(dsn!, ['--set', "name=x'; drop table kw_people; --"]);
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.contain('Find.query: the keyword `name` holds a quote (\')');
+      expect(result.stderr).to.contain('params = { name: … }');
+      expect(result.stderr).to.contain("{name!q} in place of '{name}'");
+      expect(result.stderr).to.contain('{name!i}');
+      // The table is intact, and Mark, which runs before Find, never ran: refused before the run.
+      expect(await select('select name from kw_people')).to.deep.equal([['Ada']]);
+      expect(await select('select what from kw_log')).to.deep.equal([]);
+    });
+
+    it('should fill {kw!q} from --set as a literal that selects the value back exactly, and show --set in getFormatKws() and this.keywords', async () => {
+      class Insert extends SQLExecute { statement = 'insert into kw_people values (:name)'; params = { name: TRICKY }; }
+      await bigraysRun(Insert);
+      const result = await runJob(dsn!, ['--set', `name=${TRICKY}`], {
+        KW_QUERY: 'select name from kw_people where name = {name!q}',
+        KW_SHOW: '1',
+      });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.contain(`found: ${JSON.stringify([[TRICKY]])}`);
+      expect(result.stdout).to.contain(`keywords: ${JSON.stringify({ begin: '2026-01-01', name: TRICKY })}`);
+      expect(result.stdout).to.contain(`in task: ${JSON.stringify({ begin: '2026-01-01', name: TRICKY })}`);
+      expect(await select('select count(*) as n from kw_people')).to.deep.equal([[2]]);
+    });
+
+    it('should round-trip every value through {kw!q} exactly', async () => {
+      const values = [TRICKY, "''", '\\', "\\'", 'a\nb', '$$ dollar $tag$', 'N\'x\'', '日本語 ✓', ' lead and trail '];
+      updateFormatKws(Object.fromEntries(values.map((v, i) => [`v${i}`, v])));
+      const columns = values.map((_, i) => `{v${i}!q} as c${i}`).join(', ');
+      const rows = await select(`select ${columns}`);
+      expect(rows).to.deep.equal([values]);
+    });
+
+    it('should refuse a NUL byte in {kw!q}, and a plain {kw} with a semicolon or a comment marker, before the database sees it', async () => {
+      updateFormatKws({ nul: 'a\0b', semi: '1; delete from kw_people', dash: '1 -- x', block: '1 /* x' });
+      for (const [template, pattern] of [
+        ['select {nul!q} as v', /NUL byte/],
+        ['select * from kw_people where 1 = {semi}', /`semi` holds a semicolon/],
+        ['select * from kw_people where 1 = {dash}', /`dash` holds a comment marker \(--\)/],
+        ['select * from kw_people where 1 = {block}', /`block` holds a comment marker \(\/\*\)/],
+      ] as const) {
+        class Probe extends SQLQuery { query = template; }
+        const error = await rejection(bigraysRun(Probe));
+        expect(error.message).to.match(pattern);
+        expect(error.report, 'refused before the run').to.equal(undefined);
+      }
+      expect(await select('select name from kw_people')).to.deep.equal([['Ada']]);
+    });
+
+    it('should quote a schema-qualified {kw!i} whose names hold quotes, in SQLWrite.tablename and in a query', async () => {
+      const schema = dialect.name === 'sqlite' ? 'main' : dialect.name === 'mssql' ? 'dbo' : 'odd "sch" it\'s';
+      const table = 'it\'s "t" [x]';
+      if (dialect.name === 'postgres') await execute(`create schema if not exists ${`"${schema.replace(/"/g, '""')}"`}`);
+      updateFormatKws({ target: `${schema}.${table}` });
+      @register class Save extends SQLWrite { tablename = '{target!i}'; input = [{ n: 1 }, { n: 2 }]; ifExists = 'replace' as const; }
+      @register class Read extends SQLQuery { query = 'select n from {target!i} order by n'; }
+      await bigraysRun();
+      expect((outputOf(Read) as DataFrame).values).to.deep.equal([[1], [2]]);
+      const listed = dialect.name === 'sqlite'
+        ? await select("select name from sqlite_master where type = 'table' and name = :table", { table })
+        : await select('select table_name from information_schema.tables where table_schema = :schema and table_name = :table', { schema, table });
+      expect(listed).to.deep.equal([[table]]);
+      expect(Save).to.be.a('function');
+    });
+
+    it('should refuse a plain {kw} with a quote in SQLWrite.tablename, creating nothing', async () => {
+      updateFormatKws({ day: '2026"; drop table kw_people; --' });
+      @register class Save extends SQLWrite { tablename = 'scores_{day}'; input = [{ n: 1 }]; }
+      const error = await rejection(bigraysRun());
+      expect(error).to.be.instanceOf(TaskError);
+      expect(error.message).to.contain('Save.tablename: the keyword `day` holds a double quote (")');
+      expect(await select('select name from kw_people')).to.deep.equal([['Ada']]);
+      expect(Save).to.be.a('function');
+    });
+  });
+}
+
+describe('--set keywords of bigrays run', function () {
+  this.timeout(90_000);
+  let dsn: string;
+
+  beforeEach(async () => {
+    dsn = freshSqliteDsn();
+    BigraysConfig.DB_DSN = dsn;
+    await execute("create table kw_people (name text); create table kw_log (what text); insert into kw_people values ('Ada')");
+  });
+
+  it('should refuse an unsafe --set value in a dry run too, exit 2, and change nothing', async () => {
+    const result = await runJob(dsn, ['--dry-run', '--set', "name=x'; drop table kw_people; --"]);
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.contain('Find.query: the keyword `name` holds a quote');
+    expect(result.stdout).not.to.contain('would run');
+    expect(await select('select name from kw_people')).to.deep.equal([['Ada']]);
+  });
+
+  it('should show {kw!q} and {kw!i} quoted in the dry-run plan', async () => {
+    const result = await runJob(dsn, ['--dry-run', '--set', "name=O'Hara", '--set', 'table=main.kw_people'], {
+      KW_QUERY: 'select name from {table!i} where name = {name!q}',
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain(`query: select name from "main"."kw_people" where name = 'O''Hara'`);
+  });
+
+  it('should point out a --set key no template uses, with the keyword it is close to', async () => {
+    const result = await runJob(dsn, ['--set', 'name=Ada', '--set', 'bgin=2026-02-01', '--set', 'zzz=1']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('found: [["Ada"]]');
+    expect(result.stderr).to.contain("--set bgin=… changes nothing: no template of this job uses {bgin}, and the job sets and reads no keyword `bgin`. Did you mean --set begin=…?");
+    expect(result.stderr).to.contain('--set zzz=… changes nothing');
+    expect(result.stderr).to.contain("The job's templates use: name.");
+    expect(result.stderr).not.to.contain('--set name=');
+  });
+});

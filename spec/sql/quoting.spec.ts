@@ -1,0 +1,114 @@
+/** How each engine quotes `{kw!q}` and `{kw!i}`, and what a plain `{kw}` may not hold there. */
+import { expect } from 'chai';
+import {
+  bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, TaskError, ToS3, updateFormatKws,
+} from '../../lib';
+import { formatTemplate } from '../../lib/format';
+import { nameParts, sqlQuoting } from '../../lib/resources/sql/dialect';
+import { failure, RecordingResource } from '../helpers';
+
+const postgres = sqlQuoting('postgres');
+const sqlite = sqlQuoting('sqlite');
+const mssql = sqlQuoting('mssql');
+
+describe('SQL quoting per engine', () => {
+  it('should double quotes in PostgreSQL literals, and write a backslash as E\'…\' that reads the same whatever standard_conforming_strings is', () => {
+    expect(postgres.literal("it's")).to.equal("'it''s'");
+    expect(postgres.literal('a\\b\'')).to.equal(" E'a\\\\b'''");
+    expect(postgres.identifier(['my schema', 'it"s'])).to.equal('"my schema"."it""s"');
+  });
+
+  it('should quote SQLite literals and names with the quote doubled, a backslash as it is', () => {
+    expect(sqlite.literal("it's \\")).to.equal("'it''s \\'");
+    expect(sqlite.identifier(['main', 'a"b'])).to.equal('"main"."a""b"');
+  });
+
+  it('should write SQL Server literals as N\'…\' (unicode) and names in brackets with ] doubled', () => {
+    expect(mssql.literal("ünï'")).to.equal("N'ünï'''");
+    expect(mssql.identifier(['dbo', 'a]b[c'])).to.equal('[dbo].[a]]b[c]');
+    expect(formatTemplate('select * from {t!i} where n = {n!q}', { t: 'sales.q1]x', n: "O'Hara" }, { sql: mssql }))
+      .to.equal("select * from [sales].[q1]]x] where n = N'O''Hara'");
+  });
+
+  it('should refuse in a plain {kw} what can end a quoted string or name, start a statement or a comment on each engine', () => {
+    for (const quoting of [postgres, sqlite, mssql]) {
+      for (const bad of ["'", '"', ';', '--', '/*']) expect(quoting.unsafe(`a${bad}b`), `${quoting.engine} ${bad}`).to.equal(bad);
+      expect(quoting.unsafe('2026-01-01 events_x.y -1 */ #'), quoting.engine).to.equal(undefined);
+    }
+    expect(postgres.unsafe('a\\b'), 'E\'…\' strings read a backslash as an escape').to.equal('\\');
+    expect(sqlite.unsafe('a\\b')).to.equal(undefined);
+    expect(mssql.unsafe('a]b'), 'a ] ends a bracketed name').to.equal(']');
+    expect(sqlite.unsafe('a]b')).to.equal(undefined);
+  });
+
+  it('should read quoted table names back into their parts', () => {
+    expect(nameParts('"my schema"."it""s"')).to.deep.equal(['my schema', 'it"s']);
+    expect(nameParts('[dbo].[a]]b]')).to.deep.equal(['dbo', 'a]b']);
+    expect(nameParts('"a.b".c')).to.deep.equal(['a.b', 'c']);
+    expect(nameParts('"unclosed')).to.equal(undefined);
+    expect(nameParts('"a"x')).to.equal(undefined);
+  });
+});
+
+describe('SQL tasks filling keywords', () => {
+  it('should quote for the engine of the task\'s DB_DSN, as its resourceConfig says', () => {
+    class OnPg extends SQLQuery { query = 'x'; resourceConfig = { DB_DSN: 'postgres://u@h/db' }; }
+    class OnMs extends SQLQuery { query = 'x'; resourceConfig = { DB_DSN: 'mssql://u@h/db' }; }
+    class OnLite extends SQLQuery { query = 'x'; resourceConfig = { DB_DSN: 'sqlite::memory:' }; }
+    updateFormatKws({ t: 's.t', v: "O'Hara" });
+    expect(new OnPg().renderAttribute('query', '{t!i} {v!q}')).to.equal(`"s"."t" 'O''Hara'`);
+    expect(new OnMs().renderAttribute('query', '{t!i} {v!q}')).to.equal("[s].[t] N'O''Hara'");
+    expect(new OnLite().renderAttribute('query', '{t!i} {v!q}')).to.equal(`"s"."t" 'O''Hara'`);
+    expect(new OnLite().sqlQuoting('bucket'), 'only SQL text is SQL').to.equal(undefined);
+  });
+
+  it('should refuse an unsafe keyword before the run, naming task, attribute and keyword, with both fixes', async () => {
+    BigraysConfig.DB_DSN = 'sqlite::memory:';
+    updateFormatKws({ name: "x'; drop table t; --" });
+    @register class Find extends SQLQuery { query = "select * from t where name = '{name}'"; }
+    const error = await failure<BigraysError>(bigraysRun());
+    expect(error).to.be.instanceOf(TaskError);
+    expect(error.report, 'nothing ran').to.equal(undefined);
+    expect(error.message).to.contain('Find.query: the keyword `name` holds a quote (\'), which {name} would put into the SQL as it is');
+    expect(error.message).to.contain('write :name in the SQL and set params = { name: … }');
+    expect(error.message).to.contain("let bigrays quote it for SQLite: {name!q} in place of '{name}' (it makes its own quotes) for a string literal, {name!i} for a table or column name");
+    expect(Find).to.be.a('function');
+  });
+
+  it('should point a name between double quotes to {kw!i}, and a value with no quotes around to both', () => {
+    class Pull extends SQLQuery { query = 'x'; resourceConfig = { DB_DSN: 'postgres://u@h/db' }; }
+    updateFormatKws({ t: 'a"b', v: '1; select 2' });
+    expect(() => new Pull().renderAttribute('query', 'select * from "{t}"')).to.throw(
+      TaskError,
+      'Pull.query: the keyword `t` holds a double quote ("), which {t} would put into the SQL as it is. Keep values out of SQL text: ' +
+        'bind it (write :t in the SQL and set params = { t: … }), or let bigrays quote it for PostgreSQL: {t!q} for a string literal, ' +
+        '{t!i} in place of "{t}" (it makes its own quotes) for a table or column name',
+    );
+    expect(() => new Pull().renderAttribute('query', 'select {v}')).to.throw(TaskError, /quote it for PostgreSQL: \{v!q\} for a string literal, \{v!i\} for a table/);
+  });
+
+  it('should refuse {kw!q} outside SQL text before the run', async () => {
+    updateFormatKws({ day: '2026-01-01' });
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'daily-exports'; key = 'daily/{day!q}.csv'; }
+    const error = await failure<BigraysError>(bigraysRun());
+    expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
+    expect(Upload).to.be.a('function');
+  });
+
+  it('should quote and check keywords in an SQLTask\'s own SQL with renderSql()', async () => {
+    BigraysConfig.DB_DSN = 'sqlite::memory:';
+    updateFormatKws({ who: "O'Hara", bad: '1; drop table x' });
+    let rendered = '';
+    @register class Own extends SQLTask<void> {
+      override requiredResource = new RecordingResource('db', []) as never;
+      run() {
+        rendered = this.renderSql('select {who!q}');
+        this.renderSql('select {bad}');
+      }
+    }
+    const error = await failure<BigraysError>(bigraysRun());
+    expect(rendered, 'a resource of the job\'s own: standard quoting').to.equal("select 'O''Hara'");
+    expect((error.errors[0] as Error).message).to.contain('Own.renderSql(): the keyword `bad` holds a semicolon (;)');
+    expect(Own).to.be.a('function');
+  });
+});
