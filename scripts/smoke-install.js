@@ -221,7 +221,8 @@ try {
 
   console.log('\nInstall figures (a new npm cache each Node version; sizes are what the step added to node_modules):');
   for (const f of figures) {
-    console.log(`  Node ${f.node.padEnd(3)} ${f.what.padEnd(60)} ${String(f.packages).padStart(4)} packages ${String(f.mb).padStart(5)} MB ${f.seconds.toFixed(1).padStart(6)} s`);
+    const what = f.what.includes(' && ') ? `${f.what.slice(f.what.lastIndexOf(' && ') + 4)} (and its npm pkg set)` : f.what;
+    console.log(`  Node ${f.node.padEnd(3)} ${what.padEnd(56)} ${String(f.packages).padStart(4)} packages ${String(f.mb).padStart(5)} MB ${f.seconds.toFixed(1).padStart(6)} s`);
   }
 } catch (error) {
   problems.push(error.message);
