@@ -1,5 +1,7 @@
 /**
- * The `bigrays` command line: `bigrays run <job> [options]`, `bigrays config`.
+ * The `bigrays` command line: `bigrays run <job> [options]`, `bigrays config`, and the help
+ * each prints. A command's options are listed once, in a table: its parser, its `--help` and
+ * its "did you mean" all read them from there.
  */
 import type { RunOptions } from '../job/run-options';
 
@@ -14,27 +16,148 @@ export class UsageError extends Error {
 export interface RunCommand extends RunOptions {
   command: 'run';
   json: boolean;
+  /** `--env-file FILE`: files of variables for the job's environment, in order. */
+  envFiles: string[];
 }
 
-export type Command = RunCommand | { command: 'config'; json: boolean } | { command: 'help' } | { command: 'version' };
+export interface ConfigCommand {
+  command: 'config';
+  json: boolean;
+  envFiles: string[];
+}
 
-export const USAGE = `Usage:
-  bigrays run <job.ts|job.js> [--set key=value ...] [--only Task ...] [--from Task]
-                              [--dry-run] [--local] [--json]
-  bigrays config [--json]
-  bigrays --help | --version
+/** The commands `bigrays` knows, besides the options `--help` and `--version`. */
+export type CommandName = 'run' | 'config' | 'help';
 
-  run        run the tasks the job script registers, in order
-    --set      add a format keyword (wins over the script's); repeatable
-    --only     run only the named tasks (repeatable, or comma-separated)
-    --from     run the registered tasks from this one on
-    --dry-run  check configuration and attributes, print the plan; open and change nothing
-    --local    run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator
-    --json     print the run report as JSON
-  config     list every configuration key, whether it is set, and its value (secrets masked)
+export type Command =
+  | RunCommand
+  | ConfigCommand
+  /** `--help`: the usage of `topic` (a command), or of bigrays as a whole. */
+  | { command: 'help'; topic?: Exclude<CommandName, 'help'> }
+  /** `bigrays` alone: the short usage, as a usage error. */
+  | { command: 'usage' }
+  | { command: 'version' };
 
-Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error,
+/** One option of a command, as its `--help` shows it. */
+interface OptionHelp {
+  flag: string;
+  /** What the option takes, if anything (`key=value`, `FILE`). */
+  value?: string;
+  /** One line. */
+  help: string;
+}
+
+const HELP_OPTION: OptionHelp = { flag: '--help', help: 'show this help (also -h)' };
+
+/** The options of `bigrays run`. */
+const RUN_OPTIONS: OptionHelp[] = [
+  { flag: '--set', value: 'key=value', help: "add a format keyword (wins over the script's); repeatable" },
+  { flag: '--only', value: 'Task ...', help: 'run only the named tasks (repeatable, or comma-separated)' },
+  { flag: '--from', value: 'Task', help: 'run the registered tasks from this one on' },
+  { flag: '--dry-run', help: 'check configuration and attributes, print the plan; open and change nothing' },
+  { flag: '--local', help: 'run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator' },
+  { flag: '--json', help: "print the run report as JSON on stdout (the job's own output goes to stderr)" },
+  { flag: '--env-file', value: 'FILE', help: "load variables from FILE into the job's environment (repeatable); set ones win" },
+  HELP_OPTION,
+];
+
+/** The options of `bigrays config`. */
+const CONFIG_OPTIONS: OptionHelp[] = [
+  { flag: '--json', help: 'print the list as JSON' },
+  { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
+  HELP_OPTION,
+];
+
+const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: string; options: OptionHelp[] }> = {
+  run: {
+    synopsis: 'bigrays run <job.ts|job.js> [options]',
+    about: 'Loads the job script and runs the tasks it registers, in order; prints a summary.',
+    options: RUN_OPTIONS,
+  },
+  config: {
+    synopsis: 'bigrays config [--json] [--env-file FILE ...]',
+    about: 'Lists every configuration key, whether it is set, and its value (secrets masked).',
+    options: CONFIG_OPTIONS,
+  },
+};
+
+const EXIT_CODES = `Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error,
 130/143 interrupted (SIGINT/SIGTERM), or the code the job passed to process.exit().`;
+
+function optionLines(options: OptionHelp[]): string[] {
+  const label = (o: OptionHelp): string => (o.value ? `${o.flag} ${o.value}` : o.flag);
+  const width = Math.max(...options.map((o) => label(o).length));
+  return options.map((o) => `  ${label(o).padEnd(width)}  ${o.help}`);
+}
+
+/** What `bigrays --help` prints, or `bigrays <topic> --help`. */
+export function helpText(topic?: Exclude<CommandName, 'help'>): string {
+  if (topic !== undefined) {
+    const { synopsis, about, options } = COMMANDS[topic];
+    return [`Usage: ${synopsis}`, '', about, '', 'Options:', ...optionLines(options), ...(topic === 'run' ? ['', EXIT_CODES] : [])].join('\n');
+  }
+  return [
+    'Usage: bigrays <command> [options]',
+    '',
+    'Commands:',
+    `  run <job>       ${COMMANDS.run.about}`,
+    `  config          ${COMMANDS.config.about}`,
+    '  help [command]  show this help, or a command\'s',
+    '',
+    'Options:',
+    '  -h, --help      show this help; `bigrays <command> --help` shows a command\'s options',
+    "  -v, --version   print bigrays' version",
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/** What bare `bigrays` prints (to stderr, as a usage error). */
+export const SHORT_USAGE = `Usage: ${COMMANDS.run.synopsis}
+       ${COMMANDS.config.synopsis}
+see \`bigrays --help\``;
+
+/** The line after a usage error: where its command's help is. */
+export function seeHelp(command?: Exclude<CommandName, 'help'>): string {
+  return `see \`bigrays${command ? ` ${command}` : ''} --help\``;
+}
+
+/**
+ * The candidate `given` is most likely a typo of: a couple of edits away (case aside), or the
+ * start of it. Loads the edit distance only when a word is not understood.
+ */
+export function suggest(given: string, candidates: Iterable<string>): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { editDistance } = require('../keywords') as typeof import('../keywords');
+  const word = given.toLowerCase();
+  let best: { candidate: string; score: number } | undefined;
+  for (const candidate of candidates) {
+    const other = candidate.toLowerCase();
+    const distance = editDistance(word, other);
+    const prefix = word.replace(/^-+/, '').length >= 2 && other.startsWith(word);
+    const score = prefix ? Math.min(distance, 0.5) : distance;
+    if ((prefix || distance <= Math.min(2, Math.floor(other.length / 2))) && (best === undefined || score < best.score)) {
+      best = { candidate, score };
+    }
+  }
+  return best?.candidate;
+}
+
+function didYouMean(given: string, candidates: Iterable<string>, quote = ''): string {
+  const near = suggest(given, candidates);
+  return near === undefined ? '' : ` (did you mean ${quote}${near}${quote}?)`;
+}
+
+/** The error for `--only` / `--from` names that no run of the job had, each with the close name it may mean. */
+export function unknownTasksMessage(missing: string[], known: Iterable<string>): string {
+  const names = [...known];
+  const listed = missing.map((n) => `\`${n}\`${didYouMean(n, names, '`')}`).join(', ');
+  return `no task named ${listed} in this job; its tasks: ${names.length > 0 ? names.join(', ') : 'none'}`;
+}
+
+function unknownOption(arg: string, options: OptionHelp[]): UsageError {
+  return new UsageError(`unknown option ${arg}${didYouMean(arg, options.map((o) => o.flag))}`);
+}
 
 const TASK_NAMES = /^[A-Za-z_$][\w$]*(,[A-Za-z_$][\w$]*)*,?$/;
 
@@ -42,43 +165,53 @@ function names(text: string): string[] {
   return text.split(',').map((n) => n.trim()).filter(Boolean);
 }
 
-/** Parses the arguments after `bigrays`. */
-export function parseArgs(argv: string[]): Command {
-  const [command, ...raw] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
-  if (command === '--version' || command === '-v') return { command: 'version' };
-  if (command === 'config') {
-    const unknown = raw.filter((a) => a !== '--json');
-    if (unknown.length > 0) throw new UsageError(`bigrays config takes no argument but --json, got ${unknown.join(' ')}`);
-    return { command: 'config', json: raw.includes('--json') };
-  }
-  if (command !== 'run') throw new UsageError(`unknown command \`${command}\`; use \`bigrays run <job>\` or \`bigrays config\``);
+/**
+ * `--flag=value` as `--flag value`, for the options that take a value; an option that takes
+ * none refuses one.
+ */
+function splitValues(raw: string[], options: OptionHelp[]): string[] {
+  return raw.flatMap((arg) => {
+    const eq = arg.indexOf('=');
+    if (!arg.startsWith('--') || eq < 0) return [arg];
+    const flag = arg.slice(0, eq);
+    const option = options.find((o) => o.flag === flag);
+    if (option === undefined) throw unknownOption(flag, options);
+    if (option.value === undefined) throw new UsageError(`${flag} takes no value, got \`${arg}\``);
+    return [flag, arg.slice(eq + 1)];
+  });
+}
 
-  // --flag=value → --flag value
-  const args = raw.flatMap((arg) => (/^--(set|only|from)=/.test(arg) ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
-  const options: RunCommand = { command: 'run', job: '', set: {}, only: [], dryRun: false, local: false, json: false };
-  const value = (i: number, flag: string): string => {
-    const next = args[i + 1];
-    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return next;
-  };
+/** Reads an option's value: the next argument, unless it is missing or another option. */
+function valueOf(args: string[], i: number, flag: string): string {
+  const next = args[i + 1];
+  if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return next;
+}
+
+function wantsHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+function parseRun(raw: string[]): RunCommand {
+  const args = splitValues(raw, RUN_OPTIONS);
+  const options: RunCommand = { command: 'run', job: '', set: {}, only: [], dryRun: false, local: false, json: false, envFiles: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     switch (arg) {
       case '--set': {
-        const pair = value(i++, '--set');
+        const pair = valueOf(args, i++, '--set');
         const eq = pair.indexOf('=');
         if (eq <= 0) throw new UsageError(`--set takes key=value, got \`${pair}\``);
         options.set[pair.slice(0, eq)] = pair.slice(eq + 1);
         break;
       }
       case '--only':
-        options.only.push(...names(value(i++, '--only')));
+        options.only.push(...names(valueOf(args, i++, '--only')));
         // `--only A B`: further words that are task names belong to it
         while (args[i + 1] !== undefined && TASK_NAMES.test(args[i + 1])) options.only.push(...names(args[++i]));
         break;
       case '--from':
-        options.from = value(i++, '--from');
+        options.from = valueOf(args, i++, '--from');
         break;
       case '--dry-run':
         options.dryRun = true;
@@ -89,8 +222,11 @@ export function parseArgs(argv: string[]): Command {
       case '--json':
         options.json = true;
         break;
+      case '--env-file':
+        options.envFiles.push(valueOf(args, i++, '--env-file'));
+        break;
       default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (arg.startsWith('-')) throw unknownOption(arg, RUN_OPTIONS);
         if (options.job !== '') throw new UsageError(`one job script at a time: got ${options.job} and ${arg}`);
         options.job = arg;
     }
@@ -98,4 +234,56 @@ export function parseArgs(argv: string[]): Command {
   if (options.job === '') throw new UsageError('name the job script: bigrays run <job.ts|job.js>');
   if (options.from !== undefined && options.only.length > 0) throw new UsageError('use --only or --from, not both');
   return options;
+}
+
+function parseConfig(raw: string[]): ConfigCommand {
+  const args = splitValues(raw, CONFIG_OPTIONS);
+  const options: ConfigCommand = { command: 'config', json: false, envFiles: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    switch (arg) {
+      case '--json':
+        options.json = true;
+        break;
+      case '--env-file':
+        options.envFiles.push(valueOf(args, i++, '--env-file'));
+        break;
+      default:
+        if (arg.startsWith('-')) throw unknownOption(arg, CONFIG_OPTIONS);
+        throw new UsageError(`bigrays config takes no argument, got ${arg}`);
+    }
+  }
+  return options;
+}
+
+const TOPICS = Object.keys(COMMANDS) as Array<Exclude<CommandName, 'help'>>;
+
+function unknownCommand(word: string): UsageError {
+  const candidates = [...TOPICS, 'help'];
+  return new UsageError(`unknown command \`${word}\`${didYouMean(word, candidates, '`')}; the commands: ${candidates.join(', ')}`);
+}
+
+/** The command a usage error in `argv` concerns, for its message and its help. */
+export function commandOf(argv: string[]): Exclude<CommandName, 'help'> | undefined {
+  return TOPICS.find((t) => t === argv[0]);
+}
+
+/** Parses the arguments after `bigrays`. */
+export function parseArgs(argv: string[]): Command {
+  const [command, ...raw] = argv;
+  if (command === undefined) return { command: 'usage' };
+  if (command === '--help' || command === '-h') return { command: 'help' };
+  if (command === '--version' || command === '-v') return { command: 'version' };
+  if (command === 'help') {
+    if (raw.length === 0) return { command: 'help' };
+    const topic = TOPICS.find((t) => t === raw[0]);
+    if (topic === undefined || raw.length > 1) throw raw.length > 1 ? new UsageError(`bigrays help takes one command, got ${raw.join(' ')}`) : unknownCommand(raw[0]);
+    return { command: 'help', topic };
+  }
+  if (command === 'run' || command === 'config') {
+    if (wantsHelp(raw)) return { command: 'help', topic: command };
+    return command === 'run' ? parseRun(raw) : parseConfig(raw);
+  }
+  if (command.startsWith('-')) throw unknownOption(command, [HELP_OPTION, { flag: '--version', help: '' }]);
+  throw unknownCommand(command);
 }

@@ -7,7 +7,7 @@
 import '../job/compile-cache';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs, USAGE, UsageError } from './args';
+import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE, UsageError } from './args';
 import type { JobOutcome } from './parent';
 
 /*
@@ -62,22 +62,32 @@ function print(outcome: JobOutcome, json: boolean): void {
   }
 }
 
+/** Loads `--env-file` files into this process's environment, which the job's process inherits. */
+function loadEnvFiles(files: string[]): void {
+  if (files.length > 0) (require('./env-file') as typeof import('./env-file')).loadEnvFiles(files, process.env);
+}
+
 export async function main(argv: string[]): Promise<number> {
   let json = argv.includes('--json');
   try {
     const command = parseArgs(argv);
     switch (command.command) {
+      case 'usage':
+        process.stderr.write(`${SHORT_USAGE}\n`);
+        return 2;
       case 'help':
-        process.stdout.write(`${USAGE}\n`);
+        process.stdout.write(`${helpText(command.topic)}\n`);
         return 0;
       case 'version':
         process.stdout.write(`${ownPackage().version}\n`);
         return 0;
       case 'config':
+        loadEnvFiles(command.envFiles);
         process.stdout.write(`${(require('./config-command') as typeof import('./config-command')).configText(command.json)}\n`);
         return 0;
       case 'run': {
         json = command.json;
+        loadEnvFiles(command.envFiles);
         const running = (require('./parent') as typeof import('./parent')).runJob(command);
         output(); // the job's process has started: load the printing meanwhile
         const outcome: JobOutcome = await running;
@@ -86,9 +96,12 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (error) {
-    const text = error instanceof UsageError ? `${error.message}\n\n${USAGE}` : describeError(error);
     if (json) process.stdout.write(`${output().toJson({ ok: false, error: describeError(error) })}\n`);
-    else process.stderr.write(`${text}\n`);
+    else if (error instanceof UsageError) {
+      // One line saying what is wrong, and where the help is.
+      const command = commandOf(argv);
+      process.stderr.write(`bigrays${command ? ` ${command}` : ''}: ${error.message}\n${seeHelp(command)}\n`);
+    } else process.stderr.write(`${describeError(error)}\n`);
     return 2;
   }
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../log';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
-import { UsageError, type RunCommand } from './args';
+import { unknownTasksMessage, UsageError, type RunCommand } from './args';
 import type { LocalSession } from './local';
 
 /*
@@ -221,8 +221,9 @@ async function outcome(command: RunCommand, collected: Collected, ending: Ending
   const load = collected.jobErrors.find((e) => e.load);
   let error: ReportedError | undefined;
   if (load && collected.nothingRan) {
-    error = usage(`could not load the job ${command.job}: ${load.error.message}`);
-    error.stack = load.error.stack;
+    error = usage(`could not load the job ${command.job}: ${load.error.message.split(resolve(command.job)).join(command.job)}`);
+    // The one line, then the job's error as it was thrown (its stack shown with DEBUG=bigrays*).
+    error.stack = `${error.name}: ${error.message}\n${load.error.stack ?? ''}`;
   }
   error ??= collected.jobErrors.find((e) => e.error.name === 'UsageError')?.error;
   if (error) error.message = error.message.split(resolve(command.job)).join(command.job);
@@ -230,8 +231,7 @@ async function outcome(command: RunCommand, collected: Collected, ending: Ending
   if (!error && ending.interrupted === undefined) {
     const missing = unknownTaskNames(command, collected.seen);
     if (missing.length > 0) {
-      const known = collected.seen.size > 0 ? [...collected.seen].join(', ') : 'none';
-      error = usage(`no task named ${missing.map((n) => `\`${n}\``).join(', ')} in this job; its tasks: ${known}`);
+      error = usage(unknownTasksMessage(missing, collected.seen));
     }
   }
   error ??= collected.runs.find((r) => r.error !== undefined)?.error;

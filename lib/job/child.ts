@@ -52,6 +52,15 @@ function withHint(sent: SentError, job: string, error: unknown): SentError {
   return sent;
 }
 
+/** The error a job's script threw as it loaded; before any run, its message says where in the script. */
+function loadError(error: unknown, job: string, beforeAnyRun: boolean): SentError {
+  const sent = withHint(sendableError(error), job, error);
+  if (!beforeAnyRun) return sent;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadErrorMessage } = require('./load-error') as typeof import('./load-error');
+  return { ...sent, message: loadErrorMessage(error, job, sent.message) };
+}
+
 export async function startJob(): Promise<void> {
   const host = jobHost();
   if (!host) {
@@ -79,7 +88,7 @@ export async function startJob(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    await send({ bigrays: 'job-error', error: withHint(sendableError(error), job, error), load: host.started === 0 });
+    await send({ bigrays: 'job-error', error: loadError(error, job, host.started === 0), load: host.started === 0 });
     process.exitCode = 1;
     return;
   }
