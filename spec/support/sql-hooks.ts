@@ -7,16 +7,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 
-/**
- * The run's temp folder: every temp file of the run (the specs', the jobs they start, the
- * servers') goes there through TMPDIR, and it is removed when the run ends, so a spec that
- * fails half-way leaves nothing behind in the system's temp folder either. Everyone may pass
- * through it: the PostgreSQL server runs as the postgres user when we are root.
- */
-const runTmp = mkdtempSync(join(tmpdir(), 'bigrays-test-'));
-chmodSync(runTmp, 0o755);
-process.env.TMPDIR = runTmp;
-
 /** The superuser password of the embedded server: specs check it never leaks. */
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
 const PG_USER = 'postgres';
@@ -212,6 +202,5 @@ export const mochaHooks = {
     if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
     if (relocated) rmSync(relocated, { recursive: true, force: true });
     relocated = '';
-    rmSync(runTmp, { recursive: true, force: true });
   },
 };
