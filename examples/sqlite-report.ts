@@ -6,14 +6,16 @@
  *
  * Run it with `npx tsx examples/sqlite-report.ts`. Set BIGRAYS_DB_DSN to use another database.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BigraysConfig, bigraysRun, outputOf, register, SQLExecute, SQLQuery, SQLWrite, Task, updateFormatKws,
 } from 'bigrays';
 
-BigraysConfig.DB_DSN ??= `sqlite:${join(mkdtempSync(join(tmpdir(), 'bigrays-example-')), 'sales.sqlite')}`;
+// Without BIGRAYS_DB_DSN, a SQLite file in a temp folder, removed when the job ends.
+const scratch = BigraysConfig.DB_DSN ? undefined : mkdtempSync(join(tmpdir(), 'bigrays-example-'));
+if (scratch) BigraysConfig.DB_DSN = `sqlite:${join(scratch, 'sales.sqlite')}`;
 
 @register
 class LoadSales extends SQLWrite {
@@ -61,4 +63,6 @@ bigraysRun().then(
     console.error(error.message);
     process.exitCode = 1;
   },
-);
+).finally(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});

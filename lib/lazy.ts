@@ -1,11 +1,85 @@
 /**
  * The heavy dependencies (the AWS SDK, knex, the CSV parser), loaded when first
  * used rather than when bigrays is imported: a job that never touches S3 never pays for it.
+ *
+ * And the optional ones (package.json `peerDependenciesMeta`), which a project installs only
+ * for the jobs that need them: when one is missing, the error says which npm command adds it.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
+import { ConfigurationError } from './errors';
 
 export const s3Sdk = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
 export const snsSdk = (): typeof import('@aws-sdk/client-sns') => require('@aws-sdk/client-sns');
 export const uploads = (): typeof import('@aws-sdk/lib-storage') => require('@aws-sdk/lib-storage');
 export const knexFactory = (): typeof import('knex').knex => require('knex');
 export const csvParse = (): typeof import('csv-parse') => require('csv-parse');
+
+/**
+ * danfojs-node's install, as one command: the `overrides` danfojs-node 1.2 needs to install
+ * from the npm registry alone, and core-js' install script (a banner) declined.
+ */
+export const DANFO_INSTALL =
+  'npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm pkg set allowScripts.core-js=false --json && npm install danfojs-node';
+
+/** Whether `error` is Node's "not found" for the package `name` itself (not for a module it requires). */
+export function isMissing(error: unknown, name: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return false;
+  return typeof message === 'string' && new RegExp(`Cannot find (module|package) '${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`).test(message);
+}
+
+/** The error for an optional package that is not installed: what needs it, and the command that adds it. */
+export function missingPackage(name: string, neededFor: string, install = `npm install ${name}`, cause?: unknown): ConfigurationError {
+  return new ConfigurationError(`${neededFor} needs the ${name} package, which is not installed: run \`${install}\``, { cause });
+}
+
+/** The fauxqs emulator (an ES module, typed by its own declarations), for `bigrays run --local`. */
+export async function loadFauxqs() {
+  try {
+    return await import('fauxqs');
+  } catch (error) {
+    if (isMissing(error, 'fauxqs')) {
+      throw missingPackage('fauxqs', '`bigrays run --local` (S3 and SNS on an emulator)', 'npm install --save-dev fauxqs', error);
+    }
+    throw error;
+  }
+}
+
+/** The npm package of each SQL dialect's driver (knex loads it; bigrays checks it is there). */
+const DRIVERS = { postgres: 'pg', mssql: 'tedious', sqlite: 'better-sqlite3' } as const;
+const ENGINES = { postgres: 'PostgreSQL', mssql: 'SQL Server', sqlite: 'SQLite' } as const;
+
+const checkedDrivers = new Set<string>();
+
+/**
+ * Checks, before any task runs, that the driver of a SQL dialect is installed and loads:
+ * a `ConfigurationError` naming `DB_DSN` and the command that fixes it, else nothing.
+ * better-sqlite3 is a native module, so it is also opened once: installed without its
+ * install script, or built for another Node.js, it fails here and not in the middle of a run.
+ */
+export function checkSqlDriver(dialect: keyof typeof DRIVERS, dsnEnv: string): void {
+  const name = DRIVERS[dialect];
+  if (checkedDrivers.has(name)) return;
+  const neededFor = `A ${ENGINES[dialect]} database (${dsnEnv})`;
+  let driver: unknown;
+  try {
+    driver = require(name);
+  } catch (error) {
+    if (isMissing(error, name)) throw missingPackage(name, neededFor, `npm install ${name}`, error);
+    throw error;
+  }
+  if (dialect === 'sqlite') {
+    try {
+      new (driver as new (file: string) => { close(): void })(':memory:').close();
+    } catch (error) {
+      // Node's own words, on one line, without their advice (the fix below is the one to follow).
+      const why = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').replace(/ (Please try|Tried:).*$/, '').trim();
+      throw new ConfigurationError(
+        `${neededFor} needs better-sqlite3's native module, which did not load (${why}): ` +
+          'run `npm pkg set allowScripts.better-sqlite3=true --json && npm rebuild better-sqlite3` to build it for this Node.js',
+        { cause: error },
+      );
+    }
+  }
+  checkedDrivers.add(name);
+}

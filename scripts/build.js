@@ -29,3 +29,5 @@ for (const entry of ['index', 'lambda']) {
   ];
   fs.writeFileSync(path.join(dist, `${entry}.mjs`), lines.join('\n'));
 }
+// The `bigrays` bin runs as it is wherever the package is installed from (a folder links it, keeping this mode).
+fs.chmodSync(path.join(dist, 'cli', 'main.js'), 0o755);

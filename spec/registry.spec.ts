@@ -43,9 +43,11 @@ describe('register', () => {
     });
     expect(diagnostics ?? []).to.have.length(0);
     expect(outputText).to.contain('__decorate');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bigrays-legacy-')), 'job.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bigrays-legacy-'));
+    const file = path.join(dir, 'job.js');
     fs.writeFileSync(file, outputText);
     const job = require(file) as { ran: string[]; classes: unknown[]; run: () => Promise<unknown> };
+    fs.rmSync(dir, { recursive: true, force: true }); // loaded: the file is no longer needed
     expect(registeredTasks()).to.deep.equal(job.classes);
     await job.run();
     expect(job.ran).to.deep.equal(['LegacyA', 'LegacyB']);

@@ -22,6 +22,7 @@ import {
 import { basename, extname, join, relative, sep } from 'node:path';
 import { envName } from '../config';
 import { LOCAL_DIR } from '../job/local-overlay';
+import { loadFauxqs } from '../lazy';
 import { logger } from '../log';
 import { maskDsn } from '../secrets';
 import {
@@ -176,7 +177,7 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
   }
 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { buildApp } = await import('fauxqs');
+  const { buildApp } = await loadFauxqs();
   const app = buildApp({ logger: false });
   const inject = (options: { method: string; url: string; headers?: Record<string, string>; payload?: string }): Promise<InjectResult> =>
     app.inject({ ...options, headers: { ...options.headers, [OWN_REQUEST]: '1' } } as never) as unknown as Promise<InjectResult>;

@@ -3,6 +3,7 @@
  */
 import type * as Danfo from 'danfojs-node';
 import * as path from 'node:path';
+import { DANFO_INSTALL, isMissing, missingPackage } from '../lazy';
 
 /** danfojs-node's DataFrame. */
 export type DataFrame = Danfo.DataFrame;
@@ -49,6 +50,9 @@ export function loadDanfo(): typeof Danfo {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     danfo = require('danfojs-node') as typeof Danfo;
+  } catch (error) {
+    if (isMissing(error, 'danfojs-node')) throw missingPackage('danfojs-node', "A DataFrame (SQLQuery's output, say)", DANFO_INSTALL, error);
+    throw error;
   } finally {
     loader._load = original;
   }

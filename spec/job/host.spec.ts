@@ -4,6 +4,9 @@ import { BigraysError, BigraysConfig, getFormatKws, register, Task, TaskError, t
 import { JobHost } from '../../lib/job/host';
 import { sendableError, type JobMessage, type ProgressMessage, type RunMessage } from '../../lib/job/messages';
 import { defaultRuntime } from '../../lib/runtime';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function host(options: Partial<ConstructorParameters<typeof JobHost>[0]> = {}) {
   const sent: JobMessage[] = [];
@@ -71,8 +74,8 @@ describe('the job host', () => {
   it('should report a functional call, and refuse one under --only', async () => {
     const { jobHost, sent } = host();
     defaultRuntime.job = jobHost;
+    const file = join(tmpdir(), `bigrays-host-${process.pid}.csv`);
     try {
-      const file = `/tmp/bigrays-host-${process.pid}.csv`;
       await toCSV({ input: [{ a: 1 }], filename: file, overwriteIfExists: true });
       expect(sent[0]).to.deep.include({ bigrays: 'call' });
       expect((sent[0] as { report: { name: string; status: string } }).report).to.include({ name: 'toCSV', status: 'ok' });
@@ -80,6 +83,7 @@ describe('the job host', () => {
       await expect(toCSV({ input: [{ a: 1 }], filename: file })).to.be.rejectedWith(BigraysError, /--only and --from pick registered tasks/);
     } finally {
       defaultRuntime.job = undefined;
+      rmSync(file, { force: true });
     }
   });
 

