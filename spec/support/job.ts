@@ -28,7 +28,7 @@ export interface Job {
 }
 
 /** Starts `spec/fixtures/faults/<name>.ts` with no BIGRAYS_* config but `env`; kills it after `limitMs`. */
-export function startJob(name: string, env: Record<string, string>, limitMs = 20_000): Job {
+export function startJob(name: string, env: Record<string, string>, limitMs = 60_000): Job {
   const run = spawnNode(['--import', 'tsx', path.join(root, 'spec/fixtures/faults', `${name}.ts`)], { cwd: root, env, limitMs });
   return {
     printed: (pattern) => run.printed(pattern),
