@@ -40,6 +40,11 @@ export interface SqlDialect {
   cancel(connection: unknown, settings: Record<string, unknown>): Promise<void> | void;
   /** Drops `connection` at once, waiting for no reply (its socket may be dead). */
   kill(connection: unknown): void;
+  /**
+   * Bytes moved on `connection`'s socket so far, both ways (a count that grows while the server
+   * answers); absent for an engine with no network between it and the job.
+   */
+  bytesMoved?(connection: unknown): number;
   /** Whether a driver error means the connection itself is gone (not just the statement failed). */
   isConnectionError(error: unknown): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
@@ -282,6 +287,12 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 export function exactInteger(value: bigint | string): number | bigint {
   const big = typeof value === 'bigint' ? value : BigInt(value);
   return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
+}
+
+/** A socket's count of bytes read and sent (not merely queued): it grows while the peer answers. */
+export function socketBytes(socket: { bytesRead: number; bytesWritten?: number; writableLength: number } | undefined): number {
+  if (!socket) return 0;
+  return socket.bytesRead + (socket.bytesWritten ?? 0) - socket.writableLength;
 }
 
 /** The session's one driver connection, taken from knex's pool, and how to give it back. */

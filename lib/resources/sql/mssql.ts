@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import {
-  exactInteger, isJsonValue, jsonText, tableStream, transactionConnection, type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, isJsonValue, jsonText, socketBytes, tableStream, transactionConnection, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { lostHow, type Guard, type SessionLimits } from './link';
 import { LoadError, type LoadTarget } from './write';
@@ -16,7 +16,7 @@ import { LoadError, type LoadTarget } from './write';
 interface TediousConnection {
   on(event: 'error' | 'end', listener: (error?: unknown) => void): void;
   cancel(): boolean;
-  socket?: { destroy(): void };
+  socket?: { destroy(): void; bytesRead: number; bytesWritten?: number; writableLength: number };
   closed?: boolean;
 }
 
@@ -219,6 +219,10 @@ export const mssqlDialect: SqlDialect = {
 
   kill(connection: unknown): void {
     (connection as TediousConnection).socket?.destroy();
+  },
+
+  bytesMoved(connection: unknown): number {
+    return socketBytes((connection as TediousConnection).socket);
   },
 
   isConnectionError(error: unknown): boolean {

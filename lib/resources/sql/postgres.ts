@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import type { Writable } from 'node:stream';
 import {
-  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, isJsonValue, jsonText, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
   type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
@@ -316,6 +316,10 @@ export const postgresDialect: SqlDialect = {
 
   kill(connection: unknown): void {
     (connection as PgClient).connection?.stream?.destroy();
+  },
+
+  bytesMoved(connection: unknown): number {
+    return socketBytes((connection as PgClient).connection?.stream);
   },
 
   isConnectionError(error: unknown): boolean {
