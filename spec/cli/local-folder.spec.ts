@@ -69,9 +69,12 @@ describe('local mode\'s folder', () => {
     const live = path.basename(localTemps.pathFor(path.join(dir, 'y.csv')));
     writeFileSync(path.join(dir, live), 'being written');
     writeFileSync(path.join(dir, 'x.csv%bigrays-tmp-123-abcd'), 'an older name, owner unknown');
+    // The same gone pid on another host (a shared folder): that host's process may be alive.
+    const otherHost = stale.replace(/%bigrays-tmp-[a-z0-9_]+-/, '%bigrays-tmp-otherhost_abc123-');
+    writeFileSync(path.join(dir, otherHost), 'another host');
 
     expect(writeFileIn(root, path.join(dir, 'z.csv'), Buffer.from('z'), 'create')).to.equal(true);
-    expect(readdirSync(dir).sort()).to.deep.equal([live, 'x.csv%bigrays-tmp-123-abcd', 'z.csv'].sort());
+    expect(readdirSync(dir).sort()).to.deep.equal([live, otherHost, 'x.csv%bigrays-tmp-123-abcd', 'z.csv'].sort());
     expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'z.csv')]);
   });
 });
