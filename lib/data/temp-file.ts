@@ -30,8 +30,13 @@ function processSpace(): string {
   return `${label}_${createHash('sha256').update(`${host}\n${namespace}`).digest('hex').slice(0, 6)}`;
 }
 
-/** This process's space: host and process-id namespace. */
-const SPACE = processSpace();
+let space: string | undefined;
+
+/** This process's space: host and process-id namespace (found on first use). */
+function ownSpace(): string {
+  space ??= processSpace();
+  return space;
+}
 
 /** `<space>-<pid>-<random>`, as a name holds it. */
 const STAMP = '([a-z0-9_]+)-(\\d+)-[0-9a-f]{8}';
@@ -61,7 +66,7 @@ export class TempFiles {
 
   /** A new temporary file's path beside `target`, owned by this process. */
   pathFor(target: string): string {
-    const stamp = `${SPACE}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const stamp = `${ownSpace()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     return path.join(path.dirname(target), `${this.prefix}${path.basename(target).slice(0, MAX_BASE)}${this.infix}${stamp}${this.suffix}`);
   }
 
@@ -73,7 +78,7 @@ export class TempFiles {
   /** Whether `name` is one of these temporary files, left by a process of this host that is gone. */
   isStale(name: string): boolean {
     const match = this.pattern.exec(name);
-    if (!match || match[1] !== SPACE) return false;
+    if (!match || match[1] !== ownSpace()) return false;
     const pid = Number(match[2]);
     return pid !== process.pid && !isAlive(pid);
   }

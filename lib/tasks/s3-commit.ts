@@ -14,8 +14,14 @@ import { describeAwsError, httpStatus, isNotFound } from './aws-errors';
 /** The user metadata key (`x-amz-meta-bigrays-upload`) that holds an upload's token. */
 export const UPLOAD_TOKEN_KEY = 'bigrays-upload';
 
-/** The commands that create the object: their failure may hide a success. */
+/** The commands that create the object, by name (a second copy of the SDK has classes of its own). */
 const FINAL_WRITES = new Set(['PutObjectCommand', 'CompleteMultipartUploadCommand']);
+
+/** Whether `command` creates the object: its failure may hide a success. */
+function isFinalWrite(command: object): boolean {
+  const sdk = s3Sdk();
+  return command instanceof sdk.PutObjectCommand || command instanceof sdk.CompleteMultipartUploadCommand || FINAL_WRITES.has(command.constructor.name);
+}
 
 /** How long the look at the object may take. */
 const LOOK_MS = 10_000;
@@ -35,7 +41,7 @@ export interface WatchedClient {
 export function watchFinalWrite(client: S3Client): WatchedClient {
   let sent = false;
   const send = (command: object, ...rest: unknown[]): unknown => {
-    if (FINAL_WRITES.has(command.constructor.name)) sent = true;
+    if (isFinalWrite(command)) sent = true;
     return (client.send as (...args: unknown[]) => unknown)(command, ...rest);
   };
   const watched = new Proxy(client, {

@@ -344,7 +344,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       // The object-creating request failed in a way that may hide a success: look at the object.
       const found = watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error)) ? await lookAtObject(this.client, bucket, key, token) : undefined;
       if (found?.kind === 'ours' && !signal.aborted) {
-        this.log('the upload to %s failed in the client (%s), but the object there is this upload\'s: confirmed', uri, describeAwsError(error));
+        this.log('completing the upload to %s was ambiguous (%s); the object there carries this upload\'s token: confirmed', uri, describeAwsError(error));
         etag = found.etag;
       } else {
         throw this.uploadFailure(bucket, key, error, aborted, found);

@@ -5,6 +5,8 @@
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import createDebug from 'debug';
+import { format } from 'node:util';
 import { BigraysConfig, bigraysRun, register, TaskError, ToS3 } from '../../lib';
 import { failure } from '../helpers';
 import { createBucket, useEmulator, type ErrorAnswer } from '../support/aws-hooks';
@@ -16,6 +18,20 @@ const MiB = 1024 * 1024;
 const INTERNAL: ErrorAnswer = { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' };
 const PRECONDITION: ErrorAnswer = { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' };
 const SLOW_DOWN: ErrorAnswer = { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' };
+
+/** What bigrays logs (DEBUG=bigrays*) while `fn` runs, and what `fn` resolved to. */
+async function withLogs<T>(fn: () => Promise<T>): Promise<{ result: T; logs: string }> {
+  const lines: string[] = [];
+  const originalLog = createDebug.log;
+  createDebug.enable('bigrays*');
+  createDebug.log = (...args: unknown[]) => { lines.push(format(...args)); };
+  try {
+    return { result: await fn(), logs: lines.join('\n') };
+  } finally {
+    createDebug.disable();
+    createDebug.log = originalLog;
+  }
+}
 
 const query = (r: ProxiedRequest): URLSearchParams => new URL(r.url, 'http://x').searchParams;
 const isComplete = (r: ProxiedRequest): boolean => r.method === 'POST' && query(r).has('uploadId');
@@ -48,8 +64,9 @@ describe('ToS3 when the store answers an error but may have written the object',
     // The store completes the upload; the client sees a 500, and its retry a NoSuchUpload.
     const seen = await through((r) => (isComplete(r) && r.attempt === 1 ? { forward: true, answer: INTERNAL } : undefined));
     @register class Export extends ToS3 { input = big; bucket = bucket; key = 'export.bin'; }
-    const report = await bigraysRun();
+    const { result: report, logs } = await withLogs(() => bigraysRun());
     expect(report.tasks[0]).to.include({ status: 'ok', bytes: big.length });
+    expect(logs).to.match(new RegExp(`completing the upload to s3://${bucket}/export\\.bin was ambiguous \\(NoSuchUpload.*\\); the object there carries this upload's token: confirmed`));
     expect(seen.requests.filter(isComplete).map((r) => r.attempt), 'the SDK retried the completion').to.deep.equal([1, 2]);
     expect(await objectText(emulator(), bucket, 'export.bin')).to.equal(big.toString('utf8'));
     expect(Export.output).to.include({ bytes: big.length });
