@@ -4,14 +4,15 @@
  * checked with lstat, files are opened with O_NOFOLLOW where the system has it, and a file is
  * written to a temporary name beside it, then renamed (or, to create it only if it does not
  * exist, hard-linked) into place. A link planted in the folder is refused, so nothing outside
- * it is read, written or removed.
+ * it is read, written or removed. The temporary name names its process: the first write into
+ * a folder removes the temporary files there of processes that are gone (a killed run).
  */
 import {
   closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync,
   renameSync, rmSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { TempFiles } from '../data/temp-file';
 import { BigraysError } from '../errors';
 
 /** 0 where the system has no O_NOFOLLOW (Windows): the lstat checks still stand. */
@@ -19,6 +20,12 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Marks a temporary file beside its target. `objectPath` %-encodes `%`, so no object's file holds it. */
 const TEMP_MARK = '%bigrays-tmp-';
+
+/** Temporary files beside their targets: `x.csv%bigrays-tmp-<host>-<pid>-<random>`, named after their process. */
+export const localTemps = new TempFiles('', TEMP_MARK, '');
+
+/** Folders swept of stale temporary files by this process: once each is enough. */
+const swept = new Set<string>();
 
 /** Codes of a file system without hard links, where creating a file falls back to check-then-rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
@@ -142,7 +149,7 @@ export function readFileIn(root: string, path: string): Buffer {
 
 /** Writes `bytes` to a new temporary file beside `target`; its path. */
 function writeTemp(target: string, bytes: Uint8Array): string {
-  const temp = join(dirname(target), `${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = localTemps.pathFor(target);
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
   try {
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
@@ -167,6 +174,11 @@ export type WriteMode = 'replace' | 'create';
  */
 export function writeFileIn(root: string, target: string, bytes: Uint8Array, mode: WriteMode): boolean {
   makeFolder(root, dirname(target));
+  // What a killed process left beside its target; the folder was checked for links just now.
+  if (!swept.has(dirname(target))) {
+    swept.add(dirname(target));
+    localTemps.sweepSync(dirname(target));
+  }
   const existing = lstatOrUndefined(target);
   if (existing?.isSymbolicLink()) throw linkRefusal(target);
   if (existing?.isDirectory()) throw new Error(`${display(target)} is a folder`);

@@ -13,8 +13,9 @@ import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { awsErrorCode, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
+import { awsErrorCode, checkFailure, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
 import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
+import { describeFound, lookAtObject, mayHaveWritten, newUploadToken, UPLOAD_TOKEN_KEY, watchFinalWrite, type Found } from './s3-commit';
 import { within } from '../timing';
 import { trackMetrics } from '../live-metrics';
 
@@ -278,11 +279,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     );
   }
 
-  /** The store refused the conditional write: another writer created the object since the check. */
-  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean): TaskError {
+  /** The store refused the conditional write, or another writer's object is there after a failure: another writer created it meanwhile. */
+  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean, found?: string): TaskError {
     return new TaskError(
       `${this.taskName}: ${s3Uri(bucket, key)} was created by another writer while this task uploaded it ` +
-        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)}), so it was left as that writer made it` +
+        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)})${found ? `: ${found}` : ''}, so it was left as that writer made it` +
         `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
       { cause, taskName: this.taskName },
     );
@@ -299,8 +300,10 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const signal = this.signal;
     const counted = payload.body instanceof Readable ? countingStream(payload.body) : undefined;
     const body = counted?.stream ?? (payload.body as Buffer);
+    const token = newUploadToken();
+    const watched = watchFinalWrite(this.client);
     const upload = new (uploads().Upload)({
-      client: this.client,
+      client: watched.client,
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,
@@ -311,6 +314,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         ...headers,
         ...(contentType === undefined ? {} : { ContentType: contentType }),
         ...this.encryptionParams(),
+        // Tells this upload's object from another writer's after an ambiguous failure.
+        Metadata: { [UPLOAD_TOKEN_KEY]: token },
         // Sent on the single PutObject and on CompleteMultipartUpload (lib-storage passes its
         // params to both): the store refuses to replace an object that appeared since the check.
         ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
@@ -336,18 +341,35 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     } catch (error) {
       if (body instanceof Readable) body.destroy();
       const aborted = await this.abandon(upload, bucket, key);
-      if (!signal.aborted && isConditionFailure(error)) throw this.createdMeanwhile(bucket, key, error, aborted);
-      const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
-      throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${aborted ? '; its multipart upload was aborted' : ''}`, {
-        cause: error,
-        taskName: this.taskName,
-      });
+      // The object-creating request failed in a way that may hide a success: look at the object.
+      const found = watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error)) ? await lookAtObject(this.client, bucket, key, token) : undefined;
+      if (found?.kind === 'ours' && !signal.aborted) {
+        this.log('completing the upload to %s was ambiguous (%s); the object there carries this upload\'s token: confirmed', uri, describeAwsError(error));
+        etag = found.etag;
+      } else {
+        throw this.uploadFailure(bucket, key, error, aborted, found);
+      }
     } finally {
       signal.removeEventListener('abort', stop);
     }
     const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
     this.#sent = before + bytes;
     return etag === undefined ? { bytes } : { bytes, etag };
+  }
+
+  /** Why the upload failed, with what a look at the object found after an ambiguous failure. */
+  private uploadFailure(bucket: string, key: string, error: unknown, aborted: boolean, found: Found | undefined): TaskError {
+    const uri = s3Uri(bucket, key);
+    const stopped = this.signal.aborted;
+    if (!stopped && (found?.kind === 'other' || (found === undefined && isConditionFailure(error)))) {
+      return this.createdMeanwhile(bucket, key, error, aborted, found && describeFound(found, uri));
+    }
+    const reason = stopped ? `stopped (${(this.signal.reason as Error)?.message ?? String(this.signal.reason)})` : `failed: ${describeAwsError(error)}`;
+    const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${describeFound(found, uri)}`;
+    return new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`, {
+      cause: error,
+      taskName: this.taskName,
+    });
   }
 
   /** The encryption parameters of the upload (checked by `attributeProblems`). */
@@ -400,11 +422,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       if (isNotFound(error)) return false;
       const badName = invalidBucketName(error, bucket);
       if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });
-      throw new TaskError(
-        `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists (${describeAwsError(error)}). ` +
-          'Allow s3:GetObject and s3:ListBucket, or set overwriteIfExists = true to skip the check.',
-        { cause: error, taskName: this.taskName },
-      );
+      const checked = `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists`;
+      throw new TaskError(checkFailure(checked, error, 'Allow s3:GetObject and s3:ListBucket', 'set overwriteIfExists = true to skip the check'), {
+        cause: error,
+        taskName: this.taskName,
+      });
     }
   }
 
