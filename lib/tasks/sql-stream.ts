@@ -54,6 +54,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
     let closed = false;
     const source: SqlRowsSource = {
       session,
+      query: { sql: query, params },
       open: async (reader) => session.stream(query, params, { batchSize, signal: reader.signal, taskName: reader.taskName }),
       copyCsv: async (reader) => {
         if (!session.canCopyCsv || (params !== undefined && params !== null)) return undefined;
