@@ -22,6 +22,8 @@ const DEFAULT_BATCH_SIZE = 5000;
  * On PostgreSQL, CSV of these rows (ToS3, ToCSV) is written by the server itself through
  * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte. COPY takes no bound
  * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
+ * Read by an `SQLWrite` on the same session, the rows are written on the server
+ * (`INSERT … SELECT`, `params` bound), never read by bigrays.
  *
  * @example
  * class Events extends SQLStream { query = 'select * from events where day = {day!q}'; }

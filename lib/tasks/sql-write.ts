@@ -27,6 +27,11 @@ async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: Asyn
  * missing, with the types of `columnTypes`, the others inferred from the data (a streamed
  * input's from its first 1000 rows). Outputs the number of rows written.
  *
+ * The unread rows of an `SQLStream` on the same session (the same database and config) are
+ * written on the server, `INSERT INTO tablename (columns) query`, moving no data; a table it
+ * creates takes the query's column types. Rows the session is busy reading otherwise are
+ * loaded on a second session of the same config as they are read.
+ *
  * @example
  * class SavePredictions extends SQLWrite {
  *   tablename = 'predictions_{day}';
