@@ -97,7 +97,8 @@ export abstract class SQLWrite extends SQLBase<number> {
         },
       );
       if (onServer) return onServer.value;
-      return this.onSecondSession(options, input);
+      // Read already: opening them again says by whom.
+      if (!input.consumed) return this.onSecondSession(options, input);
     }
     if (session.busy && isStreamedRows(input)) return this.onSecondSession(options, input);
     return session.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
@@ -106,7 +107,7 @@ export abstract class SQLWrite extends SQLBase<number> {
   /** Loads rows that the task's session reads on a second session of the same config, opened for it and closed after. */
   private async onSecondSession(options: WriteCallOptions, input: SqlRows | { columns: string[]; rows: AsyncIterable<unknown> }): Promise<number> {
     const resource = this.requiredResource;
-    this.log('%s is busy reading the rows: loading them on a second session', resource.name);
+    this.log('the rows are read on the open %s: loading them on a second session', resource.name);
     let second: SqlSession;
     try {
       second = await resource.open(effectiveConfig(this.resourceConfig));

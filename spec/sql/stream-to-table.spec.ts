@@ -138,7 +138,7 @@ describe('SQLStream → SQLWrite', function () {
       expect(await columnsOf('kept')).to.deep.equal(['id bigint']);
     });
 
-    it('should leave the table as it was when the query fails half-way (division by zero at row 500)', async () => {
+    it('should leave the table as it was when the query fails half-way (division by zero at row 500) or a type does not fit', async () => {
       await admin(dsn, 'create table half (id bigint, q int)');
       await admin(dsn, 'insert into half values (7, 7)');
       const query = 'select id, 1000 / (500 - id / 1000003)::int as q from source order by id';
@@ -152,6 +152,12 @@ describe('SQLStream → SQLWrite', function () {
       class Create extends SQLStream { query = query; }
       class Fresh extends SQLWrite { tablename = 'half_new'; input = Create.output; }
       await failure(bigraysRun(Create, Fresh));
+      class Texts extends SQLStream { query = "select id, 'many' as q from source"; }
+      class Mistyped extends SQLWrite { tablename = 'half'; input = Texts.output; ifExists = 'append' as const; }
+      const mistyped = await failure(bigraysRun(Texts, Mistyped));
+      expect((mistyped.errors[0] as Error).message).to.equal(
+        'Mistyped: writing to half failed, so none was written: invalid input syntax for type integer: "many"',
+      );
       expect(await admin(dsn, 'select id::int, q from half')).to.deep.equal([{ id: 7, q: 7 }]);
       expect(await admin(dsn, "select to_regclass('half_new') is null as gone")).to.deep.equal([{ gone: true }]);
     });
