@@ -5,9 +5,10 @@
  * times (default 3) in a child process of its own, and prints one table: the median time,
  * CPU time and peak RSS of each case, with its ratio to its limit measured in the same run
  * (exports against `limit`, COPY TO into a multipart upload; loads against `copy-from`, COPY
- * FROM of the same CSV). `--only` runs the named cases and the limits they are measured
- * against. Every load is checked to leave the same rows as the bench table. Not part of
- * `npm test`.
+ * FROM of the same CSV; table-to-table cases against `insert-select`, psql's INSERT INTO …
+ * SELECT). `--only` runs the named cases and the limits they are measured against (no CSV is
+ * made when they are all table-to-table). Every load is checked to leave the same rows as the
+ * bench table. Not part of `npm test`.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
