@@ -28,6 +28,27 @@ export type ValueKind =
   | 'json'
   | 'text';
 
+/** The rows of a query as a table would hold them: its columns, and the SQL type of each. */
+export interface QueryShape {
+  columns: string[];
+  types: string[];
+}
+
+/** How an engine loads the rows of a query into a table on the server (`INSERT … SELECT`), moving no data. */
+export interface QueryLoad {
+  /** Whether `sql` can be the SELECT of an `INSERT … SELECT` on this engine. */
+  accepts(sql: string): boolean;
+  /** The columns of `sql`'s rows and the SQL type of each, in the transaction, reading no more rows than it must. */
+  describe(trx: Knex.Transaction, sql: string, bindings: readonly unknown[]): Promise<QueryShape>;
+  /** Runs `INSERT INTO target (columns) sql` in the transaction; resolves to the rows inserted. */
+  insert(trx: Knex.Transaction, target: LoadTarget, sql: string, bindings: readonly unknown[]): Promise<number>;
+}
+
+/** `INSERT INTO table (columns) sql`, names already quoted; the line break ends a trailing `-- comment` of `sql`. */
+export function insertSelectSql(table: string, columns: readonly string[], sql: string): string {
+  return `INSERT INTO ${table} (${columns.join(', ')})\n${sql}\n`;
+}
+
 export interface SqlDialect {
   readonly name: DialectName;
   /** The driver's connection settings with the session's deadlines (connect, statement, keepalive). */
@@ -79,6 +100,8 @@ export interface SqlDialect {
    * CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
    */
   loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
+  /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
+  readonly loadQuery?: QueryLoad;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */

@@ -20,6 +20,7 @@ import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
 import { writeSource, writeTable, type IfExists } from './write';
+import { writeQueryTable } from './write-query';
 import { checkSqlDriver } from '../../lazy';
 
 const log = logger('resource:sql');
@@ -74,6 +75,11 @@ export class SqlSession {
         'the SQL session is busy with a stream that was not read to the end: read it (e.g. as toS3 input) or call its release() first',
       );
     }
+  }
+
+  /** Whether a stream not yet read to the end holds the session's connection: nothing else can run on it until then. */
+  get busy(): boolean {
+    return this.openStreams.size > 0;
   }
 
   /** Releases every stream still open (when the session closes); never waits long. */
@@ -320,6 +326,31 @@ export class SqlSession {
     }
     const guard = await this.begin({ signal, taskName }, 'the write', 'stream');
     return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, source, ifExists, { columnTypes, guard }));
+  }
+
+  /** Whether this engine can write the rows of `sql` to a table on the server (see `writeQuery`). */
+  canWriteQuery(sql: string): boolean {
+    return this.dialect.loadQuery?.accepts(withoutTerminator(sql)) ?? false;
+  }
+
+  /**
+   * Writes the rows of the query `sql` to `tablename` on the server (`INSERT … SELECT`), in one
+   * transaction on this session (its temp tables visible to the query), `ifExists` and
+   * `columnTypes` as for `write`; a table it creates takes the query's column types. No row
+   * leaves the database. Resolves to the rows inserted.
+   */
+  async writeQuery(
+    tablename: string,
+    sql: string,
+    params: SqlParams | undefined,
+    ifExists: IfExists = 'fail',
+    options: WriteCallOptions = {},
+  ): Promise<number> {
+    const { signal, taskName = 'write', columnTypes } = options;
+    this.checkIdle();
+    const query = this.compile(withoutTerminator(sql), params);
+    const guard = await this.begin({ signal, taskName }, 'the write');
+    return this.guarded(guard, writeQueryTable(this.knex, this.dialect, taskName, tablename, query, ifExists, { columnTypes, guard }));
   }
 }
 

@@ -7,15 +7,15 @@ import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import { readBatches } from '../../data/row-batches';
 import {
-  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
-  type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
-import { LoadError, type LoadTarget } from './write';
+import { INFER_ROWS, inferKinds, LoadError, type LoadTarget } from './write';
 
 interface Statement {
   reader: boolean;
-  columns(): Array<{ name: string }>;
+  columns(): Array<{ name: string; type: string | null }>;
   safeIntegers(on?: boolean): Statement;
   raw(on?: boolean): Statement;
   all(...bindings: unknown[]): unknown[][];
@@ -86,6 +86,43 @@ async function insertRows(trx: Knex.Transaction, target: LoadTarget, rows: Itera
   }
   return count;
 }
+
+/** The first `count` rows of a statement, its iterator closed after. */
+function firstRows(statement: Statement, bindings: readonly unknown[], count: number): unknown[][] {
+  const rows: unknown[][] = [];
+  const iterator = statement.safeIntegers(true).raw(true).iterate(...bindings.map(toDb));
+  try {
+    for (let item = iterator.next(); !item.done && rows.length < count; item = iterator.next()) rows.push(item.value);
+  } finally {
+    iterator.return?.();
+  }
+  return rows;
+}
+
+/**
+ * `INSERT INTO target (columns) query` on the file. A column's type is the one declared where
+ * the query takes it from a table column; an expression's is inferred from the first rows, as
+ * a load of rows infers it.
+ */
+const sqliteQueryLoad: QueryLoad = {
+  accepts: () => true,
+
+  async describe(trx, sql, bindings) {
+    const statement = ((await transactionConnection(trx)) as Database).prepare(sql);
+    if (!statement.reader) throw new TypeError('the query returns no rows');
+    const described = statement.columns();
+    const columns = described.map((c) => c.name);
+    const declared = described.map((c) => c.type ?? undefined);
+    const kinds = declared.some((type) => type === undefined) ? inferKinds({ columns, rows: firstRows(statement, bindings, INFER_ROWS) }) : [];
+    return { columns, types: declared.map((type, i) => type ?? TYPES[kinds[i]]) };
+  },
+
+  async insert(trx, target, sql, bindings) {
+    const db = (await transactionConnection(trx)) as Database;
+    const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+    return db.prepare(insertSelectSql(table, target.columns.map(quoteIdentifier), sql)).run(...bindings.map(toDb)).changes;
+  },
+};
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -182,6 +219,8 @@ export const sqliteDialect: SqlDialect = {
   },
 
   load: insertRows,
+
+  loadQuery: sqliteQueryLoad,
 
   toDbValue: toDb,
 };
