@@ -349,7 +349,7 @@ export class SqlSession {
     const { signal, taskName = 'write', columnTypes } = options;
     this.checkIdle();
     const query = this.compile(withoutTerminator(sql), params);
-    const guard = await this.begin({ signal, taskName }, 'the write');
+    const guard = await this.begin({ signal, taskName }, 'the write', 'statement');
     return this.guarded(guard, writeQueryTable(this.knex, this.dialect, taskName, tablename, query, ifExists, { columnTypes, guard }));
   }
 }
