@@ -1,4 +1,4 @@
-import { CreateMultipartUploadCommand, DeleteBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,9 @@ import {
 import { progressObserver, type ProgressEvent } from '../../lib/cli/progress';
 import { loadDanfo } from '../../lib/data/danfo';
 import { runTasks } from '../../lib/run';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
+import {
+  createBucket, hasOpenMultipartUpload, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest,
+} from '../support/aws-hooks';
 import { failure } from '../helpers';
 
 const MiB = 1024 * 1024;
@@ -27,22 +29,6 @@ async function objectExists(emulator: Emulator, bucket: string, key: string): Pr
     return true;
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw error;
-  }
-}
-
-/**
- * Whether the bucket still has an open multipart upload. fauxqs lacks ListMultipartUploads (it
- * answers it as a ListObjects, with no uploads), but it refuses to delete a bucket that has one
- * open ("…You must delete all versions in the bucket."), so an empty bucket that cannot be
- * deleted has an open upload. Deletes the bucket when it can.
- */
-async function hasOpenMultipartUpload(emulator: Emulator, bucket: string): Promise<boolean> {
-  try {
-    await emulator.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-    return false;
-  } catch (error) {
-    if ((error as Error).name === 'BucketNotEmpty' && /delete all versions/.test((error as Error).message)) return true;
     throw error;
   }
 }

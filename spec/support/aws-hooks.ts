@@ -7,7 +7,7 @@
  * and a test can answer chosen requests itself (`refuse`), as a store would that fauxqs does
  * not imitate (a conditional write refused with 412).
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -159,4 +159,20 @@ export async function createTopicWithQueue(stem = 'topic'): Promise<{ topicArn: 
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+}
+
+/**
+ * Whether the bucket still has an open multipart upload. fauxqs lacks ListMultipartUploads (it
+ * answers it as a ListObjects, with no uploads), but it refuses to delete a bucket that has one
+ * open ("…You must delete all versions in the bucket."), so an empty bucket that cannot be
+ * deleted has an open upload. Deletes the bucket when it can.
+ */
+export async function hasOpenMultipartUpload(emulator: Emulator, bucket: string): Promise<boolean> {
+  try {
+    await emulator.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    return false;
+  } catch (error) {
+    if ((error as Error).name === 'BucketNotEmpty' && /delete all versions/.test((error as Error).message)) return true;
+    throw error;
+  }
 }
