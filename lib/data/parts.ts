@@ -34,17 +34,21 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
       return;
     }
     const columns = head.value.map(String);
-    let pending = await iterator.next();
+    // The next row, read when it is wanted: a part that is full ends without reading on, so a
+    // row that fails to read fails the part it belongs to.
+    let pending: IteratorResult<unknown[]> | undefined;
+    const peek = async (): Promise<IteratorResult<unknown[]>> => (pending ??= await iterator.next());
     let first = true;
-    while (first || !pending.done) {
+    while (first || !(await peek()).done) {
       first = false;
       let count = 0;
       const rows = async function* (): AsyncGenerator<unknown[]> {
-        while (!pending.done && count < maxRows) {
-          const row = pending.value;
+        while (count < maxRows) {
+          const next = await peek();
+          if (next.done) return;
+          pending = undefined;
           count += 1;
-          pending = await iterator.next();
-          yield row;
+          yield next.value;
         }
       };
       yield { columns, rows: rows() };

@@ -244,6 +244,23 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
     expect(error.message).to.include('the 2 object(s) already written were deleted');
   });
 
+  for (const format of FORMATS) {
+    it(`should name the format (${format}) and the row it cannot write, and delete the parts before it`, async () => {
+      const bucket = await createBucket('bad-row');
+      task('Split', class extends ToS3 {
+        input = { columns: ['a', 'b'], rows: [[1, 2], [3, 4], [5]] }; bucket = bucket; key = `parts/part-{part}.${format}`; format = format;
+        maxRowsPerObject = 1;
+      });
+      const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+      const name = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' }[format];
+      expect(error.message).to.match(/^Split: /);
+      expect(error.message).to.include(`${name}: row 3 has 1 values for 2 columns (a, b)`);
+      expect(error.message).to.include(`s3://${bucket}/parts/part-2.${format}`);
+      expect(error.message).to.include('the 2 object(s) already written were deleted');
+      expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    });
+  }
+
   for (const format of ['csv', 'jsonl'] as const) {
     it(`should abort a part's multipart upload refused mid-way (500) and delete the ${format} parts before it`, async function () {
       BigraysConfig.DB_DSN = await postgresDsn();
