@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { expect } from 'chai';
 import { gunzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLStream, TaskError, ToS3, type BigraysError, type ToS3Output,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLStream, SQLTask, TaskError, ToS3, toS3, type BigraysError, type ToS3Output,
 } from '../../lib';
 import { toCsv } from '../../lib/data/csv';
 import { createBucket, hasOpenMultipartUpload, useEmulator, type Emulator } from '../support/aws-hooks';
@@ -172,6 +172,30 @@ describe('ToS3 maxRowsPerObject on every input kind, format and compression', fu
       }
     }
   }
+});
+
+describe('toS3 maxRowsPerObject on the rows of this.stream', function () {
+  this.timeout(60_000);
+  const emulator = useEmulator();
+
+  it('should split a cursor\'s { columns, rows } into gzip JSON lines parts, listing each', async () => {
+    BigraysConfig.DB_DSN = await postgresDsn();
+    const bucket = await createBucket('functional');
+    const Export = task('Export', class extends SQLTask<ToS3Output> {
+      async run(): Promise<ToS3Output> {
+        const rows = await this.stream(PG_SELECT, undefined, { batchSize: 128 });
+        return toS3({ input: rows, bucket, key: 'parts/{part}.jsonl.gz', format: 'jsonl', maxRowsPerObject: MAX_ROWS });
+      }
+    });
+    await bigraysRun();
+    const output = outputOf(Export) as ToS3Output;
+    const keys = await keysUnder(emulator(), bucket, 'parts/');
+    expect(output.objects.map((o) => o.key).sort()).to.deep.equal(keys);
+    expect(keys).to.have.length(Math.ceil(ROWS / MAX_ROWS));
+    const lines = [];
+    for (const object of output.objects) lines.push(...gunzipSync(await objectBytes(emulator(), bucket, object.key)).toString('utf8').split('\n').slice(0, -1));
+    expect(lines.map((line) => JSON.parse(line) as unknown)).to.deep.equal(rowObjects());
+  });
 });
 
 describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function () {
