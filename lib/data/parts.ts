@@ -75,29 +75,38 @@ class RecordEnds {
    * `wanted` when the chunk ran out first), and the offset just past the last of them.
    */
   scan(chunk: Buffer, wanted: number): { found: number; end: number } {
+    // Without a quote, records end at every line feed: found by indexOf, several times faster.
+    return !this.quoted && chunk.indexOf(QUOTE) < 0 ? lineEnds(chunk, wanted) : this.quotedEnds(chunk, wanted);
+  }
+
+  private quotedEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
     let found = 0;
     let end = 0;
-    let quote = chunk.indexOf(QUOTE);
-    let lf = chunk.indexOf(LF);
-    while (found < wanted) {
-      if (this.quoted) {
-        if (quote < 0) break;
-        this.quoted = false;
-        const at = quote + 1;
-        quote = chunk.indexOf(QUOTE, at);
-        if (lf >= 0 && lf < at) lf = chunk.indexOf(LF, at);
-      } else if (quote >= 0 && (lf < 0 || quote < lf)) {
-        this.quoted = true;
-        quote = chunk.indexOf(QUOTE, quote + 1);
-      } else {
-        if (lf < 0) break;
+    let quoted = this.quoted;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === QUOTE) {
+        quoted = !quoted;
+      } else if (byte === LF && !quoted) {
         found += 1;
-        end = lf + 1;
-        lf = chunk.indexOf(LF, end);
+        end = i + 1;
+        if (found === wanted) break;
       }
     }
+    this.quoted = quoted;
     return { found, end };
   }
+}
+
+/** The ends of the first `wanted` lines of `chunk`, as `RecordEnds.scan` tells them. */
+function lineEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
+  let found = 0;
+  let end = 0;
+  for (let lf = chunk.indexOf(LF); lf >= 0 && found < wanted; lf = chunk.indexOf(LF, end)) {
+    found += 1;
+    end = lf + 1;
+  }
+  return { found, end };
 }
 
 /** A part of CSV bytes: the header line, then at most `maxRows` records, as they are read. */
