@@ -131,9 +131,10 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   compression?: Compression;
 
   /**
-   * Splits tabular input into objects of at most this many rows, each complete on its own (a
-   * CSV part has its header, a Parquet part is a whole file). The key must then hold `{part}`
-   * (0, 1, …; format specs allowed: `part-{part:05d}.csv`). @default undefined (one object)
+   * Splits rows (an SQLStream's too) into objects of at most this many rows, each complete on its
+   * own (a CSV part has its header, a Parquet part is a whole file), written one after the other;
+   * if one fails, those written are deleted. The key must then hold `{part}` (0, 1, …; format
+   * specs allowed: `part-{part:05d}.csv`). @default undefined (one object)
    */
   maxRowsPerObject?: number;
 

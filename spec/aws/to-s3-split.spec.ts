@@ -174,6 +174,41 @@ describe('ToS3 maxRowsPerObject on every input kind, format and compression', fu
   }
 });
 
+describe('ToS3 maxRowsPerObject at the edges', function () {
+  this.timeout(60_000);
+  const emulator = useEmulator();
+
+  for (const format of FORMATS) {
+    it(`should write one ${format} part, as the unsplit export, for a query with no rows`, async () => {
+      BigraysConfig.DB_DSN = await postgresDsn();
+      const bucket = await createBucket('empty');
+      const query = `${PG_SELECT.replace(' order by n', '')} where false`;
+      const WholeRows = task('WholeRows', class extends SQLStream { query = query; });
+      task('Whole', class extends ToS3 { input = WholeRows.output; bucket = bucket; key = `whole.${format}`; format = format; });
+      const SplitRows = task('SplitRows', class extends SQLStream { query = query; });
+      const Split = task('Split', class extends ToS3 {
+        input = SplitRows.output; bucket = bucket; key = `parts/part-{part}.${format}`; format = format; maxRowsPerObject = MAX_ROWS;
+      });
+      await bigraysRun();
+      const output = outputOf(Split) as ToS3Output;
+      expect(output.objects.map((o) => [o.key, o.rows])).to.deep.equal([[`parts/part-0.${format}`, 0]]);
+      expect(await keysUnder(emulator(), bucket, 'parts/')).to.deep.equal([`parts/part-0.${format}`]);
+      const part = await objectBytes(emulator(), bucket, `parts/part-0.${format}`);
+      const whole = await objectBytes(emulator(), bucket, `whole.${format}`);
+      if (format === 'parquet') expect(await parquetRows(part)).to.deep.equal([]);
+      else expect(part.toString('utf8')).to.equal(whole.toString('utf8')).and.to.equal(format === 'csv' ? 'n,memo\n' : '');
+    });
+  }
+
+  it('should refuse arrays of arrays, which are not rows, naming the task and the kinds it splits, writing nothing', async () => {
+    const bucket = await createBucket('arrays');
+    task('Split', class extends ToS3 { input = rowArrays(); bucket = bucket; key = 'parts/part-{part}.csv'; maxRowsPerObject = MAX_ROWS; });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.match(/^Split\.input: maxRowsPerObject splits rows \(a DataFrame, row objects, \{ columns, rows \}/);
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+  });
+});
+
 describe('toS3 maxRowsPerObject on the rows of this.stream', function () {
   this.timeout(60_000);
   const emulator = useEmulator();
