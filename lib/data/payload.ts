@@ -18,10 +18,10 @@ export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 export type Compression = 'none' | 'gzip';
 
 export const DATA_FORMATS: readonly DataFormat[] = ['csv', 'jsonl', 'parquet'];
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
 
 /** Each format as messages name it. */
 export const FORMAT_NAMES: Readonly<Record<DataFormat, string>> = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' };
-export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
 
 /** The content type of a gzip file (a `.gz` object). */
 export const GZIP_CONTENT_TYPE = 'application/gzip';
