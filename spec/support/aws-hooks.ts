@@ -7,7 +7,7 @@
  * and a test can answer chosen requests itself (`refuse`), as a store would that fauxqs does
  * not imitate (a conditional write refused with 412).
  */
-import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { IncomingHttpHeaders } from 'node:http';
