@@ -7,12 +7,13 @@
  * it is read, written or removed.
  */
 import {
-  closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync,
+  closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, rmSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { BigraysError } from '../errors';
+import { symlinkRefusal } from '../symlinks';
 
 /** 0 where the system has no O_NOFOLLOW (Windows): the lstat checks still stand. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -43,21 +44,9 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-function linkTarget(path: string): string {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return 'somewhere else';
-  }
-}
-
 /** The refusal of the symbolic link at `path`. */
 export function linkRefusal(path: string): LocalFolderError {
-  return new LocalFolderError(
-    path,
-    `${display(path)} is a symbolic link (to ${linkTarget(path)}): local mode never reads or writes through a link. ` +
-      'Replace it with a copy of the file or folder it points to, or remove it.',
-  );
+  return new LocalFolderError(path, symlinkRefusal(path));
 }
 
 /**
@@ -120,6 +109,22 @@ export function filesUnder(root: string, dir: string): string[] {
   };
   visit(dir);
   return found;
+}
+
+/**
+ * Checks, without following links, the entries of folder `dir` (within `root`) whose names
+ * match `names`: each must be a file, not a link. Nothing is checked when `dir` does not exist.
+ */
+export function checkFilesIn(root: string, dir: string, names: RegExp): void {
+  const stats = walk(root, dir, false);
+  if (stats === undefined) return;
+  if (!stats.isDirectory()) throw new LocalFolderError(dir, `${display(dir)} is a file, not a folder: move it away`);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!names.test(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) throw linkRefusal(path);
+    if (!entry.isFile()) throw new LocalFolderError(path, `${display(path)} is not a file: local mode opens it as one; remove it`);
+  }
 }
 
 /** The bytes of file `path` (within `root`), opened without following a link. */

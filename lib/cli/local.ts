@@ -26,7 +26,7 @@ import { loadFauxqs } from '../lazy';
 import { logger } from '../log';
 import { maskDsn } from '../secrets';
 import {
-  appendFileIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readFileIn, removeFileIn, writeFileIn,
+  appendFileIn, checkFilesIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readFileIn, removeFileIn, writeFileIn,
 } from './local-folder';
 
 export { LOCAL_DIR };
@@ -164,9 +164,23 @@ function batchEntries(body: Record<string, string>): Array<{ Subject?: string; M
   return [...entries.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, e]) => e);
 }
 
+/**
+ * Refuses, before anything starts, a symbolic link at a path local mode opens: the folder
+ * itself, the job's SQLite files (its own and those of tasks naming another database) and
+ * their companions, the SNS folder and its files, and in a dry run the S3 folder (a run
+ * checks it as it loads it). The job's side checks the SQLite files again as it opens them.
+ */
+function refuseLinks(job: string, dryRun: boolean): void {
+  if (!dryRun) makeFolder(LOCAL_DIR, LOCAL_DIR);
+  const stem = basename(job, extname(job)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  checkFilesIn(LOCAL_DIR, LOCAL_DIR, new RegExp(`^${stem}(-\\d+)?\\.sqlite(-journal|-wal|-shm)?$`));
+  filesUnder(LOCAL_DIR, SNS_DIR);
+  if (dryRun) filesUnder(LOCAL_DIR, S3_DIR);
+}
+
 /** `env`: the environment the command runs in (the job's starts from it). */
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
-  if (!dryRun) makeFolder(LOCAL_DIR, LOCAL_DIR);
+  refuseLinks(job, dryRun);
   const notes: string[] = [];
   const sqlEnv = localSql(job, env, notes);
 
