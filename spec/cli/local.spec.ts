@@ -1,5 +1,6 @@
 /** `bigrays run --local`: offline, and safe with any S3 key or database a job names. */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -204,6 +205,39 @@ describe('local mode and symbolic links', function () {
       expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
     });
   }
+});
+
+describe('local mode and large objects', function () {
+  this.timeout(300_000);
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('should take a 64 MiB object a run saved back into the next run, byte for byte', () => {
+    const first = local('local-big-write.ts', cwd);
+    expect(first.status, first.stdout + first.stderr).to.equal(0);
+    const written = /wrote sha256 ([0-9a-f]{64})/.exec(first.stdout)?.[1];
+    expect(sha256(readFileSync(path.join(cwd, '.bigrays/s3/big/blob.bin'))), first.stdout).to.equal(written);
+    const second = local('local-big-read.ts', cwd);
+    expect(second.status, second.stdout + second.stderr).to.equal(0);
+    expect(second.stdout).to.contain('1 object loaded from .bigrays/s3');
+    expect(second.stdout).to.contain(`read ${64 * 1024 * 1024} bytes, sha256 ${written}`);
+    expect(second.stdout).to.contain('listed ["blob.bin"]');
+  });
+
+  it('should name a mirror file that cannot be loaded, and why, before any task runs (exit 2)', () => {
+    // `%` is the folder of a bucket with an empty name, which S3 has none of.
+    mkdirSync(path.join(cwd, '.bigrays/s3/%'), { recursive: true });
+    writeFileSync(path.join(cwd, '.bigrays/s3/%/x.csv'), 'no bucket');
+    const result = local('local-sql.ts', cwd);
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/could not load \.bigrays\/s3\/%\/x\.csv into the emulator as s3:\/\/\/x\.csv: \S/);
+    expect(result.stdout).not.to.match(/\bok\b/);
+  });
 });
 
 describe('local mode and conditional writes', function () {
