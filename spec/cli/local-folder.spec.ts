@@ -4,8 +4,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import {
-  appendFileIn, filesUnder, LocalFolderError, localTemps, readFileIn, removeFileIn, writeFileIn,
+  appendFileIn, filesUnder, LocalFolderError, localTemps, readFileIn, readStreamIn, removeFileIn, writeFileIn, writeStreamIn,
 } from '../../lib/cli/local-folder';
 
 describe('local mode\'s folder', () => {
@@ -48,6 +49,21 @@ describe('local mode\'s folder', () => {
     expect(() => removeFileIn(root, path.join(root, 's3', 'linked', 'outside.txt'))).to.throw(LocalFolderError);
     expect(readFileSync(outside, 'utf8')).to.equal('outside');
     expect(readdirSync(base).sort()).to.deep.equal(['.bigrays', 'outside.txt']);
+  });
+
+  it('should stream a file in and out whole, never through a link', async () => {
+    const file = path.join(root, 's3', 'b', 'big.bin');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 'ab');
+    expect(await writeStreamIn(root, file, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), 'create')).to.equal(true);
+    expect(await writeStreamIn(root, file, Readable.from([Buffer.from('other')]), 'create')).to.equal(false);
+    const read: Buffer[] = [];
+    for await (const chunk of readStreamIn(root, file)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(bytes)).to.equal(true);
+    expect(readdirSync(path.dirname(file))).to.deep.equal(['big.bin']);
+    symlinkSync(outside, path.join(root, 's3', 'b', 'linked.bin'));
+    await expect(writeStreamIn(root, path.join(root, 's3', 'b', 'linked.bin'), Readable.from([Buffer.from('new')]), 'replace')).to.be.rejectedWith(LocalFolderError);
+    expect(() => readStreamIn(root, path.join(root, 's3', 'b', 'linked.bin'))).to.throw(LocalFolderError);
+    expect(readFileSync(outside, 'utf8')).to.equal('outside');
   });
 
   it('should skip a temporary file a crashed save left behind when listing', () => {

@@ -11,6 +11,7 @@ import {
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
+import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
 import { INFER_ROWS, inferKinds, LoadError, type LoadTarget } from './write';
 
 interface Statement {
@@ -28,6 +29,7 @@ interface Database {
   exec(sql: string): void;
   pragma(source: string): unknown;
   inTransaction: boolean;
+  close(): void;
 }
 
 const TYPES: Record<ValueKind, string> = {
@@ -132,10 +134,13 @@ export const sqliteDialect: SqlDialect = {
     return connection;
   },
 
-  knexConfig(_connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config> {
+  knexConfig(connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config> {
     // How long a statement waits for a lock another process holds on the file before it fails
     // with SQLITE_BUSY: the statement timeout if set, else the connect timeout.
     const busyMs = Math.min(limits.statementMs ?? limits.connectMs, 0x7fffffff);
+    // Called just before the session connects: a file that must not be reached through a link
+    // is checked now and verified once open.
+    const check = checkBeforeOpen(String(connection.filename ?? ''));
     return {
       useNullAsDefault: true,
       pool: {
@@ -143,9 +148,12 @@ export const sqliteDialect: SqlDialect = {
         max: 1,
         afterCreate(db: Database, done: (error: Error | null, db: unknown) => void) {
           try {
+            if (check) verifyAfterOpen(check, db);
             db.pragma(`busy_timeout = ${busyMs}`);
             done(null, db);
           } catch (error) {
+            // knex keeps no connection whose setup failed: it is closed here.
+            db.close();
             done(error as Error, db);
           }
         },
