@@ -262,10 +262,13 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
       const error = await failedExport(bucket, `select n, ${memoSql('chr(10)')} as memo, 1 / (n - 1500) as boom from generate_series(1, ${ROWS}) n`, format);
       expect(error).to.be.instanceOf(TaskError);
       expect(error.message).to.match(/^Split: /);
-      expect(error.message).to.include(`s3://${bucket}/parts/part-004.${format}`);
+      // The server's error ends the stream when it arrives: rows read ahead for the part being
+      // written go with it, so on a busy machine it may fail an earlier part than row 1500's (4).
+      const [, part] = new RegExp(`s3://${bucket}/parts/part-(\\d{3})\\.${format}`).exec(error.message) ?? [];
+      expect(Number(part), error.message).to.be.within(1, 4);
       expect(error.message).not.to.include('{part');
       expect(error.message).to.match(/division by zero/);
-      expect(error.message).to.include('the 4 object(s) already written were deleted');
+      expect(error.message).to.include(`the ${Number(part)} object(s) already written were deleted`);
       expect(error.message).to.include({ csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' }[format]);
     });
 
