@@ -8,6 +8,7 @@
  * plain `{kw}` takes only a value that cannot change the statement's shape (a number or a
  * single word: see sql-keyword-shape.ts).
  */
+import { resolveKeywordRefs } from './output';
 import { defaultRuntime } from './runtime';
 import { PLAIN_KEYWORD_RULE, shapeChanger } from './sql-keyword-shape';
 
@@ -591,9 +592,9 @@ export function updateFormatKws(kws: FormatKws): void {
   defaultRuntime.keywords.update(kws);
 }
 
-/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set`. */
+/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
 export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
-  return defaultRuntime.keywords.for(formatKws);
+  return resolveKeywordRefs(defaultRuntime.keywords.for(formatKws));
 }
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
@@ -605,7 +606,7 @@ export function getFormatKws(): FormatKws {
 /** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
 export function taskKeywords(formatKws?: FormatKws | null): FormatKws {
   const store = defaultRuntime.keywords;
-  return store.watched(store.for(formatKws));
+  return store.watched(resolveKeywordRefs(store.for(formatKws)));
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */

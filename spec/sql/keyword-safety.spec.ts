@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 import {
-  bigraysRun, BigraysConfig, BigraysError, outputOf, register, SQLExecute, SQLQuery, SQLWrite, TaskError, updateFormatKws,
+  bigraysRun, BigraysConfig, BigraysError, outputOf, register, SQLExecute, SQLQuery, SQLWrite, Task, TaskError, updateFormatKws,
   type DataFrame,
 } from '../../lib';
 import { root } from '../support/cli';
@@ -196,6 +196,50 @@ describe('plain keywords that would change the statement, through bigrays run on
     const [row] = JSON.parse(found!) as unknown[][];
     expect(row.slice(0, 2)).to.deep.equal(['-3.5', '1000000']);
     expect(String(row[4])).to.equal('1');
+  });
+});
+
+describe('a task output as a global keyword (updateFormatKws({ since: MaxId.output }))', () => {
+  beforeEach(async () => {
+    BigraysConfig.DB_DSN = freshSqliteDsn();
+    await execute('create table kw_events (id integer); insert into kw_events values (1), (2), (3), (4)');
+  });
+
+  it('should fill {since} from a custom task that ran before, in SQL text, checked as a number', async () => {
+    @register class MaxId extends Task<number> { run() { return 2; } }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since} order by id'; }
+    updateFormatKws({ since: MaxId.output });
+    await bigraysRun();
+    expect((outputOf(Newer) as DataFrame).values).to.deep.equal([[3], [4]]);
+  });
+
+  it('should reach into an SQLQuery\'s output that ran before ({since.values[0][0]})', async () => {
+    @register class MaxId extends SQLQuery { query = 'select max(id) - 1 as top from kw_events'; }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since.values[0][0]} order by id'; }
+    updateFormatKws({ since: MaxId.output });
+    await bigraysRun();
+    expect((outputOf(Newer) as DataFrame).values).to.deep.equal([[4]]);
+  });
+
+  it('should refuse an output that is not a number or a single word in a plain {kw}, when the task runs', async () => {
+    @register class Filter extends Task<string> { run() { return '1 or 1=1'; } }
+    @register class Purge extends SQLExecute { statement = 'delete from kw_events where id = {since}'; }
+    updateFormatKws({ since: Filter.output });
+    const error = await rejection(bigraysRun());
+    expect(error.message).to.contain('Purge.statement: the keyword `since` holds a space');
+    expect(await select('select count(*) as n from kw_events')).to.deep.equal([[4]]);
+    expect(Purge).to.be.a('function');
+  });
+
+  it('should fail the task that uses it before MaxId ran, with a TaskError naming both', async () => {
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since}'; }
+    @register class MaxId extends Task<number> { run() { return 2; } }
+    updateFormatKws({ since: MaxId.output });
+    const error = await rejection(bigraysRun());
+    const cause = error.errors[0] as TaskError;
+    expect(cause).to.be.instanceOf(TaskError);
+    expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId has not');
+    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'skipped']);
   });
 });
 
