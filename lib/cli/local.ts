@@ -24,7 +24,7 @@ import { envName } from '../config';
 import { LOCAL_DIR } from '../job/local-overlay';
 import { loadFauxqs } from '../lazy';
 import { logger } from '../log';
-import { maskDsn } from '../secrets';
+import { maskDsnValue } from '../secrets';
 import {
   appendFileIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readFileIn, removeFileIn, writeFileIn,
 } from './local-folder';
@@ -133,7 +133,7 @@ function display(path: string): string {
 function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<string, string> {
   const given = env[envName('DB_DSN')];
   if (given !== undefined && given !== '') {
-    notes.push(`SQL: ${maskDsn(given)} (from BIGRAYS_DB_DSN)`);
+    notes.push(`SQL: ${maskDsnValue(given)} (from BIGRAYS_DB_DSN)`);
     return {};
   }
   const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
