@@ -90,6 +90,9 @@ describe('DSN passwords a URL scanner would cut short', function () {
         expectNoSecret(scrub(`password was ${password}, encoded ${encodeURIComponent(password)}, json ${JSON.stringify(password)}`), [password], what);
       }
     }
+    const param = `mssql://sa@db/x?password=${encodeURIComponent('pa ss"word')}&encrypt=true`;
+    expect(displayValue('DB_DSN', param)).to.equal('mssql://sa@db/x?password=***&encrypt=true');
+    expect(displayValue('DB_DSN', 'mssql://sa@db/x?password=pa ss"word&encrypt=true')).to.equal('mssql://sa@db/x?password=***&encrypt=true');
   });
 
   it('should show none of them in bigrays config, text and --json, nor DB_PWD or the AWS secrets', async () => {
