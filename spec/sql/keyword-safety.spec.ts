@@ -231,15 +231,25 @@ describe('a task output as a global keyword (updateFormatKws({ since: MaxId.outp
     expect(Purge).to.be.a('function');
   });
 
-  it('should fail the task that uses it before MaxId ran, with a TaskError naming both', async () => {
+  it('should refuse a task that uses it before MaxId runs, before the run, with a TaskError naming both', async () => {
     @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since}'; }
     @register class MaxId extends Task<number> { run() { return 2; } }
     updateFormatKws({ since: MaxId.output });
     const error = await rejection(bigraysRun());
-    const cause = error.errors[0] as TaskError;
+    expect(error).to.be.instanceOf(TaskError);
+    expect(error.message).to.contain('Newer.query ({since}) uses MaxId.output, but MaxId runs after Newer: register MaxId before Newer');
+    expect(error.report, 'nothing ran').to.equal(undefined);
+  });
+
+  it('should fail the task that uses it when MaxId failed, with a TaskError naming both', async () => {
+    @register class MaxId extends Task<number> { run(): number { throw new Error('no rows'); } }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since}'; runWithExceptions = true; }
+    updateFormatKws({ since: MaxId.output });
+    const error = await rejection(bigraysRun());
+    const cause = error.errors[1] as TaskError;
     expect(cause).to.be.instanceOf(TaskError);
-    expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId has not');
-    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'skipped']);
+    expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId failed');
+    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'failed']);
   });
 });
 
