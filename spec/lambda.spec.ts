@@ -53,6 +53,18 @@ describe('bigrays/lambda', function () {
     expect(readdirSync(dir)).to.deep.equal(['y.csv']);
   });
 
+  it('should refuse an event keyword that would rewrite the SQL, deleting nothing, and take a number', async () => {
+    const dsn = await freshPostgresDsn();
+    await admin(dsn, 'create table lambda_items (id int)');
+    await admin(dsn, 'insert into lambda_items values (1), (2), (3)');
+    const [refused, fine] = await invoke({ OUT_DIR: dir, WITH_PURGE: '1', BIGRAYS_DB_DSN: dsn }, 60_000, { day: 'a', id: '1 or 1=1' }, { day: 'b', id: 2 });
+    expect(refused.errorType).to.equal('TaskError');
+    expect(refused.errorMessage).to.contain('Purge.statement: the keyword `id` holds a space');
+    expect(refused.errorMessage).to.contain('{id!q}');
+    expect(fine.ok!.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Pick:ok', 'Save:ok', 'Purge:ok']);
+    expect(await admin(dsn, 'select id from lambda_items order by id')).to.deep.equal([{ id: 1 }, { id: 3 }]);
+  });
+
   it('should stop the run before Lambda\'s time is up, cancelling the running query on the server', async () => {
     const dsn = await freshPostgresDsn();
     const [outcome] = await invoke({ OUT_DIR: dir, WITH_SLEEP: '1', BIGRAYS_DB_DSN: dsn, STOP_BEFORE_MS: '3000' }, 6000, { day: 'slow' });

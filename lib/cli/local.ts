@@ -25,7 +25,7 @@ import { envName } from '../config';
 import { LOCAL_DIR } from '../job/local-overlay';
 import { loadFauxqs, uploads } from '../lazy';
 import { logger } from '../log';
-import { maskDsn } from '../secrets';
+import { maskDsnValue } from '../secrets';
 import {
   appendFileIn, checkFilesIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readStreamIn, removeFileIn, writeStreamIn,
 } from './local-folder';
@@ -157,7 +157,7 @@ function failureCause(error: unknown): string {
 function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<string, string> {
   const given = env[envName('DB_DSN')];
   if (given !== undefined && given !== '') {
-    notes.push(`SQL: ${maskDsn(given)} (from BIGRAYS_DB_DSN)`);
+    notes.push(`SQL: ${maskDsnValue(given)} (from BIGRAYS_DB_DSN)`);
     return {};
   }
   const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);

@@ -9,7 +9,7 @@ import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
 import { AwsResource } from '../resources/aws';
 import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite-no-follow';
-import { maskDsn, rememberSecrets } from '../secrets';
+import { maskDsnValue, rememberSecrets } from '../secrets';
 import type { BaseTask } from '../task';
 
 /** Where local mode keeps its files, under the working directory. */
@@ -55,7 +55,7 @@ export class LocalOverlay {
       const file = join(LOCAL_DIR, `${this.stem}-${this.others.size + 2}.sqlite`);
       local = `sqlite:${file}`;
       this.others.set(dsn, local);
-      this.note(`SQL: ${maskDsn(dsn)} (a task's resourceConfig) → SQLite database ${relative(process.cwd(), file) || file}`);
+      this.note(`SQL: ${maskDsnValue(dsn)} (a task's resourceConfig) → SQLite database ${relative(process.cwd(), file) || file}`);
     }
     return local;
   }

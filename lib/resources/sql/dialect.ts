@@ -161,27 +161,13 @@ export function nameParts(text: string): string[] | undefined {
 }
 
 /**
- * What a plain `{kw}` in SQL text may not hold on every engine: a quote (it could end a
- * quoted string or name), a `;` (a second statement) or a comment marker (the rest of the
- * SQL ignored).
- */
-const UNSAFE = /['";]|--|\/\*/;
-
-function firstMatch(pattern: RegExp, text: string): string | undefined {
-  return pattern.exec(text)?.[0];
-}
-
-/**
  * PostgreSQL: `'…'` with `'` doubled; a value with a backslash as `E'…'` with `\` doubled
- * too, which reads the same whatever `standard_conforming_strings` is. A backslash is not
- * safe in a plain `{kw}`: an `E'…'` string, or `standard_conforming_strings = off`, reads
- * it as an escape of the closing quote.
+ * too, which reads the same whatever `standard_conforming_strings` is.
  */
 const POSTGRES_QUOTING: SqlQuoting = {
   engine: 'PostgreSQL',
   literal: (text) => (text.includes('\\') ? ` E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`),
   identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-  unsafe: (text) => firstMatch(/['";\\]|--|\/\*/, text),
 };
 
 /** SQLite: `'…'` and `"…"` with the quote doubled; a backslash is a plain character. */
@@ -189,7 +175,6 @@ const SQLITE_QUOTING: SqlQuoting = {
   engine: 'SQLite',
   literal: (text) => `'${text.replace(/'/g, "''")}'`,
   identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-  unsafe: (text) => firstMatch(UNSAFE, text),
 };
 
 /** SQL Server: `N'…'` (unicode) with `'` doubled, `[…]` with `]` doubled; `]` can end a bracketed name. */
@@ -197,18 +182,13 @@ const MSSQL_QUOTING: SqlQuoting = {
   engine: 'SQL Server',
   literal: (text) => `N'${text.replace(/'/g, "''")}'`,
   identifier: (parts) => parts.map(bracketIdentifier).join('.'),
-  unsafe: (text) => firstMatch(/['";\]]|--|\/\*/, text),
 };
 
-/**
- * SQL text on a session whose engine is not known (a resource of the job's own): standard
- * quotes, and a plain `{kw}` refused for anything that is unsafe on any engine bigrays knows.
- */
+/** SQL text on a session whose engine is not known (a resource of the job's own): standard quotes. */
 const STANDARD_QUOTING: SqlQuoting = {
   engine: 'SQL',
   literal: SQLITE_QUOTING.literal,
   identifier: SQLITE_QUOTING.identifier,
-  unsafe: (text) => firstMatch(/['";\\\]]|--|\/\*/, text),
 };
 
 const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING };
