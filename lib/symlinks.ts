@@ -2,11 +2,22 @@
  * The words of every refusal of a symbolic link (local mode's folder, its SQLite files): one
  * message, naming the link, where it points and what to do.
  */
-import { readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { relative } from 'node:path';
 
-function display(path: string): string {
+/** `path` as a message shows it: relative to the working directory when inside it. */
+export function display(path: string): string {
   return relative(process.cwd(), path) || path;
+}
+
+/** lstat of `path` (a link itself, never followed); undefined when nothing is there. */
+export function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 function linkTarget(path: string): string {

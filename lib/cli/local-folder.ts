@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { TempFiles } from '../data/temp-file';
 import { BigraysError } from '../errors';
-import { symlinkRefusal } from '../symlinks';
+import { display, lstatOrUndefined, symlinkRefusal } from '../symlinks';
 
 /** 0 where the system has no O_NOFOLLOW (Windows): the lstat checks still stand. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -37,19 +37,6 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSY
 export class LocalFolderError extends BigraysError {
   constructor(readonly path: string, message: string) {
     super(message);
-  }
-}
-
-function display(path: string): string {
-  return relative(process.cwd(), path) || path;
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 

@@ -13,10 +13,10 @@
  * database closed before anything is read or written through it, but when that link dangles,
  * SQLite will have created an empty file at its target.
  */
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
+import { realpathSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigurationError } from '../../errors';
-import { symlinkRefusal } from '../../symlinks';
+import { display, lstatOrUndefined, symlinkRefusal } from '../../symlinks';
 
 const guarded = new Set<string>();
 
@@ -33,19 +33,6 @@ export interface OpenCheck {
   file: string;
   /** lstat of the file (undefined: not there yet) and of each folder from the guarded one down. */
   before: Array<[string, Stats | undefined]>;
-}
-
-function display(path: string): string {
-  return relative(process.cwd(), path) || path;
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /** The guarded folder `file` lies in, if any. */
