@@ -6,6 +6,9 @@ import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
 import { defaultRuntime } from './runtime';
 
 const MASK = '***';
+
+/** What a message writes where a password goes (the form to write a DSN in): not a secret, left as it is. */
+export const PASSWORD_PLACEHOLDER = '<password, percent-encoded>';
 const SECRET_KEY = /(PWD|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL)/i;
 
 /** Whether config key `key` holds a secret. */
@@ -107,6 +110,11 @@ function paramSpansAt(text: string, start: number, lineEnd: number): Array<[numb
   return passwordParamSpans(text.slice(question + 1, lineEnd), question + 1, (char) => char === '#' || /\s/.test(char));
 }
 
+/** Whether a password's place holds what a message writes there instead of a password. */
+function isPlaceholder(password: string): boolean {
+  return password === MASK || password === PASSWORD_PLACEHOLDER;
+}
+
 /** `text` with the values of `password=`, `pwd=` and `passwd=` parameters of its URLs masked. */
 export function maskQueryPasswords(text: string): string {
   return maskUrls(text, false);
@@ -119,7 +127,7 @@ function maskUrls(text: string, userInfo: boolean): string {
     const newline = text.indexOf('\n', start);
     const lineEnd = newline < 0 ? text.length : newline;
     const password = userInfo ? passwordSpanAt(text, start, lineEnd) : undefined;
-    if (password) spans.push(password);
+    if (password && !isPlaceholder(text.slice(password[0], password[1]))) spans.push(password);
     spans.push(...paramSpansAt(text, password ? password[1] : start, lineEnd));
   }
   return maskSpans(text, spans.sort((a, b) => a[0] - b[0]));

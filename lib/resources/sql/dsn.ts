@@ -8,7 +8,7 @@ import { parse as parsePgDsn } from 'pg-connection-string';
 import { envName, isSet, type ConfigValues } from '../../config';
 import { decodePart, hasBadEscape, passwordSpanOf, splitUrl, USER_INFO_ESCAPES, type UrlParts } from '../../connection-url';
 import { ConfigurationError } from '../../errors';
-import { maskDsnValue, maskQueryPasswords } from '../../secrets';
+import { maskDsnValue, maskQueryPasswords, PASSWORD_PLACEHOLDER } from '../../secrets';
 
 export type DialectName = 'postgres' | 'mssql' | 'sqlite';
 
@@ -62,7 +62,7 @@ function encodedForm(dsn: string): string {
   if (!parts || at === undefined) return maskDsnValue(dsn);
   const span = passwordSpanOf(parts);
   const user = text.slice(text.indexOf('://') + 3, span ? span[0] - 1 : at);
-  return `${parts.scheme}://${encodeURIComponent(decodePart(user))}${span ? ':<password, percent-encoded>' : ''}${text.slice(at)}`;
+  return `${parts.scheme}://${encodeURIComponent(decodePart(user))}${span ? `:${PASSWORD_PLACEHOLDER}` : ''}${text.slice(at)}`;
 }
 
 /**
