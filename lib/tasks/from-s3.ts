@@ -63,6 +63,8 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
     if (!FORMATS.includes(this.format)) problems.push(`format must be 'bytes' or 'csv', got ${shown(this.format)}`);
     if (!TEXT_ENCODINGS.includes(this.encoding)) {
       problems.push(`encoding must be one of ${TEXT_ENCODINGS.map((e) => `'${e}'`).join(', ')}, got ${shown(this.encoding)}`);
+    } else if (this.encoding !== 'utf8' && this.format === 'bytes') {
+      problems.push(`encoding is '${this.encoding}', but format is 'bytes' (the object's bytes as they are): set format = 'csv' to read its text`);
     }
     return problems;
   }
