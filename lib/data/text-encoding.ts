@@ -121,16 +121,11 @@ export class StrictTextDecoder {
   private started = false;
   /** Bytes of the input decoded so far (a byte order mark included). */
   private offset = 0;
-  /** Bytes held back: the start of a character the next chunk finishes (UTF-8), or too few to tell a byte order mark from. */
+  /** Bytes held back: the start of a character (or of a UTF-16 surrogate pair) the next chunk finishes, or too few to tell a byte order mark from. */
   private held: Buffer = Buffer.alloc(0);
 
   constructor(declared: TextEncoding) {
     this.encoding = declared;
-  }
-
-  /** The encoding read: the declared one, or the byte order mark's. */
-  get actual(): TextEncoding {
-    return this.encoding;
   }
 
   /** The text of `chunk` (and of what was held back before it). */
