@@ -33,7 +33,7 @@ export interface BenchEnv {
 }
 
 /** Which kind of case: what its ratio is against. */
-export type BenchKind = 'export' | 'load';
+export type BenchKind = 'export' | 'load' | 'table';
 
 export interface BenchCase {
   /** Short name shown in the table (and used with `--only`). */
@@ -206,6 +206,23 @@ async function loadLimit(env: BenchEnv): Promise<void> {
   await client.end();
 }
 
+/** `INSERT INTO … SELECT` of the bench table into a table made like it, in one transaction (psql when on PATH, else pg). */
+async function tableLimit(env: BenchEnv): Promise<void> {
+  const create = `DROP TABLE IF EXISTS ${env.table}; CREATE TABLE ${env.table} AS ${env.query} WITH NO DATA`;
+  const insert = `INSERT INTO ${env.table} ${env.query}`;
+  if (process.env.BENCH_PSQL) {
+    await psql(env, ['-1', '-c', create, '-c', insert], 'ignore').exited;
+    return;
+  }
+  const client = pgClient(env);
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(create);
+  await client.query(insert);
+  await client.query('COMMIT');
+  await client.end();
+}
+
 export const CASES: BenchCase[] = [
   {
     name: 'limit',
@@ -302,6 +319,38 @@ export const CASES: BenchCase[] = [
       class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
       class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
       await bigraysRun(Fetch, Load);
+    },
+  },
+  {
+    name: 'insert-select',
+    title: 'INSERT INTO … SELECT of the bench table (psql, else pg), one transaction',
+    kind: 'table',
+    limit: true,
+    prepare: prepareLimit,
+    run: tableLimit,
+  },
+  {
+    name: 'stream-to-table',
+    title: 'SQLStream → SQLWrite, same database (INSERT … SELECT on the server)',
+    kind: 'table',
+    prepare: prepareBigrays,
+    async run(env) {
+      const { SQLStream, SQLWrite, bigraysRun } = bigrays(env);
+      class Events extends SQLStream { query = env.query; }
+      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; input = Events.output; }
+      await bigraysRun(Events, Load);
+    },
+  },
+  {
+    name: 'stream-to-table-2',
+    title: 'SQLStream → SQLWrite, read on a second session (another config), loaded by COPY as read',
+    kind: 'table',
+    prepare: prepareBigrays,
+    async run(env) {
+      const { SQLStream, SQLWrite, bigraysRun } = bigrays(env);
+      class Events extends SQLStream { query = env.query; override resourceConfig = { DB_DSN: `${env.dsn}?application_name=bench-reader` }; }
+      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Events.output; }
+      await bigraysRun(Events, Load);
     },
   },
 ];

@@ -32,7 +32,13 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   },
   AWS_ENDPOINT_URL: { help: 'S3/SNS-compatible endpoint URL (S3 then uses path-style addressing)' },
   DB_CONNECT_TIMEOUT_MS: { help: 'How long opening a database connection may take, in ms', default: 15_000 },
-  DB_STATEMENT_TIMEOUT_MS: { help: 'How long one SQL statement may run on the server, in ms (unset: no limit)' },
+  DB_STATEMENT_TIMEOUT_MS: {
+    help: 'How long one SQL statement may run, in ms, enforced by the server and by bigrays (unset: no limit)',
+  },
+  DB_IDLE_TIMEOUT_MS: {
+    help: 'How long a streamed read or load (SQLStream, COPY, SQLWrite) may move no bytes before it fails, in ms',
+    default: 600_000,
+  },
   AWS_CONNECT_TIMEOUT_MS: { help: 'How long connecting to S3/SNS may take, in ms', default: 10_000 },
   AWS_REQUEST_TIMEOUT_MS: {
     help: 'How long an S3/SNS request may send and receive nothing before it fails, in ms',

@@ -4,10 +4,13 @@
  * and a format spec (`{n:05d}`, `{rate:.2%}`, `{day:%Y-%m-%d}` for dates, in UTC).
  *
  * SQL text is filled with an `SqlQuoting`: there `{kw!q}` is a string literal and `{kw!i}` a
- * quoted name, escaped for the engine, and a plain `{kw}` whose value could end a quoted
- * string or start a statement or comment is refused.
+ * quoted name, escaped for the engine, `{kw!sql}` a trusted fragment inserted as it is, and a
+ * plain `{kw}` takes only a value that cannot change the statement's shape (a number or a
+ * single word: see sql-keyword-shape.ts).
  */
+import { resolveKeywordRefs } from './output';
 import { defaultRuntime } from './runtime';
+import { PLAIN_KEYWORD_RULE, shapeChanger } from './sql-keyword-shape';
 
 /** The format keywords a template is filled from. */
 export type FormatKws = Record<string, unknown>;
@@ -22,8 +25,8 @@ interface Field {
   /** The keyword name: the part before any `.attr` or `[index]`. */
   name: string;
   path: Array<string | number>;
-  /** `!s`, `!r`, `!a` as in Python; `!q` (SQL string literal) and `!i` (SQL name) in SQL text. */
-  conversion?: 's' | 'r' | 'a' | 'q' | 'i';
+  /** `!s`, `!r`, `!a` as in Python; `!q` (SQL string literal), `!i` (SQL name) and `!sql` (trusted SQL, as it is) in SQL text. */
+  conversion?: 's' | 'r' | 'a' | 'q' | 'i' | 'sql';
   /** The spec, itself a template (Python allows `{x:{width}}`). */
   spec: Part[];
   source: string;
@@ -51,18 +54,22 @@ export class FormatError extends Error {
   }
 }
 
-/** A plain `{kw}` in SQL text whose value holds a quote, a `;` or a comment marker. */
+/** A plain `{kw}` in SQL text whose value is not a number or a single word (it holds a space, a quote, a `;`, …). */
 export class UnsafeKeywordError extends FormatError {
   constructor(
     keyword: string,
-    /** What the value holds that SQL text must not get from a keyword: `'`, `;`, `--`, … */
+    /** What the value holds that SQL text must not get from a plain keyword: `'`, `;`, `--`, ` `, `=`, … */
     readonly found: string,
     /** The field as the template writes it (`{name}`). */
     readonly field: string,
     /** The quote the template puts around the field (`'{name}'`, `"{name}"`), if any. */
     readonly quotedWith?: string,
   ) {
-    super(`the keyword \`${keyword}\` holds ${describeFound(found)}, which ${field} would put into the SQL as it is`, keyword, 'unsafe');
+    super(
+      `the keyword \`${keyword}\` holds ${describeFound(found)}, which ${field} would put into the SQL as it is (${PLAIN_KEYWORD_RULE})`,
+      keyword,
+      'unsafe',
+    );
     this.name = 'UnsafeKeywordError';
   }
 }
@@ -82,15 +89,26 @@ function describeFound(found: string): string {
       return 'a backslash (\\)';
     case ']':
       return 'a closing bracket (])';
+    case ' ':
+      return 'a space';
+    case '\t':
+      return 'a tab';
+    case '\n':
+    case '\r':
+      return 'a line break';
+    case '$':
+      return 'a dollar sign ($)';
+    case '(':
+    case ')':
+      return `a parenthesis (${found})`;
+    case '=':
+      return 'an equals sign (=)';
     default:
       return `\`${found}\``;
   }
 }
 
-/**
- * How SQL text is filled for one database engine: `{kw!q}` and `{kw!i}`, and what a plain
- * `{kw}` may not hold there.
- */
+/** How SQL text is quoted for one database engine: `{kw!q}` and `{kw!i}`. */
 export interface SqlQuoting {
   /** The engine, as messages name it. */
   readonly engine: string;
@@ -98,8 +116,6 @@ export interface SqlQuoting {
   literal(text: string): string;
   /** A name of one or more parts (`schema`, `table`), each part quoted: `"a"."b"`. */
   identifier(parts: readonly string[]): string;
-  /** The first thing in `text` that could end a quoted string or name, or start a statement or a comment; undefined when there is none. */
-  unsafe(text: string): string | undefined;
 }
 
 /** How `formatTemplate` fills a template. */
@@ -184,12 +200,14 @@ function parseField(text: string, start: number, end: number, depth: number): Fi
   const fieldName = text.slice(start, i);
   let conversion: Field['conversion'];
   if (text[i] === '!') {
-    const c = text[i + 1];
-    if (c !== 's' && c !== 'r' && c !== 'a' && c !== 'q' && c !== 'i') {
-      throw new FormatError(`Unknown conversion specifier ${c ?? ''} in ${quote(source)}; use !s or !r (in SQL: !q for a string literal, !i for a name)`);
+    const c = text.startsWith('sql', i + 1) && (i + 4 === end || text[i + 4] === ':') ? 'sql' : text[i + 1];
+    if (c !== 's' && c !== 'r' && c !== 'a' && c !== 'q' && c !== 'i' && c !== 'sql') {
+      throw new FormatError(
+        `Unknown conversion specifier ${c ?? ''} in ${quote(source)}; use !s or !r (in SQL: !q for a string literal, !i for a name, !sql for a trusted SQL fragment)`,
+      );
     }
     conversion = c;
-    i += 2;
+    i += 1 + c.length;
     if (i < end && text[i] !== ':') throw new FormatError(`Expected ':' after conversion specifier in ${quote(source)}`);
   }
   const spec = text[i] === ':' ? parseAt(text, i + 1, end, depth + 1) : [];
@@ -254,8 +272,9 @@ export function templateKeywords(template: string): string[] {
  * the kept keywords alone: ToS3 fills `{part}` once per object it writes.
  *
  * With `sql`, the template is SQL text: `{kw!q}` renders an SQL string literal, `{kw!i}` a
- * quoted name (each dot-separated part quoted), and a plain `{kw}` whose value holds a quote,
- * a `;` or a comment marker is an `UnsafeKeywordError`. Without it, `!q` and `!i` are errors.
+ * quoted name (each dot-separated part quoted), `{kw!sql}` the value as it is (a trusted
+ * fragment), and a plain `{kw}` whose value is not a number or a single word is an
+ * `UnsafeKeywordError`. Without it, `!q`, `!i` and `!sql` are errors.
  */
 export function formatTemplate(template: string, kws: FormatKws, options?: ReadonlySet<string> | FormatOptions): string {
   const { keep, sql } = options instanceof Set ? { keep: options as ReadonlySet<string>, sql: undefined } : ((options ?? {}) as FormatOptions);
@@ -314,14 +333,15 @@ function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuot
   const part = parts[index] as Field;
   let value = fieldValue(part, kws);
   const spec = render(part.spec, kws);
-  if (part.conversion === 'q' || part.conversion === 'i') {
+  if (part.conversion === 'q' || part.conversion === 'i' || part.conversion === 'sql') {
     if (!sql) {
       throw new FormatError(
-        `${quote(part.source)} quotes SQL, and this text is not SQL: !q and !i work in the SQL text of SQL tasks (query, statement, tablename); write {${part.name}} here`,
+        `${quote(part.source)} ${part.conversion === 'sql' ? 'inserts SQL' : 'quotes SQL'}, and this text is not SQL: !q, !i and !sql work in the SQL text of SQL tasks (query, statement, tablename); write {${part.name}} here`,
         part.name,
         'not-sql',
       );
     }
+    if (part.conversion === 'sql') return trustedSql(value, spec, part);
     if (quotedWith(parts, index) !== undefined) {
       throw new FormatError(
         `${quote(part.source)} makes its own quotes: remove the quotes the template puts around it`,
@@ -334,9 +354,16 @@ function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuot
   else if (part.conversion === 's') value = str(value);
   const text = applySpec(value, spec, part.source);
   if (sql) {
-    const found = sql.unsafe(text);
+    const found = shapeChanger(text);
     if (found !== undefined) throw new UnsafeKeywordError(part.name, found, part.source, quotedWith(parts, index));
   }
+  return text;
+}
+
+/** `{kw!sql}`: the value (after its format spec) as SQL, unchecked: the job vouches for it. */
+function trustedSql(value: unknown, spec: string, part: Field): string {
+  const text = applySpec(value, spec, part.source);
+  checkNul(text, part, 'SQL text');
   return text;
 }
 
@@ -565,9 +592,9 @@ export function updateFormatKws(kws: FormatKws): void {
   defaultRuntime.keywords.update(kws);
 }
 
-/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set`. */
+/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
 export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
-  return defaultRuntime.keywords.for(formatKws);
+  return resolveKeywordRefs(defaultRuntime.keywords.for(formatKws));
 }
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
@@ -579,7 +606,7 @@ export function getFormatKws(): FormatKws {
 /** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
 export function taskKeywords(formatKws?: FormatKws | null): FormatKws {
   const store = defaultRuntime.keywords;
-  return store.watched(store.for(formatKws));
+  return store.watched(resolveKeywordRefs(store.for(formatKws)));
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */

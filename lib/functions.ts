@@ -5,6 +5,7 @@
 import type { ConfigValues } from './config';
 import type { DataFrame } from './data/danfo';
 import type { Row } from './data/frame';
+import type { Compression, DataFormat } from './data/payload';
 import type { FormatKws } from './format';
 import { wrapTask } from './functional';
 import type { SqlParams } from './resources/sql/session';
@@ -54,6 +55,9 @@ export interface ToS3Attributes extends CommonAttributes {
   contentType?: string;
   partSize?: number;
   queueSize?: number;
+  format?: DataFormat;
+  compression?: Compression;
+  maxRowsPerObject?: number;
 }
 
 export interface FromS3Attributes extends CommonAttributes {

@@ -78,11 +78,13 @@ export class OutputRef {
 
   /** Reading the reference as text is a mistake: the output does not exist yet. */
   toString(): string {
-    throw notRun(this.task, currentContext()?.current);
+    const context = currentContext();
+    throw notRun(this.task, context?.current, lookup(context, this.task).state);
   }
 
   toJSON(): never {
-    throw notRun(this.task, currentContext()?.current);
+    const context = currentContext();
+    throw notRun(this.task, context?.current, lookup(context, this.task).state);
   }
 
   [inspect.custom](): string {
@@ -151,6 +153,30 @@ export function resolveRef(ref: OutputRef, reader: AnyTaskClass, context: RunCon
   const found = lookup(context, ref.task);
   if (!found.found) throw notRun(ref.task, reader, found.state);
   return found.value;
+}
+
+/**
+ * Format keywords with each OutputRef whose task has run resolved for the task that is being
+ * prepared or runs now, as a task's own fields are: `updateFormatKws({ since: MaxId.output })`
+ * gives `{since}` MaxId's output in a task after it. A reference to a task that has not run
+ * stays, and filling a template with it is a TaskError naming both tasks; tasks that do not
+ * use it are not concerned. Outside a running task (pre-flight, a dry run) all references stay.
+ */
+export function resolveKeywordRefs(kws: Record<string, unknown>): Record<string, unknown> {
+  const active = activeContext();
+  if (!active || active.instantiating || !active.current) return kws;
+  const reader = active.current;
+  for (const [name, value] of Object.entries(kws)) {
+    let held = false;
+    findRefs(value, () => (held = true));
+    if (!held) continue;
+    try {
+      kws[name] = resolveRefs(value, reader, active);
+    } catch {
+      /* not run yet: the reference stays, and says so where a template uses it */
+    }
+  }
+  return kws;
 }
 
 const MAX_DEPTH = 3;

@@ -175,12 +175,35 @@ function leftOut(producer: TaskClass, reader: TaskClass): string {
   return ` (it is registered, but not among the tasks given to bigraysRun(...)): pass ${producer.name} before ${reader.name}, or call bigraysRun() with no arguments to run every registered task`;
 }
 
+/**
+ * The global keywords the task's templates use (its own `formatKws` aside, which are its fields),
+ * as `[where, value]`: one may hold a task's output (`updateFormatKws({ since: MaxId.output })`).
+ */
+function globalKeywordsUsed(task: BaseTask<unknown>): Array<[string, unknown]> {
+  const fields = own(task);
+  const known = keywordsFor(task.formatKws);
+  const ownKws = task.formatKws ?? {};
+  const found: Array<[string, unknown]> = [];
+  for (const attr of TEMPLATED_ATTRIBUTES) {
+    const template = fields[attr];
+    if (typeof template !== 'string') continue;
+    let used: string[];
+    try {
+      used = templateKeywords(template);
+    } catch {
+      continue; // a malformed template: checkKeywords says so
+    }
+    for (const name of used) if (!Object.prototype.hasOwnProperty.call(ownKws, name)) found.push([`${attr} ({${name}})`, known[name]]);
+  }
+  return found;
+}
+
 function checkOutputs(planned: PlannedTask[], context: RunContext): void {
   const lines: string[] = [];
   let first: string | undefined;
   planned.forEach(({ cls, task }, index) => {
     const earlier = new Set(planned.slice(0, index).map((p) => p.cls));
-    for (const [field, value] of Object.entries(own(task))) {
+    for (const [field, value] of [...Object.entries(own(task)), ...globalKeywordsUsed(task)]) {
       findRefs(value, (ref: OutputRef) => {
         if (earlier.has(ref.task as TaskClass)) return;
         for (let c = context.parent ?? context.readsFrom; c; c = c.parent ?? c.readsFrom) if (c.outputs.has(ref.task)) return;

@@ -14,8 +14,8 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-const URL_TOKEN = /[a-z][a-z0-9+.-]*:\/\/[^\s'"`<>]*/gi;
-const QUERY_PASSWORD = /([?&;](?:password|pwd|passwd)=)([^&;\s#]*)/gi;
+/** Query parameters whose value is a password. */
+const PASSWORD_PARAMS = new Set(['password', 'pwd', 'passwd']);
 
 /**
  * Values shorter than this are not masked by value: masking `prod` or `etl` wherever it
@@ -25,27 +25,116 @@ const QUERY_PASSWORD = /([?&;](?:password|pwd|passwd)=)([^&;\s#]*)/gi;
  */
 export const MIN_MASKED_LENGTH = 6;
 
-/** `text` with the values of `password=`, `pwd=` and `passwd=` parameters masked. */
-export function maskQueryPasswords(text: string): string {
-  return text.replace(QUERY_PASSWORD, (_m, head: string) => `${head}${MASK}`);
+/** Where the values of `password=`, `pwd=` and `passwd=` parameters are in `query` (`[start, end)`, offset by `offset`). */
+function passwordParamSpans(query: string, offset: number, endsAt: (char: string) => boolean): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  let at = 0;
+  while (at <= query.length) {
+    let end = at;
+    while (end < query.length && query[end] !== '&' && query[end] !== ';' && !endsAt(query[end])) end += 1;
+    const pair = query.slice(at, end);
+    const equals = pair.indexOf('=');
+    if (equals > 0 && PASSWORD_PARAMS.has(decodePart(pair.slice(0, equals)).toLowerCase())) spans.push([offset + at + equals + 1, offset + end]);
+    if (end < query.length && endsAt(query[end])) break;
+    at = end + 1;
+  }
+  return spans;
+}
+
+/** `text` with each `[start, end)` of `spans` (sorted, apart) replaced by `***`. */
+function maskSpans(text: string, spans: Array<[number, number]>): string {
+  let out = '';
+  let from = 0;
+  for (const [start, end] of spans) {
+    if (end <= start || start < from) continue;
+    out += `${text.slice(from, start)}${MASK}`;
+    from = end;
+  }
+  return out + text.slice(from);
 }
 
 /**
- * One URL with its password masked, read as `splitUrl` reads it. When the URL is ambiguous
- * (an unescaped `@` after the host part), everything that may be the password is masked: up
- * to its last `@`. Such a URL is refused before anything connects.
+ * A whole config value that is a connection URL, with its password and its `password=`
+ * parameters masked, as `splitUrl` — the reading connecting uses — finds them; the widest
+ * span that may be the password when the URL is ambiguous.
  */
-function maskUrl(token: string): string {
-  const text = maskQueryPasswords(token);
-  const parts = splitUrl(text);
-  const span = parts && passwordSpanOf(parts);
-  if (!span || span[0] === span[1]) return text;
-  return `${text.slice(0, span[0])}${MASK}${text.slice(span[1])}`;
+export function maskDsnValue(dsn: string): string {
+  const parts = splitUrl(dsn);
+  if (!parts) return dsn;
+  const password = passwordSpanOf(parts);
+  const spans = [...(password ? [password] : []), ...paramSpansOf(dsn)];
+  return maskSpans(dsn, spans.sort((a, b) => a[0] - b[0]));
 }
 
-/** `scheme://user:password@host` → `scheme://user:***@host`; also `password=…` in query strings. */
+/** The `password=` parameters of a whole DSN: its query runs from its first `?` to a `#`. */
+function paramSpansOf(dsn: string): Array<[number, number]> {
+  const question = dsn.indexOf('?');
+  return question < 0 ? [] : passwordParamSpans(dsn.slice(question + 1), question + 1, (char) => char === '#');
+}
+
+/** `scheme://` where a URL starts in running text. */
+const URL_START = /[a-z][a-z0-9+.-]*:\/\//gi;
+
+/**
+ * The password of a URL that starts at `start` in running text, read by `splitUrl`: the
+ * user-info runs to the first `@` before the authority ends (a `/`, `?`, `#` or the end of the
+ * line), so a password holding a space, a quote, `<`, a backtick or a tab is read whole. When
+ * more `@` follow in the same run of non-blank characters (a password with an unescaped `@`,
+ * `/`, `#` or `?`), the span reaches the last of them, as the reading of an ambiguous DSN does.
+ */
+function passwordSpanAt(text: string, start: number, lineEnd: number): [number, number] | undefined {
+  let authorityEnd = text.indexOf('://', start) + 3;
+  while (authorityEnd < lineEnd && !'/?#'.includes(text[authorityEnd])) authorityEnd += 1;
+  const first = text.indexOf('@', start);
+  let at = first >= 0 && first < authorityEnd ? first : -1;
+  for (let i = Math.max(at + 1, start); i < lineEnd && !/\s/.test(text[i]); i++) if (text[i] === '@') at = i;
+  if (at < 0) return undefined;
+  const parts = splitUrl(text.slice(start, at + 1));
+  const span = parts && passwordSpanOf(parts);
+  return span && [start + span[0], start + span[1]];
+}
+
+/** The `password=` parameters of a URL that starts at `start` in running text (a value ends at `&`, `;`, `#` or a blank). */
+function paramSpansAt(text: string, start: number, lineEnd: number): Array<[number, number]> {
+  let question = -1;
+  for (let i = start; i < lineEnd && !/\s/.test(text[i]); i++) {
+    if (text[i] === '?') {
+      question = i;
+      break;
+    }
+  }
+  if (question < 0) return [];
+  return passwordParamSpans(text.slice(question + 1, lineEnd), question + 1, (char) => char === '#' || /\s/.test(char));
+}
+
+/** `text` with the values of `password=`, `pwd=` and `passwd=` parameters of its URLs masked. */
+export function maskQueryPasswords(text: string): string {
+  return maskUrls(text, false);
+}
+
+function maskUrls(text: string, userInfo: boolean): string {
+  const spans: Array<[number, number]> = [];
+  for (const match of text.matchAll(URL_START)) {
+    const start = match.index;
+    const newline = text.indexOf('\n', start);
+    const lineEnd = newline < 0 ? text.length : newline;
+    const password = userInfo ? passwordSpanAt(text, start, lineEnd) : undefined;
+    if (password) spans.push(password);
+    spans.push(...paramSpansAt(text, password ? password[1] : start, lineEnd));
+  }
+  return maskSpans(text, spans.sort((a, b) => a[0] - b[0]));
+}
+
+/** `scheme://user:password@host` → `scheme://user:***@host` wherever a URL stands in `text`; also `password=…` in query strings. */
 export function maskDsn(text: string): string {
-  return text.replace(URL_TOKEN, maskUrl);
+  return maskUrls(text, true);
+}
+
+/** `secret` as it may be written out: as it is, percent-encoded, escaped inside JSON text. */
+function writtenForms(secret: string): string[] {
+  const forms = [secret, encodeURIComponent(secret)];
+  for (const form of [...forms]) forms.push(JSON.stringify(form).slice(1, -1));
+  return forms;
 }
 
 /** The password of a DSN (a whole config value), as written and decoded, and `password=` parameters. */
@@ -53,15 +142,11 @@ function dsnPassword(dsn: string): string[] {
   const found: string[] = [];
   const value = dsn.trim();
   const parts = splitUrl(value);
-  const span = parts && passwordSpanOf(parts);
-  if (span && span[1] > span[0]) {
+  if (!parts) return found;
+  for (const span of [passwordSpanOf(parts), ...paramSpansOf(value)]) {
+    if (!span || span[1] <= span[0]) continue;
     const raw = value.slice(span[0], span[1]);
-    found.push(raw);
-    const decoded = decodePart(raw);
-    if (decoded !== raw) found.push(decoded);
-  }
-  for (const match of value.matchAll(QUERY_PASSWORD)) {
-    if (match[2]) found.push(match[2], decodePart(match[2]));
+    found.push(raw, decodePart(raw), decodePart(raw.replace(/\+/g, ' ')));
   }
   return found;
 }
@@ -75,24 +160,55 @@ function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
     if (typeof value !== 'string' || value.length === 0) continue;
-    if (isSecretKey(key) && value.length >= MIN_MASKED_LENGTH) values.push(value);
-    if (/DSN|URL/i.test(key)) for (const pwd of dsnPassword(value)) if (pwd.length >= MIN_MASKED_LENGTH) values.push(pwd);
+    const secrets = isSecretKey(key) ? [value] : [];
+    if (isDsnKey(key)) secrets.push(...dsnPassword(value));
+    for (const secret of secrets) for (const form of writtenForms(secret)) if (form.length >= MIN_MASKED_LENGTH) values.push(form);
   }
   return values;
 }
 
-/** Every secret value (of `MIN_MASKED_LENGTH` characters or more) in `configs`, in `BigraysConfig` and remembered from task configs, longest first. */
+function isDsnKey(key: string): boolean {
+  return /DSN|URL/i.test(key);
+}
+
+/** The connection URLs among the config values (`DB_DSN`, `STATE_URL`, …) that hold a password, to mask whole wherever they appear. */
+function knownDsns(configs: Array<ConfigValues | null | undefined>): string[] {
+  const found = new Set<string>();
+  for (const config of configs) {
+    for (const [key, value] of Object.entries(config ?? {})) {
+      if (typeof value !== 'string' || !isDsnKey(key)) continue;
+      const dsn = value.trim();
+      if (maskDsnValue(dsn) !== dsn) found.add(dsn);
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every known secret (of `MIN_MASKED_LENGTH` characters or more) replaced by `***`. */
+function maskValues(text: string, configs: Array<ConfigValues | null | undefined>): string {
+  let out = text;
+  for (const dsn of knownDsns([effectiveConfig(), ...configs])) out = out.split(dsn).join(maskDsnValue(dsn));
+  for (const secret of secretValues(...configs)) out = out.split(secret).join(MASK);
+  return out;
+}
+
+/**
+ * Every secret value (of `MIN_MASKED_LENGTH` characters or more) in `configs`, in
+ * `BigraysConfig` and remembered from task configs, longest first: secret keys' values and DSN
+ * passwords, each as written, decoded, percent-encoded and escaped for JSON.
+ */
 export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
   const values = new Set<string>(defaultRuntime.secrets);
   for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every known secret and every DSN password replaced by `***`. */
+/**
+ * `text` with every known secret replaced by `***` (the config's DSNs masked whole, then each
+ * secret in every form it may be written), then every password of a URL that stands in it.
+ */
 export function scrub(text: string, ...configs: Array<ConfigValues | null | undefined>): string {
-  let out = maskDsn(text);
-  for (const secret of secretValues(...configs)) out = out.split(secret).join(MASK);
-  return out;
+  return maskDsn(maskValues(text, configs));
 }
 
 /**
@@ -127,10 +243,15 @@ export function scrubError<E>(error: E, ...configs: Array<ConfigValues | null | 
   return error;
 }
 
-/** A config value as it may be shown: secrets masked, DSN passwords masked. */
+/**
+ * A config value as it may be shown: a secret key's value masked whole; a connection URL read
+ * by the DSN parser, its password masked; any known secret in it masked by value.
+ */
 export function displayValue(key: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = String(value);
   if (isSecretKey(key)) return MASK;
-  return maskDsn(text);
+  const trimmed = text.trim();
+  const shown = splitUrl(trimmed) ? text.replace(trimmed, () => maskDsnValue(trimmed)) : text;
+  return scrub(shown);
 }

@@ -207,7 +207,7 @@ export abstract class BaseTask<O = unknown> {
   }
 }
 
-/** The ways out of an unsafe `{kw}` in SQL text: bind the value, or quote it. */
+/** The ways out of an unsafe `{kw}` in SQL text: bind the value, quote it, or vouch for it as SQL. */
 function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined): string {
   const name = error.keyword ?? 'value';
   const param = /^[A-Za-z_]\w*$/.test(name) ? name : 'value';
@@ -219,7 +219,8 @@ function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined
   const named = error.quotedWith === '"' ? `${i} in place of ${quoted} (it makes its own quotes)` : i;
   return (
     `Keep values out of SQL text: bind it (write :${param} in the SQL and set params = { ${param}: … }), ` +
-    `or let bigrays quote it${engine}: ${literal} for a string literal, ${named} for a table or column name`
+    `or let bigrays quote it${engine}: ${literal} for a string literal, ${named} for a table or column name; ` +
+    `only for a trusted SQL fragment the job itself writes, {${name}!sql} inserts it as it is`
   );
 }
 

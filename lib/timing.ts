@@ -15,3 +15,25 @@ export function within(work: Promise<unknown> | unknown, ms: number): Promise<bo
     Promise.resolve(work).then(settle, settle);
   });
 }
+
+/**
+ * Calls `onSilent` once `progress()` (a count of bytes moved) has not changed for `ms`; returns
+ * how to stop watching. Polls, so it never touches the stream it watches; its timer keeps no
+ * process alive.
+ */
+export function watchSilence(progress: () => number, ms: number, onSilent: (silentMs: number) => void): () => void {
+  let last = progress();
+  let since = Date.now();
+  const timer = setInterval(() => {
+    const now = progress();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= ms) {
+      clearInterval(timer);
+      onSilent(Date.now() - since);
+    }
+  }, Math.max(20, Math.min(1_000, Math.floor(ms / 10))));
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -71,12 +71,11 @@ describe('format keywords (Python str.format rules)', () => {
   });
 });
 
-/** An engine's quoting, made visible: literals as <…>, names as […], `;` unsafe. */
+/** An engine's quoting, made visible: literals as <…>, names as […]. */
 const MARKED: SqlQuoting = {
   engine: 'Marked',
   literal: (text) => `<${text}>`,
   identifier: (parts) => parts.map((p) => `[${p}]`).join('.'),
-  unsafe: (text) => /[;']/.exec(text)?.[0],
 };
 
 describe('format keywords in SQL text', () => {
@@ -90,7 +89,7 @@ describe('format keywords in SQL text', () => {
     expect(formatTemplate('{d!q:%Y-%m-%d} {n!q:03d} {x!q}', { d: day, n: 7, x: null }, { sql: MARKED })).to.equal('<2026-01-05> <007> NULL');
   });
 
-  it('should refuse a plain {kw} whose value the engine calls unsafe, naming the keyword and whether quotes surround it', () => {
+  it('should refuse a plain {kw} whose value is not a number or a single word, naming the keyword and whether quotes surround it', () => {
     const quoted = (() => {
       try {
         formatTemplate("where a = '{v}'", { v: "x'y" }, { sql: MARKED });
@@ -103,6 +102,17 @@ describe('format keywords in SQL text', () => {
     expect(() => formatTemplate('where a = {v:>4}', { v: ';' }, { sql: MARKED })).to.throw(UnsafeKeywordError, /`v` holds a semicolon/);
     expect(() => formatTemplate('where a = {v!r}', { v: 'x' }, { sql: MARKED }), '!r quotes by hand: refused').to.throw(UnsafeKeywordError);
     expect(formatTemplate('where a = {v}', { v: 'x;y' }), 'outside SQL text nothing is checked').to.equal('where a = x;y');
+    expect(() => formatTemplate('where id = {id}', { id: '1 or 1=1' }, { sql: MARKED })).to.throw(UnsafeKeywordError, /`id` holds a space/);
+    expect(formatTemplate('where d >= {d} and n = {n} and x = {x}', { d: new Date(Date.UTC(2026, 0, 1)), n: -3.5, x: 1e21 }, { sql: MARKED }))
+      .to.equal('where d >= 2026-01-01T00:00:00.000Z and n = -3.5 and x = 1e+21');
+  });
+
+  it('should insert {kw!sql} as it is in SQL text, and nowhere else', () => {
+    const fragment = "status in ('new', 'open') -- trusted";
+    expect(formatTemplate('select * from t where {filter!sql}', { filter: fragment }, { sql: MARKED })).to.equal(`select * from t where ${fragment}`);
+    expect(formatTemplate('limit {n!sql:d}', { n: 5 }, { sql: MARKED })).to.equal('limit 5');
+    expect(() => formatTemplate('key/{v!sql}', { v: 'x' })).to.throw(FormatError, /inserts SQL, and this text is not SQL/);
+    expect(() => formatTemplate('{v!sq}', { v: 'x' }, { sql: MARKED })).to.throw(FormatError);
   });
 
   it('should refuse !q and !i outside SQL text, quotes around {kw!q}, a NUL byte and an empty name part', () => {

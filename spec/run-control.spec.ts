@@ -34,7 +34,8 @@ describe('task deadlines', () => {
     @register class Next extends Task { run() { return 1; } }
     const started = Date.now();
     const error = await failure(bigraysRun());
-    expect(Date.now() - started).to.be.below(2000);
+    // The task would wait forever: only its 150 ms deadline ends it.
+    expect(Date.now() - started).to.be.below(10_000);
     expect(seen).to.be.instanceOf(TaskError);
     expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'skipped']);
     expect(error.report!.tasks[0].error).to.match(/Slow timed out after 150 ms \(Slow\.timeoutMs\)/);
@@ -50,7 +51,7 @@ describe('task deadlines', () => {
   });
 
   it('should move on from a task that ignores its signal, after a short wind-down', async function () {
-    this.timeout(10_000);
+    this.timeout(30_000);
     let timer: NodeJS.Timeout | undefined;
     @register class Stubborn extends Task {
       timeoutMs = 100;
@@ -59,7 +60,8 @@ describe('task deadlines', () => {
     const started = Date.now();
     const error = await failure(bigraysRun());
     clearTimeout(timer);
-    expect(Date.now() - started).to.be.within(100, 5000);
+    // Before the task's own 8 s end: the wind-down let the run move on.
+    expect(Date.now() - started).to.be.within(100, 7_000);
     expect(error.report!.tasks[0].error).to.match(/timed out after 100 ms/);
     expect(Stubborn).to.be.a('function');
   });
@@ -77,7 +79,7 @@ describe('task deadlines', () => {
   });
 
   it('should not try a task again once its deadline struck, nor run two attempts at once', async function () {
-    this.timeout(10_000);
+    this.timeout(30_000);
     let running = 0;
     let most = 0;
     let calls = 0;
@@ -105,7 +107,7 @@ describe('task deadlines', () => {
   });
 
   it('should close a resource that finished opening only after its task was stopped', async function () {
-    this.timeout(10_000);
+    this.timeout(30_000);
     const events: string[] = [];
     class SlowToOpen extends Resource<string> {
       async open() {
@@ -253,7 +255,7 @@ describe('retries', () => {
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('stop')), 20);
     await expect(sleep(5000, controller.signal)).to.be.rejectedWith('stop');
-    expect(Date.now() - started).to.be.below(1000);
+    expect(Date.now() - started).to.be.below(4_000);
   });
 });
 

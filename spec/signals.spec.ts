@@ -49,7 +49,8 @@ describe('signals to a job run with node', function () {
     const took = Date.now() - second;
     console.log(`      (second signal: ended in ${seconds(took)})`);
     expect(result.code).to.equal(130);
-    expect(took).to.be.below(1500);
+    // At once: well before the 8 s wind-down the first signal allows.
+    expect(took).to.be.below(5_000);
   });
 
   it('should end a task that ignores its signal within the wind-down time and still close the resource', async () => {

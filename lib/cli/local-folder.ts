@@ -4,21 +4,31 @@
  * checked with lstat, files are opened with O_NOFOLLOW where the system has it, and a file is
  * written to a temporary name beside it, then renamed (or, to create it only if it does not
  * exist, hard-linked) into place. A link planted in the folder is refused, so nothing outside
- * it is read, written or removed.
+ * it is read, written or removed. The temporary name names its process: the first write into
+ * a folder removes the temporary files there of processes that are gone (a killed run).
  */
 import {
-  closeSync, constants, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync,
-  renameSync, rmSync, unlinkSync, writeSync, type Stats,
+  closeSync, constants, createReadStream, createWriteStream, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync,
+  readFileSync, renameSync, rmSync, unlinkSync, writeSync, type ReadStream, type Stats,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { TempFiles } from '../data/temp-file';
 import { BigraysError } from '../errors';
+import { display, lstatOrUndefined, symlinkRefusal } from '../symlinks';
 
 /** 0 where the system has no O_NOFOLLOW (Windows): the lstat checks still stand. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Marks a temporary file beside its target. `objectPath` %-encodes `%`, so no object's file holds it. */
 const TEMP_MARK = '%bigrays-tmp-';
+
+/** Temporary files beside their targets: `x.csv%bigrays-tmp-<host>-<pid>-<random>`, named after their process. */
+export const localTemps = new TempFiles('', TEMP_MARK, '');
+
+/** Folders swept of stale temporary files by this process: once each is enough. */
+const swept = new Set<string>();
 
 /** Codes of a file system without hard links, where creating a file falls back to check-then-rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
@@ -30,34 +40,9 @@ export class LocalFolderError extends BigraysError {
   }
 }
 
-function display(path: string): string {
-  return relative(process.cwd(), path) || path;
-}
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-function linkTarget(path: string): string {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return 'somewhere else';
-  }
-}
-
 /** The refusal of the symbolic link at `path`. */
 export function linkRefusal(path: string): LocalFolderError {
-  return new LocalFolderError(
-    path,
-    `${display(path)} is a symbolic link (to ${linkTarget(path)}): local mode never reads or writes through a link. ` +
-      'Replace it with a copy of the file or folder it points to, or remove it.',
-  );
+  return new LocalFolderError(path, symlinkRefusal(path));
 }
 
 /**
@@ -122,8 +107,24 @@ export function filesUnder(root: string, dir: string): string[] {
   return found;
 }
 
-/** The bytes of file `path` (within `root`), opened without following a link. */
-export function readFileIn(root: string, path: string): Buffer {
+/**
+ * Checks, without following links, the entries of folder `dir` (within `root`) whose names
+ * match `names`: each must be a file, not a link. Nothing is checked when `dir` does not exist.
+ */
+export function checkFilesIn(root: string, dir: string, names: RegExp): void {
+  const stats = walk(root, dir, false);
+  if (stats === undefined) return;
+  if (!stats.isDirectory()) throw new LocalFolderError(dir, `${display(dir)} is a file, not a folder: move it away`);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!names.test(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) throw linkRefusal(path);
+    if (!entry.isFile()) throw new LocalFolderError(path, `${display(path)} is not a file: local mode opens it as one; remove it`);
+  }
+}
+
+/** A descriptor of file `path` (within `root`), opened for reading without following a link. */
+function openToRead(root: string, path: string): number {
   walk(root, path, false);
   let fd: number;
   try {
@@ -134,16 +135,37 @@ export function readFileIn(root: string, path: string): Buffer {
   }
   try {
     if (!fstatSync(fd).isFile()) throw new LocalFolderError(path, `${display(path)} is not a file`);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/** The bytes of file `path` (within `root`), opened without following a link. */
+export function readFileIn(root: string, path: string): Buffer {
+  const fd = openToRead(root, path);
+  try {
     return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
+/** A stream of file `path` (within `root`), opened without following a link: a file of any size, a little at a time. */
+export function readStreamIn(root: string, path: string): ReadStream {
+  return createReadStream(path, { fd: openToRead(root, path) });
+}
+
+/** Creates the temporary file `temp`, never through a link; its descriptor. */
+function createTemp(temp: string): number {
+  return openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+}
+
 /** Writes `bytes` to a new temporary file beside `target`; its path. */
 function writeTemp(target: string, bytes: Uint8Array): string {
-  const temp = join(dirname(target), `${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+  const temp = localTemps.pathFor(target);
+  const fd = createTemp(temp);
   try {
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
   } catch (error) {
@@ -155,23 +177,41 @@ function writeTemp(target: string, bytes: Uint8Array): string {
   return temp;
 }
 
+/** Streams `source` to a new temporary file beside `target`; its path. */
+async function streamTemp(target: string, source: Readable): Promise<string> {
+  const temp = localTemps.pathFor(target);
+  try {
+    await pipeline(source, createWriteStream(temp, { fd: createTemp(temp) }));
+  } catch (error) {
+    source.destroy();
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return temp;
+}
+
 /** How `writeFileIn` treats a file already at the target. */
 export type WriteMode = 'replace' | 'create';
 
 /**
- * Writes `bytes` to `target` (within `root`), whole or not at all, never through a link: the
- * folders are made as needed, the bytes go to a temporary file beside the target, which is
- * then renamed over it (`'replace'`) or hard-linked to it (`'create'`, which fails when a file
- * appeared there meanwhile). Resolves to false when `'create'` found a file in place, which
- * is left as it was; throws LocalFolderError for a link, an Error for a folder in the way.
+ * Makes `target`'s folders (within `root`) and checks what is at `target`: false when
+ * `'create'` finds a file there; a LocalFolderError for a link, an Error for a folder.
  */
-export function writeFileIn(root: string, target: string, bytes: Uint8Array, mode: WriteMode): boolean {
+function prepareTarget(root: string, target: string, mode: WriteMode): boolean {
   makeFolder(root, dirname(target));
+  // What a killed process left beside its target; the folder was checked for links just now.
+  if (!swept.has(dirname(target))) {
+    swept.add(dirname(target));
+    localTemps.sweepSync(dirname(target));
+  }
   const existing = lstatOrUndefined(target);
   if (existing?.isSymbolicLink()) throw linkRefusal(target);
   if (existing?.isDirectory()) throw new Error(`${display(target)} is a folder`);
-  if (existing && mode === 'create') return false;
-  const temp = writeTemp(target, bytes);
+  return !(existing && mode === 'create');
+}
+
+/** Puts the written temporary file `temp` in place at `target`, as `mode` says; whether it did. */
+function placeTemp(temp: string, target: string, mode: WriteMode): boolean {
   try {
     if (mode === 'replace') {
       renameSync(temp, target);
@@ -194,6 +234,34 @@ export function writeFileIn(root: string, target: string, bytes: Uint8Array, mod
   } finally {
     rmSync(temp, { force: true });
   }
+}
+
+/**
+ * Writes `bytes` to `target` (within `root`), whole or not at all, never through a link: the
+ * folders are made as needed, the bytes go to a temporary file beside the target, which is
+ * then renamed over it (`'replace'`) or hard-linked to it (`'create'`, which fails when a file
+ * appeared there meanwhile). Resolves to false when `'create'` found a file in place, which
+ * is left as it was; throws LocalFolderError for a link, an Error for a folder in the way.
+ */
+export function writeFileIn(root: string, target: string, bytes: Uint8Array, mode: WriteMode): boolean {
+  if (!prepareTarget(root, target, mode)) return false;
+  return placeTemp(writeTemp(target, bytes), target, mode);
+}
+
+/** `writeFileIn` for a stream: the bytes of an object of any size, a little at a time. */
+export async function writeStreamIn(root: string, target: string, source: Readable, mode: WriteMode): Promise<boolean> {
+  let write: boolean;
+  try {
+    write = prepareTarget(root, target, mode);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
+  if (!write) {
+    source.destroy();
+    return false;
+  }
+  return placeTemp(await streamTemp(target, source), target, mode);
 }
 
 /** Whether a file (not a folder) is at `path` (within `root`); false when a link is in the way. */

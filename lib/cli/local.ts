@@ -17,22 +17,25 @@
  * An object so created is saved only if no file appeared in its place meanwhile.
  */
 import {
-  CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client,
 } from '@aws-sdk/client-s3';
 import { basename, extname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { envName } from '../config';
 import { LOCAL_DIR } from '../job/local-overlay';
-import { loadFauxqs } from '../lazy';
+import { loadFauxqs, uploads } from '../lazy';
 import { logger } from '../log';
-import { maskDsn } from '../secrets';
+import { maskDsnValue } from '../secrets';
 import {
-  appendFileIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readFileIn, removeFileIn, writeFileIn,
+  appendFileIn, checkFilesIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readStreamIn, removeFileIn, writeStreamIn,
 } from './local-folder';
 
 export { LOCAL_DIR };
 const S3_DIR = join(LOCAL_DIR, 's3');
 const SNS_DIR = join(LOCAL_DIR, 'sns');
 const REGION = 'us-east-1';
+/** Bytes per part when a mirror file is loaded: well under the emulator's 11 MiB a request. */
+const LOAD_PART_SIZE = 8 * 1024 * 1024;
 /** The emulator's keys: nothing a real key could be, and nothing a message holds by chance. */
 const CREDENTIALS = { accessKeyId: 'bigrays-local-key', secretAccessKey: 'bigrays-local-secret' };
 /** Marks the requests the hook makes itself. */
@@ -129,11 +132,32 @@ function display(path: string): string {
   return relative(process.cwd(), path) || path;
 }
 
+/**
+ * Uploads mirror file `file` to the emulator as `bucket/key`, streamed in parts (the emulator
+ * takes at most 11 MiB a request; an object may be up to 5 GB); its ETag.
+ */
+async function loadObject(client: S3Client, bucket: string, key: string, file: string): Promise<string | undefined> {
+  const body = readStreamIn(LOCAL_DIR, file);
+  try {
+    const upload = new (uploads().Upload)({ client, params: { Bucket: bucket, Key: key, Body: body }, partSize: LOAD_PART_SIZE, queueSize: 2 });
+    return (await upload.done()).ETag;
+  } finally {
+    body.destroy();
+  }
+}
+
+/** What went wrong, in a line: the error's own first line, and the HTTP status when there was one. */
+function failureCause(error: unknown): string {
+  const message = (error as Error)?.message?.split('\n')[0] ?? String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status === undefined ? message : `${message} (HTTP ${status})`;
+}
+
 /** SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the env for it and the note saying which. */
 function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<string, string> {
   const given = env[envName('DB_DSN')];
   if (given !== undefined && given !== '') {
-    notes.push(`SQL: ${maskDsn(given)} (from BIGRAYS_DB_DSN)`);
+    notes.push(`SQL: ${maskDsnValue(given)} (from BIGRAYS_DB_DSN)`);
     return {};
   }
   const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
@@ -164,9 +188,23 @@ function batchEntries(body: Record<string, string>): Array<{ Subject?: string; M
   return [...entries.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, e]) => e);
 }
 
+/**
+ * Refuses, before anything starts, a symbolic link at a path local mode opens: the folder
+ * itself, the job's SQLite files (its own and those of tasks naming another database) and
+ * their companions, the SNS folder and its files, and in a dry run the S3 folder (a run
+ * checks it as it loads it). The job's side checks the SQLite files again as it opens them.
+ */
+function refuseLinks(job: string, dryRun: boolean): void {
+  if (!dryRun) makeFolder(LOCAL_DIR, LOCAL_DIR);
+  const stem = basename(job, extname(job)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  checkFilesIn(LOCAL_DIR, LOCAL_DIR, new RegExp(`^${stem}(-\\d+)?\\.sqlite(-journal|-wal|-shm)?$`));
+  filesUnder(LOCAL_DIR, SNS_DIR);
+  if (dryRun) filesUnder(LOCAL_DIR, S3_DIR);
+}
+
 /** `env`: the environment the command runs in (the job's starts from it). */
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
-  if (!dryRun) makeFolder(LOCAL_DIR, LOCAL_DIR);
+  refuseLinks(job, dryRun);
   const notes: string[] = [];
   const sqlEnv = localSql(job, env, notes);
 
@@ -283,12 +321,16 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
       if (keyParts.length === 0) continue;
       const bucket = keyOf([bucketPart]);
       const key = keyOf(keyParts);
-      if (!buckets.has(bucket)) {
-        buckets.add(bucket);
-        await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+      try {
+        if (!buckets.has(bucket)) {
+          buckets.add(bucket);
+          await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+        }
+        preloaded.set(`${bucket}/${key}`, { bucket, key, etag: await loadObject(admin, bucket, key, file), file });
+      } catch (error) {
+        if (error instanceof LocalFolderError) throw error;
+        throw new LocalFolderError(file, `could not load ${display(file)} into the emulator as s3://${bucket}/${key}: ${failureCause(error)}`);
       }
-      const put = await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileIn(LOCAL_DIR, file) }));
-      preloaded.set(`${bucket}/${key}`, { bucket, key, etag: put.ETag, file });
     }
   } catch (error) {
     await shutdown();
@@ -322,7 +364,7 @@ export async function startLocal(job: string, dryRun: boolean, env: NodeJS.Proce
             const mode = createdOnly.has(`${bucket}/${key}`) && !before ? 'create' : 'replace';
             try {
               const object = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-              if (writeFileIn(LOCAL_DIR, file, await object.Body!.transformToByteArray(), mode)) {
+              if (await writeStreamIn(LOCAL_DIR, file, object.Body as Readable, mode)) {
                 lines.push(`s3://${bucket}/${key} → ${display(file)}`);
               } else {
                 refused.push(`s3://${bucket}/${key} was not saved: another run saved ${display(file)} while this one ran, and it is left as that run wrote it`);

@@ -166,16 +166,16 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** One row's values in column order; a row object's missing key is NULL. */
-function rowValues(row: unknown, columns: readonly string[], index: number): unknown[] {
+/** One row's values in column order; a row object's missing key is NULL. `label` names the format in errors. */
+function rowValues(row: unknown, columns: readonly string[], index: number, label: string): unknown[] {
   if (Array.isArray(row)) {
     if (row.length !== columns.length) {
-      throw new TypeError(`CSV: row ${index} has ${row.length} values for ${columns.length} columns (${columns.join(', ')})`);
+      throw new TypeError(`${label}: row ${index} has ${row.length} values for ${columns.length} columns (${columns.join(', ')})`);
     }
     return row;
   }
   if (row === null || typeof row !== 'object' || row instanceof Uint8Array) {
-    throw new TypeError(`CSV: row ${index} is ${describe(row)}, expected an array of values or a row object`);
+    throw new TypeError(`${label}: row ${index} is ${describe(row)}, expected an array of values or a row object`);
   }
   const record = row as Row;
   return columns.map((column) => ownValue(record, column));
@@ -187,13 +187,13 @@ export interface RowCounter {
   rows: number;
 }
 
-function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: RowCounter): Generator<unknown[]> {
+function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: RowCounter, label: string): Generator<unknown[]> {
   if (columns.length === 0) return;
   counter.columns = columns;
   yield [...columns];
   for (const row of rows) {
     counter.rows += 1;
-    yield rowValues(row, columns, counter.rows);
+    yield rowValues(row, columns, counter.rows, label);
   }
 }
 
@@ -202,6 +202,7 @@ async function* asyncRecords(
   given: readonly string[] | undefined,
   rows: AsyncIterable<unknown>,
   counter: RowCounter,
+  label: string,
 ): AsyncGenerator<unknown[]> {
   let columns = given;
   if (columns !== undefined && columns.length === 0) return;
@@ -213,7 +214,7 @@ async function* asyncRecords(
     counter.rows += 1;
     if (columns === undefined) {
       if (row === null || typeof row !== 'object' || Array.isArray(row) || row instanceof Uint8Array) {
-        throw new TypeError(`CSV: row 1 is ${describe(row)}; a stream of rows must hold row objects, or pass { columns, rows }`);
+        throw new TypeError(`${label}: row 1 is ${describe(row)}; a stream of rows must hold row objects, or pass { columns, rows }`);
       }
       columns = Object.keys(row);
       if (columns.length === 0) return;
@@ -224,30 +225,30 @@ async function* asyncRecords(
       const extra = Object.keys(row as object).filter((key) => !known.includes(key));
       if (extra.length > 0) {
         throw new TypeError(
-          `CSV: row ${counter.rows} has ${extra.map((k) => `\`${k}\``).join(', ')}, which the first row lacks; ` +
+          `${label}: row ${counter.rows} has ${extra.map((k) => `\`${k}\``).join(', ')}, which the first row lacks; ` +
             'the first row of a stream names the columns, so pass { columns, rows } to name them all',
         );
       }
     }
-    yield rowValues(row, columns, counter.rows);
+    yield rowValues(row, columns, counter.rows, label);
   }
 }
 
-function records(input: CsvInput, counter: RowCounter): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+function records(input: CsvInput, counter: RowCounter, label = 'CSV'): Iterable<unknown[]> | AsyncIterable<unknown[]> {
   if (isDataFrame(input)) {
     const table = dataFrameTable(input);
-    return syncRecords(table.columns, table.rows, counter);
+    return syncRecords(table.columns, table.rows, counter, label);
   }
-  if (isRowArray(input)) return syncRecords(rowColumns(input), input, counter);
+  if (isRowArray(input)) return syncRecords(rowColumns(input), input, counter, label);
   if (isRowSource(input)) {
     const columns = input.columns.map(String);
     return isAsyncIterable(input.rows)
-      ? asyncRecords(columns, input.rows, counter)
-      : syncRecords(columns, input.rows as Iterable<unknown>, counter);
+      ? asyncRecords(columns, input.rows, counter, label)
+      : syncRecords(columns, input.rows as Iterable<unknown>, counter, label);
   }
-  if (isAsyncIterable(input)) return asyncRecords(undefined, input, counter);
+  if (isAsyncIterable(input)) return asyncRecords(undefined, input, counter, label);
   throw new TypeError(
-    `CSV: cannot write ${describe(input)}; expected a DataFrame, an array of row objects, { columns, rows } or a stream of row objects`,
+    `${label}: cannot write ${describe(input)}; expected a DataFrame, an array of row objects, { columns, rows } or a stream of row objects`,
   );
 }
 
@@ -257,9 +258,10 @@ export type RowRecords = AsyncIterable<unknown[]>;
 /**
  * The records of `input` (the column names first, then one array of values per row) as one
  * async iterable; `counter` follows the columns and the rows read. Nothing for no columns.
+ * Errors name the format being written, `label` ('CSV', 'JSON lines', 'Parquet').
  */
-export async function* rowRecords(input: CsvInput, counter: RowCounter): AsyncGenerator<unknown[]> {
-  yield* records(input, counter);
+export async function* rowRecords(input: CsvInput, counter: RowCounter, label = 'CSV'): AsyncGenerator<unknown[]> {
+  yield* records(input, counter, label);
 }
 
 /**

@@ -1,13 +1,25 @@
 /**
  * Rows split into parts of at most `maxRows` rows, for ToS3's `maxRowsPerObject`: each part is
- * a `{ columns, rows }` of its own, read from the one source in turn (a part must be read to
- * its end before the next is asked for). Nothing is held beyond one row read ahead.
+ * written as an object complete on its own (a CSV part has its header row, a Parquet part is a
+ * whole file), read from the one source in turn (a part must be read to its end before the next
+ * is asked for). Nothing is held beyond one row, or one chunk of bytes, read ahead.
+ *
+ * An SQLStream's rows as CSV on PostgreSQL are COPY's own bytes, cut between records: the parts
+ * together are then byte for byte the unsplit export, each later part with the header line again.
  */
-import type { RowRecords } from './csv';
+import { Readable } from 'node:stream';
+import { rowRecords, type CsvInput, type RowCounter, type RowRecords } from './csv';
+import { compressed, csvBytesPayload, FORMAT_NAMES, payloadOf, type Payload, type PayloadOptions } from './payload';
+import { isSqlRows } from './sql-rows';
 
 export interface RowPart {
   columns: string[];
   rows: AsyncIterable<unknown[]>;
+}
+
+/** One part of a split export: its payload, made when it is to be written (not before). */
+export interface PayloadPart {
+  payload(): Promise<Payload>;
 }
 
 /** The parts of `records` (column names first, then rows); no rows still make one part. */
@@ -22,17 +34,21 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
       return;
     }
     const columns = head.value.map(String);
-    let pending = await iterator.next();
+    // The next row, read when it is wanted: a part that is full ends without reading on, so a
+    // row that fails to read fails the part it belongs to.
+    let pending: IteratorResult<unknown[]> | undefined;
+    const peek = async (): Promise<IteratorResult<unknown[]>> => (pending ??= await iterator.next());
     let first = true;
-    while (first || !pending.done) {
+    while (first || !(await peek()).done) {
       first = false;
       let count = 0;
       const rows = async function* (): AsyncGenerator<unknown[]> {
-        while (!pending.done && count < maxRows) {
-          const row = pending.value;
+        while (count < maxRows) {
+          const next = await peek();
+          if (next.done) return;
+          pending = undefined;
           count += 1;
-          pending = await iterator.next();
-          yield row;
+          yield next.value;
         }
       };
       yield { columns, rows: rows() };
@@ -40,5 +56,145 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
     finished = true;
   } finally {
     if (!finished) await iterator.return?.(undefined as never);
+  }
+}
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+
+/**
+ * Where the records of CSV bytes end: at a line feed outside quotes. Every quote opens or closes
+ * a quoted value (`""` inside one closes and opens it again), so a line break inside a value
+ * does not end its record. What it has seen carries over from one chunk to the next.
+ */
+class RecordEnds {
+  private quoted = false;
+
+  /**
+   * Reads `chunk` up to the end of its `wanted`-th record: how many records ended (fewer than
+   * `wanted` when the chunk ran out first), and the offset just past the last of them.
+   */
+  scan(chunk: Buffer, wanted: number): { found: number; end: number } {
+    // Without a quote, records end at every line feed: found by indexOf, several times faster.
+    return !this.quoted && chunk.indexOf(QUOTE) < 0 ? lineEnds(chunk, wanted) : this.quotedEnds(chunk, wanted);
+  }
+
+  private quotedEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
+    let found = 0;
+    let end = 0;
+    let quoted = this.quoted;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === QUOTE) {
+        quoted = !quoted;
+      } else if (byte === LF && !quoted) {
+        found += 1;
+        end = i + 1;
+        if (found === wanted) break;
+      }
+    }
+    this.quoted = quoted;
+    return { found, end };
+  }
+}
+
+/** The ends of the first `wanted` lines of `chunk`, as `RecordEnds.scan` tells them. */
+function lineEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
+  let found = 0;
+  let end = 0;
+  for (let lf = chunk.indexOf(LF); lf >= 0 && found < wanted; lf = chunk.indexOf(LF, end)) {
+    found += 1;
+    end = lf + 1;
+  }
+  return { found, end };
+}
+
+/** A part of CSV bytes: the header line, then at most `maxRows` records, as they are read. */
+export interface CsvBytesPart {
+  chunks: AsyncIterable<Buffer>;
+  /** Records in the part so far. */
+  rows(): number;
+}
+
+/**
+ * CSV bytes (a header line, then records) cut into parts of at most `maxRows` records, each
+ * starting with the header line; the bytes pass as they are. No records still make one part.
+ */
+export async function* splitCsvBytes(source: AsyncIterable<Buffer>, maxRows: number): AsyncGenerator<CsvBytesPart> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ends = new RecordEnds();
+  let rest: Buffer = Buffer.alloc(0);
+  let done = false;
+  let finished = false;
+  /** Whether bytes are left; reads the next chunk into `rest` when it is empty. */
+  const more = async (): Promise<boolean> => {
+    while (rest.length === 0 && !done) {
+      const next = await iterator.next();
+      if (next.done) done = true;
+      else rest = next.value;
+    }
+    return rest.length > 0;
+  };
+  try {
+    const header: Buffer[] = [];
+    while (await more()) {
+      const { found, end } = ends.scan(rest, 1);
+      header.push(found === 1 ? rest.subarray(0, end) : rest);
+      rest = found === 1 ? rest.subarray(end) : Buffer.alloc(0);
+      if (found === 1) break;
+    }
+    const head = Buffer.concat(header);
+    let first = true;
+    while (first || (await more())) {
+      first = false;
+      let rows = 0;
+      const chunks = async function* (): AsyncGenerator<Buffer> {
+        if (head.length > 0) yield head;
+        let unended = false;
+        while (rows < maxRows && (await more())) {
+          const { found, end } = ends.scan(rest, maxRows - rows);
+          rows += found;
+          const cut = rows === maxRows ? end : rest.length;
+          unended = cut > end;
+          const piece = rest.subarray(0, cut);
+          rest = rest.subarray(cut);
+          yield piece;
+        }
+        // A last record without its line break is a record all the same.
+        if (unended && done && rest.length === 0) rows += 1;
+      };
+      yield { chunks: chunks(), rows: () => rows };
+    }
+    finished = true;
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}
+
+/**
+ * `input` (rows of any kind ToS3 takes, an SQLStream's too) in parts of at most `maxRows` rows,
+ * written in `options.format`. Each part's payload is made when it is asked for, so a part never
+ * written starts nothing; giving up on the parts lets go of the source.
+ */
+export async function* partPayloads(input: unknown, options: Required<PayloadOptions>, maxRows: number): AsyncGenerator<PayloadPart> {
+  if (!isSqlRows(input)) {
+    yield* recordParts(input as CsvInput, options, maxRows);
+    return;
+  }
+  const copy = options.format === 'csv' ? await input.copyCsv() : undefined;
+  if (!copy) {
+    const opened = await input.open();
+    yield* recordParts({ columns: opened.columns, rows: opened.rows }, options, maxRows);
+    return;
+  }
+  for await (const part of splitCsvBytes(copy.stream, maxRows)) {
+    yield { payload: async () => compressed(csvBytesPayload(Readable.from(part.chunks, { objectMode: false }), part.rows), options.compression) };
+  }
+}
+
+async function* recordParts(input: CsvInput, options: Required<PayloadOptions>, maxRows: number): AsyncGenerator<PayloadPart> {
+  const counter: RowCounter = { columns: [], rows: 0 };
+  for await (const part of splitRecords(rowRecords(input, counter, FORMAT_NAMES[options.format]), maxRows)) {
+    yield { payload: () => payloadOf(part, options) };
   }
 }

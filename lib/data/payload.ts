@@ -21,6 +21,9 @@ export type Compression = 'none' | 'gzip';
 export const DATA_FORMATS: readonly DataFormat[] = ['csv', 'jsonl', 'parquet'];
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
 
+/** Each format as messages name it. */
+export const FORMAT_NAMES: Readonly<Record<DataFormat, string>> = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' };
+
 /** The content type of a gzip file (a `.gz` object). */
 export const GZIP_CONTENT_TYPE = 'application/gzip';
 
@@ -49,7 +52,7 @@ export interface Payload {
   body: Buffer | Readable;
   /** The content type the bytes have, when known. */
   contentType?: string;
-  /** Rows written so far (CSV only). */
+  /** Rows written so far (rows of any format; undefined for text and bytes). */
   rows(): number | undefined;
 }
 
@@ -90,7 +93,7 @@ function csvPayload(stream: CsvStream): Payload {
 function rowsPayload(input: CsvInput, format: DataFormat): Payload {
   if (format === 'csv') return csvPayload(csvStream(input));
   const counter: RowCounter = { columns: [], rows: 0 };
-  const records = rowRecords(input, counter);
+  const records = rowRecords(input, counter, FORMAT_NAMES[format]);
   const chunks = format === 'jsonl' ? jsonlChunks(records) : parquetChunks(records);
   return {
     kind: format,
@@ -98,6 +101,16 @@ function rowsPayload(input: CsvInput, format: DataFormat): Payload {
     contentType: format === 'jsonl' ? JSONL_CONTENT_TYPE : PARQUET_CONTENT_TYPE,
     rows: () => counter.rows,
   };
+}
+
+/** The payload of CSV bytes (a header line, then records), `rows` the records read so far. */
+export function csvBytesPayload(body: Readable, rows: () => number | undefined): Payload {
+  return { kind: 'csv', body, contentType: CSV_CONTENT_TYPE, rows };
+}
+
+/** `payload` gzip-compressed when `compression` says so. */
+export function compressed(payload: Payload, compression: Compression | undefined): Payload {
+  return compression === 'gzip' ? gzipped(payload) : payload;
 }
 
 /** `payload` gzip-compressed. */
@@ -186,7 +199,7 @@ export function isOneShot(input: unknown): boolean {
 async function sqlRowsPayload(input: SqlRows, format: DataFormat): Promise<Payload> {
   // CSV from PostgreSQL: the bytes of COPY itself.
   const copy = format === 'csv' ? await input.copyCsv() : undefined;
-  if (copy) return { kind: 'csv', body: copy.stream, contentType: CSV_CONTENT_TYPE, rows: copy.rows };
+  if (copy) return csvBytesPayload(copy.stream, copy.rows);
   const opened = await input.open();
   return rowsPayload({ columns: opened.columns, rows: opened.rows }, format);
 }
@@ -196,8 +209,7 @@ async function sqlRowsPayload(input: SqlRows, format: DataFormat): Promise<Paylo
  * else.
  */
 export async function payloadOf(input: unknown, options: PayloadOptions = {}): Promise<Payload> {
-  const payload = await plainPayload(input, options.format ?? 'csv');
-  return options.compression === 'gzip' ? gzipped(payload) : payload;
+  return compressed(await plainPayload(input, options.format ?? 'csv'), options.compression);
 }
 
 async function plainPayload(input: unknown, format: DataFormat): Promise<Payload> {

@@ -27,10 +27,18 @@ export interface RowsReader {
   signal?: AbortSignal;
 }
 
+/** The query of an `SqlRows`, as its task holds it (keywords filled), and its bound values. */
+export interface SqlRowsQuery {
+  sql: string;
+  params?: unknown;
+}
+
 /** Where the rows of an `SqlRows` come from (the SQL session of the task that made it). */
 export interface SqlRowsSource {
   /** The session the rows are read on. */
   readonly session?: unknown;
+  /** The query the rows are of. */
+  readonly query?: SqlRowsQuery;
   /** Starts the query; rows as they are read. */
   open(reader: RowsReader): Promise<OpenRows>;
   /** Starts the query as CSV the database writes itself; undefined when it cannot (another engine, bound params). */
@@ -152,6 +160,27 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     }
     finished(copy.stream, () => void this.source.done());
     return copy;
+  }
+
+  /**
+   * When the rows are unread, read on `session`, and `can(query)`: runs `load` with their query
+   * in place of reading them (a load on the server, `INSERT … SELECT`), and the rows count as
+   * read. Undefined, the rows untouched, otherwise.
+   * @internal SQLWrite uses it.
+   */
+  async loadOnServer<T>(
+    session: unknown,
+    can: (query: SqlRowsQuery) => boolean,
+    load: (query: SqlRowsQuery) => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
+    const query = this.source.query;
+    if (!query || this.consumed || !this.readsOn(session) || !can(query)) return undefined;
+    this.claim(reader());
+    try {
+      return { value: await load(query) };
+    } finally {
+      await this.source.done();
+    }
   }
 
   /** The rows, each an array of values in column order. Once only. */

@@ -2,12 +2,14 @@
  * `bigrays run --local`, on the job's side: the command hands over the emulator's endpoint,
  * its keys and a SQLite DB_DSN through the env; this overlay keeps every task on them,
  * whatever the job assigns in code or in a task's `resourceConfig`. A task naming another
- * database gets a SQLite file of its own.
+ * database gets a SQLite file of its own. SQLite files under `.bigrays/` are never opened
+ * through a symbolic link (`lib/resources/sql/sqlite-no-follow.ts`).
  */
 import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
 import { AwsResource } from '../resources/aws';
-import { maskDsn, rememberSecrets } from '../secrets';
+import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite-no-follow';
+import { maskDsnValue, rememberSecrets } from '../secrets';
 import type { BaseTask } from '../task';
 
 /** Where local mode keeps its files, under the working directory. */
@@ -27,6 +29,7 @@ export class LocalOverlay {
     this.aws = { AWS_SESSION_TOKEN: '', AWS_REQUIRE_SECRETS: 'true' };
     for (const key of AWS_KEYS) this.aws[key] = env[envName(key)] ?? '';
     this.mainDsn = env[envName('DB_DSN')] ?? '';
+    openSqliteWithoutLinksUnder(LOCAL_DIR);
   }
 
   /** Rewrites `task.resourceConfig` so that its resource stays local. */
@@ -52,7 +55,7 @@ export class LocalOverlay {
       const file = join(LOCAL_DIR, `${this.stem}-${this.others.size + 2}.sqlite`);
       local = `sqlite:${file}`;
       this.others.set(dsn, local);
-      this.note(`SQL: ${maskDsn(dsn)} (a task's resourceConfig) → SQLite database ${relative(process.cwd(), file) || file}`);
+      this.note(`SQL: ${maskDsnValue(dsn)} (a task's resourceConfig) → SQLite database ${relative(process.cwd(), file) || file}`);
     }
     return local;
   }

@@ -1,6 +1,8 @@
 /**
  * Reading AWS SDK errors: their code and HTTP status, and a one-line description for messages.
  */
+import { envName } from '../config';
+import { isThrottling, isTransient } from '../retry';
 
 interface SdkErrorShape {
   name?: string;
@@ -83,8 +85,40 @@ export function describeAwsError(error: unknown, bucket?: string): string {
   const code = awsErrorCode(error);
   const status = httpStatus(error);
   const parts: string[] = [];
-  if (code !== undefined) parts.push(code);
+  // An answer without a body (HEAD) has no code: the SDK calls it Unknown.
+  if (code !== undefined && code !== 'Unknown') parts.push(code);
   if (error.message && error.message !== code && error.message !== 'UnknownError') parts.push(error.message);
+  if (parts.length === 0 && status !== undefined) return `HTTP ${status}`;
   const text = parts.join(': ') || 'unknown error';
   return status === undefined ? text : `${text} (HTTP ${status})`;
+}
+
+/** Whether the error is the SDK's timeout (a connection not made, or a request idle too long). */
+function isTimeout(error: unknown): boolean {
+  return (error as SdkErrorShape | null)?.name === 'TimeoutError';
+}
+
+/**
+ * Why a check the task needs before writing (HeadObject) got no answer it can use, and what to
+ * do: throttled or failing store (retry), timeout (the env var that bounds it), unreachable
+ * store, or — for a refusal — the permissions the check needs. `checked` names the question,
+ * as in `cannot tell whether s3://b/k exists`; `skip` how to do without the check.
+ */
+export function checkFailure(checked: string, error: unknown, permissions: string, skip: string): string {
+  const status = httpStatus(error);
+  const answer = describeAwsError(error);
+  if (isThrottling(error) || status === 503) {
+    return `${checked}: the store throttled the check (${answer}); it can be retried: set retries on the task, or run it again later, or ${skip}.`;
+  }
+  if (isTimeout(error)) {
+    const which = /connect/.test((error as Error).message) ? 'AWS_CONNECT_TIMEOUT_MS' : 'AWS_REQUEST_TIMEOUT_MS';
+    return `${checked}: the check timed out: ${(error as Error).message}. Retry, or raise ${envName(which)} if the store is slow, or ${skip}.`;
+  }
+  if (status === undefined && isTransient(error)) {
+    return `${checked}: the store could not be reached (${answer}); check ${envName('AWS_ENDPOINT_URL')} and the network, then retry, or ${skip}.`;
+  }
+  if (status !== undefined && status >= 500) {
+    return `${checked}: the store failed to answer the check (${answer}); it can be retried, or ${skip}.`;
+  }
+  return `${checked} (${answer}). ${permissions}, or ${skip}.`;
 }

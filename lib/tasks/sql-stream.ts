@@ -22,6 +22,8 @@ const DEFAULT_BATCH_SIZE = 5000;
  * On PostgreSQL, CSV of these rows (ToS3, ToCSV) is written by the server itself through
  * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte. COPY takes no bound
  * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
+ * Read by an `SQLWrite` on the same session, the rows are written on the server
+ * (`INSERT … SELECT`, `params` bound), never read by bigrays.
  *
  * @example
  * class Events extends SQLStream { query = 'select * from events where day = {day!q}'; }
@@ -54,6 +56,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
     let closed = false;
     const source: SqlRowsSource = {
       session,
+      query: { sql: query, params },
       open: async (reader) => session.stream(query, params, { batchSize, signal: reader.signal, taskName: reader.taskName }),
       copyCsv: async (reader) => {
         if (!session.canCopyCsv || (params !== undefined && params !== null)) return undefined;

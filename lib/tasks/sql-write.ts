@@ -1,8 +1,10 @@
+import { effectiveConfig } from '../config';
 import type { DataFrame } from '../data/danfo';
-import { setValue, type Row } from '../data/frame';
-import { IF_EXISTS, type IfExists } from '../resources/sql/write';
+import type { Row } from '../data/frame';
+import { IF_EXISTS, isStreamedRows, type IfExists } from '../resources/sql/write';
 import { isOneShot } from '../data/payload';
 import { isSqlRows, type SqlRows } from '../data/sql-rows';
+import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
@@ -11,19 +13,10 @@ export interface StreamedRows {
   rows: AsyncIterable<unknown[]> | AsyncIterable<Row>;
 }
 
-/**
- * Rows read on the session that is to write them: that one connection cannot read and load at
- * once, so they are read to the end first, as row objects.
- */
-async function rowObjects(input: SqlRows): Promise<Row[]> {
+/** The rows of an SQLStream as a streamed input, read as they are loaded. */
+async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: AsyncIterable<unknown[]> }> {
   const { columns, rows } = await input.open();
-  const objects: Row[] = [];
-  for await (const values of rows) {
-    const row: Row = {};
-    for (let i = 0; i < columns.length; i++) setValue(row, columns[i], values[i]);
-    objects.push(row);
-  }
-  return objects;
+  return { columns, rows };
 }
 
 /**
@@ -33,6 +26,11 @@ async function rowObjects(input: SqlRows): Promise<Row[]> {
  * Server; a streamed input is read as it is loaded, never held whole. Creates the table when
  * missing, with the types of `columnTypes`, the others inferred from the data (a streamed
  * input's from its first 1000 rows). Outputs the number of rows written.
+ *
+ * The unread rows of an `SQLStream` on the same session (the same database and config) are
+ * written on the server, `INSERT INTO tablename (columns) query`, moving no data; a table it
+ * creates takes the query's column types. Rows the session is busy reading otherwise are
+ * loaded on a second session of the same config as they are read.
  *
  * @example
  * class SavePredictions extends SQLWrite {
@@ -74,20 +72,58 @@ export abstract class SQLWrite extends SQLBase<number> {
     return problems;
   }
 
-  /** The input as the session writes it: an SQLStream's rows streamed, unless they are read on this very session. */
-  private async source(): Promise<unknown> {
-    const input: unknown = this.input;
-    if (!isSqlRows(input)) return input;
-    if (input.readsOn(this.session)) return rowObjects(input);
-    const { columns, rows } = await input.open();
-    return { columns, rows };
-  }
-
   async run(): Promise<number> {
-    const input = await this.source();
-    const written = await this.session.write(this.tablename, input, this.ifExists, { ...this.callOptions, columnTypes: this.columnTypes });
+    const written = await this.load();
     this.recordMetrics({ rows: written });
     return written;
+  }
+
+  /**
+   * The rows of an SQLStream of this very session, unread, are written on the server
+   * (`INSERT … SELECT`), moving no data. Rows this session reads otherwise (it cannot run
+   * anything else until they are read) are loaded on a second session as they are read.
+   */
+  private async load(): Promise<number> {
+    const input: unknown = this.input;
+    const session = this.session;
+    const options: WriteCallOptions = { ...this.callOptions, columnTypes: this.columnTypes };
+    if (isSqlRows(input) && input.readsOn(session)) {
+      const onServer = await input.loadOnServer(
+        session,
+        (query) => session.canWriteQuery(query.sql),
+        (query) => {
+          this.log('writing %s.output to %s on the server (INSERT … SELECT)', input.taskName, this.tablename);
+          return session.writeQuery(this.tablename, query.sql, query.params as SqlParams | undefined, this.ifExists, options);
+        },
+      );
+      if (onServer) return onServer.value;
+      // Read already: opening them again says by whom.
+      if (!input.consumed) return this.onSecondSession(options, input);
+    }
+    if (session.busy && isStreamedRows(input)) return this.onSecondSession(options, input);
+    return session.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
+  }
+
+  /** Loads rows that the task's session reads on a second session of the same config, opened for it and closed after. */
+  private async onSecondSession(options: WriteCallOptions, input: SqlRows | { columns: string[]; rows: AsyncIterable<unknown> }): Promise<number> {
+    const resource = this.requiredResource;
+    this.log('the rows are read on the open %s: loading them on a second session', resource.name);
+    let second: SqlSession;
+    try {
+      second = await resource.open(effectiveConfig(this.resourceConfig));
+    } catch (error) {
+      if (isSqlRows(input)) await input.release();
+      throw error;
+    }
+    let failed: unknown;
+    try {
+      return await second.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      await resource.close(second, failed);
+    }
   }
 
   /** A streamed input cannot be read twice: such a write is not tried again. */

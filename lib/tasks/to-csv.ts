@@ -1,14 +1,15 @@
 /**
  * `ToCSV`: writes the task's `input` to a local file, as CSV when it is tabular. The bytes go
  * to a temporary file in the same directory, renamed into place when complete, so a failure
- * never leaves a truncated file.
+ * never leaves a truncated file. The temporary file names its process; one that a killed
+ * process left behind is removed by the next ToCSV that writes in that directory.
  */
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { link, lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TempFiles } from '../data/temp-file';
 import { isOneShot, type Compression, type DataFormat, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
 import { trackMetrics } from '../live-metrics';
@@ -28,6 +29,9 @@ export interface ToCSVOutput {
 
 /** Errors of `link` on file systems without hard links: fall back to a checked rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/** ToCSV's temporary files: `.events.csv.bigrays-<host>-<pid>-<random>.tmp` beside `events.csv`. */
+const csvTemps = new TempFiles('.', '.bigrays-', '.tmp');
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -71,6 +75,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
+    for (const stale of await csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
     const existed = await exists(target);
     if (existed && !this.overwriteIfExists) {
       if (this.input instanceof Readable) this.input.destroy();
@@ -78,7 +83,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     }
 
     const payload = await inputPayload(this, options);
-    const temp = path.join(directory, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = csvTemps.pathFor(target);
     let bytes: number;
     try {
       bytes = await this.writeTemp(payload, temp);

@@ -6,15 +6,17 @@ import type { ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { Upload } from '@aws-sdk/lib-storage';
 import { s3Sdk, uploads } from '../lazy';
 import { Readable } from 'node:stream';
-import { isTabular, rowRecords, type CsvInput, type RowCounter } from '../data/csv';
-import { splitRecords } from '../data/parts';
-import { countingStream, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
+import { isTabular } from '../data/csv';
+import { partPayloads } from '../data/parts';
+import { countingStream, FORMAT_NAMES, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
+import { isSqlRows } from '../data/sql-rows';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
 import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { awsErrorCode, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
+import { awsErrorCode, checkFailure, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
 import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
+import { describeFound, lookAtObject, mayHaveWritten, newUploadToken, UPLOAD_TOKEN_KEY, watchFinalWrite, type Found } from './s3-commit';
 import { within } from '../timing';
 import { trackMetrics } from '../live-metrics';
 
@@ -130,9 +132,10 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   compression?: Compression;
 
   /**
-   * Splits tabular input into objects of at most this many rows, each complete on its own (a
-   * CSV part has its header, a Parquet part is a whole file). The key must then hold `{part}`
-   * (0, 1, …; format specs allowed: `part-{part:05d}.csv`). @default undefined (one object)
+   * Splits rows (an SQLStream's too) into objects of at most this many rows, each complete on its
+   * own (a CSV part has its header, a Parquet part is a whole file), written one after the other;
+   * if one fails, those written are deleted. The key must then hold `{part}` (0, 1, …; format
+   * specs allowed: `part-{part:05d}.csv`). @default undefined (one object)
    */
   maxRowsPerObject?: number;
 
@@ -197,47 +200,62 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    * `maxRowsPerObject`: one object per part, written in turn. If any part fails, the parts
    * already written are deleted, so a failed export leaves nothing behind.
    */
-  private async runSplit(bucket: string, template: string, options: PayloadOptions, maxRows: number): Promise<ToS3Output> {
-    const counter: RowCounter = { columns: [], rows: 0 };
+  private async runSplit(bucket: string, template: string, options: Required<PayloadOptions>, maxRows: number): Promise<ToS3Output> {
     const input: unknown = this.input;
-    if (!isTabular(input) && !(isAsyncIterable(input) && !(input instanceof Readable && !input.readableObjectMode))) {
+    if (!isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !(input instanceof Readable && !input.readableObjectMode))) {
       if (input instanceof Readable) input.destroy();
       throw new TaskInterfaceError(
-        `${this.taskName}.input: maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows } or a stream of row objects); ` +
+        `${this.taskName}.input: maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows }, an SQLStream's rows or a stream of row objects); ` +
           'unset maxRowsPerObject to upload other input as one object',
         { taskName: this.taskName, attributes: { [this.taskName]: ['input', 'maxRowsPerObject'] } },
       );
     }
     const objects: ToS3Object[] = [];
-    let index = 0;
-    trackMetrics(this, () => ({ rows: counter.rows, bytes: this.#sent }));
+    let rowsWritten = 0;
+    let current: Payload | undefined;
+    trackMetrics(this, () => ({ rows: rowsWritten + (current?.rows() ?? 0), bytes: this.#sent }));
     try {
-      for await (const part of splitRecords(rowRecords(input as CsvInput, counter), maxRows)) {
-        const key = this.partKey(template, index);
+      for await (const part of partPayloads(input, options, maxRows)) {
+        const key = this.partKey(template, objects.length);
         await this.refuseExisting(bucket, key);
-        const payload = await inputPayload(this, options, part);
-        const { bytes } = await this.uploadObject(bucket, key, payload);
-        objects.push({ key, uri: s3Uri(bucket, key), bytes, rows: payload.rows() ?? 0 });
-        this.log('uploaded part %d, %d bytes, to %s', index, bytes, s3Uri(bucket, key));
-        index += 1;
+        current = await part.payload();
+        const { bytes } = await this.uploadObject(bucket, key, current);
+        const rows = current.rows() ?? 0;
+        objects.push({ key, uri: s3Uri(bucket, key), bytes, rows });
+        rowsWritten += rows;
+        current = undefined;
+        this.log('uploaded part %d, %d bytes, to %s', objects.length - 1, bytes, s3Uri(bucket, key));
       }
     } catch (error) {
-      const deleted = await this.deleteObjects(bucket, objects);
-      const cleanup = objects.length === 0 ? '' : deleted ? `; the ${objects.length} object(s) already written were deleted` : `; ${objects.length} object(s) already written could not all be deleted: ${objects.map((o) => o.uri).join(', ')}`;
-      if (error instanceof TaskError || error instanceof TaskInterfaceError) {
-        error.message += cleanup;
-        throw error;
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TaskError(`${this.taskName}: writing part ${index} of s3://${bucket}/${template} failed: ${reason}${cleanup}`, {
-        cause: error,
-        taskName: this.taskName,
-      });
+      throw await this.splitFailure(error, bucket, template, options.format, objects);
     }
     const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
-    const rows = objects.reduce((sum, o) => sum + o.rows!, 0);
-    this.recordMetrics({ bytes, rows });
-    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
+    this.recordMetrics({ bytes, rows: rowsWritten });
+    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows: rowsWritten, objects };
+  }
+
+  /**
+   * The error of a split export that failed writing the part after `written`, once the parts
+   * already written are deleted: it names that part's object, the format and what was deleted.
+   */
+  private async splitFailure(error: unknown, bucket: string, template: string, format: DataFormat, written: readonly ToS3Object[]): Promise<Error> {
+    const deleted = await this.deleteObjects(bucket, written);
+    const count = written.length;
+    const cleanup =
+      count === 0 ? '' : deleted ? `; the ${count} object(s) already written were deleted` : `; ${count} object(s) already written could not all be deleted: ${written.map((o) => o.uri).join(', ')}`;
+    let uri: string;
+    try {
+      uri = s3Uri(bucket, formatTemplate(template, { part: count }));
+    } catch {
+      uri = s3Uri(bucket, template);
+    }
+    const part = `part ${count} of a ${FORMAT_NAMES[format]} export split by maxRowsPerObject`;
+    if (error instanceof TaskError || error instanceof TaskInterfaceError) {
+      error.message += `. It was ${part}${error.message.includes(uri) ? '' : ` (${uri})`}${cleanup}`;
+      return error;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    return new TaskError(`${this.taskName}: writing ${part} (${uri}) failed: ${reason}${cleanup}`, { cause: error, taskName: this.taskName });
   }
 
   /** The key of part `index`: `{part}` filled in the key (whose other keywords are filled already). */
@@ -278,11 +296,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     );
   }
 
-  /** The store refused the conditional write: another writer created the object since the check. */
-  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean): TaskError {
+  /** The store refused the conditional write, or another writer's object is there after a failure: another writer created it meanwhile. */
+  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean, found?: string): TaskError {
     return new TaskError(
       `${this.taskName}: ${s3Uri(bucket, key)} was created by another writer while this task uploaded it ` +
-        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)}), so it was left as that writer made it` +
+        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)})${found ? `: ${found}` : ''}, so it was left as that writer made it` +
         `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
       { cause, taskName: this.taskName },
     );
@@ -299,8 +317,10 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const signal = this.signal;
     const counted = payload.body instanceof Readable ? countingStream(payload.body) : undefined;
     const body = counted?.stream ?? (payload.body as Buffer);
+    const token = newUploadToken();
+    const watched = watchFinalWrite(this.client);
     const upload = new (uploads().Upload)({
-      client: this.client,
+      client: watched.client,
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,
@@ -311,6 +331,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         ...headers,
         ...(contentType === undefined ? {} : { ContentType: contentType }),
         ...this.encryptionParams(),
+        // Tells this upload's object from another writer's after an ambiguous failure.
+        Metadata: { [UPLOAD_TOKEN_KEY]: token },
         // Sent on the single PutObject and on CompleteMultipartUpload (lib-storage passes its
         // params to both): the store refuses to replace an object that appeared since the check.
         ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
@@ -336,18 +358,35 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     } catch (error) {
       if (body instanceof Readable) body.destroy();
       const aborted = await this.abandon(upload, bucket, key);
-      if (!signal.aborted && isConditionFailure(error)) throw this.createdMeanwhile(bucket, key, error, aborted);
-      const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${describeAwsError(error)}`;
-      throw new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${aborted ? '; its multipart upload was aborted' : ''}`, {
-        cause: error,
-        taskName: this.taskName,
-      });
+      // The object-creating request failed in a way that may hide a success: look at the object.
+      const found = watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error)) ? await lookAtObject(this.client, bucket, key, token) : undefined;
+      if (found?.kind === 'ours' && !signal.aborted) {
+        this.log('completing the upload to %s was ambiguous (%s); the object there carries this upload\'s token: confirmed', uri, describeAwsError(error));
+        etag = found.etag;
+      } else {
+        throw this.uploadFailure(bucket, key, error, aborted, found);
+      }
     } finally {
       signal.removeEventListener('abort', stop);
     }
     const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
     this.#sent = before + bytes;
     return etag === undefined ? { bytes } : { bytes, etag };
+  }
+
+  /** Why the upload failed, with what a look at the object found after an ambiguous failure. */
+  private uploadFailure(bucket: string, key: string, error: unknown, aborted: boolean, found: Found | undefined): TaskError {
+    const uri = s3Uri(bucket, key);
+    const stopped = this.signal.aborted;
+    if (!stopped && (found?.kind === 'other' || (found === undefined && isConditionFailure(error)))) {
+      return this.createdMeanwhile(bucket, key, error, aborted, found && describeFound(found, uri));
+    }
+    const reason = stopped ? `stopped (${(this.signal.reason as Error)?.message ?? String(this.signal.reason)})` : `failed: ${describeAwsError(error)}`;
+    const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${describeFound(found, uri)}`;
+    return new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`, {
+      cause: error,
+      taskName: this.taskName,
+    });
   }
 
   /** The encryption parameters of the upload (checked by `attributeProblems`). */
@@ -400,11 +439,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       if (isNotFound(error)) return false;
       const badName = invalidBucketName(error, bucket);
       if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });
-      throw new TaskError(
-        `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists (${describeAwsError(error)}). ` +
-          'Allow s3:GetObject and s3:ListBucket, or set overwriteIfExists = true to skip the check.',
-        { cause: error, taskName: this.taskName },
-      );
+      const checked = `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists`;
+      throw new TaskError(checkFailure(checked, error, 'Allow s3:GetObject and s3:ListBucket', 'set overwriteIfExists = true to skip the check'), {
+        cause: error,
+        taskName: this.taskName,
+      });
     }
   }
 

@@ -1,4 +1,4 @@
-import { CreateMultipartUploadCommand, DeleteBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,39 +13,9 @@ import { loadDanfo } from '../../lib/data/danfo';
 import { runTasks } from '../../lib/run';
 import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
 import { failure } from '../helpers';
+import { hasOpenMultipartUpload, objectExists, objectText } from '../support/s3-objects';
 
 const MiB = 1024 * 1024;
-
-async function objectText(emulator: Emulator, bucket: string, key: string): Promise<string> {
-  const response = await emulator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return response.Body!.transformToString('utf8');
-}
-
-async function objectExists(emulator: Emulator, bucket: string, key: string): Promise<boolean> {
-  try {
-    await emulator.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw error;
-  }
-}
-
-/**
- * Whether the bucket still has an open multipart upload. fauxqs lacks ListMultipartUploads (it
- * answers it as a ListObjects, with no uploads), but it refuses to delete a bucket that has one
- * open ("…You must delete all versions in the bucket."), so an empty bucket that cannot be
- * deleted has an open upload. Deletes the bucket when it can.
- */
-async function hasOpenMultipartUpload(emulator: Emulator, bucket: string): Promise<boolean> {
-  try {
-    await emulator.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-    return false;
-  } catch (error) {
-    if ((error as Error).name === 'BucketNotEmpty' && /delete all versions/.test((error as Error).message)) return true;
-    throw error;
-  }
-}
 
 /** `size` bytes of a repeatable pattern, produced lazily in 64 KiB chunks. */
 function* pattern(size: number, failAfter?: number): Generator<Buffer> {

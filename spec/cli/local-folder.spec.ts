@@ -3,8 +3,10 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import {
-  appendFileIn, filesUnder, LocalFolderError, readFileIn, removeFileIn, writeFileIn,
+  appendFileIn, filesUnder, LocalFolderError, localTemps, readFileIn, readStreamIn, removeFileIn, writeFileIn, writeStreamIn,
 } from '../../lib/cli/local-folder';
 
 describe('local mode\'s folder', () => {
@@ -49,11 +51,46 @@ describe('local mode\'s folder', () => {
     expect(readdirSync(base).sort()).to.deep.equal(['.bigrays', 'outside.txt']);
   });
 
+  it('should stream a file in and out whole, never through a link', async () => {
+    const file = path.join(root, 's3', 'b', 'big.bin');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 'ab');
+    expect(await writeStreamIn(root, file, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), 'create')).to.equal(true);
+    expect(await writeStreamIn(root, file, Readable.from([Buffer.from('other')]), 'create')).to.equal(false);
+    const read: Buffer[] = [];
+    for await (const chunk of readStreamIn(root, file)) read.push(chunk as Buffer);
+    expect(Buffer.concat(read).equals(bytes)).to.equal(true);
+    expect(readdirSync(path.dirname(file))).to.deep.equal(['big.bin']);
+    symlinkSync(outside, path.join(root, 's3', 'b', 'linked.bin'));
+    await expect(writeStreamIn(root, path.join(root, 's3', 'b', 'linked.bin'), Readable.from([Buffer.from('new')]), 'replace')).to.be.rejectedWith(LocalFolderError);
+    expect(() => readStreamIn(root, path.join(root, 's3', 'b', 'linked.bin'))).to.throw(LocalFolderError);
+    expect(readFileSync(outside, 'utf8')).to.equal('outside');
+  });
+
   it('should skip a temporary file a crashed save left behind when listing', () => {
     const dir = path.join(root, 's3', 'b');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'x.csv%bigrays-tmp-123-abcd'), 'half');
     writeFileSync(path.join(dir, 'y.csv'), 'whole');
     expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'y.csv')]);
+  });
+
+  it('should remove, on its first write into a folder, the temporary files there of processes that are gone, not of live ones', () => {
+    const dir = path.join(root, 's3', 'b');
+    mkdirSync(dir, { recursive: true });
+    // A process that names a temporary file as a save does, writes it, and is gone (as after kill -9).
+    const script = `require('node:fs').writeFileSync(require(${JSON.stringify(path.join(__dirname, '../../lib/cli/local-folder'))}).localTemps.pathFor(${JSON.stringify(path.join(dir, 'x.csv'))}), 'half')`;
+    execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script]);
+    const [stale] = readdirSync(dir);
+    expect(stale).to.match(/^x\.csv%bigrays-tmp-[a-z0-9_]+-\d+-[0-9a-f]{8}$/);
+    const live = path.basename(localTemps.pathFor(path.join(dir, 'y.csv')));
+    writeFileSync(path.join(dir, live), 'being written');
+    writeFileSync(path.join(dir, 'x.csv%bigrays-tmp-123-abcd'), 'an older name, owner unknown');
+    // The same gone pid on another host (a shared folder): that host's process may be alive.
+    const otherHost = stale.replace(/%bigrays-tmp-[a-z0-9_]+-/, '%bigrays-tmp-otherhost_abc123-');
+    writeFileSync(path.join(dir, otherHost), 'another host');
+
+    expect(writeFileIn(root, path.join(dir, 'z.csv'), Buffer.from('z'), 'create')).to.equal(true);
+    expect(readdirSync(dir).sort()).to.deep.equal([live, otherHost, 'x.csv%bigrays-tmp-123-abcd', 'z.csv'].sort());
+    expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'z.csv')]);
   });
 });

@@ -1,5 +1,6 @@
 /** `bigrays run --local`: offline, and safe with any S3 key or database a job names. */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -119,6 +120,77 @@ describe('local mode and symbolic links', function () {
     expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
   });
 
+  const ranNothing = (result: { stdout: string }) => expect(result.stdout).not.to.match(/\bok\b/);
+
+  for (const [name, make] of [
+    ['a dangling link', () => path.join(outside, 'made.sqlite')],
+    ['a link to an empty file elsewhere', () => { writeFileSync(path.join(outside, 'empty.sqlite'), ''); return path.join(outside, 'empty.sqlite'); }],
+  ] as const) {
+    it(`should refuse the SQLite database as ${name} before any task runs, writing nothing at its target (exit 2)`, () => {
+      const target = make();
+      mkdirSync(path.join(cwd, '.bigrays'));
+      symlinkSync(target, path.join(cwd, '.bigrays/local-sql.sqlite'));
+      const result = local('local-sql.ts', cwd);
+      expect(result.status, result.stdout + result.stderr).to.equal(2);
+      expect(result.stderr).to.contain(`.bigrays/local-sql.sqlite is a symbolic link (to ${target}): local mode never reads or writes through a link.`);
+      expect(result.stderr).to.contain('or remove it');
+      ranNothing(result);
+      const left = readdirSync(outside).sort();
+      expect(left.filter((f) => f !== 'precious.csv' && f !== 'empty.sqlite'), 'created outside .bigrays').to.deep.equal([]);
+      if (left.includes('empty.sqlite')) expect(readFileSync(path.join(outside, 'empty.sqlite'))).to.have.length(0);
+    });
+  }
+
+  it('should not open the SQLite database through a link planted while the job ran, and say so', () => {
+    writeFileSync(path.join(outside, 'empty.sqlite'), '');
+    const target = path.join(outside, 'empty.sqlite');
+    const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-sql-plant.ts'), '--local'], { cwd, env: { PLANT_TARGET: target } });
+    expect(result.status, result.stdout + result.stderr).not.to.equal(0);
+    expect(result.stdout).to.match(/Plant\s+ok/);
+    expect(result.stdout).to.match(/Create\s+failed/);
+    expect(result.stdout + result.stderr).to.contain(`.bigrays/local-sql-plant.sqlite is a symbolic link (to ${target})`);
+    expect(readFileSync(target)).to.have.length(0);
+    expect(readdirSync(outside).sort()).to.deep.equal(['empty.sqlite', 'precious.csv']);
+  });
+
+  for (const companion of ['-journal', '-wal', '-shm']) {
+    it(`should refuse a symbolic link as the SQLite database's ${companion} file before any task runs (exit 2)`, () => {
+      mkdirSync(path.join(cwd, '.bigrays'));
+      symlinkSync(path.join(outside, 'made'), path.join(cwd, `.bigrays/local-sql.sqlite${companion}`));
+      const result = local('local-sql.ts', cwd);
+      expect(result.status, result.stdout + result.stderr).to.equal(2);
+      expect(result.stderr).to.contain(`.bigrays/local-sql.sqlite${companion} is a symbolic link (to ${path.join(outside, 'made')})`);
+      ranNothing(result);
+      expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
+    });
+  }
+
+  it('should refuse the SNS folder or a file in it as a symbolic link before any task runs (exit 2)', () => {
+    mkdirSync(path.join(cwd, '.bigrays'));
+    symlinkSync(outside, path.join(cwd, '.bigrays/sns'));
+    const folder = local('local-sql.ts', cwd);
+    expect(folder.status, folder.stdout + folder.stderr).to.equal(2);
+    expect(folder.stderr).to.contain(`.bigrays/sns is a symbolic link (to ${outside})`);
+    ranNothing(folder);
+    rmSync(path.join(cwd, '.bigrays/sns'));
+    mkdirSync(path.join(cwd, '.bigrays/sns'));
+    symlinkSync(path.join(outside, 'precious.csv'), path.join(cwd, '.bigrays/sns/alerts.jsonl'));
+    const file = local('local-sql.ts', cwd);
+    expect(file.status, file.stdout + file.stderr).to.equal(2);
+    expect(file.stderr).to.contain('.bigrays/sns/alerts.jsonl is a symbolic link');
+    ranNothing(file);
+    expect(existsSync(path.join(cwd, '.bigrays/local-sql.sqlite'))).to.equal(false);
+    expect(readFileSync(path.join(outside, 'precious.csv'), 'utf8')).to.equal('not yours to change');
+  });
+
+  it('should refuse .bigrays as a symbolic link to a folder in a dry run too, creating nothing', () => {
+    symlinkSync(outside, path.join(cwd, '.bigrays'));
+    const result = local('local-sql.ts', cwd, '--dry-run');
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.contain(`.bigrays is a symbolic link (to ${outside})`);
+    expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
+  });
+
   for (const kind of ['file', 'bucket'] as const) {
     it(`should not save an upload through a ${kind === 'file' ? 'file' : 'bucket folder'} linked while the job ran, and say so (exit 1)`, () => {
       const target = kind === 'file' ? path.join(outside, 'precious.csv') : outside;
@@ -133,6 +205,39 @@ describe('local mode and symbolic links', function () {
       expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
     });
   }
+});
+
+describe('local mode and large objects', function () {
+  this.timeout(300_000);
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-local-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('should take a 64 MiB object a run saved back into the next run, byte for byte', () => {
+    const first = local('local-big-write.ts', cwd);
+    expect(first.status, first.stdout + first.stderr).to.equal(0);
+    const written = /wrote sha256 ([0-9a-f]{64})/.exec(first.stdout)?.[1];
+    expect(sha256(readFileSync(path.join(cwd, '.bigrays/s3/big/blob.bin'))), first.stdout).to.equal(written);
+    const second = local('local-big-read.ts', cwd);
+    expect(second.status, second.stdout + second.stderr).to.equal(0);
+    expect(second.stdout).to.contain('1 object loaded from .bigrays/s3');
+    expect(second.stdout).to.contain(`read ${64 * 1024 * 1024} bytes, sha256 ${written}`);
+    expect(second.stdout).to.contain('listed ["blob.bin"]');
+  });
+
+  it('should name a mirror file that cannot be loaded, and why, before any task runs (exit 2)', () => {
+    // `%` is the folder of a bucket with an empty name, which S3 has none of.
+    mkdirSync(path.join(cwd, '.bigrays/s3/%'), { recursive: true });
+    writeFileSync(path.join(cwd, '.bigrays/s3/%/x.csv'), 'no bucket');
+    const result = local('local-sql.ts', cwd);
+    expect(result.status, result.stdout + result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/could not load \.bigrays\/s3\/%\/x\.csv into the emulator as s3:\/\/\/x\.csv: \S/);
+    expect(result.stdout).not.to.match(/\bok\b/);
+  });
 });
 
 describe('local mode and conditional writes', function () {

@@ -80,7 +80,8 @@ describe('bigrays run and signals', function () {
     run.kill('SIGINT');
     const result = await run.done;
     expect(result.code).to.equal(130);
-    expect(result.ms).to.be.below(3000);
+    // At once: well before the 8 s wind-down the first signal allows.
+    expect(result.ms).to.be.below(5_000);
   });
 
   it('should kill a job that does not stop within 8 s of the signal, and report what it has', async () => {

@@ -22,6 +22,10 @@ function withApp(dsn: string, app: string): string {
   return `${dsn}${dsn.includes('?') ? '&' : '?'}application_name=${app}`;
 }
 
+/**
+ * Exit 1 well before a hang would end (a hang outlives it, and the default connect timeout
+ * is 15 s), with a margin for a busy machine: the process start alone can take seconds there.
+ */
 function expectFailedFast(result: JobResult, withinMs: number): void {
   showExit(result);
   expect(result.killed, `the job was still alive after the limit:\n${result.stdout}\n${result.stderr}`).to.equal(false);
@@ -70,8 +74,8 @@ describe('SQL faults (the job runs as its own process)', function () {
       result = await job.exited;
     });
 
-    it('should exit 1 within a few seconds, saying the connection was lost', () => {
-      expectFailedFast(result, 5_000);
+    it('should exit 1 promptly, saying the connection was lost', () => {
+      expectFailedFast(result, 12_000);
       // The reader (toCSV) fails with the stream's error: which sign of the loss the driver saw
       // first (the server's message, the reset, the end of the socket) depends on timing.
       expect(result.stderr).to.match(
@@ -107,8 +111,8 @@ describe('SQL faults (the job runs as its own process)', function () {
       await server?.remove();
     });
 
-    it('should exit 1 within a few seconds, saying the connection was lost', () => {
-      expectFailedFast(result, 5_000);
+    it('should exit 1 promptly, saying the connection was lost', () => {
+      expectFailedFast(result, 12_000);
       expect(result.stderr).to.match(/Export: the connection to 127\.0\.0\.1:\d+\/postgres was lost/);
     });
 
@@ -142,7 +146,7 @@ describe('SQL faults (the job runs as its own process)', function () {
       });
       const result = await job.exited;
       // The process start (tsx) is part of the time.
-      expectFailedFast(result, 5_000);
+      expectFailedFast(result, 12_000);
       expect(result.stderr).to.contain(`ResourceError: Read: could not open SQLSession: could not connect to 127.0.0.1:${port}/db`);
       expect(result.stderr).to.match(/no answer within 1500 ms/);
       expect(result.stderr).to.contain('BIGRAYS_DB_CONNECT_TIMEOUT_MS');
@@ -172,7 +176,7 @@ describe('SQL faults (the job runs as its own process)', function () {
     });
 
     it('should fail the next SQL task with a ResourceError saying the session is gone', () => {
-      expectFailedFast(result, 5_000);
+      expectFailedFast(result, 12_000);
       expect(result.stderr).to.match(
         /ResourceError: Append: the SQL session's connection to 127\.0\.0\.1:\d+\/bigrays_\w+ was lost earlier \(terminated by the server\), and with it its temp tables and session settings/,
       );

@@ -6,12 +6,12 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
 import {
-  bigraysRun, BigraysConfig, BigraysError, outputOf, register, SQLExecute, SQLQuery, SQLWrite, TaskError, updateFormatKws,
+  bigraysRun, BigraysConfig, BigraysError, outputOf, register, SQLExecute, SQLQuery, SQLWrite, Task, TaskError, updateFormatKws,
   type DataFrame,
 } from '../../lib';
 import { root } from '../support/cli';
 import { spawnNode } from '../support/spawn';
-import { freshSqliteDsn } from '../support/sql-hooks';
+import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { DIALECTS } from './dialects';
 
 const cli = path.join(root, 'dist/cli/main.js');
@@ -140,6 +140,118 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('plain keywords that would change the statement, through bigrays run on PostgreSQL', function () {
+  this.timeout(90_000);
+  let dsn: string;
+
+  beforeEach(async () => {
+    dsn = (await freshPostgresDsn())!;
+    BigraysConfig.DB_DSN = dsn;
+    await execute("create table kw_people (name text); create table kw_log (what text); insert into kw_people values ('Ada'), ('Bob')");
+  });
+
+  it('should refuse --set id="1 or 1=1" in a delete before anything runs, exit 2, every row still there', async () => {
+    const result = await runJob(dsn, ['--set', 'name=Ada', '--set', 'id=1 or 1=1'], {
+      KW_STATEMENT: 'delete from kw_people where length(name) = {id}',
+    });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.contain('Mark.statement: the keyword `id` holds a space');
+    for (const fix of ['params = { id: … }', '{id!q}', '{id!i}', '{id!sql}']) expect(result.stderr).to.contain(fix);
+    expect(await select('select name from kw_people order by name')).to.deep.equal([['Ada'], ['Bob']]);
+
+    const fine = await runJob(dsn, ['--set', 'name=Ada', '--set', 'id=3'], { KW_STATEMENT: 'delete from kw_people where length(name) = {id}' });
+    expect(fine.code, fine.stderr).to.equal(0);
+    expect(await select('select name from kw_people')).to.deep.equal([]);
+  });
+
+  it('should refuse a union with pg_shadow in a plain {table}, in a dry run too, and show no password hash', async () => {
+    for (const args of [[], ['--dry-run']]) {
+      const result = await runJob(dsn, [...args, '--set', 'table=kw_people union select passwd from pg_shadow'], { KW_QUERY: 'select name from {table}' });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.contain('Find.query: the keyword `table` holds a space');
+      expect(`${result.stdout}${result.stderr}`).not.to.match(/SCRAM-SHA-256|md5[0-9a-f]{32}/);
+    }
+    expect(await select('select what from kw_log')).to.deep.equal([]);
+  });
+
+  it('should refuse a value that ends a dollar-quoted literal', async () => {
+    const result = await runJob(dsn, ['--set', 'name=x$$ || (select passwd from pg_shadow limit 1) || $$'], {
+      KW_QUERY: 'select $${name}$$ as name',
+    });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.contain('Find.query: the keyword `name` holds a dollar sign ($)');
+    expect(result.stdout).not.to.match(/SCRAM-SHA-256|md5[0-9a-f]{32}/);
+  });
+
+  it('should take dates, timestamps, numbers and schema.table in a plain {kw}, and a trusted fragment as {kw!sql}', async () => {
+    const query = "select {n} as n, {x} as x, '{day}'::date as day, '{at}'::timestamptz as at, count(*) as c from {table} where {filter!sql}";
+    const result = await runJob(dsn, [
+      '--set', 'n=-3.5', '--set', 'x=1e6', '--set', 'day=2026-01-01', '--set', 'at=2026-01-01T00:00:00Z',
+      '--set', 'table=public.kw_people', '--set', "filter=name in ('Ada', 'Zed')",
+    ], { KW_QUERY: query });
+    expect(result.code, result.stderr).to.equal(0);
+    // numeric comes back as text (exact); one row of kw_people passes the trusted filter.
+    const found = /^found: (.*)$/m.exec(result.stdout)?.[1];
+    const [row] = JSON.parse(found!) as unknown[][];
+    expect(row.slice(0, 2)).to.deep.equal(['-3.5', '1000000']);
+    expect(String(row[4])).to.equal('1');
+  });
+});
+
+describe('a task output as a global keyword (updateFormatKws({ since: MaxId.output }))', () => {
+  beforeEach(async () => {
+    BigraysConfig.DB_DSN = freshSqliteDsn();
+    await execute('create table kw_events (id integer); insert into kw_events values (1), (2), (3), (4)');
+  });
+
+  it('should fill {since} from a custom task that ran before, in SQL text, checked as a number', async () => {
+    @register class MaxId extends Task<number> { run() { return 2; } }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since} order by id'; }
+    updateFormatKws({ since: MaxId.output });
+    await bigraysRun();
+    expect((outputOf(Newer) as DataFrame).values).to.deep.equal([[3], [4]]);
+  });
+
+  it('should reach into an SQLQuery\'s output that ran before ({since.values[0][0]})', async () => {
+    @register class MaxId extends SQLQuery { query = 'select max(id) - 1 as top from kw_events'; }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since.values[0][0]} order by id'; }
+    updateFormatKws({ since: MaxId.output });
+    await bigraysRun();
+    expect((outputOf(Newer) as DataFrame).values).to.deep.equal([[4]]);
+  });
+
+  it('should refuse an output that is not a number or a single word in a plain {kw}, when the task runs', async () => {
+    @register class Filter extends Task<string> { run() { return '1 or 1=1'; } }
+    @register class Purge extends SQLExecute { statement = 'delete from kw_events where id = {since}'; }
+    updateFormatKws({ since: Filter.output });
+    const error = await rejection(bigraysRun());
+    expect(error.message).to.contain('Purge.statement: the keyword `since` holds a space');
+    expect(await select('select count(*) as n from kw_events')).to.deep.equal([[4]]);
+    expect(Purge).to.be.a('function');
+  });
+
+  it('should refuse a task that uses it before MaxId runs, before the run, with a TaskError naming both', async () => {
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since}'; }
+    @register class MaxId extends Task<number> { run() { return 2; } }
+    updateFormatKws({ since: MaxId.output });
+    const error = await rejection(bigraysRun());
+    expect(error).to.be.instanceOf(TaskError);
+    expect(error.message).to.contain('Newer.query ({since}) uses MaxId.output, but MaxId runs after Newer: register MaxId before Newer');
+    expect(error.report, 'nothing ran').to.equal(undefined);
+  });
+
+  it('should fail the task that uses it when MaxId failed, with a TaskError naming both', async () => {
+    @register class MaxId extends Task<number> { run(): number { throw new Error('no rows'); } }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since}'; runWithExceptions = true; }
+    updateFormatKws({ since: MaxId.output });
+    const error = await rejection(bigraysRun());
+    const cause = error.errors[1] as TaskError;
+    expect(cause).to.be.instanceOf(TaskError);
+    expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId failed');
+    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'failed']);
+  });
+});
 
 describe('--set keywords of bigrays run', function () {
   this.timeout(90_000);

@@ -1,7 +1,7 @@
 /** SQL Server: the SQL bigrays generates, checked without a server (the integration suite runs with BIGRAYS_TEST_MSSQL_DSN). */
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { fromMssql, mssqlDialect } from '../../lib/resources/sql/mssql';
+import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../lib/resources/sql/mssql';
 import { createTableBuilder, inferKinds, insertChunks } from '../../lib/resources/sql/write';
 
 describe('SQL Server dialect', () => {
@@ -47,5 +47,19 @@ describe('SQL Server dialect', () => {
     expect(fromMssql(when, 'DateTimeOffsetN')).to.equal('2026-01-02T03:04:05.123Z');
     expect(fromMssql(when, 'DateN')).to.equal('2026-01-02');
     expect(fromMssql(null, 'NVarChar')).to.equal(null);
+  });
+
+  it("should write an SQLStream's rows on the server: describe the query without running it, then INSERT … SELECT by column name", () => {
+    const query = "select id, N'O''Brien' as name from dbo.sales where day = @p0";
+    expect(describeQuerySql(query, 1)).to.equal(
+      "EXEC sp_describe_first_result_set @tsql = N'select id, N''O''''Brien'' as name from dbo.sales where day = @p0', " +
+        "@params = N'@p0 nvarchar(max)'",
+    );
+    expect(describeQuerySql('select 1 as one', 0)).to.equal("EXEC sp_describe_first_result_set @tsql = N'select 1 as one'");
+    const target = { schema: 'dbo', name: 'sales]copy', tablename: 'dbo.[sales]]copy]', columns: ['id', 'na]me'] };
+    expect(mssqlInsertSelectSql(target, query)).to.equal(`INSERT INTO [dbo].[sales]]copy] ([id], [na]]me])\n${query}\n`);
+    // T-SQL puts a WITH before the INSERT, not after: such a query's rows are read and loaded instead.
+    expect(mssqlDialect.loadQuery!.accepts(query)).to.equal(true);
+    expect(mssqlDialect.loadQuery!.accepts('  WITH recent AS (select 1 as id) select * from recent')).to.equal(false);
   });
 });

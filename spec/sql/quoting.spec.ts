@@ -4,6 +4,7 @@ import {
   bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, TaskError, ToS3, updateFormatKws,
 } from '../../lib';
 import { formatTemplate } from '../../lib/format';
+import { shapeChanger } from '../../lib/sql-keyword-shape';
 import { nameParts, sqlQuoting } from '../../lib/resources/sql/dialect';
 import { failure, RecordingResource } from '../helpers';
 
@@ -30,15 +31,20 @@ describe('SQL quoting per engine', () => {
       .to.equal("select * from [sales].[q1]]x] where n = N'O''Hara'");
   });
 
-  it('should refuse in a plain {kw} what can end a quoted string or name, start a statement or a comment on each engine', () => {
-    for (const quoting of [postgres, sqlite, mssql]) {
-      for (const bad of ["'", '"', ';', '--', '/*']) expect(quoting.unsafe(`a${bad}b`), `${quoting.engine} ${bad}`).to.equal(bad);
-      expect(quoting.unsafe('2026-01-01 events_x.y -1 */ #'), quoting.engine).to.equal(undefined);
+  it('should let a plain {kw} take only a number or a single word of letters, digits and _ - . : /', () => {
+    for (const fine of [
+      '2026-01-01', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000Z', '42', '-3.5', '1e6', '2.5E-3', '-7e+2',
+      's3://bucket/x', 'schema.table', 'my_table', 'Zürich', '東京', '',
+    ]) {
+      expect(shapeChanger(fine), fine).to.equal(undefined);
     }
-    expect(postgres.unsafe('a\\b'), 'E\'…\' strings read a backslash as an escape').to.equal('\\');
-    expect(sqlite.unsafe('a\\b')).to.equal(undefined);
-    expect(mssql.unsafe('a]b'), 'a ] ends a bracketed name').to.equal(']');
-    expect(sqlite.unsafe('a]b')).to.equal(undefined);
+    for (const [bad, found] of [
+      ["a'b", "'"], ['a"b', '"'], ['1; select 2', ';'], ['1 -- x', '--'], ['1 /* x', '/*'], ['a\\b', '\\'],
+      ['x$$ || 1 || $$', '$'], ['1 or 1=1', ' '], ['1=1', '='], ['f(x)', '('], ['a\tb', '\t'], ['a\nb', '\n'],
+      ['*', '*'], ['a,b', ','], ['1+1', '+'], ['a]b', ']'], ['--1', '--'], ['a--b', '--'], ['a#b', '#'],
+    ]) {
+      expect(shapeChanger(bad), JSON.stringify(bad)).to.equal(found);
+    }
   });
 
   it('should read quoted table names back into their parts', () => {
@@ -80,9 +86,11 @@ describe('SQL tasks filling keywords', () => {
     updateFormatKws({ t: 'a"b', v: '1; select 2' });
     expect(() => new Pull().renderAttribute('query', 'select * from "{t}"')).to.throw(
       TaskError,
-      'Pull.query: the keyword `t` holds a double quote ("), which {t} would put into the SQL as it is. Keep values out of SQL text: ' +
+      'Pull.query: the keyword `t` holds a double quote ("), which {t} would put into the SQL as it is ' +
+        '(a plain {kw} in SQL text takes only a number or a single word of letters, digits and _ - . : /). Keep values out of SQL text: ' +
         'bind it (write :t in the SQL and set params = { t: … }), or let bigrays quote it for PostgreSQL: {t!q} for a string literal, ' +
-        '{t!i} in place of "{t}" (it makes its own quotes) for a table or column name',
+        '{t!i} in place of "{t}" (it makes its own quotes) for a table or column name; ' +
+        'only for a trusted SQL fragment the job itself writes, {t!sql} inserts it as it is',
     );
     expect(() => new Pull().renderAttribute('query', 'select {v}')).to.throw(TaskError, /quote it for PostgreSQL: \{v!q\} for a string literal, \{v!i\} for a table/);
   });

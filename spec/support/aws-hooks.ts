@@ -48,7 +48,8 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-function errorXml(answer: ErrorAnswer): string {
+/** The body of an S3 error answer. */
+export function errorXml(answer: ErrorAnswer): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${answer.code}</Code><Message>${answer.message}</Message><RequestId>spec</RequestId></Error>`;
 }
 
@@ -160,3 +161,4 @@ export async function createTopicWithQueue(stem = 'topic'): Promise<{ topicArn: 
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   return { topicArn: TopicArn!, queueUrl: QueueUrl! };
 }
+

@@ -27,9 +27,12 @@ export interface Job {
   markFault(): void;
 }
 
-/** Starts `spec/fixtures/faults/<name>.ts` with no BIGRAYS_* config but `env`; kills it after `limitMs`. */
-export function startJob(name: string, env: Record<string, string>, limitMs = 20_000): Job {
-  const run = spawnNode(['--import', 'tsx', path.join(root, 'spec/fixtures/faults', `${name}.ts`)], { cwd: root, env, limitMs });
+/**
+ * Starts `spec/fixtures/faults/<name>.ts` with no BIGRAYS_* config but `env`, and node's
+ * `nodeArgs` (`--max-old-space-size=…`); kills it after `limitMs`.
+ */
+export function startJob(name: string, env: Record<string, string>, limitMs = 60_000, nodeArgs: string[] = []): Job {
+  const run = spawnNode([...nodeArgs, '--import', 'tsx', path.join(root, 'spec/fixtures/faults', `${name}.ts`)], { cwd: root, env, limitMs });
   return {
     printed: (pattern) => run.printed(pattern),
     exited: run.finished.then(({ code, stdout, stderr, sinceMarkMs, killed }) => ({ code, stdout, stderr, ms: sinceMarkMs, killed })),

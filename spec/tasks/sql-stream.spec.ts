@@ -185,7 +185,8 @@ describe('SQLStream', function () {
         controller.abort(new Error('stop: interrupted'));
         const error = await ended;
         expect(error.message).to.equal('stop: interrupted');
-        expect(Date.now() - started).to.be.below(1_000);
+        // The COPY of 50M rows would never end on its own.
+        expect(Date.now() - started).to.be.below(5_000);
         const other = await resource.open({ DB_DSN: dsn });
         try {
           let active: unknown[][] = [];

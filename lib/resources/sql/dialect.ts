@@ -28,6 +28,27 @@ export type ValueKind =
   | 'json'
   | 'text';
 
+/** The rows of a query as a table would hold them: its columns, and the SQL type of each. */
+export interface QueryShape {
+  columns: string[];
+  types: string[];
+}
+
+/** How an engine loads the rows of a query into a table on the server (`INSERT … SELECT`), moving no data. */
+export interface QueryLoad {
+  /** Whether `sql` can be the SELECT of an `INSERT … SELECT` on this engine. */
+  accepts(sql: string): boolean;
+  /** The columns of `sql`'s rows and the SQL type of each, in the transaction, reading no more rows than it must. */
+  describe(trx: Knex.Transaction, sql: string, bindings: readonly unknown[]): Promise<QueryShape>;
+  /** Runs `INSERT INTO target (columns) sql` in the transaction; resolves to the rows inserted. */
+  insert(trx: Knex.Transaction, target: LoadTarget, sql: string, bindings: readonly unknown[]): Promise<number>;
+}
+
+/** `INSERT INTO table (columns) sql`, names already quoted; the line break ends a trailing `-- comment` of `sql`. */
+export function insertSelectSql(table: string, columns: readonly string[], sql: string): string {
+  return `INSERT INTO ${table} (${columns.join(', ')})\n${sql}\n`;
+}
+
 export interface SqlDialect {
   readonly name: DialectName;
   /** The driver's connection settings with the session's deadlines (connect, statement, keepalive). */
@@ -40,6 +61,11 @@ export interface SqlDialect {
   cancel(connection: unknown, settings: Record<string, unknown>): Promise<void> | void;
   /** Drops `connection` at once, waiting for no reply (its socket may be dead). */
   kill(connection: unknown): void;
+  /**
+   * Bytes moved on `connection`'s socket so far, both ways (a count that grows while the server
+   * answers); absent for an engine with no network between it and the job.
+   */
+  bytesMoved?(connection: unknown): number;
   /** Whether a driver error means the connection itself is gone (not just the statement failed). */
   isConnectionError(error: unknown): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
@@ -74,6 +100,8 @@ export interface SqlDialect {
    * CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
    */
   loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
+  /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
+  readonly loadQuery?: QueryLoad;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */
@@ -133,27 +161,13 @@ export function nameParts(text: string): string[] | undefined {
 }
 
 /**
- * What a plain `{kw}` in SQL text may not hold on every engine: a quote (it could end a
- * quoted string or name), a `;` (a second statement) or a comment marker (the rest of the
- * SQL ignored).
- */
-const UNSAFE = /['";]|--|\/\*/;
-
-function firstMatch(pattern: RegExp, text: string): string | undefined {
-  return pattern.exec(text)?.[0];
-}
-
-/**
  * PostgreSQL: `'…'` with `'` doubled; a value with a backslash as `E'…'` with `\` doubled
- * too, which reads the same whatever `standard_conforming_strings` is. A backslash is not
- * safe in a plain `{kw}`: an `E'…'` string, or `standard_conforming_strings = off`, reads
- * it as an escape of the closing quote.
+ * too, which reads the same whatever `standard_conforming_strings` is.
  */
 const POSTGRES_QUOTING: SqlQuoting = {
   engine: 'PostgreSQL',
   literal: (text) => (text.includes('\\') ? ` E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`),
   identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-  unsafe: (text) => firstMatch(/['";\\]|--|\/\*/, text),
 };
 
 /** SQLite: `'…'` and `"…"` with the quote doubled; a backslash is a plain character. */
@@ -161,7 +175,6 @@ const SQLITE_QUOTING: SqlQuoting = {
   engine: 'SQLite',
   literal: (text) => `'${text.replace(/'/g, "''")}'`,
   identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-  unsafe: (text) => firstMatch(UNSAFE, text),
 };
 
 /** SQL Server: `N'…'` (unicode) with `'` doubled, `[…]` with `]` doubled; `]` can end a bracketed name. */
@@ -169,18 +182,13 @@ const MSSQL_QUOTING: SqlQuoting = {
   engine: 'SQL Server',
   literal: (text) => `N'${text.replace(/'/g, "''")}'`,
   identifier: (parts) => parts.map(bracketIdentifier).join('.'),
-  unsafe: (text) => firstMatch(/['";\]]|--|\/\*/, text),
 };
 
-/**
- * SQL text on a session whose engine is not known (a resource of the job's own): standard
- * quotes, and a plain `{kw}` refused for anything that is unsafe on any engine bigrays knows.
- */
+/** SQL text on a session whose engine is not known (a resource of the job's own): standard quotes. */
 const STANDARD_QUOTING: SqlQuoting = {
   engine: 'SQL',
   literal: SQLITE_QUOTING.literal,
   identifier: SQLITE_QUOTING.identifier,
-  unsafe: (text) => firstMatch(/['";\\\]]|--|\/\*/, text),
 };
 
 const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING };
@@ -282,6 +290,12 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 export function exactInteger(value: bigint | string): number | bigint {
   const big = typeof value === 'bigint' ? value : BigInt(value);
   return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
+}
+
+/** A socket's count of bytes read and sent (not merely queued): it grows while the peer answers. */
+export function socketBytes(socket: { bytesRead: number; bytesWritten?: number; writableLength: number } | undefined): number {
+  if (!socket) return 0;
+  return socket.bytesRead + (socket.bytesWritten ?? 0) - socket.writableLength;
 }
 
 /** The session's one driver connection, taken from knex's pool, and how to give it back. */

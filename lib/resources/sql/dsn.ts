@@ -8,7 +8,7 @@ import { parse as parsePgDsn } from 'pg-connection-string';
 import { envName, isSet, type ConfigValues } from '../../config';
 import { decodePart, hasBadEscape, passwordSpanOf, splitUrl, USER_INFO_ESCAPES, type UrlParts } from '../../connection-url';
 import { ConfigurationError } from '../../errors';
-import { maskDsn, maskQueryPasswords } from '../../secrets';
+import { maskDsnValue, maskQueryPasswords } from '../../secrets';
 
 export type DialectName = 'postgres' | 'mssql' | 'sqlite';
 
@@ -30,7 +30,7 @@ const TRUE = /^(1|true|yes|on)$/i;
 const FALSE = /^(0|false|no|off)$/i;
 
 function bad(dsn: string, why: string): ConfigurationError {
-  return new ConfigurationError(`${envName('DB_DSN')} is not a valid database URL (${maskDsn(dsn)}): ${why}`, {
+  return new ConfigurationError(`${envName('DB_DSN')} is not a valid database URL (${maskDsnValue(dsn)}): ${why}`, {
     missing: [envName('DB_DSN')],
   });
 }
@@ -59,7 +59,7 @@ function encodedForm(dsn: string): string {
   const text = maskQueryPasswords(dsn);
   const parts = splitUrl(text);
   const at = parts?.ambiguous?.lastAt ?? parts?.userInfoEnd;
-  if (!parts || at === undefined) return maskDsn(dsn);
+  if (!parts || at === undefined) return maskDsnValue(dsn);
   const span = passwordSpanOf(parts);
   const user = text.slice(text.indexOf('://') + 3, span ? span[0] - 1 : at);
   return `${parts.scheme}://${encodeURIComponent(decodePart(user))}${span ? ':<password, percent-encoded>' : ''}${text.slice(at)}`;
@@ -131,7 +131,7 @@ function postgresSettings(dsn: string, config: ConfigValues): SessionSettings {
   const host = String(connection.host);
   const port = Number(connection.port ?? 5432);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}${connection.database ? `/${String(connection.database)}` : ''}`;
-  return { dialect: 'postgres', connection, display: maskDsn(dsn), address, host, port };
+  return { dialect: 'postgres', connection, display: maskDsnValue(dsn), address, host, port };
 }
 
 function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
@@ -168,7 +168,7 @@ function mssqlSettings(dsn: string, config: ConfigValues): SessionSettings {
   if (timeout) connection.connectionTimeout = Number(timeout);
   const port = connection.port as number | undefined;
   const address = `${server}${instanceName ? `\\${instanceName}` : ''}${port ? `:${String(port)}` : ''}${database ? `/${database}` : ''}`;
-  return { dialect: 'mssql', connection, display: maskDsn(dsn), address, host: server, port };
+  return { dialect: 'mssql', connection, display: maskDsnValue(dsn), address, host: server, port };
 }
 
 /** Reads `DB_DSN`, `DB_USER` and `DB_PWD` from `config`; throws ConfigurationError quoting the masked DSN. */

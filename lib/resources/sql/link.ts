@@ -8,7 +8,7 @@ import { envName } from '../../config';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import type { SqlDialect } from './dialect';
-import { within } from '../../timing';
+import { watchSilence, within } from '../../timing';
 
 export { within };
 
@@ -24,10 +24,40 @@ export function abortError(signal: AbortSignal, what: string): Error {
   return new TaskError(`${what} was aborted${reason === undefined ? '' : `: ${String(reason)}`}`);
 }
 
-/** The deadlines a session works to (config `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`). */
+/** The deadlines a session works to (config `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`, `DB_IDLE_TIMEOUT_MS`). */
 export interface SessionLimits {
   connectMs: number;
   statementMs?: number;
+  idleMs: number;
+}
+
+/** The config keys of a session's deadlines. */
+export type LimitKey = 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_IDLE_TIMEOUT_MS';
+
+/**
+ * How long an operation may wait with no byte moving on the connection. A server that stops
+ * answering (a stopped process, a hung host whose kernel still holds the connection) sends no
+ * error and no reset: only this ends the wait.
+ */
+export interface SilenceLimit {
+  /** The setting, as messages name it. */
+  key: LimitKey;
+  /** Its value, in ms. */
+  ms: number;
+  /** Added to `ms` before the client gives up, so that a server that is there speaks first (its own timeout). */
+  marginMs?: number;
+}
+
+/** What a connection dropped for its server's silence was lost to, as errors say it. */
+export const NO_ANSWER = 'no answer from the server';
+
+/** Why the connection was dropped, naming the setting to raise. */
+function silenceError(limit: SilenceLimit, silentMs: number): Error {
+  const what =
+    limit.key === 'DB_STATEMENT_TIMEOUT_MS'
+      ? `a statement got no answer for ${silentMs} ms, longer than its limit of ${limitHint(limit.key, limit.ms)}`
+      : `no bytes moved for ${limitHint(limit.key, limit.ms)}`;
+  return new Error(`${what}; the connection was dropped (raise the setting if the server is only slow)`);
 }
 
 /** Watches one operation's driver work: an abort or a lost connection rejects it at once. */
@@ -126,11 +156,27 @@ export class SessionLink {
     }
   }
 
+  /** Drops the connection when no byte moves on it for `limit` (none: not watched); returns how to stop watching. */
+  private watchSilence(limit: SilenceLimit | undefined): () => void {
+    const bytesMoved = this.dialect.bytesMoved;
+    if (!limit || !bytesMoved) return () => undefined;
+    return watchSilence(() => bytesMoved(this.connection), limit.ms + (limit.marginMs ?? 0), (silentMs) =>
+      this.markLost(NO_ANSWER, silenceError(limit, silentMs)),
+    );
+  }
+
   /**
    * A guard for one operation: `signal` aborting cancels the statement on the server and
-   * rejects the operation at once; a lost connection rejects it at once.
+   * rejects the operation at once; a lost connection rejects it at once; with a `limit`, each
+   * wait it runs drops the connection (and fails) once no byte moves on it for that long.
    */
-  guard(signal: AbortSignal | undefined, taskName: string | undefined, what: string, translate: (error: unknown) => unknown): Guard {
+  guard(
+    signal: AbortSignal | undefined,
+    taskName: string | undefined,
+    what: string,
+    translate: (error: unknown) => unknown,
+    limit?: SilenceLimit,
+  ): Guard {
     const check = (): void => {
       if (this.lost) throw this.lostError(taskName);
       if (signal?.aborted) throw abortError(signal, what);
@@ -139,11 +185,13 @@ export class SessionLink {
       new Promise<T>((resolve, reject) => {
         let settled = false;
         let stopLost = (): void => undefined;
+        let stopWatch = (): void => undefined;
         const finish = (): boolean => {
           if (settled) return false;
           settled = true;
           signal?.removeEventListener('abort', onAbort);
           stopLost();
+          stopWatch();
           return true;
         };
         const onAbort = (): void => {
@@ -172,6 +220,7 @@ export class SessionLink {
         signal?.addEventListener('abort', onAbort, { once: true });
         const unsubscribe = this.onLost(onLost);
         stopLost = () => void unsubscribe();
+        stopWatch = this.watchSilence(limit);
       });
     return { run, check };
   }
@@ -200,6 +249,6 @@ export function lostHow(error: unknown): string {
 }
 
 /** The env var that raises a deadline, as messages name it. */
-export function limitHint(key: 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS', ms: number): string {
+export function limitHint(key: LimitKey, ms: number): string {
   return `${ms} ms, set by ${envName(key)}`;
 }

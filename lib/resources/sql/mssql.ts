@@ -7,7 +7,8 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import {
-  exactInteger, isJsonValue, jsonText, tableStream, transactionConnection, type SqlDialect, type TableStream, type ValueKind,
+  bracketIdentifier, exactInteger, insertSelectSql, isJsonValue, jsonText, socketBytes, tableStream, transactionConnection,
+  type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { lostHow, type Guard, type SessionLimits } from './link';
 import { LoadError, type LoadTarget } from './write';
@@ -16,7 +17,7 @@ import { LoadError, type LoadTarget } from './write';
 interface TediousConnection {
   on(event: 'error' | 'end', listener: (error?: unknown) => void): void;
   cancel(): boolean;
-  socket?: { destroy(): void };
+  socket?: { destroy(): void; bytesRead: number; bytesWritten?: number; writableLength: number };
   closed?: boolean;
 }
 
@@ -188,6 +189,71 @@ function toDb(value: unknown): unknown {
   return value;
 }
 
+/** Runs `sql` with `bindings` on `connection`: the columns and rows of its last result set, and the rows it affected. */
+function request(client: MssqlClient, connection: unknown, sql: string, bindings: readonly unknown[]): Promise<Table & { rowCount: number }> {
+  return new Promise((resolve, reject) => {
+    let columns: ColumnMetadata[] = [];
+    let rows: unknown[][] = [];
+    const made = client._makeRequest({ sql }, (error, rowCount) => {
+      process.nextTick(() => client._chomp(connection));
+      if (error) reject(error);
+      else resolve({ columns: columns.map((c) => c.colName), rows, rowCount: rowCount ?? 0 });
+    });
+    made.on('columnMetadata', (metadata) => {
+      // A batch may return several result sets: keep the last one.
+      columns = Array.isArray(metadata) ? metadata : Object.values(metadata);
+      rows = [];
+    });
+    made.on('row', (row) => {
+      rows.push(row.map((cell) => fromMssql(cell.value, cell.metadata.type.name)));
+    });
+    client._assignBindings(made, bindings.map(toDb));
+    client._enqueueRequest(made, connection);
+  });
+}
+
+/** An N'…' literal of `text`. */
+function unicodeLiteral(text: string): string {
+  return `N'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The statement that describes `sql`'s result without running it: `sp_describe_first_result_set`,
+ * its bound values (`@p0`, `@p1`, …) declared as text. Its rows: `name`, `system_type_name`
+ * (`int`, `nvarchar(50)`, `decimal(12,2)`), `is_hidden`.
+ */
+export function describeQuerySql(sql: string, bindings: number): string {
+  const params = Array.from({ length: bindings }, (_, i) => `@p${i} nvarchar(max)`).join(', ');
+  return `EXEC sp_describe_first_result_set @tsql = ${unicodeLiteral(sql)}${bindings > 0 ? `, @params = ${unicodeLiteral(params)}` : ''}`;
+}
+
+/** `INSERT INTO [schema].[name] ([columns]) query`. */
+export function mssqlInsertSelectSql(target: LoadTarget, sql: string): string {
+  return insertSelectSql(bracketed(target), target.columns.map(bracketIdentifier), sql);
+}
+
+/**
+ * `INSERT INTO target (columns) query` on the server, the types of a table it creates those
+ * SQL Server describes for the query. A query that begins with `WITH` cannot follow an INSERT
+ * in T-SQL: its rows are read and loaded instead.
+ */
+const mssqlQueryLoad: QueryLoad = {
+  accepts: (sql) => !/^\s*with\b/i.test(sql),
+
+  async describe(trx, sql, bindings) {
+    const client = trx.client as unknown as MssqlClient;
+    const described = await request(client, await transactionConnection(trx), describeQuerySql(sql, bindings.length), []);
+    const at = (name: string): number => described.columns.indexOf(name);
+    const shown = described.rows.filter((row) => !row[at('is_hidden')]);
+    return { columns: shown.map((row) => String(row[at('name')])), types: shown.map((row) => String(row[at('system_type_name')])) };
+  },
+
+  async insert(trx, target, sql, bindings) {
+    const client = trx.client as unknown as MssqlClient;
+    return (await request(client, await transactionConnection(trx), mssqlInsertSelectSql(target, sql), bindings)).rowCount;
+  },
+};
+
 export const mssqlDialect: SqlDialect = {
   name: 'mssql',
   // SQL Server allows 2100 parameters per request.
@@ -221,6 +287,10 @@ export const mssqlDialect: SqlDialect = {
     (connection as TediousConnection).socket?.destroy();
   },
 
+  bytesMoved(connection: unknown): number {
+    return socketBytes((connection as TediousConnection).socket);
+  },
+
   isConnectionError(error: unknown): boolean {
     const { code, message } = (error ?? {}) as { code?: string; message?: string };
     return code === 'ESOCKET' || code === 'ECLOSE' || code === 'ECONNRESET' || /Connection lost|socket hang up|ECONNRESET/i.test(message ?? '');
@@ -230,25 +300,7 @@ export const mssqlDialect: SqlDialect = {
     const client = knex.client as unknown as MssqlClient;
     const connection = await client.acquireConnection();
     try {
-      return await new Promise<Table>((resolve, reject) => {
-        let columns: ColumnMetadata[] = [];
-        let rows: unknown[][] = [];
-        const request = client._makeRequest({ sql }, (error) => {
-          process.nextTick(() => client._chomp(connection));
-          if (error) reject(error);
-          else resolve({ columns: columns.map((c) => c.colName), rows });
-        });
-        request.on('columnMetadata', (metadata) => {
-          // A batch may return several result sets: keep the last one.
-          columns = Array.isArray(metadata) ? metadata : Object.values(metadata);
-          rows = [];
-        });
-        request.on('row', (row) => {
-          rows.push(row.map((cell) => fromMssql(cell.value, cell.metadata.type.name)));
-        });
-        client._assignBindings(request, bindings.map(toDb));
-        client._enqueueRequest(request, connection);
-      });
+      return await request(client, connection, sql, bindings);
     } finally {
       await client.releaseConnection(connection);
     }
@@ -274,6 +326,8 @@ export const mssqlDialect: SqlDialect = {
   },
 
   load: bulkLoad,
+
+  loadQuery: mssqlQueryLoad,
 
   toDbValue: toDb,
 };

@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import type { Writable } from 'node:stream';
 import {
-  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
-  type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
+  type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
 import { CopyLines } from '../../data/csv-read';
@@ -20,6 +20,8 @@ import { CopyOut } from './copy-out';
 
 interface PgField {
   name: string;
+  dataTypeID?: number;
+  dataTypeModifier?: number;
 }
 
 interface PgResult {
@@ -283,6 +285,41 @@ function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unkn
   return copyFrom(trx, target, copyRowsText(rows, target.columns.length, lines), guard, lines);
 }
 
+/** `schema.name` of a load's target, quoted. */
+function targetName(target: LoadTarget): string {
+  return target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+}
+
+/** A statement on the transaction's connection, with its bound values when it has any. */
+async function onTransaction(trx: Knex.Transaction, text: string, values: readonly unknown[]): Promise<PgResult> {
+  const pg = (await transactionConnection(trx)) as PgConnection;
+  return lastWithFields(await pg.query(values.length > 0 ? { text, values: [...values], rowMode: 'array' } : { text, rowMode: 'array' }));
+}
+
+/**
+ * `INSERT INTO target (columns) query` on the server. The query's columns and types come from
+ * its row description (`LIMIT 0`: no row is read), each type as PostgreSQL writes it
+ * (`numeric(12,2)`, `timestamp with time zone`).
+ */
+const postgresQueryLoad: QueryLoad = {
+  accepts: () => true,
+
+  async describe(trx, sql, bindings) {
+    const { fields = [] } = await onTransaction(trx, `SELECT * FROM (${sql}\n) AS q LIMIT 0`, bindings);
+    const named = await onTransaction(
+      trx,
+      'SELECT format_type(t.oid, t.mod) FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS t(oid, mod, n) ORDER BY t.n',
+      [fields.map((f) => f.dataTypeID ?? 25), fields.map((f) => f.dataTypeModifier ?? -1)],
+    );
+    return { columns: fields.map((f) => f.name), types: (named.rows ?? []).map((row) => String(row[0])) };
+  },
+
+  async insert(trx, target, sql, bindings) {
+    const result = await onTransaction(trx, insertSelectSql(targetName(target), target.columns.map(quoteIdentifier), sql), bindings);
+    return result.rowCount ?? 0;
+  },
+};
+
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   maxBindings: 65_535,
@@ -316,6 +353,10 @@ export const postgresDialect: SqlDialect = {
 
   kill(connection: unknown): void {
     (connection as PgClient).connection?.stream?.destroy();
+  },
+
+  bytesMoved(connection: unknown): number {
+    return socketBytes((connection as PgClient).connection?.stream);
   },
 
   isConnectionError(error: unknown): boolean {
@@ -400,6 +441,8 @@ export const postgresDialect: SqlDialect = {
   load: copyRows,
 
   loadCsv: copyFrom,
+
+  loadQuery: postgresQueryLoad,
 
   toDbValue(value: unknown): unknown {
     if (value === undefined) return null;

@@ -14,15 +14,19 @@ import { scrub } from '../../secrets';
 import { Resource } from '../resource';
 import { PassThrough, type Readable } from 'node:stream';
 import { acquire, type SqlDialect, type TableStream } from './dialect';
-import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits } from './link';
+import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits, type SilenceLimit } from './link';
 import { knexClient, sessionSettings, type DialectName, type SessionSettings } from './dsn';
 import { mssqlDialect } from './mssql';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
 import { writeSource, writeTable, type IfExists } from './write';
+import { writeQueryTable } from './write-query';
 import { checkSqlDriver } from '../../lazy';
 
 const log = logger('resource:sql');
+
+/** How much longer than `DB_STATEMENT_TIMEOUT_MS` the client waits on a silent server: the server's own timeout speaks first. */
+const STATEMENT_MARGIN_MS = 2_000;
 
 const DIALECTS: Record<DialectName, SqlDialect> = {
   postgres: postgresDialect,
@@ -73,6 +77,11 @@ export class SqlSession {
     }
   }
 
+  /** Whether a stream not yet read to the end holds the session's connection: nothing else can run on it until then. */
+  get busy(): boolean {
+    return this.openStreams.size > 0;
+  }
+
   /** Releases every stream still open (when the session closes); never waits long. */
   async releaseStreams(): Promise<void> {
     await within(Promise.all([...this.openStreams].map((stream) => stream.release())), CLEANUP_MS);
@@ -101,15 +110,27 @@ export class SqlSession {
   }
 
   /**
+   * How long an operation may wait on a server that sends nothing. A statement: its
+   * `DB_STATEMENT_TIMEOUT_MS` (none when unset), with a margin so that a server that is there
+   * says it first. A streamed read or a load: `DB_IDLE_TIMEOUT_MS`.
+   */
+  private silenceLimit(kind: 'statement' | 'stream'): SilenceLimit | undefined {
+    const limits = this.link?.limits;
+    if (!limits) return undefined;
+    if (kind === 'stream') return { key: 'DB_IDLE_TIMEOUT_MS', ms: limits.idleMs };
+    return limits.statementMs ? { key: 'DB_STATEMENT_TIMEOUT_MS', ms: limits.statementMs, marginMs: STATEMENT_MARGIN_MS } : undefined;
+  }
+
+  /**
    * Starts an operation: fails at once on a lost session or an aborted signal, waits for what
    * an earlier aborted operation left running, and gives the guard its driver work runs under.
    */
-  private async begin(options: SqlCallOptions, what: string): Promise<Guard | undefined> {
+  private async begin(options: SqlCallOptions, what: string, kind: 'statement' | 'stream'): Promise<Guard | undefined> {
     const { signal, taskName } = options;
     const link = this.link;
     if (link?.lost) throw link.goneError(taskName);
     if (signal?.aborted) throw abortError(signal, what);
-    const guard = link?.guard(signal, taskName, what, (error) => this.explain(error));
+    const guard = link?.guard(signal, taskName, what, (error) => this.explain(error), this.silenceLimit(kind));
     if (this.unsettled && guard) await guard.run(this.unsettled.then(() => undefined, () => undefined));
     this.unsettled = undefined;
     if (link?.cancelling) await link.cancelling;
@@ -137,7 +158,7 @@ export class SqlSession {
   async query(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<Table> {
     this.checkIdle();
     const compiled = this.compile(sql, params);
-    const guard = await this.begin(options, 'the query');
+    const guard = await this.begin(options, 'the query', 'statement');
     return this.guarded(guard, this.dialect.query(this.knex, compiled.sql, compiled.bindings));
   }
 
@@ -158,7 +179,7 @@ export class SqlSession {
       throw new TypeError(`batchSize must be a positive integer, got ${String(options.batchSize)}`);
     }
     this.checkIdle();
-    const guard = await this.begin(options, 'the streamed query');
+    const guard = await this.begin(options, 'the streamed query', 'stream');
     const stream = await this.guarded(
       guard,
       this.dialect.stream(this.knex, compiled.sql, compiled.bindings, batchSize, guard),
@@ -197,7 +218,7 @@ export class SqlSession {
     const copyCsv = this.dialect.copyCsv;
     if (!copyCsv) throw new TaskError(`${options.taskName ?? 'copyCsv'}: COPY … TO STDOUT needs PostgreSQL, not ${this.dialect.name}`);
     this.checkIdle();
-    const guard = await this.begin(options, 'the COPY');
+    const guard = await this.begin(options, 'the COPY', 'stream');
     const { connection, release } = await acquire(this.knex);
     let copy: Readable & { rowCount?: number };
     try {
@@ -278,7 +299,7 @@ export class SqlSession {
   async execute(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<number | undefined> {
     this.checkIdle();
     const compiled = this.compile(sql, params);
-    const guard = await this.begin(options, 'the statement');
+    const guard = await this.begin(options, 'the statement', 'statement');
     return this.guarded(guard, this.dialect.execute(this.knex, compiled.sql, compiled.bindings));
   }
 
@@ -303,8 +324,33 @@ export class SqlSession {
         { taskName },
       );
     }
-    const guard = await this.begin({ signal, taskName }, 'the write');
+    const guard = await this.begin({ signal, taskName }, 'the write', 'stream');
     return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, source, ifExists, { columnTypes, guard }));
+  }
+
+  /** Whether this engine can write the rows of `sql` to a table on the server (see `writeQuery`). */
+  canWriteQuery(sql: string): boolean {
+    return this.dialect.loadQuery?.accepts(withoutTerminator(sql)) ?? false;
+  }
+
+  /**
+   * Writes the rows of the query `sql` to `tablename` on the server (`INSERT … SELECT`), in one
+   * transaction on this session (its temp tables visible to the query), `ifExists` and
+   * `columnTypes` as for `write`; a table it creates takes the query's column types. No row
+   * leaves the database. Resolves to the rows inserted.
+   */
+  async writeQuery(
+    tablename: string,
+    sql: string,
+    params: SqlParams | undefined,
+    ifExists: IfExists = 'fail',
+    options: WriteCallOptions = {},
+  ): Promise<number> {
+    const { signal, taskName = 'write', columnTypes } = options;
+    this.checkIdle();
+    const query = this.compile(withoutTerminator(sql), params);
+    const guard = await this.begin({ signal, taskName }, 'the write', 'statement');
+    return this.guarded(guard, writeQueryTable(this.knex, this.dialect, taskName, tablename, query, ifExists, { columnTypes, guard }));
   }
 }
 
@@ -331,6 +377,7 @@ export class SQLSession extends Resource<SqlSession> {
 
   override validateConfig(config: ConfigValues): void {
     checkSqlDriver(sessionSettings(config).dialect, envName('DB_DSN'));
+    sessionLimits(config);
   }
 
   async open(config: ConfigValues): Promise<SqlSession> {
@@ -404,6 +451,7 @@ export function sessionLimits(config: ConfigValues): SessionLimits {
   return {
     connectMs: configMs(config, 'DB_CONNECT_TIMEOUT_MS') ?? 15_000,
     statementMs: configMs(config, 'DB_STATEMENT_TIMEOUT_MS'),
+    idleMs: configMs(config, 'DB_IDLE_TIMEOUT_MS') ?? 600_000,
   };
 }
 

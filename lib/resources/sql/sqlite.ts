@@ -7,15 +7,16 @@ import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import { readBatches } from '../../data/row-batches';
 import {
-  exactInteger, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
-  type SqlDialect, type TableStream, type ValueKind,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
-import { LoadError, type LoadTarget } from './write';
+import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
+import { INFER_ROWS, inferKinds, LoadError, type LoadTarget } from './write';
 
 interface Statement {
   reader: boolean;
-  columns(): Array<{ name: string }>;
+  columns(): Array<{ name: string; type: string | null }>;
   safeIntegers(on?: boolean): Statement;
   raw(on?: boolean): Statement;
   all(...bindings: unknown[]): unknown[][];
@@ -28,6 +29,7 @@ interface Database {
   exec(sql: string): void;
   pragma(source: string): unknown;
   inTransaction: boolean;
+  close(): void;
 }
 
 const TYPES: Record<ValueKind, string> = {
@@ -87,6 +89,43 @@ async function insertRows(trx: Knex.Transaction, target: LoadTarget, rows: Itera
   return count;
 }
 
+/** The first `count` rows of a statement, its iterator closed after. */
+function firstRows(statement: Statement, bindings: readonly unknown[], count: number): unknown[][] {
+  const rows: unknown[][] = [];
+  const iterator = statement.safeIntegers(true).raw(true).iterate(...bindings.map(toDb));
+  try {
+    for (let item = iterator.next(); !item.done && rows.length < count; item = iterator.next()) rows.push(item.value);
+  } finally {
+    iterator.return?.();
+  }
+  return rows;
+}
+
+/**
+ * `INSERT INTO target (columns) query` on the file. A column's type is the one declared where
+ * the query takes it from a table column; an expression's is inferred from the first rows, as
+ * a load of rows infers it.
+ */
+const sqliteQueryLoad: QueryLoad = {
+  accepts: () => true,
+
+  async describe(trx, sql, bindings) {
+    const statement = ((await transactionConnection(trx)) as Database).prepare(sql);
+    if (!statement.reader) throw new TypeError('the query returns no rows');
+    const described = statement.columns();
+    const columns = described.map((c) => c.name);
+    const declared = described.map((c) => c.type ?? undefined);
+    const kinds = declared.some((type) => type === undefined) ? inferKinds({ columns, rows: firstRows(statement, bindings, INFER_ROWS) }) : [];
+    return { columns, types: declared.map((type, i) => type ?? TYPES[kinds[i]]) };
+  },
+
+  async insert(trx, target, sql, bindings) {
+    const db = (await transactionConnection(trx)) as Database;
+    const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+    return db.prepare(insertSelectSql(table, target.columns.map(quoteIdentifier), sql)).run(...bindings.map(toDb)).changes;
+  },
+};
+
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   maxBindings: 32_766,
@@ -95,10 +134,13 @@ export const sqliteDialect: SqlDialect = {
     return connection;
   },
 
-  knexConfig(_connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config> {
+  knexConfig(connection: Record<string, unknown>, limits: SessionLimits): Partial<Knex.Config> {
     // How long a statement waits for a lock another process holds on the file before it fails
     // with SQLITE_BUSY: the statement timeout if set, else the connect timeout.
     const busyMs = Math.min(limits.statementMs ?? limits.connectMs, 0x7fffffff);
+    // Called just before the session connects: a file that must not be reached through a link
+    // is checked now and verified once open.
+    const check = checkBeforeOpen(String(connection.filename ?? ''));
     return {
       useNullAsDefault: true,
       pool: {
@@ -106,9 +148,12 @@ export const sqliteDialect: SqlDialect = {
         max: 1,
         afterCreate(db: Database, done: (error: Error | null, db: unknown) => void) {
           try {
+            if (check) verifyAfterOpen(check, db);
             db.pragma(`busy_timeout = ${busyMs}`);
             done(null, db);
           } catch (error) {
+            // knex keeps no connection whose setup failed: it is closed here.
+            db.close();
             done(error as Error, db);
           }
         },
@@ -182,6 +227,8 @@ export const sqliteDialect: SqlDialect = {
   },
 
   load: insertRows,
+
+  loadQuery: sqliteQueryLoad,
 
   toDbValue: toDb,
 };

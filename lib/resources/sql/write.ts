@@ -72,7 +72,7 @@ export function inferKinds(table: Table): ValueKind[] {
 }
 
 /** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
-function splitName(tablename: string): { schema?: string; name: string } {
+export function splitName(tablename: string): { schema?: string; name: string } {
   const quoted = /^["[]|\.["[]/.test(tablename) ? nameParts(tablename) : undefined;
   if (quoted && quoted.length > 1) return { schema: quoted.slice(0, -1).join('.'), name: quoted[quoted.length - 1] };
   if (quoted) return { name: quoted[0] };
@@ -267,6 +267,17 @@ async function sampled(source: WriteSource, count: number): Promise<Sampled> {
   };
 }
 
+/** A row that failed, as the TaskError the task fails with (`known`: how many rows there were); other errors as they are. */
+export function writeFailure(taskName: string, tablename: string, error: unknown, known?: number): unknown {
+  const failed = error instanceof CsvFormatError ? new LoadError(error.message, error.row, error) : error;
+  if (failed instanceof TaskError || !(failed instanceof LoadError)) return failed;
+  const where = failed.row === undefined ? '' : ` at row ${failed.row}${known === undefined ? '' : ` of ${known}`}`;
+  return new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${failed.message}`, {
+    taskName,
+    cause: failed.cause,
+  });
+}
+
 /** Checks the table's shape before anything is sent. */
 export function validateTable(taskName: string, tablename: string, table: { columns: readonly string[] }): void {
   if (table.columns.length === 0) {
@@ -280,6 +291,17 @@ export function validateTable(taskName: string, tablename: string, table: { colu
   }
 }
 
+/** Refuses `columnTypes` that name a column the input lacks. */
+export function checkColumnTypes(taskName: string, columns: readonly string[], given: Readonly<Record<string, string>>): void {
+  const unknown = Object.keys(given).filter((column) => !columns.includes(column));
+  if (unknown.length > 0) {
+    throw new TaskError(
+      `${taskName}: columnTypes names ${unknown.map((c) => `\`${c}\``).join(', ')}, which the input lacks (its columns: ${columns.join(', ')})`,
+      { taskName },
+    );
+  }
+}
+
 /** The SQL types of a table to create: the given ones, the rest inferred from `sample`. */
 export function columnTypesOf(
   taskName: string,
@@ -288,15 +310,30 @@ export function columnTypesOf(
   sample: unknown[][],
   given: Readonly<Record<string, string>> = {},
 ): string[] {
-  const unknown = Object.keys(given).filter((column) => !columns.includes(column));
-  if (unknown.length > 0) {
+  checkColumnTypes(taskName, columns, given);
+  const kinds = inferKinds({ columns, rows: sample });
+  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : dialect.columnType(kinds[i])));
+}
+
+/**
+ * In the write's transaction: whether `tablename` exists, once `ifExists` is applied to it:
+ * refused (`fail`), dropped (`replace`: then it does not), or kept (`append`).
+ */
+export async function clearTable(trx: Knex.Transaction, taskName: string, tablename: string, ifExists: IfExists): Promise<boolean> {
+  if (!IF_EXISTS.includes(ifExists)) {
+    throw new TaskError(`${taskName}: ifExists must be 'fail', 'append' or 'replace', got \`${String(ifExists)}\``, { taskName });
+  }
+  const { schema, name } = splitName(tablename);
+  const exists = await schemaBuilder(trx, schema).hasTable(name);
+  if (exists && ifExists === 'fail') {
     throw new TaskError(
-      `${taskName}: columnTypes names ${unknown.map((c) => `\`${c}\``).join(', ')}, which the input lacks (its columns: ${columns.join(', ')})`,
+      `${taskName}: the table ${tablename} exists already; set ifExists = 'append' to add rows or 'replace' to replace it`,
       { taskName },
     );
   }
-  const kinds = inferKinds({ columns, rows: sample });
-  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : dialect.columnType(kinds[i])));
+  if (!exists || ifExists === 'append') return exists;
+  await schemaBuilder(trx, schema).dropTable(name);
+  return false;
 }
 
 /**
@@ -322,16 +359,7 @@ export async function writeTable(
   const { schema, name } = splitName(tablename);
   const target: LoadTarget = { schema, name, tablename, columns };
   const known = Array.isArray(input.rows) ? input.rows.length : undefined;
-  /** A row that failed, as the TaskError the task fails with; other errors as they are. */
-  const failure = (error: unknown): unknown => {
-    const failed = error instanceof CsvFormatError ? new LoadError(error.message, error.row, error) : error;
-    if (failed instanceof TaskError || !(failed instanceof LoadError)) return failed;
-    const where = failed.row === undefined ? '' : ` at row ${failed.row}${known === undefined ? '' : ` of ${known}`}`;
-    return new TaskError(`${taskName}: writing to ${tablename} failed${where}, so none was written: ${failed.message}`, {
-      taskName,
-      cause: failed.cause,
-    });
-  };
+  const failure = (error: unknown): unknown => writeFailure(taskName, tablename, error, known);
   // CSV from FromS3 goes to COPY as text where COPY reads it as the same rows, unparsed.
   const text = dialect.loadCsv ? csvTextOf(input.origin) : undefined;
   let load: (trx: Knex.Transaction) => Promise<number>;
@@ -359,17 +387,7 @@ export async function writeTable(
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
     await knex.transaction(async (trx) => {
-      let exists = await schemaBuilder(trx, schema).hasTable(name);
-      if (exists && ifExists === 'fail') {
-        throw new TaskError(
-          `${taskName}: the table ${tablename} exists already; set ifExists = 'append' to add rows or 'replace' to replace it`,
-          { taskName },
-        );
-      }
-      if (exists && ifExists === 'replace') {
-        await schemaBuilder(trx, schema).dropTable(name);
-        exists = false;
-      }
+      const exists = await clearTable(trx, taskName, tablename, ifExists);
       if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
       try {
         written = await load(trx);

@@ -1,0 +1,31 @@
+/**
+ * What a plain `{kw}` may put into SQL text: only a value that cannot change the statement's
+ * shape — a number, or a single word of letters, digits and `_ - . : /` (a date, a timestamp,
+ * a name such as `schema.table`). Anything else (a space, a quote, `;`, `=`, `$`, a
+ * parenthesis, a comment marker, a backslash…) could turn a value into SQL of its own:
+ * `1 or 1=1`, `t union select … from pg_shadow`, `x$$ || … || $$`.
+ */
+
+/** An integer or a decimal, with a leading minus and an exponent allowed: `42`, `-3.5`, `1e6`, `2.5E-3`. */
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A character of a single word: a letter (any script, with its marks), a digit, or `_ - . : /`. */
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}_\-.:/]$/u;
+
+/** What the message names first when a value holds it: what ends a quoted text, starts a statement or a comment. */
+const TELLING = ["'", '"', ';', '--', '/*', '\\', '$'];
+
+/**
+ * The first thing in `text` that a plain `{kw}` in SQL text may not hold (`--` and `/*` as
+ * such); undefined when `text` is a number, a single word or empty.
+ */
+export function shapeChanger(text: string): string | undefined {
+  if (text === '' || NUMBER.test(text)) return undefined;
+  const telling = TELLING.find((found) => text.includes(found));
+  if (telling !== undefined) return telling;
+  for (const char of text) if (!WORD_CHAR.test(char)) return char;
+  return undefined;
+}
+
+/** The rule, as messages state it. */
+export const PLAIN_KEYWORD_RULE = 'a plain {kw} in SQL text takes only a number or a single word of letters, digits and _ - . : /';

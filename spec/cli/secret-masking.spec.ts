@@ -1,0 +1,177 @@
+/**
+ * DSN passwords that hold a space, a quote, `<`, a backtick, a tab, `%`, `@` or unicode — as
+ * written in the DSN and percent-encoded — never show on any output: `bigrays config` (text and
+ * --json), `bigrays run --json`, the --record run record, DEBUG lines, the errors of a failed
+ * run, the Lambda handler's thrown error. And such a password really connects.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { displayValue, maskDsn, scrub } from '../../lib/secrets';
+import { BigraysConfig } from '../../lib';
+import { root } from '../support/cli';
+import { admin } from '../support/pg-admin';
+import { freshPostgresDsn, postgresPort } from '../support/sql-hooks';
+import { spawnNode, type Finished } from '../support/spawn';
+
+const cli = path.join(root, 'dist/cli/main.js');
+const job = 'spec/fixtures/jobs/needs-db.ts';
+
+/** Passwords of 6 characters or more (shorter ones are masked where they stand, not by value). */
+const HOSTILE: Array<[string, string]> = [
+  ['a space', 'pa ss word'],
+  ['a double quote', 'pa"ss-word'],
+  ['a quote', "pa'ss-word"],
+  ['< and >', 'pa<ss>word'],
+  ['a backtick', 'pa`ss-word'],
+  ['a tab', 'pa\tss-word'],
+  ['a %', 'pa%ss-word'],
+  ['an @', 'pa@ss-word'],
+  ['unicode', 'pässwörd-ü€'],
+  ['a long one', `L0ng-${'x9'.repeat(150)}`],
+];
+
+/** Every way a password may be written out: as it is, percent-encoded, escaped inside JSON text. */
+function forms(secret: string): string[] {
+  return [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), JSON.stringify(encodeURIComponent(secret)).slice(1, -1)])];
+}
+
+/** The DSNs of `password` the DSN parser takes: percent-encoded always, as it is when it holds no `%` or `@`. */
+function dsns(password: string, hostPort: string, user = 'postgres', db = 'postgres'): string[] {
+  const encoded = `postgres://${user}:${encodeURIComponent(password)}@${hostPort}/${db}`;
+  return /[%@]/.test(password) ? [encoded] : [encoded, `postgres://${user}:${password}@${hostPort}/${db}`];
+}
+
+function expectNoSecret(text: string, secrets: string[], where: string): void {
+  for (const secret of secrets) for (const form of forms(secret)) expect(text.includes(form), `${where} shows ${JSON.stringify(form)}`).to.equal(false);
+}
+
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Runs `fn` over `items`, a few at a time. */
+async function each<T>(items: T[], fn: (item: T) => Promise<void>, width = 3): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+const ALL = HOSTILE.map(([, password]) => password);
+const AWS_SECRET = 'wJal rX"Ut\tnF<EMI`K7';
+const AWS_TOKEN = "Fwo'GZ XIvYXdz EO+/a b";
+const DB_PWD = 'db pwd"with\'all`of<it';
+
+describe('DSN passwords a URL scanner would cut short', function () {
+  this.timeout(300_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-masking-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should mask every such password in a config value and in running text, by position and by value', () => {
+    for (const [what, password] of HOSTILE) {
+      for (const dsn of dsns(password, 'db.example:5432')) {
+        expect(displayValue('DB_DSN', dsn), what).to.equal('postgres://postgres:***@db.example:5432/postgres');
+        expect(displayValue('MY_OTHER_DSN', dsn), what).to.equal('postgres://postgres:***@db.example:5432/postgres');
+        expect(maskDsn(`could not connect to ${dsn}: refused`), what).to.equal('could not connect to postgres://postgres:***@db.example:5432/postgres: refused');
+        BigraysConfig.DB_DSN = dsn;
+        expectNoSecret(scrub(`password was ${password}, encoded ${encodeURIComponent(password)}, json ${JSON.stringify(password)}`), [password], what);
+      }
+    }
+    const param = `mssql://sa@db/x?password=${encodeURIComponent('pa ss"word')}&encrypt=true`;
+    expect(displayValue('DB_DSN', param)).to.equal('mssql://sa@db/x?password=***&encrypt=true');
+    expect(displayValue('DB_DSN', 'mssql://sa@db/x?password=pa ss"word&encrypt=true')).to.equal('mssql://sa@db/x?password=***&encrypt=true');
+  });
+
+  it('should show none of them in bigrays config, text and --json, nor DB_PWD or the AWS secrets', async () => {
+    const env: Record<string, string> = {
+      BIGRAYS_DB_DSN: dsns(HOSTILE[0][1], '127.0.0.1:5432')[1],
+      BIGRAYS_DB_PWD: DB_PWD,
+      BIGRAYS_AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+      BIGRAYS_AWS_SESSION_TOKEN: AWS_TOKEN,
+    };
+    HOSTILE.forEach(([, password], i) => dsns(password, '127.0.0.1:5432').forEach((dsn, j) => (env[`BIGRAYS_DSN_${i}_${j}`] = dsn)));
+    for (const args of [['config'], ['config', '--json']]) {
+      const result = await spawnNode([cli, ...args], { cwd: root, env }).finished;
+      expect(result.code, result.stderr).to.equal(0);
+      expectNoSecret(result.stdout + result.stderr, [...ALL, AWS_SECRET, AWS_TOKEN, DB_PWD], `bigrays ${args.join(' ')}`);
+      expect(result.stdout).to.contain('postgres://postgres:***@127.0.0.1:5432/postgres');
+    }
+  });
+
+  /** `bigrays run --json --record FILE` with DEBUG on: everything it prints and records. */
+  async function runEverywhere(dsn: string, extra: Record<string, string> = {}): Promise<{ result: Finished; shown: string }> {
+    const file = path.join(dir, `runs-${Math.random().toString(36).slice(2)}.jsonl`);
+    const result = await spawnNode([cli, 'run', job, '--json', '--record', file], {
+      cwd: root,
+      env: { BIGRAYS_DB_DSN: dsn, DEBUG: 'bigrays*', BIGRAYS_AWS_SECRET_ACCESS_KEY: AWS_SECRET, BIGRAYS_AWS_SESSION_TOKEN: AWS_TOKEN, ...extra },
+      limitMs: 90_000,
+    }).finished;
+    return { result, shown: `${result.stdout}\n${result.stderr}\n${readFileSync(file, 'utf8')}` };
+  }
+
+  it('should show none of them when the run fails on a port that never listens: --json, --record, DEBUG, errors', async () => {
+    const port = await deadPort();
+    const cases = HOSTILE.flatMap(([what, password]) => dsns(password, `127.0.0.1:${port}`).map((dsn) => ({ what, password, dsn })));
+    await each(cases, async ({ what, password, dsn }) => {
+      const { result, shown } = await runEverywhere(dsn);
+      expect(result.code, `${what}: ${result.stderr}`).to.equal(1);
+      expect(shown, what).to.match(/refused/i);
+      expect(shown, what).to.contain(`postgres://postgres:***@127.0.0.1:${port}/postgres`);
+      expectNoSecret(shown, [password, AWS_SECRET, AWS_TOKEN], what);
+    });
+  });
+
+  it('should connect with each of them, encoded and as written, and show none of them when the password is wrong', async () => {
+    const base = await freshPostgresDsn();
+    const db = new URL(base).pathname.slice(1);
+    const cases: Array<{ what: string; password: string; dsn: string; role: string }> = [];
+    for (const [i, [what, password]] of HOSTILE.entries()) {
+      const role = `bigrays_hostile_${process.pid}_${i}`;
+      await admin(base, `drop role if exists ${role}`);
+      await admin(base, `create role ${role} login password '${password.replace(/'/g, "''")}'`);
+      for (const dsn of dsns(password, `127.0.0.1:${postgresPort()}`, role, db)) cases.push({ what, password, dsn, role });
+    }
+    try {
+      await each(cases, async ({ what, password, dsn, role }) => {
+        const right = await runEverywhere(dsn);
+        expect(right.result.code, `${what}: ${right.result.stderr}`).to.equal(0);
+        expectNoSecret(right.shown, [password], what);
+        const wrong = await runEverywhere(dsn.replace(`${role}:`, 'postgres:'), { BIGRAYS_DB_PWD: DB_PWD });
+        expect(wrong.result.code, `${what}: ${wrong.result.stderr}`).to.equal(1);
+        expect(wrong.shown, what).to.match(/password authentication failed/);
+        expectNoSecret(wrong.shown, [password, DB_PWD], what);
+      });
+    } finally {
+      for (const i of HOSTILE.keys()) await admin(base, `drop role if exists bigrays_hostile_${process.pid}_${i}`);
+    }
+  });
+
+  it('should keep them out of the Lambda handler\'s thrown error and its log', async () => {
+    const port = await deadPort();
+    await each([...HOSTILE.entries()], async ([i, [what, password]]) => {
+      const [dsn] = dsns(password, `127.0.0.1:${port}`);
+      const fixtures = path.join(root, 'spec/fixtures/lambda');
+      const run = await spawnNode([path.join(fixtures, 'runtime.mjs'), path.join(fixtures, 'job.mjs'), '60000', JSON.stringify({ day: `day-${i}` })], {
+        env: { OUT_DIR: dir, WITH_SLEEP: '1', BIGRAYS_DB_DSN: dsn, DEBUG: 'bigrays*' },
+      }).finished;
+      expect(run.code, run.stderr).to.equal(0);
+      const outcome = JSON.parse(run.stdout.trim().split('\n').filter((line) => line.startsWith('{')).pop()!) as { errorType?: string; errorMessage?: string };
+      expect(outcome.errorType, what).to.equal('BigraysError');
+      expect(outcome.errorMessage, what).to.match(/Sleep/);
+      expectNoSecret(`${run.stdout}\n${run.stderr}`, [password], what);
+    });
+  });
+});
