@@ -13,7 +13,7 @@ import type { IfExists } from './resources/sql/write';
 import { SQLExecute } from './tasks/sql-execute';
 import { SQLQuery } from './tasks/sql-query';
 import { SQLWrite, type StreamedRows } from './tasks/sql-write';
-import { FromS3, type FromS3Format } from './tasks/from-s3';
+import { FromS3, type FromS3Format, type TextEncoding } from './tasks/from-s3';
 import { ListS3Objects } from './tasks/list-s3-objects';
 import { SNSPublish } from './tasks/sns-publish';
 import { SNSPublishEmail } from './tasks/sns-publish-email';
@@ -64,6 +64,7 @@ export interface FromS3Attributes extends CommonAttributes {
   bucket: string;
   key: string;
   format?: FromS3Format;
+  encoding?: TextEncoding;
 }
 
 export interface ListS3ObjectsAttributes extends CommonAttributes {

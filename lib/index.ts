@@ -41,7 +41,7 @@ export { S3Resource, s3Client } from './resources/s3';
 export { SNSResource, snsClient } from './resources/sns';
 export { S3Task } from './tasks/s3-task';
 export { ToS3, S3Upload, type ToS3Output, type ServerSideEncryptionSetting } from './tasks/to-s3';
-export { FromS3, type FromS3Format, type CsvRows } from './tasks/from-s3';
+export { FromS3, type FromS3Format, type CsvRows, type TextEncoding } from './tasks/from-s3';
 export { ListS3Objects } from './tasks/list-s3-objects';
 export { SNSTask } from './tasks/sns-task';
 export { SNSPublish, SNS_MAX_MESSAGE_BYTES } from './tasks/sns-publish';

@@ -2,7 +2,9 @@
  * The CSV reader behind FromS3's `format = 'csv'`. It reads what csv-parse reads with
  * `{ bom: true }`, the same way, and refuses what it refuses:
  *
- * - a UTF-8 byte order mark is dropped (a UTF-16LE one switches the decoding to UTF-16LE);
+ * - the bytes are text in the declared encoding (UTF-8 unless told), strictly: bytes not valid in
+ *   it are an error naming the input, the row, the column and the byte offset, never replaced;
+ *   a UTF-8 byte order mark is dropped (a UTF-16LE one switches the decoding to UTF-16LE);
  * - records end at the line break first seen outside quotes (`\r\n`, `\n` or `\r`); other CR
  *   and LF characters are data;
  * - a field that starts with `"` is quoted, `""` in it is one quote, and its closing quote is
@@ -17,7 +19,7 @@
  * lone `\.`, an empty line, a malformed one) is parsed and written again, or refused as parsing
  * refuses it.
  */
-import { StringDecoder } from 'node:string_decoder';
+import { ENCODING_NAMES, hexBytes, InvalidTextError, StrictTextDecoder, TEXT_ENCODINGS, type TextEncoding } from './text-encoding';
 
 /** A CSV value: text, or NULL for an empty unquoted field. */
 export type CsvValue = string | null;
@@ -100,6 +102,43 @@ function ordinal(n: number): string {
   return `field ${n}`;
 }
 
+/** How a CSV input's bytes are read as text, and how its errors name it. */
+export interface CsvTextOptions {
+  /** @default 'utf8' */
+  encoding?: TextEncoding;
+  /** The input, as errors name it (`s3://bucket/key`). @default 'the CSV input' */
+  source?: string;
+  /** The attribute that declares the encoding, as errors name it (`Fetch.encoding`). */
+  attribute?: string;
+}
+
+/**
+ * How many records end in `text` (records end as `eol` says; with none known yet, at the first
+ * CR, LF or CRLF) and how many commas follow the last one end, outside quotes.
+ */
+function recordsIn(text: string, eol: '' | '\n' | '\r\n' | '\r'): { records: number; field: number } {
+  let records = 0;
+  let field = 0;
+  let quoted = false;
+  let ends = eol;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === COMMA) field += 1;
+    else if (c === LF || c === CR) {
+      if (ends === '') ends = c === LF ? '\n' : text.charCodeAt(i + 1) === LF ? '\r\n' : '\r';
+      const crlf = c === CR && text.charCodeAt(i + 1) === LF;
+      if ((ends === '\n' && c === LF) || (ends === '\r' && c === CR) || (ends === '\r\n' && crlf)) {
+        if (crlf && ends === '\r\n') i += 1;
+        records += 1;
+        field = 0;
+      }
+    }
+  }
+  return { records, field };
+}
+
 /** Reads CSV from chunks of bytes: the header first, then data rows or COPY text. */
 export class CsvReader {
   /** The column names (the header row), once `start` has read them. */
@@ -114,9 +153,16 @@ export class CsvReader {
   private pos = 0;
   /** The source has ended and its text is all in `text`. */
   private ended = false;
-  private decoder?: StringDecoder;
+  private readonly decoder: StrictTextDecoder;
+  /** The header row has been read: the text at `pos` starts data row `rows + 1`. */
+  private header = false;
 
-  constructor(private readonly source: AsyncIterator<Buffer | Uint8Array>) {}
+  constructor(
+    private readonly source: AsyncIterator<Buffer | Uint8Array>,
+    private readonly options: CsvTextOptions = {},
+  ) {
+    this.decoder = new StrictTextDecoder(options.encoding ?? 'utf8');
+  }
 
   /** Reads the header row. Resolves to false for an empty input (no header, no rows). */
   async start(): Promise<boolean> {
@@ -127,6 +173,7 @@ export class CsvReader {
       if (end >= 0) {
         this.pos = end;
         this.columns = header.map((name) => name ?? '');
+        this.header = true;
         return true;
       }
       header.length = 0;
@@ -255,28 +302,48 @@ export class CsvReader {
       chunks.push(chunk);
       bytes += chunk.length;
     }
-    let data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
-    if (!this.decoder) {
-      // The byte order mark, as csv-parse's `bom` option reads it.
-      if (data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
-        data = data.subarray(3);
-        this.decoder = new StringDecoder('utf8');
-      } else if (data.length >= 2 && data[0] === 0xff && data[1] === 0xfe) {
-        data = data.subarray(2);
-        this.decoder = new StringDecoder('utf16le');
-      } else {
-        this.decoder = new StringDecoder('utf8');
+    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+    let added = '';
+    try {
+      if (data.length > 0) added = this.decoder.write(data);
+      if (done) {
+        added += this.decoder.end();
+        this.ended = true;
       }
-    }
-    let added = data.length > 0 ? this.decoder.write(data) : '';
-    if (done) {
-      added += this.decoder.end();
-      this.ended = true;
+    } catch (error) {
+      throw error instanceof InvalidTextError ? this.invalidText(error, this.text.slice(this.pos) + added + error.before) : error;
     }
     // One flat string (join makes one; + makes a rope, which every charCodeAt then walks).
     const left = this.pos > 0 ? this.text.slice(this.pos) : this.text;
     this.text = left === '' ? added : [left, added].join('');
     this.pos = 0;
+  }
+
+  /** The error for bytes not valid in the encoding: the row and column they are in, from the text `before` them (from `pos`). */
+  private invalidText(error: InvalidTextError, before: string): CsvFormatError {
+    const { records, field } = recordsIn(before, this.eol);
+    const row = (this.header ? this.rows + 1 : 0) + records;
+    const name = row > 0 ? this.columnNames(before)[field] : undefined;
+    const where = `${row === 0 ? 'the header row' : `row ${row}`}, column ${field + 1}${name ? ` \`${name}\`` : ''}`;
+    const others = TEXT_ENCODINGS.filter((e) => e !== error.encoding).map((e) => `'${e}'`);
+    const fix = `set ${this.options.attribute ?? 'encoding'} to ${others.join(' or ')}`;
+    return new CsvFormatError(
+      `CSV: ${this.options.source ?? 'the CSV input'} is not valid ${ENCODING_NAMES[error.encoding]} at byte offset ${error.offset} (${where}): ` +
+        `${hexBytes(error.bytes)}${error.truncated ? ' (the file ends inside a character)' : ''}; ` +
+        `no byte is replaced: if the file is in another encoding, ${fix}`,
+      row,
+    );
+  }
+
+  /** The column names, or those of the header row at the start of `text` while it is not read yet (none if it cannot be). */
+  private columnNames(text: string): readonly CsvValue[] {
+    if (this.header) return this.columns;
+    const header: CsvValue[] = [];
+    try {
+      return this.record(text, 0, header, 0) >= 0 ? header : [];
+    } catch {
+      return [];
+    }
   }
 
   /**

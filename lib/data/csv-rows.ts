@@ -6,7 +6,7 @@
  */
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CsvReader, type CopyLines, type CsvValue } from './csv-read';
+import { CsvReader, type CopyLines, type CsvTextOptions, type CsvValue } from './csv-read';
 import { batchedRows, BATCH_ROWS, type BatchedRows } from './row-batches';
 
 /** Parsed CSV rows: columns from the header row, rows (values as strings or null) read once, as they arrive. */
@@ -44,10 +44,11 @@ export function csvTextOf(value: unknown): CsvText | undefined {
 }
 
 /**
- * The rows of the CSV bytes `body` (gzip-compressed when `gzip`). `done` runs once, when the
- * rows are read to the end, reading fails, or the reader stops or releases them.
+ * The rows of the CSV bytes `body` (gzip-compressed when `gzip`), text in `encoding` (UTF-8
+ * unless told; see `CsvTextOptions`). `done` runs once, when the rows are read to the end,
+ * reading fails, or the reader stops or releases them.
  */
-export async function csvRows(body: Readable, options: { gzip?: boolean; done?: () => void } = {}): Promise<CsvRows> {
+export async function csvRows(body: Readable, options: CsvTextOptions & { gzip?: boolean; done?: () => void } = {}): Promise<CsvRows> {
   let bytes: Readable = body;
   if (options.gzip) {
     const gunzip = createGunzip({ chunkSize: 64 * 1024 });
@@ -64,7 +65,7 @@ export async function csvRows(body: Readable, options: { gzip?: boolean; done?: 
     if (bytes !== body) bytes.destroy();
     options.done?.();
   };
-  const reader = new CsvReader(bytes[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+  const reader = new CsvReader(bytes[Symbol.asyncIterator]() as AsyncIterator<Buffer>, options);
   let any: boolean;
   try {
     any = await reader.start();

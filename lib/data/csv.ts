@@ -2,7 +2,8 @@
  * The one CSV writer of bigrays (ToS3 and ToCSV both use it).
  *
  * A header row, then one record per row, each ended by `\n`; RFC 4180 quoting (a field holding
- * a comma, a quote, CR or LF is quoted, quotes doubled); UTF-8. Values are written exactly, as
+ * a comma, a quote, CR or LF is quoted, quotes doubled); UTF-8 (a string with a lone surrogate,
+ * which UTF-8 cannot hold, is an error naming its row and column, never U+FFFD). Values are written exactly, as
  * PostgreSQL `COPY … CSV` would: NULL (and `undefined`) as an empty unquoted field, the empty
  * string as `""`, bigint as its digits, strings verbatim (exact numerics, timestamps, dates as
  * the SQL tasks keep them), booleans as `true`/`false`, a `Date` as ISO 8601, a Buffer as `\x`
@@ -15,6 +16,7 @@ import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
 import { isSqlRows } from './sql-rows';
+import { loneSurrogateProblem } from './text-encoding';
 
 /** The content type of what the writer produces. */
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
@@ -124,10 +126,17 @@ function quoted(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** `text`, if UTF-8 can hold it (no lone surrogate); else a TypeError naming the column and row (0: the header). */
+function encodable(text: string, column: string | number, row: number): string {
+  const problem = loneSurrogateProblem(text);
+  if (problem === undefined) return text;
+  throw new TypeError(`CSV: ${row === 0 ? 'a column name' : `column \`${column}\` of row ${row}`} ${problem}`);
+}
+
 /** One value as a CSV field (NULL empty and unquoted); `column` and `row` are named by an error. */
 function field(value: unknown, column: string | number, row: number): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return quoted(value);
+  if (typeof value === 'string') return quoted(encodable(value, column, row));
   let text: string;
   try {
     text = valueText(value);
@@ -138,7 +147,7 @@ function field(value: unknown, column: string | number, row: number): string {
       ? new RangeError(`CSV: ${reason} in ${where()}`)
       : new TypeError(`CSV: cannot write the value in ${where()}: ${reason}`);
   }
-  return isFreeText(value) || typeof value === 'symbol' || typeof value === 'function' ? quoted(text) : text;
+  return isFreeText(value) || typeof value === 'symbol' || typeof value === 'function' ? quoted(encodable(text, column, row)) : text;
 }
 
 /** One record as a CSV line, `\n` ended. */

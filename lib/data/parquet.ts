@@ -21,6 +21,7 @@
  * fails the write with an error naming the column and the row.
  */
 import type { RowRecords } from './csv';
+import { loneSurrogateProblem } from './text-encoding';
 
 /** The content type of a Parquet object. */
 export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
@@ -174,6 +175,8 @@ function columnValues(name: string, type: ColumnType, values: unknown[], firstRo
   return values.map((value, i) => {
     if (value === null || value === undefined) return null;
     const converted = convert(type, value);
+    const problem = typeof converted === 'string' ? loneSurrogateProblem(converted) : undefined;
+    if (problem !== undefined) throw new TypeError(`Parquet: column \`${name}\` of row ${firstRow + i} ${problem}`);
     if (converted === undefined) {
       const shown = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value) : String(value);
       const wanted = type.kind === 'decimal' ? `decimal with at most ${type.scale} decimals and 38 digits` : type.kind;

@@ -1,7 +1,7 @@
 /**
  * The bytes ToS3 and ToCSV write for a task's `input`: tabular data (a DataFrame, row objects,
  * `{ columns, rows }`, a stream of row objects) as CSV through the one CSV writer, a string as
- * UTF-8, bytes as they are, a stream of bytes as it is. Streams stay streams: nothing here
+ * UTF-8 (one with a lone surrogate, which UTF-8 cannot hold, refused), bytes as they are, a stream of bytes as it is. Streams stay streams: nothing here
  * reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
@@ -10,6 +10,7 @@ import { csvStream, CSV_CONTENT_TYPE, isTabular, rowRecords, type CsvInput, type
 import type { Row } from './frame';
 import { jsonlChunks, JSONL_CONTENT_TYPE } from './jsonl';
 import { parquetChunks, PARQUET_CONTENT_TYPE } from './parquet';
+import { loneSurrogateProblem } from './text-encoding';
 
 /** How ToS3 and ToCSV write tabular input. */
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -140,11 +141,18 @@ async function* resume<T>(first: T, iterator: AsyncIterator<T>): AsyncGenerator<
   }
 }
 
+/** `text`, if UTF-8 can hold it (no lone surrogate); else a TypeError naming it as `what`. */
+function utf8Text(text: string, what: string): string {
+  const problem = loneSurrogateProblem(text);
+  if (problem === undefined) return text;
+  throw new TypeError(`${what} ${problem}`);
+}
+
 async function* byteChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   let index = 0;
   for await (const chunk of chunks) {
     index += 1;
-    if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8');
+    if (typeof chunk === 'string') yield Buffer.from(utf8Text(chunk, `chunk ${index} of the input stream`), 'utf8');
     else if (isBytes(chunk)) yield asBuffer(chunk);
     else throw new TypeError(`chunk ${index} of the input stream is ${describe(chunk)}, but the stream began with bytes`);
   }
@@ -209,7 +217,7 @@ async function plainPayload(input: unknown, format: DataFormat): Promise<Payload
     throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : describe(input));
   }
   if (typeof input === 'string') {
-    return { kind: 'text', body: Buffer.from(input, 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
+    return { kind: 'text', body: Buffer.from(utf8Text(input, 'the string'), 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
   }
   if (isBytes(input)) return { kind: 'bytes', body: asBuffer(input), rows: () => undefined };
   if (isSqlRows(input)) return sqlRowsPayload(input, format);

@@ -6,6 +6,7 @@ import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
 import { effectiveConfig } from '../config';
 import { csvRows, type CsvRows } from '../data/csv-rows';
+import { TEXT_ENCODINGS, type TextEncoding } from '../data/text-encoding';
 import { TaskError } from '../errors';
 import type { Resource } from '../resources/resource';
 import { checkAttributes, shown, textAttribute } from './attributes';
@@ -17,14 +18,16 @@ export type FromS3Format = 'bytes' | 'csv';
 
 const FORMATS: readonly FromS3Format[] = ['bytes', 'csv'];
 
-export type { CsvRows };
+export type { CsvRows, TextEncoding };
 
 /**
  * Reads `s3://bucket/key`; the output is its bytes as a Buffer, or with `format = 'csv'` its
  * rows, parsed as they arrive (`CsvRows`: the header row as `columns`, values as strings, an
  * empty unquoted field as NULL and `""` as the empty string, a `.gz` key or gzip
- * Content-Encoding decompressed on the fly) for a later `SQLWrite` or `ToS3` to read once. A
- * missing object or bucket is a TaskError naming the bucket and the key.
+ * Content-Encoding decompressed on the fly) for a later `SQLWrite` or `ToS3` to read once. The
+ * CSV is text in `encoding`: bytes not valid in it fail the task that reads the rows, naming the
+ * object, row, column and byte offset, and nothing is written. A missing object or bucket is a
+ * TaskError naming the bucket and the key.
  *
  * @example
  * class Fetch extends FromS3<CsvRows> { bucket = 'exports'; key = 'events/{day}.csv.gz'; format = 'csv' as const; }
@@ -45,10 +48,24 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
    */
   format: FromS3Format = 'bytes';
 
-  /** Checked before the run (and again when it starts): the format, the bucket name, the key's length once filled. */
+  /**
+   * With `format = 'csv'`, the encoding of the object's text: `'utf8'`, `'latin1'` (ISO-8859-1)
+   * or `'utf16le'`. A byte order mark at the start says otherwise (UTF-8 or UTF-16LE) and is
+   * dropped. Bytes that are not valid in it are an error, never replaced. (Bytes stay bytes with
+   * `format = 'bytes'`.)
+   * @default 'utf8'
+   */
+  encoding: TextEncoding = 'utf8';
+
+  /** Checked before the run (and again when it starts): the format, the encoding, the bucket name, the key's length once filled. */
   override attributeProblems(): string[] {
     const problems = [...bucketProblems(this), ...keyProblems(this, 'key', true)];
     if (!FORMATS.includes(this.format)) problems.push(`format must be 'bytes' or 'csv', got ${shown(this.format)}`);
+    if (!TEXT_ENCODINGS.includes(this.encoding)) {
+      problems.push(`encoding must be one of ${TEXT_ENCODINGS.map((e) => `'${e}'`).join(', ')}, got ${shown(this.encoding)}`);
+    } else if (this.encoding !== 'utf8' && this.format === 'bytes') {
+      problems.push(`encoding is '${this.encoding}', but format is 'bytes' (the object's bytes as they are): set format = 'csv' to read its text`);
+    }
     return problems;
   }
 
@@ -93,7 +110,13 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
       throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
     }
     try {
-      const rows = await csvRows(body, { gzip, done: closeClient });
+      const rows = await csvRows(body, {
+        gzip,
+        done: closeClient,
+        encoding: this.encoding,
+        source: gzip ? `${uri} (gunzipped)` : uri,
+        attribute: `${this.taskName}.encoding`,
+      });
       if (length !== undefined) this.recordMetrics({ bytes: length });
       this.log('reading the rows of %s (%d columns%s)', uri, rows.columns.length, gzip ? ', gzip' : '');
       return rows;

@@ -119,4 +119,22 @@ describe('attribute values checked before the run', () => {
     expect(new AtLimit().attributeProblems()).to.deep.equal([]);
     expect(Subject).to.be.a('function');
   });
+
+  it("should refuse a FromS3 encoding it cannot read before the run, naming the ones it can", async () => {
+    @register class Latin extends FromS3 { bucket = 'exports'; key = 'k.csv'; format = 'csv' as const; encoding = 'cp1252' as never; }
+    const error = await failure<TaskInterfaceError>(bigraysRun());
+    expect(error).to.be.instanceOf(TaskInterfaceError);
+    expect(error.attributes).to.deep.equal({ Latin: ['encoding'] });
+    expect(error.message).to.contain("Latin encoding must be one of 'utf8', 'latin1', 'utf16le', got \"cp1252\"");
+    expect(emulator().requests).to.deep.equal([]);
+    class Bytes extends FromS3 { bucket = 'exports'; key = 'k.bin'; encoding = 'latin1' as const; }
+    expect(new Bytes().attributeProblems()).to.deep.equal([
+      "encoding is 'latin1', but format is 'bytes' (the object's bytes as they are): set format = 'csv' to read its text",
+    ]);
+    for (const encoding of ['utf8', 'latin1', 'utf16le'] as const) {
+      class Fine extends FromS3 { bucket = 'exports'; key = 'k.csv'; format = 'csv' as const; encoding = encoding; }
+      expect(new Fine().attributeProblems()).to.deep.equal([]);
+    }
+    expect(Latin).to.be.a('function');
+  });
 });

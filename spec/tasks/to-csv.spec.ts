@@ -138,4 +138,26 @@ describe('ToCSV', () => {
     expect(ran).to.deep.equal([]);
     expect(First && NoName).to.be.a('function');
   });
+
+  it('should refuse text with a lone surrogate (UTF-8 cannot hold it), naming task, row and column, and write nothing', async () => {
+    const rows = path.join(dir, 'rows.csv');
+    const text = path.join(dir, 'text.csv');
+    const parquet = path.join(dir, 'rows.parquet');
+    @register class Rows extends ToCSV { input = [{ id: 1, note: 'ok 🎉' }, { id: 2, note: 'cut \ud83c here' }]; filename = rows; }
+    const fromRows = await failure(bigraysRun());
+    expect((fromRows.errors[0] as Error).message).to.equal(
+      `Rows: writing ${rows} failed: CSV: column \`note\` of row 2 holds a lone surrogate (U+D83C at character 4), ` +
+        'which UTF-8 cannot hold (it is not written as U+FFFD); no file was written',
+    );
+    class Text extends ToCSV { input = 'a,b\n\udc00,x\n'; filename = text; }
+    const fromText = await failure(bigraysRun(Text));
+    expect((fromText.errors[0] as Error).message).to.equal(
+      'Text.input: the string holds a lone surrogate (U+DC00 at character 4), which UTF-8 cannot hold (it is not written as U+FFFD)',
+    );
+    class Columnar extends ToCSV { input = [{ id: 1, note: 'fine' }, { id: 2, note: '\ud800' }]; filename = parquet; format = 'parquet' as const; }
+    const fromParquet = await failure(bigraysRun(Columnar));
+    expect((fromParquet.errors[0] as Error).message).to.include('Parquet: column `note` of row 2 holds a lone surrogate (U+D800 at character 0)');
+    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(Rows).to.be.a('function');
+  });
 });
