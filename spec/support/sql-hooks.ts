@@ -160,6 +160,20 @@ export function postgresPort(): number {
   return pgPort;
 }
 
+/**
+ * Whether better-sqlite3's native module loads on this node: `npm ci` builds it for one Node
+ * version, so a run on another (CI's Node 22 subset) shows SQLite specs as pending.
+ */
+export function sqliteLoads(): boolean {
+  try {
+    const Database = require('better-sqlite3') as new (file: string) => { close(): void };
+    new Database(':memory:').close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A DSN for a new SQLite file. */
 export function freshSqliteDsn(): string {
   return `sqlite:${join(sqliteBase, `db-${++counter}.sqlite`)}`;
