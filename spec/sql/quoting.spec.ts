@@ -47,6 +47,37 @@ describe('SQL quoting per engine', () => {
     }
   });
 
+  it('should refuse a plain {kw} that makes a comment marker with the text next to it, an empty one too', () => {
+    const refusal = (template: string, kws: Record<string, unknown>): string => {
+      try {
+        return `accepted: ${formatTemplate(template, kws, { sql: postgres })}`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal('where n < 10-{n} and t = 7', { n: -1 })).to.contain('the keyword `n` starts with `-`, which would join the text before it into a comment marker (--)');
+    expect(refusal('where n < 10-{n}-1', { n: '' })).to.contain('the keyword `n` is empty, which would join the text before and after it into a comment marker (--)');
+    expect(refusal('select {a}{b}', { a: 'x-', b: '-y' })).to.contain('the keyword `a` ends with `-`, which would join the text after it into a comment marker (--)');
+    for (const [template, kws] of [['where n < 10-{n}', { n: 1 }], ['select {a}-{b}', { a: 'x', b: 'y' }], ["select '{day}'", { day: '2026-01-01' }]] as const) {
+      expect(refusal(template, kws)).to.match(/^accepted: /);
+    }
+  });
+
+  it('should say so when the spaces or quotes of a plain {kw} come from its format spec or conversion', () => {
+    const message = (template: string, kws: Record<string, unknown>): string => {
+      try {
+        formatTemplate(template, kws, { sql: postgres });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${template} was accepted`);
+    };
+    expect(message('limit {n:5d}', { n: 7 })).to.contain('the formatted value of the keyword `n` holds a space (because of the spec `:5d`), which {n:5d} would put into the SQL as it is');
+    expect(message('select {v:>10}', { v: 'abc' })).to.contain('the formatted value of the keyword `v` holds a space (because of the spec `:>10`)');
+    expect(message('select {v!r}', { v: 'abc' })).to.contain("the formatted value of the keyword `v` holds a quote (') (because of the conversion `!r`)");
+    expect(message('select {v!r}', { v: 'a b' }), 'the value itself').to.contain('the keyword `v` holds a space, which {v!r}');
+  });
+
   it('should read quoted table names back into their parts', () => {
     expect(nameParts('"my schema"."it""s"')).to.deep.equal(['my schema', 'it"s']);
     expect(nameParts('[dbo].[a]]b]')).to.deep.equal(['dbo', 'a]b']);
