@@ -147,9 +147,9 @@ export function maskDsn(text: string): string {
   return maskUrls(text);
 }
 
-/** `secret` as it may be written out: as it is, percent-encoded, escaped inside JSON text. */
+/** `secret` as it may be written out: as it is, percent-encoded, as an SQL string literal's text (`'` doubled), escaped inside JSON text. */
 function writtenForms(secret: string): string[] {
-  const forms = [secret, encodeURIComponent(secret)];
+  const forms = [secret, encodeURIComponent(secret), secret.replace(/'/g, "''")];
   for (const form of [...forms]) forms.push(JSON.stringify(form).slice(1, -1));
   return forms;
 }
