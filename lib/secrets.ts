@@ -29,20 +29,22 @@ const PASSWORD_PARAMS = new Set(['password', 'pwd', 'passwd']);
 export const MIN_MASKED_LENGTH = 6;
 
 /**
- * Where the values of `password=`, `pwd=` and `passwd=` parameters are in `query` (`[start, end)`,
- * offset by `offset`). Parameters are split on `&` alone, as the drivers (`URLSearchParams`,
- * pg-connection-string) read them: a `;` is part of the value.
+ * Where the values of `password=`, `pwd=` and `passwd=` parameters are (`[start, end)`) in the
+ * query that follows the `?` at `question` in `text` (none when `question` is -1); the query
+ * ends where `endsAt` says. Parameters are split on `&` alone, as the drivers
+ * (`URLSearchParams`, pg-connection-string) read them: a `;` is part of the value.
  */
-function passwordParamSpans(query: string, offset: number, endsAt: (char: string) => boolean): Array<[number, number]> {
+function passwordParamSpans(text: string, question: number, endsAt: (char: string) => boolean): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  let at = 0;
-  while (at <= query.length) {
+  if (question < 0) return spans;
+  let at = question + 1;
+  while (at <= text.length) {
     let end = at;
-    while (end < query.length && query[end] !== '&' && !endsAt(query[end])) end += 1;
-    const pair = query.slice(at, end);
+    while (end < text.length && text[end] !== '&' && !endsAt(text[end])) end += 1;
+    const pair = text.slice(at, end);
     const equals = pair.indexOf('=');
-    if (equals > 0 && PASSWORD_PARAMS.has(decodePart(pair.slice(0, equals)).toLowerCase())) spans.push([offset + at + equals + 1, offset + end]);
-    if (end < query.length && endsAt(query[end])) break;
+    if (equals > 0 && PASSWORD_PARAMS.has(decodePart(pair.slice(0, equals)).toLowerCase())) spans.push([at + equals + 1, end]);
+    if (end < text.length && endsAt(text[end])) break;
     at = end + 1;
   }
   return spans;
@@ -84,8 +86,7 @@ function dsnSpans(dsn: string): Array<[number, number]> {
 
 /** The `password=` parameters of a whole DSN: its query runs from its first `?` to a `#`. */
 function paramSpansOf(dsn: string): Array<[number, number]> {
-  const question = dsn.indexOf('?');
-  return question < 0 ? [] : passwordParamSpans(dsn.slice(question + 1), question + 1, (char) => char === '#');
+  return passwordParamSpans(dsn, dsn.indexOf('?'), (char) => char === '#');
 }
 
 /** `scheme://` where a URL starts in running text. */
@@ -110,17 +111,16 @@ function passwordSpanAt(text: string, start: number, lineEnd: number): [number, 
   return span && [start + span[0], start + span[1]];
 }
 
-/** The `password=` parameters of a URL that starts at `start` in running text (a value ends at `&`, `#` or a blank). */
-function paramSpansAt(text: string, start: number, lineEnd: number): Array<[number, number]> {
+/** The `password=` parameters of a URL that starts at `start` in running text (its `?` before the first blank; a value ends at `&`, `#` or a blank). */
+function paramSpansAt(text: string, start: number): Array<[number, number]> {
   let question = -1;
-  for (let i = start; i < lineEnd && !/\s/.test(text[i]); i++) {
+  for (let i = start; i < text.length && !/\s/.test(text[i]); i++) {
     if (text[i] === '?') {
       question = i;
       break;
     }
   }
-  if (question < 0) return [];
-  return passwordParamSpans(text.slice(question + 1, lineEnd), question + 1, (char) => char === '#' || /\s/.test(char));
+  return passwordParamSpans(text, question, (char) => char === '#' || /\s/.test(char));
 }
 
 /** Whether a password's place holds what a message writes there instead of a password. */
@@ -137,7 +137,7 @@ function maskUrls(text: string): string {
     const lineEnd = newline < 0 ? text.length : newline;
     const password = passwordSpanAt(text, start, lineEnd);
     if (password && !isPlaceholder(text.slice(password[0], password[1]))) spans.push(password);
-    spans.push(...paramSpansAt(text, password ? password[1] : start, lineEnd));
+    spans.push(...paramSpansAt(text, password ? password[1] : start));
   }
   return maskSpans(text, spans.sort((a, b) => a[0] - b[0]));
 }
