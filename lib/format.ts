@@ -381,7 +381,8 @@ function quotedWith(parts: Part[], index: number): string | undefined {
 function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuoting): string {
   const part = parts[index] as Field;
   let value = fieldValue(part, kws);
-  if (value === PENDING_OUTPUT) return '0';
+  // A task output pre-flight cannot know yet: `0` stands in (an SQL conversion outside SQL text is still refused).
+  if (value === PENDING_OUTPUT && (sql || isPlain(part))) return '0';
   const spec = render(part.spec, kws);
   if (part.conversion === 'q' || part.conversion === 'i' || part.conversion === 'sql') {
     if (!sql) {

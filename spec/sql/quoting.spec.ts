@@ -1,7 +1,7 @@
 /** How each engine quotes `{kw!q}` and `{kw!i}`, and what a plain `{kw}` may not hold there. */
 import { expect } from 'chai';
 import {
-  bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, TaskError, ToS3, updateFormatKws,
+  bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, Task, TaskError, ToS3, updateFormatKws,
 } from '../../lib';
 import { formatTemplate } from '../../lib/format';
 import { shapeChanger } from '../../lib/sql-keyword-shape';
@@ -132,6 +132,16 @@ describe('SQL tasks filling keywords', () => {
     const error = await failure<BigraysError>(bigraysRun());
     expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
     expect(Upload).to.be.a('function');
+  });
+
+  it('should refuse {kw!q} outside SQL text before the run when the keyword holds a task output', async () => {
+    @register class Day extends Task<string> { run() { return '2026-01-01'; } }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'daily-exports'; key = 'daily/{day!q}.csv'; }
+    updateFormatKws({ day: Day.output });
+    const error = await failure<BigraysError>(bigraysRun());
+    expect(error.report, 'nothing ran').to.equal(undefined);
+    expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
+    expect([Day, Upload]).to.have.length(2);
   });
 
   it('should quote and check keywords in an SQLTask\'s own SQL with renderSql()', async () => {
