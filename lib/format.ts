@@ -8,9 +8,9 @@
  * plain `{kw}` takes only a value that cannot change the statement's shape (a number or a
  * single word: see sql-keyword-shape.ts).
  */
-import { resolveKeywordRefs } from './output';
+import { OutputRef, PENDING_OUTPUT, resolveKeywordRefs } from './output';
 import { defaultRuntime } from './runtime';
-import { PLAIN_KEYWORD_RULE, shapeChanger } from './sql-keyword-shape';
+import { commentMarkerAt, PLAIN_KEYWORD_RULE, shapeChanger } from './sql-keyword-shape';
 
 /** The format keywords a template is filled from. */
 export type FormatKws = Record<string, unknown>;
@@ -54,6 +54,15 @@ export class FormatError extends Error {
   }
 }
 
+/**
+ * Where the unsafe text of a plain `{kw}` comes from when not from the value alone: the field's
+ * format spec or conversion (`{n:>10}` pads with spaces, `{v!r}` adds quotes), or the text next
+ * to it (`10-{n}` with `-1` makes `--`).
+ */
+export type UnsafeHow =
+  | { formattedBy: string }
+  | { joins: 'before' | 'after' | 'around'; edge: string };
+
 /** A plain `{kw}` in SQL text whose value is not a number or a single word (it holds a space, a quote, a `;`, …). */
 export class UnsafeKeywordError extends FormatError {
   constructor(
@@ -64,14 +73,20 @@ export class UnsafeKeywordError extends FormatError {
     readonly field: string,
     /** The quote the template puts around the field (`'{name}'`, `"{name}"`), if any. */
     readonly quotedWith?: string,
+    how?: UnsafeHow,
   ) {
-    super(
-      `the keyword \`${keyword}\` holds ${describeFound(found)}, which ${field} would put into the SQL as it is (${PLAIN_KEYWORD_RULE})`,
-      keyword,
-      'unsafe',
-    );
+    super(`${unsafeWhat(keyword, found, field, how)} (${PLAIN_KEYWORD_RULE})`, keyword, 'unsafe');
     this.name = 'UnsafeKeywordError';
   }
+}
+
+function unsafeWhat(keyword: string, found: string, field: string, how?: UnsafeHow): string {
+  const into = `which ${field} would put into the SQL as it is`;
+  if (how === undefined) return `the keyword \`${keyword}\` holds ${describeFound(found)}, ${into}`;
+  if ('formattedBy' in how) return `the formatted value of the keyword \`${keyword}\` holds ${describeFound(found)} (because of ${how.formattedBy}), ${into}`;
+  const value = how.joins === 'around' ? 'is empty' : `${how.joins === 'before' ? 'starts' : 'ends'} with \`${how.edge}\``;
+  const text = how.joins === 'around' ? 'the text before and after it' : `the text ${how.joins} it`;
+  return `the keyword \`${keyword}\` ${value}, which would join ${text} into ${describeFound(found)} where ${field} puts it into the SQL`;
 }
 
 function describeFound(found: string): string {
@@ -84,11 +99,10 @@ function describeFound(found: string): string {
       return 'a semicolon (;)';
     case '--':
     case '/*':
+    case '*/':
       return `a comment marker (${found})`;
     case '\\':
       return 'a backslash (\\)';
-    case ']':
-      return 'a closing bracket (])';
     case ' ':
       return 'a space';
     case '\t':
@@ -279,24 +293,57 @@ export function templateKeywords(template: string): string[] {
 export function formatTemplate(template: string, kws: FormatKws, options?: ReadonlySet<string> | FormatOptions): string {
   const { keep, sql } = options instanceof Set ? { keep: options as ReadonlySet<string>, sql: undefined } : ((options ?? {}) as FormatOptions);
   const parts = parse(template);
-  if (keep === undefined || keep.size === 0) return render(parts, kws, sql);
-  return parts
-    .map((part, index) => {
-      if (part.kind === 'field' && keep.has(part.name)) return part.source;
-      return escapeBraces(part.kind === 'literal' ? part.text : renderField(parts, index, kws, sql));
-    })
-    .join('');
+  if (!sql && (keep === undefined || keep.size === 0)) return render(parts, kws);
+  const kept = (part: Part): boolean => part.kind === 'field' && keep?.has(part.name) === true;
+  const pieces = parts.map((part, index) => {
+    if (part.kind === 'literal') return part.text;
+    return kept(part) ? part.source : renderField(parts, index, kws, sql);
+  });
+  if (sql) checkJoins(parts, pieces, (part) => !kept(part) && isPlain(part));
+  if (keep === undefined || keep.size === 0) return pieces.join('');
+  return pieces.map((piece, index) => (kept(parts[index]) ? piece : escapeBraces(piece))).join('');
+}
+
+/** A field that fills SQL text with its value as it is, checked (no `!q`, `!i` or `!sql`). */
+function isPlain(part: Part): part is Field {
+  return part.kind === 'field' && part.conversion !== 'q' && part.conversion !== 'i' && part.conversion !== 'sql';
+}
+
+/**
+ * Each checked field's value against the text on either side of it: a value that passes alone
+ * may still finish a comment marker the template starts or ends (`10-{n}` with `-1` makes
+ * `10--1`, the rest of the line a comment; `{a}{b}` with `x-` and `-y`; `{col}*2` with `p/`).
+ */
+function checkJoins(parts: Part[], pieces: string[], checked: (part: Part) => boolean): void {
+  const sql = pieces.join('');
+  let at = 0;
+  pieces.forEach((piece, index) => {
+    const start = at;
+    at += piece.length;
+    const part = parts[index];
+    if (!checked(part)) return;
+    const field = part as Field;
+    const joins = (where: number, how: 'before' | 'after' | 'around', edge: string): void => {
+      const marker = commentMarkerAt(sql, where);
+      if (marker !== undefined) {
+        throw new UnsafeKeywordError(field.name, marker, field.source, quotedWith(parts, index), { joins: how, edge });
+      }
+    };
+    if (piece === '') return joins(start - 1, 'around', '');
+    joins(start - 1, 'before', piece[0]);
+    joins(at - 1, 'after', piece[piece.length - 1]);
+  });
 }
 
 function escapeBraces(text: string): string {
   return text.replace(/[{}]/g, (brace) => brace + brace);
 }
 
-function render(parts: Part[], kws: FormatKws, sql?: SqlQuoting): string {
+function render(parts: Part[], kws: FormatKws): string {
   let out = '';
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index];
-    out += part.kind === 'literal' ? part.text : renderField(parts, index, kws, sql);
+    out += part.kind === 'literal' ? part.text : renderField(parts, index, kws);
   }
   return out;
 }
@@ -309,6 +356,8 @@ function fieldValue(part: Field, kws: FormatKws): unknown {
   let value: unknown = kws[part.name];
   let reached = part.name;
   for (const step of part.path) {
+    if (value instanceof OutputRef) throw value.notReady();
+    if (value === PENDING_OUTPUT) return value;
     if (value === null || value === undefined) {
       throw new FormatError(`cannot read ${JSON.stringify(step)} of ${reached} (it is ${String(value)})`, part.name);
     }
@@ -332,6 +381,8 @@ function quotedWith(parts: Part[], index: number): string | undefined {
 function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuoting): string {
   const part = parts[index] as Field;
   let value = fieldValue(part, kws);
+  // A task output pre-flight cannot know yet: `0` stands in (an SQL conversion outside SQL text is still refused).
+  if (value === PENDING_OUTPUT && (sql || isPlain(part))) return '0';
   const spec = render(part.spec, kws);
   if (part.conversion === 'q' || part.conversion === 'i' || part.conversion === 'sql') {
     if (!sql) {
@@ -350,14 +401,25 @@ function renderField(parts: Part[], index: number, kws: FormatKws, sql?: SqlQuot
     }
     return part.conversion === 'q' ? sqlLiteral(value, spec, part, sql) : sqlName(value, spec, part, sql);
   }
+  const raw = value;
   if (part.conversion === 'r' || part.conversion === 'a') value = repr(value);
   else if (part.conversion === 's') value = str(value);
   const text = applySpec(value, spec, part.source);
   if (sql) {
     const found = shapeChanger(text);
-    if (found !== undefined) throw new UnsafeKeywordError(part.name, found, part.source, quotedWith(parts, index));
+    if (found !== undefined) throw unsafe(part, found, raw, spec, quotedWith(parts, index));
   }
   return text;
+}
+
+/** The refusal of a plain `{kw}` whose text holds `found`: said of the value, or of what its spec or conversion made of it. */
+function unsafe(part: Field, found: string, raw: unknown, spec: string, quoted: string | undefined): UnsafeKeywordError {
+  const alone = shapeChanger(str(raw));
+  if (alone !== undefined) return new UnsafeKeywordError(part.name, alone, part.source, quoted);
+  const converted = part.conversion === 'r' || part.conversion === 'a';
+  const byConversion = converted && shapeChanger(repr(raw)) !== undefined;
+  const formattedBy = byConversion ? `the conversion \`!${part.conversion}\`` : `the spec \`:${spec}\``;
+  return new UnsafeKeywordError(part.name, found, part.source, quoted, { formattedBy });
 }
 
 /** `{kw!sql}`: the value (after its format spec) as SQL, unchecked: the job vouches for it. */

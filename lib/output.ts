@@ -78,13 +78,17 @@ export class OutputRef {
 
   /** Reading the reference as text is a mistake: the output does not exist yet. */
   toString(): string {
-    const context = currentContext();
-    throw notRun(this.task, context?.current, lookup(context, this.task).state);
+    throw this.notReady();
   }
 
   toJSON(): never {
+    throw this.notReady();
+  }
+
+  /** Why there is no output to read here: a TaskError naming the task that reads it and the task that makes it. */
+  notReady(): TaskError {
     const context = currentContext();
-    throw notRun(this.task, context?.current, lookup(context, this.task).state);
+    return notRun(this.task, context?.current, lookup(context, this.task).state);
   }
 
   [inspect.custom](): string {
@@ -200,23 +204,40 @@ export function findRefs(value: unknown, visit: (ref: OutputRef) => void, depth 
 }
 
 /** `value` with every OutputRef replaced by its output (copies containers that held one). */
-export function resolveRefs(value: unknown, reader: AnyTaskClass, context: RunContext, depth = 0): unknown {
-  if (value instanceof OutputRef) return resolveRef(value, reader, context);
+export function resolveRefs(value: unknown, reader: AnyTaskClass, context: RunContext): unknown {
+  return replaceRefs(value, (ref) => resolveRef(ref, reader, context));
+}
+
+/**
+ * What pre-flight fills a template with where a task output will go (the output is known only
+ * when the task that reads it runs): it renders as `0`, whatever the field reaches into, so
+ * the rest of the template is checked now.
+ */
+export const PENDING_OUTPUT: unique symbol = Symbol('pending task output');
+
+/** `value` with every OutputRef replaced by `PENDING_OUTPUT`. */
+export function pendingRefs(value: unknown): unknown {
+  return replaceRefs(value, () => PENDING_OUTPUT);
+}
+
+/** `value` with every OutputRef replaced by `replace(ref)` (copies containers that held one). */
+function replaceRefs(value: unknown, replace: (ref: OutputRef) => unknown, depth = 0): unknown {
+  if (value instanceof OutputRef) return replace(value);
   if (depth >= MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     if (value.length > MAX_SCAN) return value;
     let copy: unknown[] | undefined;
     value.forEach((item, i) => {
-      const resolved = resolveRefs(item, reader, context, depth + 1);
-      if (resolved !== item) (copy ??= [...value])[i] = resolved;
+      const replaced = replaceRefs(item, replace, depth + 1);
+      if (replaced !== item) (copy ??= [...value])[i] = replaced;
     });
     return copy ?? value;
   }
   if (isPlainObject(value)) {
     let copy: Record<string, unknown> | undefined;
     for (const [key, item] of Object.entries(value)) {
-      const resolved = resolveRefs(item, reader, context, depth + 1);
-      if (resolved !== item) (copy ??= { ...value })[key] = resolved;
+      const replaced = replaceRefs(item, replace, depth + 1);
+      if (replaced !== item) (copy ??= { ...value })[key] = replaced;
     }
     return copy ?? value;
   }

@@ -7,12 +7,13 @@ import { FormatError, keywordsFor } from './format';
 import { findRefs, newContext, OutputRef } from './output';
 import { canReuse, type Resource } from './resources/resource';
 import { preflight, type TaskOverlay } from './run';
+import { scrub } from './secrets';
 import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from './task';
 
 export interface PlannedStep {
   /** The task class name. */
   name: string;
-  /** Templated attributes, rendered with the keywords known now. */
+  /** Templated attributes, rendered with the keywords known now, secrets masked. */
   attributes: Record<string, string>;
   /** Outputs of earlier tasks this task reads, as `Task.output`. */
   inputs: string[];
@@ -48,12 +49,13 @@ export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay):
     for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
     const attributes: Record<string, string> = {};
     for (const attr of TEMPLATED_ATTRIBUTES) {
-      if (typeof fields[attr] === 'string') attributes[attr] = render(task, attr, fields[attr] as string, kws);
+      if (typeof fields[attr] === 'string') attributes[attr] = scrub(render(task, attr, fields[attr] as string, kws), task.resourceConfig);
     }
     if (fields.params !== undefined && !(fields.params instanceof OutputRef)) {
-      attributes.params = JSON.stringify(fields.params, (_k, v: unknown) =>
+      const params = JSON.stringify(fields.params, (_k, v: unknown) =>
         typeof v === 'bigint' ? v.toString() : v instanceof OutputRef ? `<${v.task.name}.output>` : v,
       );
+      attributes.params = scrub(params, task.resourceConfig);
     }
     const inputs = new Set<string>();
     for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(`${ref.task.name}.output`));

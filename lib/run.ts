@@ -12,6 +12,7 @@ import {
   currentContext,
   findRefs,
   newContext,
+  pendingRefs,
   resolveRefs,
   runInContext,
   setLatestContext,
@@ -221,15 +222,15 @@ function checkOutputs(planned: PlannedTask[], context: RunContext): void {
 
 /**
  * Why `template` would be refused when the task runs, with the keywords known now: an unsafe
- * plain `{kw}` in SQL text, an SQL conversion outside it. Keywords that hold a task's output
- * are known only then, so a template that uses one is left to the run.
+ * plain `{kw}` in SQL text, an SQL conversion outside it. A keyword that holds a task's output
+ * is known only then: it is checked with a placeholder here (the rest of the template is
+ * checked now), and with its value when the task runs.
  */
 function refusedTemplate(task: BaseTask<unknown>, attr: string, template: string, used: string[], known: Record<string, unknown>): string | undefined {
-  let later = false;
-  for (const name of used) findRefs(known[name], () => (later = true));
-  if (later) return undefined;
+  const kws = { ...known };
+  for (const name of used) if (Object.prototype.hasOwnProperty.call(known, name)) kws[name] = pendingRefs(known[name]);
   try {
-    task.renderAttribute(attr, template, known);
+    task.renderAttribute(attr, template, kws);
     return undefined;
   } catch (error) {
     const cause = (error as { cause?: unknown })?.cause;

@@ -28,17 +28,23 @@ const PASSWORD_PARAMS = new Set(['password', 'pwd', 'passwd']);
  */
 export const MIN_MASKED_LENGTH = 6;
 
-/** Where the values of `password=`, `pwd=` and `passwd=` parameters are in `query` (`[start, end)`, offset by `offset`). */
-function passwordParamSpans(query: string, offset: number, endsAt: (char: string) => boolean): Array<[number, number]> {
+/**
+ * Where the values of `password=`, `pwd=` and `passwd=` parameters are (`[start, end)`) in the
+ * query that follows the `?` at `question` in `text` (none when `question` is -1); the query
+ * ends where `endsAt` says. Parameters are split on `&` alone, as the drivers
+ * (`URLSearchParams`, pg-connection-string) read them: a `;` is part of the value.
+ */
+function passwordParamSpans(text: string, question: number, endsAt: (char: string) => boolean): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  let at = 0;
-  while (at <= query.length) {
+  if (question < 0) return spans;
+  let at = question + 1;
+  while (at <= text.length) {
     let end = at;
-    while (end < query.length && query[end] !== '&' && query[end] !== ';' && !endsAt(query[end])) end += 1;
-    const pair = query.slice(at, end);
+    while (end < text.length && text[end] !== '&' && !endsAt(text[end])) end += 1;
+    const pair = text.slice(at, end);
     const equals = pair.indexOf('=');
-    if (equals > 0 && PASSWORD_PARAMS.has(decodePart(pair.slice(0, equals)).toLowerCase())) spans.push([offset + at + equals + 1, offset + end]);
-    if (end < query.length && endsAt(query[end])) break;
+    if (equals > 0 && PASSWORD_PARAMS.has(decodePart(pair.slice(0, equals)).toLowerCase())) spans.push([at + equals + 1, end]);
+    if (end < text.length && endsAt(text[end])) break;
     at = end + 1;
   }
   return spans;
@@ -62,17 +68,25 @@ function maskSpans(text: string, spans: Array<[number, number]>): string {
  * span that may be the password when the URL is ambiguous.
  */
 export function maskDsnValue(dsn: string): string {
+  return maskSpans(dsn, dsnSpans(dsn));
+}
+
+/** The `password=` parameters of a whole DSN masked, as the drivers read them; the rest as it is. */
+export function maskDsnParams(dsn: string): string {
+  return maskSpans(dsn, paramSpansOf(dsn));
+}
+
+/** Where the password and the `password=` parameters of a whole DSN are, in order; none when it is no URL. */
+function dsnSpans(dsn: string): Array<[number, number]> {
   const parts = splitUrl(dsn);
-  if (!parts) return dsn;
+  if (!parts) return [];
   const password = passwordSpanOf(parts);
-  const spans = [...(password ? [password] : []), ...paramSpansOf(dsn)];
-  return maskSpans(dsn, spans.sort((a, b) => a[0] - b[0]));
+  return [...(password ? [password] : []), ...paramSpansOf(dsn)].sort((a, b) => a[0] - b[0]);
 }
 
 /** The `password=` parameters of a whole DSN: its query runs from its first `?` to a `#`. */
 function paramSpansOf(dsn: string): Array<[number, number]> {
-  const question = dsn.indexOf('?');
-  return question < 0 ? [] : passwordParamSpans(dsn.slice(question + 1), question + 1, (char) => char === '#');
+  return passwordParamSpans(dsn, dsn.indexOf('?'), (char) => char === '#');
 }
 
 /** `scheme://` where a URL starts in running text. */
@@ -97,17 +111,16 @@ function passwordSpanAt(text: string, start: number, lineEnd: number): [number, 
   return span && [start + span[0], start + span[1]];
 }
 
-/** The `password=` parameters of a URL that starts at `start` in running text (a value ends at `&`, `;`, `#` or a blank). */
-function paramSpansAt(text: string, start: number, lineEnd: number): Array<[number, number]> {
+/** The `password=` parameters of a URL that starts at `start` in running text (its `?` before the first blank; a value ends at `&`, `#` or a blank). */
+function paramSpansAt(text: string, start: number): Array<[number, number]> {
   let question = -1;
-  for (let i = start; i < lineEnd && !/\s/.test(text[i]); i++) {
+  for (let i = start; i < text.length && !/\s/.test(text[i]); i++) {
     if (text[i] === '?') {
       question = i;
       break;
     }
   }
-  if (question < 0) return [];
-  return passwordParamSpans(text.slice(question + 1, lineEnd), question + 1, (char) => char === '#' || /\s/.test(char));
+  return passwordParamSpans(text, question, (char) => char === '#' || /\s/.test(char));
 }
 
 /** Whether a password's place holds what a message writes there instead of a password. */
@@ -115,32 +128,28 @@ function isPlaceholder(password: string): boolean {
   return password === MASK || password === PASSWORD_PLACEHOLDER;
 }
 
-/** `text` with the values of `password=`, `pwd=` and `passwd=` parameters of its URLs masked. */
-export function maskQueryPasswords(text: string): string {
-  return maskUrls(text, false);
-}
-
-function maskUrls(text: string, userInfo: boolean): string {
+/** `text` with the password of each URL that stands in it masked, and its `password=`, `pwd=` and `passwd=` parameters. */
+function maskUrls(text: string): string {
   const spans: Array<[number, number]> = [];
   for (const match of text.matchAll(URL_START)) {
     const start = match.index;
     const newline = text.indexOf('\n', start);
     const lineEnd = newline < 0 ? text.length : newline;
-    const password = userInfo ? passwordSpanAt(text, start, lineEnd) : undefined;
+    const password = passwordSpanAt(text, start, lineEnd);
     if (password && !isPlaceholder(text.slice(password[0], password[1]))) spans.push(password);
-    spans.push(...paramSpansAt(text, password ? password[1] : start, lineEnd));
+    spans.push(...paramSpansAt(text, password ? password[1] : start));
   }
   return maskSpans(text, spans.sort((a, b) => a[0] - b[0]));
 }
 
 /** `scheme://user:password@host` → `scheme://user:***@host` wherever a URL stands in `text`; also `password=…` in query strings. */
 export function maskDsn(text: string): string {
-  return maskUrls(text, true);
+  return maskUrls(text);
 }
 
-/** `secret` as it may be written out: as it is, percent-encoded, escaped inside JSON text. */
+/** `secret` as it may be written out: as it is, percent-encoded, as an SQL string literal's text (`'` doubled), escaped inside JSON text. */
 function writtenForms(secret: string): string[] {
-  const forms = [secret, encodeURIComponent(secret)];
+  const forms = [secret, encodeURIComponent(secret), secret.replace(/'/g, "''")];
   for (const form of [...forms]) forms.push(JSON.stringify(form).slice(1, -1));
   return forms;
 }
@@ -149,10 +158,8 @@ function writtenForms(secret: string): string[] {
 function dsnPassword(dsn: string): string[] {
   const found: string[] = [];
   const value = dsn.trim();
-  const parts = splitUrl(value);
-  if (!parts) return found;
-  for (const span of [passwordSpanOf(parts), ...paramSpansOf(value)]) {
-    if (!span || span[1] <= span[0]) continue;
+  for (const span of dsnSpans(value)) {
+    if (span[1] <= span[0]) continue;
     const raw = value.slice(span[0], span[1]);
     found.push(raw, decodePart(raw), decodePart(raw.replace(/\+/g, ' ')));
   }
@@ -205,7 +212,7 @@ function maskValues(text: string, configs: Array<ConfigValues | null | undefined
  * `BigraysConfig` and remembered from task configs, longest first: secret keys' values and DSN
  * passwords, each as written, decoded, percent-encoded and escaped for JSON.
  */
-export function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
+function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
   const values = new Set<string>(defaultRuntime.secrets);
   for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
   return [...values].sort((a, b) => b.length - a.length);

@@ -3,7 +3,8 @@
  * shape — a number, or a single word of letters, digits and `_ - . : /` (a date, a timestamp,
  * a name such as `schema.table`). Anything else (a space, a quote, `;`, `=`, `$`, a
  * parenthesis, a comment marker, a backslash…) could turn a value into SQL of its own:
- * `1 or 1=1`, `t union select … from pg_shadow`, `x$$ || … || $$`.
+ * `1 or 1=1`, `t union select … from pg_shadow`, `x$$ || … || $$`. Nor may a value make a
+ * comment marker with the text next to it (`10-{n}` with `-1`): see `commentMarkerAt`.
  */
 
 /** An integer or a decimal, with a leading minus and an exponent allowed: `42`, `-3.5`, `1e6`, `2.5E-3`. */
@@ -25,6 +26,19 @@ export function shapeChanger(text: string): string | undefined {
   if (telling !== undefined) return telling;
   for (const char of text) if (!WORD_CHAR.test(char)) return char;
   return undefined;
+}
+
+/** What starts or ends a comment in SQL text, made of two characters. */
+const COMMENT_MARKERS = ['--', '/*', '*/'];
+
+/**
+ * The comment marker made by the characters at `at` and `at + 1` of `text`, if any: where a
+ * plain `{kw}` meets the text next to it (`10-{n}` with `-1` gives `10--1`).
+ */
+export function commentMarkerAt(text: string, at: number): string | undefined {
+  if (at < 0) return undefined;
+  const pair = text.slice(at, at + 2);
+  return COMMENT_MARKERS.includes(pair) ? pair : undefined;
 }
 
 /** The rule, as messages state it. */

@@ -30,6 +30,7 @@ const HOSTILE: Array<[string, string]> = [
   ['a %', 'pa%ss-word'],
   ['an @', 'pa@ss-word'],
   ['unicode', 'pässwörd-ü€'],
+  ['a semicolon', 'pa;ss-word'],
   ['a long one', `L0ng-${'x9'.repeat(150)}`],
 ];
 
@@ -90,6 +91,14 @@ describe('DSN passwords a URL scanner would cut short', function () {
         expectNoSecret(scrub(`password was ${password}, encoded ${encodeURIComponent(password)}, json ${JSON.stringify(password)}`), [password], what);
       }
     }
+    // In a password= parameter too, read as the drivers read it: split on `&` alone, a `;` is part of the value.
+    for (const [what, password] of HOSTILE) {
+      const written = /[%&#+]/.test(password) ? encodeURIComponent(password) : password;
+      expect(displayValue('DB_DSN', `postgres://u@db.example/x?password=${written}`), what).to.equal('postgres://u@db.example/x?password=***');
+      expect(displayValue('DB_DSN', `postgres://u@db.example/x?sslmode=disable&password=${written}&x=1`), what)
+        .to.equal('postgres://u@db.example/x?sslmode=disable&password=***&x=1');
+    }
+    expect(maskDsn('could not connect to postgres://u@db.example/x?password=a;bcdefgh&x=1 now')).to.equal('could not connect to postgres://u@db.example/x?password=***&x=1 now');
     const param = `mssql://sa@db/x?password=${encodeURIComponent('pa ss"word')}&encrypt=true`;
     expect(displayValue('DB_DSN', param)).to.equal('mssql://sa@db/x?password=***&encrypt=true');
     expect(displayValue('DB_DSN', 'mssql://sa@db/x?password=pa ss"word&encrypt=true')).to.equal('mssql://sa@db/x?password=***&encrypt=true');
@@ -156,6 +165,20 @@ describe('DSN passwords a URL scanner would cut short', function () {
       });
     } finally {
       for (const i of HOSTILE.keys()) await admin(base, `drop role if exists bigrays_hostile_${process.pid}_${i}`);
+    }
+  });
+
+  it('should keep DB_PWD out of the dry-run plan, text and --json, where params and a quoted keyword hold it', async () => {
+    for (const args of [['--dry-run'], ['--dry-run', '--json']]) {
+      const result = await spawnNode([cli, 'run', 'spec/fixtures/jobs/secret-params.ts', ...args], {
+        cwd: root,
+        env: { BIGRAYS_DB_DSN: `sqlite:${path.join(dir, 'plan.db')}`, BIGRAYS_DB_PWD: DB_PWD },
+      }).finished;
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.contain('Check');
+      expect(result.stdout).to.contain('***');
+      // {pw!q} renders the password as an SQL string literal, its quote doubled.
+      expectNoSecret(`${result.stdout}\n${result.stderr}`, [DB_PWD, DB_PWD.replace(/'/g, "''")], `bigrays run ${args.join(' ')}`);
     }
   });
 

@@ -123,6 +123,12 @@ describe('DB_DSN with special characters in the password', () => {
     expect(error.message).to.contain('password=***');
   });
 
+  it('should keep the whole of a password= parameter masked in the form it shows, a space and all', () => {
+    const error = refusal('postgres://etl@db.example/x?password=Qz7k@Vx9m Jw4t');
+    for (const piece of ['Qz7k', 'Vx9m', 'Jw4t']) expect(error.message).not.to.contain(piece);
+    expect(error.message).to.contain('postgres://etl@db.example/x?password=***,');
+  });
+
   it('should refuse a % that starts no %XX escape, saying to write %25', () => {
     const error = refusal('postgres://etl:Qz7k%Vx9m@db.example/x');
     expect(error.message).to.match(/password holds a `%` that starts no %XX escape: percent-encode the password \(.*`%` → `%25`/);

@@ -165,6 +165,20 @@ describe('plain keywords that would change the statement, through bigrays run on
     expect(await select('select name from kw_people')).to.deep.equal([]);
   });
 
+  it('should refuse a value that makes a comment marker with the text before it (10-{n} with -1), exit 2, every row still there', async () => {
+    // 10--1 would make the rest of the line a comment: the name filter gone, every row deleted.
+    const statement = "delete from kw_people where length(name) < 10-{n} and name = 'Bob'";
+    const result = await runJob(dsn, ['--set', 'name=Ada', '--set', 'n=-1'], { KW_STATEMENT: statement });
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.contain('Mark.statement: the keyword `n` starts with `-`, which would join the text before it into a comment marker (--)');
+    for (const fix of ['params = { n: … }', '{n!q}']) expect(result.stderr).to.contain(fix);
+    expect(await select('select name from kw_people order by name')).to.deep.equal([['Ada'], ['Bob']]);
+
+    const fine = await runJob(dsn, ['--set', 'name=Ada', '--set', 'n=1'], { KW_STATEMENT: statement });
+    expect(fine.code, fine.stderr).to.equal(0);
+    expect(await select('select name from kw_people order by name')).to.deep.equal([['Ada']]);
+  });
+
   it('should refuse a union with pg_shadow in a plain {table}, in a dry run too, and show no password hash', async () => {
     for (const args of [[], ['--dry-run']]) {
       const result = await runJob(dsn, [...args, '--set', 'table=kw_people union select passwd from pg_shadow'], { KW_QUERY: 'select name from {table}' });
@@ -251,6 +265,17 @@ describe('a task output as a global keyword (updateFormatKws({ since: MaxId.outp
     expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId failed');
     expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'failed']);
   });
+
+  it('should fail the task that reaches into it ({since.values[0][0]}) when MaxId failed, with a TaskError naming both', async () => {
+    @register class MaxId extends SQLQuery { query = 'select max(id) from no_such_table'; }
+    @register class Newer extends SQLQuery { query = 'select id from kw_events where id > {since.values[0][0]}'; runWithExceptions = true; }
+    updateFormatKws({ since: MaxId.output });
+    const error = await rejection(bigraysRun());
+    const cause = error.errors[1] as TaskError;
+    expect(cause).to.be.instanceOf(TaskError);
+    expect(cause.message).to.contain('Newer uses MaxId.output, but MaxId failed');
+    expect(Newer).to.be.a('function');
+  });
 });
 
 describe('--set keywords of bigrays run', function () {
@@ -269,6 +294,32 @@ describe('--set keywords of bigrays run', function () {
     expect(result.stderr).to.contain('Find.query: the keyword `name` holds a quote');
     expect(result.stdout).not.to.contain('would run');
     expect(await select('select name from kw_people')).to.deep.equal([['Ada']]);
+  });
+
+  it('should refuse values that make a comment marker where they meet each other or the template, before the run', async () => {
+    const cases: Array<[string, string[], string]> = [
+      ['select {a}{b} as n from kw_people', ['a=x-', 'b=-y'], 'the keyword `a` ends with `-`, which would join the text after it into a comment marker (--)'],
+      ['select {col}*2 as n from kw_people', ['col=p/'], 'the keyword `col` ends with `/`, which would join the text after it into a comment marker (/*)'],
+      ['select 2*{n} as n from kw_people', ['n=/x'], 'the keyword `n` starts with `/`, which would join the text before it into a comment marker (*/)'],
+    ];
+    for (const [query, sets, message] of cases) {
+      const result = await runJob(dsn, sets.flatMap((set) => ['--set', set]), { KW_QUERY: query });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.contain(`Find.query: ${message}`);
+    }
+    expect(await select('select what from kw_log'), 'Mark, before Find, never ran').to.deep.equal([]);
+  });
+
+  it('should check the rest of a template that also uses a task output, in a dry run too', async () => {
+    const query = 'select name from kw_people where length(name) > {since} and name = {region}';
+    for (const args of [['--dry-run'], []]) {
+      const result = await runJob(dsn, [...args, '--set', 'region=x or 1=1'], { KW_QUERY: query, KW_SINCE: 'Mark' });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.contain('Find.query: the keyword `region` holds a space');
+    }
+    expect(await select('select what from kw_log'), 'Mark, before Find, never ran').to.deep.equal([]);
+    const fine = await runJob(dsn, ['--dry-run', '--set', 'region=Ada'], { KW_QUERY: query, KW_SINCE: 'Mark' });
+    expect(fine.code, fine.stderr).to.equal(0);
   });
 
   it('should show {kw!q} and {kw!i} quoted in the dry-run plan', async () => {

@@ -1,7 +1,7 @@
 /** How each engine quotes `{kw!q}` and `{kw!i}`, and what a plain `{kw}` may not hold there. */
 import { expect } from 'chai';
 import {
-  bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, TaskError, ToS3, updateFormatKws,
+  bigraysRun, BigraysConfig, BigraysError, register, SQLQuery, SQLTask, Task, TaskError, ToS3, updateFormatKws,
 } from '../../lib';
 import { formatTemplate } from '../../lib/format';
 import { shapeChanger } from '../../lib/sql-keyword-shape';
@@ -45,6 +45,37 @@ describe('SQL quoting per engine', () => {
     ]) {
       expect(shapeChanger(bad), JSON.stringify(bad)).to.equal(found);
     }
+  });
+
+  it('should refuse a plain {kw} that makes a comment marker with the text next to it, an empty one too', () => {
+    const refusal = (template: string, kws: Record<string, unknown>): string => {
+      try {
+        return `accepted: ${formatTemplate(template, kws, { sql: postgres })}`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal('where n < 10-{n} and t = 7', { n: -1 })).to.contain('the keyword `n` starts with `-`, which would join the text before it into a comment marker (--)');
+    expect(refusal('where n < 10-{n}-1', { n: '' })).to.contain('the keyword `n` is empty, which would join the text before and after it into a comment marker (--)');
+    expect(refusal('select {a}{b}', { a: 'x-', b: '-y' })).to.contain('the keyword `a` ends with `-`, which would join the text after it into a comment marker (--)');
+    for (const [template, kws] of [['where n < 10-{n}', { n: 1 }], ['select {a}-{b}', { a: 'x', b: 'y' }], ["select '{day}'", { day: '2026-01-01' }]] as const) {
+      expect(refusal(template, kws)).to.match(/^accepted: /);
+    }
+  });
+
+  it('should say so when the spaces or quotes of a plain {kw} come from its format spec or conversion', () => {
+    const message = (template: string, kws: Record<string, unknown>): string => {
+      try {
+        formatTemplate(template, kws, { sql: postgres });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${template} was accepted`);
+    };
+    expect(message('limit {n:5d}', { n: 7 })).to.contain('the formatted value of the keyword `n` holds a space (because of the spec `:5d`), which {n:5d} would put into the SQL as it is');
+    expect(message('select {v:>10}', { v: 'abc' })).to.contain('the formatted value of the keyword `v` holds a space (because of the spec `:>10`)');
+    expect(message('select {v!r}', { v: 'abc' })).to.contain("the formatted value of the keyword `v` holds a quote (') (because of the conversion `!r`)");
+    expect(message('select {v!r}', { v: 'a b' }), 'the value itself').to.contain('the keyword `v` holds a space, which {v!r}');
   });
 
   it('should read quoted table names back into their parts', () => {
@@ -101,6 +132,16 @@ describe('SQL tasks filling keywords', () => {
     const error = await failure<BigraysError>(bigraysRun());
     expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
     expect(Upload).to.be.a('function');
+  });
+
+  it('should refuse {kw!q} outside SQL text before the run when the keyword holds a task output', async () => {
+    @register class Day extends Task<string> { run() { return '2026-01-01'; } }
+    @register class Upload extends ToS3 { input = 'x'; bucket = 'daily-exports'; key = 'daily/{day!q}.csv'; }
+    updateFormatKws({ day: Day.output });
+    const error = await failure<BigraysError>(bigraysRun());
+    expect(error.report, 'nothing ran').to.equal(undefined);
+    expect(error.message).to.contain('Upload.key: `{day!q}` quotes SQL, and this text is not SQL');
+    expect([Day, Upload]).to.have.length(2);
   });
 
   it('should quote and check keywords in an SQLTask\'s own SQL with renderSql()', async () => {

@@ -8,7 +8,7 @@ import { parse as parsePgDsn } from 'pg-connection-string';
 import { envName, isSet, type ConfigValues } from '../../config';
 import { decodePart, hasBadEscape, passwordSpanOf, splitUrl, USER_INFO_ESCAPES, type UrlParts } from '../../connection-url';
 import { ConfigurationError } from '../../errors';
-import { maskDsnValue, maskQueryPasswords, PASSWORD_PLACEHOLDER } from '../../secrets';
+import { maskDsnParams, maskDsnValue, PASSWORD_PLACEHOLDER } from '../../secrets';
 
 export type DialectName = 'postgres' | 'mssql' | 'sqlite';
 
@@ -56,7 +56,7 @@ const ENCODINGS = USER_INFO_ESCAPES.map(([char, code]) => `\`${char}\` → \`${c
  * placeholder (never its value), the rest as it follows the DSN's last `@`, parameters masked.
  */
 function encodedForm(dsn: string): string {
-  const text = maskQueryPasswords(dsn);
+  const text = maskDsnParams(dsn);
   const parts = splitUrl(text);
   const at = parts?.ambiguous?.lastAt ?? parts?.userInfoEnd;
   if (!parts || at === undefined) return maskDsnValue(dsn);
