@@ -11,6 +11,7 @@ import {
 } from '../../lib';
 import { toCsv } from '../../lib/data/csv';
 import { createBucket, useEmulator, type Emulator } from '../support/aws-hooks';
+import { faultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy';
 import { hasOpenMultipartUpload } from '../support/s3-objects';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { failure } from '../helpers';
@@ -324,6 +325,20 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
     });
   }
 
+  it('should refuse a part whose object exists, in one sentence per clause, deleting the parts before it', async () => {
+    const bucket = await createBucket('part-exists');
+    await emulator().s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'parts/part-1.csv', Body: 'earlier' }));
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }]; bucket = bucket; key = 'parts/part-{part}.csv'; maxRowsPerObject = 1;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.equal(
+      `Split: s3://${bucket}/parts/part-1.csv exists already (bucket \`${bucket}\`, key \`parts/part-1.csv\`). Set overwriteIfExists = true to replace it. ` +
+        'It was part 1 of a CSV export split by maxRowsPerObject; the 1 object(s) already written were deleted',
+    );
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal(['parts/part-1.csv']);
+  });
+
   for (const format of ['csv', 'jsonl'] as const) {
     it(`should abort a part's multipart upload refused mid-way (500) and delete the ${format} parts before it`, async function () {
       BigraysConfig.DB_DSN = await postgresDsn();
@@ -341,4 +356,58 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
       expect(emulator().requests.some((r) => r.method === 'POST' && r.url.includes(`part-000.${format}`) && r.url.includes('uploadId'))).to.equal(true);
     });
   }
+});
+
+describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', function () {
+  this.timeout(60_000);
+  const emulator = useEmulator();
+  let proxy: FaultProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+    delete BigraysConfig.AWS_ENDPOINT_URL;
+  });
+
+  /** Sends the S3 tasks through a proxy to the emulator that misbehaves as `rule` says. */
+  async function through(rule: FaultRule): Promise<void> {
+    proxy = await faultProxy(emulator().endpoint, rule);
+    BigraysConfig.AWS_ENDPOINT_URL = proxy.endpoint;
+  }
+
+  /** `count` rows of `{ n }`, then no more for a minute (a source that stalls mid-part). */
+  async function* stalling(count: number): AsyncGenerator<Record<string, unknown>> {
+    for (let n = 1; n <= count; n += 1) yield { n };
+    await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+  }
+
+  it('should delete the part whose write the store did when the deadline struck while its answer was on the way', async () => {
+    const bucket = await createBucket('stopped-written');
+    // part-001's PutObject reaches the store, whose answer never comes back: the deadline strikes.
+    await through((r) => (r.method === 'PUT' && r.url.includes('part-001.csv') ? { forward: true, answer: 'hang' } : undefined));
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.match(/^Split timed out after 3000 ms/);
+    // What the task was doing when the deadline struck.
+    const cause = (error as { cause?: Error }).cause?.message ?? '';
+    expect(cause).to.include(`s3://${bucket}/parts/part-001.csv`);
+    expect(cause).to.include('the 2 object(s) already written, this part\'s included, were deleted');
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+  });
+
+  it('should delete every part written, and leave no open upload, when the deadline stops an export of many parts on a slow store', async () => {
+    const bucket = await createBucket('stopped-many');
+    // Every delete takes 400 ms to be answered (a slow store, or a far one).
+    await through((r) => (r.method === 'DELETE' || (r.method === 'POST' && r.url.includes('delete')) ? { answer: 'late', delayMs: 400 } : undefined));
+    task('Split', class extends ToS3 {
+      input = stalling(41); bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 2; timeoutMs = 5000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.match(/^Split.*timed out after 5000 ms/);
+    expect(proxy!.requests.filter((r) => r.method === 'PUT').length, 'parts written before the deadline').to.be.at.least(10);
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+  });
 });
