@@ -202,7 +202,7 @@ function prepareTarget(root: string, target: string, mode: WriteMode): boolean {
   // What a killed process left beside its target; the folder was checked for links just now.
   if (!swept.has(dirname(target))) {
     swept.add(dirname(target));
-    localTemps.sweepSync(dirname(target));
+    localTemps.sweep(dirname(target));
   }
   const existing = lstatOrUndefined(target);
   if (existing?.isSymbolicLink()) throw linkRefusal(target);
