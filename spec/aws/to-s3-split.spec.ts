@@ -325,6 +325,22 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
     });
   }
 
+  // (JSON lines writes a lone surrogate as its escape, \ud800, which JSON holds.)
+  for (const format of ['csv', 'parquet'] as const) {
+    it(`should number the row holding a lone surrogate over the whole export (${format}), as it does a row of the wrong shape`, async () => {
+      const bucket = await createBucket('surrogate');
+      task('Split', class extends ToS3 {
+        input = [{ id: 1, note: 'a' }, { id: 2, note: 'b' }, { id: 3, note: 'c\ud800' }]; bucket = bucket; key = `parts/part-{part}.${format}`; format = format;
+        maxRowsPerObject = 1;
+      });
+      const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+      const name = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' }[format];
+      expect(error.message).to.match(new RegExp(`${name}: (cannot write )?column \`?note\`? of row 3\\b`));
+      expect(error.message).to.include(`s3://${bucket}/parts/part-2.${format}`);
+      expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    });
+  }
+
   it('should refuse a part whose object exists, in one sentence per clause, deleting the parts before it', async () => {
     const bucket = await createBucket('part-exists');
     await emulator().s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'parts/part-1.csv', Body: 'earlier' }));
