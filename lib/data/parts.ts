@@ -83,18 +83,33 @@ class RecordEnds {
     return !this.quoted && chunk.indexOf(QUOTE) < 0 ? lineEnds(chunk, wanted) : this.quotedEnds(chunk, wanted);
   }
 
+  /** `scan` where quotes are: from quote to quote and line feed to line feed by indexOf, never byte by byte. */
   private quotedEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
     let found = 0;
     let end = 0;
     let quoted = this.quoted;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte === QUOTE) {
-        quoted = !quoted;
-      } else if (byte === LF && !quoted) {
+    // The next quote and line feed at or after `i` (-1: none left), looked up again once passed.
+    let quote = -2;
+    let lf = -2;
+    for (let i = 0; i < chunk.length;) {
+      if (quote !== -1 && quote < i) quote = chunk.indexOf(QUOTE, i);
+      if (quoted) {
+        if (quote < 0) break;
+        quoted = false;
+        i = quote + 1;
+        continue;
+      }
+      if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
+      if (lf >= 0 && (quote < 0 || lf < quote)) {
         found += 1;
-        end = i + 1;
+        end = lf + 1;
+        i = end;
         if (found === wanted) break;
+      } else if (quote >= 0) {
+        quoted = true;
+        i = quote + 1;
+      } else {
+        break;
       }
     }
     this.quoted = quoted;
