@@ -413,6 +413,24 @@ describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', 
     expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
   });
 
+  it('should name the part it cannot tell about when the deadline struck after its write went out and the look at it gets no answer', async () => {
+    const bucket = await createBucket('stopped-unknown');
+    await through((r) => {
+      if (r.method === 'PUT' && r.url.includes('part-001.csv')) return { forward: true, answer: 'hang' };
+      return r.method === 'HEAD' && r.url.includes('part-001.csv') && proxy!.requests.some((p) => p.method === 'PUT' && p.url.includes('part-001.csv'))
+        ? { answer: 'hang' }
+        : undefined;
+    });
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    const cause = (error as { cause?: Error }).cause?.message ?? '';
+    expect(cause).to.include('the 1 object(s) already written were deleted');
+    expect(cause).to.include(`s3://${bucket}/parts/part-001.csv may hold this part all the same: look at it and delete it`);
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal(['parts/part-001.csv']);
+  });
+
   it('should delete every part written, and leave no open upload, when the deadline stops an export of many parts on a slow store', async () => {
     const bucket = await createBucket('stopped-many');
     // Every delete takes 400 ms to be answered (a slow store, or a far one).
