@@ -252,7 +252,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         this.log('uploaded part %d, %d bytes, to %s', objects.length - 1, bytes, s3Uri(bucket, key));
       }
       // Stopped as the last part completed: its parts are being deleted, so the export failed.
-      if (early) throw this.signal.reason;
+      if (early) throw new TaskError(`${this.taskName}: stopped as its last part was written`, { cause: this.signal.reason, taskName: this.taskName });
     } catch (error) {
       // The source is closed; a stopped task does not wait for a stalled one to close (the run would wait for it).
       const closing = parts.return(undefined).catch(() => undefined);
