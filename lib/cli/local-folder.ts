@@ -9,7 +9,7 @@
  */
 import {
   closeSync, constants, createReadStream, createWriteStream, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync,
-  readFileSync, renameSync, rmSync, unlinkSync, writeSync, type ReadStream, type Stats,
+  renameSync, rmSync, unlinkSync, writeSync, type ReadStream, type Stats,
 } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -142,16 +142,6 @@ function openToRead(root: string, path: string): number {
   return fd;
 }
 
-/** The bytes of file `path` (within `root`), opened without following a link. */
-export function readFileIn(root: string, path: string): Buffer {
-  const fd = openToRead(root, path);
-  try {
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A stream of file `path` (within `root`), opened without following a link: a file of any size, a little at a time. */
 export function readStreamIn(root: string, path: string): ReadStream {
   return createReadStream(path, { fd: openToRead(root, path) });
@@ -160,21 +150,6 @@ export function readStreamIn(root: string, path: string): ReadStream {
 /** Creates the temporary file `temp`, never through a link; its descriptor. */
 function createTemp(temp: string): number {
   return openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
-}
-
-/** Writes `bytes` to a new temporary file beside `target`; its path. */
-function writeTemp(target: string, bytes: Uint8Array): string {
-  const temp = localTemps.pathFor(target);
-  const fd = createTemp(temp);
-  try {
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  return temp;
 }
 
 /** Streams `source` to a new temporary file beside `target`; its path. */
@@ -190,7 +165,7 @@ async function streamTemp(target: string, source: Readable): Promise<string> {
   return temp;
 }
 
-/** How `writeFileIn` treats a file already at the target. */
+/** How `writeStreamIn` treats a file already at the target. */
 export type WriteMode = 'replace' | 'create';
 
 /**
@@ -202,7 +177,7 @@ function prepareTarget(root: string, target: string, mode: WriteMode): boolean {
   // What a killed process left beside its target; the folder was checked for links just now.
   if (!swept.has(dirname(target))) {
     swept.add(dirname(target));
-    localTemps.sweepSync(dirname(target));
+    localTemps.sweep(dirname(target));
   }
   const existing = lstatOrUndefined(target);
   if (existing?.isSymbolicLink()) throw linkRefusal(target);
@@ -237,18 +212,13 @@ function placeTemp(temp: string, target: string, mode: WriteMode): boolean {
 }
 
 /**
- * Writes `bytes` to `target` (within `root`), whole or not at all, never through a link: the
+ * Streams `source` to `target` (within `root`), whole or not at all, never through a link: the
  * folders are made as needed, the bytes go to a temporary file beside the target, which is
  * then renamed over it (`'replace'`) or hard-linked to it (`'create'`, which fails when a file
  * appeared there meanwhile). Resolves to false when `'create'` found a file in place, which
- * is left as it was; throws LocalFolderError for a link, an Error for a folder in the way.
+ * is left as it was; rejects with LocalFolderError for a link, an Error for a folder in the way.
+ * An object of any size, a little at a time.
  */
-export function writeFileIn(root: string, target: string, bytes: Uint8Array, mode: WriteMode): boolean {
-  if (!prepareTarget(root, target, mode)) return false;
-  return placeTemp(writeTemp(target, bytes), target, mode);
-}
-
-/** `writeFileIn` for a stream: the bytes of an object of any size, a little at a time. */
 export async function writeStreamIn(root: string, target: string, source: Readable, mode: WriteMode): Promise<boolean> {
   let write: boolean;
   try {

@@ -26,6 +26,7 @@ import { LOCAL_DIR } from '../job/local-overlay';
 import { loadFauxqs, uploads } from '../lazy';
 import { logger } from '../log';
 import { maskDsnValue } from '../secrets';
+import { display } from '../symlinks';
 import {
   appendFileIn, checkFilesIn, fileExistsIn, filesUnder, LocalFolderError, makeFolder, readStreamIn, removeFileIn, writeStreamIn,
 } from './local-folder';
@@ -126,10 +127,6 @@ function keyOf(parts: string[]): string {
       }
     })
     .join('/');
-}
-
-function display(path: string): string {
-  return relative(process.cwd(), path) || path;
 }
 
 /**

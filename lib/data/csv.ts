@@ -269,7 +269,7 @@ export async function* rowRecords(input: CsvInput, counter: RowCounter, label = 
  * read as the stream is consumed; an error in the input (or a value that cannot be written)
  * fails the stream.
  */
-export function csvStream(input: CsvInput): CsvStream {
+export function csvStream(input: CsvInput, rowsBefore = 0): CsvStream {
   const counter: RowCounter = { columns: [], rows: 0 };
   let iterator: Iterator<unknown[]> | AsyncIterator<unknown[]> | undefined;
   let busy = false;
@@ -294,8 +294,8 @@ export function csvStream(input: CsvInput): CsvStream {
             done = true;
             break;
           }
-          // The header is record 0: its row number is never shown.
-          text += line(next.value, counter.columns, counter.rows);
+          // The header is record 0: its row number is never shown. Rows are numbered over the whole export.
+          text += line(next.value, counter.columns, rowsBefore + counter.rows);
         }
         const more = text === '' || stream.push(text);
         if (done) {

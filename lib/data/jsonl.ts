@@ -42,10 +42,10 @@ export function jsonValue(value: unknown): string {
  * The JSON lines of `records` (its first item the column names, then one array per row), as
  * UTF-8 chunks. Keys are written as text, so any column name (`__proto__` too) is kept.
  */
-export async function* jsonlChunks(records: RowRecords): AsyncGenerator<Buffer> {
+export async function* jsonlChunks(records: RowRecords, rowsBefore = 0): AsyncGenerator<Buffer> {
   let keys: string[] | undefined;
   let text = '';
-  let row = 0;
+  let row = rowsBefore; // rows are numbered over the whole export (a split export's earlier parts too)
   for await (const record of records) {
     if (keys === undefined) {
       keys = record.map((column) => `${JSON.stringify(String(column))}:`);

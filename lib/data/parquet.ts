@@ -228,7 +228,7 @@ interface ByteSink {
  * The Parquet bytes of `records` (its first item the column names, then one array per row),
  * as chunks: one or more per row group, then the footer. `counter.rows` counts rows read.
  */
-export async function* parquetChunks(records: RowRecords, rowGroupSize = PARQUET_ROW_GROUP_SIZE): AsyncGenerator<Buffer> {
+export async function* parquetChunks(records: RowRecords, rowGroupSize = PARQUET_ROW_GROUP_SIZE, rowsBefore = 0): AsyncGenerator<Buffer> {
   const { ByteWriter, ParquetWriter } = await import('hyparquet-writer');
   const iterator = records[Symbol.asyncIterator]();
   const head = await iterator.next();
@@ -263,7 +263,7 @@ export async function* parquetChunks(records: RowRecords, rowGroupSize = PARQUET
         writer = new ParquetWriter({ writer: sink as never, schema: schema as never, createdBy: 'bigrays' });
       }
       if (size > 0) {
-        const columnData = columns.map((name, j) => ({ name, data: columnValues(name, types[j], group[j], written + 1) }));
+        const columnData = columns.map((name, j) => ({ name, data: columnValues(name, types[j], group[j], rowsBefore + written + 1) }));
         await writer.write({ columnData: columnData as never, rowGroupSize: size });
         written += size;
       }

@@ -9,12 +9,14 @@
  */
 import { Readable } from 'node:stream';
 import { rowRecords, type CsvInput, type RowCounter, type RowRecords } from './csv';
-import { compressed, csvBytesPayload, FORMAT_NAMES, payloadOf, type Payload, type PayloadOptions } from './payload';
+import { compressed, csvBytesPayload, FORMAT_NAMES, readSqlRows, rowsPayload, type Payload, type PayloadOptions } from './payload';
 import { isSqlRows } from './sql-rows';
 
 export interface RowPart {
   columns: string[];
   rows: AsyncIterable<unknown[]>;
+  /** Rows in the parts before this one. */
+  rowsBefore: number;
 }
 
 /** One part of a split export: its payload, made when it is to be written (not before). */
@@ -30,7 +32,7 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
     const head = await iterator.next();
     if (head.done) {
       finished = true;
-      yield { columns: [], rows: (async function* () {})() };
+      yield { columns: [], rows: (async function* () {})(), rowsBefore: 0 };
       return;
     }
     const columns = head.value.map(String);
@@ -39,6 +41,7 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
     let pending: IteratorResult<unknown[]> | undefined;
     const peek = async (): Promise<IteratorResult<unknown[]>> => (pending ??= await iterator.next());
     let first = true;
+    let rowsBefore = 0;
     while (first || !(await peek()).done) {
       first = false;
       let count = 0;
@@ -51,7 +54,8 @@ export async function* splitRecords(records: RowRecords, maxRows: number): Async
           yield next.value;
         }
       };
-      yield { columns, rows: rows() };
+      yield { columns, rows: rows(), rowsBefore };
+      rowsBefore += count;
     }
     finished = true;
   } finally {
@@ -79,18 +83,33 @@ class RecordEnds {
     return !this.quoted && chunk.indexOf(QUOTE) < 0 ? lineEnds(chunk, wanted) : this.quotedEnds(chunk, wanted);
   }
 
+  /** `scan` where quotes are: from quote to quote and line feed to line feed by indexOf, never byte by byte. */
   private quotedEnds(chunk: Buffer, wanted: number): { found: number; end: number } {
     let found = 0;
     let end = 0;
     let quoted = this.quoted;
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i];
-      if (byte === QUOTE) {
-        quoted = !quoted;
-      } else if (byte === LF && !quoted) {
+    // The next quote and line feed at or after `i` (-1: none left), looked up again once passed.
+    let quote = -2;
+    let lf = -2;
+    for (let i = 0; i < chunk.length;) {
+      if (quote !== -1 && quote < i) quote = chunk.indexOf(QUOTE, i);
+      if (quoted) {
+        if (quote < 0) break;
+        quoted = false;
+        i = quote + 1;
+        continue;
+      }
+      if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
+      if (lf >= 0 && (quote < 0 || lf < quote)) {
         found += 1;
-        end = i + 1;
+        end = lf + 1;
+        i = end;
         if (found === wanted) break;
+      } else if (quote >= 0) {
+        quoted = true;
+        i = quote + 1;
+      } else {
+        break;
       }
     }
     this.quoted = quoted;
@@ -181,13 +200,12 @@ export async function* partPayloads(input: unknown, options: Required<PayloadOpt
     yield* recordParts(input as CsvInput, options, maxRows);
     return;
   }
-  const copy = options.format === 'csv' ? await input.copyCsv() : undefined;
-  if (!copy) {
-    const opened = await input.open();
-    yield* recordParts({ columns: opened.columns, rows: opened.rows }, options, maxRows);
+  const read = await readSqlRows(input, options.format);
+  if (!('copy' in read)) {
+    yield* recordParts(read.rows, options, maxRows);
     return;
   }
-  for await (const part of splitCsvBytes(copy.stream, maxRows)) {
+  for await (const part of splitCsvBytes(read.copy.stream, maxRows)) {
     yield { payload: async () => compressed(csvBytesPayload(Readable.from(part.chunks, { objectMode: false }), part.rows), options.compression) };
   }
 }
@@ -195,6 +213,6 @@ export async function* partPayloads(input: unknown, options: Required<PayloadOpt
 async function* recordParts(input: CsvInput, options: Required<PayloadOptions>, maxRows: number): AsyncGenerator<PayloadPart> {
   const counter: RowCounter = { columns: [], rows: 0 };
   for await (const part of splitRecords(rowRecords(input, counter, FORMAT_NAMES[options.format]), maxRows)) {
-    yield { payload: () => payloadOf(part, options) };
+    yield { payload: async () => compressed(rowsPayload(part, options.format, part.rowsBefore), options.compression) };
   }
 }

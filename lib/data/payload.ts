@@ -6,7 +6,7 @@
  */
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { csvStream, CSV_CONTENT_TYPE, isTabular, rowRecords, type CsvInput, type CsvStream, type RowCounter } from './csv';
+import { csvStream, CSV_CONTENT_TYPE, isTabular, rowRecords, type CsvInput, type CsvStream, type RowCounter, type RowSource } from './csv';
 import type { Row } from './frame';
 import { jsonlChunks, JSONL_CONTENT_TYPE } from './jsonl';
 import { parquetChunks, PARQUET_CONTENT_TYPE } from './parquet';
@@ -41,7 +41,7 @@ export class NotTabularError extends TypeError {
     this.name = 'NotTabularError';
   }
 }
-import { isSqlRows, type SqlRows } from './sql-rows';
+import { isSqlRows, type CsvCopy, type SqlRows } from './sql-rows';
 
 export interface Payload {
   /** How the input became bytes. */
@@ -89,12 +89,15 @@ function csvPayload(stream: CsvStream): Payload {
   return { kind: 'csv', body: stream, contentType: CSV_CONTENT_TYPE, rows: () => stream.rowCount };
 }
 
-/** The payload of rows in `format`. */
-function rowsPayload(input: CsvInput, format: DataFormat): Payload {
-  if (format === 'csv') return csvPayload(csvStream(input));
+/**
+ * The payload of rows in `format`. `rowsBefore`: rows written before these (the parts before
+ * this one of a split export), so that an error names the row as counted over the whole export.
+ */
+export function rowsPayload(input: CsvInput, format: DataFormat, rowsBefore = 0): Payload {
+  if (format === 'csv') return csvPayload(csvStream(input, rowsBefore));
   const counter: RowCounter = { columns: [], rows: 0 };
   const records = rowRecords(input, counter, FORMAT_NAMES[format]);
-  const chunks = format === 'jsonl' ? jsonlChunks(records) : parquetChunks(records);
+  const chunks = format === 'jsonl' ? jsonlChunks(records, rowsBefore) : parquetChunks(records, undefined, rowsBefore);
   return {
     kind: format,
     body: Readable.from(chunks, { objectMode: false }),
@@ -197,11 +200,19 @@ export function isOneShot(input: unknown): boolean {
  * COPY, byte for byte), else by the CSV writer as the rows are read.
  */
 async function sqlRowsPayload(input: SqlRows, format: DataFormat): Promise<Payload> {
-  // CSV from PostgreSQL: the bytes of COPY itself.
+  const read = await readSqlRows(input, format);
+  return 'copy' in read ? csvBytesPayload(read.copy.stream, read.copy.rows) : rowsPayload(read.rows, format);
+}
+
+/**
+ * How an `SQLStream`'s rows are read to be written in `format`: as CSV from PostgreSQL, the
+ * bytes of COPY itself; else the rows, for a writer.
+ */
+export async function readSqlRows(input: SqlRows, format: DataFormat): Promise<{ copy: CsvCopy } | { rows: RowSource }> {
   const copy = format === 'csv' ? await input.copyCsv() : undefined;
-  if (copy) return csvBytesPayload(copy.stream, copy.rows);
+  if (copy) return { copy };
   const opened = await input.open();
-  return rowsPayload({ columns: opened.columns, rows: opened.rows }, format);
+  return { rows: { columns: opened.columns, rows: opened.rows } };
 }
 
 /**

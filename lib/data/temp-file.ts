@@ -4,30 +4,36 @@
  * clean up) without ever touching a live process's file.
  *
  * A name holds `bigrays-<space>-<pid>-<random>`: `<space>` tells the host and its process-id
- * namespace (the host name's first label, and a short hash of the full name and the namespace,
- * since a container has its own pids), `<pid>` the writing process. A file is stale when it was
+ * namespace (the host name's first label, and a short hash of the full name, the machine id and
+ * the namespace, since a container has its own pids; the machine id tells apart two hosts of
+ * the same name sharing a folder, whose root namespaces look alike), `<pid>` the writing process. A file is stale when it was
  * made in this process space by a process that is no longer alive (`kill(pid, 0)` says ESRCH);
  * a file of a live process, of this process, or of another host is left alone.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 
 /** The longest part of the target's name kept in a temporary file's name (file names stop at 255 bytes). */
 const MAX_BASE = 180;
 
-function processSpace(): string {
-  let namespace = '';
+/** What `read` gives, or '' when it fails (no such file on this system). */
+function readOr(read: () => string): string {
   try {
-    namespace = readlinkSync('/proc/self/ns/pid');
+    return read();
   } catch {
-    namespace = ''; // no /proc (macOS, Windows): the host name alone
+    return '';
   }
+}
+
+function processSpace(): string {
+  // No /proc (macOS, Windows), no machine id: the host name alone.
+  const namespace = readOr(() => readlinkSync('/proc/self/ns/pid'));
+  const machine = readOr(() => readFileSync('/etc/machine-id', 'utf8').trim());
   const host = hostname();
   const label = host.split('.')[0].toLowerCase().replace(/[^a-z0-9]/g, '_').slice(0, 24) || 'host';
-  return `${label}_${createHash('sha256').update(`${host}\n${namespace}`).digest('hex').slice(0, 6)}`;
+  return `${label}_${createHash('sha256').update(`${host}\n${machine}\n${namespace}`).digest('hex').slice(0, 6)}`;
 }
 
 let space: string | undefined;
@@ -70,11 +76,6 @@ export class TempFiles {
     return path.join(path.dirname(target), `${this.prefix}${path.basename(target).slice(0, MAX_BASE)}${this.infix}${stamp}${this.suffix}`);
   }
 
-  /** Whether `name` (a file name, no folder) is one of these temporary files. */
-  isTemp(name: string): boolean {
-    return this.pattern.test(name);
-  }
-
   /** Whether `name` is one of these temporary files, left by a process of this host that is gone. */
   isStale(name: string): boolean {
     const match = this.pattern.exec(name);
@@ -83,23 +84,11 @@ export class TempFiles {
     return pid !== process.pid && !isAlive(pid);
   }
 
-  /** Removes the stale temporary files in `directory` (regular files only); their paths. Best effort: an error removes nothing more. */
-  async sweep(directory: string): Promise<string[]> {
-    const removed: string[] = [];
-    try {
-      for (const entry of await readdir(directory, { withFileTypes: true })) {
-        if (!entry.isFile() || !this.isStale(entry.name)) continue;
-        await rm(path.join(directory, entry.name), { force: true });
-        removed.push(path.join(directory, entry.name));
-      }
-    } catch {
-      // A folder that cannot be read or a file that cannot be removed: the write says so if it matters.
-    }
-    return removed;
-  }
-
-  /** `sweep`, synchronously. */
-  sweepSync(directory: string): string[] {
+  /**
+   * Removes the stale temporary files in `directory` (regular files only); their paths. Best
+   * effort: an error removes nothing more. Synchronous: one folder's listing, read once per folder.
+   */
+  sweep(directory: string): string[] {
     const removed: string[] = [];
     try {
       for (const entry of readdirSync(directory, { withFileTypes: true })) {
@@ -108,7 +97,7 @@ export class TempFiles {
         removed.push(path.join(directory, entry.name));
       }
     } catch {
-      // As in sweep.
+      // A folder that cannot be read or a file that cannot be removed: the write says so if it matters.
     }
     return removed;
   }

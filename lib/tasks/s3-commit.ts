@@ -69,11 +69,11 @@ export type Found =
   | { kind: 'other'; etag?: string; lastModified?: Date }
   | { kind: 'unknown'; error: unknown };
 
-/** Looks at `s3://bucket/key`: this upload's object (by `token`), another's, none, or unknown. */
-export async function lookAtObject(client: S3Client, bucket: string, key: string, token: string): Promise<Found> {
+/** Looks at `s3://bucket/key` (for `ms` at most): this upload's object (by `token`), another's, none, or unknown. */
+export async function lookAtObject(client: S3Client, bucket: string, key: string, token: string, ms = LOOK_MS): Promise<Found> {
   try {
     const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }), {
-      abortSignal: AbortSignal.timeout(LOOK_MS),
+      abortSignal: AbortSignal.timeout(ms),
     });
     if (head.Metadata?.[UPLOAD_TOKEN_KEY] === token) return { kind: 'ours', ...(head.ETag ? { etag: head.ETag } : {}) };
     return { kind: 'other', ...(head.ETag ? { etag: head.ETag } : {}), ...(head.LastModified ? { lastModified: head.LastModified } : {}) };

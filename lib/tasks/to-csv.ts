@@ -75,7 +75,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
-    for (const stale of await csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
+    for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
     const existed = await exists(target);
     if (existed && !this.overwriteIfExists) {
       if (this.input instanceof Readable) this.input.destroy();

@@ -2,7 +2,7 @@
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
  * upload, so a large input never sits whole in memory.
  */
-import type { ServerSideEncryption } from '@aws-sdk/client-s3';
+import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { Upload } from '@aws-sdk/lib-storage';
 import { s3Sdk, uploads } from '../lazy';
 import { Readable } from 'node:stream';
@@ -33,6 +33,22 @@ const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /** How long a failed upload waits for its parts in flight before it sends the abort anyway. */
 const SETTLE_MS = 2000;
+
+/**
+ * How long a stopped upload may look at its key: a stopped task has the run's short wind-down
+ * to clean up, so the look is brief (past it, whether the object is there is unknown, and said so).
+ */
+const STOPPED_LOOK_MS = 1000;
+
+/** The most keys one DeleteObjects request takes. */
+const DELETE_BATCH = 1000;
+
+/** An upload's failure, with the key and what a look at it found (for a split export's cleanup). */
+class UploadError extends TaskError {
+  constructor(message: string, options: { cause: unknown; taskName: string }, readonly key: string, readonly found: Found | undefined) {
+    super(message, options);
+  }
+}
 
 /** What of lib-storage's `Upload` a failed upload needs to clean up after itself. */
 interface UploadState {
@@ -214,8 +230,17 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     let rowsWritten = 0;
     let current: Payload | undefined;
     trackMetrics(this, () => ({ rows: rowsWritten + (current?.rows() ?? 0), bytes: this.#sent }));
+    // Stopped (deadline, signal): the parts written go first, while the run still waits for the task.
+    let early: { count: number; deleted: Promise<boolean> } | undefined;
+    const client = this.client; // the listener runs outside the task's run, where the handle is not found
+    const stop = (): void => {
+      early = { count: objects.length, deleted: this.deleteObjects(client, bucket, objects.slice()) };
+    };
+    this.signal.addEventListener('abort', stop, { once: true });
+    const parts = partPayloads(input, options, maxRows);
     try {
-      for await (const part of partPayloads(input, options, maxRows)) {
+      for (let next = await parts.next(); !next.done; next = await parts.next()) {
+        const part = next.value;
         const key = this.partKey(template, objects.length);
         await this.refuseExisting(bucket, key);
         current = await part.payload();
@@ -226,8 +251,15 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
         current = undefined;
         this.log('uploaded part %d, %d bytes, to %s', objects.length - 1, bytes, s3Uri(bucket, key));
       }
+      // Stopped as the last part completed: its parts are being deleted, so the export failed.
+      if (early) throw new TaskError(`${this.taskName}: stopped as its last part was written`, { cause: this.signal.reason, taskName: this.taskName });
     } catch (error) {
-      throw await this.splitFailure(error, bucket, template, options.format, objects);
+      // The source is closed; a stopped task does not wait for a stalled one to close (the run would wait for it).
+      const closing = parts.return(undefined).catch(() => undefined);
+      if (!this.signal.aborted) await closing;
+      throw await this.splitFailure(error, bucket, template, options.format, objects, early);
+    } finally {
+      this.signal.removeEventListener('abort', stop);
     }
     const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
     this.recordMetrics({ bytes, rows: rowsWritten });
@@ -238,20 +270,37 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    * The error of a split export that failed writing the part after `written`, once the parts
    * already written are deleted: it names that part's object, the format and what was deleted.
    */
-  private async splitFailure(error: unknown, bucket: string, template: string, format: DataFormat, written: readonly ToS3Object[]): Promise<Error> {
-    const deleted = await this.deleteObjects(bucket, written);
+  private async splitFailure(
+    error: unknown,
+    bucket: string,
+    template: string,
+    format: DataFormat,
+    written: readonly ToS3Object[],
+    early?: { count: number; deleted: Promise<boolean> },
+  ): Promise<Error> {
     const count = written.length;
+    // The failed part itself, when its upload was stopped after the store wrote it.
+    const failed = error instanceof UploadError ? error : undefined;
+    const left = failed?.found?.kind === 'ours' ? [{ key: failed.key, uri: s3Uri(bucket, failed.key), bytes: 0 }] : [];
+    const rest = [...written.slice(early?.count ?? 0), ...left];
+    const [before, after] = await Promise.all([early?.deleted ?? true, this.deleteObjects(this.client, bucket, rest)]);
+    const gone = [...written, ...left];
     const cleanup =
-      count === 0 ? '' : deleted ? `; the ${count} object(s) already written were deleted` : `; ${count} object(s) already written could not all be deleted: ${written.map((o) => o.uri).join(', ')}`;
+      gone.length === 0
+        ? ''
+        : before && after
+          ? `; the ${gone.length} object(s) already written${left.length > 0 ? `, this part's included,` : ''} were deleted`
+          : `; ${gone.length} object(s) already written could not all be deleted: ${gone.map((o) => o.uri).join(', ')}`;
     let uri: string;
     try {
       uri = s3Uri(bucket, formatTemplate(template, { part: count }));
     } catch {
       uri = s3Uri(bucket, template);
     }
+    const unknown = failed?.found?.kind === 'unknown' ? `; ${uri} may hold this part all the same: look at it and delete it` : '';
     const part = `part ${count} of a ${FORMAT_NAMES[format]} export split by maxRowsPerObject`;
     if (error instanceof TaskError || error instanceof TaskInterfaceError) {
-      error.message += `. It was ${part}${error.message.includes(uri) ? '' : ` (${uri})`}${cleanup}`;
+      error.message = `${error.message.replace(/\.$/, '')}. It was ${part}${error.message.includes(uri) ? '' : ` (${uri})`}${cleanup}${unknown}`;
       return error;
     }
     const reason = error instanceof Error ? error.message : String(error);
@@ -271,18 +320,31 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     }
   }
 
-  /** Deletes what a failed split export wrote; whether all went. */
-  private async deleteObjects(bucket: string, objects: readonly ToS3Object[]): Promise<boolean> {
-    let all = true;
-    for (const object of objects) {
-      try {
-        await this.client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: bucket, Key: object.key }), { abortSignal: AbortSignal.timeout(10_000) });
-      } catch (error) {
-        all = false;
-        this.log('could not delete %s: %s', object.uri, describeAwsError(error));
-      }
+  /**
+   * Deletes what a failed split export wrote, a DeleteObjects request per 1000 keys, all at once
+   * (a stopped run gives the task a short while); whether all went.
+   */
+  private async deleteObjects(client: S3Client, bucket: string, objects: ReadonlyArray<Pick<ToS3Object, 'key' | 'uri'>>): Promise<boolean> {
+    const batches: Array<Array<Pick<ToS3Object, 'key' | 'uri'>>> = [];
+    for (let i = 0; i < objects.length; i += DELETE_BATCH) batches.push(objects.slice(i, i + DELETE_BATCH));
+    const results = await Promise.all(batches.map((batch) => this.deleteBatch(client, bucket, batch)));
+    return results.every(Boolean);
+  }
+
+  /** One DeleteObjects request; whether every key went. */
+  private async deleteBatch(client: S3Client, bucket: string, objects: ReadonlyArray<Pick<ToS3Object, 'key' | 'uri'>>): Promise<boolean> {
+    if (objects.length === 0) return true;
+    try {
+      const answer = await client.send(
+        new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: objects.map((o) => ({ Key: o.key })), Quiet: true } }),
+        { abortSignal: AbortSignal.timeout(10_000) },
+      );
+      for (const failed of answer.Errors ?? []) this.log('could not delete %s: %s: %s', s3Uri(bucket, failed.Key ?? ''), failed.Code, failed.Message);
+      return (answer.Errors ?? []).length === 0;
+    } catch (error) {
+      this.log('could not delete %s: %s', objects.map((o) => o.uri).join(', '), describeAwsError(error));
+      return false;
     }
-    return all;
   }
 
   /** Without `overwriteIfExists`, fails if the object exists. */
@@ -357,9 +419,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       etag = result.ETag;
     } catch (error) {
       if (body instanceof Readable) body.destroy();
-      const aborted = await this.abandon(upload, bucket, key);
+      const aborted = await this.abandon(upload, bucket, key, signal.aborted);
       // The object-creating request failed in a way that may hide a success: look at the object.
-      const found = watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error)) ? await lookAtObject(this.client, bucket, key, token) : undefined;
+      const found =
+        watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error))
+          ? await lookAtObject(this.client, bucket, key, token, signal.aborted ? STOPPED_LOOK_MS : undefined)
+          : undefined;
       if (found?.kind === 'ours' && !signal.aborted) {
         this.log('completing the upload to %s was ambiguous (%s); the object there carries this upload\'s token: confirmed', uri, describeAwsError(error));
         etag = found.etag;
@@ -378,15 +443,22 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   private uploadFailure(bucket: string, key: string, error: unknown, aborted: boolean, found: Found | undefined): TaskError {
     const uri = s3Uri(bucket, key);
     const stopped = this.signal.aborted;
-    if (!stopped && (found?.kind === 'other' || (found === undefined && isConditionFailure(error)))) {
-      return this.createdMeanwhile(bucket, key, error, aborted, found && describeFound(found, uri));
+    const options = { cause: error, taskName: this.taskName };
+    if (!stopped && !this.overwriteIfExists && (found?.kind === 'other' || (found === undefined && isConditionFailure(error)))) {
+      return new UploadError(this.createdMeanwhile(bucket, key, error, aborted, found && describeFound(found, uri)).message, options, key, found);
     }
     const reason = stopped ? `stopped (${(this.signal.reason as Error)?.message ?? String(this.signal.reason)})` : `failed: ${describeAwsError(error)}`;
-    const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${describeFound(found, uri)}`;
-    return new TaskError(`${this.taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`, {
-      cause: error,
-      taskName: this.taskName,
-    });
+    const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${this.seen(found, uri)}`;
+    const message = `${this.taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`;
+    return new UploadError(message, options, key, found);
+  }
+
+  /** What a look after a failure found other than this upload's object, for the message. */
+  private seen(found: Exclude<Found, { kind: 'ours' }>, uri: string): string {
+    if (found.kind !== 'other' || !this.overwriteIfExists) return describeFound(found, uri);
+    // overwriteIfExists: the object there is the one this upload was to replace.
+    const was = describeFound(found, uri).replace(/^another writer's object is there/, 'the earlier object is still there');
+    return `${was} and this upload's is not: running the task again is safe`;
   }
 
   /** The encryption parameters of the upload (checked by `attributeProblems`). */
@@ -398,12 +470,13 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   }
 
   /**
-   * After a failed upload: lets the parts in flight settle (a short while at most), then makes
-   * sure S3 was told to abort the multipart upload, so no parts are left behind.
+   * After a failed upload: lets the parts in flight settle (a short while at most, unless the
+   * task was stopped), then makes sure S3 was told to abort the multipart upload, so no parts are left behind.
    */
-  private async abandon(upload: Upload, bucket: string, key: string): Promise<boolean> {
+  private async abandon(upload: Upload, bucket: string, key: string, stopped: boolean): Promise<boolean> {
     const state = upload as unknown as UploadState;
-    await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
+    // Stopped, the parts in flight are not waited for: the run gives the task a short while only.
+    if (!stopped) await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
     let uploadId = state.uploadId;
     if (uploadId === undefined && state.createMultiPartPromise) {
       await within(state.createMultiPartPromise.then((created) => (uploadId = created.UploadId)), SETTLE_MS);
@@ -436,6 +509,8 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       return true;
     } catch (error) {
+      // Stopped by the task's own signal: the run reports why; no advice about the check.
+      if (this.signal.aborted) throw error;
       if (isNotFound(error)) return false;
       const badName = invalidBucketName(error, bucket);
       if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });

@@ -109,6 +109,23 @@ describe('ToS3 when the store answers an error but may have written the object',
     expect(Export).to.be.a('function');
   });
 
+  it('should say the earlier object is still there and a retry is safe, with overwriteIfExists, when CompleteMultipartUpload failed and did not commit', async () => {
+    const bucket = await createBucket('ambiguous-overwrite');
+    await otherWriter(bucket, 'export.bin')();
+    await through((r) => (isComplete(r) ? { answer: INTERNAL } : undefined));
+    @register class Export extends ToS3 { input = big; bucket = bucket; key = 'export.bin'; overwriteIfExists = true; }
+    const error = await failure(bigraysRun());
+    const message = (error.errors[0] as Error).message;
+    expect(message).to.match(new RegExp(`^Export: uploading to s3://${bucket}/export\\.bin failed: InternalError`));
+    expect(message).to.match(/the earlier object is still there \(last modified .+, ETag .+\) and this upload's is not: running the task again is safe/);
+    expect(message).not.to.contain('another writer');
+    expect(message).not.to.contain('Set overwriteIfExists = true');
+    expect(await objectText(emulator(), bucket, 'export.bin')).to.equal('theirs');
+    await emulator().s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'export.bin' }));
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+    expect(Export).to.be.a('function');
+  });
+
   it('should be ok when the connection drops after the store committed a CompleteMultipartUpload', async () => {
     const bucket = await createBucket('ambiguous-reset');
     await through((r) => (isComplete(r) && r.attempt === 1 ? { forward: true, answer: 'reset' } : undefined));
@@ -198,12 +215,23 @@ describe('ToS3 existence check faults', function () {
       const error = await failure(bigraysRun());
       const message = (error.errors[0] as Error).message;
       expect(message).to.match(new RegExp(`^Check: cannot tell whether s3://${bucket}/k\\.txt exists: the check timed out`));
-      expect(message).to.contain('sent and received nothing for 300 ms (BIGRAYS_AWS_REQUEST_TIMEOUT_MS)');
+      expect(message).to.contain(`${new URL(proxy!.endpoint).host} sent and received nothing for 300 ms (BIGRAYS_AWS_REQUEST_TIMEOUT_MS)`);
       expect(message).not.to.contain('s3:GetObject');
       expect(Check).to.be.a('function');
     } finally {
       delete BigraysConfig.AWS_REQUEST_TIMEOUT_MS;
     }
+  });
+
+  it('should report the task\'s deadline, not permission advice, when the deadline stops the check', async () => {
+    const bucket = await createBucket('head-stopped');
+    await through((r) => (isHead(r) ? { answer: 'hang' } : undefined));
+    @register class Check extends ToS3 { input = 'x'; bucket = bucket; key = 'k.txt'; timeoutMs = 1000; }
+    const error = await failure(bigraysRun());
+    const stopped = error.errors[0] as Error & { cause?: Error };
+    expect(stopped.message).to.match(/^Check timed out after 1000 ms \(Check\.timeoutMs\)/);
+    expect(String(stopped.cause?.message)).not.to.match(/s3:GetObject|cannot tell whether/);
+    expect(Check).to.be.a('function');
   });
 
   it('should give the permission advice when HeadObject is answered 403', async () => {

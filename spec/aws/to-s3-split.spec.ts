@@ -11,6 +11,7 @@ import {
 } from '../../lib';
 import { toCsv } from '../../lib/data/csv';
 import { createBucket, useEmulator, type Emulator } from '../support/aws-hooks';
+import { faultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy';
 import { hasOpenMultipartUpload } from '../support/s3-objects';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
 import { failure } from '../helpers';
@@ -328,6 +329,36 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
     });
   }
 
+  // (JSON lines writes a lone surrogate as its escape, \ud800, which JSON holds.)
+  for (const format of ['csv', 'parquet'] as const) {
+    it(`should number the row holding a lone surrogate over the whole export (${format}), as it does a row of the wrong shape`, async () => {
+      const bucket = await createBucket('surrogate');
+      task('Split', class extends ToS3 {
+        input = [{ id: 1, note: 'a' }, { id: 2, note: 'b' }, { id: 3, note: 'c\ud800' }]; bucket = bucket; key = `parts/part-{part}.${format}`; format = format;
+        maxRowsPerObject = 1;
+      });
+      const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+      const name = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' }[format];
+      expect(error.message).to.match(new RegExp(`${name}: (cannot write )?column \`?note\`? of row 3\\b`));
+      expect(error.message).to.include(`s3://${bucket}/parts/part-2.${format}`);
+      expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    });
+  }
+
+  it('should refuse a part whose object exists, in one sentence per clause, deleting the parts before it', async () => {
+    const bucket = await createBucket('part-exists');
+    await emulator().s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'parts/part-1.csv', Body: 'earlier' }));
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }]; bucket = bucket; key = 'parts/part-{part}.csv'; maxRowsPerObject = 1;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.equal(
+      `Split: s3://${bucket}/parts/part-1.csv exists already (bucket \`${bucket}\`, key \`parts/part-1.csv\`). Set overwriteIfExists = true to replace it. ` +
+        'It was part 1 of a CSV export split by maxRowsPerObject; the 1 object(s) already written were deleted',
+    );
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal(['parts/part-1.csv']);
+  });
+
   for (const format of ['csv', 'jsonl'] as const) {
     it(`should abort a part's multipart upload refused mid-way (500) and delete the ${format} parts before it`, async function () {
       BigraysConfig.DB_DSN = await postgresDsn();
@@ -345,4 +376,76 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
       expect(emulator().requests.some((r) => r.method === 'POST' && r.url.includes(`part-000.${format}`) && r.url.includes('uploadId'))).to.equal(true);
     });
   }
+});
+
+describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', function () {
+  this.timeout(60_000);
+  const emulator = useEmulator();
+  let proxy: FaultProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+    delete BigraysConfig.AWS_ENDPOINT_URL;
+  });
+
+  /** Sends the S3 tasks through a proxy to the emulator that misbehaves as `rule` says. */
+  async function through(rule: FaultRule): Promise<void> {
+    proxy = await faultProxy(emulator().endpoint, rule);
+    BigraysConfig.AWS_ENDPOINT_URL = proxy.endpoint;
+  }
+
+  /** `count` rows of `{ n }`, then no more for a minute (a source that stalls mid-part). */
+  async function* stalling(count: number): AsyncGenerator<Record<string, unknown>> {
+    for (let n = 1; n <= count; n += 1) yield { n };
+    await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+  }
+
+  it('should delete the part whose write the store did when the deadline struck while its answer was on the way', async () => {
+    const bucket = await createBucket('stopped-written');
+    // part-001's PutObject reaches the store, whose answer never comes back: the deadline strikes.
+    await through((r) => (r.method === 'PUT' && r.url.includes('part-001.csv') ? { forward: true, answer: 'hang' } : undefined));
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.match(/^Split timed out after 3000 ms/);
+    // What the task was doing when the deadline struck.
+    const cause = (error as { cause?: Error }).cause?.message ?? '';
+    expect(cause).to.include(`s3://${bucket}/parts/part-001.csv`);
+    expect(cause).to.include('the 2 object(s) already written, this part\'s included, were deleted');
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+  });
+
+  it('should name the part it cannot tell about when the deadline struck after its write went out and the look at it gets no answer', async () => {
+    const bucket = await createBucket('stopped-unknown');
+    await through((r) => {
+      if (r.method === 'PUT' && r.url.includes('part-001.csv')) return { forward: true, answer: 'hang' };
+      return r.method === 'HEAD' && r.url.includes('part-001.csv') && proxy!.requests.some((p) => p.method === 'PUT' && p.url.includes('part-001.csv'))
+        ? { answer: 'hang' }
+        : undefined;
+    });
+    task('Split', class extends ToS3 {
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    const cause = (error as { cause?: Error }).cause?.message ?? '';
+    expect(cause).to.include('the 1 object(s) already written were deleted');
+    expect(cause).to.include(`s3://${bucket}/parts/part-001.csv may hold this part all the same: look at it and delete it`);
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal(['parts/part-001.csv']);
+  });
+
+  it('should delete every part written, and leave no open upload, when the deadline stops an export of many parts on a slow store', async () => {
+    const bucket = await createBucket('stopped-many');
+    // Every delete takes 400 ms to be answered (a slow store, or a far one).
+    await through((r) => (r.method === 'DELETE' || (r.method === 'POST' && r.url.includes('delete')) ? { answer: 'late', delayMs: 400 } : undefined));
+    task('Split', class extends ToS3 {
+      input = stalling(41); bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 2; timeoutMs = 5000;
+    });
+    const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.match(/^Split.*timed out after 5000 ms/);
+    expect(proxy!.requests.filter((r) => r.method === 'PUT').length, 'parts written before the deadline').to.be.at.least(10);
+    expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
+    expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
+  });
 });

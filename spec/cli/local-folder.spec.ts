@@ -6,8 +6,11 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import {
-  appendFileIn, filesUnder, LocalFolderError, localTemps, readFileIn, readStreamIn, removeFileIn, writeFileIn, writeStreamIn,
+  appendFileIn, filesUnder, LocalFolderError, localTemps, readStreamIn, removeFileIn, writeStreamIn, type WriteMode,
 } from '../../lib/cli/local-folder';
+
+/** Saves `text` to `target` as local mode saves an object. */
+const save = (root: string, target: string, text: string, mode: WriteMode): Promise<boolean> => writeStreamIn(root, target, Readable.from([Buffer.from(text)]), mode);
 
 describe('local mode\'s folder', () => {
   let base: string;
@@ -21,31 +24,31 @@ describe('local mode\'s folder', () => {
   });
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-  it('should write a file whole, making its folders, and replace or keep what is there as told', () => {
+  it('should write a file whole, making its folders, and replace or keep what is there as told', async () => {
     const file = path.join(root, 's3', 'b', 'k', 'x.csv');
-    expect(writeFileIn(root, file, Buffer.from('one'), 'create')).to.equal(true);
-    expect(writeFileIn(root, file, Buffer.from('two'), 'create')).to.equal(false);
+    expect(await save(root, file, 'one', 'create')).to.equal(true);
+    expect(await save(root, file, 'two', 'create')).to.equal(false);
     expect(readFileSync(file, 'utf8')).to.equal('one');
-    expect(writeFileIn(root, file, Buffer.from('three'), 'replace')).to.equal(true);
+    expect(await save(root, file, 'three', 'replace')).to.equal(true);
     expect(readFileSync(file, 'utf8')).to.equal('three');
     expect(readdirSync(path.dirname(file))).to.deep.equal(['x.csv']); // no temporary file left
     expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([file]);
   });
 
-  it('should refuse a symbolic link as the file, as a folder on the way, or as the folder itself', () => {
+  it('should refuse a symbolic link as the file, as a folder on the way, or as the folder itself', async () => {
     const dir = path.join(root, 's3', 'b');
     mkdirSync(dir, { recursive: true });
     symlinkSync(outside, path.join(dir, 'x.csv'));
     for (const mode of ['create', 'replace'] as const) {
-      expect(() => writeFileIn(root, path.join(dir, 'x.csv'), Buffer.from('new'), mode)).to.throw(LocalFolderError, /b\/x\.csv is a symbolic link/);
+      await expect(save(root, path.join(dir, 'x.csv'), 'new', mode)).to.be.rejectedWith(LocalFolderError, /b\/x\.csv is a symbolic link/);
     }
-    expect(() => readFileIn(root, path.join(dir, 'x.csv'))).to.throw(LocalFolderError);
+    expect(() => readStreamIn(root, path.join(dir, 'x.csv'))).to.throw(LocalFolderError);
     expect(() => appendFileIn(root, path.join(dir, 'x.csv'), 'line\n')).to.throw(LocalFolderError);
     expect(() => filesUnder(root, path.join(root, 's3'))).to.throw(LocalFolderError);
     expect(() => removeFileIn(root, path.join(dir, 'x.csv'))).to.throw(LocalFolderError);
 
     symlinkSync(base, path.join(root, 's3', 'linked'));
-    expect(() => writeFileIn(root, path.join(root, 's3', 'linked', 'y.csv'), Buffer.from('new'), 'replace')).to.throw(LocalFolderError, /s3\/linked is a symbolic link/);
+    await expect(save(root, path.join(root, 's3', 'linked', 'y.csv'), 'new', 'replace')).to.be.rejectedWith(LocalFolderError, /s3\/linked is a symbolic link/);
     expect(() => removeFileIn(root, path.join(root, 's3', 'linked', 'outside.txt'))).to.throw(LocalFolderError);
     expect(readFileSync(outside, 'utf8')).to.equal('outside');
     expect(readdirSync(base).sort()).to.deep.equal(['.bigrays', 'outside.txt']);
@@ -74,7 +77,7 @@ describe('local mode\'s folder', () => {
     expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'y.csv')]);
   });
 
-  it('should remove, on its first write into a folder, the temporary files there of processes that are gone, not of live ones', () => {
+  it('should remove, on its first write into a folder, the temporary files there of processes that are gone, not of live ones', async () => {
     const dir = path.join(root, 's3', 'b');
     mkdirSync(dir, { recursive: true });
     // A process that names a temporary file as a save does, writes it, and is gone (as after kill -9).
@@ -89,7 +92,7 @@ describe('local mode\'s folder', () => {
     const otherHost = stale.replace(/%bigrays-tmp-[a-z0-9_]+-/, '%bigrays-tmp-otherhost_abc123-');
     writeFileSync(path.join(dir, otherHost), 'another host');
 
-    expect(writeFileIn(root, path.join(dir, 'z.csv'), Buffer.from('z'), 'create')).to.equal(true);
+    expect(await save(root, path.join(dir, 'z.csv'), 'z', 'create')).to.equal(true);
     expect(readdirSync(dir).sort()).to.deep.equal([live, otherHost, 'x.csv%bigrays-tmp-123-abcd', 'z.csv'].sort());
     expect(filesUnder(root, path.join(root, 's3'))).to.deep.equal([path.join(dir, 'z.csv')]);
   });

@@ -22,8 +22,10 @@ export interface Fault {
   forward?: boolean;
   /** Runs before the answer (after forwarding): another writer's work, say. */
   before?: () => Promise<void>;
-  /** The answer: an S3 error, `'reset'` (the connection drops) or `'hang'` (no answer ever). */
-  answer: ErrorAnswer | 'reset' | 'hang';
+  /** The answer: an S3 error, `'reset'` (the connection drops), `'hang'` (no answer ever), or `'late'` (the emulator's, after `delayMs`). */
+  answer: ErrorAnswer | 'reset' | 'hang' | 'late';
+  /** With `'late'`: how long the answer takes (a slow store or network). */
+  delayMs?: number;
 }
 
 /** Picks the requests to misbehave on; undefined forwards the request and its answer unchanged. */
@@ -71,9 +73,10 @@ export async function faultProxy(target: string, rule: FaultRule): Promise<Fault
       const proxied: ProxiedRequest = { method: incoming.method ?? 'GET', url: incoming.url ?? '/', headers: incoming.headers, attempt };
       requests.push(proxied);
       const fault = rule(proxied);
-      if (fault === undefined || fault.forward) {
+      if (fault?.answer === 'late') await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+      if (fault === undefined || fault.forward || fault.answer === 'late') {
         const answer = await forward(upstream, proxied.method, proxied.url, incoming.headers, body);
-        if (fault === undefined) {
+        if (fault === undefined || fault.answer === 'late') {
           const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
           outgoing.writeHead(answer.status, headers);
           outgoing.end(answer.body);
