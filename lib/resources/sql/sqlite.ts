@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import { readBatches } from '../../data/row-batches';
 import {
-  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
@@ -107,7 +107,7 @@ function firstRows(statement: Statement, bindings: readonly unknown[], count: nu
  * a load of rows infers it.
  */
 const sqliteQueryLoad: QueryLoad = {
-  accepts: () => true,
+  accepts: (sql) => onlyReads(sql, ['select', 'with', 'values']),
 
   async describe(trx, sql, bindings) {
     const statement = ((await transactionConnection(trx)) as Database).prepare(sql);
