@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import type { Writable } from 'node:stream';
 import {
-  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
@@ -244,7 +244,7 @@ async function copyFrom(
   let chunk = '';
   try {
     for (;;) {
-      const next = await pieces.next();
+      const next = await (guard ? guard.input(pieces.next()) : pieces.next());
       if (failure !== undefined) throw refused(failure);
       if (next.done) break;
       let send: string | Buffer;
@@ -302,7 +302,7 @@ async function onTransaction(trx: Knex.Transaction, text: string, values: readon
  * (`numeric(12,2)`, `timestamp with time zone`).
  */
 const postgresQueryLoad: QueryLoad = {
-  accepts: () => true,
+  accepts: (sql) => onlyReads(sql, ['select', 'with', 'values', 'table']),
 
   async describe(trx, sql, bindings) {
     const { fields = [] } = await onTransaction(trx, `SELECT * FROM (${sql}\n) AS q LIMIT 0`, bindings);
