@@ -6,6 +6,9 @@ import { isOneShot } from '../data/payload';
 import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
+import { TaskError } from '../errors';
+import { sessionSettings } from '../resources/sql/dsn';
+import { otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
 export interface StreamedRows {
@@ -100,30 +103,41 @@ export abstract class SQLWrite extends SQLBase<number> {
       // Read already: opening them again says by whom.
       if (!input.consumed) return this.onSecondSession(options, input);
     }
-    if (session.busy && isStreamedRows(input)) return this.onSecondSession(options, input);
+    // SqlRows given up or read already: opening them says so.
+    if (session.busy && !isSqlRows(input) && isStreamedRows(input)) return this.onSecondSession(options, input);
     return session.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
   }
 
   /** Loads rows that the task's session reads on a second session of the same config, opened for it and closed after. */
   private async onSecondSession(options: WriteCallOptions, input: SqlRows | { columns: string[]; rows: AsyncIterable<unknown> }): Promise<number> {
     const resource = this.requiredResource;
-    this.log('the rows are read on the open %s: loading them on a second session', resource.name);
-    let second: SqlSession;
-    try {
-      second = await resource.open(effectiveConfig(this.resourceConfig));
-    } catch (error) {
-      if (isSqlRows(input)) await input.release();
-      throw error;
-    }
+    let second: SqlSession | undefined;
     let failed: unknown;
     try {
+      this.refuseSecondSession(secondSessionBar(sessionSettings(effectiveConfig(this.resourceConfig)), this.tablename));
+      this.log('the rows are read on the open %s: loading them on a second session', resource.name);
+      second = await resource.open(effectiveConfig(this.resourceConfig));
+      this.refuseSecondSession(await otherSessionTemp(second, this.tablename));
       return await second.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
     } catch (error) {
       failed = error;
+      // Rows not read to the end (a refusal, a write that failed before reading them) let go of the session's connection.
+      await releaseInput(input);
       throw error;
     } finally {
-      await resource.close(second, failed);
+      if (second) await resource.close(second, failed);
     }
+  }
+
+  /** Refuses the second session for `why`, saying what to do instead. */
+  private refuseSecondSession(why: string | undefined): void {
+    if (why === undefined) return;
+    throw new TaskError(
+      `${this.taskName}: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded ` +
+        `on a second session: ${why}. Give SQLWrite the SQLStream's output before any task reads it (it is then written ` +
+        'on the server, on the same session), or read the rows in the task that opened them',
+      { taskName: this.taskName },
+    );
   }
 
   /** A streamed input cannot be read twice: such a write is not tried again. */
