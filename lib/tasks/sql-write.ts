@@ -33,7 +33,8 @@ async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: Asyn
  * The unread rows of an `SQLStream` on the same session (the same database and config) are
  * written on the server, `INSERT INTO tablename (columns) query`, moving no data; a table it
  * creates takes the query's column types. Rows the session is busy reading otherwise are
- * loaded on a second session of the same config as they are read.
+ * loaded on a second session of the same config as they are read; it does not see the session's
+ * temp tables or settings, so a temp table target or an in-memory SQLite database is refused.
  *
  * @example
  * class SavePredictions extends SQLWrite {
