@@ -135,6 +135,11 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** `"schema"."name"` of a table (`"name"` without a schema), quoted as PostgreSQL and SQLite take it. */
+export function quotedTable(target: { schema?: string; name: string }): string {
+  return target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+}
+
 /** `[name]` with inner closing brackets doubled (SQL Server). */
 export function bracketIdentifier(name: string): string {
   return `[${name.replace(/]/g, ']]')}]`;

@@ -5,22 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { BigraysError } from '../../errors';
+import { BigraysError, TaskError } from '../../errors';
 import type { SqlDialect } from './dialect';
 import {
-  checkColumnTypes, clearTable, createTableBuilder, dropTableBuilder, LoadError, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
+  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, LoadError, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
 } from './write';
 
 /** A query and its bound values, as the driver takes them. */
 export interface CompiledQuery {
   sql: string;
   bindings: readonly unknown[];
-}
-
-/** The types of a table to create: the given ones, the rest the query's own. */
-function tableTypes(taskName: string, columns: string[], queryTypes: string[], given: Readonly<Record<string, string>> = {}): string[] {
-  checkColumnTypes(taskName, columns, given);
-  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : queryTypes[i]));
 }
 
 /** A name for the table a `replace` fills before it takes the old one's place: unique, short enough for any engine. */
@@ -51,9 +45,10 @@ export async function writeQueryTable(
   return knex.transaction(async (trx: Knex.Transaction) => {
     const shape = await load.describe(trx, query.sql, query.bindings);
     check();
+    if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
     validateTable(taskName, tablename, shape);
     const { columns } = shape;
-    const types = tableTypes(taskName, columns, shape.types, options.columnTypes);
+    const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
     const staging = exists && ifExists === 'replace' ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;

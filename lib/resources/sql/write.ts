@@ -328,9 +328,13 @@ export function columnTypesOf(
   sample: unknown[][],
   given: Readonly<Record<string, string>> = {},
 ): string[] {
+  return chosenTypes(taskName, columns, inferKinds({ columns, rows: sample }).map((kind) => dialect.columnType(kind)), given);
+}
+
+/** The SQL types of a table to create: the `given` ones (each naming a column), the rest `own[i]`. */
+export function chosenTypes(taskName: string, columns: readonly string[], own: readonly string[], given: Readonly<Record<string, string>> = {}): string[] {
   checkColumnTypes(taskName, columns, given);
-  const kinds = inferKinds({ columns, rows: sample });
-  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : dialect.columnType(kinds[i])));
+  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : own[i]));
 }
 
 /**
