@@ -260,6 +260,28 @@ describe('SQLStream → SQLWrite', function () {
       expect(outputOf(Rows).values).to.deep.equal([[1, 'a', 0], [2, 'b', 0]]);
       expect(Setup).to.be.a('function');
     });
+
+    it('should say rows were released unread, not ask for their columns, while the session reads other rows', async () => {
+      @register class Setup extends SQLExecute { statement = 'create table source (id integer); insert into source values (1), (2)'; }
+      @register class Events extends SQLStream { query = 'select id from source'; }
+      @register class Dropped extends SQLStream { query = 'select id from source'; }
+      @register class ReadSome extends Task {
+        async run() {
+          const { rows } = await (Events.output as SqlRows).open();
+          await rows[Symbol.asyncIterator]().next();
+          const dropped = Dropped.output as SqlRows;
+          await dropped.release();
+          try {
+            return await sqlWrite({ tablename: 'target', input: dropped });
+          } catch (error) {
+            return (error as Error).message;
+          }
+        }
+      }
+      await bigraysRun();
+      expect(outputOf(ReadSome)).to.equal('sqlWrite: Dropped.output was released unread (its reader failed or was skipped)');
+      expect(Setup).to.be.a('function');
+    });
   });
 
   describe('on SQLite in memory (sqlite::memory:)', () => {
