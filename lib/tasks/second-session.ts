@@ -36,6 +36,20 @@ export async function otherSessionTemp(second: SqlSession, tablename: string): P
   return found.rows.length > 0 ? `a temp table named ${tablename} exists, which only the session that made it sees` : undefined;
 }
 
+/**
+ * Why `tablename` cannot be replaced on the `second` session: on PostgreSQL, the `first` session
+ * (busy reading the rows) holds a lock on it, so the DROP would wait for a read that waits for
+ * it. Undefined when it can.
+ */
+export async function lockedByReader(first: SqlSession, second: SqlSession, tablename: string): Promise<string | undefined> {
+  const pid = (first.link?.connection as { processID?: unknown } | undefined)?.processID;
+  if (second.dialect.name !== 'postgres' || typeof pid !== 'number') return undefined;
+  const held = await second.query('select 1 from pg_locks where pid = ? and granted and relation = to_regclass(?) limit 1', [pid, tablename]);
+  return held.rows.length > 0
+    ? `${tablename} is read by the session's open stream, and replacing it on another session would wait for that read to end`
+    : undefined;
+}
+
 /** Lets go of rows not read to the end: an `SqlRows` releases its session, a stream of rows is closed. */
 export async function releaseInput(input: unknown): Promise<void> {
   if (isSqlRows(input)) return input.release();

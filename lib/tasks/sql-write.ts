@@ -8,7 +8,7 @@ import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/s
 import { SQLBase } from './sql-task';
 import { TaskError } from '../errors';
 import { sessionSettings } from '../resources/sql/dsn';
-import { otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
+import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
 export interface StreamedRows {
@@ -119,6 +119,7 @@ export abstract class SQLWrite extends SQLBase<number> {
       this.log('the rows are read on the open %s: loading them on a second session', resource.name);
       second = await resource.open(effectiveConfig(this.resourceConfig));
       this.refuseSecondSession(await otherSessionTemp(second, this.tablename));
+      if (this.ifExists === 'replace') this.refuseSecondSession(await lockedByReader(this.session, second, this.tablename));
       return await second.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
     } catch (error) {
       failed = error;

@@ -207,6 +207,26 @@ describe('SQLStream → SQLWrite', function () {
       expect(Temp && After).to.be.a('function');
     });
 
+    it('should refuse, not wait on its lock, to replace on a second session the table the session is reading', async () => {
+      BigraysConfig.DB_STATEMENT_TIMEOUT_MS = '5000';
+      await admin(dsn, 'create table relocked as select g as id from generate_series(1, 100000) g');
+      @register class Events extends SQLStream { query = 'select id from relocked'; }
+      @register class ReadSome extends Task {
+        async run() {
+          const { columns, rows } = await (Events.output as SqlRows).open();
+          const iterator = rows[Symbol.asyncIterator]();
+          await iterator.next();
+          return sqlWrite({ tablename: 'relocked', ifExists: 'replace', input: { columns, rows: { [Symbol.asyncIterator]: () => iterator } } });
+        }
+      }
+      const error = await failure(bigraysRun());
+      expect((error.errors[0] as Error).message).to.match(
+        /^sqlWrite: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded on a second session: relocked is read by the session's open stream, and replacing it on another session would wait for that read to end\. /,
+      );
+      expect(await admin(dsn, 'select count(*)::int as n from relocked')).to.deep.equal([{ n: 100000 }]);
+      expect(ReadSome).to.be.a('function');
+    });
+
     it("should see the session's temp tables", async () => {
       @register class Temp extends SQLExecute { statement = 'create temp table recent as select * from source where id <= 5 * 1000003'; }
       @register class Events extends SQLStream { query = 'select * from recent'; }
