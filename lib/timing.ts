@@ -17,16 +17,16 @@ export function within(work: Promise<unknown> | unknown, ms: number): Promise<bo
 }
 
 /**
- * Calls `onSilent` once `progress()` (a count of bytes moved) has not changed for `ms`; returns
- * how to stop watching. Polls, so it never touches the stream it watches; its timer keeps no
- * process alive.
+ * Calls `onSilent` once `progress()` (a count of bytes moved) has not changed for `ms`, the time
+ * `paused()` says true not counted; returns how to stop watching. Polls, so it never touches the
+ * stream it watches; its timer keeps no process alive.
  */
-export function watchSilence(progress: () => number, ms: number, onSilent: (silentMs: number) => void): () => void {
+export function watchSilence(progress: () => number, ms: number, onSilent: (silentMs: number) => void, paused: () => boolean = () => false): () => void {
   let last = progress();
   let since = Date.now();
   const timer = setInterval(() => {
     const now = progress();
-    if (now !== last) {
+    if (now !== last || paused()) {
       last = now;
       since = Date.now();
     } else if (Date.now() - since >= ms) {

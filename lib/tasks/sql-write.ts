@@ -6,6 +6,9 @@ import { isOneShot } from '../data/payload';
 import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
+import { TaskError } from '../errors';
+import { sessionSettings } from '../resources/sql/dsn';
+import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
 export interface StreamedRows {
@@ -30,7 +33,8 @@ async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: Asyn
  * The unread rows of an `SQLStream` on the same session (the same database and config) are
  * written on the server, `INSERT INTO tablename (columns) query`, moving no data; a table it
  * creates takes the query's column types. Rows the session is busy reading otherwise are
- * loaded on a second session of the same config as they are read.
+ * loaded on a second session of the same config as they are read; it does not see the session's
+ * temp tables or settings, so a temp table target or an in-memory SQLite database is refused.
  *
  * @example
  * class SavePredictions extends SQLWrite {
@@ -100,30 +104,42 @@ export abstract class SQLWrite extends SQLBase<number> {
       // Read already: opening them again says by whom.
       if (!input.consumed) return this.onSecondSession(options, input);
     }
-    if (session.busy && isStreamedRows(input)) return this.onSecondSession(options, input);
+    // SqlRows given up or read already: opening them says so.
+    if (session.busy && !isSqlRows(input) && isStreamedRows(input)) return this.onSecondSession(options, input);
     return session.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
   }
 
   /** Loads rows that the task's session reads on a second session of the same config, opened for it and closed after. */
   private async onSecondSession(options: WriteCallOptions, input: SqlRows | { columns: string[]; rows: AsyncIterable<unknown> }): Promise<number> {
     const resource = this.requiredResource;
-    this.log('the rows are read on the open %s: loading them on a second session', resource.name);
-    let second: SqlSession;
-    try {
-      second = await resource.open(effectiveConfig(this.resourceConfig));
-    } catch (error) {
-      if (isSqlRows(input)) await input.release();
-      throw error;
-    }
+    let second: SqlSession | undefined;
     let failed: unknown;
     try {
+      this.refuseSecondSession(secondSessionBar(sessionSettings(effectiveConfig(this.resourceConfig)), this.tablename));
+      this.log('the rows are read on the open %s: loading them on a second session', resource.name);
+      second = await resource.open(effectiveConfig(this.resourceConfig));
+      this.refuseSecondSession(await otherSessionTemp(second, this.tablename));
+      if (this.ifExists === 'replace') this.refuseSecondSession(await lockedByReader(this.session, second, this.tablename));
       return await second.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);
     } catch (error) {
       failed = error;
+      // Rows not read to the end (a refusal, a write that failed before reading them) let go of the session's connection.
+      await releaseInput(input);
       throw error;
     } finally {
-      await resource.close(second, failed);
+      if (second) await resource.close(second, failed);
     }
+  }
+
+  /** Refuses the second session for `why`, saying what to do instead. */
+  private refuseSecondSession(why: string | undefined): void {
+    if (why === undefined) return;
+    throw new TaskError(
+      `${this.taskName}: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded ` +
+        `on a second session: ${why}. Give SQLWrite the SQLStream's output before any task reads it (it is then written ` +
+        'on the server, on the same session), or read the rows in the task that opened them',
+      { taskName: this.taskName },
+    );
   }
 
   /** A streamed input cannot be read twice: such a write is not tried again. */

@@ -245,5 +245,24 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
         await resource.close(session);
       }
     });
+
+    it('should not count the time a load waits on its input as the server\'s silence (DB_IDLE_TIMEOUT_MS)', async () => {
+      const session = await resource.open({ DB_DSN: dsn, DB_IDLE_TIMEOUT_MS: '1000' });
+      try {
+        // A slow source: a pause of 3 idle timeouts while sampling the types, and again while loading.
+        async function* slow(): AsyncGenerator<unknown[]> {
+          for (let i = 1; i <= 3000; i++) {
+            if (i === 500 || i === 2000) await sleep(3_000);
+            yield [i, `row ${i}`];
+          }
+        }
+        const written = await session.write('slow_input', { columns: ['id', 'memo'], rows: slow() }, 'fail', { taskName: 'Load' });
+        expect(written).to.equal(3000);
+        expect(session.lost).to.equal(false);
+        expect(await admin(dsn, 'select count(*)::int as n, sum(id)::int as s from slow_input')).to.deep.equal([{ n: 3000, s: 4_501_500 }]);
+      } finally {
+        await resource.close(session);
+      }
+    });
   });
 });

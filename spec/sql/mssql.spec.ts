@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import knexFactory from 'knex';
 import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../lib/resources/sql/mssql';
-import { createTableBuilder, inferKinds, insertChunks } from '../../lib/resources/sql/write';
+import { createTableBuilder, inferKinds, insertChunks, renameTableBuilder } from '../../lib/resources/sql/write';
 
 describe('SQL Server dialect', () => {
   const knex = knexFactory({ client: 'mssql' });
@@ -61,5 +61,21 @@ describe('SQL Server dialect', () => {
     // T-SQL puts a WITH before the INSERT, not after: such a query's rows are read and loaded instead.
     expect(mssqlDialect.loadQuery!.accepts(query)).to.equal(true);
     expect(mssqlDialect.loadQuery!.accepts('  WITH recent AS (select 1 as id) select * from recent')).to.equal(false);
+    expect(mssqlDialect.loadQuery!.accepts(';WITH recent AS (select 1 as id) select * from recent')).to.equal(false);
+    expect(mssqlDialect.loadQuery!.accepts('/* a */ -- b\n ;WITH recent AS (select 1 as id) select * from recent')).to.equal(false);
+    expect(mssqlDialect.loadQuery!.accepts('-- latest\n(select id from dbo.sales)')).to.equal(true);
+    // Statements that are not a plain SELECT: loaded as rows read.
+    for (const sql of ['delete from dbo.sales output deleted.id', 'exec dbo.report', 'select id into #t from dbo.sales', 'update dbo.sales set id = 1 output inserted.id']) {
+      expect(mssqlDialect.loadQuery!.accepts(sql), sql).to.equal(false);
+    }
+  });
+
+  it("should replace a table on the server by renaming the table it filled (sp_rename), in the table's schema", () => {
+    expect(renameTableBuilder(knex, mssqlDialect, 'dbo', 'bigrays_staging_0a1b', 'sales').toString()).to.equal(
+      "exec sp_rename 'dbo.bigrays_staging_0a1b', 'sales'",
+    );
+    expect(renameTableBuilder(knex, mssqlDialect, undefined, 'bigrays_staging_0a1b', 'sales').toString()).to.equal(
+      "exec sp_rename 'bigrays_staging_0a1b', 'sales'",
+    );
   });
 });

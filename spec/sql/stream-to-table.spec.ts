@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import {
-  bigraysRun, BigraysConfig, register, SQLExecute, SQLQuery, SQLStream, SQLWrite, outputOf, type BigraysError,
+  bigraysRun, BigraysConfig, register, SQLExecute, SQLQuery, SQLStream, SQLWrite, sqlWrite, outputOf, Task, type BigraysError, type SqlRows,
 } from '../../lib';
 import { admin } from '../support/pg-admin';
 import { showExit, startJob, type JobResult } from '../support/job';
@@ -162,6 +162,71 @@ describe('SQLStream → SQLWrite', function () {
       expect(await admin(dsn, "select to_regclass('half_new') is null as gone")).to.deep.equal([{ gone: true }]);
     });
 
+    it("should replace a table with the distinct rows of a query that reads it (ifExists 'replace')", async () => {
+      await admin(dsn, 'create table events (id int, kind text)');
+      await admin(dsn, "insert into events values (1, 'a'), (1, 'a'), (2, 'b'), (2, 'b'), (2, 'b'), (3, null)");
+      @register class Distinct extends SQLStream { query = 'select distinct * from events'; }
+      @register class Dedup extends SQLWrite { tablename = 'events'; input = Distinct.output; ifExists = 'replace' as const; }
+      const report = await bigraysRun();
+      expect(report.tasks.find((t) => t.name === 'Dedup')?.rows).to.equal(3);
+      expect(await admin(dsn, 'select id, kind from events order by id')).to.deep.equal([
+        { id: 1, kind: 'a' }, { id: 2, kind: 'b' }, { id: 3, kind: null },
+      ]);
+      expect(await admin(dsn, "select count(*)::int as n from pg_class where relname like 'bigrays_staging%'")).to.deep.equal([{ n: 0 }]);
+    });
+
+    it('should load the rows of a query that is not a SELECT (delete … returning) as they are read', async () => {
+      await admin(dsn, 'create table doomed as select id from source where id <= 4 * 1000003');
+      @register class Purge extends SQLStream { query = '/* purge */ delete from doomed returning id'; }
+      @register class Keep extends SQLWrite { tablename = 'purged'; input = Purge.output; }
+      const report = await bigraysRun();
+      expect(report.tasks.find((t) => t.name === 'Keep')?.rows).to.equal(4);
+      expect(await admin(dsn, 'select (select count(*)::int from purged) as kept, (select count(*)::int from doomed) as left')).to.deep.equal([
+        { kept: 4, left: 0 },
+      ]);
+    });
+
+    it("should refuse to load rows the session reads into its temp table on a second session, which cannot see it", async () => {
+      @register class Temp extends SQLExecute { statement = 'create temp table scratch (id bigint)'; }
+      class ReadSome extends Task {
+        async run() {
+          const { columns, rows } = await (Events.output as SqlRows).open();
+          const iterator = rows[Symbol.asyncIterator]();
+          await iterator.next();
+          return sqlWrite({ tablename: 'scratch', ifExists: 'append', input: { columns, rows: { [Symbol.asyncIterator]: () => iterator } } });
+        }
+      }
+      @register class Events extends SQLStream { query = 'select id from source where id <= 5 * 1000003'; }
+      register(ReadSome);
+      @register class After extends SQLQuery { query = 'select count(*)::int as n from scratch'; }
+      const error = await failure(bigraysRun());
+      expect((error.errors[0] as Error).message).to.match(
+        /^sqlWrite: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded on a second session: a temp table named scratch exists, which only the session that made it sees\. /,
+      );
+      expect(await admin(dsn, "select to_regclass('public.scratch') is null as none")).to.deep.equal([{ none: true }]);
+      expect(Temp && After).to.be.a('function');
+    });
+
+    it('should refuse, not wait on its lock, to replace on a second session the table the session is reading', async () => {
+      BigraysConfig.DB_STATEMENT_TIMEOUT_MS = '5000';
+      await admin(dsn, 'create table relocked as select g as id from generate_series(1, 100000) g');
+      @register class Events extends SQLStream { query = 'select id from relocked'; }
+      @register class ReadSome extends Task {
+        async run() {
+          const { columns, rows } = await (Events.output as SqlRows).open();
+          const iterator = rows[Symbol.asyncIterator]();
+          await iterator.next();
+          return sqlWrite({ tablename: 'relocked', ifExists: 'replace', input: { columns, rows: { [Symbol.asyncIterator]: () => iterator } } });
+        }
+      }
+      const error = await failure(bigraysRun());
+      expect((error.errors[0] as Error).message).to.match(
+        /^sqlWrite: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded on a second session: relocked is read by the session's open stream, and replacing it on another session would wait for that read to end\. /,
+      );
+      expect(await admin(dsn, 'select count(*)::int as n from relocked')).to.deep.equal([{ n: 100000 }]);
+      expect(ReadSome).to.be.a('function');
+    });
+
     it("should see the session's temp tables", async () => {
       @register class Temp extends SQLExecute { statement = 'create temp table recent as select * from source where id <= 5 * 1000003'; }
       @register class Events extends SQLStream { query = 'select * from recent'; }
@@ -203,6 +268,67 @@ describe('SQLStream → SQLWrite', function () {
       expect(outputOf(Load)).to.equal(2);
       expect(outputOf(Columns).values).to.deep.equal([['id', 'INTEGER'], ['memo', 'TEXT'], ['at', 'timestamptz'], ['half', 'REAL']]);
       expect(outputOf(Rows).values).to.deep.equal([[2, null, null, 3], [3, '', '2026-01-03T00:00:00Z', 4.5]]);
+    });
+
+    it("should replace a table with the distinct rows of a query that reads it (ifExists 'replace')", async () => {
+      @register class Setup extends SQLExecute { statement = "create table events (id integer, kind text); insert into events values (1, 'a'), (1, 'a'), (2, 'b')"; }
+      @register class Distinct extends SQLStream { query = 'select distinct * from events'; }
+      @register class Dedup extends SQLWrite { tablename = 'events'; input = Distinct.output; ifExists = 'replace' as const; }
+      @register class Rows extends SQLQuery { query = "select id, kind, (select count(*) from sqlite_master where name like 'bigrays_staging%') as staged from events order by id"; }
+      await bigraysRun();
+      expect(outputOf(Dedup)).to.equal(2);
+      expect(outputOf(Rows).values).to.deep.equal([[1, 'a', 0], [2, 'b', 0]]);
+      expect(Setup).to.be.a('function');
+    });
+
+    it('should say rows were released unread, not ask for their columns, while the session reads other rows', async () => {
+      @register class Setup extends SQLExecute { statement = 'create table source (id integer); insert into source values (1), (2)'; }
+      @register class Events extends SQLStream { query = 'select id from source'; }
+      @register class Dropped extends SQLStream { query = 'select id from source'; }
+      @register class ReadSome extends Task {
+        async run() {
+          const { rows } = await (Events.output as SqlRows).open();
+          await rows[Symbol.asyncIterator]().next();
+          const dropped = Dropped.output as SqlRows;
+          await dropped.release();
+          try {
+            return await sqlWrite({ tablename: 'target', input: dropped });
+          } catch (error) {
+            return (error as Error).message;
+          }
+        }
+      }
+      await bigraysRun();
+      expect(outputOf(ReadSome)).to.equal('sqlWrite: Dropped.output was released unread (its reader failed or was skipped)');
+      expect(Setup).to.be.a('function');
+    });
+  });
+
+  describe('on SQLite in memory (sqlite::memory:)', () => {
+    it('should refuse to load rows the session reads on a second session, a new empty database, and release them', async () => {
+      BigraysConfig.DB_DSN = 'sqlite::memory:';
+      @register class Setup extends SQLExecute { statement = 'create table source (id integer); insert into source values (1), (2), (3)'; }
+      @register class Events extends SQLStream { query = 'select id from source'; }
+      @register class ReadSome extends Task {
+        async run() {
+          const { columns, rows } = await (Events.output as SqlRows).open();
+          const iterator = rows[Symbol.asyncIterator]();
+          await iterator.next();
+          try {
+            return await sqlWrite({ tablename: 'target', input: { columns, rows: { [Symbol.asyncIterator]: () => iterator } } });
+          } catch (error) {
+            return (error as Error).message;
+          }
+        }
+      }
+      @register class After extends SQLQuery { query = "select count(*) as n from sqlite_master where name = 'target'"; }
+      await bigraysRun();
+      expect(outputOf(ReadSome)).to.match(
+        /^sqlWrite: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded on a second session: the database is in memory \(sqlite::memory:\), and a second session would open a new, empty one\. /,
+      );
+      // The rows were let go of: the session runs the next task.
+      expect(outputOf(After).values).to.deep.equal([[0]]);
+      expect(Setup).to.be.a('function');
     });
   });
 });

@@ -66,6 +66,8 @@ export interface Guard {
   run<T>(work: Promise<T>): Promise<T>;
   /** Throws when the signal aborted or the connection was lost. */
   check(): void;
+  /** Settles with `wait`, a wait on the operation's input (the next rows of a load): the connection's silence meanwhile is not the server's. */
+  input<T>(wait: Promise<T>): Promise<T>;
 }
 
 type LostListener = (error: ResourceError) => void;
@@ -77,6 +79,8 @@ export class SessionLink {
   private readonly listeners = new Set<LostListener>();
   /** Set when the session closes on purpose: the end of the connection is then no loss. */
   closing = false;
+  /** How many waits on a load's input are under way: the client, not the server, is silent then. */
+  private inputWaits = 0;
 
   constructor(
     /** The driver connection (a pg `Client`, a better-sqlite3 `Database`, a tedious `Connection`). */
@@ -160,8 +164,11 @@ export class SessionLink {
   private watchSilence(limit: SilenceLimit | undefined): () => void {
     const bytesMoved = this.dialect.bytesMoved;
     if (!limit || !bytesMoved) return () => undefined;
-    return watchSilence(() => bytesMoved(this.connection), limit.ms + (limit.marginMs ?? 0), (silentMs) =>
-      this.markLost(NO_ANSWER, silenceError(limit, silentMs)),
+    return watchSilence(
+      () => bytesMoved(this.connection),
+      limit.ms + (limit.marginMs ?? 0),
+      (silentMs) => this.markLost(NO_ANSWER, silenceError(limit, silentMs)),
+      () => this.inputWaits > 0,
     );
   }
 
@@ -222,7 +229,15 @@ export class SessionLink {
         stopLost = () => void unsubscribe();
         stopWatch = this.watchSilence(limit);
       });
-    return { run, check };
+    const input = async <T>(wait: Promise<T>): Promise<T> => {
+      this.inputWaits += 1;
+      try {
+        return await wait;
+      } finally {
+        this.inputWaits -= 1;
+      }
+    };
+    return { run, check, input };
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import {
-  bracketIdentifier, exactInteger, insertSelectSql, isJsonValue, jsonText, socketBytes, tableStream, transactionConnection,
+  bracketIdentifier, exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, socketBytes, tableStream, transactionConnection,
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { lostHow, type Guard, type SessionLimits } from './link';
@@ -238,7 +238,8 @@ export function mssqlInsertSelectSql(target: LoadTarget, sql: string): string {
  * in T-SQL: its rows are read and loaded instead.
  */
 const mssqlQueryLoad: QueryLoad = {
-  accepts: (sql) => !/^\s*with\b/i.test(sql),
+  // A WITH cannot follow INSERT on SQL Server.
+  accepts: (sql) => onlyReads(sql, ['select'], true),
 
   async describe(trx, sql, bindings) {
     const client = trx.client as unknown as MssqlClient;

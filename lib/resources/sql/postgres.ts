@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import type { Writable } from 'node:stream';
 import {
-  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, quotedTable, quoteIdentifier, socketBytes, streamOnConnection, transactionConnection, withConnection,
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import { CLEANUP_MS, lostHow, within, type Guard, type SessionLimits } from './link';
@@ -214,7 +214,7 @@ async function copyFrom(
   const connection = (await transactionConnection(trx)) as { query(stream: unknown): CopyStream };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { from } = require('pg-copy-streams') as { from(sql: string, options?: { highWaterMark?: number }): CopyStream };
-  const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+  const table = quotedTable(target);
   const sql = `COPY ${table} (${target.columns.map(quoteIdentifier).join(', ')}) FROM STDIN WITH (FORMAT csv)`;
   // Room for a few chunks on their way, so that the next is made while they go.
   const copy = connection.query(from(sql, { highWaterMark: 4 * COPY_CHUNK }));
@@ -244,7 +244,7 @@ async function copyFrom(
   let chunk = '';
   try {
     for (;;) {
-      const next = await pieces.next();
+      const next = await (guard ? guard.input(pieces.next()) : pieces.next());
       if (failure !== undefined) throw refused(failure);
       if (next.done) break;
       let send: string | Buffer;
@@ -285,11 +285,6 @@ function copyRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unkn
   return copyFrom(trx, target, copyRowsText(rows, target.columns.length, lines), guard, lines);
 }
 
-/** `schema.name` of a load's target, quoted. */
-function targetName(target: LoadTarget): string {
-  return target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
-}
-
 /** A statement on the transaction's connection, with its bound values when it has any. */
 async function onTransaction(trx: Knex.Transaction, text: string, values: readonly unknown[]): Promise<PgResult> {
   const pg = (await transactionConnection(trx)) as PgConnection;
@@ -302,7 +297,7 @@ async function onTransaction(trx: Knex.Transaction, text: string, values: readon
  * (`numeric(12,2)`, `timestamp with time zone`).
  */
 const postgresQueryLoad: QueryLoad = {
-  accepts: () => true,
+  accepts: (sql) => onlyReads(sql, ['select', 'with', 'values', 'table']),
 
   async describe(trx, sql, bindings) {
     const { fields = [] } = await onTransaction(trx, `SELECT * FROM (${sql}\n) AS q LIMIT 0`, bindings);
@@ -315,7 +310,7 @@ const postgresQueryLoad: QueryLoad = {
   },
 
   async insert(trx, target, sql, bindings) {
-    const result = await onTransaction(trx, insertSelectSql(targetName(target), target.columns.map(quoteIdentifier), sql), bindings);
+    const result = await onTransaction(trx, insertSelectSql(quotedTable(target), target.columns.map(quoteIdentifier), sql), bindings);
     return result.rowCount ?? 0;
   },
 };

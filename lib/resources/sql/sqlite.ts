@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Table } from '../../data/frame';
 import { readBatches } from '../../data/row-batches';
 import {
-  exactInteger, insertSelectSql, isJsonValue, jsonText, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
+  exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, quotedTable, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
   type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
 } from './dialect';
 import type { Guard, SessionLimits } from './link';
@@ -65,7 +65,7 @@ const CHECK_EVERY = 1000;
 /** One prepared INSERT, run once per row, inside the caller's transaction. */
 async function insertRows(trx: Knex.Transaction, target: LoadTarget, rows: Iterable<unknown[]> | AsyncIterable<unknown[]>, guard?: Guard): Promise<number> {
   const db = (await transactionConnection(trx)) as Database;
-  const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+  const table = quotedTable(target);
   const statement = db.prepare(
     `INSERT INTO ${table} (${target.columns.map(quoteIdentifier).join(', ')}) VALUES (${target.columns.map(() => '?').join(', ')})`,
   );
@@ -107,11 +107,12 @@ function firstRows(statement: Statement, bindings: readonly unknown[], count: nu
  * a load of rows infers it.
  */
 const sqliteQueryLoad: QueryLoad = {
-  accepts: () => true,
+  accepts: (sql) => onlyReads(sql, ['select', 'with', 'values']),
 
   async describe(trx, sql, bindings) {
     const statement = ((await transactionConnection(trx)) as Database).prepare(sql);
-    if (!statement.reader) throw new TypeError('the query returns no rows');
+    // A statement that returns no rows has no columns: the write says so, naming its task.
+    if (!statement.reader) return { columns: [], types: [] };
     const described = statement.columns();
     const columns = described.map((c) => c.name);
     const declared = described.map((c) => c.type ?? undefined);
@@ -121,7 +122,7 @@ const sqliteQueryLoad: QueryLoad = {
 
   async insert(trx, target, sql, bindings) {
     const db = (await transactionConnection(trx)) as Database;
-    const table = target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
+    const table = quotedTable(target);
     return db.prepare(insertSelectSql(table, target.columns.map(quoteIdentifier), sql)).run(...bindings.map(toDb)).changes;
   },
 };

@@ -3,12 +3,12 @@
  * in ONE transaction: no row leaves the database. `ifExists` and `columnTypes` as for a load of
  * rows; a table it creates takes the query's own column types (see the dialect's `loadQuery`).
  */
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { BigraysError } from '../../errors';
+import { BigraysError, TaskError } from '../../errors';
 import type { SqlDialect } from './dialect';
-import type { Guard } from './link';
 import {
-  checkColumnTypes, clearTable, createTableBuilder, LoadError, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
+  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, LoadError, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
 } from './write';
 
 /** A query and its bound values, as the driver takes them. */
@@ -17,21 +17,17 @@ export interface CompiledQuery {
   bindings: readonly unknown[];
 }
 
-/** The types of a table to create: the given ones, the rest the query's own. */
-function tableTypes(taskName: string, columns: string[], queryTypes: string[], given: Readonly<Record<string, string>> = {}): string[] {
-  checkColumnTypes(taskName, columns, given);
-  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : queryTypes[i]));
-}
-
-/** Runs `work` under `guard`, when there is one. */
-function watched<T>(guard: Guard | undefined, work: Promise<T>): Promise<T> {
-  return guard ? guard.run(work) : work;
+/** A name for the table a `replace` fills before it takes the old one's place: unique, short enough for any engine. */
+function stagingName(): string {
+  return `bigrays_staging_${randomBytes(6).toString('hex')}`;
 }
 
 /**
  * Writes the rows of `query` to `tablename` on the server, in ONE transaction: applies
  * `ifExists`, creates the table when missing, then `INSERT INTO tablename (columns) query`, the
- * columns by name. Resolves to the rows inserted. A failure anywhere leaves the table as it was.
+ * columns by name. `replace` fills a new table and only then drops the old one and gives the new
+ * one its name: the query may read the table it replaces. Resolves to the rows inserted. A
+ * failure anywhere leaves the table as it was.
  */
 export async function writeQueryTable(
   knex: Knex,
@@ -44,20 +40,34 @@ export async function writeQueryTable(
 ): Promise<number> {
   const load = dialect.loadQuery;
   if (!load) throw new TypeError(`${dialect.name} cannot load a query on the server`);
-  const { guard } = options;
+  const check = (): void => options.guard?.check();
   const { schema, name } = splitName(tablename);
   return knex.transaction(async (trx: Knex.Transaction) => {
-    const shape = await watched(guard, load.describe(trx, query.sql, query.bindings));
+    const shape = await load.describe(trx, query.sql, query.bindings);
+    check();
+    if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
     validateTable(taskName, tablename, shape);
     const { columns } = shape;
-    const types = tableTypes(taskName, columns, shape.types, options.columnTypes);
-    const exists = await clearTable(trx, taskName, tablename, ifExists);
-    if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
+    const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
+    const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
+    const staging = exists && ifExists === 'replace' ? stagingName() : undefined;
+    const into = staging === undefined ? name : staging;
+    if (!exists || staging !== undefined) {
+      await createTableBuilder(trx, dialect, schema ? `${schema}.${into}` : into, { columns, rows: [] }, types);
+    }
+    check();
+    let inserted: number;
     try {
-      return await watched(guard, load.insert(trx, { schema, name, tablename, columns }, query.sql, query.bindings));
+      inserted = await load.insert(trx, { schema, name: into, tablename, columns }, query.sql, query.bindings);
     } catch (error) {
       throw writeFailure(taskName, tablename, asLoadError(error));
     }
+    if (staging !== undefined) {
+      check();
+      await dropTableBuilder(trx, schema, name);
+      await renameTableBuilder(trx, dialect, schema, staging, name);
+    }
+    return inserted;
   });
 }
 

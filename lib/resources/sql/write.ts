@@ -184,6 +184,24 @@ export function writeSource(input: unknown): WriteSource | undefined {
   return { columns: columns.map(String), rows, origin: input };
 }
 
+/** `source` whose rows, when they come one at a time, are waited for as the guard's input: the server is not silent meanwhile. */
+function waitedOn(source: WriteSource, guard: Guard): WriteSource {
+  const rows = source.rows;
+  if (!isAsyncIterable(rows)) return source;
+  return {
+    ...source,
+    rows: {
+      [Symbol.asyncIterator]: () => {
+        const inner = rows[Symbol.asyncIterator]();
+        return {
+          next: () => guard.input(inner.next()),
+          return: async (value?: unknown) => (await inner.return?.(value)) ?? { done: true as const, value: undefined },
+        };
+      },
+    },
+  };
+}
+
 /** A row as values in column order: an array as it is, a row object by column name. */
 export function rowValues(row: unknown, columns: readonly string[], index: number): unknown[] {
   if (Array.isArray(row)) {
@@ -310,9 +328,13 @@ export function columnTypesOf(
   sample: unknown[][],
   given: Readonly<Record<string, string>> = {},
 ): string[] {
+  return chosenTypes(taskName, columns, inferKinds({ columns, rows: sample }).map((kind) => dialect.columnType(kind)), given);
+}
+
+/** The SQL types of a table to create: the `given` ones (each naming a column), the rest `own[i]`. */
+export function chosenTypes(taskName: string, columns: readonly string[], own: readonly string[], given: Readonly<Record<string, string>> = {}): string[] {
   checkColumnTypes(taskName, columns, given);
-  const kinds = inferKinds({ columns, rows: sample });
-  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : dialect.columnType(kinds[i])));
+  return columns.map((column, i) => (Object.prototype.hasOwnProperty.call(given, column) ? given[column] : own[i]));
 }
 
 /**
@@ -332,8 +354,20 @@ export async function clearTable(trx: Knex.Transaction, taskName: string, tablen
     );
   }
   if (!exists || ifExists === 'append') return exists;
-  await schemaBuilder(trx, schema).dropTable(name);
+  await dropTableBuilder(trx, schema, name);
   return false;
+}
+
+/** The DROP TABLE of `schema.name` (knex schema builder, not yet run). */
+export function dropTableBuilder(trx: Knex | Knex.Transaction, schema: string | undefined, name: string): Knex.SchemaBuilder {
+  return schemaBuilder(trx, schema).dropTable(name);
+}
+
+/** The statement renaming `schema.from` to `to` in its schema (`ALTER TABLE … RENAME TO`, `sp_rename` on SQL Server). */
+export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
+  // knex names no schema in SQLite's ALTER TABLE: the name carries it.
+  if (dialect.name === 'sqlite' && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
+  return schemaBuilder(trx, schema).renameTable(from, to);
 }
 
 /**
@@ -355,6 +389,7 @@ export async function writeTable(
     throw new TaskError(`${taskName}: ifExists must be 'fail', 'append' or 'replace', got \`${String(ifExists)}\``, { taskName });
   }
   validateTable(taskName, tablename, input);
+  if (options.guard) input = waitedOn(input, options.guard);
   const { columns } = input;
   const { schema, name } = splitName(tablename);
   const target: LoadTarget = { schema, name, tablename, columns };
@@ -369,7 +404,7 @@ export async function writeTable(
     const loadCsv = dialect.loadCsv;
     release = text.release;
     try {
-      sample = await text.peek(INFER_ROWS);
+      sample = await (options.guard ? options.guard.input(text.peek(INFER_ROWS)) : text.peek(INFER_ROWS));
     } catch (error) {
       await release();
       throw failure(error);
