@@ -3,13 +3,13 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, BigraysError, FromS3, outputOf, register, SQLQuery, SQLSession, SQLWrite, ToS3,
-  type CsvRows, type DataFrame, type SqlSession,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLSession, SQLWrite, ToS3, type CsvRows, type DataFrame, type SqlSession,
 } from '../../lib';
 import { copyField, copyLine } from '../../lib/resources/sql/postgres';
 import { toDataFrame } from '../../lib/data/frame';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
+import { failureOf, select } from '../support/sql-probe';
 
 /** Every value that is easy to get wrong, one column per kind. */
 const COLUMNS = ['id', 'big', 'amount', 'label', 'at', 'flag', 'blob', 'doc', 'ratio'];
@@ -22,18 +22,6 @@ const ROWS: unknown[][] = [
 
 async function* streamed(rows: unknown[][]): AsyncGenerator<unknown[]> {
   for (const row of rows) yield row;
-}
-
-async function select(sql: string): Promise<DataFrame> {
-  class Probe extends SQLQuery { query = sql; }
-  await bigraysRun(Probe);
-  return outputOf(Probe);
-}
-
-async function failureOf(run: Promise<unknown>): Promise<BigraysError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
-  expect(error).to.be.instanceOf(BigraysError);
-  return error as BigraysError;
 }
 
 describe('COPY CSV fields', () => {

@@ -6,25 +6,11 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { gzipSync } from 'node:zlib';
-import {
-  bigraysRun, BigraysConfig, BigraysError, FromS3, outputOf, SQLQuery, SQLWrite, ToS3,
-  type CsvRows, type DataFrame,
-} from '../../lib';
+import { bigraysRun, BigraysConfig, FromS3, SQLWrite, ToS3, type CsvRows } from '../../lib';
 import type { TextEncoding } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
-
-async function select(sql: string): Promise<DataFrame> {
-  class Probe extends SQLQuery { query = sql; }
-  await bigraysRun(Probe);
-  return outputOf(Probe);
-}
-
-async function failureOf(run: Promise<unknown>): Promise<BigraysError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
-  expect(error).to.be.instanceOf(BigraysError);
-  return error as BigraysError;
-}
+import { failureOf, select } from '../support/sql-probe';
 
 /** Rows 1..count of `id,a,b`, row `bad` holding the bytes ff fe c3 28 in field a; the file and the offset of 0xff. */
 function withBadBytes(count: number, bad: number): { file: Buffer; offset: number } {

@@ -8,11 +8,11 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { gzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, BigraysError, FromS3, outputOf, register, SQLQuery, SQLStream, SQLWrite,
-  type CsvRows, type DataFrame,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLStream, SQLWrite, type CsvRows,
 } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
+import { failureOf, select } from '../support/sql-probe';
 
 /** A seeded generator (mulberry32): the same file every run. */
 function random(seed: number): (n: number) => number {
@@ -56,18 +56,6 @@ function trickyCsv(eol: string, rows: number, seed: number): string {
     lines.push(fields.join(','));
   }
   return lines.join(eol) + eol;
-}
-
-async function select(sql: string): Promise<DataFrame> {
-  class Probe extends SQLQuery { query = sql; }
-  await bigraysRun(Probe);
-  return outputOf(Probe);
-}
-
-async function failureOf(run: Promise<unknown>): Promise<BigraysError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
-  expect(error).to.be.instanceOf(BigraysError);
-  return error as BigraysError;
 }
 
 describe('CSV from S3 into SQL tables', function () {

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
-  bigraysRun, BigraysConfig, BigraysError, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLTask, SQLWrite,
-  Task, TaskError, ToCSV, toCSV, type DataFrame, type TableStream,
+  bigraysRun, BigraysConfig, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLTask, SQLWrite, Task, TaskError, ToCSV, toCSV, type DataFrame, type TableStream,
 } from '../../lib';
 import { RecordingResource } from '../helpers';
 import { DIALECTS } from './dialects';
+import { failureOf, select } from '../support/sql-probe';
 
 /** A temp folder for one spec, removed after the suite. */
 const scratchDirs: string[] = [];
@@ -20,19 +20,7 @@ function scratchDir(): string {
   return dir;
 }
 
-async function failureOf(run: Promise<unknown>): Promise<BigraysError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
-  expect(error, 'the run should fail').to.be.instanceOf(BigraysError);
-  return error as BigraysError;
-}
-
 /** Runs one query on the configured database, outside of the job under test. */
-async function select(sql: string): Promise<DataFrame> {
-  class Probe extends SQLQuery { query = sql; }
-  await bigraysRun(Probe);
-  return outputOf(Probe);
-}
-
 for (const dialect of DIALECTS) {
   describe(`SQL tasks on ${dialect.name}`, function () {
     this.timeout(60_000);
