@@ -1,0 +1,44 @@
+/**
+ * The import rules of lib/ (`npm run lint:imports`, part of `npm test`): no circles, and the
+ * core never reaches into the command. The command (lib/cli, the `bigrays` executable) and the
+ * job's side of it (lib/job, the child process it starts) build on the core; the core knows
+ * neither. lib/index.ts and lib/lambda.ts are entry points beside the command.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A circle of imports: modules that cannot be read, loaded or tested one without the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-not-to-command',
+      severity: 'error',
+      comment: 'The core (lib/ outside lib/cli and lib/job) imports nothing of the command or the job child: the command installs a RunDriver instead.',
+      from: { path: '^lib/', pathNot: '^lib/(cli|job)/' },
+      to: { path: '^lib/(cli|job)/' },
+    },
+    {
+      name: 'job-not-to-cli',
+      severity: 'error',
+      comment: 'The job child (lib/job) runs in the job\'s process; the command (lib/cli) in its own. What both need lives in the core.',
+      from: { path: '^lib/job/' },
+      to: { path: '^lib/cli/' },
+    },
+    {
+      name: 'no-orphans',
+      severity: 'warn',
+      comment: 'A module nothing imports (an entry point aside) is dead code.',
+      from: { orphan: true, pathNot: ['\\.d\\.ts$', '^lib/(index|lambda)\\.ts$', '^lib/cli/main\\.ts$', '^lib/job/child\\.ts$'] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(spec|bench|dist|examples)/' },
+  },
+};
