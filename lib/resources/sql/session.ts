@@ -13,26 +13,20 @@ import { configMs, envName } from '../../config';
 import { scrub } from '../../secrets';
 import { Resource } from '../resource';
 import { PassThrough, type Readable } from 'node:stream';
-import { acquire, type SqlDialect, type TableStream } from './dialect';
-import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits, type SilenceLimit } from './link';
-import { knexClient, sessionSettings, type DialectName, type SessionSettings } from './dsn';
-import { mssqlDialect } from './mssql';
-import { pgTypes, postgresDialect } from './postgres';
-import { sqliteDialect } from './sqlite';
+import { checkSqlDriver } from '../../lazy';
+import { acquire } from './connection';
+import type { Dialect, SessionSettings, TableStream } from './dialect';
+import { dialectNamed } from './dialects';
+import { SessionSettingsCache } from './dsn';
+import { abortError, CLEANUP_MS, limitHint, SessionLink, within } from './link';
+import type { Guard, SessionLimits, SilenceLimit } from './limits';
 import { writeSource, writeTable, type IfExists } from './write';
 import { writeQueryTable } from './write-query';
-import { checkSqlDriver } from '../../lazy';
 
 const log = logger('resource:sql');
 
 /** How much longer than `DB_STATEMENT_TIMEOUT_MS` the client waits on a silent server: the server's own timeout speaks first. */
 const STATEMENT_MARGIN_MS = 2_000;
-
-const DIALECTS: Record<DialectName, SqlDialect> = {
-  postgres: postgresDialect,
-  sqlite: sqliteDialect,
-  mssql: mssqlDialect,
-};
 
 /** Query parameters: named (`:day` ↔ `{ day }`) or positional (`?` ↔ `[value]`). */
 export type SqlParams = Record<string, unknown> | readonly unknown[];
@@ -50,7 +44,7 @@ export class SqlSession {
   constructor(
     /** The knex instance; its pool holds the session's one connection. */
     readonly knex: Knex,
-    readonly dialect: SqlDialect,
+    readonly dialect: Dialect,
     /** The DSN, password masked. */
     readonly description: string,
     /** The session's one driver connection and what became of it (absent: not watched). */
@@ -367,26 +361,29 @@ export interface WriteCallOptions extends SqlCallOptions {
 export class SQLSession extends Resource<SqlSession> {
   override requiredConfigs = ['DB_DSN'];
 
+  /** The DSN of the config last described, checked or opened, read once. */
+  readonly #dsn = new SessionSettingsCache();
+
   override describe(config: ConfigValues): string {
     try {
-      return `${this.name} (${sessionSettings(config).display})`;
+      return `${this.name} (${this.#dsn.read(config).display})`;
     } catch {
       return this.name;
     }
   }
 
   override validateConfig(config: ConfigValues): void {
-    checkSqlDriver(sessionSettings(config).dialect, envName('DB_DSN'));
+    checkSqlDriver(dialectOf(this.#dsn.read(config)), envName('DB_DSN'));
     sessionLimits(config);
   }
 
   async open(config: ConfigValues): Promise<SqlSession> {
-    const settings = sessionSettings(config);
-    const dialect = DIALECTS[settings.dialect];
+    const settings = this.#dsn.read(config);
+    const dialect = dialectOf(settings);
     const limits = sessionLimits(config);
     const connection = dialect.connectionConfig(settings.connection, limits);
     const knex = knexFactory()({
-      client: knexClient(settings.dialect),
+      client: dialect.knexClient,
       connection,
       // A little above the driver's own connect timeout, whose error says more.
       acquireConnectionTimeout: limits.connectMs + 1_000,
@@ -439,6 +436,13 @@ export class SQLSession extends Resource<SqlSession> {
       link?.kill();
     }
   }
+}
+
+/** The registered dialect that read `settings`. */
+function dialectOf(settings: SessionSettings): Dialect {
+  const dialect = dialectNamed(settings.dialect);
+  if (!dialect) throw new TypeError(`no SQL dialect is registered as \`${settings.dialect}\``);
+  return dialect;
 }
 
 /** `sql` without the `;` (and blanks) that may end it: COPY takes it in parentheses. */

@@ -10,8 +10,10 @@ import { csvTextOf } from '../../data/csv-rows';
 import { asTable, ownValue, setValue, type Table } from '../../data/frame';
 import { batchedRows, readBatches, type BatchedRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
-import { nameParts, type SqlDialect, type ValueKind } from './dialect';
-import type { Guard } from './link';
+import type { Dialect, ValueKind } from './dialect';
+import { nameParts } from './identifiers';
+import type { Guard } from './limits';
+import { LoadError, type LoadTarget } from './load';
 
 /** What to do when the table exists: refuse (default), add rows, or replace the table. */
 export type IfExists = 'fail' | 'append' | 'replace';
@@ -87,7 +89,7 @@ function schemaBuilder(trx: Knex | Knex.Transaction, schema?: string): Knex.Sche
 /** The CREATE TABLE for `table` in `dialect` (knex schema builder, not yet run). */
 export function createTableBuilder(
   trx: Knex | Knex.Transaction,
-  dialect: SqlDialect,
+  dialect: Dialect,
   tablename: string,
   table: Table,
   types: readonly string[] = inferKinds(table).map((kind) => dialect.columnType(kind)),
@@ -99,12 +101,9 @@ export function createTableBuilder(
 }
 
 /** The rows of `table` in chunks that keep each INSERT under the dialect's limits. */
-export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Record<string, unknown>>> {
+export function insertChunks(dialect: Dialect, table: Table): Array<Array<Record<string, unknown>>> {
   const width = Math.max(table.columns.length, 1);
-  // SQL Server takes at most 1000 rows per VALUES list; knex writes SQLite's multi-row insert as a
-  // compound SELECT, which SQLite caps at 500 terms.
-  const maxRows = dialect.name === 'mssql' ? 1000 : dialect.name === 'sqlite' ? 500 : 5000;
-  const size = Math.max(1, Math.min(maxRows, Math.floor(dialect.maxBindings / width)));
+  const size = Math.max(1, Math.min(dialect.capabilities.insertBatchRows, Math.floor(dialect.maxBindings / width)));
   const chunks: Array<Array<Record<string, unknown>>> = [];
   for (let start = 0; start < table.rows.length; start += size) {
     chunks.push(
@@ -128,27 +127,6 @@ export interface WriteSource {
   rows: Iterable<unknown> | AsyncIterable<unknown>;
   /** The input as given (FromS3's CSV rows can be loaded as their text). */
   origin?: unknown;
-}
-
-/** Where the rows go and how they look. */
-export interface LoadTarget {
-  schema?: string;
-  name: string;
-  /** `schema.name` as the user wrote it, for messages. */
-  tablename: string;
-  columns: string[];
-}
-
-/** What a dialect's bulk load reports when a row fails: the row (1-based) when it knows it. */
-export class LoadError extends Error {
-  constructor(
-    message: string,
-    readonly row: number | undefined,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = 'LoadError';
-  }
 }
 
 /** Options of `writeTable`. */
@@ -323,7 +301,7 @@ export function checkColumnTypes(taskName: string, columns: readonly string[], g
 /** The SQL types of a table to create: the given ones, the rest inferred from `sample`. */
 export function columnTypesOf(
   taskName: string,
-  dialect: SqlDialect,
+  dialect: Dialect,
   columns: string[],
   sample: unknown[][],
   given: Readonly<Record<string, string>> = {},
@@ -364,9 +342,8 @@ export function dropTableBuilder(trx: Knex | Knex.Transaction, schema: string | 
 }
 
 /** The statement renaming `schema.from` to `to` in its schema (`ALTER TABLE … RENAME TO`, `sp_rename` on SQL Server). */
-export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
-  // knex names no schema in SQLite's ALTER TABLE: the name carries it.
-  if (dialect.name === 'sqlite' && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
+export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: Dialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
+  if (dialect.capabilities.renameNamesSchemaInTable && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
   return schemaBuilder(trx, schema).renameTable(from, to);
 }
 
@@ -378,7 +355,7 @@ export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDia
  */
 export async function writeTable(
   knex: Knex,
-  dialect: SqlDialect,
+  dialect: Dialect,
   taskName: string,
   tablename: string,
   input: WriteSource,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ConfigurationError } from '../../lib';
-import { sessionSettings } from '../../lib/resources/sql/dsn';
+import { ConfigurationError } from '../../../lib';
+import { sessionSettings } from '../../../lib/resources/sql/dsn';
 
 describe('DB_DSN parsing', () => {
   it('should read sqlite files and memory databases', () => {

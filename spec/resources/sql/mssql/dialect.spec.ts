@@ -1,8 +1,8 @@
 /** SQL Server: the SQL bigrays generates, checked without a server (the integration suite runs with BIGRAYS_TEST_MSSQL_DSN). */
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../lib/resources/sql/mssql';
-import { createTableBuilder, inferKinds, insertChunks, renameTableBuilder } from '../../lib/resources/sql/write';
+import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../../../lib/resources/sql/mssql/dialect';
+import { createTableBuilder, inferKinds, insertChunks, renameTableBuilder } from '../../../../lib/resources/sql/write';
 
 describe('SQL Server dialect', () => {
   const knex = knexFactory({ client: 'mssql' });
