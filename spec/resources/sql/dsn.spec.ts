@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigurationError } from '../../../lib';
-import { sessionSettings } from '../../../lib/resources/sql/dsn';
+import { sessionSettings, SessionSettingsCache } from '../../../lib/resources/sql/dsn';
 
 describe('DB_DSN parsing', () => {
   it('should read sqlite files and memory databases', () => {
@@ -133,5 +133,18 @@ describe('DB_DSN with special characters in the password', () => {
     const error = refusal('postgres://etl:Qz7k%Vx9m@db.example/x');
     expect(error.message).to.match(/password holds a `%` that starts no %XX escape: percent-encode the password \(.*`%` → `%25`/);
     for (const piece of ['Qz7k', 'Vx9m']) expect(error.message).not.to.contain(piece);
+  });
+});
+
+describe('DB_DSN read once', () => {
+  it('should read a DSN again only when DB_DSN, DB_USER or DB_PWD change, and a refused one each time', () => {
+    const cache = new SessionSettingsCache();
+    const first = cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_STATEMENT_TIMEOUT_MS: 10 });
+    expect(cache.read({ DB_DSN: 'postgres://etl:x@db/w' }), 'another config object, the same DSN').to.equal(first);
+    const other = cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_PWD: 'y' });
+    expect(other).not.to.equal(first);
+    expect(other.connection).to.include({ password: 'y' });
+    expect(cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_PWD: 'y', DB_USER: 'loader' }).connection).to.include({ user: 'loader' });
+    for (let i = 0; i < 2; i++) expect(() => cache.read({ DB_DSN: 'oracle://db/x' })).to.throw(ConfigurationError, /unknown scheme/);
   });
 });
