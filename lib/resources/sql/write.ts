@@ -10,7 +10,8 @@ import { csvTextOf } from '../../data/csv-rows';
 import { asTable, ownValue, setValue, type Table } from '../../data/frame';
 import { batchedRows, readBatches, type BatchedRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
-import type { Dialect, ValueKind } from './dialect';
+import { INFER_ROWS, inferKinds } from './column-kinds';
+import type { Dialect } from './dialect';
 import { nameParts } from './identifiers';
 import type { Guard } from './limits';
 import { LoadError, type LoadTarget } from './load';
@@ -19,59 +20,6 @@ import { LoadError, type LoadTarget } from './load';
 export type IfExists = 'fail' | 'append' | 'replace';
 
 export const IF_EXISTS: readonly IfExists[] = ['fail', 'append', 'replace'];
-
-const DATE = /^\d{4}-\d\d-\d\d$/;
-const TIMESTAMP = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?$/;
-const TIMESTAMPTZ = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d(:?\d\d)?)$/;
-
-function kindOf(value: unknown): ValueKind {
-  switch (typeof value) {
-    case 'boolean':
-      return 'boolean';
-    case 'bigint':
-      return 'integer';
-    case 'number':
-      return Number.isInteger(value) ? 'integer' : 'float';
-    case 'string':
-      if (DATE.test(value)) return 'date';
-      if (TIMESTAMP.test(value)) return 'timestamp';
-      if (TIMESTAMPTZ.test(value)) return 'timestamptz';
-      return 'text';
-    default:
-      if (value instanceof Date) return 'timestamptz';
-      if (Buffer.isBuffer(value) || value instanceof Uint8Array) return 'binary';
-      return 'json';
-  }
-}
-
-function merge(a: ValueKind, b: ValueKind): ValueKind {
-  if (a === b) return a;
-  const pair = new Set([a, b]);
-  const numbers: ValueKind[] = ['integer', 'float', 'numeric'];
-  if ([...pair].every((k) => numbers.includes(k))) return pair.has('numeric') ? 'numeric' : 'float';
-  if (pair.has('timestamp') && (pair.has('date') || pair.has('timestamptz'))) return pair.has('timestamptz') ? 'timestamptz' : 'timestamp';
-  if (pair.has('date') && pair.has('timestamptz')) return 'timestamptz';
-  return 'text';
-}
-
-/** The kind of each column, from its non-null values (a column of NULLs is text). */
-export function inferKinds(table: Table): ValueKind[] {
-  return table.columns.map((_, i) => {
-    let kind: ValueKind | undefined;
-    let bigIntegers = false;
-    for (const row of table.rows) {
-      const value = row[i];
-      if (value === null || value === undefined) continue;
-      if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value))) bigIntegers = true;
-      const k = kindOf(value);
-      kind = kind === undefined ? k : merge(kind, k);
-      if (kind === 'text') break;
-    }
-    // Integers beyond 2^53 mixed with fractions need exact decimals, not doubles.
-    if (kind === 'float' && bigIntegers) return 'numeric';
-    return kind ?? 'text';
-  });
-}
 
 /** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
 export function splitName(tablename: string): { schema?: string; name: string } {
@@ -116,9 +64,6 @@ export function insertChunks(dialect: Dialect, table: Table): Array<Array<Record
   }
   return chunks;
 }
-
-/** How many rows of a streamed input its column types are inferred from. */
-export const INFER_ROWS = 1000;
 
 /** Rows to write: DataFrames and row objects become this; a streamed input (`SqlRows`, FromS3 csv) is this. */
 export interface WriteSource {

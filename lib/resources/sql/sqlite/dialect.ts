@@ -8,6 +8,7 @@ import type { Table } from '../../../data/frame';
 import { readBatches } from '../../../data/row-batches';
 import { ConfigurationError } from '../../../errors';
 import type { SqlQuoting } from '../../../format';
+import { INFER_ROWS, inferKinds } from '../column-kinds';
 import { transactionConnection, withConnection } from '../connection';
 import type { Dialect, QueryLoad, SessionSettings, TableStream, ValueKind } from '../dialect';
 import { quotedTable, quoteIdentifier, quoteLiteral } from '../identifiers';
@@ -16,7 +17,6 @@ import { LoadError, type LoadTarget } from '../load';
 import { insertSelectSql, onlyReads } from '../query-text';
 import { streamOnConnection } from '../table-stream';
 import { exactInteger, isJsonValue, jsonText } from '../values';
-import { INFER_ROWS, inferKinds } from '../write';
 import { sqliteDsnSettings } from './dsn';
 import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
 
