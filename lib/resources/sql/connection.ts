@@ -1,6 +1,6 @@
 /**
  * The session's one driver connection, as a dialect reaches it through knex: from a
- * transaction, or taken from knex's pool and given back.
+ * transaction, or taken from knex's pool and given back; and the bytes its socket moved.
  */
 import type { Knex } from 'knex';
 
@@ -29,4 +29,10 @@ export async function withConnection<T>(knex: Knex, fn: (connection: unknown) =>
   } finally {
     await release();
   }
+}
+
+/** A socket's count of bytes read and sent (not merely queued): it grows while the peer answers. */
+export function socketBytes(socket: { bytesRead: number; bytesWritten?: number; writableLength: number } | undefined): number {
+  if (!socket) return 0;
+  return socket.bytesRead + (socket.bytesWritten ?? 0) - socket.writableLength;
 }

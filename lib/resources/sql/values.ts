@@ -1,8 +1,4 @@
-/**
- * Values between the drivers and bigrays: integers kept exact, JSON written as text, and the
- * bytes a driver's socket moved.
- */
-export { jsonText } from '../../data/json';
+/** Values between the drivers and bigrays: integers kept exact, and which values are written as JSON text. */
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -11,12 +7,6 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 export function exactInteger(value: bigint | string): number | bigint {
   const big = typeof value === 'bigint' ? value : BigInt(value);
   return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
-}
-
-/** A socket's count of bytes read and sent (not merely queued): it grows while the peer answers. */
-export function socketBytes(socket: { bytesRead: number; bytesWritten?: number; writableLength: number } | undefined): number {
-  if (!socket) return 0;
-  return socket.bytesRead + (socket.bytesWritten ?? 0) - socket.writableLength;
 }
 
 /** Whether `value` should be written as JSON text. */

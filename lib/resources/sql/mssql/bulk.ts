@@ -3,11 +3,12 @@
  * caller's transaction, each column typed as the table declares it.
  */
 import type { Knex } from 'knex';
+import { jsonText } from '../../../data/json';
 import { transactionConnection } from '../connection';
 import { bracketIdentifier } from '../identifiers';
 import type { Guard } from '../limits';
 import { LoadError, type LoadTarget } from '../load';
-import { isJsonValue, jsonText } from '../values';
+import { isJsonValue } from '../values';
 
 /** A column of the target table, as `sys.columns` describes it. */
 export interface MssqlColumn {

@@ -7,7 +7,8 @@
 import type { Knex } from 'knex';
 import type { Table } from '../../../data/frame';
 import type { SqlQuoting } from '../../../format';
-import { transactionConnection } from '../connection';
+import { jsonText } from '../../../data/json';
+import { socketBytes, transactionConnection } from '../connection';
 import type { Dialect, QueryLoad, TableStream, ValueKind } from '../dialect';
 import { bracketIdentifier } from '../identifiers';
 import type { Guard, SessionLimits } from '../limits';
@@ -15,7 +16,7 @@ import { lostHow } from '../link';
 import type { LoadTarget } from '../load';
 import { insertSelectSql, onlyReads } from '../query-text';
 import { tableStream } from '../table-stream';
-import { exactInteger, isJsonValue, jsonText, socketBytes } from '../values';
+import { exactInteger, isJsonValue } from '../values';
 import { bracketed, bulkLoad } from './bulk';
 import { mssqlDsnSettings } from './dsn';
 

@@ -8,6 +8,7 @@ import type { Table } from '../../../data/frame';
 import { readBatches } from '../../../data/row-batches';
 import { ConfigurationError } from '../../../errors';
 import type { SqlQuoting } from '../../../format';
+import { jsonText } from '../../../data/json';
 import { INFER_ROWS, inferKinds } from '../column-kinds';
 import { transactionConnection, withConnection } from '../connection';
 import type { Dialect, QueryLoad, SessionSettings, TableStream, ValueKind } from '../dialect';
@@ -16,7 +17,7 @@ import type { Guard, SessionLimits } from '../limits';
 import { LoadError, type LoadTarget } from '../load';
 import { insertSelectSql, onlyReads } from '../query-text';
 import { streamOnConnection } from '../table-stream';
-import { exactInteger, isJsonValue, jsonText } from '../values';
+import { exactInteger, isJsonValue } from '../values';
 import { sqliteDsnSettings } from './dsn';
 import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
 
