@@ -35,6 +35,11 @@ describe('SQL Server dialect', () => {
     expect(query.sql).to.match(/^insert into \[t\] \(\[a\], \[b\], \[c\]\) values \(\?, \?, \?\)/);
   });
 
+  it('should put at most 1000 rows in one VALUES list, however narrow the rows', () => {
+    const narrow = { columns: ['a'], rows: Array.from({ length: 2500 }, (_, i) => [i]) };
+    expect(insertChunks(mssqlDialect, narrow).map((c) => c.length)).to.deep.equal([1000, 1000, 500]);
+  });
+
   it('should bind bigints as exact digits and objects as JSON text', () => {
     const [[row]] = insertChunks(mssqlDialect, { columns: ['id', 'payload', 'nothing'], rows: [[9007199254740993n, { a: [1] }, undefined]] });
     expect(row).to.deep.equal({ id: '9007199254740993', payload: '{"a":[1]}', nothing: null });
