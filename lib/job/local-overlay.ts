@@ -3,12 +3,12 @@
  * its keys and a SQLite DB_DSN through the env; this overlay keeps every task on them,
  * whatever the job assigns in code or in a task's `resourceConfig`. A task naming another
  * database gets a SQLite file of its own. SQLite files under `.bigrays/` are never opened
- * through a symbolic link (`lib/resources/sql/sqlite-no-follow.ts`).
+ * through a symbolic link (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
  */
 import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
 import { AwsResource } from '../resources/aws';
-import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite-no-follow';
+import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite/sqlite-no-follow';
 import { maskDsnValue, rememberSecrets } from '../secrets';
 import type { BaseTask } from '../task';
 

@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
-import type { SqlDialect } from './dialect';
+import type { Dialect } from './dialect';
+import { LoadError } from './load';
 import {
-  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, LoadError, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
+  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
 } from './write';
 
 /** A query and its bound values, as the driver takes them. */
@@ -31,7 +32,7 @@ function stagingName(): string {
  */
 export async function writeQueryTable(
   knex: Knex,
-  dialect: SqlDialect,
+  dialect: Dialect,
   taskName: string,
   tablename: string,
   query: CompiledQuery,
