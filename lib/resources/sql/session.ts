@@ -367,6 +367,11 @@ export interface WriteCallOptions extends SqlCallOptions {
 export class SQLSession extends Resource<SqlSession> {
   override requiredConfigs = ['DB_DSN'];
 
+  /** In local mode, a SQL session is on a SQLite file. */
+  override localForm(): 'sql-session' {
+    return 'sql-session';
+  }
+
   override describe(config: ConfigValues): string {
     try {
       return `${this.name} (${sessionSettings(config).display})`;
