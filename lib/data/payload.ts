@@ -1,8 +1,9 @@
 /**
  * The bytes ToS3 and ToCSV write for a task's `input`: tabular data (a DataFrame, row objects,
- * `{ columns, rows }`, a stream of row objects) as CSV through the one CSV writer, a string as
- * UTF-8 (one with a lone surrogate, which UTF-8 cannot hold, refused), bytes as they are, a stream of bytes as it is. Streams stay streams: nothing here
- * reads a whole stream into memory.
+ * `{ columns, rows }`, a stream of row objects) in the format asked for, looked up in the format
+ * table (`./formats/table.ts`; CSV unless told), a string as UTF-8 (one with a lone surrogate,
+ * which UTF-8 cannot hold, refused), bytes as they are, a stream of bytes as it is. Streams stay
+ * streams: nothing here reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -89,7 +90,7 @@ export function rowsPayload(input: CsvInput, format: Format, rowsBefore = 0): Pa
   return { kind: format.name as DataFormat, body: written.body, contentType: format.contentType, rows: written.rows };
 }
 
-/** The payload of CSV bytes (a header line, then records), `rows` the records read so far. */
+/** The payload of bytes already in `format` (the server's CSV: a header line, then records), `rows` the records read so far. */
 export function csvBytesPayload(body: Readable, format: Format, rows: () => number | undefined): Payload {
   return { kind: format.name as DataFormat, body, contentType: format.contentType, rows };
 }
