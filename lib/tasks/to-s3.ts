@@ -1,6 +1,8 @@
 /**
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
- * upload, so a large input never sits whole in memory.
+ * upload, so a large input never sits whole in memory. The task holds its attributes and their
+ * checks; the writing (refusal of an existing object, conditional commit, split into parts and
+ * their cleanup) is `lib/stores/`'s, against the bucket as an `ObjectStore`.
  */
 import type { ServerSideEncryption } from '@aws-sdk/client-s3';
 import { formatOf } from '../data/formats/table';
