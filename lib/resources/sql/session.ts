@@ -30,6 +30,11 @@ export class SQLSession extends Resource<SqlSession> {
   /** The DSN of the config last described, checked or opened, read once. */
   readonly #dsn = new SessionSettingsCache();
 
+  /** In local mode, a SQL session is on a SQLite file. */
+  override localForm(): 'sql-session' {
+    return 'sql-session';
+  }
+
   override describe(config: ConfigValues): string {
     try {
       return `${this.name} (${this.#dsn.read(config).display})`;
