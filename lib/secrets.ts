@@ -3,7 +3,7 @@
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
 import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
-import { defaultRuntime } from './runtime';
+import { defaultRuntime, type Runtime } from './runtime';
 
 const MASK = '***';
 
@@ -167,8 +167,8 @@ function dsnPassword(dsn: string): string[] {
 }
 
 /** Remembers the secrets of a config (a task's `resourceConfig`, merged), so that logs and errors mask them. */
-export function rememberSecrets(config: ConfigValues | null | undefined): void {
-  for (const value of secretsOf(config)) defaultRuntime.secrets.add(value);
+export function rememberSecrets(config: ConfigValues | null | undefined, runtime: Runtime = defaultRuntime): void {
+  for (const value of secretsOf(config)) runtime.secrets.add(value);
 }
 
 function secretsOf(config: ConfigValues | null | undefined): string[] {

@@ -8,8 +8,9 @@
 import './compile-cache';
 import { pathToFileURL } from 'node:url';
 import { registeredTasks } from '../registry';
-import { bigraysRun } from '../run';
-import { jobHost, sendToParent as send, type JobHost } from './host';
+import { bigraysRun } from '../run/calls';
+import { defaultRuntime } from '../runtime';
+import { installCommandDriver, sendToParent as send, type CommandDriver } from './command-driver';
 import { importAsModule, jobLoader, needsModuleFormat, registerTsx } from './loader';
 import { sendableError, type JobMessage, type SentError } from './messages';
 
@@ -18,7 +19,7 @@ import { sendableError, type JobMessage, type SentError } from './messages';
  * rejection): the command hears why, and the process ends with 1 as node would end it.
  * A run's rejection the job left unhandled was reported with the run already.
  */
-async function jobFailed(host: JobHost, error: unknown): Promise<void> {
+async function jobFailed(host: CommandDriver, error: unknown): Promise<void> {
   if (!host.isRunError(error)) await send({ bigrays: 'job-error', error: sendableError(error) });
   process.exit(1);
 }
@@ -62,7 +63,7 @@ function loadError(error: unknown, job: string, beforeAnyRun: boolean): SentErro
 }
 
 export async function startJob(): Promise<void> {
-  const host = jobHost();
+  const host = installCommandDriver(defaultRuntime);
   if (!host) {
     process.stderr.write('This file is started by `bigrays run <job>`: run that instead.\n');
     process.exitCode = 2;
@@ -76,7 +77,8 @@ export async function startJob(): Promise<void> {
   process.on('unhandledRejection', (reason) => void jobFailed(host, reason));
   process.on('exit', () => {
     host.reportCutShort();
-    host.warnUnusedKeywords();
+    const note = host.unusedKeywordsNote();
+    if (note) process.stderr.write(note);
   });
 
   const job = host.options.job;

@@ -3,7 +3,7 @@
  * `bigrays` field naming its kind, so messages the job sends itself are told apart.
  */
 import { BigraysError } from '../errors';
-import type { ProgressEvent } from '../cli/progress';
+import type { ProgressEvent } from '../progress';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
 
