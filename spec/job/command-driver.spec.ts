@@ -3,7 +3,10 @@
  * the IPC channel replaced by a list of what `send` gets, and process.exit by a list of codes.
  */
 import { expect } from 'chai';
-import { BigraysError, Task, TaskError } from '../../lib';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BigraysError, Task, TaskError, ToCSV } from '../../lib';
 import { CommandDriver } from '../../lib/job/command-driver';
 import { sendableError, type CallMessage, type JobMessage, type ProgressMessage, type RunMessage } from '../../lib/job/messages';
 import type { RunOptions } from '../../lib/job/run-options';
@@ -61,6 +64,47 @@ describe('the command driver', () => {
     expect(progress.map((m) => [m.event.kind, m.event.task, m.event.kind === 'end' ? m.event.status : ''])).to.deep.equal([
       ['start', 'First', ''], ['end', 'First', 'ok'], ['start', 'Breaks', ''], ['end', 'Breaks', 'failed'], ['end', 'Never', 'skipped'],
     ]);
+  });
+
+  it('should send a slow task\'s rows and bytes so far, from a custom task and from a CSV export', async () => {
+    process.env.BIGRAYS_PROGRESS_INTERVAL_MS = '200';
+    const { runtime, progress } = driven();
+    const dir = mkdtempSync(join(tmpdir(), 'bigrays-driver-'));
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 150));
+    class Count extends Task<number> {
+      async run() {
+        let rows = 0;
+        for (let i = 0; i < 8; i++) {
+          await pause();
+          rows += 25;
+          this.recordMetrics({ rows, bytes: rows * 40 });
+        }
+        return rows;
+      }
+    }
+    async function* slowRows(): AsyncGenerator<{ id: number }> {
+      for (let id = 0; id < 8; id++) {
+        await pause();
+        yield { id };
+      }
+    }
+    class Export extends ToCSV { input = slowRows(); filename = join(dir, 'export.csv'); }
+    try {
+      await runOn(runtime, [Count, Export]);
+      // The figures of each sample taken once the task had done something.
+      const soFar = (task: string) => progress.flatMap((m) => (m.event.kind === 'progress' && m.event.task === task && m.event.rows ? [m.event.rows] : []));
+      const counted = soFar('Count');
+      expect(counted.length).to.be.at.least(2);
+      expect(counted[0]).to.be.below(200);
+      expect(counted.at(-1)).to.be.above(counted[0]).and.at.most(200);
+      const exported = soFar('Export');
+      expect(exported.length).to.be.at.least(2);
+      expect(exported[0]).to.be.below(8);
+      const rows = readFileSync(join(dir, 'export.csv'), 'utf8').trim().split('\n').length - 1;
+      expect(progress.at(-1)!.event).to.include({ kind: 'end', task: 'Export', status: 'ok', rows });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('should send a failed run\'s report and error, then reject with that error', async () => {
