@@ -4,7 +4,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
-import { effectiveConfig } from '../config';
 import { csvRows, type CsvRows } from '../data/csv-rows';
 import { TEXT_ENCODINGS, type TextEncoding } from '../data/text-encoding';
 import { TaskError } from '../errors';
@@ -95,7 +94,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
    */
   private async readCsv(bucket: string, key: string, uri: string): Promise<CsvRows> {
     const resource = this.requiredResource as Resource<S3Client>;
-    const client = await resource.open(effectiveConfig(this.resourceConfig));
+    const client = await resource.open(this.resolvedConfig);
     const closeClient = (): void => void Promise.resolve(resource.close(client)).catch(() => undefined);
     let body: Readable;
     let gzip: boolean;

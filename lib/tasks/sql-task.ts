@@ -4,7 +4,6 @@
  */
 import type { DataFrame } from '../data/danfo';
 import { toDataFrame, type Table } from '../data/frame';
-import { effectiveConfig } from '../config';
 import { keywordsFor, type SqlQuoting } from '../format';
 import type { Resource } from '../resources/resource';
 import { sqlQuoting, type TableStream } from '../resources/sql/dialect';
@@ -70,7 +69,7 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
   private engine(): DialectName | undefined {
     if (!(this.requiredResource instanceof SQLSession)) return undefined;
     try {
-      return sessionSettings(effectiveConfig(this.resourceConfig)).dialect;
+      return sessionSettings(this.resolvedConfig).dialect;
     } catch {
       return undefined; // a DSN pre-flight reports on its own
     }
