@@ -9,11 +9,6 @@ import { defaultRuntime, type AnyTaskClass, type RunContext, type Runtime, type 
 
 export type { AnyTaskClass, RunContext, TaskState };
 
-/** A new top-level run's context in `runtime` (nested in `parent`, or reading the outputs of `readsFrom`). */
-export function newContext(parent?: RunContext, readsFrom?: RunContext, runtime: Runtime = parent?.runtime ?? defaultRuntime): RunContext {
-  return runtime.newContext(parent, readsFrom);
-}
-
 /** The context of the run in progress here, else of the last `bigraysRun`. */
 export function currentContext(runtime: Runtime = defaultRuntime): RunContext | undefined {
   return runtime.runs.getStore() ?? runtime.latest;

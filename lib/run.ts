@@ -2,7 +2,6 @@
  * The runner (see ./run/): checks everything it can before any task runs, then runs the tasks
  * in order, sharing one open resource between consecutive tasks that need it.
  */
-export { attempt } from './run/attempt';
 export { bigraysRun, callOn, callTask, runOn, runTaskInstance, runTasks, type RunSettings, type TaskCall } from './run/calls';
 export type { RunDriver, RunOutcome } from './run/driver';
 export { execute } from './run/execute';
