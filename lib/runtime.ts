@@ -13,6 +13,19 @@ import type { AnyTaskClass } from './run/task-shape';
 
 export type { AnyTaskClass };
 
+/** The signals that stop a run (see signals.ts). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** What SIGINT and SIGTERM stop: a runtime's runs in progress, and the handler listening for them (see signals.ts). */
+export interface SignalWatch {
+  /** The runs in progress, each by the controller that aborts it. */
+  readonly runs: Set<AbortController>;
+  /** The signal that stopped them, once one came. */
+  received?: StopSignal;
+  /** The handler installed while runs are in progress. */
+  listener?: (signal: StopSignal) => void;
+}
+
 export type TaskState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
 
 /**
@@ -75,6 +88,8 @@ export class Runtime {
    * handle, a functional call nested in it) finds its run.
    */
   readonly runs = new AsyncLocalStorage<RunContext>();
+  /** Its top-level runs in progress, which SIGINT and SIGTERM stop. */
+  readonly signals: SignalWatch = { runs: new Set() };
   /** The last top-level run: `X.output` reads it after the run ended. */
   latest?: RunContext;
   /**

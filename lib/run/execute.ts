@@ -74,7 +74,7 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
   const controller = new AbortController();
   const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
-  const unwatch = context.parent ? () => undefined : watchSignals(controller);
+  const unwatch = context.parent ? () => undefined : watchSignals(context.runtime.signals, controller);
   const report: RunReport = { startedAt: new Date().toISOString(), tasks: [] };
   context.report = report;
   const errors: unknown[] = [];

@@ -13,7 +13,7 @@ import { summary } from '../summary';
 export async function settleInterrupted(error: unknown, runtime: Runtime): Promise<void> {
   const signal = (error as BigraysError)?.signal;
   if (signal === undefined) return;
-  await endInterrupted(signal, () => {
+  await endInterrupted(runtime.signals, signal, () => {
     if (runtime.driver) return; // the driver was sent the report: the summary is its to show
     const report = (error as BigraysError).report;
     const elapsed = report?.tasks.reduce((sum, t) => sum + t.durationMs, 0) ?? 0;
