@@ -13,6 +13,7 @@ import type { RunReport, TaskReport } from '../report';
 import { defaultRuntime, type Runtime } from '../runtime';
 import type { BaseTask, TaskClass } from '../task';
 import type { RunDriver } from './driver';
+import type { RunPlan } from './run-plan';
 import { execute } from './execute';
 import type { RunObserver } from './observer';
 import { settleInterrupted } from './interrupted';
@@ -85,7 +86,7 @@ async function drivenRun(driver: RunDriver, tasks: TaskClass[], runtime: Runtime
 /** A dry run: the tasks checked and planned, nothing opened or run; the driver hears the plan. */
 async function dryRun(driver: RunDriver, selected: TaskClass[], offered: string[], startedAt: number, runtime: Runtime): Promise<RunReport> {
   const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };
-  let plan;
+  let plan: RunPlan;
   try {
     plan = planRun(selected, overlayOf(driver), runtime);
   } catch (error) {
