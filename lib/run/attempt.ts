@@ -104,6 +104,46 @@ export interface Attempted {
   attempts: number;
 }
 
+/** The task's deadline and retry policy, once its references are resolved and its templates filled. */
+function ready(planned: PlannedTask, context: RunContext): { timeoutMs?: number; policy: { retries: number; delayMs: number } } {
+  const { cls, task, config } = planned;
+  const timeoutMs = timeoutOf(task, cls.name, config);
+  const policy = retriesOf(task, cls.name);
+  runInContext(context, () => {
+    context.current = cls;
+    try {
+      prepare(planned, context);
+    } finally {
+      context.current = undefined;
+    }
+  });
+  return { timeoutMs, policy };
+}
+
+/** One call of the task's `run()` under `signal`, its resource open (`opened` says when it is). */
+function runOnce(
+  planned: PlannedTask, context: RunContext, manager: ResourceManager, signal: AbortSignal, opened: { resource: boolean },
+): Promise<unknown> {
+  const { cls, task, config } = planned;
+  return untilAborted(signal, () =>
+    runInContext(context, async () => {
+      context.current = cls;
+      context.taskSignal = signal;
+      try {
+        await manager.acquire(task.requiredResource, config, cls.name, signal);
+        opened.resource = true;
+        return await task.run();
+      } finally {
+        // An attempt given up on may end after the next task began: it clears only its own marks.
+        if (context.taskSignal === signal) {
+          context.current = undefined;
+          context.taskSignal = undefined;
+        }
+      }
+    }),
+  );
+}
+
 /**
  * Runs one task: opens its resource, calls `run()` under the task's signal, and tries again
  * after an error that can pass, as often as `retries` allows and the task says is safe. The
@@ -113,56 +153,30 @@ export interface Attempted {
 export async function attempt(
   planned: PlannedTask, context: RunContext, manager: ResourceManager, runSignal: AbortSignal,
 ): Promise<Attempted> {
-  const { cls, task, config } = planned;
+  const { cls, task } = planned;
   const name = cls.name;
-  let timeoutMs: number | undefined;
-  let policy: { retries: number; delayMs: number };
+  let setup: ReturnType<typeof ready>;
   try {
-    timeoutMs = timeoutOf(task, name, config);
-    policy = retriesOf(task, name);
-    runInContext(context, () => {
-      context.current = cls;
-      try {
-        prepare(planned, context);
-      } finally {
-        context.current = undefined;
-      }
-    });
+    setup = ready(planned, context);
   } catch (error) {
     return { error, attempts: 1 };
   }
+  const { timeoutMs, policy } = setup;
   const deadline = new AbortController();
   const signal = AbortSignal.any([runSignal, deadline.signal]);
   const timer = timeoutMs === undefined
     ? undefined
-    : setTimeout(() => deadline.abort(deadlineError(name, timeoutMs!, task.timeoutMs !== undefined)), timeoutMs);
+    : setTimeout(() => deadline.abort(deadlineError(name, timeoutMs, task.timeoutMs !== undefined)), timeoutMs);
   taskRun(task).signal = signal;
   try {
     for (let attempts = 1; ; attempts++) {
-      let opened = false;
+      const opened = { resource: false };
       try {
-        const output = await untilAborted(signal, () =>
-          runInContext(context, async () => {
-            context.current = cls;
-            context.taskSignal = signal;
-            try {
-              await manager.acquire(task.requiredResource, config, name, signal);
-              opened = true;
-              return await task.run();
-            } finally {
-              // An attempt given up on may end after the next task began: it clears only its own marks.
-              if (context.taskSignal === signal) {
-                context.current = undefined;
-                context.taskSignal = undefined;
-              }
-            }
-          }),
-        );
-        return { output, attempts };
+        return { output: await runOnce(planned, context, manager, signal, opened), attempts };
       } catch (raw) {
         const error = attemptError(raw, signal, name);
         const again = attempts <= policy.retries && !signal.aborted && isTransient(error) &&
-          (!opened || runInContext(context, () => task.canRetry(error)));
+          (!opened.resource || runInContext(context, () => task.canRetry(error)));
         if (!again) return { error, attempts };
         const wait = retryDelay(policy.delayMs, attempts);
         log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);
