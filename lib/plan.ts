@@ -9,7 +9,7 @@ import { canReuse, type Resource } from './resources/resource';
 import { preflight, type TaskOverlay } from './run/preflight';
 import type { PlannedStep, RunPlan } from './run/run-plan';
 import { defaultRuntime, type Runtime } from './runtime';
-import { scrub } from './secrets';
+import { scrubIn } from './secrets';
 import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from './task';
 
 export type { PlannedStep, RunPlan };
@@ -35,13 +35,13 @@ export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, 
     for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
     const attributes: Record<string, string> = {};
     for (const attr of TEMPLATED_ATTRIBUTES) {
-      if (typeof fields[attr] === 'string') attributes[attr] = scrub(render(task, attr, fields[attr] as string, kws), task.resourceConfig);
+      if (typeof fields[attr] === 'string') attributes[attr] = scrubIn(runtime, render(task, attr, fields[attr] as string, kws), task.resourceConfig);
     }
     if (fields.params !== undefined && !(fields.params instanceof OutputRef)) {
       const params = JSON.stringify(fields.params, (_k, v: unknown) =>
         typeof v === 'bigint' ? v.toString() : v instanceof OutputRef ? `<${v.task.name}.output>` : v,
       );
-      attributes.params = scrub(params, task.resourceConfig);
+      attributes.params = scrubIn(runtime, params, task.resourceConfig);
     }
     const inputs = new Set<string>();
     for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(`${ref.task.name}.output`));

@@ -76,4 +76,14 @@ describe('the runtime', () => {
     expect(Day.output, 'X.output reads the default runtime\'s last run').to.equal('mon');
     expect(other.latest?.states.get(Day)).to.equal('failed');
   });
+
+  it('should mask in a run\'s messages the secrets its own runtime saw, an earlier task\'s config too', async () => {
+    const other = new Runtime();
+    class Connects extends Task { resourceConfig = { DB_PWD: 'Other-Runtime-Pwd-1' }; run() {} }
+    class Leaks extends Task { run(): void { throw new Error('could not log in with Other-Runtime-Pwd-1'); } }
+    const error = (await runOn(other, [Connects, Leaks]).then(() => undefined, (e: unknown) => e)) as Error & { report: { tasks: Array<{ error?: string }> } };
+    expect(error.message).to.contain('could not log in with ***').and.not.to.contain('Other-Runtime-Pwd-1');
+    expect(error.report.tasks[1].error).to.equal('Leaks failed: could not log in with ***');
+    expect(defaultRuntime.secrets.has('Other-Runtime-Pwd-1'), 'the default runtime saw nothing').to.equal(false);
+  });
 });

@@ -9,7 +9,7 @@ import { logger } from '../log';
 import { resolveRefs, runInContext, type RunContext } from '../output';
 import type { ResourceManager } from '../resources/resource';
 import { isTransient, retryDelay, sleep } from '../retry';
-import { scrub } from '../secrets';
+import { scrubIn } from '../secrets';
 import { Interrupted } from '../signals';
 import { taskRun, TEMPLATED_ATTRIBUTES, type BaseTask } from '../task';
 import { own, type PlannedTask } from './planned-task';
@@ -179,7 +179,7 @@ export async function attempt(
           (!opened.resource || runInContext(context, () => task.canRetry(error)));
         if (!again) return { error, attempts };
         const wait = retryDelay(policy.delayMs, attempts);
-        log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrub((error as Error)?.message ?? String(error)), wait);
+        log('%s: attempt %d failed (%s); trying again in %d ms', name, attempts, scrubIn(context.runtime, (error as Error)?.message ?? String(error)), wait);
         try {
           await sleep(wait, signal);
         } catch {

@@ -9,7 +9,7 @@ import { logger } from '../log';
 import type { RunContext } from '../output';
 import type { RunReport, TaskReport } from '../report';
 import { ResourceManager } from '../resources/resource';
-import { scrub, scrubError } from '../secrets';
+import { scrubErrorIn, scrubIn } from '../secrets';
 import { Interrupted, watchSignals } from '../signals';
 import { taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
@@ -48,10 +48,10 @@ function releaseInputs(task: BaseTask<unknown>): void {
   }
 }
 
-function asTaskError(error: unknown, name: string): BigraysError {
+function asTaskError(error: unknown, name: string, context: RunContext): BigraysError {
   if (error instanceof BigraysError && error.taskName !== undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(scrub(`${name} failed: ${message}`), { cause: error, taskName: name });
+  return new TaskError(scrubIn(context.runtime, `${name} failed: ${message}`), { cause: error, taskName: name });
 }
 
 /** Closes the run's open resource; after an interrupt, gives up waiting after CLOSE_AFTER_INTERRUPT_MS. */
@@ -103,7 +103,7 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
     report.tasks.filter((t) => t.status === 'ok').length, failed.length,
     report.tasks.filter((t) => t.status === 'skipped').length);
-  const failure = runFailure(report, errors, failed, controller.signal, context.stopSignal);
+  const failure = runFailure(context, errors, failed, controller.signal);
   if (failure) throw failure;
   return report;
 }
@@ -133,12 +133,12 @@ async function runOne(
     context.outputs.set(cls, result.output);
     context.states.set(cls, 'ok');
   } else {
-    const error = asTaskError(scrubError(result.error, config), name);
+    const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
     releaseInputs(task);
     manager.noteFailure(error);
     context.states.set(cls, 'failed');
     entry.status = 'failed';
-    entry.error = scrub(error.message, config);
+    entry.error = scrubIn(context.runtime, error.message, config);
     errors.push(error);
   }
   // A session its rows held open closes once they are read (or their reader failed).
@@ -156,9 +156,8 @@ async function runOne(
  * run was stopped (by a signal, or from outside: a deadline of the caller's, a failure even
  * between two tasks); undefined when it went well.
  */
-function runFailure(
-  report: RunReport, errors: unknown[], failed: string[], runSignal: AbortSignal, stopSignal: AbortSignal | undefined,
-): BigraysError | undefined {
+function runFailure(context: RunContext, errors: unknown[], failed: string[], runSignal: AbortSignal): BigraysError | undefined {
+  const { report, stopSignal } = context;
   const interrupted = runSignal.reason instanceof Interrupted ? runSignal.reason.signal : undefined;
   const stop = stopSignal?.aborted && interrupted === undefined ? stopSignal.reason : undefined;
   const stopped = stop === undefined ? undefined : stop instanceof Error ? stop.message : String(stop);
@@ -166,7 +165,7 @@ function runFailure(
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
-    const message = scrub(err.message);
+    const message = scrubIn(context.runtime, err.message);
     const label = err.taskName ?? 'after the run';
     return message.startsWith(label) ? `  ${message}` : `  ${label}: ${message}`;
   });

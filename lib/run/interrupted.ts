@@ -5,7 +5,7 @@
  */
 import type { BigraysError } from '../errors';
 import type { Runtime } from '../runtime';
-import { scrub } from '../secrets';
+import { scrubIn } from '../secrets';
 import { endInterrupted } from '../signals';
 import { summary } from '../summary';
 
@@ -17,6 +17,6 @@ export async function settleInterrupted(error: unknown, runtime: Runtime): Promi
     if (runtime.driver) return; // the driver was sent the report: the summary is its to show
     const report = (error as BigraysError).report;
     const elapsed = report?.tasks.reduce((sum, t) => sum + t.durationMs, 0) ?? 0;
-    process.stderr.write(`\n${report ? `${summary(report, elapsed)}\n\n` : ''}${scrub((error as Error).message)}\n`);
+    process.stderr.write(`\n${report ? `${summary(report, elapsed)}\n\n` : ''}${scrubIn(runtime, (error as Error).message)}\n`);
   });
 }

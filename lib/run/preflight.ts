@@ -8,7 +8,7 @@ import { effectiveConfig, envName } from '../config';
 import { BigraysError, ConfigurationError, TaskInterfaceError } from '../errors';
 import { runInContext, type RunContext } from '../output';
 import { Resource } from '../resources/resource';
-import { rememberSecrets, scrub } from '../secrets';
+import { rememberSecrets, scrubIn } from '../secrets';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
 import { checkOutputs } from './output-checks';
 import { describe, own, type PlannedTask, type TaskOverlay } from './planned-task';
@@ -109,7 +109,7 @@ function checkConfigs(planned: readonly PlannedTask[], context: RunContext): voi
       resource.validateConfig(config);
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
-      const text = scrub(error.message, config);
+      const text = scrubIn(context.runtime, error.message, config);
       if (!invalid.has(text)) invalid.set(text, error);
     }
   }
