@@ -3,7 +3,7 @@
  * Read when used, never at import.
  */
 import { ConfigurationError } from './errors';
-import { defaultRuntime } from './runtime';
+import { defaultRuntime, type Runtime } from './runtime';
 
 /** A bag of configuration values, as a resource's `open(config)` receives it. */
 export type ConfigValues = Record<string, unknown>;
@@ -59,20 +59,20 @@ export function envName(key: string): string {
   return ENV_PREFIX + key;
 }
 
-function resolve(key: string): unknown {
-  const assigned = defaultRuntime.config;
+function resolve(key: string, runtime: Runtime = defaultRuntime): unknown {
+  const assigned = runtime.config;
   if (assigned.has(key)) return assigned.get(key);
   const fromEnv = process.env[envName(key)];
   if (fromEnv !== undefined) return fromEnv;
   return Object.prototype.hasOwnProperty.call(KNOWN_CONFIG, key) ? KNOWN_CONFIG[key].default : undefined;
 }
 
-function keys(): string[] {
+function keys(runtime: Runtime = defaultRuntime): string[] {
   const all = new Set<string>(Object.keys(KNOWN_CONFIG));
   for (const name of Object.keys(process.env)) {
     if (name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length) all.add(name.slice(ENV_PREFIX.length));
   }
-  for (const key of defaultRuntime.config.keys()) all.add(key);
+  for (const key of runtime.config.keys()) all.add(key);
   return [...all];
 }
 
@@ -117,11 +117,11 @@ export function configKeys(): string[] {
   return keys().sort();
 }
 
-/** The effective configuration for one task: `BigraysConfig` with `overrides` merged over it. */
-export function effectiveConfig(overrides?: ConfigValues | null): ConfigValues {
+/** The effective configuration for one task: `BigraysConfig` (of `runtime`) with `overrides` merged over it. */
+export function effectiveConfig(overrides?: ConfigValues | null, runtime: Runtime = defaultRuntime): ConfigValues {
   const values: ConfigValues = {};
-  for (const key of keys()) {
-    const value = resolve(key);
+  for (const key of keys(runtime)) {
+    const value = resolve(key, runtime);
     if (value !== undefined) values[key] = value;
   }
   for (const [key, value] of Object.entries(overrides ?? {})) {

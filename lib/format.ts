@@ -8,12 +8,12 @@
  * plain `{kw}` takes only a value that cannot change the statement's shape (a number or a
  * single word: see sql-keyword-shape.ts).
  */
+import type { FormatKws } from './keywords';
 import { OutputRef, PENDING_OUTPUT, resolveKeywordRefs } from './output';
-import { defaultRuntime } from './runtime';
+import { defaultRuntime, type Runtime } from './runtime';
 import { commentMarkerAt, PLAIN_KEYWORD_RULE, shapeChanger } from './sql-keyword-shape';
 
-/** The format keywords a template is filled from. */
-export type FormatKws = Record<string, unknown>;
+export type { FormatKws };
 
 interface Literal {
   kind: 'literal';
@@ -647,7 +647,7 @@ function strftime(date: Date, spec: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// Global keywords: kept by the default runtime's keyword store
+// Global keywords: kept by a runtime's keyword store (the public functions: the default runtime's)
 
 /** Merges `kws` into the global format keywords (later calls win). */
 export function updateFormatKws(kws: FormatKws): void {
@@ -655,8 +655,8 @@ export function updateFormatKws(kws: FormatKws): void {
 }
 
 /** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
-export function keywordsFor(formatKws?: FormatKws | null): FormatKws {
-  return resolveKeywordRefs(defaultRuntime.keywords.for(formatKws));
+export function keywordsFor(formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): FormatKws {
+  return resolveKeywordRefs(runtime.keywords.for(formatKws), runtime);
 }
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
@@ -666,14 +666,14 @@ export function getFormatKws(): FormatKws {
 }
 
 /** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
-export function taskKeywords(formatKws?: FormatKws | null): FormatKws {
-  const store = defaultRuntime.keywords;
-  return store.watched(resolveKeywordRefs(store.for(formatKws)));
+export function taskKeywords(formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): FormatKws {
+  const store = runtime.keywords;
+  return store.watched(resolveKeywordRefs(store.for(formatKws), runtime));
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */
-export function noteKeywordsUsed(names: Iterable<string>, formatKws?: FormatKws | null): void {
-  defaultRuntime.keywords.noteUsed(names, formatKws);
+export function noteKeywordsUsed(names: Iterable<string>, formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): void {
+  runtime.keywords.noteUsed(names, formatKws);
 }
 
 /** Forgets every global format keyword (keywords set by the command's --set stay). */

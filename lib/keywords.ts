@@ -4,7 +4,9 @@
  * which its own code reads, so that a `--set` key nothing uses can be pointed out.
  */
 import { BigraysError } from './errors';
-import type { FormatKws } from './format';
+
+/** The format keywords a template is filled from. */
+export type FormatKws = Record<string, unknown>;
 
 function check(kws: FormatKws, caller: string): void {
   if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {

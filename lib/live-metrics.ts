@@ -3,21 +3,21 @@
  * progress a long task reports. A task registers a function that reads its own counters; the
  * runner calls it on a timer (every few seconds), never per row.
  */
-import { taskMetrics, type BaseTask, type TaskMetrics } from './task';
-
-const samplers = new WeakMap<BaseTask<unknown>, () => TaskMetrics>();
+import type { TaskMetrics } from './run/observer';
+import { taskRun, type BaseTask } from './task';
 
 /** Lets the runner read `task`'s figures so far through `sample` while it runs. */
 export function trackMetrics(task: BaseTask<unknown>, sample: () => TaskMetrics): void {
-  samplers.set(task, sample);
+  taskRun(task).sampler = sample;
 }
 
 /** What `task` has done so far: the figures it recorded, overlaid with those its sampler reads now. */
 export function metricsSoFar(task: BaseTask<unknown>): TaskMetrics {
-  const figures: TaskMetrics = { ...taskMetrics(task) };
+  const run = taskRun(task);
+  const figures: TaskMetrics = { ...run.metrics };
   let sampled: TaskMetrics = {};
   try {
-    sampled = samplers.get(task)?.() ?? {};
+    sampled = run.sampler?.() ?? {};
   } catch {
     /* a counter that cannot be read now is read next time */
   }

@@ -3,64 +3,29 @@
  * `X.output` and `outputOf(X)` read from it. Before `X` has run, `X.output` is an
  * `OutputRef`, a lazy reference the runner resolves when the task holding it runs.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
 import { TaskError } from './errors';
-import type { RunReport } from './report';
+import { activeRuns, defaultRuntime, type AnyTaskClass, type RunContext, type Runtime, type TaskState } from './runtime';
 
-/** Anything that constructs a task (the class itself). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTaskClass = abstract new (...args: any[]) => { run(): unknown };
+export type { AnyTaskClass, RunContext, TaskState };
 
-export type TaskState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
-
-export interface RunContext {
-  readonly outputs: Map<AnyTaskClass, unknown>;
-  readonly states: Map<AnyTaskClass, TaskState>;
-  /** The open handle of each resource, for this run (a resource instance may serve several runs). */
-  readonly handles: Map<object, unknown>;
-  /** The task whose attributes are being created or that runs now. */
-  current?: AnyTaskClass;
-  /** While task instances are being created: `X.output` may be a reference then, not later. */
-  instantiating?: boolean;
-  /** The run's resource manager (a nested run may share its open resource). */
-  manager?: unknown;
-  /** The signal of the task running now: a nested run (a functional call inside it) stops with it. */
-  taskSignal?: AbortSignal;
-  /** Stops a top-level run from outside (a Lambda invocation's time running out), as a signal does. */
-  stopSignal?: AbortSignal;
-  /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
-  readonly parent?: RunContext;
-  /** A run that only reads outputs from another (a functional call after a run): never its handles. */
-  readonly readsFrom?: RunContext;
-  /** The report as the run builds it: the tasks that finished so far. */
-  report?: RunReport;
+/**
+ * The context of the run in progress here (of `runtime`'s runs, when one is named), else of
+ * the last top-level run of `runtime` (the default one unless named).
+ */
+export function currentContext(runtime?: Runtime): RunContext | undefined {
+  return activeContext(runtime) ?? (runtime ?? defaultRuntime).latest;
 }
 
-const storage = new AsyncLocalStorage<RunContext>();
-let latest: RunContext | undefined;
-
-export function newContext(parent?: RunContext, readsFrom?: RunContext): RunContext {
-  return { outputs: new Map(), states: new Map(), handles: new Map(), parent, readsFrom };
+/** The run in progress in this async flow, if any (only one of `runtime`'s, when one is named). */
+export function activeContext(runtime?: Runtime): RunContext | undefined {
+  const context = activeRuns.getStore();
+  return runtime === undefined || context?.runtime === runtime ? context : undefined;
 }
 
-/** The context of the run in progress here, else of the last `bigraysRun`. */
-export function currentContext(): RunContext | undefined {
-  return storage.getStore() ?? latest;
-}
-
-/** The run in progress in this async flow, if any. */
-export function activeContext(): RunContext | undefined {
-  return storage.getStore();
-}
-
+/** Runs `fn` as part of the run `context` (what `activeContext()` finds inside it). */
 export function runInContext<T>(context: RunContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
-/** Makes `context` the one `X.output` reads after the run ends. */
-export function setLatestContext(context: RunContext | undefined): void {
-  latest = context;
+  return activeRuns.run(context, fn);
 }
 
 function lookup(context: RunContext | undefined, task: AnyTaskClass): { found: boolean; value?: unknown; state?: TaskState } {
@@ -166,8 +131,8 @@ export function resolveRef(ref: OutputRef, reader: AnyTaskClass, context: RunCon
  * stays, and filling a template with it is a TaskError naming both tasks; tasks that do not
  * use it are not concerned. Outside a running task (pre-flight, a dry run) all references stay.
  */
-export function resolveKeywordRefs(kws: Record<string, unknown>): Record<string, unknown> {
-  const active = activeContext();
+export function resolveKeywordRefs(kws: Record<string, unknown>, runtime: Runtime = defaultRuntime): Record<string, unknown> {
+  const active = activeContext(runtime);
   if (!active || active.instantiating || !active.current) return kws;
   const reader = active.current;
   for (const [name, value] of Object.entries(kws)) {

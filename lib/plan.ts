@@ -2,31 +2,17 @@
  * A dry run: everything the pre-flight checks do, then each task with its rendered
  * attributes and the resource open/close plan — opening nothing, changing nothing.
  */
-import { effectiveConfig, type ConfigValues } from './config';
+import type { ConfigValues } from './config';
 import { FormatError, keywordsFor } from './format';
-import { findRefs, newContext, OutputRef } from './output';
+import { findRefs, OutputRef } from './output';
 import { canReuse, type Resource } from './resources/resource';
-import { preflight, type TaskOverlay } from './run';
-import { scrub } from './secrets';
+import { preflight, type TaskOverlay } from './run/preflight';
+import type { PlannedStep, RunPlan } from './run/run-plan';
+import { defaultRuntime, type Runtime } from './runtime';
+import { scrubIn } from './secrets';
 import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from './task';
 
-export interface PlannedStep {
-  /** The task class name. */
-  name: string;
-  /** Templated attributes, rendered with the keywords known now, secrets masked. */
-  attributes: Record<string, string>;
-  /** Outputs of earlier tasks this task reads, as `Task.output`. */
-  inputs: string[];
-  /** Resource actions before this task runs: `close X`, `open Y`, `reuse Y`. */
-  resources: string[];
-  runWithExceptions: boolean;
-}
-
-export interface RunPlan {
-  steps: PlannedStep[];
-  /** Resource actions after the last task: `close X`. */
-  finally: string[];
-}
+export type { PlannedStep, RunPlan };
 
 function render(task: BaseTask<unknown>, attr: string, template: string, kws: Record<string, unknown>): string {
   try {
@@ -39,30 +25,29 @@ function render(task: BaseTask<unknown>, attr: string, template: string, kws: Re
 }
 
 /** Checks `tasks` like a run would, and describes what the run would do. */
-export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay): RunPlan {
-  const planned = preflight(tasks, newContext(), overlay);
+export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = defaultRuntime): RunPlan {
+  const planned = preflight(tasks, runtime.newContext(), overlay);
   const steps: PlannedStep[] = [];
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
-  for (const { cls, task } of planned) {
+  for (const { cls, task, config } of planned) {
     const fields = task as unknown as Record<string, unknown>;
-    const kws = keywordsFor(task.formatKws);
+    const kws = keywordsFor(task.formatKws, runtime);
     for (const [key, value] of Object.entries(kws)) if (value instanceof OutputRef) kws[key] = `<${value.task.name}.output>`;
     const attributes: Record<string, string> = {};
     for (const attr of TEMPLATED_ATTRIBUTES) {
-      if (typeof fields[attr] === 'string') attributes[attr] = scrub(render(task, attr, fields[attr] as string, kws), task.resourceConfig);
+      if (typeof fields[attr] === 'string') attributes[attr] = scrubIn(runtime, render(task, attr, fields[attr] as string, kws), task.resourceConfig);
     }
     if (fields.params !== undefined && !(fields.params instanceof OutputRef)) {
       const params = JSON.stringify(fields.params, (_k, v: unknown) =>
         typeof v === 'bigint' ? v.toString() : v instanceof OutputRef ? `<${v.task.name}.output>` : v,
       );
-      attributes.params = scrub(params, task.resourceConfig);
+      attributes.params = scrubIn(runtime, params, task.resourceConfig);
     }
     const inputs = new Set<string>();
     for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(`${ref.task.name}.output`));
     const resources: string[] = [];
     const resource = task.requiredResource;
     if (resource) {
-      const config = effectiveConfig(task.resourceConfig);
       if (open && canReuse(open, resource, config)) resources.push(`reuse ${resource.describe(config)}`);
       else {
         if (open) resources.push(`close ${open.resource.describe(open.config)}`);

@@ -2,7 +2,7 @@
  * The default registry: the task classes `bigraysRun()` runs, in registration order.
  */
 import { TaskInterfaceError } from './errors';
-import { defaultRuntime } from './runtime';
+import { defaultRuntime, type Runtime } from './runtime';
 import { isTaskClass, type TaskClass } from './task';
 
 function describe(value: unknown): string {
@@ -40,7 +40,8 @@ export function clearRegistry(): void {
   defaultRuntime.registry.length = 0;
 }
 
-/** The registered task classes, in registration order. */
-export function registeredTasks(): TaskClass[] {
-  return [...defaultRuntime.registry];
+/** The registered task classes of `runtime`, in registration order. */
+export function registeredTasks(runtime: Runtime = defaultRuntime): TaskClass[] {
+  // register() lets in task classes only.
+  return [...runtime.registry] as TaskClass[];
 }

@@ -3,7 +3,7 @@
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
 import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
-import { defaultRuntime } from './runtime';
+import { currentRuntime, defaultRuntime, type Runtime } from './runtime';
 
 const MASK = '***';
 
@@ -167,8 +167,8 @@ function dsnPassword(dsn: string): string[] {
 }
 
 /** Remembers the secrets of a config (a task's `resourceConfig`, merged), so that logs and errors mask them. */
-export function rememberSecrets(config: ConfigValues | null | undefined): void {
-  for (const value of secretsOf(config)) defaultRuntime.secrets.add(value);
+export function rememberSecrets(config: ConfigValues | null | undefined, runtime: Runtime = defaultRuntime): void {
+  for (const value of secretsOf(config)) runtime.secrets.add(value);
 }
 
 function secretsOf(config: ConfigValues | null | undefined): string[] {
@@ -200,21 +200,21 @@ function knownDsns(configs: Array<ConfigValues | null | undefined>): string[] {
 }
 
 /** `text` with every known secret (of `MIN_MASKED_LENGTH` characters or more) replaced by `***`. */
-function maskValues(text: string, configs: Array<ConfigValues | null | undefined>): string {
+function maskValues(text: string, configs: Array<ConfigValues | null | undefined>, runtime: Runtime): string {
   let out = text;
-  for (const dsn of knownDsns([effectiveConfig(), ...configs])) out = out.split(dsn).join(maskDsnValue(dsn));
-  for (const secret of secretValues(...configs)) out = out.split(secret).join(MASK);
+  for (const dsn of knownDsns([effectiveConfig(undefined, runtime), ...configs])) out = out.split(dsn).join(maskDsnValue(dsn));
+  for (const secret of secretValues(runtime, configs)) out = out.split(secret).join(MASK);
   return out;
 }
 
 /**
  * Every secret value (of `MIN_MASKED_LENGTH` characters or more) in `configs`, in
- * `BigraysConfig` and remembered from task configs, longest first: secret keys' values and DSN
+ * the runtime's `BigraysConfig` and remembered from its task configs, longest first: secret keys' values and DSN
  * passwords, each as written, decoded, percent-encoded and escaped for JSON.
  */
-function secretValues(...configs: Array<ConfigValues | null | undefined>): string[] {
-  const values = new Set<string>(defaultRuntime.secrets);
-  for (const config of [effectiveConfig(), ...configs]) for (const value of secretsOf(config)) values.add(value);
+function secretValues(runtime: Runtime, configs: Array<ConfigValues | null | undefined>): string[] {
+  const values = new Set<string>(runtime.secrets);
+  for (const config of [effectiveConfig(undefined, runtime), ...configs]) for (const value of secretsOf(config)) values.add(value);
   return [...values].sort((a, b) => b.length - a.length);
 }
 
@@ -223,7 +223,12 @@ function secretValues(...configs: Array<ConfigValues | null | undefined>): strin
  * secret in every form it may be written), then every password of a URL that stands in it.
  */
 export function scrub(text: string, ...configs: Array<ConfigValues | null | undefined>): string {
-  return maskDsn(maskValues(text, configs));
+  return scrubIn(currentRuntime(), text, ...configs);
+}
+
+/** `scrub` with the configuration and remembered secrets of `runtime` (a run's, which may not be the default one). */
+export function scrubIn(runtime: Runtime, text: string, ...configs: Array<ConfigValues | null | undefined>): string {
+  return maskDsn(maskValues(text, configs, runtime));
 }
 
 /**
@@ -231,6 +236,12 @@ export function scrub(text: string, ...configs: Array<ConfigValues | null | unde
  * carry no secret. Returns the same error.
  */
 export function scrubError<E>(error: E, ...configs: Array<ConfigValues | null | undefined>): E {
+  return scrubErrorIn(currentRuntime(), error, ...configs);
+}
+
+/** `scrubError` with the configuration and remembered secrets of `runtime`. */
+export function scrubErrorIn<E>(runtime: Runtime, error: E, ...configs: Array<ConfigValues | null | undefined>): E {
+  const scrub = (text: string, ...more: Array<ConfigValues | null | undefined>): string => scrubIn(runtime, text, ...more);
   const seen = new Set<unknown>();
   let current: unknown = error;
   while (current instanceof Error && !seen.has(current)) {

@@ -2,7 +2,7 @@
  * Tasks: the classes a job is made of. A job author subclasses `Task` (or a built-in task),
  * sets its attributes as instance fields, and registers it.
  */
-import type { ConfigValues } from './config';
+import { effectiveConfig, type ConfigValues } from './config';
 import { TaskError } from './errors';
 import {
   formatTemplate, FormatError, keywordsFor, noteKeywordsUsed, taskKeywords, templateKeywords, UnsafeKeywordError,
@@ -11,6 +11,8 @@ import {
 import { logger, type Logger } from './log';
 import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
+import type { TaskMetrics } from './run/observer';
+import { currentRuntime, type Runtime } from './runtime';
 
 /** The attributes whose `{keyword}` placeholders the runner fills before a task runs. */
 export const TEMPLATED_ATTRIBUTES = [
@@ -26,22 +28,38 @@ export const TEMPLATED_ATTRIBUTES = [
   'subject',
 ] as const;
 
-export interface TaskMetrics {
-  rows?: number;
-  bytes?: number;
+export type { TaskMetrics };
+
+/**
+ * A task's part in the run that planned it: the runtime it belongs to, the configuration of
+ * its resource (resolved once, when the run planned it), the signal it sees while it runs, and
+ * the figures it records for the report.
+ */
+export interface TaskRun {
+  readonly runtime: Runtime;
+  /** `BigraysConfig` with the task's `resourceConfig` over it, as the run planned the task. */
+  readonly config?: ConfigValues;
+  signal?: AbortSignal;
+  metrics: TaskMetrics;
+  /** Reads the running task's figures so far (see live-metrics.ts). */
+  sampler?: () => TaskMetrics;
 }
 
-const metrics = new WeakMap<BaseTask<unknown>, TaskMetrics>();
-
-/** The signal of each task while it runs (set by the runner). */
-const signals = new WeakMap<BaseTask<unknown>, AbortSignal>();
+/** Where a task keeps its part in its run (a symbol: never one of the task's own fields). */
+const RUN = Symbol('bigrays task run');
 
 /** The signal of a task outside any run: it never aborts. */
 const NEVER_ABORTED = new AbortController().signal;
 
-/** Gives `task` the signal it sees as `this.signal` while it runs. */
-export function setTaskSignal(task: BaseTask<unknown>, signal: AbortSignal): void {
-  signals.set(task, signal);
+/** Makes `run` the task's part in the run that planned it (a task created again for each run gets its own). */
+export function joinRun(task: BaseTask<unknown>, run: TaskRun): TaskRun {
+  (task as unknown as Record<symbol, TaskRun>)[RUN] = run;
+  return run;
+}
+
+/** The task's part in its run; a task no run planned has one of its own, in the runtime of the run in progress (else the default one). */
+export function taskRun(task: BaseTask<unknown>): TaskRun {
+  return (task as unknown as Record<symbol, TaskRun | undefined>)[RUN] ?? joinRun(task, { runtime: currentRuntime(), metrics: {} });
 }
 
 /**
@@ -100,7 +118,7 @@ export abstract class BaseTask<O = unknown> {
    * tasks stop promptly when it does; a custom task passes it on to what it awaits.
    */
   get signal(): AbortSignal {
-    return signals.get(this) ?? NEVER_ABORTED;
+    return taskRun(this).signal ?? NEVER_ABORTED;
   }
 
   /** Does the task's work; its return value is the task's output. */
@@ -129,7 +147,16 @@ export abstract class BaseTask<O = unknown> {
 
   /** The format keywords for this task: the global ones, `formatKws` over them, the command's `--set` over both. */
   protected get keywords(): FormatKws {
-    return taskKeywords(this.formatKws);
+    return taskKeywords(this.formatKws, taskRun(this).runtime);
+  }
+
+  /**
+   * The configuration of the task's resource: `BigraysConfig` with `resourceConfig` over it,
+   * as it was when the run planned the task.
+   */
+  protected get resolvedConfig(): ConfigValues {
+    const run = taskRun(this);
+    return run.config ?? effectiveConfig(this.resourceConfig, run.runtime);
   }
 
   /**
@@ -138,7 +165,7 @@ export abstract class BaseTask<O = unknown> {
    * (Named `render`, not `format`: `format` is the data format attribute of ToS3, ToCSV, FromS3.)
    */
   render(template: string, keep?: ReadonlySet<string>): string {
-    return this.fill(template, keywordsFor(this.formatKws), { keep });
+    return this.fill(template, keywordsFor(this.formatKws, taskRun(this).runtime), { keep });
   }
 
   /**
@@ -146,7 +173,7 @@ export abstract class BaseTask<O = unknown> {
    * pre-flight and the dry-run plan with the keywords known then). The task's late keywords
    * stay in place; SQL text is quoted and checked for the session's engine (see `sqlQuoting`).
    */
-  renderAttribute(attribute: string, template: string, kws: FormatKws = keywordsFor(this.formatKws)): string {
+  renderAttribute(attribute: string, template: string, kws: FormatKws = keywordsFor(this.formatKws, taskRun(this).runtime)): string {
     return this.fill(template, kws, { keep: new Set(this.lateKeywords(attribute)), sql: this.sqlQuoting(attribute) }, attribute);
   }
 
@@ -166,7 +193,7 @@ export abstract class BaseTask<O = unknown> {
    */
   protected fill(template: string, kws: FormatKws, options: FormatOptions, where?: string): string {
     try {
-      noteKeywordsUsed(templateKeywords(template), this.formatKws);
+      noteKeywordsUsed(templateKeywords(template), this.formatKws, taskRun(this).runtime);
       return formatTemplate(template, kws, options);
     } catch (error) {
       if (!(error instanceof FormatError)) throw error;
@@ -203,7 +230,8 @@ export abstract class BaseTask<O = unknown> {
 
   /** Records figures for the run report (rows read or written, bytes moved). */
   protected recordMetrics(figures: TaskMetrics): void {
-    metrics.set(this, { ...metrics.get(this), ...figures });
+    const run = taskRun(this);
+    run.metrics = { ...run.metrics, ...figures };
   }
 }
 
@@ -226,7 +254,7 @@ function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined
 
 /** The figures a task recorded while it ran. */
 export function taskMetrics(task: BaseTask<unknown>): TaskMetrics {
-  return metrics.get(task) ?? {};
+  return taskRun(task).metrics;
 }
 
 /**

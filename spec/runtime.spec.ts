@@ -1,6 +1,7 @@
 /** The runtime: one object holds the registry, keywords, assigned config and secrets; one reset empties it. */
 import { expect } from 'chai';
 import { BigraysConfig, clearFormatKws, getFormatKws, register, registeredTasks, Task, updateFormatKws } from '../lib';
+import { runOn } from '../lib/run';
 import { defaultRuntime, Runtime } from '../lib/runtime';
 import { scrub, rememberSecrets } from '../lib/secrets';
 
@@ -44,5 +45,45 @@ describe('the runtime', () => {
     other.keywords.update({ day: 'tue' });
     expect(getFormatKws()).to.deep.equal({});
     expect(other.keywords.for({ own: 1 })).to.deep.equal({ day: 'tue', own: 1 });
+  });
+
+  it('should run tasks on a runtime of its own: its keywords, its config, its last run', async () => {
+    const other = new Runtime();
+    updateFormatKws({ day: 'mon' });
+    BigraysConfig.TASK_TIMEOUT_MS = '60000';
+    other.keywords.update({ day: 'tue' });
+    other.config.set('TASK_TIMEOUT_MS', '1');
+    const seen: string[] = [];
+    class Day extends Task<string> {
+      key = '{day}';
+      async run() {
+        seen.push(this.key);
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 200);
+          this.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(this.signal.reason);
+          });
+        });
+        return this.key;
+      }
+    }
+    const [mine, theirs] = await Promise.allSettled([runOn(defaultRuntime, [Day]), runOn(other, [Day])]);
+    expect(mine.status).to.equal('fulfilled');
+    expect(theirs.status, 'the other runtime\'s 1 ms deadline').to.equal('rejected');
+    expect((theirs as PromiseRejectedResult).reason.message).to.contain('Day timed out after 1 ms (BIGRAYS_TASK_TIMEOUT_MS)');
+    expect(seen).to.have.members(['mon', 'tue']);
+    expect(Day.output, 'X.output reads the default runtime\'s last run').to.equal('mon');
+    expect(other.latest?.states.get(Day)).to.equal('failed');
+  });
+
+  it('should mask in a run\'s messages the secrets its own runtime saw, an earlier task\'s config too', async () => {
+    const other = new Runtime();
+    class Connects extends Task { resourceConfig = { DB_PWD: 'Other-Runtime-Pwd-1' }; run() {} }
+    class Leaks extends Task { run(): void { throw new Error('could not log in with Other-Runtime-Pwd-1'); } }
+    const error = (await runOn(other, [Connects, Leaks]).then(() => undefined, (e: unknown) => e)) as Error & { report: { tasks: Array<{ error?: string }> } };
+    expect(error.message).to.contain('could not log in with ***').and.not.to.contain('Other-Runtime-Pwd-1');
+    expect(error.report.tasks[1].error).to.equal('Leaks failed: could not log in with ***');
+    expect(defaultRuntime.secrets.has('Other-Runtime-Pwd-1'), 'the default runtime saw nothing').to.equal(false);
   });
 });

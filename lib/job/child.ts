@@ -9,8 +9,9 @@ import './compile-cache';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors';
 import { registeredTasks } from '../registry';
-import { bigraysRun } from '../run';
-import { jobHost, sendToParent as send, type JobHost } from './host';
+import { bigraysRun } from '../run/calls';
+import { defaultRuntime } from '../runtime';
+import { installCommandDriver, sendToParent as send, type CommandDriver } from './command-driver';
 import { importAsModule, jobLoader, needsModuleFormat, registerTsx } from './loader';
 import { sendableError, type JobMessage, type SentError } from './messages';
 
@@ -19,8 +20,8 @@ import { sendableError, type JobMessage, type SentError } from './messages';
  * rejection): the command hears why, and the process ends with 1 as node would end it.
  * A run's rejection the job left unhandled was reported with the run already.
  */
-async function jobFailed(host: JobHost, error: unknown): Promise<void> {
-  if (!host.isRunError(error)) await send({ bigrays: 'job-error', error: sendableError(error) });
+async function jobFailed(driver: CommandDriver, error: unknown): Promise<void> {
+  if (!driver.isRunError(error)) await send({ bigrays: 'job-error', error: sendableError(error) });
   process.exit(1);
 }
 
@@ -63,8 +64,8 @@ function loadError(error: unknown, job: string, beforeAnyRun: boolean): SentErro
 }
 
 export async function startJob(): Promise<void> {
-  const host = jobHost();
-  if (!host) {
+  const driver = installCommandDriver(defaultRuntime);
+  if (!driver) {
     process.stderr.write('This file is started by `bigrays run <job>`: run that instead.\n');
     process.exitCode = 2;
     return;
@@ -73,32 +74,33 @@ export async function startJob(): Promise<void> {
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   // The channel alone never keeps the job alive: it ends when its work does, as under node.
   process.channel?.unref();
-  process.on('uncaughtException', (error) => void jobFailed(host, error));
-  process.on('unhandledRejection', (reason) => void jobFailed(host, reason));
+  process.on('uncaughtException', (error) => void jobFailed(driver, error));
+  process.on('unhandledRejection', (reason) => void jobFailed(driver, reason));
   process.on('exit', () => {
-    host.reportCutShort();
-    host.warnUnusedKeywords();
+    driver.reportCutShort();
+    const note = driver.unusedKeywordsNote();
+    if (note) process.stderr.write(note);
   });
 
-  const job = host.options.job;
+  const job = driver.options.job;
   try {
     await loadJob(job);
   } catch (error) {
     // An ES module job's top-level `await bigraysRun()` that failed: reported with its run.
-    if (host.isRunError(error)) {
+    if (driver.isRunError(error)) {
       process.exitCode = 1;
       return;
     }
-    await send({ bigrays: 'job-error', error: loadError(error, job, host.started === 0), load: host.started === 0 });
+    await send({ bigrays: 'job-error', error: loadError(error, job, driver.started === 0), load: driver.started === 0 });
     process.exitCode = 1;
     return;
   }
   await send({ bigrays: 'loaded', registered: registeredTasks().map((t) => t.name) });
   // A job that registers its tasks and calls nothing: its registry runs once it is idle.
   process.once('beforeExit', () => {
-    if (host.started > 0) return;
+    if (driver.started > 0) return;
     if (registeredTasks().length === 0) {
-      const error = sendableError(new UsageError(`the job ${host.options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`));
+      const error = sendableError(new UsageError(`the job ${driver.options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`));
       void send({ bigrays: 'job-error', error }).then(() => {
         process.exitCode = 2;
       });

@@ -3,7 +3,7 @@
  * `bigrays` field naming its kind, so messages the job sends itself are told apart.
  */
 import { EXIT_CODES, isErrorKind, kindOf, type ErrorKind } from '../errors';
-import type { ProgressEvent } from '../cli/progress';
+import type { ProgressEvent } from '../progress';
 import { masked } from '../messages';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';

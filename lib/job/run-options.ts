@@ -3,7 +3,6 @@
  * `BIGRAYS_RUN_OPTIONS`, which the command sets for the job it starts.
  */
 import { BigraysError } from '../errors';
-import type { TaskClass } from '../task';
 
 /** The env var that carries the run options to the job's process. */
 export const RUN_OPTIONS_ENV = 'BIGRAYS_RUN_OPTIONS';
@@ -74,7 +73,7 @@ export class TaskSelection {
   }
 
   /** The tasks of one run to run, in order. */
-  select(tasks: ReadonlyArray<TaskClass>): TaskClass[] {
+  select<T extends { readonly name: string }>(tasks: ReadonlyArray<T>): T[] {
     if (this.options.only.length > 0) return tasks.filter((t) => this.options.only.includes(t.name));
     if (this.fromReached) return [...tasks];
     const index = tasks.findIndex((t) => t.name === this.options.from);

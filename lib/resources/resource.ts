@@ -6,7 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { isSet, type ConfigValues } from '../config';
 import { ResourceError } from '../errors';
 import { logger } from '../log';
-import { handleOf, type RunContext } from '../output';
+import { handleOf } from '../output';
+import type { ResourceHold, RunContext, RunResources } from '../runtime';
 import { scrub, scrubError } from '../secrets';
 import { within } from '../timing';
 
@@ -129,19 +130,7 @@ interface Current {
   holds: Set<Hold>;
 }
 
-/**
- * A claim on the open resource by something that outlives its task (the unread rows of an
- * `SQLStream`): the resource stays open, even while other resources serve the tasks in
- * between, until the hold is let go, or the run ends.
- */
-export interface ResourceHold {
-  /** The task that took the hold, as logs name it. */
-  readonly taskName: string;
-  /** False once let go, or once the run closed the resource. */
-  readonly active: boolean;
-  /** Lets go; when nothing else holds the resource and no task uses it, it closes. */
-  release(): Promise<void>;
-}
+export type { ResourceHold };
 
 class Hold implements ResourceHold {
   active = true;
@@ -168,8 +157,7 @@ class Hold implements ResourceHold {
  * Undefined outside a run, or when the task has no resource.
  */
 export function holdResource(context: RunContext | undefined, resource: Resource<unknown>, taskName: string): ResourceHold | undefined {
-  const manager = context?.manager;
-  return manager instanceof ResourceManager ? manager.hold(resource, taskName) : undefined;
+  return context?.manager?.hold(resource, taskName);
 }
 
 /**
@@ -178,7 +166,7 @@ export function holdResource(context: RunContext | undefined, resource: Resource
  * nested run (a functional call inside a task) borrows its parent run's open resource when
  * that one would do, rather than opening a second.
  */
-export class ResourceManager {
+export class ResourceManager implements RunResources {
   private current?: Current;
   /** Resources set aside while held (see ResourceHold), open although no task uses them. */
   private readonly kept: Current[] = [];
@@ -189,14 +177,24 @@ export class ResourceManager {
   /** Errors raised while closing resources; the run reports them. */
   readonly closeErrors: ResourceError[] = [];
 
+  /**
+   * @param handles Where the run keeps the handle of each open resource (its context's).
+   * @param parent The resources of the run this one is nested in, which it may share.
+   */
   constructor(
-    private readonly context: RunContext,
-    private readonly parent?: ResourceManager,
+    private readonly handles: Map<object, unknown>,
+    private readonly parent?: RunResources,
   ) {}
 
   private use(current: Current): void {
     this.current = current;
-    this.context.handles.set(current.resource, current.handle);
+    this.handles.set(current.resource, current.handle);
+  }
+
+  sharedHandle(resource: Resource<unknown>, config: ConfigValues): { handle: unknown } | undefined {
+    const open = this.current;
+    if (open && canReuse(open, resource, config)) return { handle: open.handle };
+    return this.parent?.sharedHandle(resource, config);
   }
 
   /** Makes `resource` open with `config` for task `taskName`; a task with no resource keeps the open one. */
@@ -205,7 +203,7 @@ export class ResourceManager {
     const current = this.current;
     if (current && canReuse(current, resource, config)) {
       if (current.resource !== resource) {
-        this.context.handles.delete(current.resource);
+        this.handles.delete(current.resource);
         this.use({ ...current, resource });
       }
       this.current!.error = undefined;
@@ -220,13 +218,11 @@ export class ResourceManager {
       this.use({ ...entry, resource, error: undefined });
       return;
     }
-    for (let parent = this.parent; parent; parent = parent.parent) {
-      const open = parent.current;
-      if (open && canReuse(open, resource, config)) {
-        log('sharing the open %s with %s', resource.name, taskName);
-        this.use({ resource, config, handle: open.handle, owned: false, holds: new Set() });
-        return;
-      }
+    const shared = this.parent?.sharedHandle(resource, config);
+    if (shared) {
+      log('sharing the open %s with %s', resource.name, taskName);
+      this.use({ resource, config, handle: shared.handle, owned: false, holds: new Set() });
+      return;
     }
     log('opening %s for %s', resource.name, taskName);
     const started = Date.now();
@@ -286,7 +282,7 @@ export class ResourceManager {
     const current = this.current;
     if (!current) return;
     this.current = undefined;
-    this.context.handles.delete(current.resource);
+    this.handles.delete(current.resource);
     if (!current.owned) return;
     if (current.holds.size > 0) {
       log('keeping %s open: %s', current.resource.name, [...current.holds].map((h) => `${h.taskName}'s rows are unread`).join(', '));

@@ -4,7 +4,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
-import { effectiveConfig } from '../config';
 import type { CsvRows } from '../data/csv-rows';
 import type { Format, RowsReader } from '../data/formats/format';
 import { formatNamed, readableFormats } from '../data/formats/table';
@@ -117,7 +116,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
    */
   private async readRows(format: Format & { readRows: RowsReader }, bucket: string, key: string, uri: string): Promise<CsvRows> {
     const resource = this.requiredResource as Resource<S3Client>;
-    const client = await resource.open(effectiveConfig(this.resourceConfig));
+    const client = await resource.open(this.resolvedConfig);
     const closeClient = (): void => void Promise.resolve(resource.close(client)).catch(() => undefined);
     let body: Readable;
     let gzip: boolean;

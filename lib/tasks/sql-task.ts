@@ -4,7 +4,6 @@
  */
 import type { DataFrame } from '../data/danfo';
 import { toDataFrame, type Table } from '../data/frame';
-import { effectiveConfig } from '../config';
 import { keywordsFor, type SqlQuoting } from '../format';
 import type { Resource } from '../resources/resource';
 import type { DialectName, SessionSettings, TableStream } from '../resources/sql/dialect';
@@ -72,7 +71,7 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
 
   /** The settings of the task's session, from its DSN (throws a ConfigurationError for a bad one). */
   protected sessionSettings(): SessionSettings {
-    return this.#dsn.read(effectiveConfig(this.resourceConfig));
+    return this.#dsn.read(this.resolvedConfig);
   }
 
   /** The engine the task's session connects to, read from its DSN; undefined when not known. */

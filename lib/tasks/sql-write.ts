@@ -1,4 +1,3 @@
-import { effectiveConfig } from '../config';
 import type { DataFrame } from '../data/danfo';
 import type { Row } from '../data/frame';
 import { IF_EXISTS, isStreamedRows, type IfExists } from '../resources/sql/write';
@@ -116,7 +115,7 @@ export abstract class SQLWrite extends SQLBase<number> {
     try {
       this.refuseSecondSession(secondSessionBar(this.sessionSettings(), this.tablename));
       this.log('the rows are read on the open %s: loading them on a second session', resource.name);
-      second = await resource.open(effectiveConfig(this.resourceConfig));
+      second = await resource.open(this.resolvedConfig);
       this.refuseSecondSession(await otherSessionTemp(second, this.tablename));
       if (this.ifExists === 'replace') this.refuseSecondSession(await lockedByReader(this.session, second, this.tablename));
       return await second.write(this.tablename, isSqlRows(input) ? await streamed(input) : input, this.ifExists, options);

@@ -1,9 +1,11 @@
 /** Local mode on the job's side: every task's config kept on the emulator and SQLite. */
 import { expect } from 'chai';
 import { AwsResource, ConfigurationError, Resource, S3Resource, SQLQuery, Task, ToS3, type AwsClientSettings } from '../../lib';
-import { JobHost } from '../../lib/job/host';
+import { CommandDriver } from '../../lib/job/command-driver';
 import { LocalOverlay } from '../../lib/job/local-overlay';
 import type { JobMessage, RunMessage } from '../../lib/job/messages';
+import { runOn } from '../../lib/run';
+import { Runtime } from '../../lib/runtime';
 
 const env = {
   BIGRAYS_AWS_ENDPOINT_URL: 'http://127.0.0.1:4999',
@@ -49,11 +51,13 @@ class CacheClient extends Resource<string> {
   }
 }
 
-/** A job host in local mode, its messages kept in a list. */
-function localHost(): { jobHost: JobHost; sent: JobMessage[] } {
+/** A runtime driven by the command in local mode, its messages kept in a list. */
+function localJob(): { run: (tasks: Array<typeof Task<unknown>>) => ReturnType<typeof runOn>; sent: JobMessage[] } {
   const sent: JobMessage[] = [];
   const send = async (message: JobMessage): Promise<void> => void sent.push(message);
-  return { jobHost: new JobHost({ job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: true }, send), sent };
+  const runtime = new Runtime();
+  new CommandDriver({ job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: true }, runtime, send, () => undefined).install();
+  return { run: (tasks) => runOn(runtime, tasks), sent };
 }
 
 describe('the local overlay and what a resource is', () => {
@@ -66,8 +70,8 @@ describe('the local overlay and what a resource is', () => {
       resourceConfig = { CACHE_URL: 'redis://:Cache-Secret-7@cache.example.com:6379' };
       run() { ran.push('Warm'); }
     }
-    const { jobHost, sent } = localHost();
-    const error = await jobHost.run([First, Warm]).then(() => undefined, (e: unknown) => e);
+    const { run, sent } = localJob();
+    const error = await run([First, Warm]).then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(ConfigurationError);
     const message = (error as Error).message;
     expect(message).to.match(/^Warm: its resource CacheClient has no local form, so under --local it would reach the real service \(it needs BIGRAYS_CACHE_URL\)/);
@@ -89,8 +93,8 @@ describe('the local overlay and what a resource is', () => {
     class Scratch extends Resource<string> { open(): string { return '/tmp/scratch'; } }
     const scratch = new Scratch();
     class Use extends Task<string> { requiredResource = scratch; run() { return this.requiredResource.handle as string; } }
-    const { jobHost } = localHost();
-    const report = await jobHost.run([Use]);
+    const { run } = localJob();
+    const report = await run([Use]);
     expect(report.tasks[0]).to.include({ name: 'Use', status: 'ok' });
   });
 

@@ -1,9 +1,9 @@
 /** Progress lines: on a terminal for a person, elsewhere as timestamped log lines; sampled, not per row. */
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { logLine, printerFor, progressInterval, progressObserver, terminalLine, type ProgressEvent } from '../../lib/cli/progress';
-import { trackMetrics } from '../../lib/live-metrics';
-import { Task } from '../../lib/task';
+import { logLine, printerFor, progressInterval, progressObserver, terminalLine, type ProgressEvent } from '../lib/progress';
+import { metricsSoFar, trackMetrics } from '../lib/live-metrics';
+import { Task } from '../lib/task';
 
 const at = '2026-11-22T06:30:01.234Z';
 const start: ProgressEvent = { kind: 'start', task: 'Load', at };
@@ -67,7 +67,7 @@ describe('progressObserver', () => {
     let bytes = 0;
     trackMetrics(task, () => ({ bytes }));
     const started = Date.now();
-    observer.taskStarted!('Steps', task, new Date().toISOString());
+    observer.taskStarted!('Steps', new Date().toISOString(), () => metricsSoFar(task));
     for (let i = 1; i <= 3; i++) {
       task.step(i * 10);
       bytes = i * 100;

@@ -1,0 +1,182 @@
+/**
+ * The run loop: runs planned tasks in order within their run's context, sharing one open
+ * resource between consecutive tasks that need it, skipping the rest after a failure (unless
+ * a task runs with exceptions) or once the run is stopped, and builds the run's report.
+ */
+import { BigraysError, TaskError } from '../errors';
+import { metricsSoFar } from '../live-metrics';
+import { logger } from '../log';
+import type { RunContext } from '../output';
+import type { RunReport, TaskReport } from '../report';
+import { ResourceManager } from '../resources/resource';
+import { scrubErrorIn, scrubIn } from '../secrets';
+import { Interrupted, watchSignals } from '../signals';
+import { taskMetrics, type BaseTask } from '../task';
+import { within } from '../timing';
+import { attempt } from './attempt';
+import type { RunObserver } from './observer';
+import { own, type PlannedTask } from './planned-task';
+
+const log = logger('run');
+
+/** How long closing the open resource may take after a run was interrupted. */
+const CLOSE_AFTER_INTERRUPT_MS = 4000;
+
+/** Calls `observer` (if any) through `call`; what it throws is logged, never raised. */
+function tell(observer: RunObserver | undefined, call: (o: RunObserver) => void): void {
+  if (!observer) return;
+  try {
+    call(observer);
+  } catch (error) {
+    log('the run observer failed: %s', (error as Error)?.message ?? String(error));
+  }
+}
+
+/**
+ * Lets go of what a task that did not finish was given to read: a stream in one of its
+ * fields (a file it opened, a query cursor) is closed, not left open until the process ends.
+ */
+function releaseInputs(task: BaseTask<unknown>): void {
+  for (const value of Object.values(own(task))) {
+    if (value === null || typeof value !== 'object') continue;
+    const candidate = value as { destroy?: unknown; pipe?: unknown; destroyed?: boolean; release?: unknown; rows?: unknown };
+    if (typeof candidate.pipe === 'function' && typeof candidate.destroy === 'function' && !candidate.destroyed) {
+      (candidate.destroy as () => void).call(value);
+    } else if (typeof candidate.release === 'function' && candidate.rows !== undefined) {
+      Promise.resolve((candidate.release as () => unknown).call(value)).catch(() => undefined);
+    }
+  }
+}
+
+function asTaskError(error: unknown, name: string, context: RunContext): BigraysError {
+  if (error instanceof BigraysError && error.taskName !== undefined) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TaskError(scrubIn(context.runtime, `${name} failed: ${message}`), { cause: error, taskName: name });
+}
+
+/** Closes the run's open resource; after an interrupt, gives up waiting after CLOSE_AFTER_INTERRUPT_MS. */
+async function releaseAll(manager: ResourceManager, interrupted: boolean): Promise<void> {
+  if (!interrupted) {
+    await manager.releaseAll();
+    return;
+  }
+  if (!(await within(manager.releaseAll(), CLOSE_AFTER_INTERRUPT_MS))) {
+    log('closing the open resource took over %d ms after the interrupt: leaving it', CLOSE_AFTER_INTERRUPT_MS);
+  }
+}
+
+/** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */
+export async function execute(planned: PlannedTask[], context: RunContext, observer?: RunObserver): Promise<RunReport> {
+  for (const { cls } of planned) context.states.set(cls, 'pending');
+  const manager = new ResourceManager(context.handles, context.parent?.manager);
+  context.manager = manager;
+  // A top-level run stops on SIGINT/SIGTERM; a nested one (a functional call inside a task) with that task.
+  const controller = new AbortController();
+  const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
+  const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
+  const unwatch = context.parent ? () => undefined : watchSignals(context.runtime.signals, controller);
+  const report: RunReport = { startedAt: new Date().toISOString(), tasks: [] };
+  context.report = report;
+  const errors: unknown[] = [];
+  const runStarted = Date.now();
+  try {
+    for (const task of planned) {
+      const failed = errors.length > 0 && !task.task.runWithExceptions;
+      const entry = runSignal.aborted || failed
+        ? skip(task, context, runSignal.aborted)
+        : await runOne(task, context, manager, runSignal, errors, observer);
+      report.tasks.push(entry);
+      tell(observer, (o) => o.taskEnded?.(entry));
+    }
+  } finally {
+    await releaseAll(manager, runSignal.aborted);
+    unwatch();
+    report.endedAt = new Date().toISOString();
+  }
+  for (const name of manager.unreleased) {
+    log('%s.output was never read: its SQL session was closed at the end of the run', name);
+    const entry = report.tasks.find((t) => t.name === name);
+    if (entry) entry.unread = true;
+  }
+  errors.push(...manager.closeErrors);
+  const failed = report.tasks.filter((t) => t.status === 'failed').map((t) => t.name);
+  log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
+    report.tasks.filter((t) => t.status === 'ok').length, failed.length,
+    report.tasks.filter((t) => t.status === 'skipped').length);
+  const failure = runFailure(context, errors, failed, controller.signal);
+  if (failure) throw failure;
+  return report;
+}
+
+/** A task the run does not start: after a failure, or once the run was stopped. */
+function skip({ cls, task }: PlannedTask, context: RunContext, stopped: boolean): TaskReport {
+  log('skipping %s: %s', cls.name, stopped ? 'the run was stopped' : 'an earlier task failed');
+  context.states.set(cls, 'skipped');
+  releaseInputs(task);
+  return { name: cls.name, status: 'skipped', durationMs: 0 };
+}
+
+/** Runs one task through its attempts; its report entry. A failure joins `errors`. */
+async function runOne(
+  planned: PlannedTask, context: RunContext, manager: ResourceManager, runSignal: AbortSignal, errors: unknown[], observer?: RunObserver,
+): Promise<TaskReport> {
+  const { cls, task, config } = planned;
+  const name = cls.name;
+  const entry: TaskReport = { name, status: 'ok', startedAt: new Date().toISOString(), durationMs: 0 };
+  const started = performance.now();
+  context.states.set(cls, 'running');
+  log('running %s', name);
+  tell(observer, (o) => o.taskStarted?.(name, entry.startedAt!, () => metricsSoFar(task)));
+  const result = await attempt(planned, context, manager, runSignal);
+  entry.attempts = result.attempts;
+  if (result.error === undefined) {
+    context.outputs.set(cls, result.output);
+    context.states.set(cls, 'ok');
+  } else {
+    const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
+    releaseInputs(task);
+    manager.noteFailure(error);
+    context.states.set(cls, 'failed');
+    entry.status = 'failed';
+    entry.error = scrubIn(context.runtime, error.message, config);
+    errors.push(error);
+  }
+  // A session its rows held open closes once they are read (or their reader failed).
+  await manager.settle();
+  entry.durationMs = Math.round(performance.now() - started);
+  const { rows, bytes } = taskMetrics(task);
+  if (rows !== undefined) entry.rows = rows;
+  if (bytes !== undefined) entry.bytes = bytes;
+  log('%s %s in %dms', name, entry.status === 'ok' ? 'finished' : `failed (${entry.error})`, entry.durationMs);
+  return entry;
+}
+
+/**
+ * The error a run rejects with, when a task failed, a resource could not be closed, or the
+ * run was stopped (by a signal, or from outside: a deadline of the caller's, a failure even
+ * between two tasks); undefined when it went well.
+ */
+function runFailure(context: RunContext, errors: unknown[], failed: string[], runSignal: AbortSignal): BigraysError | undefined {
+  const { report, stopSignal } = context;
+  const interrupted = runSignal.reason instanceof Interrupted ? runSignal.reason.signal : undefined;
+  const stop = stopSignal?.aborted && interrupted === undefined ? stopSignal.reason : undefined;
+  const stopped = stop === undefined ? undefined : stop instanceof Error ? stop.message : String(stop);
+  if (errors.length === 0 && interrupted === undefined && stopped === undefined) return undefined;
+
+  const details = errors.map((e) => {
+    const err = e as BigraysError;
+    const message = scrubIn(context.runtime, err.message);
+    const label = err.taskName ?? 'after the run';
+    return message.startsWith(label) ? `  ${message}` : `  ${label}: ${message}`;
+  });
+  let head = failed.length > 0
+    ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`
+    : errors.length > 0 ? 'bigrays run failed: a resource could not be closed' : 'bigrays run failed';
+  if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
+  if (stopped !== undefined) head += `; stopped (${stopped}), the tasks after it were skipped`;
+  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? stop });
+  error.errors = errors;
+  error.report = report;
+  if (interrupted !== undefined) error.signal = interrupted;
+  return error;
+}
