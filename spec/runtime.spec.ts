@@ -1,6 +1,7 @@
 /** The runtime: one object holds the registry, keywords, assigned config and secrets; one reset empties it. */
 import { expect } from 'chai';
-import { BigraysConfig, clearFormatKws, getFormatKws, register, registeredTasks, Task, updateFormatKws } from '../lib';
+import { BigraysConfig, clearFormatKws, getFormatKws, outputOf, register, registeredTasks, Resource, SQLStream, Task, updateFormatKws } from '../lib';
+import { freshSqliteDsn, sqliteLoads } from './support/sql-hooks';
 import { runOn } from '../lib/run';
 import { defaultRuntime, Runtime } from '../lib/runtime';
 import { scrub, rememberSecrets } from '../lib/secrets';
@@ -85,5 +86,44 @@ describe('the runtime', () => {
     expect(error.message).to.contain('could not log in with ***').and.not.to.contain('Other-Runtime-Pwd-1');
     expect(error.report.tasks[1].error).to.equal('Leaks failed: could not log in with ***');
     expect(defaultRuntime.secrets.has('Other-Runtime-Pwd-1'), 'the default runtime saw nothing').to.equal(false);
+  });
+
+  it('should give a task of a second runtime its run\'s resource handle, earlier outputs and keywords inside run()', async () => {
+    const other = new Runtime();
+    other.keywords.update({ who: 'other' });
+    class Counter extends Resource<{ opened: number }> {
+      private opened = 0;
+      open() {
+        this.opened += 1;
+        return { opened: this.opened };
+      }
+    }
+    const counter = new Counter();
+    class First extends Task<string> { requiredResource = counter; run() { return this.render('first of {who}'); } }
+    class Second extends Task<string> {
+      requiredResource = counter;
+      run() { return `${outputOf(First)}, ${First.output}, handle ${this.requiredResource.handle.opened}`; }
+    }
+    const report = await runOn(other, [First, Second]);
+    expect(report.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok']);
+    expect(other.latest?.outputs.get(Second)).to.equal('first of other, first of other, handle 1');
+    expect(defaultRuntime.latest, 'the default runtime ran nothing').to.equal(undefined);
+  });
+
+  it('should read SQL rows in a run of a second runtime', async function () {
+    if (!sqliteLoads()) this.skip();
+    const other = new Runtime();
+    other.config.set('DB_DSN', freshSqliteDsn());
+    class Rows extends SQLStream { query = 'select 1 as one union all select 2'; }
+    class Sum extends Task<number> {
+      rows = Rows.output;
+      async run() {
+        let sum = 0;
+        for await (const row of this.rows as AsyncIterable<unknown[] | Record<string, unknown>>) sum += Number(Array.isArray(row) ? row[0] : row.one);
+        return sum;
+      }
+    }
+    await runOn(other, [Rows, Sum]);
+    expect(other.latest?.outputs.get(Sum)).to.equal(3);
   });
 });
