@@ -46,8 +46,8 @@ export async function loadFauxqs() {
 }
 
 /** The npm package of each SQL dialect's driver (knex loads it; bigrays checks it is there). */
-const DRIVERS = { postgres: 'pg', mssql: 'tedious', sqlite: 'better-sqlite3' } as const;
-const ENGINES = { postgres: 'PostgreSQL', mssql: 'SQL Server', sqlite: 'SQLite' } as const;
+const DRIVERS = { postgres: 'pg', mssql: 'tedious', sqlite: 'better-sqlite3', mysql: 'mysql2' } as const;
+const ENGINES = { postgres: 'PostgreSQL', mssql: 'SQL Server', sqlite: 'SQLite', mysql: 'MySQL' } as const;
 
 const checkedDrivers = new Set<string>();
 

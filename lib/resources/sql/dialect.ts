@@ -14,6 +14,7 @@ import type { CopyLines } from '../../data/csv-read';
 import { batchedRows } from '../../data/row-batches';
 import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
 import type { LoadTarget } from './write';
+import { MYSQL_QUOTING } from './mysql/quoting';
 
 /** The kinds of column `SQLWrite` infers from data. */
 export type ValueKind =
@@ -155,11 +156,11 @@ export function nameParts(text: string): string[] | undefined {
   let i = 0;
   for (;;) {
     const open = text[i];
-    const close = open === '"' ? '"' : open === '[' ? ']' : undefined;
+    const close = open === '"' ? '"' : open === '[' ? ']' : open === '`' ? '`' : undefined;
     if (close === undefined) {
       const end = text.indexOf('.', i);
       const part = text.slice(i, end < 0 ? undefined : end);
-      if (/["[\]]/.test(part)) return undefined;
+      if (/["[\]`]/.test(part)) return undefined;
       parts.push(part);
       if (end < 0) return parts;
       i = end + 1;
@@ -217,7 +218,7 @@ const STANDARD_QUOTING: SqlQuoting = {
   identifier: SQLITE_QUOTING.identifier,
 };
 
-const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING };
+const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING, mysql: MYSQL_QUOTING };
 
 /** How SQL text is quoted and checked for an engine (`{kw!q}`, `{kw!i}`, plain `{kw}`); undefined: not known. */
 export function sqlQuoting(dialect?: DialectName): SqlQuoting {

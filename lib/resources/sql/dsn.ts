@@ -9,8 +9,9 @@ import { envName, isSet, type ConfigValues } from '../../config';
 import { decodePart, hasBadEscape, passwordSpanOf, splitUrl, USER_INFO_ESCAPES, type UrlParts } from '../../connection-url';
 import { ConfigurationError } from '../../errors';
 import { maskDsnParams, maskDsnValue, PASSWORD_PLACEHOLDER } from '../../secrets';
+import { mysqlSettings } from './mysql/dsn';
 
-export type DialectName = 'postgres' | 'mssql' | 'sqlite';
+export type DialectName = 'postgres' | 'mssql' | 'sqlite' | 'mysql';
 
 export interface SessionSettings {
   dialect: DialectName;
@@ -187,15 +188,18 @@ export function sessionSettings(config: ConfigValues): SessionSettings {
     case 'mssql':
     case 'sqlserver':
       return mssqlSettings(dsn, config);
+    case 'mysql':
+    case 'mariadb':
+      return mysqlSettings(dsn, config, { readUrl, bad });
     default:
       throw bad(
         dsn,
-        `${scheme ? `unknown scheme \`${scheme}:\`` : 'no scheme'}; use postgres://…, mssql://…, sqlite:<path> or sqlite::memory:`,
+        `${scheme ? `unknown scheme \`${scheme}:\`` : 'no scheme'}; use postgres://…, mysql://…, mssql://…, sqlite:<path> or sqlite::memory:`,
       );
   }
 }
 
 /** The knex client name for a dialect. */
 export function knexClient(dialect: DialectName): Knex.Config['client'] {
-  return dialect === 'postgres' ? 'pg' : dialect === 'mssql' ? 'mssql' : 'better-sqlite3';
+  return dialect === 'postgres' ? 'pg' : dialect === 'mssql' ? 'mssql' : dialect === 'mysql' ? 'mysql2' : 'better-sqlite3';
 }

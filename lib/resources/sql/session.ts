@@ -17,6 +17,7 @@ import { acquire, type SqlDialect, type TableStream } from './dialect';
 import { abortError, CLEANUP_MS, limitHint, SessionLink, within, type Guard, type SessionLimits, type SilenceLimit } from './link';
 import { knexClient, sessionSettings, type DialectName, type SessionSettings } from './dsn';
 import { mssqlDialect } from './mssql';
+import { mysqlDialect } from './mysql/dialect';
 import { pgTypes, postgresDialect } from './postgres';
 import { sqliteDialect } from './sqlite';
 import { writeSource, writeTable, type IfExists } from './write';
@@ -32,6 +33,7 @@ const DIALECTS: Record<DialectName, SqlDialect> = {
   postgres: postgresDialect,
   sqlite: sqliteDialect,
   mssql: mssqlDialect,
+  mysql: mysqlDialect,
 };
 
 /** Query parameters: named (`:day` ↔ `{ day }`) or positional (`?` ↔ `[value]`). */
@@ -100,7 +102,7 @@ export class SqlSession {
     if (!(error instanceof Error) || !limits) return error;
     const code = (error as { code?: unknown }).code;
     const statementTimeout =
-      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message));
+      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message)) || code === 'ER_STATEMENT_TIMEOUT';
     if (statementTimeout && limits.statementMs) {
       error.message += ` (the statement ran longer than ${limitHint('DB_STATEMENT_TIMEOUT_MS', limits.statementMs)})`;
     } else if (code === 'SQLITE_BUSY') {

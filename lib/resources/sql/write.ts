@@ -73,7 +73,7 @@ export function inferKinds(table: Table): ValueKind[] {
 
 /** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
 export function splitName(tablename: string): { schema?: string; name: string } {
-  const quoted = /^["[]|\.["[]/.test(tablename) ? nameParts(tablename) : undefined;
+  const quoted = /^["[`]|\.["[`]/.test(tablename) ? nameParts(tablename) : undefined;
   if (quoted && quoted.length > 1) return { schema: quoted.slice(0, -1).join('.'), name: quoted[quoted.length - 1] };
   if (quoted) return { name: quoted[0] };
   const dot = tablename.lastIndexOf('.');
