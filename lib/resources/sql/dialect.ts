@@ -124,6 +124,8 @@ export interface SqlDialect {
   loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
   /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
   readonly loadQuery?: QueryLoad;
+  /** Whether CREATE and DROP TABLE commit at once (MySQL): `SQLWrite` then fills a new table under another name first. */
+  readonly ddlCommits?: boolean;
 }
 
 /** The driver connection of a knex transaction (the session's one connection). */

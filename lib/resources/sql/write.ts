@@ -4,6 +4,7 @@
  * (COPY on PostgreSQL, one prepared INSERT on SQLite, a bulk load on SQL Server), so a bad row
  * leaves the table as it was. A streamed input is read as it is loaded, never held whole.
  */
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { CsvFormatError } from '../../data/csv-read';
 import { csvTextOf } from '../../data/csv-rows';
@@ -367,6 +368,8 @@ export function dropTableBuilder(trx: Knex | Knex.Transaction, schema: string | 
 export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
   // knex names no schema in SQLite's ALTER TABLE: the name carries it.
   if (dialect.name === 'sqlite' && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
+  // Nor in MySQL's RENAME TABLE: both names carry it.
+  if (dialect.name === 'mysql' && schema) return trx.raw('RENAME TABLE ?? TO ??', [`${schema}.${from}`, `${schema}.${to}`]);
   return schemaBuilder(trx, schema).renameTable(from, to);
 }
 
@@ -422,13 +425,20 @@ export async function writeTable(
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
     await knex.transaction(async (trx) => {
-      const exists = await clearTable(trx, taskName, tablename, ifExists);
-      if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
+      // Where CREATE and DROP commit at once (MySQL), a table is filled under another name and takes its place only once full.
+      const exists = await clearTable(trx, taskName, tablename, dialect.ddlCommits && ifExists === 'replace' ? 'append' : ifExists);
+      const staging = dialect.ddlCommits && !(exists && ifExists === 'append') ? `bigrays_staging_${randomBytes(6).toString('hex')}` : undefined;
+      if (staging !== undefined) target.name = staging;
+      if (!exists || staging !== undefined) await createTableBuilder(trx, dialect, staging && schema ? `${schema}.${staging}` : staging ?? tablename, { columns, rows: [] }, types);
       try {
         written = await load(trx);
       } catch (error) {
+        if (staging !== undefined) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
         throw failure(error);
       }
+      if (staging === undefined) return;
+      if (exists) await dropTableBuilder(trx, schema, name);
+      await renameTableBuilder(trx, dialect, schema, staging, name);
     });
   } finally {
     // A load that failed before reading its input to the end lets go of it.

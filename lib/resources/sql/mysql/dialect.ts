@@ -130,5 +130,7 @@ export const mysqlDialect: SqlDialect = {
 
   load: loadRows,
 
+  ddlCommits: true,
+
   toDbValue: toMysql,
 };
