@@ -16,8 +16,12 @@ import { loadText } from './load-text';
 import { backtickIdentifier, backtickTable } from './quoting';
 import { toMysql, utcDatetime } from './values';
 
-/** Server error codes of a LOAD DATA LOCAL the server (or its settings) refuses: the rows go as INSERTs. */
-const LOCAL_INFILE_REFUSED = new Set(['ER_NOT_ALLOWED_COMMAND', 'ER_LOAD_INFILE_CAPABILITY_DISABLED', 'ER_CLIENT_LOCAL_FILES_DISABLED']);
+/**
+ * Server errors of a LOAD DATA LOCAL the server (or its settings) refuses: the rows go as
+ * INSERTs. 1148: not allowed (MySQL 5.7, MariaDB); 3948: local data disabled (MySQL 8);
+ * 4166: local infile capability disabled (MariaDB 10.6+).
+ */
+const LOCAL_INFILE_REFUSED = new Set([1148, 3948, 4166]);
 
 /** How many rows, and about how many bytes of values, one INSERT carries. */
 const INSERT_ROWS = 1000;
@@ -71,8 +75,7 @@ async function loadData(
   try {
     header = (await run(connection, { sql, infileStreamFactory })).rows as ResultHeader;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (!opened && code && LOCAL_INFILE_REFUSED.has(code)) return undefined;
+    if (!opened && LOCAL_INFILE_REFUSED.has(Number((error as { errno?: unknown }).errno))) return undefined;
     if (error instanceof LoadError) throw error;
     throw new LoadError((error as Error).message, rowOf(error), error);
   }

@@ -1,0 +1,272 @@
+/**
+ * MySQL and MariaDB, against a real MariaDB server the specs start themselves
+ * (spec/support/mariadb.ts): values that come back exact, a stream that reads as it goes, the two
+ * ways SQLWrite loads rows, quoting, cancelling on the server, a lost connection, and the
+ * messages of a refused login and of a missing driver.
+ */
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  bigraysRun, BigraysConfig, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLTask, SQLWrite, toS3, updateFormatKws,
+  type SqlSession,
+} from '../../lib';
+import { createBucket, useEmulator } from '../support/aws-hooks';
+import { freshMysqlDsn, MYSQL_PASSWORD, mysqlAdmin, type AdminConnection } from '../support/mariadb';
+import { objectText } from '../support/s3-objects';
+import { failureOf, select } from '../support/sql-probe';
+
+/** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
+async function running(admin: AdminConnection, marker: string): Promise<Array<{ id: number; info: string }>> {
+  const [rows] = await admin.query(
+    'SELECT id, info FROM information_schema.processlist WHERE info LIKE ? AND id <> CONNECTION_ID()',
+    [`%${marker}%`],
+  );
+  return rows as Array<{ id: number; info: string }>;
+}
+
+/** Waits until a statement holding `marker` runs on the server; its connection's id. */
+async function threadRunning(admin: AdminConnection, marker: string): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = await running(admin, marker);
+    if (found.length > 0) return found[0].id;
+    if (Date.now() > deadline) throw new Error(`no statement with ${marker} started`);
+    await sleep(50);
+  }
+}
+
+/** Table `fidelity`: the values every engine must give back exactly, as MySQL holds them. */
+const FIDELITY_TABLE = `
+  create table fidelity (id bigint, amount decimal(38,12), at datetime(6), day date, flag boolean, note varchar(100));
+  insert into fidelity values
+    (9223372036854775807, 12345678901234567890123456.123456789012, '2026-01-02 03:04:05.123456', '2026-01-02', true, 'naïve 😀 "q", \\\\ end'),
+    (-9007199254740993, 0.000000000001, '1999-12-31 23:59:59.5', '2000-02-29', false, ''),
+    (1, null, null, null, null, null)`;
+
+describe('MySQL (on a MariaDB server of its own)', function () {
+  this.timeout(120_000);
+  let dsn: string | undefined;
+  let admin: AdminConnection;
+
+  before(async function () {
+    dsn = await freshMysqlDsn();
+    if (!dsn) return this.skip(); // MariaDB is not installed here (apt-get install mariadb-server)
+    admin = (await mysqlAdmin())!;
+  });
+
+  after(async () => {
+    await admin?.end();
+  });
+
+  beforeEach(() => {
+    BigraysConfig.DB_DSN = dsn;
+  });
+
+  describe('values', () => {
+    it('should give back bigint beyond 2^53, decimal(38,12), datetime(6), dates, booleans, NULL and empty text exactly', async () => {
+      @register class Setup extends SQLExecute { statement = `drop table if exists fidelity; ${FIDELITY_TABLE}`; }
+      @register class Read extends SQLQuery { query = 'select id, amount, at, day, flag, note from fidelity order by id desc'; }
+      await bigraysRun();
+      expect(outputOf(Read).values).to.deep.equal([
+        [9223372036854775807n, '12345678901234567890123456.123456789012', '2026-01-02T03:04:05.123456', '2026-01-02', true, 'naïve 😀 "q", \\ end'],
+        [1, null, null, null, null, null],
+        [-9007199254740993n, '0.000000000001', '1999-12-31T23:59:59.500000', '2000-02-29', false, ''],
+      ]);
+      expect(Setup).to.be.a('function');
+    });
+
+    it('should write them back through SQLWrite unchanged (utf8mb4 text, microseconds, NULL apart from \'\')', async () => {
+      @register class Setup extends SQLExecute { statement = `drop table if exists fidelity; ${FIDELITY_TABLE}`; }
+      @register class Read extends SQLQuery { query = 'select id, amount, at, day, flag, note from fidelity order by id desc'; }
+      @register class Copy extends SQLWrite {
+        tablename = 'fidelity_copy';
+        input = Read.output;
+        columnTypes = { amount: 'decimal(38,12)', flag: 'boolean' };
+      }
+      @register class Back extends SQLQuery { query = 'select id, amount, at, day, flag, note from fidelity_copy order by id desc'; }
+      await bigraysRun();
+      expect(outputOf(Back).values).to.deep.equal(outputOf(Read).values);
+      expect((outputOf(Back).values as unknown[][])[0][5]).to.equal('naïve 😀 "q", \\ end');
+      expect(Setup && Copy).to.be.a('function');
+    });
+
+    it('should write a timestamp with an offset to a DATETIME in UTC', async () => {
+      @register class Save extends SQLWrite { tablename = 'zoned'; input = [{ at: '2026-01-02T03:04:05.5+02:00' }, { at: '2026-01-02T03:04:05Z' }]; }
+      @register class Read extends SQLQuery { query = 'select at from zoned order by at'; }
+      await bigraysRun();
+      expect(outputOf(Read).values).to.deep.equal([['2026-01-02T01:04:05.500000'], ['2026-01-02T03:04:05.000000']]);
+      expect(Save).to.be.a('function');
+    });
+
+    describe('streamed to S3', () => {
+      const emulator = useEmulator();
+
+      it('should stream them to a CSV object with the same text, emoji and all', async () => {
+        const bucket = await createBucket('mysql');
+        @register class Setup extends SQLExecute { statement = `drop table if exists fidelity; ${FIDELITY_TABLE}`; }
+        @register class Upload extends SQLTask {
+          async run() {
+            return toS3({ input: await this.stream('select id, amount, at, day, flag, note from fidelity order by id desc'), bucket, key: 'f.csv' });
+          }
+        }
+        await bigraysRun();
+        expect(await objectText(emulator(), bucket, 'f.csv')).to.equal(
+          'id,amount,at,day,flag,note\n' +
+            '9223372036854775807,12345678901234567890123456.123456789012,2026-01-02T03:04:05.123456,2026-01-02,true,"naïve 😀 ""q"", \\ end"\n' +
+            '1,,,,,\n' +
+            '-9007199254740993,0.000000000001,1999-12-31T23:59:59.500000,2000-02-29,false,""\n',
+        );
+        expect(Setup && Upload).to.be.a('function');
+      });
+    });
+  });
+
+  describe('SQLStream', () => {
+    it('should read a large result as it is consumed: the server waits while nobody reads', async () => {
+      const total = 200_000;
+      const seen: number[] = [];
+      @register class Read extends SQLTask<number> {
+        async run() {
+          const stream = await this.stream(
+            `select seq as n, repeat('x', 100) as pad from seq_1_to_${total}`, // MariaDB's sequence engine
+            undefined,
+            { batchSize: 1000 },
+          );
+          const socket = (this.session.link!.connection as { stream: { bytesRead: number } }).stream;
+          const rows = stream.rows[Symbol.asyncIterator]();
+          await rows.next();
+          // About 22 MB of rows: while the reader waits, at most a few batches' worth arrive.
+          await sleep(1_000);
+          const before = socket.bytesRead;
+          await sleep(1_000);
+          seen.push(before, socket.bytesRead);
+          let count = 1;
+          while (!(await rows.next()).done) count += 1;
+          return count;
+        }
+      }
+      await bigraysRun();
+      expect(outputOf(Read)).to.equal(total);
+      expect(seen[0], 'bytes read while the reader waited').to.be.below(4_000_000);
+      expect(seen[1], 'no more bytes read while it still waited').to.equal(seen[0]);
+    });
+  });
+
+  describe('SQLExecute', () => {
+    it('should run a batch of statements and output the rows the last one affected', async () => {
+      @register class Batch extends SQLExecute {
+        statement = 'create table counted (v integer); insert into counted values (1), (2), (3); update counted set v = v * 10 where v > 1';
+      }
+      @register class Read extends SQLQuery { query = 'select v from counted order by v'; }
+      await bigraysRun();
+      expect(outputOf(Batch)).to.equal(2);
+      expect(outputOf(Read).values).to.deep.equal([[1], [20], [30]]);
+    });
+  });
+
+  describe('SQLWrite', () => {
+    const tricky = [{ id: 1, text: 'tab\there, line\nbreak, back\\slash, \\N, quote \' "' }, { id: 2, text: '' }, { id: 3, text: null }];
+
+    it('should load through LOAD DATA LOCAL INFILE when the server allows it', async () => {
+      @register class Save extends SQLWrite { tablename = 'loaded'; input = tricky; }
+      @register class How extends SQLQuery { query = "show session status where Variable_name in ('Com_load', 'Com_insert')"; }
+      @register class Read extends SQLQuery { query = 'select id, text from loaded order by id'; }
+      await bigraysRun();
+      expect(Object.fromEntries(outputOf(How).values as string[][])).to.deep.equal({ Com_insert: '0', Com_load: '1' });
+      expect(outputOf(Read).values).to.deep.equal(tricky.map((row) => [row.id, row.text]));
+      expect(Save).to.be.a('function');
+    });
+
+    it('should load through INSERTs, the same rows, when the server refuses local infile', async () => {
+      await admin.query('SET GLOBAL local_infile = 0');
+      try {
+        @register class Save extends SQLWrite { tablename = 'inserted'; input = tricky; }
+        @register class How extends SQLQuery { query = "show session status where Variable_name in ('Com_insert')"; }
+        @register class Read extends SQLQuery { query = 'select id, text from inserted order by id'; }
+        await bigraysRun();
+        expect(Number((outputOf(How).values as string[][])[0][1])).to.be.above(0);
+        expect(outputOf(Read).values).to.deep.equal(tricky.map((row) => [row.id, row.text]));
+        expect(Save).to.be.a('function');
+      } finally {
+        await admin.query('SET GLOBAL local_infile = 1');
+      }
+    });
+
+    it('should fail on a value the server would only warn about, naming the row, and write nothing', async () => {
+      @register class Setup extends SQLExecute { statement = 'create table strict_t (n integer); insert into strict_t values (0)'; }
+      @register class Save extends SQLWrite { tablename = 'strict_t'; ifExists = 'append' as const; input = [{ n: 1 }, { n: 'not a number' }, { n: 3 }]; }
+      const error = await failureOf(bigraysRun());
+      expect((error.errors[0] as Error).message).to.match(/^Save: writing to strict_t failed at row 2 of 3, so none was written: .*n/i);
+      expect((await select('select n from strict_t')).values).to.deep.equal([[0]]);
+      expect(Setup && Save).to.be.a('function');
+    });
+  });
+
+  describe('quoting', () => {
+    it('should keep an injection attempt through {kw!q} a value, backslashes and all', async () => {
+      const hostile = "x\\'; drop table victims; -- ";
+      updateFormatKws({ who: hostile });
+      @register class Setup extends SQLExecute { statement = "create table victims (name varchar(50)); insert into victims values ('Ada')"; }
+      @register class Read extends SQLQuery { query = 'select {who!q} as v, (select count(*) from {table!i}) as n'; formatKws = { table: 'victims' }; }
+      await bigraysRun();
+      expect(outputOf(Read).values).to.deep.equal([[hostile, 1]]);
+      expect(Setup).to.be.a('function');
+    });
+  });
+
+  describe('cancelling and losing the connection', () => {
+    const resource = new SQLSession();
+    let session: SqlSession;
+
+    beforeEach(async () => {
+      session = await resource.open({ DB_DSN: dsn });
+    });
+
+    afterEach(async () => {
+      await resource.close(session);
+    });
+
+    it('should reject a query promptly when its signal aborts, and stop it on the server (KILL QUERY)', async () => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('stop: the job was interrupted')), 300);
+      const started = Date.now();
+      const error = await session.query('select sleep(20) /* abort-me */', undefined, { signal: controller.signal }).catch((e: Error) => e);
+      expect((error as Error).message).to.equal('stop: the job was interrupted');
+      expect(Date.now() - started).to.be.below(10_000);
+      await sleep(300);
+      expect(await running(admin, 'abort-me')).to.deep.equal([]);
+      // The session lives on: the next query waits for the cancelled one, then runs.
+      expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
+    });
+
+    it('should fail a query at once, naming host and port, when the server kills its connection', async () => {
+      const query = session.query('select sleep(30) /* kill-me */').catch((e: Error) => e);
+      const id = await threadRunning(admin, 'kill-me');
+      const started = Date.now();
+      await admin.query(`KILL ${id}`);
+      const error = (await query) as Error;
+      expect(Date.now() - started).to.be.below(10_000);
+      expect(error).to.be.instanceOf(ResourceError);
+      expect(error.message).to.match(/^the connection to 127\.0\.0\.1:\d+\/bigrays_\w+ was lost/);
+      // No reconnect behind the job's back.
+      const next = await session.query('select 1').catch((e: Error) => e);
+      expect((next as Error).message).to.contain('was lost earlier');
+    });
+  });
+
+  describe('connecting', () => {
+    it('should name user@host:port of a refused login and never show the password', async () => {
+      const wrong = dsn!.replace(encodeURIComponent(MYSQL_PASSWORD), 'Wrong-Secret-9z');
+      const port = /:(\d+)\//.exec(dsn!)![1];
+      BigraysConfig.DB_DSN = wrong;
+      @register class Read extends SQLQuery { query = 'select 1'; }
+      const error = await failureOf(bigraysRun());
+      const message = (error.errors[0] as Error).message;
+      expect(message).to.contain(`could not connect to 127.0.0.1:${port}/`);
+      expect(message).to.contain("Access denied for user 'bigrays'@");
+      expect(message).not.to.contain('Wrong-Secret-9z');
+      expect(message).not.to.contain(MYSQL_PASSWORD);
+      expect(Read).to.be.a('function');
+    });
+  });
+});
