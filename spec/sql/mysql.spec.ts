@@ -152,6 +152,52 @@ describe('MySQL (on a MariaDB server of its own)', function () {
     });
   });
 
+  describe('SQLStream given up early', () => {
+    const resource = new SQLSession();
+
+    it('should stop the query on the server when released before the end, and free the session', async () => {
+      const session = await resource.open({ DB_DSN: dsn });
+      try {
+        const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* release-me */", undefined, { batchSize: 1000 });
+        const rows = stream.rows[Symbol.asyncIterator]();
+        await rows.next();
+        const started = Date.now();
+        await stream.release();
+        expect(Date.now() - started).to.be.below(10_000);
+        expect(await running(admin, 'release-me')).to.deep.equal([]);
+        expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
+      } finally {
+        await resource.close(session);
+      }
+    });
+
+    it('should fail a stream being read promptly when its signal aborts, and end the query on the server', async () => {
+      const session = await resource.open({ DB_DSN: dsn });
+      try {
+        const controller = new AbortController();
+        const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* abort-stream */", undefined, {
+          batchSize: 1000,
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(new Error('stop reading')), 200);
+        const started = Date.now();
+        let error: unknown;
+        try {
+          for await (const row of stream.rows) void row;
+        } catch (e) {
+          error = e;
+        }
+        expect((error as Error).message).to.equal('stop reading');
+        expect(Date.now() - started).to.be.below(10_000);
+        await sleep(300);
+        expect(await running(admin, 'abort-stream')).to.deep.equal([]);
+        expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
+      } finally {
+        await resource.close(session);
+      }
+    });
+  });
+
   describe('SQLExecute', () => {
     it('should run a batch of statements and output the rows the last one affected', async () => {
       @register class Batch extends SQLExecute {
@@ -237,6 +283,19 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       expect(await running(admin, 'abort-me')).to.deep.equal([]);
       // The session lives on: the next query waits for the cancelled one, then runs.
       expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
+    });
+
+    it('should stop a statement on the server at DB_STATEMENT_TIMEOUT_MS, naming the setting', async () => {
+      const timed = await resource.open({ DB_DSN: dsn, DB_STATEMENT_TIMEOUT_MS: 500 });
+      try {
+        const started = Date.now();
+        const error = await timed.query('select sum(a.seq * b.seq) from seq_1_to_100000 a, seq_1_to_100000 b /* slow-me */').catch((e: Error) => e);
+        expect(Date.now() - started).to.be.below(10_000);
+        expect((error as Error).message).to.contain('(the statement ran longer than 500 ms, set by BIGRAYS_DB_STATEMENT_TIMEOUT_MS)');
+        expect(await running(admin, 'slow-me')).to.deep.equal([]);
+      } finally {
+        await resource.close(timed);
+      }
     });
 
     it('should fail a query at once, naming host and port, when the server kills its connection', async () => {

@@ -102,7 +102,7 @@ export class SqlSession {
     if (!(error instanceof Error) || !limits) return error;
     const code = (error as { code?: unknown }).code;
     const statementTimeout =
-      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message)) || code === 'ER_STATEMENT_TIMEOUT';
+      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message)) || code === 'ER_QUERY_TIMEOUT' || (error as { errno?: unknown }).errno === 1969;
     if (statementTimeout && limits.statementMs) {
       error.message += ` (the statement ran longer than ${limitHint('DB_STATEMENT_TIMEOUT_MS', limits.statementMs)})`;
     } else if (code === 'SQLITE_BUSY') {

@@ -36,16 +36,21 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
       let row: unknown[] | null;
       while (rows.length < batchSize && (row = stream.read() as unknown[] | null) !== null) rows.push(row);
       if (rows.length >= batchSize || ended) return rows;
+      let readable!: () => void;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        stream.once('readable', resolve);
+        readable = resolve;
+        stream.once('readable', readable);
       });
       wake = undefined;
-      stream.removeAllListeners('readable');
+      stream.removeListener('readable', readable);
     }
   };
 
-  /** Stops a read not finished: the server is asked to stop, what it still sends is read to nowhere. */
+  /**
+   * Stops a read not finished: what the server still sends is read to nowhere (a server blocked
+   * on a full socket would not see its query killed), and the server is asked to stop.
+   */
   const close = async (): Promise<void> => {
     if (ended || failure !== undefined) return;
     const over = new Promise<void>((resolve) => {
@@ -53,7 +58,11 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
       stream.once('error', () => resolve());
       stream.once('close', resolve);
     });
-    stream.resume();
+    const drain = (): void => {
+      while (stream.read() !== null);
+    };
+    stream.on('readable', drain);
+    drain();
     await killQuery(connection);
     await over;
   };
