@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLTask, SQLWrite, toS3, updateFormatKws,
+  bigraysRun, BigraysConfig, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLStream, SQLTask, SQLWrite, toS3, updateFormatKws,
   type SqlSession,
 } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
@@ -244,6 +244,42 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       const error = await failureOf(bigraysRun());
       expect((error.errors[0] as Error).message).to.match(/^Save: writing to strict_t failed at row 2 of 3, so none was written: .*n/i);
       expect((await select('select n from strict_t')).values).to.deep.equal([[0]]);
+      expect(Setup && Save).to.be.a('function');
+    });
+  });
+
+  describe('SQLWrite of an SQLStream on the same session', () => {
+    it('should write on the server (INSERT … SELECT), the table taking the query\'s column types', async () => {
+      @register class Setup extends SQLExecute { statement = `drop table if exists fidelity; ${FIDELITY_TABLE}`; }
+      @register class Rows extends SQLStream { query = 'select id, amount, at, note from fidelity where id > :min'; params = { min: -1 }; }
+      @register class Save extends SQLWrite { tablename = 'on_server'; input = Rows.output; columnTypes = { note: 'varchar(20)' }; }
+      @register class How extends SQLQuery { query = "show session status where Variable_name in ('Com_insert_select', 'Com_load')"; }
+      @register class Types extends SQLQuery {
+        query = "select column_name, column_type from information_schema.columns where table_schema = database() and table_name = 'on_server' order by ordinal_position";
+      }
+      @register class Back extends SQLQuery { query = 'select id, amount, at, note from on_server order by id'; }
+      const report = await bigraysRun();
+      expect(report.tasks.find((t) => t.name === 'Save')?.rows).to.equal(2);
+      expect(Object.fromEntries(outputOf(How).values as string[][])).to.deep.equal({ Com_insert_select: '1', Com_load: '0' });
+      expect(outputOf(Types).values).to.deep.equal([['id', 'bigint(20)'], ['amount', 'decimal(38,12)'], ['at', 'datetime(6)'], ['note', 'varchar(20)']]);
+      expect(outputOf(Back).values).to.deep.equal([[1, null, null, null], [9223372036854775807n, '12345678901234567890123456.123456789012', '2026-01-02T03:04:05.123456', 'naïve 😀 "q", \\ end']]);
+      expect(Setup && Save).to.be.a('function');
+    });
+
+    it('should replace the very table the query reads, and keep it whole when the insert fails', async () => {
+      @register class Setup extends SQLExecute { statement = 'drop table if exists grows; create table grows (n bigint); insert into grows values (1), (2)'; }
+      @register class Rows extends SQLStream { query = 'select n * 10 as n from grows'; }
+      @register class Save extends SQLWrite { tablename = 'grows'; input = Rows.output; ifExists = 'replace' as const; }
+      await bigraysRun();
+      expect((await select('select n from grows order by n')).values).to.deep.equal([[10], [20]]);
+
+      class Bad extends SQLStream { query = "select cast('x' as char) as n from grows"; }
+      class Strict extends SQLWrite { tablename = 'grows'; input = Bad.output; ifExists = 'replace' as const; columnTypes = { n: 'bigint' }; }
+      const error = await failureOf(bigraysRun(Bad, Strict));
+      expect((error.errors[0] as Error).message).to.match(/^Strict: writing to grows failed, so none was written: /);
+      expect((await select('select n from grows order by n')).values).to.deep.equal([[10], [20]]);
+      const [tables] = await admin.query("select table_name from information_schema.tables where table_name like 'bigrays_staging%'");
+      expect(tables).to.deep.equal([]);
       expect(Setup && Save).to.be.a('function');
     });
   });

@@ -50,7 +50,8 @@ export async function writeQueryTable(
     const { columns } = shape;
     const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
-    const staging = exists && ifExists === 'replace' ? stagingName() : undefined;
+    // Where CREATE commits at once (MySQL), a new table too is filled under another name first.
+    const staging = (exists && ifExists === 'replace') || (!exists && dialect.ddlCommits) ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;
     if (!exists || staging !== undefined) {
       await createTableBuilder(trx, dialect, schema ? `${schema}.${into}` : into, { columns, rows: [] }, types);
@@ -60,11 +61,12 @@ export async function writeQueryTable(
     try {
       inserted = await load.insert(trx, { schema, name: into, tablename, columns }, query.sql, query.bindings);
     } catch (error) {
+      if (staging !== undefined && dialect.ddlCommits) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
       throw writeFailure(taskName, tablename, asLoadError(error));
     }
     if (staging !== undefined) {
       check();
-      await dropTableBuilder(trx, schema, name);
+      if (exists) await dropTableBuilder(trx, schema, name);
       await renameTableBuilder(trx, dialect, schema, staging, name);
     }
     return inserted;

@@ -9,6 +9,7 @@ import { socketBytes, streamOnConnection, withConnection, type SqlDialect, type 
 import { lostHow, type Guard, type SessionLimits } from '../link';
 import { isGone, killQuery, run, setUp, type MysqlConnection, type MysqlField, type ResultHeader } from './connection';
 import { loadRows } from './load';
+import { mysqlQueryLoad } from './query-load';
 import { openRead } from './stream';
 import { castValue, toMysql } from './values';
 
@@ -129,6 +130,8 @@ export const mysqlDialect: SqlDialect = {
   },
 
   load: loadRows,
+
+  loadQuery: mysqlQueryLoad,
 
   ddlCommits: true,
 
