@@ -238,6 +238,21 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       }
     });
 
+    it('should load bytes exactly, whatever they hold, by LOAD DATA and by INSERTs', async () => {
+      const bytes = Buffer.from([0, 255, 10, 9, 13, 92, 78, 200, 0x27, 0x22]);
+      for (const localInfile of [1, 0]) {
+        await admin.query(`SET GLOBAL local_infile = ${localInfile}`);
+        try {
+          class Save extends SQLWrite { tablename = `bytes_${localInfile}`; input = [{ b: bytes }, { b: Buffer.alloc(0) }, { b: null }]; }
+          class Read extends SQLQuery { query = `select b from bytes_${localInfile}`; }
+          await bigraysRun(Save, Read);
+          expect(outputOf(Read).values).to.deep.equal([[bytes], [Buffer.alloc(0)], [null]]);
+        } finally {
+          await admin.query('SET GLOBAL local_infile = 1');
+        }
+      }
+    });
+
     it('should fail on a value the server would only warn about, naming the row, and write nothing', async () => {
       @register class Setup extends SQLExecute { statement = 'create table strict_t (n integer); insert into strict_t values (0)'; }
       @register class Save extends SQLWrite { tablename = 'strict_t'; ifExists = 'append' as const; input = [{ n: 1 }, { n: 'not a number' }, { n: 3 }]; }

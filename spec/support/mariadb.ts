@@ -204,11 +204,6 @@ export async function mysqlAdmin(): Promise<AdminConnection | undefined> {
   return server ? adminConnection(server) : undefined;
 }
 
-/** The run's server process, for specs that stop it; undefined without one. */
-export async function mysqlPort(): Promise<number | undefined> {
-  return (await host.server())?.port;
-}
-
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);

@@ -4,7 +4,7 @@
  * reading every engine uses (`readUrl`), so the host a message names is the host connected to;
  * `DB_USER` / `DB_PWD` win over the DSN's credentials.
  */
-import { envName, isSet, type ConfigValues } from '../../../config';
+import { isSet, type ConfigValues } from '../../../config';
 import { decodePart, type UrlParts } from '../../../connection-url';
 import type { ConfigurationError } from '../../../errors';
 import { maskDsnValue } from '../../../secrets';
@@ -75,15 +75,4 @@ export function mysqlSettings(dsn: string, config: ConfigValues, reading: DsnRea
     host,
     port,
   };
-}
-
-/** Who a refused login was, without the password: `user@host:port`. */
-export function loginOf(connection: Record<string, unknown>): string {
-  const host = String(connection.host ?? 'localhost');
-  return `${String(connection.user ?? '')}@${host.includes(':') ? `[${host}]` : host}:${String(connection.port ?? MYSQL_PORT)}`;
-}
-
-/** The env var a refused login's fix names. */
-export function credentialsHint(): string {
-  return `check the user and password of ${envName('DB_DSN')} (or ${envName('DB_USER')} / ${envName('DB_PWD')})`;
 }

@@ -24,6 +24,8 @@ export const mysqlEngine = {
     streams: true,
     /** `SQLWrite` loads by LOAD DATA LOCAL INFILE, else by multi-row INSERTs. */
     bulkLoad: 'LOAD DATA LOCAL INFILE',
+    /** `SQLWrite` of an `SQLStream` on the same session: INSERT … SELECT on the server. */
+    loadQuery: true,
     /** `COPY … TO STDOUT` CSV: PostgreSQL only. */
     copyCsv: false,
     /** CREATE / DROP commit at once: a failed write cannot roll them back. */
