@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bigraysRun, BigraysConfig, register, ResourceError, SQLQuery, SQLSession, type SqlSession } from '../../lib';
-import { freshMysqlDsn, MYSQL_PASSWORD, mysqlAdmin, type AdminConnection } from '../support/mariadb';
+import { freshMysqlDsn, MYSQL_PASSWORD, mysqlAdmin, whileServerHangs, type AdminConnection } from '../support/mariadb';
 import { failureOf } from '../support/sql-probe';
 
 /** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
@@ -129,6 +129,31 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
         expect(await running(admin, 'slow-me')).to.deep.equal([]);
       } finally {
         await resource.close(timed);
+      }
+    });
+
+    it('should drop the connection of a hung server after DB_IDLE_TIMEOUT_MS of silence, naming the setting', async () => {
+      const idle = await resource.open({ DB_DSN: dsn, DB_IDLE_TIMEOUT_MS: 1_000 });
+      try {
+        const stream = await idle.stream("select seq, repeat('x', 100) from seq_1_to_10000000", undefined, { batchSize: 1000 });
+        const rows = stream.rows[Symbol.asyncIterator]();
+        await rows.next();
+        const { error, ms } = await whileServerHangs(async () => {
+          const started = Date.now();
+          try {
+            while (!(await rows.next()).done);
+          } catch (e) {
+            return { error: e as Error, ms: Date.now() - started };
+          }
+          throw new Error('expected the read to fail');
+        });
+        expect(error).to.be.instanceOf(ResourceError);
+        expect(error.message).to.match(/the connection to 127\.0\.0\.1:\d+\/\w+ was lost \(no answer from the server\)/);
+        expect(error.message).to.contain('BIGRAYS_DB_IDLE_TIMEOUT_MS');
+        // 1 s of silence after the buffered rows are read; generous for a loaded machine.
+        expect(ms).to.be.below(20_000);
+      } finally {
+        await resource.close(idle);
       }
     });
 

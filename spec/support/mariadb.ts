@@ -204,6 +204,21 @@ export async function mysqlAdmin(): Promise<AdminConnection | undefined> {
   return server ? adminConnection(server) : undefined;
 }
 
+/**
+ * Stops the run's server process (SIGSTOP) while `work` runs, as a hung host would be, and lets
+ * it go on after (SIGCONT), whatever `work` does.
+ */
+export async function whileServerHangs<T>(work: () => Promise<T>): Promise<T> {
+  const server = await host.server();
+  if (!server) throw new Error('no MariaDB server runs');
+  server.process.kill('SIGSTOP');
+  try {
+    return await work();
+  } finally {
+    server.process.kill('SIGCONT');
+  }
+}
+
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
