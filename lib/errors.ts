@@ -1,7 +1,26 @@
 /**
  * The bigrays error tree. Every error the library raises for a user mistake or a failed
  * task is a `BigraysError`, with `name` set and the underlying error kept as `cause`.
+ *
+ * Each error has a kind, and the kind alone decides the command's exit code (`exitCodeOf`):
+ * - `usage`: the command or the job was used wrongly (an unknown option, no job script) → 2;
+ * - `refused`: found before anything ran (configuration, a task's attributes) → 2;
+ * - `failed`: a run, or a task called on its own, failed → 1;
+ * - `crash`: an error of the job's own code, not bigrays' → 1.
  */
+
+/** What kind of error an error is; its exit code follows from it (`EXIT_CODES`). */
+export type ErrorKind = 'usage' | 'refused' | 'failed' | 'crash';
+
+/** The command's exit code for each kind of error. */
+export const EXIT_CODES: Readonly<Record<ErrorKind, 1 | 2>> = { usage: 2, refused: 2, failed: 1, crash: 1 };
+
+const KINDS = new Set<string>(Object.keys(EXIT_CODES));
+
+/** Whether `value` names a kind of error (as it arrives over IPC). */
+export function isErrorKind(value: unknown): value is ErrorKind {
+  return typeof value === 'string' && KINDS.has(value);
+}
 
 export interface BigraysErrorOptions {
   cause?: unknown;
@@ -24,6 +43,36 @@ export class BigraysError extends Error {
     this.name = new.target.name;
     if (options.taskName !== undefined) this.taskName = options.taskName;
   }
+
+  /** `failed` once a run gave the error its report; before that, nothing ran: `refused`. */
+  get kind(): ErrorKind {
+    return this.report === undefined ? 'refused' : 'failed';
+  }
+
+  /** The command's exit code for this error: see `EXIT_CODES`. */
+  get exitCode(): 1 | 2 {
+    return EXIT_CODES[this.kind];
+  }
+}
+
+/** The command, or the job, was used wrongly: an unknown option, no job script, a job that registers nothing. */
+export class UsageError extends BigraysError {
+  override get kind(): ErrorKind {
+    return 'usage';
+  }
+}
+
+/**
+ * The kind of any thrown value: a bigrays error's own, else `otherwise` (by default `crash`:
+ * the job's own code failed).
+ */
+export function kindOf(error: unknown, otherwise: ErrorKind = 'crash'): ErrorKind {
+  return error instanceof BigraysError ? error.kind : otherwise;
+}
+
+/** The command's exit code for `error` (see `kindOf`). */
+export function exitCodeOf(error: unknown, otherwise: ErrorKind = 'crash'): 1 | 2 {
+  return EXIT_CODES[kindOf(error, otherwise)];
 }
 
 /** A configuration value a resource needs is missing or malformed. */

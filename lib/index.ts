@@ -10,7 +10,7 @@ export { outputOf, OutputRef } from './output';
 export { register, clearRegistry, registeredTasks } from './registry';
 export { bigraysRun } from './run';
 export type { RunReport, TaskReport, TaskStatus } from './report';
-export { Resource } from './resources/resource';
+export { Resource, type LocalForm } from './resources/resource';
 
 // SQL
 export type { DataFrame } from './data/danfo';

@@ -45,41 +45,38 @@ export async function loadFauxqs() {
   }
 }
 
-/** The npm package of each SQL dialect's driver (knex loads it; bigrays checks it is there). */
-const DRIVERS = { postgres: 'pg', mssql: 'tedious', sqlite: 'better-sqlite3', mysql: 'mysql2' } as const;
-const ENGINES = { postgres: 'PostgreSQL', mssql: 'SQL Server', sqlite: 'SQLite', mysql: 'MySQL' } as const;
+/** An optional package a SQL dialect's driver is (knex loads it; bigrays checks it is there first). */
+export interface DriverPackage {
+  /** The npm package (`pg`). */
+  readonly name: string;
+  /** The command that installs it (`npm install pg`). */
+  readonly install: string;
+  /**
+   * Checks that the package, loaded, can work here (a native module built for this Node.js);
+   * throws a ConfigurationError that begins with `neededFor` and says how to fix it.
+   */
+  verify?(driver: unknown, neededFor: string): void;
+}
 
 const checkedDrivers = new Set<string>();
 
 /**
  * Checks, before any task runs, that the driver of a SQL dialect is installed and loads:
- * a `ConfigurationError` naming `DB_DSN` and the command that fixes it, else nothing.
- * better-sqlite3 is a native module, so it is also opened once: installed without its
+ * a `ConfigurationError` naming `dsnEnv` (the DSN's env var) and the command that fixes it,
+ * else nothing. A native driver is also opened once (its `verify`): installed without its
  * install script, or built for another Node.js, it fails here and not in the middle of a run.
  */
-export function checkSqlDriver(dialect: keyof typeof DRIVERS, dsnEnv: string): void {
-  const name = DRIVERS[dialect];
+export function checkSqlDriver(dialect: { readonly engine: string; readonly driver: DriverPackage }, dsnEnv: string): void {
+  const { name, install, verify } = dialect.driver;
   if (checkedDrivers.has(name)) return;
-  const neededFor = `A ${ENGINES[dialect]} database (${dsnEnv})`;
+  const neededFor = `A ${dialect.engine} database (${dsnEnv})`;
   let driver: unknown;
   try {
     driver = require(name);
   } catch (error) {
-    if (isMissing(error, name)) throw missingPackage(name, neededFor, `npm install ${name}`, error);
+    if (isMissing(error, name)) throw missingPackage(name, neededFor, install, error);
     throw error;
   }
-  if (dialect === 'sqlite') {
-    try {
-      new (driver as new (file: string) => { close(): void })(':memory:').close();
-    } catch (error) {
-      // Node's own words, on one line, without their advice (the fix below is the one to follow).
-      const why = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').replace(/ (Please try|Tried:).*$/, '').trim();
-      throw new ConfigurationError(
-        `${neededFor} needs better-sqlite3's native module, which did not load (${why}): ` +
-          'run `npm pkg set allowScripts.better-sqlite3=true --json && npm rebuild better-sqlite3` to build it for this Node.js',
-        { cause: error },
-      );
-    }
-  }
+  verify?.(driver, neededFor);
   checkedDrivers.add(name);
 }

@@ -3,14 +3,10 @@
  * each prints. A command's options are listed once, in a table: its parser, its `--help` and
  * its "did you mean" all read them from there.
  */
+import { UsageError } from '../errors';
 import type { RunOptions } from '../job/run-options';
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 /** `bigrays run <job> …`: the run options (the job as given) and how to print. */
 export interface RunCommand extends RunOptions {

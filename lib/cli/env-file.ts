@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as util from 'node:util';
-import { UsageError } from './args';
+import { UsageError } from '../errors';
 
 function trim(text: string): string {
   return text.replace(/^[ \t\n\v\f]+|[ \t\n\v\f]+$/g, '');

@@ -7,7 +7,9 @@
 import '../job/compile-cache';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE, UsageError } from './args';
+import { EXIT_CODES, exitCodeOf, UsageError } from '../errors';
+import { errorText, masked } from '../messages';
+import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE } from './args';
 import type { JobOutcome } from './parent';
 
 /*
@@ -34,10 +36,7 @@ function showStacks(): boolean {
 }
 
 function describeError(error: unknown): string {
-  const { scrub } = require('../secrets') as typeof import('../secrets');
-  if (showStacks() && error instanceof Error && error.stack) return scrub(error.stack);
-  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
-  return scrub(message);
+  return masked(showStacks() && error instanceof Error && error.stack ? error.stack : errorText(error));
 }
 
 function print(outcome: JobOutcome, json: boolean): void {
@@ -75,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (command.command) {
       case 'usage':
         process.stderr.write(`${SHORT_USAGE}\n`);
-        return 2;
+        return EXIT_CODES.usage;
       case 'help':
         process.stdout.write(`${helpText(command.topic)}\n`);
         return 0;
@@ -103,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       const command = commandOf(argv);
       process.stderr.write(`bigrays${command ? ` ${command}` : ''}: ${error.message}\n${seeHelp(command)}\n`);
     } else process.stderr.write(`${describeError(error)}\n`);
-    return 2;
+    // Whatever the command throws, it throws before the job ran.
+    return exitCodeOf(error, 'refused');
   }
 }
 
@@ -116,7 +116,7 @@ if (require.main === module) {
     },
     (error: unknown) => {
       process.stderr.write(`${describeError(error)}\n`);
-      process.exitCode = 2;
+      process.exitCode = exitCodeOf(error, 'refused');
     },
   );
 }

@@ -11,13 +11,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { jobLoader, tsxImportArgs } from '../job/loader';
-import { isJobMessage, type JobMessage, type SentError } from '../job/messages';
+import { EXIT_CODES, UsageError, type ErrorKind } from '../errors';
+import { isJobMessage, sentKind, type JobMessage, type ReceivedError } from '../job/messages';
 import { encodeRunOptions, RUN_OPTIONS_ENV, unknownTaskNames, type RunOptions } from '../job/run-options';
 import type { Logger } from '../log';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
-import { unknownTasksMessage, UsageError, type RunCommand } from './args';
+import { unknownTasksMessage, type RunCommand } from './args';
 import type { LocalSession } from './local';
 import type { ProgressEvent } from './progress';
 import { appendRecord, checkRecordTarget, recordTarget, runRecord } from './record';
@@ -54,23 +55,30 @@ export interface JobOutcome {
   runId: string;
 }
 
-/** An error the job's process reported (or the command found): its text, and the exit code it means. */
+/** An error the job's process reported (or the command found): its text, and its kind. */
 export class ReportedError extends Error {
-  readonly exitCode: 1 | 2;
-  /** A bigrays error, not one of the job's own code. */
-  readonly bigrays: boolean;
+  readonly kind: ErrorKind;
 
-  constructor(sent: SentError) {
+  constructor(sent: ReceivedError) {
     super(sent.message);
     this.name = sent.name;
-    this.exitCode = sent.exitCode;
-    this.bigrays = sent.bigrays === true;
+    this.kind = sentKind(sent);
     this.stack = sent.stack ?? `${sent.name}: ${sent.message}`;
+  }
+
+  /** The command's exit code for this error: its kind's. */
+  get exitCode(): 1 | 2 {
+    return EXIT_CODES[this.kind];
+  }
+
+  /** A bigrays error (its message says what failed), not one of the job's own code. */
+  get bigrays(): boolean {
+    return this.kind !== 'crash';
   }
 }
 
 function usage(message: string): ReportedError {
-  return new ReportedError({ name: 'UsageError', message, exitCode: 2 });
+  return new ReportedError({ name: 'UsageError', message, kind: 'usage' });
 }
 
 /** bigrays' copy the job imports, when it has one of its own; else this one. Its job entry runs the job. */
@@ -193,7 +201,7 @@ function follow(child: ChildProcess, collected: Collected): Promise<Ending> {
       if (isJobMessage(message)) collected.take(message);
     });
     child.on('error', (error) => {
-      collected.jobErrors.push({ error: new ReportedError({ name: 'Error', message: `could not start the job: ${error.message}`, exitCode: 2 }), load: true });
+      collected.jobErrors.push({ error: new ReportedError({ name: 'Error', message: `could not start the job: ${error.message}`, kind: 'refused' }), load: true });
       finish({ code: 2, signal: null, interrupted });
     });
     // 'close': the process ended and its IPC channel has delivered every message.
@@ -259,7 +267,7 @@ async function outcome(
     // The one line, then the job's error as it was thrown (its stack shown with DEBUG=bigrays*).
     error.stack = `${error.name}: ${error.message}\n${load.error.stack ?? ''}`;
   }
-  error ??= collected.jobErrors.find((e) => e.error.name === 'UsageError')?.error;
+  error ??= collected.jobErrors.find((e) => e.error.kind === 'usage')?.error;
   if (error) error.message = error.message.split(resolve(command.job)).join(command.job);
   // --only / --from names no run of the job had (a job cut short may not have offered them yet).
   if (!error && ending.interrupted === undefined) {
@@ -271,7 +279,7 @@ async function outcome(
   error ??= collected.runs.find((r) => r.error !== undefined)?.error;
   error ??= collected.jobErrors[0] && jobFailure(collected.jobErrors[0].error);
   if (!error && ending.signal !== null && ending.interrupted === undefined) {
-    error = new ReportedError({ name: 'Error', message: `the job was ended by ${ending.signal}`, exitCode: 1 });
+    error = new ReportedError({ name: 'Error', message: `the job was ended by ${ending.signal}`, kind: 'failed' });
   }
 
   const plans = collected.runs.flatMap((r) => (r.plan ? [r.plan] : []));
@@ -281,7 +289,7 @@ async function outcome(
     notes = [...((command.dryRun ? local?.notes() : await local?.finish()) ?? [])];
   } catch (failure) {
     notes = [...(local?.notes() ?? []), `could not save the local outputs: ${(failure as Error)?.message ?? String(failure)}`];
-    error ??= jobFailure(new ReportedError({ name: 'Error', message: (failure as Error)?.message ?? String(failure), exitCode: 1 }));
+    error ??= jobFailure(new ReportedError({ name: 'Error', message: (failure as Error)?.message ?? String(failure), kind: 'crash' }));
   } finally {
     await local?.stop();
   }
@@ -299,10 +307,10 @@ async function outcome(
   return { report, error, plan, notes, warnings, elapsedMs: ended - started, exitCode, signal: ending.interrupted, runId };
 }
 
-/** A failure of the job's own code (not of a task): exit code 1, like a failed task. */
+/** A failure of the job's own code (not of a task): a failed job, like a failed task. */
 function jobFailure(error: ReportedError): ReportedError {
   if (error.bigrays) return error;
-  const failure = new ReportedError({ name: 'BigraysError', message: `the job failed: ${error.message}`, exitCode: 1 });
+  const failure = new ReportedError({ name: 'BigraysError', message: `the job failed: ${error.message}`, kind: 'failed' });
   failure.stack = `BigraysError: the job failed: ${error.stack ?? error.message}`;
   return failure;
 }

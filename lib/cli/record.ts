@@ -7,9 +7,10 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../errors';
+import { errorText, masked as mask } from '../messages';
 import type { TaskReport } from '../report';
 import type { RunCommand } from './args';
-import { UsageError } from './args';
 
 /** The environment variable that names the record file when `--record` does not. */
 export const RUN_LOG_ENV = 'BIGRAYS_RUN_LOG';
@@ -49,11 +50,6 @@ export function checkRecordTarget(target: { file: string; from: string }): void 
   }
 }
 
-function mask(text: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../secrets') as typeof import('../secrets')).scrub(text);
-}
-
 /** What one run did, as a record (errors and `--set` values masked). */
 export function runRecord(fields: {
   runId: string; command: RunCommand; startedAt: number; endedAt: number; tasks: TaskReport[]; exitCode: number;
@@ -81,10 +77,7 @@ export function runRecord(fields: {
     exitCode: fields.exitCode,
   };
   if (fields.signal) record.signal = fields.signal;
-  if (fields.error) {
-    const { name, message } = fields.error;
-    record.error = mask(`${name === 'Error' ? '' : `${name}: `}${message}`);
-  }
+  if (fields.error) record.error = mask(errorText(fields.error));
   return record;
 }
 

@@ -19,6 +19,7 @@
  * lone `\.`, an empty line, a malformed one) is parsed and written again, or refused as parsing
  * refuses it.
  */
+import { shown } from '../messages';
 import { ENCODING_NAMES, hexBytes, InvalidTextError, StrictTextDecoder, TEXT_ENCODINGS, type TextEncoding } from './text-encoding';
 
 /** A CSV value: text, or NULL for an empty unquoted field. */
@@ -414,7 +415,7 @@ export class CsvReader {
           if (size > 0) return p + size;
         }
         throw new CsvFormatError(
-          `CSV: the closing quote of ${ordinal(fields.length)} of ${where()} is followed by ${JSON.stringify(text[p])}, ` +
+          `CSV: the closing quote of ${ordinal(fields.length)} of ${where()} is followed by ${shown(text[p])}, ` +
             'not by a comma or the end of the line (a quoted field is quoted whole)',
           row,
         );
@@ -425,7 +426,7 @@ export class CsvReader {
         if (c === COMMA) break;
         if (c === QUOTE) {
           throw new CsvFormatError(
-            `CSV: ${ordinal(fields.length + 1)} of ${where()} has a quote after ${JSON.stringify(text.slice(p, i))}: ` +
+            `CSV: ${ordinal(fields.length + 1)} of ${where()} has a quote after ${shown(text.slice(p, i))}: ` +
               'a field with quotes in it is quoted whole, its quotes doubled',
             row,
           );

@@ -9,7 +9,8 @@
  */
 import { Readable } from 'node:stream';
 import { rowRecords, type CsvInput, type RowCounter, type RowRecords } from './csv';
-import { compressed, csvBytesPayload, FORMAT_NAMES, readSqlRows, rowsPayload, type Payload, type PayloadOptions } from './payload';
+import type { Format } from './formats/format';
+import { compressed, csvBytesPayload, readSqlRows, rowsPayload, type Compression, type Payload } from './payload';
 import { isSqlRows } from './sql-rows';
 
 export interface RowPart {
@@ -17,6 +18,12 @@ export interface RowPart {
   rows: AsyncIterable<unknown[]>;
   /** Rows in the parts before this one. */
   rowsBefore: number;
+}
+
+/** How the parts are written. */
+export interface PartOptions {
+  format: Format;
+  compression: Compression;
 }
 
 /** One part of a split export: its payload, made when it is to be written (not before). */
@@ -195,7 +202,7 @@ export async function* splitCsvBytes(source: AsyncIterable<Buffer>, maxRows: num
  * written in `options.format`. Each part's payload is made when it is asked for, so a part never
  * written starts nothing; giving up on the parts lets go of the source.
  */
-export async function* partPayloads(input: unknown, options: Required<PayloadOptions>, maxRows: number): AsyncGenerator<PayloadPart> {
+export async function* partPayloads(input: unknown, options: PartOptions, maxRows: number): AsyncGenerator<PayloadPart> {
   if (!isSqlRows(input)) {
     yield* recordParts(input as CsvInput, options, maxRows);
     return;
@@ -206,13 +213,13 @@ export async function* partPayloads(input: unknown, options: Required<PayloadOpt
     return;
   }
   for await (const part of splitCsvBytes(read.copy.stream, maxRows)) {
-    yield { payload: async () => compressed(csvBytesPayload(Readable.from(part.chunks, { objectMode: false }), part.rows), options.compression) };
+    yield { payload: async () => compressed(csvBytesPayload(Readable.from(part.chunks, { objectMode: false }), options.format, part.rows), options.compression) };
   }
 }
 
-async function* recordParts(input: CsvInput, options: Required<PayloadOptions>, maxRows: number): AsyncGenerator<PayloadPart> {
+async function* recordParts(input: CsvInput, options: PartOptions, maxRows: number): AsyncGenerator<PayloadPart> {
   const counter: RowCounter = { columns: [], rows: 0 };
-  for await (const part of splitRecords(rowRecords(input, counter, FORMAT_NAMES[options.format]), maxRows)) {
+  for await (const part of splitRecords(rowRecords(input, counter, options.format.label), maxRows)) {
     yield { payload: async () => compressed(rowsPayload(part, options.format, part.rowsBefore), options.compression) };
   }
 }

@@ -1,34 +1,31 @@
 /**
  * The bytes ToS3 and ToCSV write for a task's `input`: tabular data (a DataFrame, row objects,
- * `{ columns, rows }`, a stream of row objects) as CSV through the one CSV writer, a string as
- * UTF-8 (one with a lone surrogate, which UTF-8 cannot hold, refused), bytes as they are, a stream of bytes as it is. Streams stay streams: nothing here
- * reads a whole stream into memory.
+ * `{ columns, rows }`, a stream of row objects) in the format asked for, looked up in the format
+ * table (`./formats/table.ts`; CSV unless told), a string as UTF-8 (one with a lone surrogate,
+ * which UTF-8 cannot hold, refused), bytes as they are, a stream of bytes as it is. Streams stay
+ * streams: nothing here reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { csvStream, CSV_CONTENT_TYPE, isTabular, rowRecords, type CsvInput, type CsvStream, type RowCounter, type RowSource } from './csv';
+import { isTabular, type CsvInput, type RowSource } from './csv';
+import type { Format } from './formats/format';
+import { DATA_FORMATS, formatOf, listed, type DataFormat } from './formats/table';
 import type { Row } from './frame';
-import { jsonlChunks, JSONL_CONTENT_TYPE } from './jsonl';
-import { parquetChunks, PARQUET_CONTENT_TYPE } from './parquet';
+import { isSqlRows, type CsvCopy, type SqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
 
-/** How ToS3 and ToCSV write tabular input. */
-export type DataFormat = 'csv' | 'jsonl' | 'parquet';
+export { DATA_FORMATS, type DataFormat };
 
 /** Whether the bytes are compressed. */
 export type Compression = 'none' | 'gzip';
 
-export const DATA_FORMATS: readonly DataFormat[] = ['csv', 'jsonl', 'parquet'];
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip'];
-
-/** Each format as messages name it. */
-export const FORMAT_NAMES: Readonly<Record<DataFormat, string>> = { csv: 'CSV', jsonl: 'JSON lines', parquet: 'Parquet' };
 
 /** The content type of a gzip file (a `.gz` object). */
 export const GZIP_CONTENT_TYPE = 'application/gzip';
 
 export interface PayloadOptions {
-  /** How tabular input is written. @default 'csv' */
+  /** How tabular input is written: a name in the format table. @default 'csv' */
   format?: DataFormat;
   /** @default 'none' */
   compression?: Compression;
@@ -36,16 +33,15 @@ export interface PayloadOptions {
 
 /** A format other than CSV was asked for an input that is not rows. */
 export class NotTabularError extends TypeError {
-  constructor(format: DataFormat, got: string) {
-    super(`format '${format}' writes rows (a DataFrame, row objects, { columns, rows } or a stream of row objects); got ${got}`);
+  constructor(format: Format, got: string) {
+    super(`format '${format.name}' writes rows (a DataFrame, row objects, { columns, rows } or a stream of row objects); got ${got}`);
     this.name = 'NotTabularError';
   }
 }
-import { isSqlRows, type CsvCopy, type SqlRows } from './sql-rows';
 
 export interface Payload {
   /** How the input became bytes. */
-  kind: 'csv' | 'jsonl' | 'parquet' | 'text' | 'bytes';
+  kind: DataFormat | 'text' | 'bytes';
   /** Whether the bytes are gzip-compressed. */
   gzip?: boolean;
   /** The bytes: in memory already (a string's or a Buffer's), or a stream to read once. */
@@ -85,35 +81,25 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function csvPayload(stream: CsvStream): Payload {
-  return { kind: 'csv', body: stream, contentType: CSV_CONTENT_TYPE, rows: () => stream.rowCount };
-}
-
 /**
  * The payload of rows in `format`. `rowsBefore`: rows written before these (the parts before
  * this one of a split export), so that an error names the row as counted over the whole export.
  */
-export function rowsPayload(input: CsvInput, format: DataFormat, rowsBefore = 0): Payload {
-  if (format === 'csv') return csvPayload(csvStream(input, rowsBefore));
-  const counter: RowCounter = { columns: [], rows: 0 };
-  const records = rowRecords(input, counter, FORMAT_NAMES[format]);
-  const chunks = format === 'jsonl' ? jsonlChunks(records, rowsBefore) : parquetChunks(records, undefined, rowsBefore);
-  return {
-    kind: format,
-    body: Readable.from(chunks, { objectMode: false }),
-    contentType: format === 'jsonl' ? JSONL_CONTENT_TYPE : PARQUET_CONTENT_TYPE,
-    rows: () => counter.rows,
-  };
+export function rowsPayload(input: CsvInput, format: Format, rowsBefore = 0): Payload {
+  const written = format.writeRows(input, rowsBefore);
+  return { kind: format.name as DataFormat, body: written.body, contentType: format.contentType, rows: written.rows };
 }
 
-/** The payload of CSV bytes (a header line, then records), `rows` the records read so far. */
-export function csvBytesPayload(body: Readable, rows: () => number | undefined): Payload {
-  return { kind: 'csv', body, contentType: CSV_CONTENT_TYPE, rows };
+/** The payload of bytes already in `format` (the server's CSV: a header line, then records), `rows` the records read so far. */
+export function csvBytesPayload(body: Readable, format: Format, rows: () => number | undefined): Payload {
+  return { kind: format.name as DataFormat, body, contentType: format.contentType, rows };
 }
 
 /** `payload` gzip-compressed when `compression` says so. */
 export function compressed(payload: Payload, compression: Compression | undefined): Payload {
-  return compression === 'gzip' ? gzipped(payload) : payload;
+  if (compression === undefined || compression === 'none') return payload;
+  if (compression === 'gzip') return gzipped(payload);
+  throw new TypeError(`unknown compression '${String(compression)}': the compressions are ${listed(COMPRESSIONS)}`);
 }
 
 /** `payload` gzip-compressed. */
@@ -165,17 +151,17 @@ async function* byteChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffe
  * An object-mode stream or async iterable: its first chunk tells whether it carries bytes
  * (Buffer, Uint8Array, string) or row objects.
  */
-async function streamPayload(source: AsyncIterable<unknown>, format: DataFormat): Promise<Payload> {
+async function streamPayload(source: AsyncIterable<unknown>, format: Format): Promise<Payload> {
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) {
-    if (format !== 'csv') return rowsPayload({ columns: [], rows: [] }, format);
+    if (!format.acceptsBytes) return rowsPayload({ columns: [], rows: [] }, format);
     return { kind: 'bytes', body: Buffer.alloc(0), rows: () => undefined };
   }
   const chunks = resume(first.value, iterator);
   const value: unknown = first.value;
   if (typeof value === 'string' || isBytes(value)) {
-    if (format !== 'csv') {
+    if (!format.acceptsBytes) {
       await iterator.return?.();
       throw new NotTabularError(format, 'a stream of bytes');
     }
@@ -199,17 +185,17 @@ export function isOneShot(input: unknown): boolean {
  * The CSV of an `SQLStream`'s rows: written by the server itself where it can (PostgreSQL's
  * COPY, byte for byte), else by the CSV writer as the rows are read.
  */
-async function sqlRowsPayload(input: SqlRows, format: DataFormat): Promise<Payload> {
+async function sqlRowsPayload(input: SqlRows, format: Format): Promise<Payload> {
   const read = await readSqlRows(input, format);
-  return 'copy' in read ? csvBytesPayload(read.copy.stream, read.copy.rows) : rowsPayload(read.rows, format);
+  return 'copy' in read ? csvBytesPayload(read.copy.stream, format, read.copy.rows) : rowsPayload(read.rows, format);
 }
 
 /**
  * How an `SQLStream`'s rows are read to be written in `format`: as CSV from PostgreSQL, the
  * bytes of COPY itself; else the rows, for a writer.
  */
-export async function readSqlRows(input: SqlRows, format: DataFormat): Promise<{ copy: CsvCopy } | { rows: RowSource }> {
-  const copy = format === 'csv' ? await input.copyCsv() : undefined;
+export async function readSqlRows(input: SqlRows, format: Format): Promise<{ copy: CsvCopy } | { rows: RowSource }> {
+  const copy = format.takesServerCsv ? await input.copyCsv() : undefined;
   if (copy) return { copy };
   const opened = await input.open();
   return { rows: { columns: opened.columns, rows: opened.rows } };
@@ -220,11 +206,11 @@ export async function readSqlRows(input: SqlRows, format: DataFormat): Promise<{
  * else.
  */
 export async function payloadOf(input: unknown, options: PayloadOptions = {}): Promise<Payload> {
-  return compressed(await plainPayload(input, options.format ?? 'csv'), options.compression);
+  return compressed(await plainPayload(input, formatOf(options.format ?? 'csv')), options.compression);
 }
 
-async function plainPayload(input: unknown, format: DataFormat): Promise<Payload> {
-  if (format !== 'csv' && !isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
+async function plainPayload(input: unknown, format: Format): Promise<Payload> {
+  if (!format.acceptsBytes && !isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
     throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : describe(input));
   }
   if (typeof input === 'string') {

@@ -7,6 +7,7 @@
  */
 import './compile-cache';
 import { pathToFileURL } from 'node:url';
+import { UsageError } from '../errors';
 import { registeredTasks } from '../registry';
 import { bigraysRun } from '../run';
 import { jobHost, sendToParent as send, type JobHost } from './host';
@@ -97,8 +98,8 @@ export async function startJob(): Promise<void> {
   process.once('beforeExit', () => {
     if (host.started > 0) return;
     if (registeredTasks().length === 0) {
-      const error = sendableError(new Error(`the job ${host.options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`));
-      void send({ bigrays: 'job-error', error: { ...error, name: 'UsageError', exitCode: 2 } }).then(() => {
+      const error = sendableError(new UsageError(`the job ${host.options.job} registered no tasks and called none: decorate its task classes with @register (from 'bigrays'), or call register(Task)`));
+      void send({ bigrays: 'job-error', error }).then(() => {
         process.exitCode = 2;
       });
       return;

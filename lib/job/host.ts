@@ -5,7 +5,7 @@
  * command's options (--set, --only/--from, --dry-run, --local), and its report goes to the
  * command before the run settles.
  */
-import { BigraysError } from '../errors';
+import { BigraysError, UsageError } from '../errors';
 import type { RunContext } from '../output';
 import { planRun } from '../plan';
 import { registeredTasks } from '../registry';
@@ -121,8 +121,7 @@ export class JobHost {
   async call(task: BaseTask<unknown>): Promise<TaskCall> {
     this.started += 1;
     if (this.selection.narrowed) {
-      const refusal = new BigraysError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
-      refusal.name = 'UsageError';
+      const refusal = new UsageError(`--only and --from pick registered tasks; run this job without them (it calls ${task.taskName}() directly)`);
       await this.send({ bigrays: 'job-error', error: sendableError(refusal) });
       throw refusal;
     }

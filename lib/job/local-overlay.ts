@@ -1,14 +1,17 @@
 /**
  * `bigrays run --local`, on the job's side: the command hands over the emulator's endpoint,
  * its keys and a SQLite DB_DSN through the env; this overlay keeps every task on them,
- * whatever the job assigns in code or in a task's `resourceConfig`. A task naming another
- * database gets a SQLite file of its own. SQLite files under `.bigrays/` are never opened
- * through a symbolic link (`lib/resources/sql/sqlite-no-follow.ts`).
+ * whatever the job assigns in code or in a task's `resourceConfig`. Each resource says what it
+ * is (`Resource.localForm()`): an AWS client is pointed at the emulator, a SQL session naming
+ * another database gets a SQLite file of its own, and a resource with no local form that needs
+ * config is refused before the run (it would reach the real service). SQLite files under
+ * `.bigrays/` are never opened through a symbolic link (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
  */
 import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
-import { AwsResource } from '../resources/aws';
-import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite-no-follow';
+import { ConfigurationError } from '../errors';
+import type { Resource } from '../resources/resource';
+import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite/sqlite-no-follow';
 import { maskDsnValue, rememberSecrets } from '../secrets';
 import type { BaseTask } from '../task';
 
@@ -32,22 +35,34 @@ export class LocalOverlay {
     openSqliteWithoutLinksUnder(LOCAL_DIR);
   }
 
-  /** Rewrites `task.resourceConfig` so that its resource stays local. */
+  /** Rewrites `task.resourceConfig` so that its resource stays local; refuses a resource that cannot. */
   readonly apply = (task: BaseTask<unknown>): void => {
     const resource = task.requiredResource;
     if (!resource) return;
-    const own = task.resourceConfig;
-    let overrides: ConfigValues | undefined;
-    if (resource instanceof AwsResource) overrides = { ...this.aws };
-    if (resource.requiredConfigs.includes('DB_DSN')) {
-      const dsn = String(effectiveConfig(own).DB_DSN ?? '');
-      if (dsn !== '' && dsn !== this.mainDsn) {
-        rememberSecrets(own);
-        overrides = { ...overrides, DB_DSN: this.sqliteFor(dsn), DB_USER: '', DB_PWD: '' };
-      }
+    const form: string | undefined = resource.localForm();
+    switch (form) {
+      case 'aws-client':
+        task.resourceConfig = { ...(task.resourceConfig ?? {}), ...this.aws };
+        return;
+      case 'sql-session':
+        this.keepSqlLocal(task);
+        return;
+      case undefined:
+        if (resource.requiredConfigs.length > 0) throw noLocalForm(task, resource);
+        return;
+      default:
+        throw noLocalForm(task, resource, form);
     }
-    if (overrides) task.resourceConfig = { ...(own ?? {}), ...overrides };
   };
+
+  /** A task naming another database than the main one gets a SQLite file of its own. */
+  private keepSqlLocal(task: BaseTask<unknown>): void {
+    const own = task.resourceConfig;
+    const dsn = String(effectiveConfig(own).DB_DSN ?? '');
+    if (dsn === '' || dsn === this.mainDsn) return;
+    rememberSecrets(own);
+    task.resourceConfig = { ...(own ?? {}), DB_DSN: this.sqliteFor(dsn), DB_USER: '', DB_PWD: '' };
+  }
 
   private sqliteFor(dsn: string): string {
     let local = this.others.get(dsn);
@@ -59,4 +74,18 @@ export class LocalOverlay {
     }
     return local;
   }
+}
+
+/**
+ * The refusal of a task whose resource local mode cannot keep local: it names the task, the
+ * resource and the settings it would use, never their values.
+ */
+function noLocalForm(task: BaseTask<unknown>, resource: Resource<unknown>, form?: string): ConfigurationError {
+  const settings = resource.requiredConfigs.map((key) => envName(key)).join(', ');
+  const what = form === undefined ? 'has no local form' : `has local form ${JSON.stringify(form)}, which local mode does not know`;
+  return new ConfigurationError(
+    `${task.taskName}: its resource ${resource.name} ${what}, so under --local it would reach the real service (it needs ${settings}). ` +
+      "Local mode keeps AWS clients on the emulator and SQL sessions on SQLite only: run the job without --local, or give the resource a local form (localForm() returning 'aws-client' or 'sql-session').",
+    { taskName: task.taskName },
+  );
 }

@@ -2,25 +2,22 @@
  * What the job's process tells `bigrays run` over the IPC channel. Every message has a
  * `bigrays` field naming its kind, so messages the job sends itself are told apart.
  */
-import { BigraysError } from '../errors';
+import { EXIT_CODES, isErrorKind, kindOf, type ErrorKind } from '../errors';
 import type { ProgressEvent } from '../cli/progress';
+import { masked } from '../messages';
 import type { RunPlan } from '../plan';
 import type { RunReport, TaskReport } from '../report';
-
-/** Masks secrets; the masking (and the configuration it reads) loads when an error is sent, not in the command. */
-function scrub(text: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../secrets') as typeof import('../secrets')).scrub(text);
-}
 
 /** An error as it crosses to the command: text only, secrets masked. */
 export interface SentError {
   name: string;
   message: string;
   stack?: string;
-  /** 2: a configuration or usage error (nothing ran); 1: a failure. */
-  exitCode: 1 | 2;
-  /** A bigrays error (its message says what failed), not one of the job's own code. */
+  /** What kind of error it is: the command's exit code follows from it. */
+  kind: ErrorKind;
+  /** The exit code the kind gives, for a command of an earlier version (which reads this, not `kind`). */
+  exitCode?: 1 | 2;
+  /** A bigrays error, not one of the job's own code: for a command of an earlier version too. */
   bigrays?: boolean;
 }
 
@@ -80,12 +77,26 @@ export function isJobMessage(value: unknown): value is JobMessage {
   return value !== null && typeof value === 'object' && KINDS.has((value as { bigrays?: unknown }).bigrays as string);
 }
 
-/** An error as the command receives it. */
+/** An error as the command receives it: its kind (see `kindOf`), its text masked. */
 export function sendableError(error: unknown): SentError {
-  const exitCode = (error instanceof BigraysError && error.report === undefined) || (error as Error)?.name === 'UsageError' ? 2 : 1;
-  if (!(error instanceof Error)) return { name: 'Error', message: scrub(String(error)), exitCode };
-  const sent: SentError = { name: error.name, message: scrub(error.message), exitCode };
-  if (error.stack) sent.stack = scrub(error.stack);
-  if (error instanceof BigraysError) sent.bigrays = true;
+  const kind = kindOf(error);
+  const legacy = { exitCode: EXIT_CODES[kind], ...(kind === 'crash' ? {} : { bigrays: true }) };
+  if (!(error instanceof Error)) return { name: 'Error', message: masked(String(error)), kind, ...legacy };
+  const sent: SentError = { name: error.name, message: masked(error.message), kind, ...legacy };
+  if (error.stack) sent.stack = masked(error.stack);
   return sent;
+}
+
+/** An error as the command receives it: from a job on an earlier version of bigrays (its own copy), without its kind. */
+export type ReceivedError = Omit<SentError, 'kind'> & { kind?: ErrorKind };
+
+/**
+ * The kind of an error the job sent. A job on an earlier version of bigrays sends an exit
+ * code instead: 2 is an error found before anything ran, 1 a failure, of bigrays or of the
+ * job's own code.
+ */
+export function sentKind(sent: ReceivedError): ErrorKind {
+  if (isErrorKind(sent.kind)) return sent.kind;
+  if (sent.exitCode === 2) return 'refused';
+  return sent.bigrays === true ? 'failed' : 'crash';
 }

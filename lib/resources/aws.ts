@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../lazy';
 import { configFlag, configMs, envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
-import { Resource } from './resource';
+import { Resource, type LocalForm } from './resource';
 
 /** The region used when neither bigrays nor the SDK's environment names one. */
 export const DEFAULT_AWS_REGION = 'us-east-1';
@@ -169,6 +169,11 @@ export abstract class AwsResource<C extends { destroy(): void }> extends Resourc
 
   override missingConfigs(config: ConfigValues): string[] {
     return missingAwsConfigs(config);
+  }
+
+  /** In local mode, an AWS client talks to the emulator. */
+  override localForm(): LocalForm {
+    return 'aws-client';
   }
 
   override async open(config: ConfigValues): Promise<C> {

@@ -16,6 +16,12 @@ const log = logger('resource');
 const CLOSE_UNUSED_MS = 5000;
 
 /**
+ * What a resource becomes in local mode (`bigrays run --local`): an AWS client pointed at the
+ * emulator, or a SQL session on a SQLite file.
+ */
+export type LocalForm = 'aws-client' | 'sql-session';
+
+/**
  * The base of every resource. Subclass it with `requiredConfigs`, `open(config)` and,
  * when the handle needs cleaning up, `close(handle, error?)`.
  *
@@ -64,6 +70,15 @@ export abstract class Resource<H = unknown> {
   /** The resource as a dry run shows it, e.g. with its (masked) address. Never a secret. */
   describe(config: ConfigValues): string { // eslint-disable-line @typescript-eslint/no-unused-vars
     return this.name;
+  }
+
+  /**
+   * What the resource becomes in local mode (see `LocalForm`). Undefined: it has none, and local
+   * mode refuses a task that requires it before the run (it would reach the real service),
+   * unless it needs no config at all.
+   */
+  localForm(): LocalForm | undefined {
+    return undefined;
   }
 
   /** The config keys missing from `config` (override for conditional or aliased keys). */

@@ -5,24 +5,20 @@
 import { NotTabularError, payloadOf, type Payload, type PayloadOptions } from '../data/payload';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, keywordsFor, templateKeywords } from '../format';
+import { attributeMessage, attributeName, shown, taskMessage } from '../messages';
 import { OutputRef } from '../output';
 import type { BaseTask } from '../task';
 
+export { shown } from '../messages';
+
 /** Tasks whose `run()` has begun: the runner has filled their templated attributes. */
 const running = new WeakSet<BaseTask<unknown>>();
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
 
 /** Attribute `name` of `task`, which must be a non-empty string. */
 export function textAttribute(task: BaseTask<unknown>, name: string): string {
   const value = (task as unknown as Record<string, unknown>)[name];
   if (typeof value === 'string' && value.length > 0) return value;
-  throw new TaskInterfaceError(`${task.taskName}.${name} must be a non-empty string, got ${describe(value)}`, {
+  throw new TaskInterfaceError(`${attributeName(task, name)} must be a non-empty string, got ${shown(value)}`, {
     taskName: task.taskName,
     attributes: { [task.taskName]: [name] },
   });
@@ -42,22 +38,14 @@ export async function inputPayload(task: BaseTask<unknown>, options?: PayloadOpt
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof NotTabularError) {
-      throw new TaskInterfaceError(`${task.taskName}.input: ${reason}; set ${task.taskName}.format = 'csv' or give it rows`, {
+      throw new TaskInterfaceError(attributeMessage(task, 'input', `${reason}; set ${attributeName(task, 'format')} = 'csv' or give it rows`), {
         cause: error,
         taskName: task.taskName,
         attributes: { [task.taskName]: ['input', 'format'] },
       });
     }
-    throw new TaskError(`${task.taskName}.input: ${reason}`, { cause: error, taskName: task.taskName });
+    throw new TaskError(attributeMessage(task, 'input', reason), { cause: error, taskName: task.taskName });
   }
-}
-
-/** `value` for a message: a string quoted, anything else by its kind. */
-export function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return describe(value);
 }
 
 /**
@@ -91,7 +79,7 @@ export function filledAttribute(task: BaseTask<unknown>, name: string): string |
 export function textProblems(task: BaseTask<unknown>, name: string, nonEmpty = true): string[] {
   const value = (task as unknown as Record<string, unknown>)[name];
   if (value === undefined || value === null) return [];
-  if (typeof value !== 'string') return [`${name} must be a string, got ${describe(value)}`];
+  if (typeof value !== 'string') return [`${name} must be a string, got ${shown(value)}`];
   if (nonEmpty && value === '') return [`${name} must be a non-empty string, got ""`];
   return [];
 }
@@ -99,7 +87,7 @@ export function textProblems(task: BaseTask<unknown>, name: string, nonEmpty = t
 /** `"value"`, and the template it was filled from when that differs: `"a-b" (from "a-{x}")`. */
 export function filledFrom(task: BaseTask<unknown>, name: string, filled: string): string {
   const template = (task as unknown as Record<string, unknown>)[name];
-  return template === filled || running.has(task) ? JSON.stringify(filled) : `${JSON.stringify(filled)} (from ${JSON.stringify(template)})`;
+  return template === filled || running.has(task) ? shown(filled) : `${shown(filled)} (from ${shown(template)})`;
 }
 
 /**
@@ -110,7 +98,7 @@ export function checkAttributes(task: BaseTask<unknown>): void {
   running.add(task);
   const problems = task.attributeProblems();
   if (problems.length === 0) return;
-  throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {
+  throw new TaskInterfaceError(taskMessage(task, problems.join('; ')), {
     taskName: task.taskName,
     attributes: { [task.taskName]: problems.map((p) => p.split(' ')[0]) },
   });

@@ -5,7 +5,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../lazy';
 import type { Readable } from 'node:stream';
 import { effectiveConfig } from '../config';
-import { csvRows, type CsvRows } from '../data/csv-rows';
+import type { CsvRows } from '../data/csv-rows';
+import type { Format, RowsReader } from '../data/formats/format';
+import { formatNamed, readableFormats } from '../data/formats/table';
 import { TEXT_ENCODINGS, type TextEncoding } from '../data/text-encoding';
 import { TaskError } from '../errors';
 import type { Resource } from '../resources/resource';
@@ -16,7 +18,25 @@ import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 /** What `FromS3` outputs: the bytes (default) or the parsed CSV rows. */
 export type FromS3Format = 'bytes' | 'csv';
 
-const FORMATS: readonly FromS3Format[] = ['bytes', 'csv'];
+/** The object's bytes as they are: FromS3's own mode, besides the formats that read back as rows. */
+const BYTES = 'bytes';
+
+/** FromS3's formats: `'bytes'`, then each format of the table that reads back as rows. */
+function fromS3Formats(): string[] {
+  return [BYTES, ...readableFormats().map((format) => format.name)];
+}
+
+/** `'a' or 'b'`, `'a', 'b' or 'c'`. */
+function eitherOf(names: readonly string[]): string {
+  const quoted = names.map((name) => `'${name}'`);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
+
+/** The format whose rows are read, with its reader; undefined for `'bytes'` (checked before the run). */
+function rowsFormat(name: string): (Format & { readRows: RowsReader }) | undefined {
+  const format = name === BYTES ? undefined : formatNamed(name);
+  return format?.readRows ? { ...format, readRows: format.readRows } : undefined;
+}
 
 export type { CsvRows, TextEncoding };
 
@@ -60,7 +80,8 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
   /** Checked before the run (and again when it starts): the format, the encoding, the bucket name, the key's length once filled. */
   override attributeProblems(): string[] {
     const problems = [...bucketProblems(this), ...keyProblems(this, 'key', true)];
-    if (!FORMATS.includes(this.format)) problems.push(`format must be 'bytes' or 'csv', got ${shown(this.format)}`);
+    const formats = fromS3Formats();
+    if (!formats.includes(this.format)) problems.push(`format must be ${eitherOf(formats)}, got ${shown(this.format)}`);
     if (!TEXT_ENCODINGS.includes(this.encoding)) {
       problems.push(`encoding must be one of ${TEXT_ENCODINGS.map((e) => `'${e}'`).join(', ')}, got ${shown(this.encoding)}`);
     } else if (this.encoding !== 'utf8' && this.format === 'bytes') {
@@ -74,7 +95,8 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
     const key = textAttribute(this, 'key');
     checkAttributes(this);
     const uri = s3Uri(bucket, key);
-    if (this.format === 'csv') return (await this.readCsv(bucket, key, uri)) as O;
+    const format = rowsFormat(this.format);
+    if (format) return (await this.readRows(format, bucket, key, uri)) as O;
     let bytes: Uint8Array;
     try {
       const response = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
@@ -93,7 +115,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
    * own, closed once the rows are read, fail, or are released: the task's shared client may be
    * closed before a later task reads them.
    */
-  private async readCsv(bucket: string, key: string, uri: string): Promise<CsvRows> {
+  private async readRows(format: Format & { readRows: RowsReader }, bucket: string, key: string, uri: string): Promise<CsvRows> {
     const resource = this.requiredResource as Resource<S3Client>;
     const client = await resource.open(effectiveConfig(this.resourceConfig));
     const closeClient = (): void => void Promise.resolve(resource.close(client)).catch(() => undefined);
@@ -110,7 +132,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
       throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
     }
     try {
-      const rows = await csvRows(body, {
+      const rows = await format.readRows(body, {
         gzip,
         done: closeClient,
         encoding: this.encoding,
@@ -122,7 +144,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
       return rows;
     } catch (error) {
       closeClient();
-      throw new TaskError(`${this.taskName}: reading ${uri} as CSV failed: ${(error as Error)?.message ?? String(error)}`, {
+      throw new TaskError(`${this.taskName}: reading ${uri} as ${format.label} failed: ${(error as Error)?.message ?? String(error)}`, {
         cause: error,
         taskName: this.taskName,
       });

@@ -1,10 +1,10 @@
 /**
  * `ListS3Objects`: every key in a bucket, optionally under a prefix and with a suffix.
  */
-import { s3Sdk } from '../lazy';
 import { TaskError } from '../errors';
 import { checkAttributes, optionalTextAttribute, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
+import { S3Store } from '../stores/s3-store';
 import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
 
 /**
@@ -37,13 +37,9 @@ export abstract class ListS3Objects extends S3Task<string[]> {
     const keys: string[] = [];
     let pages = 0;
     try {
-      const paginator = s3Sdk().paginateListObjectsV2({ client: this.client }, { Bucket: bucket, Prefix: prefix });
-      for await (const page of paginator) {
-        this.signal.throwIfAborted();
+      for await (const page of new S3Store(this.client, bucket, this.log).list(prefix, this.signal)) {
         pages += 1;
-        for (const object of page.Contents ?? []) {
-          if (object.Key !== undefined && (suffix === undefined || object.Key.endsWith(suffix))) keys.push(object.Key);
-        }
+        for (const key of page) if (suffix === undefined || key.endsWith(suffix)) keys.push(key);
       }
     } catch (error) {
       const where = s3Uri(bucket, prefix);

@@ -2,7 +2,8 @@
  * The `format` and `compression` attributes ToS3 and ToCSV share: checked before the run,
  * read while it runs, and the content headers they imply.
  */
-import { COMPRESSIONS, DATA_FORMATS, GZIP_CONTENT_TYPE, type Compression, type DataFormat, type Payload } from '../data/payload';
+import { DATA_FORMATS, listed } from '../data/formats/table';
+import { COMPRESSIONS, GZIP_CONTENT_TYPE, type Compression, type DataFormat, type Payload } from '../data/payload';
 import { TaskInterfaceError } from '../errors';
 import type { BaseTask } from '../task';
 
@@ -20,10 +21,10 @@ function show(value: unknown): string {
 export function formatProblems(task: FormatAttributes): string[] {
   const problems: string[] = [];
   if (!DATA_FORMATS.includes(task.format)) {
-    problems.push(`format must be one of ${DATA_FORMATS.map((f) => `'${f}'`).join(', ')}, got ${show(task.format)}`);
+    problems.push(`format must be one of ${listed(DATA_FORMATS)}, got ${show(task.format)}`);
   }
   if (task.compression !== undefined && task.compression !== null && !COMPRESSIONS.includes(task.compression)) {
-    problems.push(`compression must be one of ${COMPRESSIONS.map((c) => `'${c}'`).join(', ')}, got ${show(task.compression)}`);
+    problems.push(`compression must be one of ${listed(COMPRESSIONS)}, got ${show(task.compression)}`);
   }
   return problems;
 }

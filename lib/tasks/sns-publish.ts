@@ -5,6 +5,7 @@ import { snsSdk } from '../lazy';
 import { asRows, isDataFrame } from '../data/frame';
 import { jsonText } from '../data/json';
 import { TaskError } from '../errors';
+import { attributeName, shown, taskMessage } from '../messages';
 import { isThrottling } from '../retry';
 import { checkAttributes, filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from './aws-errors';
@@ -14,10 +15,6 @@ import { SNSTask } from './sns-task';
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 
 const TOPIC_ARN = /^arn:[^:]+:sns:[^:]*:[^:]*:[^:]+$/;
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value;
-}
 
 /**
  * Publishes `input` to `topic` (a topic ARN). A string is sent as it is, bytes as UTF-8 text,
@@ -68,19 +65,19 @@ export abstract class SNSPublish extends SNSTask<string> {
       else if (isDataFrame(input)) text = jsonText(asRows(input));
       else text = jsonText(input);
     } catch (error) {
-      throw new TaskError(`${this.taskName}.input cannot be sent as a message (${describe(input)}): ${(error as Error).message}`, {
+      throw new TaskError(taskMessage(this, `${attributeName(this, 'input')} cannot be sent as a message (${shown(input, { as: 'kind' })}): ${(error as Error).message}`), {
         cause: error,
         taskName: this.taskName,
       });
     }
     if (text.length === 0) {
-      throw new TaskError(`${this.taskName}: the message is empty, and SNS rejects empty messages`, { taskName: this.taskName });
+      throw new TaskError(taskMessage(this, 'the message is empty, and SNS rejects empty messages'), { taskName: this.taskName });
     }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > SNS_MAX_MESSAGE_BYTES) {
       throw new TaskError(
-        `${this.taskName}: the message is ${bytes} bytes, over SNS's limit of ${SNS_MAX_MESSAGE_BYTES} bytes (256 KiB). ` +
-          'Upload large payloads to S3 (ToS3) and publish their key instead.',
+        taskMessage(this, `the message is ${bytes} bytes, over SNS's limit of ${SNS_MAX_MESSAGE_BYTES} bytes (256 KiB). ` +
+          'Upload large payloads to S3 (ToS3) and publish their key instead.'),
         { taskName: this.taskName },
       );
     }
@@ -102,7 +99,7 @@ export abstract class SNSPublish extends SNSTask<string> {
       const reason = awsErrorCode(error) === 'NotFound'
         ? `topic ${topic} does not exist (${describeAwsError(error)})`
         : `publishing to ${topic} failed: ${describeAwsError(error)}`;
-      throw new TaskError(`${this.taskName}: ${reason}`, { cause: error, taskName: this.taskName });
+      throw new TaskError(taskMessage(this, reason), { cause: error, taskName: this.taskName });
     }
     this.recordMetrics({ bytes: Buffer.byteLength(message, 'utf8') });
     this.log('published message %s to %s', messageId, topic);

@@ -7,8 +7,9 @@ import { toDataFrame, type Table } from '../data/frame';
 import { effectiveConfig } from '../config';
 import { keywordsFor, type SqlQuoting } from '../format';
 import type { Resource } from '../resources/resource';
-import { sqlQuoting, type TableStream } from '../resources/sql/dialect';
-import { sessionSettings, type DialectName } from '../resources/sql/dsn';
+import type { DialectName, SessionSettings, TableStream } from '../resources/sql/dialect';
+import { sqlQuoting } from '../resources/sql/dialects';
+import { SessionSettingsCache } from '../resources/sql/dsn';
 import { SQLSession, sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from '../resources/sql/session';
 import type { IfExists } from '../resources/sql/write';
 import { BaseTask } from '../task';
@@ -66,11 +67,19 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
     return this.fill(template, keywordsFor(this.formatKws), { sql: sqlQuoting(this.engine()) }, 'renderSql()');
   }
 
+  /** The task's DSN, read once while its `DB_DSN`, `DB_USER` and `DB_PWD` stay the same. */
+  readonly #dsn = new SessionSettingsCache();
+
+  /** The settings of the task's session, from its DSN (throws a ConfigurationError for a bad one). */
+  protected sessionSettings(): SessionSettings {
+    return this.#dsn.read(effectiveConfig(this.resourceConfig));
+  }
+
   /** The engine the task's session connects to, read from its DSN; undefined when not known. */
   private engine(): DialectName | undefined {
     if (!(this.requiredResource instanceof SQLSession)) return undefined;
     try {
-      return sessionSettings(effectiveConfig(this.resourceConfig)).dialect;
+      return this.sessionSettings().dialect;
     } catch {
       return undefined; // a DSN pre-flight reports on its own
     }

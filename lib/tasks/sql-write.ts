@@ -7,7 +7,6 @@ import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
 import { TaskError } from '../errors';
-import { sessionSettings } from '../resources/sql/dsn';
 import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
@@ -115,7 +114,7 @@ export abstract class SQLWrite extends SQLBase<number> {
     let second: SqlSession | undefined;
     let failed: unknown;
     try {
-      this.refuseSecondSession(secondSessionBar(sessionSettings(effectiveConfig(this.resourceConfig)), this.tablename));
+      this.refuseSecondSession(secondSessionBar(this.sessionSettings(), this.tablename));
       this.log('the rows are read on the open %s: loading them on a second session', resource.name);
       second = await resource.open(effectiveConfig(this.resourceConfig));
       this.refuseSecondSession(await otherSessionTemp(second, this.tablename));

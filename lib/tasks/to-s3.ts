@@ -1,24 +1,19 @@
 /**
  * `ToS3` (alias `S3Upload`): uploads the task's `input` to S3, streaming through a multipart
- * upload, so a large input never sits whole in memory.
+ * upload, so a large input never sits whole in memory. The task holds its attributes and their
+ * checks; the writing (refusal of an existing object, conditional commit, split into parts and
+ * their cleanup) is `lib/stores/`'s, against the bucket as an `ObjectStore`.
  */
-import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
-import type { Upload } from '@aws-sdk/lib-storage';
-import { s3Sdk, uploads } from '../lazy';
-import { Readable } from 'node:stream';
-import { isTabular } from '../data/csv';
-import { partPayloads } from '../data/parts';
-import { countingStream, FORMAT_NAMES, isOneShot, type Compression, type DataFormat, type Payload, type PayloadOptions } from '../data/payload';
-import { isSqlRows } from '../data/sql-rows';
-import { TaskError, TaskInterfaceError } from '../errors';
-import { formatTemplate, templateKeywords } from '../format';
-import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
-import { contentHeaders, formatOptions, formatProblems } from './output-format';
-import { awsErrorCode, checkFailure, describeAwsError, httpStatus, invalidBucketName, isNotFound } from './aws-errors';
-import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
-import { describeFound, lookAtObject, mayHaveWritten, newUploadToken, UPLOAD_TOKEN_KEY, watchFinalWrite, type Found } from './s3-commit';
-import { within } from '../timing';
+import type { ServerSideEncryption } from '@aws-sdk/client-s3';
+import { formatOf } from '../data/formats/table';
+import { isOneShot, type Compression, type DataFormat } from '../data/payload';
 import { trackMetrics } from '../live-metrics';
+import { ObjectWriter, type WriteContext } from '../stores/object-writer';
+import { S3Store } from '../stores/s3-store';
+import { keyHasPart, SplitExport, type WrittenObject } from '../stores/split-export';
+import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
+import { formatOptions, formatProblems } from './output-format';
+import { bucketProblems, keyProblems, S3Task } from './s3-task';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -31,65 +26,8 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
 /** The largest part S3 accepts. */
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
-/** How long a failed upload waits for its parts in flight before it sends the abort anyway. */
-const SETTLE_MS = 2000;
-
-/**
- * How long a stopped upload may look at its key: a stopped task has the run's short wind-down
- * to clean up, so the look is brief (past it, whether the object is there is unknown, and said so).
- */
-const STOPPED_LOOK_MS = 1000;
-
-/** The most keys one DeleteObjects request takes. */
-const DELETE_BATCH = 1000;
-
-/** An upload's failure, with the key and what a look at it found (for a split export's cleanup). */
-class UploadError extends TaskError {
-  constructor(message: string, options: { cause: unknown; taskName: string }, readonly key: string, readonly found: Found | undefined) {
-    super(message, options);
-  }
-}
-
-/** What of lib-storage's `Upload` a failed upload needs to clean up after itself. */
-interface UploadState {
-  uploadId?: string;
-  /** Set once the multipart upload exists; null again once lib-storage aborted (or completed) it. */
-  abortMultipartUploadCommand?: unknown;
-  createMultiPartPromise?: Promise<{ UploadId?: string }>;
-  concurrentUploaders?: Array<Promise<unknown>>;
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return value !== null && typeof value === 'object' && Symbol.asyncIterator in value;
-}
-
-/**
- * Whether the store refused a conditional write (`If-None-Match: *`): 412 PreconditionFailed,
- * the object exists; 409 ConditionalRequestConflict, another conditional write of it is under way.
- */
-function isConditionFailure(error: unknown): boolean {
-  const code = awsErrorCode(error);
-  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || httpStatus(error) === 412;
-}
-
-/** Whether a key template uses `{part}`. */
-function keyHasPart(key: string): boolean {
-  try {
-    return templateKeywords(key).includes('part');
-  } catch {
-    return false; // a malformed key is reported by the keyword check
-  }
-}
-
 /** One object `ToS3` wrote. */
-export interface ToS3Object {
-  key: string;
-  /** `s3://bucket/key` */
-  uri: string;
-  bytes: number;
-  /** Rows in the object, when the input was tabular. */
-  rows?: number;
-}
+export type ToS3Object = WrittenObject;
 
 /** What `ToS3` returns. */
 export interface ToS3Output {
@@ -197,14 +135,22 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const key = textAttribute(this, 'key');
     checkAttributes(this);
     const options = formatOptions(this, key);
-    this.#sent = 0; // a retry starts over
-    if (this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null) return this.runSplit(bucket, key, options, this.maxRowsPerObject);
-
-    await this.refuseExisting(bucket, key);
+    const writer = new ObjectWriter(this.store(bucket), this.writeContext());
+    const maxRows = this.maxRowsPerObject;
+    if (maxRows !== undefined && maxRows !== null) {
+      const split = new SplitExport(writer, this.writeContext());
+      trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
+      const objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
+      const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
+      const rows = objects.reduce((sum, o) => sum + (o.rows ?? 0), 0);
+      this.recordMetrics({ bytes, rows });
+      return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
+    }
+    await writer.refuseExisting(key);
     const payload = await inputPayload(this, options);
-    trackMetrics(this, () => ({ rows: payload.rows(), bytes: this.#sent }));
-    const { bytes, etag } = await this.uploadObject(bucket, key, payload);
-    const uri = s3Uri(bucket, key);
+    trackMetrics(this, () => ({ rows: payload.rows(), bytes: writer.sent }));
+    const { bytes, etag } = await writer.write(key, payload);
+    const uri = writer.store.uri(key);
     const rows = payload.rows();
     this.recordMetrics(rows === undefined ? { bytes } : { bytes, rows });
     this.log('uploaded %d bytes to %s', bytes, uri);
@@ -212,316 +158,29 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
   }
 
-  /**
-   * `maxRowsPerObject`: one object per part, written in turn. If any part fails, the parts
-   * already written are deleted, so a failed export leaves nothing behind.
-   */
-  private async runSplit(bucket: string, template: string, options: Required<PayloadOptions>, maxRows: number): Promise<ToS3Output> {
-    const input: unknown = this.input;
-    if (!isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !(input instanceof Readable && !input.readableObjectMode))) {
-      if (input instanceof Readable) input.destroy();
-      throw new TaskInterfaceError(
-        `${this.taskName}.input: maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows }, an SQLStream's rows or a stream of row objects); ` +
-          'unset maxRowsPerObject to upload other input as one object',
-        { taskName: this.taskName, attributes: { [this.taskName]: ['input', 'maxRowsPerObject'] } },
-      );
-    }
-    const objects: ToS3Object[] = [];
-    let rowsWritten = 0;
-    let current: Payload | undefined;
-    trackMetrics(this, () => ({ rows: rowsWritten + (current?.rows() ?? 0), bytes: this.#sent }));
-    // Stopped (deadline, signal): the parts written go first, while the run still waits for the task.
-    let early: { count: number; deleted: Promise<boolean> } | undefined;
-    const client = this.client; // the listener runs outside the task's run, where the handle is not found
-    const stop = (): void => {
-      early = { count: objects.length, deleted: this.deleteObjects(client, bucket, objects.slice()) };
-    };
-    this.signal.addEventListener('abort', stop, { once: true });
-    const parts = partPayloads(input, options, maxRows);
-    try {
-      for (let next = await parts.next(); !next.done; next = await parts.next()) {
-        const part = next.value;
-        const key = this.partKey(template, objects.length);
-        await this.refuseExisting(bucket, key);
-        current = await part.payload();
-        const { bytes } = await this.uploadObject(bucket, key, current);
-        const rows = current.rows() ?? 0;
-        objects.push({ key, uri: s3Uri(bucket, key), bytes, rows });
-        rowsWritten += rows;
-        current = undefined;
-        this.log('uploaded part %d, %d bytes, to %s', objects.length - 1, bytes, s3Uri(bucket, key));
-      }
-      // Stopped as the last part completed: its parts are being deleted, so the export failed.
-      if (early) throw new TaskError(`${this.taskName}: stopped as its last part was written`, { cause: this.signal.reason, taskName: this.taskName });
-    } catch (error) {
-      // The source is closed; a stopped task does not wait for a stalled one to close (the run would wait for it).
-      const closing = parts.return(undefined).catch(() => undefined);
-      if (!this.signal.aborted) await closing;
-      throw await this.splitFailure(error, bucket, template, options.format, objects, early);
-    } finally {
-      this.signal.removeEventListener('abort', stop);
-    }
-    const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
-    this.recordMetrics({ bytes, rows: rowsWritten });
-    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows: rowsWritten, objects };
-  }
-
-  /**
-   * The error of a split export that failed writing the part after `written`, once the parts
-   * already written are deleted: it names that part's object, the format and what was deleted.
-   */
-  private async splitFailure(
-    error: unknown,
-    bucket: string,
-    template: string,
-    format: DataFormat,
-    written: readonly ToS3Object[],
-    early?: { count: number; deleted: Promise<boolean> },
-  ): Promise<Error> {
-    const count = written.length;
-    // The failed part itself, when its upload was stopped after the store wrote it.
-    const failed = error instanceof UploadError ? error : undefined;
-    const left = failed?.found?.kind === 'ours' ? [{ key: failed.key, uri: s3Uri(bucket, failed.key), bytes: 0 }] : [];
-    const rest = [...written.slice(early?.count ?? 0), ...left];
-    const [before, after] = await Promise.all([early?.deleted ?? true, this.deleteObjects(this.client, bucket, rest)]);
-    const gone = [...written, ...left];
-    const cleanup =
-      gone.length === 0
-        ? ''
-        : before && after
-          ? `; the ${gone.length} object(s) already written${left.length > 0 ? `, this part's included,` : ''} were deleted`
-          : `; ${gone.length} object(s) already written could not all be deleted: ${gone.map((o) => o.uri).join(', ')}`;
-    let uri: string;
-    try {
-      uri = s3Uri(bucket, formatTemplate(template, { part: count }));
-    } catch {
-      uri = s3Uri(bucket, template);
-    }
-    const unknown = failed?.found?.kind === 'unknown' ? `; ${uri} may hold this part all the same: look at it and delete it` : '';
-    const part = `part ${count} of a ${FORMAT_NAMES[format]} export split by maxRowsPerObject`;
-    if (error instanceof TaskError || error instanceof TaskInterfaceError) {
-      error.message = `${error.message.replace(/\.$/, '')}. It was ${part}${error.message.includes(uri) ? '' : ` (${uri})`}${cleanup}${unknown}`;
-      return error;
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    return new TaskError(`${this.taskName}: writing ${part} (${uri}) failed: ${reason}${cleanup}`, { cause: error, taskName: this.taskName });
-  }
-
-  /** The key of part `index`: `{part}` filled in the key (whose other keywords are filled already). */
-  private partKey(template: string, index: number): string {
-    try {
-      return formatTemplate(template, { part: index });
-    } catch (error) {
-      throw new TaskInterfaceError(`${this.taskName}.key: ${(error as Error).message} in ${JSON.stringify(template)}`, {
-        cause: error,
-        taskName: this.taskName,
-        attributes: { [this.taskName]: ['key'] },
-      });
-    }
-  }
-
-  /**
-   * Deletes what a failed split export wrote, a DeleteObjects request per 1000 keys, all at once
-   * (a stopped run gives the task a short while); whether all went.
-   */
-  private async deleteObjects(client: S3Client, bucket: string, objects: ReadonlyArray<Pick<ToS3Object, 'key' | 'uri'>>): Promise<boolean> {
-    const batches: Array<Array<Pick<ToS3Object, 'key' | 'uri'>>> = [];
-    for (let i = 0; i < objects.length; i += DELETE_BATCH) batches.push(objects.slice(i, i + DELETE_BATCH));
-    const results = await Promise.all(batches.map((batch) => this.deleteBatch(client, bucket, batch)));
-    return results.every(Boolean);
-  }
-
-  /** One DeleteObjects request; whether every key went. */
-  private async deleteBatch(client: S3Client, bucket: string, objects: ReadonlyArray<Pick<ToS3Object, 'key' | 'uri'>>): Promise<boolean> {
-    if (objects.length === 0) return true;
-    try {
-      const answer = await client.send(
-        new (s3Sdk().DeleteObjectsCommand)({ Bucket: bucket, Delete: { Objects: objects.map((o) => ({ Key: o.key })), Quiet: true } }),
-        { abortSignal: AbortSignal.timeout(10_000) },
-      );
-      for (const failed of answer.Errors ?? []) this.log('could not delete %s: %s: %s', s3Uri(bucket, failed.Key ?? ''), failed.Code, failed.Message);
-      return (answer.Errors ?? []).length === 0;
-    } catch (error) {
-      this.log('could not delete %s: %s', objects.map((o) => o.uri).join(', '), describeAwsError(error));
-      return false;
-    }
-  }
-
-  /** Without `overwriteIfExists`, fails if the object exists. */
-  private async refuseExisting(bucket: string, key: string): Promise<void> {
-    if (this.overwriteIfExists || !(await this.exists(bucket, key))) return;
-    if (this.input instanceof Readable) this.input.destroy();
-    throw new TaskError(
-      `${this.taskName}: ${s3Uri(bucket, key)} exists already (bucket \`${bucket}\`, key \`${key}\`). ` +
-        'Set overwriteIfExists = true to replace it.',
-      { taskName: this.taskName },
-    );
-  }
-
-  /** The store refused the conditional write, or another writer's object is there after a failure: another writer created it meanwhile. */
-  private createdMeanwhile(bucket: string, key: string, cause: unknown, aborted: boolean, found?: string): TaskError {
-    return new TaskError(
-      `${this.taskName}: ${s3Uri(bucket, key)} was created by another writer while this task uploaded it ` +
-        `(bucket \`${bucket}\`, key \`${key}\`; the store answered ${describeAwsError(cause)})${found ? `: ${found}` : ''}, so it was left as that writer made it` +
-        `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
-      { cause, taskName: this.taskName },
-    );
-  }
-
-  /** Bytes sent so far (of every object of a split export), for the progress of a long upload. */
-  #sent = 0;
-
-  /** Uploads one object through a multipart upload, aborted on failure or when the task is stopped. */
-  private async uploadObject(bucket: string, key: string, payload: Payload): Promise<{ bytes: number; etag?: string }> {
-    const uri = s3Uri(bucket, key);
-    const contentType = optionalTextAttribute(this, 'contentType');
-    const headers = contentHeaders(payload, key);
-    const signal = this.signal;
-    const counted = payload.body instanceof Readable ? countingStream(payload.body) : undefined;
-    const body = counted?.stream ?? (payload.body as Buffer);
-    const token = newUploadToken();
-    const watched = watchFinalWrite(this.client);
-    const upload = new (uploads().Upload)({
-      client: watched.client,
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-      params: {
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ...headers,
-        ...(contentType === undefined ? {} : { ContentType: contentType }),
-        ...this.encryptionParams(),
-        // Tells this upload's object from another writer's after an ambiguous failure.
-        Metadata: { [UPLOAD_TOKEN_KEY]: token },
-        // Sent on the single PutObject and on CompleteMultipartUpload (lib-storage passes its
-        // params to both): the store refuses to replace an object that appeared since the check.
-        ...(this.overwriteIfExists ? {} : { IfNoneMatch: '*' }),
-      },
-    });
-    const before = this.#sent;
-    upload.on('httpUploadProgress', (progress) => {
-      this.#sent = before + (progress.loaded ?? 0);
-      if (this.log.enabled) this.log('%s: part %s, %d bytes so far', uri, progress.part, progress.loaded);
-    });
-
-    // Stopped (deadline, signal): the input stops being read and the upload is aborted.
-    const stop = (): void => {
-      if (body instanceof Readable) body.destroy(signal.reason instanceof Error ? signal.reason : undefined);
-      void upload.abort();
-    };
-    signal.addEventListener('abort', stop, { once: true });
-    if (signal.aborted) stop();
-    let etag: string | undefined;
-    try {
-      const result = await upload.done();
-      etag = result.ETag;
-    } catch (error) {
-      if (body instanceof Readable) body.destroy();
-      const aborted = await this.abandon(upload, bucket, key, signal.aborted);
-      // The object-creating request failed in a way that may hide a success: look at the object.
-      const found =
-        watched.finalWriteSent() && (signal.aborted || mayHaveWritten(error))
-          ? await lookAtObject(this.client, bucket, key, token, signal.aborted ? STOPPED_LOOK_MS : undefined)
-          : undefined;
-      if (found?.kind === 'ours' && !signal.aborted) {
-        this.log('completing the upload to %s was ambiguous (%s); the object there carries this upload\'s token: confirmed', uri, describeAwsError(error));
-        etag = found.etag;
-      } else {
-        throw this.uploadFailure(bucket, key, error, aborted, found);
-      }
-    } finally {
-      signal.removeEventListener('abort', stop);
-    }
-    const bytes = counted ? counted.bytes() : (payload.body as Buffer).length;
-    this.#sent = before + bytes;
-    return etag === undefined ? { bytes } : { bytes, etag };
-  }
-
-  /** Why the upload failed, with what a look at the object found after an ambiguous failure. */
-  private uploadFailure(bucket: string, key: string, error: unknown, aborted: boolean, found: Found | undefined): TaskError {
-    const uri = s3Uri(bucket, key);
-    const stopped = this.signal.aborted;
-    const options = { cause: error, taskName: this.taskName };
-    if (!stopped && !this.overwriteIfExists && (found?.kind === 'other' || (found === undefined && isConditionFailure(error)))) {
-      return new UploadError(this.createdMeanwhile(bucket, key, error, aborted, found && describeFound(found, uri)).message, options, key, found);
-    }
-    const reason = stopped ? `stopped (${(this.signal.reason as Error)?.message ?? String(this.signal.reason)})` : `failed: ${describeAwsError(error)}`;
-    const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${this.seen(found, uri)}`;
-    const message = `${this.taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`;
-    return new UploadError(message, options, key, found);
-  }
-
-  /** What a look after a failure found other than this upload's object, for the message. */
-  private seen(found: Exclude<Found, { kind: 'ours' }>, uri: string): string {
-    if (found.kind !== 'other' || !this.overwriteIfExists) return describeFound(found, uri);
-    // overwriteIfExists: the object there is the one this upload was to replace.
-    const was = describeFound(found, uri).replace(/^another writer's object is there/, 'the earlier object is still there');
-    return `${was} and this upload's is not: running the task again is safe`;
-  }
-
-  /** The encryption parameters of the upload (checked by `attributeProblems`). */
-  private encryptionParams(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+  /** The bucket as an object store, over the task's open client, with the task's part and encryption settings. */
+  private store(bucket: string): S3Store {
     const setting = this.serverSideEncryption;
-    if (setting === 'none') return {};
-    const kmsKeyId = optionalTextAttribute(this, 'kmsKeyId');
-    return { ServerSideEncryption: setting, ...(kmsKeyId === undefined ? {} : { SSEKMSKeyId: kmsKeyId }) };
+    const encryption = setting === 'none' ? {} : { serverSideEncryption: setting as ServerSideEncryption, kmsKeyId: optionalTextAttribute(this, 'kmsKeyId') };
+    return new S3Store(this.client, bucket, this.log, { partSize: this.partSize, queueSize: this.queueSize, ...encryption });
   }
 
-  /**
-   * After a failed upload: lets the parts in flight settle (a short while at most, unless the
-   * task was stopped), then makes sure S3 was told to abort the multipart upload, so no parts are left behind.
-   */
-  private async abandon(upload: Upload, bucket: string, key: string, stopped: boolean): Promise<boolean> {
-    const state = upload as unknown as UploadState;
-    // Stopped, the parts in flight are not waited for: the run gives the task a short while only.
-    if (!stopped) await within(Promise.allSettled(state.concurrentUploaders ?? []), SETTLE_MS);
-    let uploadId = state.uploadId;
-    if (uploadId === undefined && state.createMultiPartPromise) {
-      await within(state.createMultiPartPromise.then((created) => (uploadId = created.UploadId)), SETTLE_MS);
-    }
-    if (uploadId === undefined) return false;
-    // lib-storage aborts a failed upload itself, unless it was stopped before it got there.
-    if (!state.abortMultipartUploadCommand) return true;
-    try {
-      await this.client.send(new (s3Sdk().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: uploadId }), {
-        abortSignal: AbortSignal.timeout(10_000),
-      });
-      this.log('aborted the multipart upload %s to %s', uploadId, s3Uri(bucket, key));
-      return true;
-    } catch (error) {
-      // NoSuchUpload: the uploader aborted it meanwhile.
-      if (/NoSuchUpload/.test(String((error as Error)?.name))) return true;
-      this.log('could not abort the multipart upload %s: %s', uploadId, describeAwsError(error));
-      return false;
-    }
+  /** What of the task its writes need. */
+  private writeContext(): WriteContext {
+    return {
+      taskName: this.taskName,
+      signal: this.signal,
+      log: this.log,
+      overwriteIfExists: this.overwriteIfExists,
+      contentType: optionalTextAttribute(this, 'contentType'),
+      input: this.input,
+    };
   }
 
   /** A retry is safe when the input can be read again: an aborted upload leaves no object. */
   override canRetry(): boolean {
     return !isOneShot(this.input);
   }
-
-  /** Whether the object exists (HeadObject). */
-  private async exists(bucket: string, key: string): Promise<boolean> {
-    try {
-      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
-      return true;
-    } catch (error) {
-      // Stopped by the task's own signal: the run reports why; no advice about the check.
-      if (this.signal.aborted) throw error;
-      if (isNotFound(error)) return false;
-      const badName = invalidBucketName(error, bucket);
-      if (badName) throw new TaskError(`${this.taskName}.bucket: ${badName}`, { cause: error, taskName: this.taskName });
-      const checked = `${this.taskName}: cannot tell whether ${s3Uri(bucket, key)} exists`;
-      throw new TaskError(checkFailure(checked, error, 'Allow s3:GetObject and s3:ListBucket', 'set overwriteIfExists = true to skip the check'), {
-        cause: error,
-        taskName: this.taskName,
-      });
-    }
-  }
-
 }
 
 /** The original bigrays' name for `ToS3`. */

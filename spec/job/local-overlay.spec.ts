@@ -1,7 +1,9 @@
 /** Local mode on the job's side: every task's config kept on the emulator and SQLite. */
 import { expect } from 'chai';
-import { S3Resource, SQLQuery, ToS3 } from '../../lib';
+import { AwsResource, ConfigurationError, Resource, S3Resource, SQLQuery, Task, ToS3, type AwsClientSettings } from '../../lib';
+import { JobHost } from '../../lib/job/host';
 import { LocalOverlay } from '../../lib/job/local-overlay';
+import type { JobMessage, RunMessage } from '../../lib/job/messages';
 
 const env = {
   BIGRAYS_AWS_ENDPOINT_URL: 'http://127.0.0.1:4999',
@@ -36,5 +38,70 @@ describe('the local overlay', () => {
     expect(first.resourceConfig).to.include({ DB_DSN: 'sqlite:.bigrays/job-2.sqlite', DB_PWD: '' });
     expect(second.resourceConfig).to.deep.equal(first.resourceConfig);
     expect(notes).to.deep.equal(["SQL: postgres://etl:***@db/w (a task's resourceConfig) → SQLite database .bigrays/job-2.sqlite"]);
+  });
+});
+
+/** A resource of the job's own that reaches a service through a setting, with no local form. */
+class CacheClient extends Resource<string> {
+  override requiredConfigs = ['CACHE_URL'];
+  open(): string {
+    return 'connected';
+  }
+}
+
+/** A job host in local mode, its messages kept in a list. */
+function localHost(): { jobHost: JobHost; sent: JobMessage[] } {
+  const sent: JobMessage[] = [];
+  const send = async (message: JobMessage): Promise<void> => void sent.push(message);
+  return { jobHost: new JobHost({ job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: true }, send), sent };
+}
+
+describe('the local overlay and what a resource is', () => {
+  it('should refuse, before any task runs, a task whose resource has no local form, naming the task, the resource and its setting but not its value', async () => {
+    const ran: string[] = [];
+    const cache = new CacheClient();
+    class First extends Task<number> { run() { ran.push('First'); return 1; } }
+    class Warm extends Task<void> {
+      requiredResource = cache;
+      resourceConfig = { CACHE_URL: 'redis://:Cache-Secret-7@cache.example.com:6379' };
+      run() { ran.push('Warm'); }
+    }
+    const { jobHost, sent } = localHost();
+    const error = await jobHost.run([First, Warm]).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(ConfigurationError);
+    const message = (error as Error).message;
+    expect(message).to.match(/^Warm: its resource CacheClient has no local form, so under --local it would reach the real service \(it needs BIGRAYS_CACHE_URL\)/);
+    expect(message).to.include('run the job without --local');
+    expect(message).not.to.include('Cache-Secret-7');
+    expect(ran, 'no task ran').to.deep.equal([]);
+    const report = sent.find((m): m is RunMessage => m.bigrays === 'run');
+    expect(report?.error).to.include({ exitCode: 2 });
+  });
+
+  it('should refuse a resource whose local form local mode does not know', () => {
+    class Odd extends CacheClient { override localForm() { return 'ftp-server' as never; } }
+    class Fetch extends Task<void> { requiredResource = new Odd(); run() {} }
+    const overlay = new LocalOverlay('/jobs/job.ts', () => undefined, env);
+    expect(() => overlay.apply(new Fetch())).to.throw(ConfigurationError, /Fetch: its resource Odd has local form "ftp-server", which local mode does not know/);
+  });
+
+  it('should run a task whose resource has no local form but needs no config', async () => {
+    class Scratch extends Resource<string> { open(): string { return '/tmp/scratch'; } }
+    const scratch = new Scratch();
+    class Use extends Task<string> { requiredResource = scratch; run() { return this.requiredResource.handle as string; } }
+    const { jobHost } = localHost();
+    const report = await jobHost.run([Use]);
+    expect(report.tasks[0]).to.include({ name: 'Use', status: 'ok' });
+  });
+
+  it("should keep a job's own AWS client on the emulator: it is one by what it is, not by its class's name", () => {
+    class QueueClient extends AwsResource<{ destroy(): void; endpoint?: string }> {
+      protected createClient(settings: AwsClientSettings) { return { destroy() {}, endpoint: settings.endpoint }; }
+    }
+    class Enqueue extends Task<void> { requiredResource = new QueueClient(); resourceConfig = { AWS_ENDPOINT_URL: 'https://sqs.eu-west-1.amazonaws.com' }; run() {} }
+    const overlay = new LocalOverlay('/jobs/job.ts', () => undefined, env);
+    const task = new Enqueue();
+    overlay.apply(task);
+    expect(task.resourceConfig).to.include({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4999', AWS_ACCESS_KEY_ID: 'k' });
   });
 });

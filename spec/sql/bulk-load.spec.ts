@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import {
   bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLSession, SQLWrite, ToS3, type CsvRows, type DataFrame, type SqlSession,
 } from '../../lib';
-import { copyField, copyLine } from '../../lib/resources/sql/postgres';
+import { copyField, copyLine } from '../../lib/resources/sql/postgres/copy-text';
 import { toDataFrame } from '../../lib/data/frame';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';

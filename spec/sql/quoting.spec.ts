@@ -5,7 +5,8 @@ import {
 } from '../../lib';
 import { formatTemplate } from '../../lib/format';
 import { shapeChanger } from '../../lib/sql-keyword-shape';
-import { nameParts, sqlQuoting } from '../../lib/resources/sql/dialect';
+import { sqlQuoting } from '../../lib/resources/sql/dialects';
+import { nameParts } from '../../lib/resources/sql/identifiers';
 import { failure, RecordingResource } from '../helpers';
 
 const postgres = sqlQuoting('postgres');

@@ -1,20 +1,36 @@
 /**
- * What differs between database engines: how a query runs on the session's connection and
- * how its values come back, how a batch runs in a transaction, and the column types
- * `SQLWrite` creates.
+ * What differs between database engines, as one object per engine (`lib/resources/sql/<engine>/`,
+ * registered in lib/resources/sql/dialects.ts): `SqlDialect` is how queries run on it,
+ * `DialectInfo` is what it says of itself (its DSN schemes and how it reads a DSN, its knex
+ * client and driver package, its quoting, its capabilities). A `Dialect` is both.
  */
 import type { Knex } from 'knex';
 import type { Readable } from 'node:stream';
-import type { Table } from '../../data/frame';
-import { TaskError } from '../../errors';
-import type { SqlQuoting } from '../../format';
-export { jsonText } from '../../data/json';
-import type { DialectName } from './dsn';
+import type { ConfigValues } from '../../config';
 import type { CopyLines } from '../../data/csv-read';
-import { batchedRows } from '../../data/row-batches';
-import { CLEANUP_MS, within, type Guard, type SessionLimits } from './link';
-import type { LoadTarget } from './write';
-import { MYSQL_QUOTING } from './mysql/quoting';
+import type { Table } from '../../data/frame';
+import type { SqlQuoting } from '../../format';
+import type { DriverPackage } from '../../lazy';
+import type { Guard, SessionLimits } from './limits';
+import type { LoadTarget } from './load';
+
+/** A dialect's name (`postgres`, `sqlite`, `mssql`): the `name` of a dialect in the table. */
+export type DialectName = string;
+
+/** A session's connection settings, as a dialect reads them from `DB_DSN`, `DB_USER` and `DB_PWD`. */
+export interface SessionSettings {
+  dialect: DialectName;
+  /** The knex `connection` setting (credentials included: never log it). */
+  connection: Record<string, unknown>;
+  /** The DSN with its password masked, for messages and logs. */
+  display: string;
+  /** Where the session connects, without credentials: `host:port/database`, or the SQLite file. */
+  address: string;
+  /** The host connected to (the SQLite file for SQLite). */
+  host: string;
+  /** The port connected to, when there is one. */
+  port?: number;
+}
 
 /** The kinds of column `SQLWrite` infers from data. */
 export type ValueKind =
@@ -45,32 +61,12 @@ export interface QueryLoad {
   insert(trx: Knex.Transaction, target: LoadTarget, sql: string, bindings: readonly unknown[]): Promise<number>;
 }
 
-/** `sql` without what may come before its first keyword: blanks, comments, opening parentheses and (`semicolons`) `;`. */
-function firstKeyword(sql: string, semicolons = false): string {
-  const skip = semicolons ? /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\(|;)/ : /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()/;
-  let rest = sql;
-  for (let m = skip.exec(rest); m && m[0] !== ''; m = skip.exec(rest)) rest = rest.slice(m[0].length);
-  return /^[a-z_]+/i.exec(rest)?.[0].toLowerCase() ?? '';
-}
-
-/** A word that writes (or that makes a SELECT write: `SELECT … INTO`, `FOR UPDATE`): such a query is loaded as rows, not on the server. */
-const WRITES = /\b(?:insert|update|delete|merge|into|call|exec|execute)\b/i;
-
 /**
- * Whether `sql` only reads rows, so that it can be the SELECT of an `INSERT … SELECT` without
- * changing what it does: its first keyword (after blanks, comments and parentheses) is one of
- * `starts`, and no word in it writes. Conservative: a query this refuses is loaded as rows read
- * (a failure inside the INSERT's transaction could not fall back on that).
+ * How a query runs on an engine: on the session's connection, its values as they come back,
+ * a batch in a transaction, a load of rows, and the column types `SQLWrite` creates. The
+ * optional members are what some engines can do and others cannot (COPY CSV out, loading CSV
+ * text as it is, `INSERT … SELECT`): the session and `SQLWrite` take the path an engine has.
  */
-export function onlyReads(sql: string, starts: readonly string[], semicolons = false): boolean {
-  return starts.includes(firstKeyword(sql, semicolons)) && !WRITES.test(sql);
-}
-
-/** `INSERT INTO table (columns) sql`, names already quoted; the line break ends a trailing `-- comment` of `sql`. */
-export function insertSelectSql(table: string, columns: readonly string[], sql: string): string {
-  return `INSERT INTO ${table} (${columns.join(', ')})\n${sql}\n`;
-}
-
 export interface SqlDialect {
   readonly name: DialectName;
   /** The driver's connection settings with the session's deadlines (connect, statement, keepalive). */
@@ -90,6 +86,11 @@ export interface SqlDialect {
   bytesMoved?(connection: unknown): number;
   /** Whether a driver error means the connection itself is gone (not just the statement failed). */
   isConnectionError(error: unknown): boolean;
+  /**
+   * Whether a driver error is the server stopping a statement at the session's statement
+   * deadline (`DB_STATEMENT_TIMEOUT_MS`), so the message can name it; absent for an engine with no such deadline.
+   */
+  isStatementTimeout?(error: Error): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
   /**
@@ -124,122 +125,6 @@ export interface SqlDialect {
   loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
   /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
   readonly loadQuery?: QueryLoad;
-  /** Whether CREATE and DROP TABLE commit at once (MySQL): `SQLWrite` then fills a new table under another name first. */
-  readonly ddlCommits?: boolean;
-}
-
-/** The driver connection of a knex transaction (the session's one connection). */
-export async function transactionConnection(trx: Knex.Transaction): Promise<unknown> {
-  return (trx.client as { acquireConnection(): Promise<unknown> }).acquireConnection();
-}
-
-/** `"name"` with inner quotes doubled (PostgreSQL, SQLite). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** `"schema"."name"` of a table (`"name"` without a schema), quoted as PostgreSQL and SQLite take it. */
-export function quotedTable(target: { schema?: string; name: string }): string {
-  return target.schema ? `${quoteIdentifier(target.schema)}.${quoteIdentifier(target.name)}` : quoteIdentifier(target.name);
-}
-
-/** `[name]` with inner closing brackets doubled (SQL Server). */
-export function bracketIdentifier(name: string): string {
-  return `[${name.replace(/]/g, ']]')}]`;
-}
-
-/**
- * A table name as `SQLWrite.tablename` holds it → its parts: `schema.table`, or parts quoted
- * as `{kw!i}` renders them (`"my schema"."it""s"`, `[a].[b]]c]`), quotes removed. Undefined
- * for a name that is not made of such parts (a stray quote).
- */
-export function nameParts(text: string): string[] | undefined {
-  const parts: string[] = [];
-  let i = 0;
-  for (;;) {
-    const open = text[i];
-    const close = open === '"' ? '"' : open === '[' ? ']' : open === '`' ? '`' : undefined;
-    if (close === undefined) {
-      const end = text.indexOf('.', i);
-      const part = text.slice(i, end < 0 ? undefined : end);
-      if (/["[\]`]/.test(part)) return undefined;
-      parts.push(part);
-      if (end < 0) return parts;
-      i = end + 1;
-      continue;
-    }
-    let part = '';
-    let j = i + 1;
-    for (;;) {
-      const k = text.indexOf(close, j);
-      if (k < 0) return undefined;
-      part += text.slice(j, k);
-      if (text[k + 1] === close) {
-        part += close;
-        j = k + 2;
-        continue;
-      }
-      j = k + 1;
-      break;
-    }
-    parts.push(part);
-    if (j === text.length) return parts;
-    if (text[j] !== '.') return undefined;
-    i = j + 1;
-  }
-}
-
-/**
- * PostgreSQL: `'…'` with `'` doubled; a value with a backslash as `E'…'` with `\` doubled
- * too, which reads the same whatever `standard_conforming_strings` is.
- */
-const POSTGRES_QUOTING: SqlQuoting = {
-  engine: 'PostgreSQL',
-  literal: (text) => (text.includes('\\') ? ` E'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${text.replace(/'/g, "''")}'`),
-  identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-};
-
-/** SQLite: `'…'` and `"…"` with the quote doubled; a backslash is a plain character. */
-const SQLITE_QUOTING: SqlQuoting = {
-  engine: 'SQLite',
-  literal: (text) => `'${text.replace(/'/g, "''")}'`,
-  identifier: (parts) => parts.map(quoteIdentifier).join('.'),
-};
-
-/** SQL Server: `N'…'` (unicode) with `'` doubled, `[…]` with `]` doubled; `]` can end a bracketed name. */
-const MSSQL_QUOTING: SqlQuoting = {
-  engine: 'SQL Server',
-  literal: (text) => `N'${text.replace(/'/g, "''")}'`,
-  identifier: (parts) => parts.map(bracketIdentifier).join('.'),
-};
-
-/** SQL text on a session whose engine is not known (a resource of the job's own): standard quotes. */
-const STANDARD_QUOTING: SqlQuoting = {
-  engine: 'SQL',
-  literal: SQLITE_QUOTING.literal,
-  identifier: SQLITE_QUOTING.identifier,
-};
-
-const QUOTING: Record<DialectName, SqlQuoting> = { postgres: POSTGRES_QUOTING, sqlite: SQLITE_QUOTING, mssql: MSSQL_QUOTING, mysql: MYSQL_QUOTING };
-
-/** How SQL text is quoted and checked for an engine (`{kw!q}`, `{kw!i}`, plain `{kw}`); undefined: not known. */
-export function sqlQuoting(dialect?: DialectName): SqlQuoting {
-  return dialect === undefined ? STANDARD_QUOTING : QUOTING[dialect];
-}
-
-/** Every row of a sync or async iterable, without a promise per row for the sync kind. */
-export async function forEachRow(
-  rows: Iterable<unknown[]> | AsyncIterable<unknown[]>,
-  each: (row: unknown[]) => void | Promise<void>,
-): Promise<void> {
-  if (Symbol.asyncIterator in rows) {
-    for await (const row of rows as AsyncIterable<unknown[]>) await each(row);
-  } else {
-    for (const row of rows as Iterable<unknown[]>) {
-      const pending = each(row);
-      if (pending) await pending;
-    }
-  }
 }
 
 /** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */
@@ -252,144 +137,82 @@ export interface TableStream {
   readonly complete: boolean;
 }
 
-/**
- * A TableStream over `next()` batches: `done()` runs once, when the rows run out, reading
- * fails, or the reader stops early. With a `guard`, each batch read rejects as soon as the
- * operation is aborted or the connection is lost. `done()` is never waited on for long: on a
- * dead connection, a polite close would wait for a reply that never comes.
- */
-export function tableStream(
-  columns: string[],
-  first: unknown[][],
-  next: () => Promise<unknown[][]>,
-  done: () => Promise<void>,
-  guard?: Guard,
-): TableStream {
-  let finished = false;
-  let exhausted = false;
-  let closing: Promise<boolean> | undefined;
-  const finish = (): Promise<boolean> => {
-    if (!closing) {
-      finished = true;
-      closing = within(done(), CLEANUP_MS);
-    }
-    return closing;
-  };
-  const closedEarly = (): TaskError =>
-    new TaskError(
-      'this SQL stream was closed before it was read to the end (its session closed when another resource ' +
-        'opened, or release() was called): read it in the task that opened it, e.g. toS3({ input: await this.stream(…) })',
-    );
-  let started = false;
-  async function* batches(): AsyncGenerator<unknown[][]> {
-    if (started) throw new TaskError('a SQL stream can be read once');
-    started = true;
-    try {
-      let batch = first;
-      while (batch.length > 0) {
-        if (finished) throw closedEarly();
-        guard?.check();
-        yield batch;
-        if (finished) throw closedEarly();
-        guard?.check();
-        batch = await (guard ? guard.run(next()) : next());
-      }
-      exhausted = true;
-    } finally {
-      await finish();
-    }
-  }
-  return {
-    columns,
-    // Read a batch at a time by a bulk load, one by one by everyone else.
-    rows: batchedRows(batches),
-    release: async () => {
-      await finish();
-    },
-    get complete() {
-      return exhausted;
-    },
-  };
-}
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-
-/** An integer as a number when it is exact as one, else as a bigint. */
-export function exactInteger(value: bigint | string): number | bigint {
-  const big = typeof value === 'bigint' ? value : BigInt(value);
-  return big <= MAX_SAFE && big >= MIN_SAFE ? Number(big) : big;
-}
-
-/** A socket's count of bytes read and sent (not merely queued): it grows while the peer answers. */
-export function socketBytes(socket: { bytesRead: number; bytesWritten?: number; writableLength: number } | undefined): number {
-  if (!socket) return 0;
-  return socket.bytesRead + (socket.bytesWritten ?? 0) - socket.writableLength;
-}
-
-/** The session's one driver connection, taken from knex's pool, and how to give it back. */
-export async function acquire(knex: Knex): Promise<{ connection: unknown; release: () => Promise<void> }> {
-  const client = knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
-  const connection = await client.acquireConnection();
-  return {
-    connection,
-    release: async () => {
-      await client.releaseConnection(connection);
-    },
-  };
-}
-
-/** Runs `fn` with the session's one driver connection, given back to knex's pool after. */
-export async function withConnection<T>(knex: Knex, fn: (connection: unknown) => Promise<T> | T): Promise<T> {
-  const { connection, release } = await acquire(knex);
-  try {
-    return await fn(connection);
-  } finally {
-    await release();
-  }
-}
-
-/** A result being read on a connection: its columns, its first batch, how to read on and to stop. */
-export interface OpenRead {
-  columns: string[];
-  first: unknown[][];
-  next(): Promise<unknown[][]>;
-  close(): Promise<void> | void;
+/** What an engine can do, and how it differs, as data: nothing outside its folder compares names. */
+export interface DialectCapabilities {
+  /**
+   * How many rows one multi-row INSERT may carry (fewer when `maxBindings` says so): SQL Server
+   * takes 1000 rows per VALUES list; knex writes SQLite's multi-row insert as a compound SELECT,
+   * which SQLite caps at 500 terms.
+   */
+  readonly insertBatchRows: number;
+  /**
+   * Whether a streamed read (`SQLStream`, `SqlSession.stream`) reads the rows from the server a
+   * batch at a time (a cursor, an iterator); false: the result is read whole, then handed out
+   * in batches.
+   */
+  readonly serverSideStream: boolean;
+  /**
+   * Where the schema goes in knex's `renameTable` on this engine: `'builder'`, from `withSchema`
+   * (PostgreSQL, SQL Server); `'from'`, on the old name only (SQLite: `ALTER TABLE s.a RENAME TO b`);
+   * `'both'`, on both names (MySQL: `RENAME TABLE s.a TO s.b`, where a new name without one would
+   * move the table to the session's database).
+   */
+  readonly renameTableSchema: 'builder' | 'from' | 'both';
+  /**
+   * Whether CREATE and DROP TABLE commit at once, whatever the transaction (MySQL): a failed
+   * `SQLWrite` could not roll them back, so it fills a new table under another name and puts it
+   * in the old one's place only once every row is in (`create` and `replace`; `append` adds to
+   * the table in the transaction).
+   */
+  readonly ddlCommits: boolean;
 }
 
 /**
- * A TableStream on the session's one driver connection: `open` starts the read; the
- * connection goes back to the pool when the rows run out, reading fails, or the reader stops.
+ * What `SQLWrite` checks before it loads on a second session of the same config (its input
+ * being read on the first): what the second session cannot see.
  */
-export async function streamOnConnection(
-  knex: Knex,
-  open: (connection: unknown) => Promise<OpenRead>,
-  guard?: Guard,
-): Promise<TableStream> {
-  const { connection, release } = await acquire(knex);
-  let read: OpenRead;
-  try {
-    read = await open(connection);
-  } catch (error) {
-    await release();
-    throw error;
-  }
-  return tableStream(
-    read.columns,
-    read.first,
-    () => read.next(),
-    async () => {
-      try {
-        await within(read.close(), CLEANUP_MS);
-      } finally {
-        await release();
-      }
-    },
-    guard,
-  );
+export interface SecondSessionChecks {
+  /** Why a second session of `settings` would open another database (an in-memory one); undefined when it sees the same. */
+  privateDatabase?(settings: SessionSettings): string | undefined;
+  /** Whether `schema.name` is a temp table by its name alone (`pg_temp.t`, `#t`): only the session that made it sees it. */
+  isTempTable(schema: string | undefined, name: string): boolean;
+  /** SQL (one binding: a table name without schema) that returns a row when another session has a temp table of that name. */
+  readonly otherSessionTempSql?: string;
+  /**
+   * How to see that the reading session holds a lock on the table (so a DROP on the second
+   * would wait for a read that waits for it): the reading session's id on its driver
+   * connection, and SQL (bindings: that id, the table name) that returns a row when it does.
+   */
+  readonly readerLock?: { sessionId(connection: unknown): number | undefined; readonly sql: string };
 }
 
-/** Whether `value` should be written as JSON text. */
-export function isJsonValue(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value) && !(value instanceof Uint8Array);
+/**
+ * What an engine says of itself: how the registration table finds it (its name and DSN
+ * schemes), how it reads a DSN, which knex client and driver package it needs, how SQL text
+ * is quoted for it, and what it can do. Adding an engine is a folder with one `Dialect`, a line
+ * in lib/resources/sql/dialects.ts, its driver as an optional peer in package.json, and specs.
+ */
+export interface DialectInfo {
+  /** The engine as messages name it (`PostgreSQL`). */
+  readonly engine: string;
+  /** The DSN schemes that select it, lower case, without `:` (`postgres`, `postgresql`). */
+  readonly schemes: readonly string[];
+  /** The DSN forms a message shows to say what to write (`postgres://…`; `sqlite:<path>`, `sqlite::memory:`). */
+  readonly dsnExamples: readonly string[];
+  /**
+   * Reads `dsn` (trimmed, one of `schemes`) with `DB_USER` and `DB_PWD` from `config` into the
+   * session's settings; throws a ConfigurationError naming `DB_DSN`, its password masked.
+   */
+  readDsn(dsn: string, config: ConfigValues): SessionSettings;
+  /** The knex client that runs it (`pg`, `better-sqlite3`, `mssql`). */
+  readonly knexClient: string;
+  /** The npm package of its driver, and the command that installs it. */
+  readonly driver: DriverPackage;
+  /** How `{kw!q}` and `{kw!i}` quote for it, and what a plain `{kw}` may hold. */
+  readonly quoting: SqlQuoting;
+  readonly capabilities: DialectCapabilities;
+  readonly secondSession: SecondSessionChecks;
 }
+
+/** An engine: how queries run on it, and what it says of itself. */
+export interface Dialect extends SqlDialect, DialectInfo {}

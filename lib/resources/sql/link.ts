@@ -8,6 +8,7 @@ import { envName } from '../../config';
 import { ResourceError, TaskError } from '../../errors';
 import { logger } from '../../log';
 import type { SqlDialect } from './dialect';
+import type { Guard, LimitKey, SessionLimits, SilenceLimit } from './limits';
 import { watchSilence, within } from '../../timing';
 
 export { within };
@@ -24,30 +25,6 @@ export function abortError(signal: AbortSignal, what: string): Error {
   return new TaskError(`${what} was aborted${reason === undefined ? '' : `: ${String(reason)}`}`);
 }
 
-/** The deadlines a session works to (config `DB_CONNECT_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`, `DB_IDLE_TIMEOUT_MS`). */
-export interface SessionLimits {
-  connectMs: number;
-  statementMs?: number;
-  idleMs: number;
-}
-
-/** The config keys of a session's deadlines. */
-export type LimitKey = 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_IDLE_TIMEOUT_MS';
-
-/**
- * How long an operation may wait with no byte moving on the connection. A server that stops
- * answering (a stopped process, a hung host whose kernel still holds the connection) sends no
- * error and no reset: only this ends the wait.
- */
-export interface SilenceLimit {
-  /** The setting, as messages name it. */
-  key: LimitKey;
-  /** Its value, in ms. */
-  ms: number;
-  /** Added to `ms` before the client gives up, so that a server that is there speaks first (its own timeout). */
-  marginMs?: number;
-}
-
 /** What a connection dropped for its server's silence was lost to, as errors say it. */
 export const NO_ANSWER = 'no answer from the server';
 
@@ -58,16 +35,6 @@ function silenceError(limit: SilenceLimit, silentMs: number): Error {
       ? `a statement got no answer for ${silentMs} ms, longer than its limit of ${limitHint(limit.key, limit.ms)}`
       : `no bytes moved for ${limitHint(limit.key, limit.ms)}`;
   return new Error(`${what}; the connection was dropped (raise the setting if the server is only slow)`);
-}
-
-/** Watches one operation's driver work: an abort or a lost connection rejects it at once. */
-export interface Guard {
-  /** Settles with `work`, or rejects as soon as the signal aborts or the connection is lost. */
-  run<T>(work: Promise<T>): Promise<T>;
-  /** Throws when the signal aborted or the connection was lost. */
-  check(): void;
-  /** Settles with `wait`, a wait on the operation's input (the next rows of a load): the connection's silence meanwhile is not the server's. */
-  input<T>(wait: Promise<T>): Promise<T>;
 }
 
 type LostListener = (error: ResourceError) => void;

@@ -3,23 +3,19 @@
  * in ONE transaction: no row leaves the database. `ifExists` and `columnTypes` as for a load of
  * rows; a table it creates takes the query's own column types (see the dialect's `loadQuery`).
  */
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
-import type { SqlDialect } from './dialect';
+import type { Dialect } from './dialect';
+import { LoadError } from './load';
+import { stagedForDdl, stagingName } from './staging';
 import {
-  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, LoadError, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
+  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
 } from './write';
 
 /** A query and its bound values, as the driver takes them. */
 export interface CompiledQuery {
   sql: string;
   bindings: readonly unknown[];
-}
-
-/** A name for the table a `replace` fills before it takes the old one's place: unique, short enough for any engine. */
-function stagingName(): string {
-  return `bigrays_staging_${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -31,7 +27,7 @@ function stagingName(): string {
  */
 export async function writeQueryTable(
   knex: Knex,
-  dialect: SqlDialect,
+  dialect: Dialect,
   taskName: string,
   tablename: string,
   query: CompiledQuery,
@@ -50,8 +46,7 @@ export async function writeQueryTable(
     const { columns } = shape;
     const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
-    // Where CREATE commits at once (MySQL), a new table too is filled under another name first.
-    const staging = (exists && ifExists === 'replace') || (!exists && dialect.ddlCommits) ? stagingName() : undefined;
+    const staging = (exists && ifExists === 'replace') || stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;
     if (!exists || staging !== undefined) {
       await createTableBuilder(trx, dialect, schema ? `${schema}.${into}` : into, { columns, rows: [] }, types);
@@ -61,7 +56,7 @@ export async function writeQueryTable(
     try {
       inserted = await load.insert(trx, { schema, name: into, tablename, columns }, query.sql, query.bindings);
     } catch (error) {
-      if (staging !== undefined && dialect.ddlCommits) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
+      if (staging !== undefined && dialect.capabilities.ddlCommits) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
       throw writeFailure(taskName, tablename, asLoadError(error));
     }
     if (staging !== undefined) {

@@ -4,75 +4,25 @@
  * (COPY on PostgreSQL, one prepared INSERT on SQLite, a bulk load on SQL Server), so a bad row
  * leaves the table as it was. A streamed input is read as it is loaded, never held whole.
  */
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { CsvFormatError } from '../../data/csv-read';
 import { csvTextOf } from '../../data/csv-rows';
 import { asTable, ownValue, setValue, type Table } from '../../data/frame';
 import { batchedRows, readBatches, type BatchedRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
-import { nameParts, type SqlDialect, type ValueKind } from './dialect';
-import type { Guard } from './link';
+import { INFER_ROWS, inferKinds } from './column-kinds';
+import type { Dialect } from './dialect';
+import { nameParts } from './identifiers';
+import type { Guard } from './limits';
+import { LoadError, type LoadTarget } from './load';
+import { stagedForDdl, stagingName } from './staging';
 
 /** What to do when the table exists: refuse (default), add rows, or replace the table. */
 export type IfExists = 'fail' | 'append' | 'replace';
 
 export const IF_EXISTS: readonly IfExists[] = ['fail', 'append', 'replace'];
 
-const DATE = /^\d{4}-\d\d-\d\d$/;
-const TIMESTAMP = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?$/;
-const TIMESTAMPTZ = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d(:?\d\d)?)$/;
-
-function kindOf(value: unknown): ValueKind {
-  switch (typeof value) {
-    case 'boolean':
-      return 'boolean';
-    case 'bigint':
-      return 'integer';
-    case 'number':
-      return Number.isInteger(value) ? 'integer' : 'float';
-    case 'string':
-      if (DATE.test(value)) return 'date';
-      if (TIMESTAMP.test(value)) return 'timestamp';
-      if (TIMESTAMPTZ.test(value)) return 'timestamptz';
-      return 'text';
-    default:
-      if (value instanceof Date) return 'timestamptz';
-      if (Buffer.isBuffer(value) || value instanceof Uint8Array) return 'binary';
-      return 'json';
-  }
-}
-
-function merge(a: ValueKind, b: ValueKind): ValueKind {
-  if (a === b) return a;
-  const pair = new Set([a, b]);
-  const numbers: ValueKind[] = ['integer', 'float', 'numeric'];
-  if ([...pair].every((k) => numbers.includes(k))) return pair.has('numeric') ? 'numeric' : 'float';
-  if (pair.has('timestamp') && (pair.has('date') || pair.has('timestamptz'))) return pair.has('timestamptz') ? 'timestamptz' : 'timestamp';
-  if (pair.has('date') && pair.has('timestamptz')) return 'timestamptz';
-  return 'text';
-}
-
-/** The kind of each column, from its non-null values (a column of NULLs is text). */
-export function inferKinds(table: Table): ValueKind[] {
-  return table.columns.map((_, i) => {
-    let kind: ValueKind | undefined;
-    let bigIntegers = false;
-    for (const row of table.rows) {
-      const value = row[i];
-      if (value === null || value === undefined) continue;
-      if (typeof value === 'bigint' || (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value))) bigIntegers = true;
-      const k = kindOf(value);
-      kind = kind === undefined ? k : merge(kind, k);
-      if (kind === 'text') break;
-    }
-    // Integers beyond 2^53 mixed with fractions need exact decimals, not doubles.
-    if (kind === 'float' && bigIntegers) return 'numeric';
-    return kind ?? 'text';
-  });
-}
-
-/** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
+/** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, `` `a`.`b` ``, as `{kw!i}` writes them) lose their quotes. */
 export function splitName(tablename: string): { schema?: string; name: string } {
   const quoted = /^["[`]|\.["[`]/.test(tablename) ? nameParts(tablename) : undefined;
   if (quoted && quoted.length > 1) return { schema: quoted.slice(0, -1).join('.'), name: quoted[quoted.length - 1] };
@@ -88,7 +38,7 @@ function schemaBuilder(trx: Knex | Knex.Transaction, schema?: string): Knex.Sche
 /** The CREATE TABLE for `table` in `dialect` (knex schema builder, not yet run). */
 export function createTableBuilder(
   trx: Knex | Knex.Transaction,
-  dialect: SqlDialect,
+  dialect: Dialect,
   tablename: string,
   table: Table,
   types: readonly string[] = inferKinds(table).map((kind) => dialect.columnType(kind)),
@@ -100,12 +50,9 @@ export function createTableBuilder(
 }
 
 /** The rows of `table` in chunks that keep each INSERT under the dialect's limits. */
-export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Record<string, unknown>>> {
+export function insertChunks(dialect: Dialect, table: Table): Array<Array<Record<string, unknown>>> {
   const width = Math.max(table.columns.length, 1);
-  // SQL Server takes at most 1000 rows per VALUES list; knex writes SQLite's multi-row insert as a
-  // compound SELECT, which SQLite caps at 500 terms.
-  const maxRows = dialect.name === 'mssql' ? 1000 : dialect.name === 'sqlite' ? 500 : 5000;
-  const size = Math.max(1, Math.min(maxRows, Math.floor(dialect.maxBindings / width)));
+  const size = Math.max(1, Math.min(dialect.capabilities.insertBatchRows, Math.floor(dialect.maxBindings / width)));
   const chunks: Array<Array<Record<string, unknown>>> = [];
   for (let start = 0; start < table.rows.length; start += size) {
     chunks.push(
@@ -119,9 +66,6 @@ export function insertChunks(dialect: SqlDialect, table: Table): Array<Array<Rec
   return chunks;
 }
 
-/** How many rows of a streamed input its column types are inferred from. */
-export const INFER_ROWS = 1000;
-
 /** Rows to write: DataFrames and row objects become this; a streamed input (`SqlRows`, FromS3 csv) is this. */
 export interface WriteSource {
   columns: string[];
@@ -129,27 +73,6 @@ export interface WriteSource {
   rows: Iterable<unknown> | AsyncIterable<unknown>;
   /** The input as given (FromS3's CSV rows can be loaded as their text). */
   origin?: unknown;
-}
-
-/** Where the rows go and how they look. */
-export interface LoadTarget {
-  schema?: string;
-  name: string;
-  /** `schema.name` as the user wrote it, for messages. */
-  tablename: string;
-  columns: string[];
-}
-
-/** What a dialect's bulk load reports when a row fails: the row (1-based) when it knows it. */
-export class LoadError extends Error {
-  constructor(
-    message: string,
-    readonly row: number | undefined,
-    override readonly cause: unknown,
-  ) {
-    super(message);
-    this.name = 'LoadError';
-  }
 }
 
 /** Options of `writeTable`. */
@@ -324,7 +247,7 @@ export function checkColumnTypes(taskName: string, columns: readonly string[], g
 /** The SQL types of a table to create: the given ones, the rest inferred from `sample`. */
 export function columnTypesOf(
   taskName: string,
-  dialect: SqlDialect,
+  dialect: Dialect,
   columns: string[],
   sample: unknown[][],
   given: Readonly<Record<string, string>> = {},
@@ -365,11 +288,10 @@ export function dropTableBuilder(trx: Knex | Knex.Transaction, schema: string | 
 }
 
 /** The statement renaming `schema.from` to `to` in its schema (`ALTER TABLE … RENAME TO`, `sp_rename` on SQL Server). */
-export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
-  // knex names no schema in SQLite's ALTER TABLE: the name carries it.
-  if (dialect.name === 'sqlite' && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
-  // Nor in MySQL's RENAME TABLE: both names carry it.
-  if (dialect.name === 'mysql' && schema) return trx.raw('RENAME TABLE ?? TO ??', [`${schema}.${from}`, `${schema}.${to}`]);
+export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: Dialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
+  const where = schema === undefined ? 'builder' : dialect.capabilities.renameTableSchema;
+  if (where === 'from') return trx.schema.renameTable(`${schema}.${from}`, to);
+  if (where === 'both') return trx.schema.renameTable(`${schema}.${from}`, `${schema}.${to}`);
   return schemaBuilder(trx, schema).renameTable(from, to);
 }
 
@@ -381,7 +303,7 @@ export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: SqlDia
  */
 export async function writeTable(
   knex: Knex,
-  dialect: SqlDialect,
+  dialect: Dialect,
   taskName: string,
   tablename: string,
   input: WriteSource,
@@ -425,14 +347,17 @@ export async function writeTable(
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
     await knex.transaction(async (trx) => {
-      // Where CREATE and DROP commit at once (MySQL), a table is filled under another name and takes its place only once full.
-      const exists = await clearTable(trx, taskName, tablename, dialect.ddlCommits && ifExists === 'replace' ? 'append' : ifExists);
-      const staging = dialect.ddlCommits && !(exists && ifExists === 'append') ? `bigrays_staging_${randomBytes(6).toString('hex')}` : undefined;
+      // Where DDL commits at once, a replaced table is dropped only once the new one is full.
+      const keep = dialect.capabilities.ddlCommits && ifExists === 'replace';
+      const exists = await clearTable(trx, taskName, tablename, keep ? 'append' : ifExists);
+      const staging = stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
       if (staging !== undefined) target.name = staging;
-      if (!exists || staging !== undefined) await createTableBuilder(trx, dialect, staging && schema ? `${schema}.${staging}` : staging ?? tablename, { columns, rows: [] }, types);
+      const into = staging === undefined ? tablename : schema ? `${schema}.${staging}` : staging;
+      if (!exists || staging !== undefined) await createTableBuilder(trx, dialect, into, { columns, rows: [] }, types);
       try {
         written = await load(trx);
       } catch (error) {
+        // The staging table was committed when it was made: it goes with the failure.
         if (staging !== undefined) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
         throw failure(error);
       }

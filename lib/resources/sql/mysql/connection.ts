@@ -106,3 +106,9 @@ export function isGone(error: unknown): boolean {
   if (code && GONE.has(code)) return true;
   return /Connection lost|closed state|socket hang up|ECONNRESET|EPIPE/i.test(message ?? '');
 }
+
+/** Whether a mysql2 error is the server stopping a statement at its deadline (MySQL's max_execution_time, MariaDB's max_statement_time). */
+export function isQueryTimeout(error: Error): boolean {
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  return code === 'ER_QUERY_TIMEOUT' || errno === 1969;
+}

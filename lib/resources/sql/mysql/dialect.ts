@@ -2,14 +2,20 @@
  * MySQL and MariaDB through `mysql2` (knex `mysql2`): see values.ts for how values come back,
  * load.ts for how `SQLWrite` loads rows, stream.ts for `SQLStream`. Every session speaks UTC,
  * with backslash escapes on and `multipleStatements` (a batch of statements in one SQLExecute).
+ * Registered in lib/resources/sql/dialects.ts; its driver, mysql2, is an optional peer.
  */
 import type { Knex } from 'knex';
 import type { Table } from '../../../data/frame';
-import { socketBytes, streamOnConnection, withConnection, type SqlDialect, type TableStream, type ValueKind } from '../dialect';
-import { lostHow, type Guard, type SessionLimits } from '../link';
-import { isGone, killQuery, run, setUp, type MysqlConnection, type MysqlField, type ResultHeader } from './connection';
-import { loadRows } from './load';
+import { socketBytes, withConnection } from '../connection';
+import type { Dialect, TableStream, ValueKind } from '../dialect';
+import type { Guard, SessionLimits } from '../limits';
+import { lostHow } from '../link';
+import { streamOnConnection } from '../table-stream';
+import { isGone, isQueryTimeout, killQuery, run, setUp, type MysqlConnection, type MysqlField, type ResultHeader } from './connection';
+import { mysqlDsnSettings } from './dsn';
+import { INSERT_ROWS, loadRows } from './load';
 import { mysqlQueryLoad } from './query-load';
+import { MYSQL_QUOTING } from './quoting';
 import { openRead } from './stream';
 import { castValue, toMysql } from './values';
 
@@ -43,8 +49,30 @@ function affectedRows(rows: unknown): number | undefined {
   return (last as ResultHeader | undefined)?.affectedRows;
 }
 
-export const mysqlDialect: SqlDialect = {
+export const mysqlDialect: Dialect = {
   name: 'mysql',
+  engine: 'MySQL',
+  schemes: ['mysql', 'mariadb'],
+  dsnExamples: ['mysql://…'],
+  readDsn: mysqlDsnSettings,
+  knexClient: 'mysql2',
+  driver: { name: 'mysql2', install: 'npm install mysql2' },
+  quoting: MYSQL_QUOTING,
+  capabilities: {
+    // LOAD DATA LOCAL INFILE carries the rows; the multi-row INSERT it falls back to, 1000 at a time.
+    insertBatchRows: INSERT_ROWS,
+    // mysql2's query stream, read a batch at a time with back-pressure (stream.ts).
+    serverSideStream: true,
+    // RENAME TABLE s.a TO b would move the table to the session's database.
+    renameTableSchema: 'both',
+    // CREATE, DROP and RENAME TABLE commit at once, whatever the transaction.
+    ddlCommits: true,
+  },
+  secondSession: {
+    // A TEMPORARY table has an ordinary name, and no catalog another session reads lists it (MariaDB
+    // and MySQL alike): a second session would write the permanent table of that name (README).
+    isTempTable: () => false,
+  },
   // A prepared statement takes 65535 placeholders; values are sent in the text of the statement, kept well below max_allowed_packet.
   maxBindings: 65_535,
 
@@ -98,6 +126,8 @@ export const mysqlDialect: SqlDialect = {
 
   isConnectionError: isGone,
 
+  isStatementTimeout: isQueryTimeout,
+
   async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {
     return withConnection(knex, async (connection) => {
       const { rows, fields } = await run(connection as MysqlConnection, { sql, values: [...bindings], rowsAsArray: true });
@@ -132,8 +162,6 @@ export const mysqlDialect: SqlDialect = {
   load: loadRows,
 
   loadQuery: mysqlQueryLoad,
-
-  ddlCommits: true,
 
   toDbValue: toMysql,
 };

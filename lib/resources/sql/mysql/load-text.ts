@@ -5,8 +5,9 @@
  * bytes are data. Made in buffers of about LOAD_CHUNK bytes, a batch of rows at a time.
  */
 import { readBatches } from '../../../data/row-batches';
-import { isJsonValue, jsonText } from '../dialect';
-import { LoadError } from '../write';
+import { jsonText } from '../../../data/json';
+import { LoadError } from '../load';
+import { isJsonValue } from '../values';
 import { utcDatetime } from './values';
 
 /** How many bytes of text go to the server at a time. */

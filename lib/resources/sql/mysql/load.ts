@@ -8,9 +8,9 @@
 import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
 import { readBatches } from '../../../data/row-batches';
-import { transactionConnection } from '../dialect';
-import type { Guard } from '../link';
-import { LoadError, type LoadTarget } from '../write';
+import { transactionConnection } from '../connection';
+import type { Guard } from '../limits';
+import { LoadError, type LoadTarget } from '../load';
 import { run, type MysqlConnection, type ResultHeader } from './connection';
 import { loadText } from './load-text';
 import { backtickIdentifier, backtickTable } from './quoting';
@@ -24,7 +24,7 @@ import { toMysql, utcDatetime } from './values';
 const LOCAL_INFILE_REFUSED = new Set([1148, 3948, 4166]);
 
 /** How many rows, and about how many bytes of values, one INSERT carries. */
-const INSERT_ROWS = 1000;
+export const INSERT_ROWS = 1000;
 const INSERT_BYTES = 2 * 1024 * 1024;
 
 /** Whether each target column holds date-times (an offset timestamp is written to it in UTC). */

@@ -5,7 +5,9 @@
  * tables commit nothing).
  */
 import { randomBytes } from 'node:crypto';
-import { insertSelectSql, onlyReads, transactionConnection, type QueryLoad } from '../dialect';
+import { transactionConnection } from '../connection';
+import type { QueryLoad } from '../dialect';
+import { insertSelectSql, onlyReads } from '../query-text';
 import { run, type MysqlConnection, type ResultHeader } from './connection';
 import { backtickIdentifier, backtickTable } from './quoting';
 

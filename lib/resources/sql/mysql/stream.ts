@@ -4,7 +4,7 @@
  * so the server waits too, and memory stays bounded whatever the size of the result.
  */
 import type { Readable } from 'node:stream';
-import type { OpenRead } from '../dialect';
+import type { OpenRead } from '../table-stream';
 import { killQuery, type MysqlConnection, type MysqlField } from './connection';
 
 /** Starts `sql` on `connection` and reads its first batch: its columns, its rows `batchSize` at a time, how to stop. */

@@ -4,7 +4,8 @@
  * TIMESTAMP the same in UTC with `Z` (the session speaks UTC), DATE as `YYYY-MM-DD`, BOOLEAN
  * (`tinyint(1)`) as true/false, binary as a Buffer, JSON as its text.
  */
-import { exactInteger, isJsonValue, jsonText } from '../dialect';
+import { jsonText } from '../../../data/json';
+import { exactInteger, isJsonValue } from '../values';
 
 /** The part of mysql2's column description a `typeCast` sees. */
 export interface CastField {

@@ -1,54 +1,9 @@
+/** DB_DSN: the scheme picks the engine, a URL is read one way for connecting, masking and messages, and a DSN is read once. */
 import { expect } from 'chai';
-import { ConfigurationError } from '../../lib';
-import { sessionSettings } from '../../lib/resources/sql/dsn';
+import { ConfigurationError } from '../../../lib';
+import { sessionSettings, SessionSettingsCache } from '../../../lib/resources/sql/dsn';
 
 describe('DB_DSN parsing', () => {
-  it('should read sqlite files and memory databases', () => {
-    expect(sessionSettings({ DB_DSN: 'sqlite:jobs.db' })).to.deep.include({ dialect: 'sqlite', connection: { filename: 'jobs.db' } });
-    expect(sessionSettings({ DB_DSN: 'sqlite:///var/data/jobs.db' }).connection).to.deep.equal({ filename: '/var/data/jobs.db' });
-    expect(sessionSettings({ DB_DSN: 'sqlite::memory:' }).connection).to.deep.equal({ filename: ':memory:' });
-  });
-
-  it('should read a PostgreSQL URL, with DB_USER and DB_PWD overriding its credentials', () => {
-    const plain = sessionSettings({ DB_DSN: 'postgresql://etl:p%40ss@db.example:6543/warehouse?sslmode=require' });
-    expect(plain.dialect).to.equal('postgres');
-    expect(plain.connection).to.include({ user: 'etl', password: 'p@ss', host: 'db.example', port: 6543, database: 'warehouse' });
-    expect(plain.connection.ssl).to.not.equal(undefined);
-    expect(plain.display).to.equal('postgresql://etl:***@db.example:6543/warehouse?sslmode=require');
-    const overridden = sessionSettings({ DB_DSN: 'postgres://etl:old@db/w', DB_USER: 'loader', DB_PWD: 'new' });
-    expect(overridden.connection).to.include({ user: 'loader', password: 'new' });
-  });
-
-  it('should map a SQL Server URL to tedious options', () => {
-    const settings = sessionSettings({
-      DB_DSN: 'mssql://sa:Str0ng%21@sql.example:14330/sales?encrypt=false&trustServerCertificate=true&appName=nightly',
-    });
-    expect(settings.dialect).to.equal('mssql');
-    expect(settings.connection).to.deep.equal({
-      server: 'sql.example',
-      port: 14330,
-      database: 'sales',
-      user: 'sa',
-      password: 'Str0ng!',
-      options: { encrypt: false, trustServerCertificate: true, useUTC: true, appName: 'nightly' },
-    });
-    expect(settings.display).to.equal('mssql://sa:***@sql.example:14330/sales?encrypt=false&trustServerCertificate=true&appName=nightly');
-  });
-
-  it('should default SQL Server to encryption on port 1433, and use a named instance without a port', () => {
-    expect(sessionSettings({ DB_DSN: 'sqlserver://sa:x@sql/db' }).connection).to.deep.include({
-      port: 1433,
-      options: { encrypt: true, trustServerCertificate: false, useUTC: true },
-    });
-    const named = sessionSettings({ DB_DSN: 'mssql://sa:x@sql/db?instanceName=SQLEXPRESS', DB_USER: 'etl', DB_PWD: 'y' });
-    expect(named.connection).to.not.have.property('port');
-    expect(named.connection).to.deep.include({ user: 'etl', password: 'y' });
-    expect((named.connection.options as Record<string, unknown>).instanceName).to.equal('SQLEXPRESS');
-    const backslash = sessionSettings({ DB_DSN: 'mssql://sa:x@sql\\SQLEXPRESS/db' });
-    expect(backslash.connection).to.deep.include({ server: 'sql', database: 'db' });
-    expect((backslash.connection.options as Record<string, unknown>).instanceName).to.equal('SQLEXPRESS');
-  });
-
   it('should refuse malformed DSNs with a ConfigurationError that masks the password', () => {
     const cases: Array<[string, RegExp]> = [
       ['db2://root:hunter2-Secret@db/x', /unknown scheme `db2:`/],
@@ -133,5 +88,18 @@ describe('DB_DSN with special characters in the password', () => {
     const error = refusal('postgres://etl:Qz7k%Vx9m@db.example/x');
     expect(error.message).to.match(/password holds a `%` that starts no %XX escape: percent-encode the password \(.*`%` → `%25`/);
     for (const piece of ['Qz7k', 'Vx9m']) expect(error.message).not.to.contain(piece);
+  });
+});
+
+describe('DB_DSN read once', () => {
+  it('should read a DSN again only when DB_DSN, DB_USER or DB_PWD change, and a refused one each time', () => {
+    const cache = new SessionSettingsCache();
+    const first = cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_STATEMENT_TIMEOUT_MS: 10 });
+    expect(cache.read({ DB_DSN: 'postgres://etl:x@db/w' }), 'another config object, the same DSN').to.equal(first);
+    const other = cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_PWD: 'y' });
+    expect(other).not.to.equal(first);
+    expect(other.connection).to.include({ password: 'y' });
+    expect(cache.read({ DB_DSN: 'postgres://etl:x@db/w', DB_PWD: 'y', DB_USER: 'loader' }).connection).to.include({ user: 'loader' });
+    for (let i = 0; i < 2; i++) expect(() => cache.read({ DB_DSN: 'oracle://db/x' })).to.throw(ConfigurationError, /unknown scheme/);
   });
 });

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigurationError } from '../../lib/errors';
-import { checkBeforeOpen, openSqliteWithoutLinksUnder, verifyAfterOpen } from '../../lib/resources/sql/sqlite-no-follow';
+import { ConfigurationError } from '../../../../lib/errors';
+import { checkBeforeOpen, openSqliteWithoutLinksUnder, verifyAfterOpen } from '../../../../lib/resources/sql/sqlite/sqlite-no-follow';
 
 // better-sqlite3 ships no types; this is all the spec uses of it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,12 +1,12 @@
-/** Reading a `mysql://` or `mariadb://` DSN, and the message of a missing mysql2 driver: no server needed. */
+/** A MySQL DB_DSN (`mysql://` or `mariadb://`), its quoting, and the message of a missing mysql2 driver: no server needed. */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { ConfigurationError } from '../../lib';
-import { sqlQuoting } from '../../lib/resources/sql/dialect';
-import { sessionSettings } from '../../lib/resources/sql/dsn';
+import { ConfigurationError } from '../../../../lib';
+import { sqlQuoting } from '../../../../lib/resources/sql/dialects';
+import { sessionSettings } from '../../../../lib/resources/sql/dsn';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../../..');
 
 function refusal(config: Record<string, string>): ConfigurationError {
   try {

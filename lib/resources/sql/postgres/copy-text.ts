@@ -5,10 +5,10 @@
  * writer's text (`valueText`). A bulk load writes it as UTF-8 straight into buffers, with no
  * string per field for the common values (text, numbers, booleans, NULL).
  */
-import { isFreeText, valueText } from '../../data/csv';
-import { breakInside, countChar, type CopyLines } from '../../data/csv-read';
-import { readBatches } from '../../data/row-batches';
-import { LoadError } from './write';
+import { isFreeText, valueText } from '../../../data/csv';
+import { breakInside, countChar, type CopyLines } from '../../../data/csv-read';
+import { readBatches } from '../../../data/row-batches';
+import { LoadError } from '../load';
 
 const QUOTES = /"/g;
 

@@ -15,8 +15,8 @@
  */
 import { realpathSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { ConfigurationError } from '../../errors';
-import { display, lstatOrUndefined, symlinkRefusal } from '../../symlinks';
+import { ConfigurationError } from '../../../errors';
+import { display, lstatOrUndefined, symlinkRefusal } from '../../../symlinks';
 
 const guarded = new Set<string>();
 

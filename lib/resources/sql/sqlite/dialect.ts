@@ -4,15 +4,22 @@
  * text or number was stored.
  */
 import type { Knex } from 'knex';
-import type { Table } from '../../data/frame';
-import { readBatches } from '../../data/row-batches';
-import {
-  exactInteger, insertSelectSql, isJsonValue, jsonText, onlyReads, quotedTable, quoteIdentifier, streamOnConnection, transactionConnection, withConnection,
-  type QueryLoad, type SqlDialect, type TableStream, type ValueKind,
-} from './dialect';
-import type { Guard, SessionLimits } from './link';
+import type { Table } from '../../../data/frame';
+import { readBatches } from '../../../data/row-batches';
+import { ConfigurationError } from '../../../errors';
+import type { SqlQuoting } from '../../../format';
+import { jsonText } from '../../../data/json';
+import { INFER_ROWS, inferKinds } from '../column-kinds';
+import { transactionConnection, withConnection } from '../connection';
+import type { Dialect, QueryLoad, SessionSettings, TableStream, ValueKind } from '../dialect';
+import { quotedTable, quoteIdentifier, quoteLiteral } from '../identifiers';
+import type { Guard, SessionLimits } from '../limits';
+import { LoadError, type LoadTarget } from '../load';
+import { insertSelectSql, onlyReads } from '../query-text';
+import { streamOnConnection } from '../table-stream';
+import { exactInteger, isJsonValue } from '../values';
+import { sqliteDsnSettings } from './dsn';
 import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
-import { INFER_ROWS, inferKinds, LoadError, type LoadTarget } from './write';
 
 interface Statement {
   reader: boolean;
@@ -127,9 +134,52 @@ const sqliteQueryLoad: QueryLoad = {
   },
 };
 
-export const sqliteDialect: SqlDialect = {
+/** `'…'` and `"…"` with the quote doubled; a backslash is a plain character. */
+const SQLITE_QUOTING: SqlQuoting = {
+  engine: 'SQLite',
+  literal: quoteLiteral,
+  identifier: (parts) => parts.map(quoteIdentifier).join('.'),
+};
+
+/**
+ * better-sqlite3 is a native module: installed without its install script, or built for
+ * another Node.js, it loads but cannot open a database. Opened once here, it fails before any
+ * task runs, saying how to build it.
+ */
+function verifyNativeModule(driver: unknown, neededFor: string): void {
+  try {
+    new (driver as new (file: string) => { close(): void })(':memory:').close();
+  } catch (error) {
+    // Node's own words, on one line, without their advice (the fix below is the one to follow).
+    const why = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').replace(/ (Please try|Tried:).*$/, '').trim();
+    throw new ConfigurationError(
+      `${neededFor} needs better-sqlite3's native module, which did not load (${why}): ` +
+        'run `npm pkg set allowScripts.better-sqlite3=true --json && npm rebuild better-sqlite3` to build it for this Node.js',
+      { cause: error },
+    );
+  }
+}
+
+/** An in-memory database is the connection's own: a second session would open a new, empty one. */
+function privateDatabase(settings: SessionSettings): string | undefined {
+  return settings.connection.filename === ':memory:'
+    ? 'the database is in memory (sqlite::memory:), and a second session would open a new, empty one'
+    : undefined;
+}
+
+export const sqliteDialect: Dialect = {
   name: 'sqlite',
+  engine: 'SQLite',
+  schemes: ['sqlite'],
+  dsnExamples: ['sqlite:<path>', 'sqlite::memory:'],
+  readDsn: sqliteDsnSettings,
+  knexClient: 'better-sqlite3',
+  driver: { name: 'better-sqlite3', install: 'npm install better-sqlite3', verify: verifyNativeModule },
+  quoting: SQLITE_QUOTING,
   maxBindings: 32_766,
+  capabilities: { insertBatchRows: 500, serverSideStream: true, renameTableSchema: 'from', ddlCommits: false },
+  // A temp table has no name of its own kind: only an in-memory database is refused by name.
+  secondSession: { privateDatabase, isTempTable: () => false },
 
   connectionConfig(connection: Record<string, unknown>): Record<string, unknown> {
     return connection;

@@ -1,7 +1,7 @@
 /** The bytes a bulk load sends COPY are the text of copyLine, row after row, whatever the values. */
 import { expect } from 'chai';
-import { CopyLines } from '../../lib/data/csv-read';
-import { copyLine, copyRowsText } from '../../lib/resources/sql/copy-text';
+import { CopyLines } from '../../../../lib/data/csv-read';
+import { copyLine, copyRowsText } from '../../../../lib/resources/sql/postgres/copy-text';
 
 /** A seeded generator (mulberry32): the same rows every run. */
 function random(seed: number): (n: number) => number {

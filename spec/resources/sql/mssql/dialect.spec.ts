@@ -1,8 +1,9 @@
 /** SQL Server: the SQL bigrays generates, checked without a server (the integration suite runs with BIGRAYS_TEST_MSSQL_DSN). */
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../lib/resources/sql/mssql';
-import { createTableBuilder, inferKinds, insertChunks, renameTableBuilder } from '../../lib/resources/sql/write';
+import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../../../lib/resources/sql/mssql/dialect';
+import { inferKinds } from '../../../../lib/resources/sql/column-kinds';
+import { createTableBuilder, insertChunks, renameTableBuilder } from '../../../../lib/resources/sql/write';
 
 describe('SQL Server dialect', () => {
   const knex = knexFactory({ client: 'mssql' });
@@ -32,6 +33,11 @@ describe('SQL Server dialect', () => {
     const query = knex('t').insert(chunks[0]).toSQL();
     expect(query.bindings).to.have.length(666 * 3);
     expect(query.sql).to.match(/^insert into \[t\] \(\[a\], \[b\], \[c\]\) values \(\?, \?, \?\)/);
+  });
+
+  it('should put at most 1000 rows in one VALUES list, however narrow the rows', () => {
+    const narrow = { columns: ['a'], rows: Array.from({ length: 2500 }, (_, i) => [i]) };
+    expect(insertChunks(mssqlDialect, narrow).map((c) => c.length)).to.deep.equal([1000, 1000, 500]);
   });
 
   it('should bind bigints as exact digits and objects as JSON text', () => {
