@@ -16,6 +16,7 @@ import { mysqlDsnSettings } from './dsn';
 import { INSERT_ROWS, loadRows } from './load';
 import { mysqlQueryLoad } from './query-load';
 import { MYSQL_QUOTING } from './quoting';
+import { MYSQL_SECOND_SESSION } from './second-session';
 import { openRead } from './stream';
 import { castValue, toMysql } from './values';
 
@@ -68,11 +69,7 @@ export const mysqlDialect: Dialect = {
     // CREATE, DROP and RENAME TABLE commit at once, whatever the transaction.
     ddlCommits: true,
   },
-  secondSession: {
-    // A TEMPORARY table has an ordinary name, and no catalog another session reads lists it (MariaDB
-    // and MySQL alike): a second session would write the permanent table of that name (README).
-    isTempTable: () => false,
-  },
+  secondSession: MYSQL_SECOND_SESSION,
   // A prepared statement takes 65535 placeholders; values are sent in the text of the statement, kept well below max_allowed_packet.
   maxBindings: 65_535,
 
