@@ -16,7 +16,6 @@ import { mysqlDsnSettings } from './dsn';
 import { INSERT_ROWS, loadRows } from './load';
 import { mysqlQueryLoad } from './query-load';
 import { MYSQL_QUOTING } from './quoting';
-import { MYSQL_SECOND_SESSION } from './second-session';
 import { openRead } from './stream';
 import { castValue, toMysql } from './values';
 
@@ -69,7 +68,13 @@ export const mysqlDialect: Dialect = {
     // CREATE, DROP and RENAME TABLE commit at once, whatever the transaction.
     ddlCommits: true,
   },
-  secondSession: MYSQL_SECOND_SESSION,
+  secondSession: {
+    // A TEMPORARY table has an ordinary name, and no catalog another session reads lists it (MariaDB
+    // and MySQL alike): it cannot be told from a table, and a second session writes the table of
+    // that name (README). Replacing the table the reading session reads needs no check: the new
+    // table is filled first (ddlCommits), so the DROP comes once the read, and its lock, has ended.
+    isTempTable: () => false,
+  },
   // A prepared statement takes 65535 placeholders; values are sent in the text of the statement, kept well below max_allowed_packet.
   maxBindings: 65_535,
 
