@@ -299,7 +299,9 @@ export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: Dialec
  * Writes `input` to `tablename` in ONE transaction: checks for the table, drops it
  * (`replace`) or refuses (`fail`), creates it when missing (types from `columnTypes`, else
  * inferred from the data; a streamed input's from its first rows), loads every row through the
- * dialect's bulk load. Resolves to the number of rows written.
+ * dialect's bulk load. Where DDL commits at once (`capabilities.ddlCommits`), a table it makes
+ * is filled under a staging name and takes the table's place once full. Resolves to the number
+ * of rows written.
  */
 export async function writeTable(
   knex: Knex,
