@@ -19,7 +19,7 @@ export interface ConfigKeyInfo {
 
 /** Every configuration key bigrays knows, with its help and default. */
 export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.freeze({
-  DB_DSN: { help: 'Database URL: postgres://…, mssql://…, sqlite:<path> or sqlite::memory: (percent-encode @ / # ? % in the user and password)', secret: false },
+  DB_DSN: { help: 'Database URL: postgres://…, mysql://…, mssql://…, sqlite:<path> or sqlite::memory: (percent-encode @ / # ? % in the user and password)', secret: false },
   DB_USER: { help: 'Database user; overrides the user in DB_DSN' },
   DB_PWD: { help: 'Database password; overrides the password in DB_DSN', secret: true },
   AWS_ACCESS_KEY_ID: { help: 'AWS access key id (alias: S3_ACCESS_KEY_ID)' },

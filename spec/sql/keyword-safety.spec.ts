@@ -117,6 +117,7 @@ for (const dialect of DIALECTS) {
       const schema = dialect.name === 'sqlite' ? 'main' : dialect.name === 'mssql' ? 'dbo' : 'odd "sch" it\'s';
       const table = 'it\'s "t" [x]';
       if (dialect.name === 'postgres') await execute(`create schema if not exists ${`"${schema.replace(/"/g, '""')}"`}`);
+      if (dialect.name === 'mysql') await execute(`create database if not exists \`${schema}\``); // a MySQL schema is a database
       updateFormatKws({ target: `${schema}.${table}` });
       @register class Save extends SQLWrite { tablename = '{target!i}'; input = [{ n: 1 }, { n: 2 }]; ifExists = 'replace' as const; }
       @register class Read extends SQLQuery { query = 'select n from {target!i} order by n'; }

@@ -86,6 +86,11 @@ export interface SqlDialect {
   bytesMoved?(connection: unknown): number;
   /** Whether a driver error means the connection itself is gone (not just the statement failed). */
   isConnectionError(error: unknown): boolean;
+  /**
+   * Whether a driver error is the server stopping a statement at the session's statement
+   * deadline (`DB_STATEMENT_TIMEOUT_MS`), so the message can name it; absent for an engine with no such deadline.
+   */
+  isStatementTimeout?(error: Error): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
   /**
@@ -146,8 +151,20 @@ export interface DialectCapabilities {
    * in batches.
    */
   readonly serverSideStream: boolean;
-  /** Whether knex's `renameTable` names no schema on this engine, so the old name must carry it (`schema.old`). */
-  readonly renameNamesSchemaInTable: boolean;
+  /**
+   * Where the schema goes in knex's `renameTable` on this engine: `'builder'`, from `withSchema`
+   * (PostgreSQL, SQL Server); `'from'`, on the old name only (SQLite: `ALTER TABLE s.a RENAME TO b`);
+   * `'both'`, on both names (MySQL: `RENAME TABLE s.a TO s.b`, where a new name without one would
+   * move the table to the session's database).
+   */
+  readonly renameTableSchema: 'builder' | 'from' | 'both';
+  /**
+   * Whether CREATE and DROP TABLE commit at once, whatever the transaction (MySQL): a failed
+   * `SQLWrite` could not roll them back, so it fills a new table under another name and puts it
+   * in the old one's place only once every row is in (`create` and `replace`; `append` adds to
+   * the table in the transaction).
+   */
+  readonly ddlCommits: boolean;
 }
 
 /**

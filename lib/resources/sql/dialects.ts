@@ -7,11 +7,12 @@ import type { SqlQuoting } from '../../format';
 import type { Dialect, DialectName } from './dialect';
 import { quoteLiteral, quoteIdentifier } from './identifiers';
 import { mssqlDialect } from './mssql/dialect';
+import { mysqlDialect } from './mysql/dialect';
 import { postgresDialect } from './postgres/dialect';
 import { sqliteDialect } from './sqlite/dialect';
 
 /** Every engine bigrays connects to, in the order messages list them. */
-export const DIALECTS: readonly Dialect[] = [postgresDialect, mssqlDialect, sqliteDialect];
+export const DIALECTS: readonly Dialect[] = [postgresDialect, mysqlDialect, mssqlDialect, sqliteDialect];
 
 /** The dialect a DSN scheme (without `:`, any case) selects; undefined when none does. */
 export function dialectForScheme(scheme: string): Dialect | undefined {
@@ -24,7 +25,7 @@ export function dialectNamed(name: DialectName): Dialect | undefined {
   return DIALECTS.find((dialect) => dialect.name === name);
 }
 
-/** The DSN forms of every engine, as a message lists them: `postgres://…, mssql://…, sqlite:<path> or sqlite::memory:`. */
+/** The DSN forms of every engine, as a message lists them: `postgres://…, mysql://…, mssql://…, sqlite:<path> or sqlite::memory:`. */
 export function dsnForms(): string {
   const forms = DIALECTS.flatMap((dialect) => dialect.dsnExamples);
   return forms.length > 1 ? `${forms.slice(0, -1).join(', ')} or ${forms[forms.length - 1]}` : forms.join('');

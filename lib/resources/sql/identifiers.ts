@@ -20,7 +20,7 @@ export function bracketIdentifier(name: string): string {
 
 /**
  * A table name as `SQLWrite.tablename` holds it → its parts: `schema.table`, or parts quoted
- * as `{kw!i}` renders them (`"my schema"."it""s"`, `[a].[b]]c]`), quotes removed. Undefined
+ * as `{kw!i}` renders them (`"my schema"."it""s"`, `[a].[b]]c]`, `` `a`.`b``c` ``), quotes removed. Undefined
  * for a name that is not made of such parts (a stray quote).
  */
 export function nameParts(text: string): string[] | undefined {
@@ -28,11 +28,11 @@ export function nameParts(text: string): string[] | undefined {
   let i = 0;
   for (;;) {
     const open = text[i];
-    const close = open === '"' ? '"' : open === '[' ? ']' : undefined;
+    const close = open === '"' ? '"' : open === '[' ? ']' : open === '`' ? '`' : undefined;
     if (close === undefined) {
       const end = text.indexOf('.', i);
       const part = text.slice(i, end < 0 ? undefined : end);
-      if (/["[\]]/.test(part)) return undefined;
+      if (/["[\]`]/.test(part)) return undefined;
       parts.push(part);
       if (end < 0) return parts;
       i = end + 1;

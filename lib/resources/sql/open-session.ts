@@ -86,9 +86,7 @@ export class SqlSession {
     const limits = this.link?.limits;
     if (!(error instanceof Error) || !limits) return error;
     const code = (error as { code?: unknown }).code;
-    const statementTimeout =
-      (code === '57014' && /statement timeout/i.test(error.message)) || (code === 'ETIMEOUT' && /request/i.test(error.message));
-    if (statementTimeout && limits.statementMs) {
+    if (this.dialect.isStatementTimeout?.(error) && limits.statementMs) {
       error.message += ` (the statement ran longer than ${limitHint('DB_STATEMENT_TIMEOUT_MS', limits.statementMs)})`;
     } else if (code === 'SQLITE_BUSY') {
       error.message += ` (another connection held a lock on the database for longer than ${limits.statementMs ?? limits.connectMs} ms)`;

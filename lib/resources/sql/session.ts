@@ -21,7 +21,7 @@ export { SqlSession, type SqlCallOptions, type SqlParams, type WriteCallOptions 
 const log = logger('resource:sql');
 
 /**
- * The SQL session. Needs `DB_DSN` (`postgres://…`, `mssql://…`, `sqlite:<path>`,
+ * The SQL session. Needs `DB_DSN` (`postgres://…`, `mysql://…`, `mssql://…`, `sqlite:<path>`,
  * `sqlite::memory:`); `DB_USER` and `DB_PWD` override the DSN's credentials.
  */
 export class SQLSession extends Resource<SqlSession> {

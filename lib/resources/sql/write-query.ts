@@ -3,11 +3,11 @@
  * in ONE transaction: no row leaves the database. `ifExists` and `columnTypes` as for a load of
  * rows; a table it creates takes the query's own column types (see the dialect's `loadQuery`).
  */
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
 import type { Dialect } from './dialect';
 import { LoadError } from './load';
+import { stagedForDdl, stagingName } from './staging';
 import {
   chosenTypes, clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
 } from './write';
@@ -16,11 +16,6 @@ import {
 export interface CompiledQuery {
   sql: string;
   bindings: readonly unknown[];
-}
-
-/** A name for the table a `replace` fills before it takes the old one's place: unique, short enough for any engine. */
-function stagingName(): string {
-  return `bigrays_staging_${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -51,7 +46,7 @@ export async function writeQueryTable(
     const { columns } = shape;
     const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
-    const staging = exists && ifExists === 'replace' ? stagingName() : undefined;
+    const staging = (exists && ifExists === 'replace') || stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;
     if (!exists || staging !== undefined) {
       await createTableBuilder(trx, dialect, schema ? `${schema}.${into}` : into, { columns, rows: [] }, types);
@@ -61,11 +56,12 @@ export async function writeQueryTable(
     try {
       inserted = await load.insert(trx, { schema, name: into, tablename, columns }, query.sql, query.bindings);
     } catch (error) {
+      if (staging !== undefined && dialect.capabilities.ddlCommits) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
       throw writeFailure(taskName, tablename, asLoadError(error));
     }
     if (staging !== undefined) {
       check();
-      await dropTableBuilder(trx, schema, name);
+      if (exists) await dropTableBuilder(trx, schema, name);
       await renameTableBuilder(trx, dialect, schema, staging, name);
     }
     return inserted;

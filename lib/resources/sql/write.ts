@@ -15,15 +15,16 @@ import type { Dialect } from './dialect';
 import { nameParts } from './identifiers';
 import type { Guard } from './limits';
 import { LoadError, type LoadTarget } from './load';
+import { stagedForDdl, stagingName } from './staging';
 
 /** What to do when the table exists: refuse (default), add rows, or replace the table. */
 export type IfExists = 'fail' | 'append' | 'replace';
 
 export const IF_EXISTS: readonly IfExists[] = ['fail', 'append', 'replace'];
 
-/** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, as `{kw!i}` writes them) lose their quotes. */
+/** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, `` `a`.`b` ``, as `{kw!i}` writes them) lose their quotes. */
 export function splitName(tablename: string): { schema?: string; name: string } {
-  const quoted = /^["[]|\.["[]/.test(tablename) ? nameParts(tablename) : undefined;
+  const quoted = /^["[`]|\.["[`]/.test(tablename) ? nameParts(tablename) : undefined;
   if (quoted && quoted.length > 1) return { schema: quoted.slice(0, -1).join('.'), name: quoted[quoted.length - 1] };
   if (quoted) return { name: quoted[0] };
   const dot = tablename.lastIndexOf('.');
@@ -288,7 +289,9 @@ export function dropTableBuilder(trx: Knex | Knex.Transaction, schema: string | 
 
 /** The statement renaming `schema.from` to `to` in its schema (`ALTER TABLE … RENAME TO`, `sp_rename` on SQL Server). */
 export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: Dialect, schema: string | undefined, from: string, to: string): PromiseLike<void> & { toString(): string } {
-  if (dialect.capabilities.renameNamesSchemaInTable && schema) return trx.schema.renameTable(`${schema}.${from}`, to);
+  const where = schema === undefined ? 'builder' : dialect.capabilities.renameTableSchema;
+  if (where === 'from') return trx.schema.renameTable(`${schema}.${from}`, to);
+  if (where === 'both') return trx.schema.renameTable(`${schema}.${from}`, `${schema}.${to}`);
   return schemaBuilder(trx, schema).renameTable(from, to);
 }
 
@@ -296,7 +299,9 @@ export function renameTableBuilder(trx: Knex | Knex.Transaction, dialect: Dialec
  * Writes `input` to `tablename` in ONE transaction: checks for the table, drops it
  * (`replace`) or refuses (`fail`), creates it when missing (types from `columnTypes`, else
  * inferred from the data; a streamed input's from its first rows), loads every row through the
- * dialect's bulk load. Resolves to the number of rows written.
+ * dialect's bulk load. Where DDL commits at once (`capabilities.ddlCommits`), a table it makes
+ * is filled under a staging name and takes the table's place once full. Resolves to the number
+ * of rows written.
  */
 export async function writeTable(
   knex: Knex,
@@ -344,13 +349,23 @@ export async function writeTable(
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
     await knex.transaction(async (trx) => {
-      const exists = await clearTable(trx, taskName, tablename, ifExists);
-      if (!exists) await createTableBuilder(trx, dialect, tablename, { columns, rows: [] }, types);
+      // Where DDL commits at once, a replaced table is dropped only once the new one is full.
+      const keep = dialect.capabilities.ddlCommits && ifExists === 'replace';
+      const exists = await clearTable(trx, taskName, tablename, keep ? 'append' : ifExists);
+      const staging = stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
+      if (staging !== undefined) target.name = staging;
+      const into = staging === undefined ? tablename : schema ? `${schema}.${staging}` : staging;
+      if (!exists || staging !== undefined) await createTableBuilder(trx, dialect, into, { columns, rows: [] }, types);
       try {
         written = await load(trx);
       } catch (error) {
+        // The staging table was committed when it was made: it goes with the failure.
+        if (staging !== undefined) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
         throw failure(error);
       }
+      if (staging === undefined) return;
+      if (exists) await dropTableBuilder(trx, schema, name);
+      await renameTableBuilder(trx, dialect, schema, staging, name);
     });
   } finally {
     // A load that failed before reading its input to the end lets go of it.

@@ -28,6 +28,13 @@ const EXPECTED: Record<string, Expected> = {
     driver: 'pg',
     dsns: ['postgres://etl:x@db/w', 'postgresql://etl:x@db:6543/w'],
   },
+  mysql: {
+    engine: 'MySQL',
+    schemes: ['mysql', 'mariadb'],
+    knexClient: 'mysql2',
+    driver: 'mysql2',
+    dsns: ['mysql://etl:x@db/w', 'mariadb://etl:x@db:3307/w'],
+  },
   mssql: {
     engine: 'SQL Server',
     schemes: ['mssql', 'sqlserver'],
@@ -95,10 +102,11 @@ describe('SQL dialects', () => {
       it('should name a column type for every kind of value, and say what it can do', () => {
         for (const kind of KINDS) expect(dialect.columnType(kind), kind).to.be.a('string').and.not.to.equal('');
         expect(Number.isInteger(dialect.maxBindings) && dialect.maxBindings > 0, 'maxBindings').to.equal(true);
-        const { insertBatchRows, serverSideStream, renameNamesSchemaInTable } = dialect.capabilities;
+        const { insertBatchRows, serverSideStream, renameTableSchema, ddlCommits } = dialect.capabilities;
         expect(Number.isInteger(insertBatchRows) && insertBatchRows > 0, 'insertBatchRows').to.equal(true);
         expect(serverSideStream).to.be.a('boolean');
-        expect(renameNamesSchemaInTable).to.be.a('boolean');
+        expect(['builder', 'from', 'both'], 'renameTableSchema').to.include(renameTableSchema);
+        expect(ddlCommits).to.be.a('boolean');
         expect(dialect.secondSession.isTempTable).to.be.a('function');
       });
     });
@@ -113,7 +121,7 @@ describe('SQL dialects', () => {
     }
     expect(error).to.be.instanceOf(ConfigurationError);
     expect(error!.message).to.match(
-      /^BIGRAYS_DB_DSN is not a valid database URL \(oracle:\/\/scott:\*\*\*@db\/orcl\): unknown scheme `oracle:`; use postgres:\/\/…, mssql:\/\/…, sqlite:<path>/,
+      /^BIGRAYS_DB_DSN is not a valid database URL \(oracle:\/\/scott:\*\*\*@db\/orcl\): unknown scheme `oracle:`; use postgres:\/\/…, mysql:\/\/…, mssql:\/\/…, sqlite:<path>/,
     );
     for (const example of DIALECTS.flatMap((dialect) => dialect.dsnExamples)) expect(error!.message).to.contain(example);
     expect(error!.message).not.to.contain('tiger-Secret');
@@ -121,7 +129,7 @@ describe('SQL dialects', () => {
   });
 
   it('should let no scheme near a registered one fall through to it', () => {
-    for (const dsn of ['sqlite3:jobs.db', 'postgresx://u:x@db/w', 'pg://u:x@db/w', 'mssqlx://sa:x@sql/db']) {
+    for (const dsn of ['sqlite3:jobs.db', 'postgresx://u:x@db/w', 'pg://u:x@db/w', 'mssqlx://sa:x@sql/db', 'mysqlx://u:x@db/w', 'maria://u:x@db/w']) {
       expect(() => sessionSettings({ DB_DSN: dsn }), dsn).to.throw(ConfigurationError, /unknown scheme/);
     }
   });

@@ -6,7 +6,7 @@ import { sessionSettings, SessionSettingsCache } from '../../../lib/resources/sq
 describe('DB_DSN parsing', () => {
   it('should refuse malformed DSNs with a ConfigurationError that masks the password', () => {
     const cases: Array<[string, RegExp]> = [
-      ['mysql://root:hunter2-Secret@db/x', /unknown scheme `mysql:`/],
+      ['db2://root:hunter2-Secret@db/x', /unknown scheme `db2:`/],
       ['just-a-host', /no scheme/],
       ['sqlite:', /name a file/],
       ['mssql://sa:hunter2-Secret@db/x?encrypt=maybe', /encrypt must be true or false, got `maybe`/],

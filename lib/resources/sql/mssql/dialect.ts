@@ -168,7 +168,7 @@ export const mssqlDialect: Dialect = {
   // SQL Server allows 2100 parameters per request.
   maxBindings: 2_000,
   // Results are read whole, then handed out in batches (tedious has no cursor here).
-  capabilities: { insertBatchRows: 1000, serverSideStream: false, renameNamesSchemaInTable: false },
+  capabilities: { insertBatchRows: 1000, serverSideStream: false, renameTableSchema: 'builder', ddlCommits: false },
   secondSession: { isTempTable: (_schema, name) => name.startsWith('#') },
 
   connectionConfig(connection: Record<string, unknown>, limits: SessionLimits): Record<string, unknown> {
@@ -206,6 +206,10 @@ export const mssqlDialect: Dialect = {
   isConnectionError(error: unknown): boolean {
     const { code, message } = (error ?? {}) as { code?: string; message?: string };
     return code === 'ESOCKET' || code === 'ECLOSE' || code === 'ECONNRESET' || /Connection lost|socket hang up|ECONNRESET/i.test(message ?? '');
+  },
+
+  isStatementTimeout(error: Error): boolean {
+    return (error as { code?: unknown }).code === 'ETIMEOUT' && /request/i.test(error.message);
   },
 
   async query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table> {

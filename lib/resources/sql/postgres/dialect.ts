@@ -71,7 +71,7 @@ export const postgresDialect: Dialect = {
   driver: { name: 'pg', install: 'npm install pg' },
   quoting: POSTGRES_QUOTING,
   maxBindings: 65_535,
-  capabilities: { insertBatchRows: 5000, serverSideStream: true, renameNamesSchemaInTable: false },
+  capabilities: { insertBatchRows: 5000, serverSideStream: true, renameTableSchema: 'builder', ddlCommits: false },
   secondSession: {
     isTempTable: (schema) => schema !== undefined && /^pg_temp(_\d+)?$/i.test(schema),
     otherSessionTempSql:
@@ -125,6 +125,10 @@ export const postgresDialect: Dialect = {
     if (severity === 'FATAL' || severity === 'PANIC') return true;
     if (code && CONNECTION_CODES.has(code)) return true;
     return CONNECTION_MESSAGES.test(message ?? '');
+  },
+
+  isStatementTimeout(error: Error): boolean {
+    return (error as { code?: unknown }).code === '57014' && /statement timeout/i.test(error.message);
   },
 
   knexConfig(): Partial<Knex.Config> {

@@ -177,7 +177,7 @@ export const sqliteDialect: Dialect = {
   driver: { name: 'better-sqlite3', install: 'npm install better-sqlite3', verify: verifyNativeModule },
   quoting: SQLITE_QUOTING,
   maxBindings: 32_766,
-  capabilities: { insertBatchRows: 500, serverSideStream: true, renameNamesSchemaInTable: true },
+  capabilities: { insertBatchRows: 500, serverSideStream: true, renameTableSchema: 'from', ddlCommits: false },
   // A temp table has no name of its own kind: only an in-memory database is refused by name.
   secondSession: { privateDatabase, isTempTable: () => false },
 
