@@ -100,7 +100,7 @@ describe('the package', () => {
   describe('optional packages', () => {
     it('should declare the packages only some jobs need as optional peers, which this repository installs', () => {
       const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-      const optional = ['better-sqlite3', 'danfojs-node', 'fauxqs', 'tedious'];
+      const optional = ['better-sqlite3', 'danfojs-node', 'fauxqs', 'mysql2', 'tedious'];
       expect(Object.keys(pkg.peerDependencies).sort()).to.deep.equal(optional);
       for (const name of optional) {
         expect(pkg.peerDependenciesMeta[name], name).to.deep.equal({ optional: true });
