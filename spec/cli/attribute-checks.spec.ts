@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../support/cli';
+import { spawnCli } from '../support/cli';
 
 const job = (name: string) => path.join('spec/fixtures/jobs', name);
 
@@ -38,8 +38,8 @@ describe('attribute values checked before the run', function () {
 
   for (const dryRun of [false, true]) {
     const how = dryRun ? 'bigrays run --dry-run' : 'bigrays run';
-    it(`should exit 2 on SQLWrite ifExists = 'overwrite' under ${how}, before the first task writes its table`, () => {
-      const result = runCli(['run', job('overwrite-table.ts'), ...(dryRun ? ['--dry-run'] : [])], { env: { BIGRAYS_DB_DSN: `sqlite:${db}` } });
+    it(`should exit 2 on SQLWrite ifExists = 'overwrite' under ${how}, before the first task writes its table`, async () => {
+      const result = await spawnCli(['run', job('overwrite-table.ts'), ...(dryRun ? ['--dry-run'] : [])], { env: { BIGRAYS_DB_DSN: `sqlite:${db}` } });
       expect(result.status, result.stdout + result.stderr).to.equal(2);
       expect(result.stderr).to.contain(
         "Rewrite ifExists must be one of 'fail', 'append', 'replace', got \"overwrite\" ('replace' drops and recreates the table)",
@@ -48,8 +48,8 @@ describe('attribute values checked before the run', function () {
       expect(tables(db)).to.deep.equal([]);
     });
 
-    it(`should exit 2 on an invalid bucket name, encryption and part size under ${how}, naming each, before anything runs`, () => {
-      const result = runCli(['run', job('bad-upload.ts'), ...(dryRun ? ['--dry-run'] : [])], {
+    it(`should exit 2 on an invalid bucket name, encryption and part size under ${how}, naming each, before anything runs`, async () => {
+      const result = await spawnCli(['run', job('bad-upload.ts'), ...(dryRun ? ['--dry-run'] : [])], {
         env: {
           BIGRAYS_DB_DSN: `sqlite:${db}`,
           // never contacted: the run stops before any task
