@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { root, runCli } from './support/cli';
+import { root, spawnCli, type CliResult } from './support/cli';
+import { pool } from './support/pool';
 import { freshPostgresDsn } from './support/sql-hooks';
-
 
 function examples(dir = path.join(root, 'examples')): string[] {
   return readdirSync(dir)
@@ -21,32 +21,64 @@ const needs: Record<string, () => Promise<Record<string, string>>> = {
   'postgres-to-s3.ts': async () => ({ BIGRAYS_DB_DSN: await freshPostgresDsn() }),
 };
 
-function bigrays(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return runCli(args, { cwd, env });
+/** A finished `bigrays` command and the folder it ran in. */
+interface Ran extends CliResult {
+  cwd: string;
+}
+
+/**
+ * Each example runs as a user runs it, in a folder of its own: they are independent, so they
+ * run a few at a time, each test awaiting its own.
+ */
+class ExampleRuns {
+  private readonly runs = new Map<string, Promise<Ran>>();
+  private readonly dirs: string[] = [];
+  private readonly queue = pool();
+
+  start(name: string, args: string[], env: () => Promise<Record<string, string>> = async () => ({})): void {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-example-run-'));
+    this.dirs.push(cwd);
+    const ran = this.queue.run(async () => ({ ...(await spawnCli(args, { cwd, env: await env() })), cwd }));
+    ran.catch(() => undefined); // awaited by its test
+    this.runs.set(name, ran);
+  }
+
+  result(name: string): Promise<Ran> {
+    return this.runs.get(name)!;
+  }
+
+  remove(): void {
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('examples', function () {
   this.timeout(120_000);
-  let cwd: string;
-  beforeEach(() => {
-    cwd = mkdtempSync(path.join(tmpdir(), 'bigrays-example-run-'));
+  const runs = new ExampleRuns();
+  const demo = path.join(root, 'examples/demo.ts');
+  before(() => {
+    for (const file of examples()) {
+      // --quiet: no progress lines, so stderr holds only what went wrong (nothing).
+      runs.start(file, ['run', file, '--local', '--quiet'], needs[path.basename(file)]);
+    }
+    runs.start('demo', ['run', demo, '--local']);
+    runs.start('failure', ['run', path.join(root, 'examples/failure-email.ts'), '--local', '--set', 'fail=yes']);
+    runs.start('dry-run', ['run', demo, '--local', '--dry-run']);
   });
-  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+  after(() => runs.remove());
 
   for (const file of examples()) {
     const name = path.relative(root, file);
     it(`should run ${name} in local mode`, async () => {
-      const env = (await needs[path.basename(file)]?.()) ?? {};
-      // --quiet: no progress lines, so stderr holds only what went wrong (nothing).
-      const result = bigrays(['run', file, '--local', '--quiet'], cwd, env);
+      const result = await runs.result(file);
       expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
       expect(result.stdout).to.match(/\d+ ok, 0 failed, 0 skipped/);
       expect(result.stderr).to.equal('');
     });
   }
 
-  it('should run the demo offline, leaving the CSV in S3, a local copy and the e-mail under .bigrays/', () => {
-    const result = bigrays(['run', path.join(root, 'examples/demo.ts'), '--local'], cwd);
+  it('should run the demo offline, leaving the CSV in S3, a local copy and the e-mail under .bigrays/', async () => {
+    const { cwd, ...result } = await runs.result('demo');
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('8 ok, 0 failed, 0 skipped');
     expect(result.stdout).to.contain('s3://bigrays-demo/predictions/2026-01-01_2026-03-01.csv → .bigrays/s3/bigrays-demo/predictions/2026-01-01_2026-03-01.csv');
@@ -60,8 +92,8 @@ describe('examples', function () {
     expect(email.subject).to.equal('Predictions for 2026-01-01 to 2026-03-01 are finished');
   });
 
-  it('should send the failure e-mail and exit 1 when the load fails', () => {
-    const result = bigrays(['run', path.join(root, 'examples/failure-email.ts'), '--local', '--set', 'fail=yes'], cwd);
+  it('should send the failure e-mail and exit 1 when the load fails', async () => {
+    const { cwd, ...result } = await runs.result('failure');
     expect(result.status).to.equal(1);
     expect(result.stdout).to.match(/^FetchSales\s+failed/m);
     expect(result.stdout).to.match(/^LoadSales\s+skipped/m);
@@ -70,8 +102,8 @@ describe('examples', function () {
     expect(email.subject).to.equal('Sales load for 2026-03-01: FAILED');
   });
 
-  it('should show the demo\'s plan with --dry-run without creating anything', () => {
-    const result = bigrays(['run', path.join(root, 'examples/demo.ts'), '--local', '--dry-run'], cwd);
+  it('should show the demo\'s plan with --dry-run without creating anything', async () => {
+    const { cwd, ...result } = await runs.result('dry-run');
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('6. UploadPredictions\n     bucket: bigrays-demo\n     key: predictions/2026-01-01_2026-03-01.csv');
     expect(result.stdout).to.contain('· close SQLSession (sqlite:.bigrays/demo.sqlite)\n  · open S3Resource');

@@ -3,12 +3,12 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { root, runCli, type CliResult } from '../support/cli';
+import { root, spawnCli, type CliResult } from '../support/cli';
 
 const job = (name: string) => path.join('spec/fixtures/jobs', name);
 
-function bigrays(args: string[], env: Record<string, string | undefined> = {}, cwd = root): CliResult {
-  return runCli(args, { env, cwd });
+function bigrays(args: string[], env: Record<string, string | undefined> = {}, cwd = root): Promise<CliResult> {
+  return spawnCli(args, { env, cwd });
 }
 
 describe('the bigrays command', function () {
@@ -19,9 +19,9 @@ describe('the bigrays command', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('should run a TypeScript job, print a summary table and exit 0', () => {
+  it('should run a TypeScript job, print a summary table and exit 0', async () => {
     const out = path.join(dir, 'greeting.txt');
-    const result = bigrays(['run', job('greet.ts')], { GREET_OUT: out });
+    const result = await bigrays(['run', job('greet.ts')], { GREET_OUT: out });
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/Task\s+Status\s+Duration/);
     expect(result.stdout).to.match(/^Hello\s+ok\s+\d+ ms/m);
@@ -31,35 +31,34 @@ describe('the bigrays command', function () {
     expect(readFileSync(out, 'utf8')).to.equal('HELLO WORLD\n');
   });
 
-  it('should let --set override the script\'s keywords', () => {
+  it('should let --set override the script\'s keywords', async () => {
     const out = path.join(dir, 'greeting.txt');
-    const result = bigrays(['run', job('greet.ts'), '--set', 'who=bigrays', `--set=out=${out}`]);
+    const result = await bigrays(['run', job('greet.ts'), '--set', 'who=bigrays', `--set=out=${out}`]);
     expect(result.status, result.stderr).to.equal(0);
     expect(readFileSync(out, 'utf8')).to.equal('HELLO BIGRAYS\n');
   });
 
-  it('should run only the tasks named with --only, and from a task on with --from', () => {
-    const only = bigrays(['run', job('greet.ts'), '--only', 'Hello']);
+  it('should run only the tasks named with --only, and from a task on with --from', async () => {
+    const [only, from] = await Promise.all([bigrays(['run', job('greet.ts'), '--only', 'Hello']), bigrays(['run', job('failing.ts'), '--from', 'Load'])]);
     expect(only.status, only.stderr).to.equal(0);
     expect(only.stdout).to.match(/^Hello\s+ok/m);
     expect(only.stdout).not.to.match(/^Shout/m);
     expect(only.stdout).to.contain('1 ok, 0 failed, 0 skipped');
 
-    const from = bigrays(['run', job('failing.ts'), '--from', 'Load']);
     expect(from.status, from.stderr).to.equal(0);
     expect(from.stdout).to.match(/^Load\s+ok/m);
     expect(from.stdout).to.match(/^Alert\s+ok/m);
     expect(from.stdout).not.to.match(/^Transform/m);
   });
 
-  it('should refuse an unknown task name with the job\'s task names and exit 2', () => {
-    const result = bigrays(['run', job('greet.ts'), '--only', 'Helo']);
+  it('should refuse an unknown task name with the job\'s task names and exit 2', async () => {
+    const result = await bigrays(['run', job('greet.ts'), '--only', 'Helo']);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('no task named `Helo` (did you mean `Hello`?) in this job; its tasks: Hello, Shout, Save');
   });
 
-  it('should exit 1 when a task failed, with the message and no stack dump', () => {
-    const result = bigrays(['run', job('failing.ts')]);
+  it('should exit 1 when a task failed, with the message and no stack dump', async () => {
+    const result = await bigrays(['run', job('failing.ts')]);
     expect(result.status).to.equal(1);
     expect(result.stdout).to.match(/^Transform\s+failed/m);
     expect(result.stdout).to.match(/^Load\s+skipped/m);
@@ -70,54 +69,54 @@ describe('the bigrays command', function () {
     expect(result.stderr).not.to.match(/\n\s+at /);
   });
 
-  it('should show the stack when DEBUG=bigrays* is set', () => {
-    const result = bigrays(['run', job('failing.ts')], { DEBUG: 'bigrays*' });
+  it('should show the stack when DEBUG=bigrays* is set', async () => {
+    const result = await bigrays(['run', job('failing.ts')], { DEBUG: 'bigrays*' });
     expect(result.status).to.equal(1);
     expect(result.stderr).to.match(/\n\s+at /);
   });
 
-  it('should exit 2 naming the env var when configuration is missing', () => {
-    const result = bigrays(['run', job('needs-db.ts')]);
+  it('should exit 2 naming the env var when configuration is missing', async () => {
+    const result = await bigrays(['run', job('needs-db.ts')]);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('ConfigurationError: Missing configuration');
     expect(result.stderr).to.contain('BIGRAYS_DB_DSN (needed by Pull)');
     expect(result.stdout).to.equal('');
   });
 
-  it('should exit 2 naming the task and the keyword for a typo\'d keyword', () => {
-    const result = bigrays(['run', job('typo-keyword.ts')]);
+  it('should exit 2 naming the task and the keyword for a typo\'d keyword', async () => {
+    const result = await bigrays(['run', job('typo-keyword.ts')]);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('Report.key uses the keyword `ned`, which is not set');
   });
 
-  it('should exit 2 naming the class and attribute a JavaScript job forgot', () => {
-    const result = bigrays(['run', job('missing-attribute.js')], { BIGRAYS_DB_DSN: 'sqlite::memory:' });
+  it('should exit 2 naming the class and attribute a JavaScript job forgot', async () => {
+    const result = await bigrays(['run', job('missing-attribute.js')], { BIGRAYS_DB_DSN: 'sqlite::memory:' });
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('TaskInterfaceError: Task attributes are missing or invalid:\n  Pull must define `query`');
   });
 
-  it('should run an ES module job that awaits bigraysRun() at top level', () => {
-    const result = bigrays(['run', job('top-level-await.mts')]);
+  it('should run an ES module job that awaits bigraysRun() at top level', async () => {
+    const result = await bigrays(['run', job('top-level-await.mts')]);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('after the run: ok,ok 21');
   });
 
-  it('should run every bigraysRun() of a job, each with its own keywords', () => {
-    const result = bigrays(['run', job('two-runs.mts')]);
+  it('should run every bigraysRun() of a job, each with its own keywords', async () => {
+    const result = await bigrays(['run', job('two-runs.mts')]);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('load-2026-03-01\nload-2026-03-02\nbackfill done');
     expect(result.stdout).to.contain('2 ok, 0 failed, 0 skipped');
   });
 
-  it('should exit 1 when the job\'s own code fails after a good run', () => {
-    const result = bigrays(['run', job('after-run-failure.ts')]);
+  it('should exit 1 when the job\'s own code fails after a good run', async () => {
+    const result = await bigrays(['run', job('after-run-failure.ts')]);
     expect(result.status).to.equal(1);
     expect(result.stdout).to.match(/^Fine\s+ok/m);
     expect(result.stderr).to.contain('the job failed: post-processing broke');
   });
 
-  it('should wait for the job\'s later code, keeping it local with --local', () => {
-    const result = bigrays(['run', path.resolve(root, job('late-upload.ts')), '--local'], {
+  it('should wait for the job\'s later code, keeping it local with --local', async () => {
+    const result = await bigrays(['run', path.resolve(root, job('late-upload.ts')), '--local'], {
       BIGRAYS_AWS_ENDPOINT_URL: 'http://127.0.0.1:9', // anything reaching this would fail
       BIGRAYS_AWS_ACCESS_KEY_ID: 'real-looking',
       BIGRAYS_AWS_SECRET_ACCESS_KEY: 'real-looking-secret',
@@ -128,54 +127,52 @@ describe('the bigrays command', function () {
     expect(readFileSync(path.join(dir, '.bigrays/s3/late/after.txt'), 'utf8')).to.equal('written later');
   });
 
-  it('should report, and keep the code, when the job calls process.exit()', () => {
-    const ok = bigrays(['run', job('exits.ts')]);
+  it('should report, and keep the code, when the job calls process.exit()', async () => {
+    const [ok, failing] = await Promise.all([bigrays(['run', job('exits.ts')]), bigrays(['run', job('exits.ts'), '--json'], { EXIT_CODE: '3' })]);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(ok.stdout).to.contain('1 ok, 0 failed, 0 skipped');
-    const failing = bigrays(['run', job('exits.ts'), '--json'], { EXIT_CODE: '3' });
     expect(failing.status).to.equal(3);
     expect(JSON.parse(failing.stdout).tasks[0]).to.include({ name: 'Work', status: 'ok' });
   });
 
-  it('should end the job where it calls process.exit(), as node would', () => {
+  it('should end the job where it calls process.exit(), as node would', async () => {
     const mark = path.join(dir, 'mark.txt');
-    const inTask = bigrays(['run', job('exit-in-task.ts')], { MARK: mark });
+    const [inTask, guard] = await Promise.all([bigrays(['run', job('exit-in-task.ts')], { MARK: mark }), bigrays(['run', job('guard-exit.ts')], { MARK: mark })]);
     expect(inTask.status, inTask.stderr).to.equal(0);
     expect(inTask.stdout).to.contain('nothing to do today');
     expect(inTask.stdout).to.match(/^Check\s+ok/m);
     expect(inTask.stdout).to.match(/^Load\s+skipped/m);
     expect(existsSync(mark)).to.equal(false);
-    const guard = bigrays(['run', job('guard-exit.ts')], { MARK: mark });
     expect(guard.status).to.equal(3);
     expect(existsSync(mark)).to.equal(false);
   });
 
-  it('should keep a non-zero process.exitCode the job sets', () => {
-    expect(bigrays(['run', job('own-exit-code.ts')]).status).to.equal(4);
+  it('should keep a non-zero process.exitCode the job sets', async () => {
+    expect((await bigrays(['run', job('own-exit-code.ts')])).status).to.equal(4);
   });
 
-  it('should keep stdout to the JSON report with --json, sending what the job prints to stderr', () => {
-    const result = bigrays(['run', job('noisy.ts'), '--json']);
+  it('should keep stdout to the JSON report with --json, sending what the job prints to stderr', async () => {
+    const result = await bigrays(['run', job('noisy.ts'), '--json']);
     expect(result.status, result.stderr).to.equal(0);
     expect(JSON.parse(result.stdout)).to.include({ ok: true });
     expect(result.stderr).to.contain('progress 50%').and.to.contain('all done');
   });
 
-  it('should exit 2 for a configuration error in a functional call', () => {
-    const result = bigrays(['run', job('functional-noconf.ts')]);
+  it('should exit 2 for a configuration error in a functional call', async () => {
+    const result = await bigrays(['run', job('functional-noconf.ts')]);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('BIGRAYS_DB_DSN');
   });
 
-  it('should report an exception the job throws later, and exit 1', () => {
-    const result = bigrays(['run', job('uncaught.ts')]);
+  it('should report an exception the job throws later, and exit 1', async () => {
+    const result = await bigrays(['run', job('uncaught.ts')]);
     expect(result.status).to.equal(1);
     expect(result.stdout).to.match(/^Work\s+ok/m);
     expect(result.stderr).to.contain('the job failed: timer blew up');
   });
 
-  it('should hand the job its options through BIGRAYS_RUN_OPTIONS, --set keywords visible in getFormatKws()', () => {
-    const result = bigrays(['run', job('options-echo.ts'), '--set', 'day=2026-05-01']);
+  it('should hand the job its options through BIGRAYS_RUN_OPTIONS, --set keywords visible in getFormatKws()', async () => {
+    const result = await bigrays(['run', job('options-echo.ts'), '--set', 'day=2026-05-01']);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('options env: gone'); // read once, not passed on to what the job starts
     expect(result.stdout).to.contain('keywords: {"day":"2026-05-01"}');
@@ -183,62 +180,65 @@ describe('the bigrays command', function () {
     expect(result.stdout).to.contain('in task: {"day":"2026-05-01"}');
   });
 
-  it('should exit 2 naming @register for a job that registers and calls nothing', () => {
-    const result = bigrays(['run', job('empty.ts')]);
+  it('should exit 2 naming @register for a job that registers and calls nothing', async () => {
+    const result = await bigrays(['run', job('empty.ts')]);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('the job spec/fixtures/jobs/empty.ts registered no tasks and called none');
     expect(result.stderr).to.contain('@register');
   });
 
-  it('should leave a functional call\'s failure to the job, and report it when unhandled', () => {
+  it('should leave a functional call\'s failure to the job, and report it when unhandled', async () => {
     const env = { BIGRAYS_DB_DSN: `sqlite:${path.join(dir, 'state.sqlite')}` };
-    const handled = bigrays(['run', job('functional-fails.ts')], env);
+    const handled = await bigrays(['run', job('functional-fails.ts')], env);
     expect(handled.status, handled.stderr).to.equal(0);
     expect(handled.stdout).to.contain('no state yet');
     expect(handled.stdout).to.match(/^sqlQuery\s+failed/m);
-    const unhandled = bigrays(['run', job('functional-fails.ts')], { ...env, UNHANDLED: '1' });
+    const unhandled = await bigrays(['run', job('functional-fails.ts')], { ...env, UNHANDLED: '1' });
     expect(unhandled.status).to.equal(1);
     expect(unhandled.stderr).to.match(/TaskError: sqlQuery failed: no such column: nosuchcol/);
   });
 
-  it('should apply --only and --from across every run of a job', () => {
-    const only = bigrays(['run', job('two-job-runs.ts'), '--only', 'Notify']);
+  it('should apply --only and --from across every run of a job', async () => {
+    const [only, from, planned, unknown] = await Promise.all([
+      bigrays(['run', job('two-job-runs.ts'), '--only', 'Notify']),
+      bigrays(['run', job('two-job-runs.ts'), '--from', 'Load']),
+      bigrays(['run', job('two-job-runs.ts'), '--dry-run', '--from', 'Notify']),
+      bigrays(['run', job('two-job-runs.ts'), '--only', 'Nope']),
+    ]);
     expect(only.status, only.stderr).to.equal(0);
     expect(only.stdout).to.contain('ran Notify');
     expect(only.stdout).not.to.contain('ran Extract');
-    const from = bigrays(['run', job('two-job-runs.ts'), '--from', 'Load']);
     expect(from.status, from.stderr).to.equal(0);
     expect(from.stdout).to.match(/ran Load\nran Notify/);
     expect(from.stdout).not.to.contain('ran Extract');
-    const planned = bigrays(['run', job('two-job-runs.ts'), '--dry-run', '--from', 'Notify']);
     expect(planned.status, planned.stderr).to.equal(0);
     expect(planned.stdout).to.contain('1. Notify');
-    const unknown = bigrays(['run', job('two-job-runs.ts'), '--only', 'Nope']);
     expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.contain('no task named `Nope` in this job; its tasks: Extract, Load, Notify');
   });
 
-  it('should exit 2 for a job that does not load', () => {
-    const missing = bigrays(['run', job('nope.ts')]);
+  it('should exit 2 for a job that does not load', async () => {
+    const [missing, broken] = await Promise.all([bigrays(['run', job('nope.ts')]), bigrays(['run', job('broken-syntax.ts')])]);
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.contain('no job script at spec/fixtures/jobs/nope.ts');
-    const broken = bigrays(['run', job('broken-syntax.ts')]);
     expect(broken.status).to.equal(2);
     expect(broken.stderr).to.contain('could not load the job spec/fixtures/jobs/broken-syntax.ts');
   });
 
-  it('should exit 2 for bad arguments, with one line and where the help is', () => {
-    for (const args of [['run'], ['run', 'a.ts', '--bogus'], ['launch'], ['run', 'a.ts', '--set', 'novalue']]) {
-      const result = bigrays(args);
+  it('should exit 2 for bad arguments, with one line and where the help is', async () => {
+    const cases = [['run'], ['run', 'a.ts', '--bogus'], ['launch'], ['run', 'a.ts', '--set', 'novalue']];
+    const results = await Promise.all(cases.map((args) => bigrays(args)));
+    for (const [i, args] of cases.entries()) {
+      const result = results[i];
       expect(result.status, args.join(' ')).to.equal(2);
       expect(result.stderr, args.join(' ')).to.match(/^bigrays( run)?: [^\n]+\nsee `bigrays( run)? --help`\n$/);
     }
   });
 
-  it('should print the plan with --dry-run, opening and changing nothing', () => {
+  it('should print the plan with --dry-run, opening and changing nothing', async () => {
     const out = path.join(dir, 'greeting.txt');
     const db = path.join(dir, 'never.sqlite');
-    const result = bigrays(['run', job('greet.ts'), '--dry-run', '--set', 'who=plan'], { GREET_OUT: out });
+    const result = await bigrays(['run', job('greet.ts'), '--dry-run', '--set', 'who=plan'], { GREET_OUT: out });
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('Dry run: nothing is opened, nothing is changed.');
     expect(result.stdout).to.contain('1. Hello\n     key: hello plan');
@@ -247,7 +247,7 @@ describe('the bigrays command', function () {
     expect(result.stdout).not.to.contain('job finished');
     expect(existsSync(out)).to.equal(false);
 
-    const sql = bigrays(['run', job('needs-db.ts'), '--dry-run'], { BIGRAYS_DB_DSN: `sqlite:${db}` });
+    const sql = await bigrays(['run', job('needs-db.ts'), '--dry-run'], { BIGRAYS_DB_DSN: `sqlite:${db}` });
     expect(sql.status, sql.stderr).to.equal(0);
     expect(sql.stdout).to.contain(`· open SQLSession (sqlite:${db})`);
     expect(sql.stdout).to.contain('1. Pull\n     query: select 1 as one');
@@ -255,21 +255,21 @@ describe('the bigrays command', function () {
     expect(existsSync(db)).to.equal(false);
   });
 
-  it('should still check configuration in a dry run', () => {
-    const result = bigrays(['run', job('needs-db.ts'), '--dry-run']);
+  it('should still check configuration in a dry run', async () => {
+    const result = await bigrays(['run', job('needs-db.ts'), '--dry-run']);
     expect(result.status).to.equal(2);
     expect(result.stderr).to.contain('BIGRAYS_DB_DSN');
   });
 
-  it('should print the report as JSON with --json', () => {
-    const ok = bigrays(['run', job('greet.ts'), '--json']);
+  it('should print the report as JSON with --json', async () => {
+    const ok = await bigrays(['run', job('greet.ts'), '--json']);
     expect(ok.status).to.equal(0);
     const body = JSON.parse(ok.stdout.slice(0, ok.stdout.lastIndexOf('}') + 1).replace(/^[^{]*/, '')) as { ok: boolean; tasks: Array<{ name: string; status: string; durationMs: number }> };
     expect(body.ok).to.equal(true);
     expect(body.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Hello:ok', 'Shout:ok', 'Save:ok']);
     expect(body.tasks[0].durationMs).to.be.a('number');
 
-    const failed = bigrays(['run', job('failing.ts'), '--json']);
+    const failed = await bigrays(['run', job('failing.ts'), '--json']);
     expect(failed.status).to.equal(1);
     const report = JSON.parse(failed.stdout.slice(failed.stdout.indexOf('{'))) as { ok: boolean; error: string; tasks: Array<{ status: string; error?: string }> };
     expect(report.ok).to.equal(false);
@@ -277,8 +277,8 @@ describe('the bigrays command', function () {
     expect(report.tasks[1]).to.include({ status: 'failed', error: 'Transform failed: row 7 has no id' });
   });
 
-  it('should list configuration with secrets masked', () => {
-    const result = bigrays(['config'], {
+  it('should list configuration with secrets masked', async () => {
+    const result = await bigrays(['config'], {
       BIGRAYS_DB_DSN: 'postgres://etl:Dsn-Secret-1@db/x',
       BIGRAYS_AWS_SECRET_ACCESS_KEY: 'Aws-Secret-2',
       BIGRAYS_MY_OWN: 'visible',

@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { root, runCli } from '../support/cli';
+import { root, spawnCli, type CliResult } from '../support/cli';
 import { spawnNode } from '../support/spawn';
 
-function local(job: string, cwd: string, ...more: string[]) {
-  return runCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local', ...more], { cwd });
+function local(job: string, cwd: string, ...more: string[]): Promise<CliResult> {
+  return spawnCli(['run', path.join(root, 'spec/fixtures/jobs', job), '--local', ...more], { cwd });
 }
 
 describe('local mode', function () {
@@ -22,8 +22,8 @@ describe('local mode', function () {
   });
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-  it('should mirror every uploaded key inside .bigrays/s3, never outside it, and keep a good run good', () => {
-    const result = local('local-keys.ts', cwd);
+  it('should mirror every uploaded key inside .bigrays/s3, never outside it, and keep a good run good', async () => {
+    const result = await local('local-keys.ts', cwd);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('4 ok, 0 failed, 0 skipped');
     expect(existsSync(path.join(base, 'escaped.txt'))).to.equal(false);
@@ -33,10 +33,10 @@ describe('local mode', function () {
     expect(result.stdout).to.match(/s3:\/\/odd\/x(\/y)? was uploaded, but not saved/);
   });
 
-  it('should load mirrored objects back under their own keys', () => {
-    expect(local('local-keys.ts', cwd).status).to.equal(0);
+  it('should load mirrored objects back under their own keys', async () => {
+    expect((await local('local-keys.ts', cwd)).status).to.equal(0);
     expect(readdirSync(path.join(cwd, '.bigrays/s3/odd')).sort()).to.include.members(['%2E%2E', 'a%252Fb']);
-    const again = local('local-keys-read.ts', cwd);
+    const again = await local('local-keys-read.ts', cwd);
     expect(again.status, again.stderr).to.equal(0);
     expect(again.stdout).to.match(/3 objects loaded from \.bigrays\/s3/);
     const keys = JSON.parse(again.stdout.split('\n')[0]) as string[];
@@ -44,12 +44,12 @@ describe('local mode', function () {
     expect(keys.filter((k) => k === 'x' || k === 'x/y')).to.have.length(1);
   });
 
-  it('should follow copies and deletes in the mirror, with any characters in a key', () => {
-    const first = local('local-move.ts', cwd);
+  it('should follow copies and deletes in the mirror, with any characters in a key', async () => {
+    const first = await local('local-move.ts', cwd);
     expect(first.status, first.stderr).to.equal(0);
     const inbox = path.join(cwd, '.bigrays/s3/landing/inbox/rates 50%25-中.csv');
     expect(readFileSync(inbox, 'utf8')).to.equal('a,b\n1,2\n');
-    const second = local('local-move.ts', cwd, '--set', 'step=2');
+    const second = await local('local-move.ts', cwd, '--set', 'step=2');
     expect(second.status, second.stderr).to.equal(0);
     expect(second.stdout).to.contain('s3://landing/archive/rates 50%-中.csv → .bigrays/s3/landing/archive/rates 50%25-中.csv');
     expect(second.stdout).to.contain('s3://landing/inbox/rates 50%-中.csv was deleted');
@@ -57,8 +57,8 @@ describe('local mode', function () {
     expect(readFileSync(path.join(cwd, '.bigrays/s3/landing/archive/rates 50%25-中.csv'), 'utf8')).to.equal('a,b\n1,2\n');
   });
 
-  it('should keep a task\'s own database offline even when BIGRAYS_DB_DSN is set', () => {
-    const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-other-db.ts'), '--local'], {
+  it('should keep a task\'s own database offline even when BIGRAYS_DB_DSN is set', async () => {
+    const result = await spawnCli(['run', path.join(root, 'spec/fixtures/jobs/local-other-db.ts'), '--local'], {
       cwd, env: { BIGRAYS_DB_DSN: `sqlite:${path.join(cwd, 'mine.sqlite')}` },
     });
     expect(result.status, result.stderr).to.equal(0);
@@ -66,8 +66,8 @@ describe('local mode', function () {
     expect(existsSync(path.join(cwd, 'mine.sqlite'))).to.equal(true);
   });
 
-  it('should give a task that names another database a SQLite file of its own, offline', () => {
-    const result = local('local-other-db.ts', cwd);
+  it('should give a task that names another database a SQLite file of its own, offline', async () => {
+    const result = await local('local-other-db.ts', cwd);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain('SQL: postgres://etl:***@127.0.0.1:1/warehouse (a task\'s resourceConfig) → SQLite database .bigrays/local-other-db-2.sqlite');
     expect(result.stdout + result.stderr).not.to.contain('Warehouse-Secret-1');
@@ -90,10 +90,10 @@ describe('local mode and symbolic links', function () {
   });
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-  it('should refuse a symbolic link to a file outside .bigrays before the run, leaving the file as it was', () => {
+  it('should refuse a symbolic link to a file outside .bigrays before the run, leaving the file as it was', async () => {
     mkdirSync(path.join(cwd, '.bigrays/s3/linked'), { recursive: true });
     symlinkSync(path.join(outside, 'precious.csv'), path.join(cwd, '.bigrays/s3/linked/out.csv'));
-    const result = local('local-link.ts', cwd);
+    const result = await local('local-link.ts', cwd);
     expect(result.status, result.stdout + result.stderr).to.equal(2);
     expect(result.stderr).to.contain(
       `.bigrays/s3/linked/out.csv is a symbolic link (to ${path.join(outside, 'precious.csv')}): local mode never reads or writes through a link. ` +
@@ -103,18 +103,18 @@ describe('local mode and symbolic links', function () {
     expect(readFileSync(path.join(outside, 'precious.csv'), 'utf8')).to.equal('not yours to change');
   });
 
-  it('should refuse a bucket folder that is a symbolic link before the run, writing nothing into its target', () => {
+  it('should refuse a bucket folder that is a symbolic link before the run, writing nothing into its target', async () => {
     mkdirSync(path.join(cwd, '.bigrays/s3'), { recursive: true });
     symlinkSync(outside, path.join(cwd, '.bigrays/s3/linked'));
-    const result = local('local-link.ts', cwd);
+    const result = await local('local-link.ts', cwd);
     expect(result.status, result.stdout + result.stderr).to.equal(2);
     expect(result.stderr).to.contain(`.bigrays/s3/linked is a symbolic link (to ${outside})`);
     expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
   });
 
-  it('should refuse .bigrays itself as a symbolic link', () => {
+  it('should refuse .bigrays itself as a symbolic link', async () => {
     symlinkSync(outside, path.join(cwd, '.bigrays'));
-    const result = local('local-link.ts', cwd);
+    const result = await local('local-link.ts', cwd);
     expect(result.status, result.stdout + result.stderr).to.equal(2);
     expect(result.stderr).to.contain(`.bigrays is a symbolic link (to ${outside})`);
     expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
@@ -126,11 +126,11 @@ describe('local mode and symbolic links', function () {
     ['a dangling link', () => path.join(outside, 'made.sqlite')],
     ['a link to an empty file elsewhere', () => { writeFileSync(path.join(outside, 'empty.sqlite'), ''); return path.join(outside, 'empty.sqlite'); }],
   ] as const) {
-    it(`should refuse the SQLite database as ${name} before any task runs, writing nothing at its target (exit 2)`, () => {
+    it(`should refuse the SQLite database as ${name} before any task runs, writing nothing at its target (exit 2)`, async () => {
       const target = make();
       mkdirSync(path.join(cwd, '.bigrays'));
       symlinkSync(target, path.join(cwd, '.bigrays/local-sql.sqlite'));
-      const result = local('local-sql.ts', cwd);
+      const result = await local('local-sql.ts', cwd);
       expect(result.status, result.stdout + result.stderr).to.equal(2);
       expect(result.stderr).to.contain(`.bigrays/local-sql.sqlite is a symbolic link (to ${target}): local mode never reads or writes through a link.`);
       expect(result.stderr).to.contain('or remove it');
@@ -141,10 +141,10 @@ describe('local mode and symbolic links', function () {
     });
   }
 
-  it('should not open the SQLite database through a link planted while the job ran, and say so', () => {
+  it('should not open the SQLite database through a link planted while the job ran, and say so', async () => {
     writeFileSync(path.join(outside, 'empty.sqlite'), '');
     const target = path.join(outside, 'empty.sqlite');
-    const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-sql-plant.ts'), '--local'], { cwd, env: { PLANT_TARGET: target } });
+    const result = await spawnCli(['run', path.join(root, 'spec/fixtures/jobs/local-sql-plant.ts'), '--local'], { cwd, env: { PLANT_TARGET: target } });
     expect(result.status, result.stdout + result.stderr).not.to.equal(0);
     expect(result.stdout).to.match(/Plant\s+ok/);
     expect(result.stdout).to.match(/Create\s+failed/);
@@ -154,10 +154,10 @@ describe('local mode and symbolic links', function () {
   });
 
   for (const companion of ['-journal', '-wal', '-shm']) {
-    it(`should refuse a symbolic link as the SQLite database's ${companion} file before any task runs (exit 2)`, () => {
+    it(`should refuse a symbolic link as the SQLite database's ${companion} file before any task runs (exit 2)`, async () => {
       mkdirSync(path.join(cwd, '.bigrays'));
       symlinkSync(path.join(outside, 'made'), path.join(cwd, `.bigrays/local-sql.sqlite${companion}`));
-      const result = local('local-sql.ts', cwd);
+      const result = await local('local-sql.ts', cwd);
       expect(result.status, result.stdout + result.stderr).to.equal(2);
       expect(result.stderr).to.contain(`.bigrays/local-sql.sqlite${companion} is a symbolic link (to ${path.join(outside, 'made')})`);
       ranNothing(result);
@@ -165,17 +165,17 @@ describe('local mode and symbolic links', function () {
     });
   }
 
-  it('should refuse the SNS folder or a file in it as a symbolic link before any task runs (exit 2)', () => {
+  it('should refuse the SNS folder or a file in it as a symbolic link before any task runs (exit 2)', async () => {
     mkdirSync(path.join(cwd, '.bigrays'));
     symlinkSync(outside, path.join(cwd, '.bigrays/sns'));
-    const folder = local('local-sql.ts', cwd);
+    const folder = await local('local-sql.ts', cwd);
     expect(folder.status, folder.stdout + folder.stderr).to.equal(2);
     expect(folder.stderr).to.contain(`.bigrays/sns is a symbolic link (to ${outside})`);
     ranNothing(folder);
     rmSync(path.join(cwd, '.bigrays/sns'));
     mkdirSync(path.join(cwd, '.bigrays/sns'));
     symlinkSync(path.join(outside, 'precious.csv'), path.join(cwd, '.bigrays/sns/alerts.jsonl'));
-    const file = local('local-sql.ts', cwd);
+    const file = await local('local-sql.ts', cwd);
     expect(file.status, file.stdout + file.stderr).to.equal(2);
     expect(file.stderr).to.contain('.bigrays/sns/alerts.jsonl is a symbolic link');
     ranNothing(file);
@@ -183,18 +183,18 @@ describe('local mode and symbolic links', function () {
     expect(readFileSync(path.join(outside, 'precious.csv'), 'utf8')).to.equal('not yours to change');
   });
 
-  it('should refuse .bigrays as a symbolic link to a folder in a dry run too, creating nothing', () => {
+  it('should refuse .bigrays as a symbolic link to a folder in a dry run too, creating nothing', async () => {
     symlinkSync(outside, path.join(cwd, '.bigrays'));
-    const result = local('local-sql.ts', cwd, '--dry-run');
+    const result = await local('local-sql.ts', cwd, '--dry-run');
     expect(result.status, result.stdout + result.stderr).to.equal(2);
     expect(result.stderr).to.contain(`.bigrays is a symbolic link (to ${outside})`);
     expect(readdirSync(outside)).to.deep.equal(['precious.csv']);
   });
 
   for (const kind of ['file', 'bucket'] as const) {
-    it(`should not save an upload through a ${kind === 'file' ? 'file' : 'bucket folder'} linked while the job ran, and say so (exit 1)`, () => {
+    it(`should not save an upload through a ${kind === 'file' ? 'file' : 'bucket folder'} linked while the job ran, and say so (exit 1)`, async () => {
       const target = kind === 'file' ? path.join(outside, 'precious.csv') : outside;
-      const result = runCli(['run', path.join(root, 'spec/fixtures/jobs/local-link.ts'), '--local'], {
+      const result = await spawnCli(['run', path.join(root, 'spec/fixtures/jobs/local-link.ts'), '--local'], {
         cwd, env: { PLANT_LINK: kind, PLANT_TARGET: target },
       });
       expect(result.status, result.stdout + result.stderr).to.equal(1);
@@ -217,23 +217,23 @@ describe('local mode and large objects', function () {
 
   const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-  it('should take a 64 MiB object a run saved back into the next run, byte for byte', () => {
-    const first = local('local-big-write.ts', cwd);
+  it('should take a 64 MiB object a run saved back into the next run, byte for byte', async () => {
+    const first = await local('local-big-write.ts', cwd);
     expect(first.status, first.stdout + first.stderr).to.equal(0);
     const written = /wrote sha256 ([0-9a-f]{64})/.exec(first.stdout)?.[1];
     expect(sha256(readFileSync(path.join(cwd, '.bigrays/s3/big/blob.bin'))), first.stdout).to.equal(written);
-    const second = local('local-big-read.ts', cwd);
+    const second = await local('local-big-read.ts', cwd);
     expect(second.status, second.stdout + second.stderr).to.equal(0);
     expect(second.stdout).to.contain('1 object loaded from .bigrays/s3');
     expect(second.stdout).to.contain(`read ${64 * 1024 * 1024} bytes, sha256 ${written}`);
     expect(second.stdout).to.contain('listed ["blob.bin"]');
   });
 
-  it('should name a mirror file that cannot be loaded, and why, before any task runs (exit 2)', () => {
+  it('should name a mirror file that cannot be loaded, and why, before any task runs (exit 2)', async () => {
     // `%` is the folder of a bucket with an empty name, which S3 has none of.
     mkdirSync(path.join(cwd, '.bigrays/s3/%'), { recursive: true });
     writeFileSync(path.join(cwd, '.bigrays/s3/%/x.csv'), 'no bucket');
-    const result = local('local-sql.ts', cwd);
+    const result = await local('local-sql.ts', cwd);
     expect(result.status, result.stdout + result.stderr).to.equal(2);
     expect(result.stderr).to.match(/could not load \.bigrays\/s3\/%\/x\.csv into the emulator as s3:\/\/\/x\.csv: \S/);
     expect(result.stdout).not.to.match(/\bok\b/);
@@ -248,8 +248,8 @@ describe('local mode and conditional writes', function () {
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
-  it('should let one of four writers of one key at once succeed, the others told another writer created it', () => {
-    const result = local('local-race.ts', cwd);
+  it('should let one of four writers of one key at once succeed, the others told another writer created it', async () => {
+    const result = await local('local-race.ts', cwd);
     expect(result.status, result.stderr).to.equal(0); // the job handles the failed calls itself
     const outcomes = JSON.parse(result.stdout.split('\n').find((l) => l.startsWith('['))!) as string[];
     expect(outcomes.filter((o) => o === 'ok')).to.have.length(1);

@@ -106,17 +106,19 @@ describe('the bigrays command explains itself', function () {
       ]);
       write('first.env', ['# the job\'s database', `export BIGRAYS_DB_DSN=sqlite:${db}`, 'GREETING="hello there" # a comment', 'SHARED=from-first', 'MINE=from-file']);
       write('second.env', ['SHARED=from-second', 'BIGRAYS_AWS_SECRET_ACCESS_KEY=Env-File-Secret-5']);
-      const result = await bigrays(['run', 'job.ts', '--env-file', 'first.env', '--env-file=second.env'], { MINE: 'from-env' });
+      const [result, without, config] = await Promise.all([
+        bigrays(['run', 'job.ts', '--env-file', 'first.env', '--env-file=second.env'], { MINE: 'from-env' }),
+        bigrays(['run', 'job.ts']),
+        bigrays(['config', '--env-file', 'second.env']),
+      ]);
       expect(result.code, result.stderr).to.equal(0);
       expect(result.stdout).to.contain('greeting=hello there shared=from-second mine=from-env');
       expect(result.stdout).to.match(/^Pull\s+ok/m);
 
       // Without the file, the job lacks its configuration.
-      const without = await bigrays(['run', 'job.ts']);
       expect(without.code).to.equal(2);
       expect(without.stderr).to.contain('BIGRAYS_DB_DSN');
 
-      const config = await bigrays(['config', '--env-file', 'second.env']);
       expect(config.code, config.stderr).to.equal(0);
       expect(config.stdout).to.match(/BIGRAYS_AWS_SECRET_ACCESS_KEY\s+= \*\*\*/);
       for (const out of [result, config]) expect(out.stdout + out.stderr).not.to.contain('Env-File-Secret-5');

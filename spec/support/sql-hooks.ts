@@ -1,6 +1,7 @@
 /**
  * Root hooks for the SQL specs: one embedded PostgreSQL for the whole run (a fresh database
- * per suite), SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
+ * per suite), started when a spec first asks for a database, so that a run of specs that need
+ * none starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,9 +21,9 @@ interface EmbeddedPostgres {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgres;
 
-let postgres: EmbeddedPostgres | undefined;
+/** The shared server once a spec asked for it: started once, stopped after the run. */
+let postgres: Promise<{ server: EmbeddedPostgres; base: string; port: number }> | undefined;
 let pgPort = 0;
-let pgBase = '';
 let sqliteBase = '';
 let counter = 0;
 
@@ -118,11 +119,12 @@ async function launchPostgres(stem: string): Promise<{ server: EmbeddedPostgres;
   return { server, base, port };
 }
 
-async function startPostgres(): Promise<void> {
-  const launched = await launchPostgres('bigrays-pg-');
-  postgres = launched.server;
-  pgBase = launched.base;
-  pgPort = launched.port;
+/** The shared server, started now if no spec has asked for it yet. */
+async function sharedPostgres(): Promise<EmbeddedPostgres> {
+  postgres ??= launchPostgres('bigrays-pg-');
+  const { server, port } = await postgres;
+  pgPort = port;
+  return server;
 }
 
 /**
@@ -149,14 +151,15 @@ export async function dedicatedPostgres(): Promise<{ dsn: string; stop(): Promis
 
 /** A new, empty PostgreSQL database; resolves to its DSN. */
 export async function freshPostgresDsn(): Promise<string> {
-  if (!postgres) throw new Error('embedded PostgreSQL is not running');
+  const server = await sharedPostgres();
   const name = `bigrays_${process.pid}_${++counter}`;
-  await postgres.createDatabase(name);
+  await server.createDatabase(name);
   return `postgres://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${pgPort}/${name}`;
 }
 
-/** The embedded server's port (for specs that build DSNs of their own). */
+/** The embedded server's port (for specs that build DSNs of their own, after `freshPostgresDsn()`). */
 export function postgresPort(): number {
+  if (!pgPort) throw new Error('postgresPort(): embedded PostgreSQL starts with the first freshPostgresDsn(); call that first');
   return pgPort;
 }
 
@@ -203,16 +206,18 @@ export async function freshMssqlDsn(): Promise<string | undefined> {
 }
 
 export const mochaHooks = {
-  async beforeAll(this: Mocha.Context): Promise<void> {
-    this.timeout(120_000);
+  beforeAll(): void {
     sqliteBase = mkdtempSync(join(tmpdir(), 'bigrays-sqlite-'));
-    await startPostgres();
   },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
-    await postgres?.stop();
+    const started = await postgres?.catch(() => undefined);
     postgres = undefined;
-    if (pgBase) rmSync(pgBase, { recursive: true, force: true });
+    pgPort = 0;
+    if (started) {
+      await started.server.stop();
+      rmSync(started.base, { recursive: true, force: true });
+    }
     if (sqliteBase) rmSync(sqliteBase, { recursive: true, force: true });
     if (relocated) rmSync(relocated, { recursive: true, force: true });
     relocated = '';
