@@ -6,7 +6,7 @@ import {
   bigraysRun, BigraysConfig, outputOf, register, ResourceError, SQLExecute, SQLQuery, SQLTask, SQLWrite, Task, TaskError, ToCSV, toCSV, type DataFrame, type TableStream,
 } from '../../lib';
 import { RecordingResource } from '../helpers';
-import { DIALECTS } from './dialects';
+import { DIALECTS } from '../sql/dialects';
 import { failureOf, select } from '../support/sql-probe';
 
 /** A temp folder for one spec, removed after the suite. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import {
   BaseTask, bigraysRun, BigraysConfig, ConfigurationError, register, Task, TaskError, TaskInterfaceError, updateFormatKws,
-} from '../lib';
-import { RecordingResource } from './helpers';
+} from '../../lib';
+import { RecordingResource } from '../helpers';
 
 /** A JavaScript-style task type with required attributes, as built-in tasks declare them. */
 abstract class Upload extends BaseTask<void> {

@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import {
   BigraysConfig, bigraysRun, register, Resource, SQLQuery, SQLTask, Task, TaskError, TaskInterfaceError, wrapTask,
-} from '../lib';
-import { isTransient, retryDelay, sleep } from '../lib/retry';
-import { failure } from './helpers';
-import { freshSqliteDsn } from './support/sql-hooks';
+} from '../../lib';
+import { isTransient, retryDelay, sleep } from '../../lib/retry';
+import { failure } from '../helpers';
+import { freshSqliteDsn } from '../support/sql-hooks';
 
 /** An error as Node's sockets raise it. */
 function socketError(code: string): Error {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import {
   bigraysRun, BigraysError, register, Task, TaskError, TaskInterfaceError, updateFormatKws, type RunReport,
-} from '../lib';
-import { defaultRuntime } from '../lib/runtime';
+} from '../../lib';
+import { defaultRuntime } from '../../lib/runtime';
 
 async function failure(promise: Promise<unknown>): Promise<BigraysError> {
   try {
