@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bigraysRun, BigraysConfig, register, ResourceError, SQLQuery, SQLSession, type SqlSession } from '../../lib';
-import { freshMysqlDsn, MYSQL_PASSWORD, mysqlAdmin, whileServerHangs, type AdminConnection } from '../support/mariadb';
+import { MYSQL_PASSWORD, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
 import { failureOf } from '../support/sql-probe';
 
 /** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
@@ -31,28 +31,13 @@ async function threadRunning(admin: AdminConnection, marker: string): Promise<nu
 
 describe('MySQL work stopped early (on a MariaDB server of its own)', function () {
   this.timeout(120_000);
-  let dsn: string | undefined;
-  let admin: AdminConnection;
-
-  before(async function () {
-    dsn = await freshMysqlDsn();
-    if (!dsn) return this.skip(); // MariaDB is not installed here (apt-get install mariadb-server)
-    admin = (await mysqlAdmin())!;
-  });
-
-  after(async () => {
-    await admin?.end();
-  });
-
-  beforeEach(() => {
-    BigraysConfig.DB_DSN = dsn;
-  });
+  const mysql = useMysql();
 
   describe('SQLStream given up early', () => {
     const resource = new SQLSession();
 
     it('should stop the query on the server when released before the end, and free the session', async () => {
-      const session = await resource.open({ DB_DSN: dsn });
+      const session = await resource.open({ DB_DSN: mysql.dsn });
       try {
         const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* release-me */", undefined, { batchSize: 1000 });
         const rows = stream.rows[Symbol.asyncIterator]();
@@ -60,7 +45,7 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
         const started = Date.now();
         await stream.release();
         expect(Date.now() - started).to.be.below(10_000);
-        expect(await running(admin, 'release-me')).to.deep.equal([]);
+        expect(await running(mysql.admin, 'release-me')).to.deep.equal([]);
         expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
       } finally {
         await resource.close(session);
@@ -68,7 +53,7 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
     });
 
     it('should fail a stream being read promptly when its signal aborts, and end the query on the server', async () => {
-      const session = await resource.open({ DB_DSN: dsn });
+      const session = await resource.open({ DB_DSN: mysql.dsn });
       try {
         const controller = new AbortController();
         const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* abort-stream */", undefined, {
@@ -86,7 +71,7 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
         expect((error as Error).message).to.equal('stop reading');
         expect(Date.now() - started).to.be.below(10_000);
         await sleep(300);
-        expect(await running(admin, 'abort-stream')).to.deep.equal([]);
+        expect(await running(mysql.admin, 'abort-stream')).to.deep.equal([]);
         expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
       } finally {
         await resource.close(session);
@@ -99,7 +84,7 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
     let session: SqlSession;
 
     beforeEach(async () => {
-      session = await resource.open({ DB_DSN: dsn });
+      session = await resource.open({ DB_DSN: mysql.dsn });
     });
 
     afterEach(async () => {
@@ -114,26 +99,26 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
       expect((error as Error).message).to.equal('stop: the job was interrupted');
       expect(Date.now() - started).to.be.below(10_000);
       await sleep(300);
-      expect(await running(admin, 'abort-me')).to.deep.equal([]);
+      expect(await running(mysql.admin, 'abort-me')).to.deep.equal([]);
       // The session lives on: the next query waits for the cancelled one, then runs.
       expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
     });
 
     it('should stop a statement on the server at DB_STATEMENT_TIMEOUT_MS, naming the setting', async () => {
-      const timed = await resource.open({ DB_DSN: dsn, DB_STATEMENT_TIMEOUT_MS: 500 });
+      const timed = await resource.open({ DB_DSN: mysql.dsn, DB_STATEMENT_TIMEOUT_MS: 500 });
       try {
         const started = Date.now();
         const error = await timed.query('select sum(a.seq * b.seq) from seq_1_to_100000 a, seq_1_to_100000 b /* slow-me */').catch((e: Error) => e);
         expect(Date.now() - started).to.be.below(10_000);
         expect((error as Error).message).to.contain('(the statement ran longer than 500 ms, set by BIGRAYS_DB_STATEMENT_TIMEOUT_MS)');
-        expect(await running(admin, 'slow-me')).to.deep.equal([]);
+        expect(await running(mysql.admin, 'slow-me')).to.deep.equal([]);
       } finally {
         await resource.close(timed);
       }
     });
 
     it('should drop the connection of a hung server after DB_IDLE_TIMEOUT_MS of silence, naming the setting', async () => {
-      const idle = await resource.open({ DB_DSN: dsn, DB_IDLE_TIMEOUT_MS: 1_000 });
+      const idle = await resource.open({ DB_DSN: mysql.dsn, DB_IDLE_TIMEOUT_MS: 1_000 });
       try {
         const stream = await idle.stream("select seq, repeat('x', 100) from seq_1_to_10000000", undefined, { batchSize: 1000 });
         const rows = stream.rows[Symbol.asyncIterator]();
@@ -159,9 +144,9 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
 
     it('should fail a query at once, naming host and port, when the server kills its connection', async () => {
       const query = session.query('select sleep(30) /* kill-me */').catch((e: Error) => e);
-      const id = await threadRunning(admin, 'kill-me');
+      const id = await threadRunning(mysql.admin, 'kill-me');
       const started = Date.now();
-      await admin.query(`KILL ${id}`);
+      await mysql.admin.query(`KILL ${id}`);
       const error = (await query) as Error;
       expect(Date.now() - started).to.be.below(10_000);
       expect(error).to.be.instanceOf(ResourceError);
@@ -174,8 +159,8 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
 
   describe('connecting', () => {
     it('should name user@host:port of a refused login and never show the password', async () => {
-      const wrong = dsn!.replace(encodeURIComponent(MYSQL_PASSWORD), 'Wrong-Secret-9z');
-      const port = /:(\d+)\//.exec(dsn!)![1];
+      const wrong = mysql.dsn!.replace(encodeURIComponent(MYSQL_PASSWORD), 'Wrong-Secret-9z');
+      const port = /:(\d+)\//.exec(mysql.dsn!)![1];
       BigraysConfig.DB_DSN = wrong;
       @register class Read extends SQLQuery { query = 'select 1'; }
       const error = await failureOf(bigraysRun());

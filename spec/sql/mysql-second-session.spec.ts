@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { bigraysRun, BigraysConfig, register, SQLExecute, SQLStream, sqlWrite, Task, type SqlRows } from '../../lib';
-import { freshMysqlDsn, mysqlAdmin, type AdminConnection } from '../support/mariadb';
+import { useMysql } from '../support/mariadb';
 import { select } from '../support/sql-probe';
 
 /** A task that reads the first batch of `rows`, then hands the rest to `sqlWrite` for `tablename`. */
@@ -23,21 +23,9 @@ function readSomeThenWrite(rows: () => unknown, tablename: string, ifExists: 'ap
 
 describe('MySQL SQLWrite on a second session (on a MariaDB server of its own)', function () {
   this.timeout(120_000);
-  let dsn: string | undefined;
-  let admin: AdminConnection;
-
-  before(async function () {
-    dsn = await freshMysqlDsn();
-    if (!dsn) return this.skip(); // MariaDB is not installed here (apt-get install mariadb-server)
-    admin = (await mysqlAdmin())!;
-  });
-
-  after(async () => {
-    await admin?.end();
-  });
+  const mysql = useMysql();
 
   beforeEach(() => {
-    BigraysConfig.DB_DSN = dsn;
     // A wait on a lock would end here rather than hang the spec.
     BigraysConfig.DB_STATEMENT_TIMEOUT_MS = '10000';
   });
@@ -50,7 +38,7 @@ describe('MySQL SQLWrite on a second session (on a MariaDB server of its own)', 
     // Every row but the one the task read, in the table's place.
     const replaced = await select('select count(*) as n, count(distinct id) as ids, max(length(pad)) as pad from relocked');
     expect((replaced.values[0] as unknown[]).map(Number)).to.deep.equal([99_999, 99_999, 200]);
-    const [staging] = await admin.query("select table_name from information_schema.tables where table_name like 'bigrays_staging%'");
+    const [staging] = await mysql.admin.query("select table_name from information_schema.tables where table_name like 'bigrays_staging%'");
     expect(staging).to.deep.equal([]);
     expect(Setup).to.be.a('function');
   });

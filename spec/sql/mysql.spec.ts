@@ -9,7 +9,7 @@ import {
   bigraysRun, BigraysConfig, outputOf, register, SQLExecute, SQLQuery, SQLStream, SQLTask, SQLWrite, toS3, updateFormatKws,
 } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
-import { freshMysqlDsn, mysqlAdmin, type AdminConnection } from '../support/mariadb';
+import { useMysql } from '../support/mariadb';
 import { objectText } from '../support/s3-objects';
 import { failureOf, select } from '../support/sql-probe';
 
@@ -23,22 +23,7 @@ const FIDELITY_TABLE = `
 
 describe('MySQL (on a MariaDB server of its own)', function () {
   this.timeout(120_000);
-  let dsn: string | undefined;
-  let admin: AdminConnection;
-
-  before(async function () {
-    dsn = await freshMysqlDsn();
-    if (!dsn) return this.skip(); // MariaDB is not installed here (apt-get install mariadb-server)
-    admin = (await mysqlAdmin())!;
-  });
-
-  after(async () => {
-    await admin?.end();
-  });
-
-  beforeEach(() => {
-    BigraysConfig.DB_DSN = dsn;
-  });
+  const mysql = useMysql();
 
   describe('values', () => {
     it('should give back bigint beyond 2^53, decimal(38,12), datetime(6), dates, booleans, NULL and empty text exactly', async () => {
@@ -156,7 +141,7 @@ describe('MySQL (on a MariaDB server of its own)', function () {
     });
 
     it('should load through INSERTs, the same rows, when the server refuses local infile', async () => {
-      await admin.query('SET GLOBAL local_infile = 0');
+      await mysql.admin.query('SET GLOBAL local_infile = 0');
       try {
         @register class Save extends SQLWrite { tablename = 'inserted'; input = tricky; }
         @register class How extends SQLQuery { query = "show session status where Variable_name in ('Com_insert')"; }
@@ -166,21 +151,21 @@ describe('MySQL (on a MariaDB server of its own)', function () {
         expect(outputOf(Read).values).to.deep.equal(tricky.map((row) => [row.id, row.text]));
         expect(Save).to.be.a('function');
       } finally {
-        await admin.query('SET GLOBAL local_infile = 1');
+        await mysql.admin.query('SET GLOBAL local_infile = 1');
       }
     });
 
     it('should load bytes exactly, whatever they hold, by LOAD DATA and by INSERTs', async () => {
       const bytes = Buffer.from([0, 255, 10, 9, 13, 92, 78, 200, 0x27, 0x22]);
       for (const localInfile of [1, 0]) {
-        await admin.query(`SET GLOBAL local_infile = ${localInfile}`);
+        await mysql.admin.query(`SET GLOBAL local_infile = ${localInfile}`);
         try {
           class Save extends SQLWrite { tablename = `bytes_${localInfile}`; input = [{ b: bytes }, { b: Buffer.alloc(0) }, { b: null }]; }
           class Read extends SQLQuery { query = `select b from bytes_${localInfile}`; }
           await bigraysRun(Save, Read);
           expect(outputOf(Read).values).to.deep.equal([[bytes], [Buffer.alloc(0)], [null]]);
         } finally {
-          await admin.query('SET GLOBAL local_infile = 1');
+          await mysql.admin.query('SET GLOBAL local_infile = 1');
         }
       }
     });
@@ -225,7 +210,7 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       const error = await failureOf(bigraysRun(Bad, Strict));
       expect((error.errors[0] as Error).message).to.match(/^Strict: writing to grows failed, so none was written: /);
       expect((await select('select n from grows order by n')).values).to.deep.equal([[10], [20]]);
-      const [tables] = await admin.query("select table_name from information_schema.tables where table_name like 'bigrays_staging%'");
+      const [tables] = await mysql.admin.query("select table_name from information_schema.tables where table_name like 'bigrays_staging%'");
       expect(tables).to.deep.equal([]);
       expect(Setup && Save).to.be.a('function');
     });

@@ -13,6 +13,7 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BigraysConfig } from '../../lib';
 
 /** The password of the specs' user: specs check it never shows in a message. */
 export const MYSQL_PASSWORD = 'my-Secret-4c1e8';
@@ -217,6 +218,28 @@ export async function whileServerHangs<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     server.process.kill('SIGCONT');
   }
+}
+
+/**
+ * In a `describe`: a fresh MySQL database as DB_DSN before each of its specs, and an admin
+ * connection to the server; the describe is pending where MariaDB is not installed here
+ * (apt-get install mariadb-server). Read `dsn` and `admin` inside hooks and specs.
+ */
+export function useMysql(): { readonly dsn: string; readonly admin: AdminConnection } {
+  const state = {} as { dsn: string; admin: AdminConnection };
+  before(async function () {
+    const dsn = await freshMysqlDsn();
+    if (!dsn) return this.skip();
+    state.dsn = dsn;
+    state.admin = (await mysqlAdmin())!;
+  });
+  after(async () => {
+    await state.admin?.end();
+  });
+  beforeEach(() => {
+    BigraysConfig.DB_DSN = state.dsn;
+  });
+  return state;
 }
 
 export const mochaHooks = {
