@@ -6,7 +6,7 @@
  * string per field for the common values (text, numbers, booleans, NULL).
  */
 import { isFreeText, valueText } from '../../../data/csv';
-import { breakInside, countChar, type CopyLines } from '../../../data/csv-read';
+import { breakInside, countChar, type CopyLines } from '../../../data/copy-lines';
 import { readBatches } from '../../../data/row-batches';
 import { LoadError } from '../load';
 
