@@ -58,6 +58,10 @@ export interface DriverPackage {
   verify?(driver: unknown, neededFor: string): void;
 }
 
+/**
+ * Drivers found installed and working in this process: a memo of a fact about the process, not
+ * state (a module loaded and verified stays so, for every runtime in it).
+ */
 const checkedDrivers = new Set<string>();
 
 /**

@@ -32,14 +32,16 @@ export type { TaskMetrics };
 
 /**
  * A task's part in the run that planned it: the runtime it belongs to, the configuration of
- * its resource (resolved once, when the run planned it), the signal it sees while it runs, and
- * the figures it records for the report.
+ * its resource (resolved once, when the run planned it), the signal it sees while it runs, whether
+ * its `run()` has begun, and the figures it records for the report.
  */
 export interface TaskRun {
   readonly runtime: Runtime;
   /** `BigraysConfig` with the task's `resourceConfig` over it, as the run planned the task. */
   readonly config?: ConfigValues;
   signal?: AbortSignal;
+  /** Set as `run()` begins: the runner has filled the task's templated attributes in place. */
+  running?: boolean;
   metrics: TaskMetrics;
   /** Reads the running task's figures so far (see live-metrics.ts). */
   sampler?: () => TaskMetrics;

@@ -27,7 +27,10 @@ const TEMP_MARK = '%bigrays-tmp-';
 /** Temporary files beside their targets: `x.csv%bigrays-tmp-<host>-<pid>-<random>`, named after their process. */
 export const localTemps = new TempFiles('', TEMP_MARK, '');
 
-/** Folders swept of stale temporary files by this process: once each is enough. */
+/**
+ * Folders swept of stale temporary files by this process: once each is enough. The command's
+ * own process (one command, one run of local mode): a memo of what it has done, no job reads it.
+ */
 const swept = new Set<string>();
 
 /** Codes of a file system without hard links, where creating a file falls back to check-then-rename. */

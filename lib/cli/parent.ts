@@ -28,6 +28,7 @@ import { appendRecord, checkRecordTarget, recordTarget, runRecord } from './reco
  * emulator and AWS SDK of --local, the logger) when it is used.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
+/** The command's logger, loaded on first use: a memo of a module in the command's own process. */
 let cliLog: Logger | undefined;
 function log(formatter: string, ...args: unknown[]): void {
   cliLog ??= (require('../log') as typeof import('../log')).logger('cli');

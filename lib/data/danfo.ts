@@ -8,6 +8,7 @@ import { DANFO_INSTALL, isMissing, missingPackage } from '../lazy';
 /** danfojs-node's DataFrame. */
 export type DataFrame = Danfo.DataFrame;
 
+/** danfojs-node once loaded: a memo of a module, not state (the process loads it once, whichever runtime asks). */
 let danfo: typeof Danfo | undefined;
 
 /**

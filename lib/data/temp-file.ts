@@ -36,6 +36,10 @@ function processSpace(): string {
   return `${label}_${createHash('sha256').update(`${host}\n${machine}\n${namespace}`).digest('hex').slice(0, 6)}`;
 }
 
+/**
+ * A memo of a fact about the process, not state: its space cannot change while it runs, and
+ * every runtime in it has the same.
+ */
 let space: string | undefined;
 
 /** This process's space: host and process-id namespace (found on first use). */

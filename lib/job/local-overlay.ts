@@ -5,13 +5,14 @@
  * is (`Resource.localForm()`): an AWS client is pointed at the emulator, a SQL session naming
  * another database gets a SQLite file of its own, and a resource with no local form that needs
  * config is refused before the run (it would reach the real service). SQLite files under
- * `.bigrays/` are never opened through a symbolic link (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
+ * `.bigrays/` are never opened through a symbolic link: each SQL task's config says so
+ * (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
  */
 import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
 import type { Resource } from '../resources/resource';
-import { openSqliteWithoutLinksUnder } from '../resources/sql/sqlite/sqlite-no-follow';
+import { noFollowConfig } from '../resources/sql/sqlite/sqlite-no-follow';
 import { maskDsnValue, rememberSecrets } from '../secrets';
 import type { BaseTask } from '../task';
 
@@ -22,6 +23,8 @@ const AWS_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KE
 
 export class LocalOverlay {
   private readonly aws: ConfigValues;
+  /** What every SQL task's config gets: its SQLite files under LOCAL_DIR are never opened through a link. */
+  private readonly noFollow = noFollowConfig(LOCAL_DIR);
   private readonly mainDsn: string;
   private readonly others = new Map<string, string>();
   private readonly stem: string;
@@ -32,7 +35,6 @@ export class LocalOverlay {
     this.aws = { AWS_SESSION_TOKEN: '', AWS_REQUIRE_SECRETS: 'true' };
     for (const key of AWS_KEYS) this.aws[key] = env[envName(key)] ?? '';
     this.mainDsn = env[envName('DB_DSN')] ?? '';
-    openSqliteWithoutLinksUnder(LOCAL_DIR);
   }
 
   /** Rewrites `task.resourceConfig` so that its resource stays local; refuses a resource that cannot. */
@@ -55,13 +57,16 @@ export class LocalOverlay {
     }
   };
 
-  /** A task naming another database than the main one gets a SQLite file of its own. */
+  /** A task naming another database than the main one gets a SQLite file of its own; none follows a link under LOCAL_DIR. */
   private keepSqlLocal(task: BaseTask<unknown>): void {
     const own = task.resourceConfig;
     const dsn = String(effectiveConfig(own).DB_DSN ?? '');
-    if (dsn === '' || dsn === this.mainDsn) return;
+    if (dsn === '' || dsn === this.mainDsn) {
+      task.resourceConfig = { ...(own ?? {}), ...this.noFollow };
+      return;
+    }
     rememberSecrets(own);
-    task.resourceConfig = { ...(own ?? {}), DB_DSN: this.sqliteFor(dsn), DB_USER: '', DB_PWD: '' };
+    task.resourceConfig = { ...(own ?? {}), DB_DSN: this.sqliteFor(dsn), DB_USER: '', DB_PWD: '', ...this.noFollow };
   }
 
   private sqliteFor(dsn: string): string {

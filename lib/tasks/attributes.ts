@@ -7,12 +7,14 @@ import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, keywordsFor, templateKeywords } from '../format';
 import { attributeMessage, attributeName, shown, taskMessage } from '../messages';
 import { OutputRef } from '../output';
-import type { BaseTask } from '../task';
+import { taskRun, type BaseTask } from '../task';
 
 export { shown } from '../messages';
 
-/** Tasks whose `run()` has begun: the runner has filled their templated attributes. */
-const running = new WeakSet<BaseTask<unknown>>();
+/** Whether `task`'s `run()` has begun in its run: the runner has filled its templated attributes. */
+function isRunning(task: BaseTask<unknown>): boolean {
+  return taskRun(task).running === true;
+}
 
 /** Attribute `name` of `task`, which must be a non-empty string. */
 export function textAttribute(task: BaseTask<unknown>, name: string): string {
@@ -61,7 +63,7 @@ export function filledAttribute(task: BaseTask<unknown>, name: string): string |
   const late = task.lateKeywords(name);
   try {
     let filled = value;
-    if (!running.has(task)) {
+    if (!isRunning(task)) {
       const kws = keywordsFor(task.formatKws);
       if (templateKeywords(value).some((kw) => kws[kw] instanceof OutputRef)) return undefined;
       filled = formatTemplate(value, kws, new Set(late));
@@ -87,7 +89,7 @@ export function textProblems(task: BaseTask<unknown>, name: string, nonEmpty = t
 /** `"value"`, and the template it was filled from when that differs: `"a-b" (from "a-{x}")`. */
 export function filledFrom(task: BaseTask<unknown>, name: string, filled: string): string {
   const template = (task as unknown as Record<string, unknown>)[name];
-  return template === filled || running.has(task) ? shown(filled) : `${shown(filled)} (from ${shown(template)})`;
+  return template === filled || isRunning(task) ? shown(filled) : `${shown(filled)} (from ${shown(template)})`;
 }
 
 /**
@@ -95,7 +97,7 @@ export function filledFrom(task: BaseTask<unknown>, name: string, filled: string
  * the pre-flight check, again at the start of `run()`, where the templated attributes are filled.
  */
 export function checkAttributes(task: BaseTask<unknown>): void {
-  running.add(task);
+  taskRun(task).running = true;
   const problems = task.attributeProblems();
   if (problems.length === 0) return;
   throw new TaskInterfaceError(taskMessage(task, problems.join('; ')), {

@@ -4,6 +4,7 @@ import {
   bigraysRun, FromS3, ListS3Objects, register, SNSPublish, SNSPublishEmail, SQLStream, SQLWrite, Task, TaskInterfaceError, ToS3,
   updateFormatKws,
 } from '../../lib';
+import { runTaskInstance } from '../../lib/run';
 import { filledAttribute } from '../../lib/tasks/attributes';
 import { bucketNameProblems } from '../../lib/tasks/s3-task';
 import { createBucket, useEmulator } from '../support/aws-hooks';
@@ -109,6 +110,21 @@ describe('attribute values checked before the run', () => {
     expect((error.errors[0] as Error).message).to.match(/^Upload: bucket "Not_A_Bucket" is not a valid S3 bucket name \(it holds "N", "_", "A", "B"\)/);
     expect(emulator().requests).to.deep.equal([]);
     expect(Retarget && Upload).to.be.a('function');
+  });
+
+  it('should fill the keywords again before a task instance runs a second time', async () => {
+    const [first, second] = [await createBucket('again'), await createBucket('again')];
+    class Upload extends ToS3 { input = 'x'; bucket = '{target}'; key = 'k'; }
+    const upload = new Upload();
+    updateFormatKws({ target: first });
+    expect((await runTaskInstance(upload)).bucket).to.equal(first);
+    upload.bucket = '{target}';
+    updateFormatKws({ target: second });
+    expect((await runTaskInstance(upload)).bucket).to.equal(second);
+    upload.bucket = '{target}';
+    updateFormatKws({ target: 'Not_A_Bucket' });
+    const error = await failure<TaskInterfaceError>(runTaskInstance(upload));
+    expect(error.message).to.contain('bucket "Not_A_Bucket" (from "{target}") is not a valid S3 bucket name');
   });
 
   it('should refuse an SNS subject over its limit before the run, and accept one at the limit', async () => {

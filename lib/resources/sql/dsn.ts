@@ -9,6 +9,7 @@ import { ConfigurationError } from '../../errors';
 import type { SessionSettings } from './dialect';
 import { dialectForScheme, dsnForms } from './dialects';
 import { badDsn } from './dsn-url';
+import { NO_FOLLOW_UNDER } from './sqlite/sqlite-no-follow';
 
 export type { DialectName, SessionSettings } from './dialect';
 
@@ -25,20 +26,20 @@ export function sessionSettings(config: ConfigValues): SessionSettings {
 }
 
 /**
- * The settings of the config last read, read again only when its `DB_DSN`, `DB_USER` or
- * `DB_PWD` differ: what reads a session's settings more than once (a task quoting each of its
+ * The settings of the config last read, read again only when its `DB_DSN`, `DB_USER`,
+ * `DB_PWD` or `SQLITE_NO_FOLLOW_UNDER` differ: what reads a session's settings more than once (a task quoting each of its
  * attributes, a resource described, checked and opened) parses the DSN once. A DSN refused is
  * read again (and refused again) each time.
  */
 export class SessionSettingsCache {
-  private last?: { dsn: unknown; user: unknown; password: unknown; settings: SessionSettings };
+  private last?: { dsn: unknown; user: unknown; password: unknown; noFollow: unknown; settings: SessionSettings };
 
   read(config: ConfigValues): SessionSettings {
-    const { DB_DSN: dsn, DB_USER: user, DB_PWD: password } = config;
+    const { DB_DSN: dsn, DB_USER: user, DB_PWD: password, [NO_FOLLOW_UNDER]: noFollow } = config;
     const last = this.last;
-    if (last && last.dsn === dsn && last.user === user && last.password === password) return last.settings;
+    if (last && last.dsn === dsn && last.user === user && last.password === password && last.noFollow === noFollow) return last.settings;
     const settings = sessionSettings(config);
-    this.last = { dsn, user, password, settings };
+    this.last = { dsn, user, password, noFollow, settings };
     return settings;
   }
 }

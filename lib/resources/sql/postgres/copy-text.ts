@@ -6,7 +6,7 @@
  * string per field for the common values (text, numbers, booleans, NULL).
  */
 import { isFreeText, valueText } from '../../../data/csv';
-import { breakInside, countChar, type CopyLines } from '../../../data/csv-read';
+import { breakInside, countChar, type CopyLines } from '../../../data/copy-lines';
 import { readBatches } from '../../../data/row-batches';
 import { LoadError } from '../load';
 
@@ -108,12 +108,14 @@ function rowBound(row: readonly unknown[], width: number): number {
   return bound;
 }
 
-/** Line breaks found by the last `putQuoted`. */
-let quotedBreaks = 0;
-
-/** `text` quoted, its quotes doubled, at `at` (room made); the end. Counts the `counted` chars in quotedBreaks. */
-function putQuoted(buffer: Buffer, at: number, text: string, counted: number): number {
+/**
+ * `text` quoted, its quotes doubled, at `out.at` (room made), which it moves to the end; the
+ * number of `counted` chars (line breaks) in it.
+ */
+function putQuoted(out: CopyBuffers, text: string, counted: number): number {
+  const buffer = out.buffer;
   const n = text.length;
+  let at = out.at;
   let breaks = 0;
   buffer[at++] = QUOTE;
   let i = 0;
@@ -131,8 +133,8 @@ function putQuoted(buffer: Buffer, at: number, text: string, counted: number): n
     breaks += countChar(rest, String.fromCharCode(counted));
   }
   buffer[at++] = QUOTE;
-  quotedBreaks = breaks;
-  return at;
+  out.at = at;
+  return breaks;
 }
 
 /** A number at `at` (room made), as copyField writes it; the end. */
@@ -190,8 +192,9 @@ function writeBatch(out: CopyBuffers, rows: readonly unknown[][], width: number,
           if (i > 0) buffer[at++] = COMMA;
           switch (typeof value) {
             case 'string':
-              at = putQuoted(buffer, at, value, code);
-              breaks += quotedBreaks;
+              out.at = at;
+              breaks += putQuoted(out, value, code);
+              at = out.at;
               break;
             case 'number':
               at = putNumber(buffer, at, value);

@@ -191,7 +191,7 @@ export const sqliteDialect: Dialect = {
     const busyMs = Math.min(limits.statementMs ?? limits.connectMs, 0x7fffffff);
     // Called just before the session connects: a file that must not be reached through a link
     // is checked now and verified once open.
-    const check = checkBeforeOpen(String(connection.filename ?? ''));
+    const check = checkBeforeOpen(String(connection.filename ?? ''), connection.noFollowUnder as string | undefined);
     return {
       useNullAsDefault: true,
       pool: {

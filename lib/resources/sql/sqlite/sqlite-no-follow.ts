@@ -1,6 +1,8 @@
 /**
- * SQLite files opened without following a symbolic link: those under a folder named by
- * `openSqliteWithoutLinksUnder` (local mode's `.bigrays/`). better-sqlite3 opens a database by
+ * SQLite files opened without following a symbolic link: those under the folder a session's
+ * config names in `SQLITE_NO_FOLLOW_UNDER` (local mode sets it to its `.bigrays/` in every SQL
+ * task's `resourceConfig`: it travels with the session it guards, so a runtime without it is
+ * unaffected; it is not a setting users are meant to give). better-sqlite3 opens a database by
  * path, and SQLite resolves the links in it, so a database cannot be opened with O_NOFOLLOW.
  * Instead, just before the open, the file, its `-journal`, `-wal` and `-shm` companions and the
  * folders between it and the named folder are checked with lstat (none may be a link); just
@@ -15,16 +17,24 @@
  */
 import { realpathSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { ConfigValues } from '../../../config';
 import { ConfigurationError } from '../../../errors';
 import { display, lstatOrUndefined, symlinkRefusal } from '../../../symlinks';
 
-const guarded = new Set<string>();
-
 const COMPANIONS = ['-journal', '-wal', '-shm'];
 
-/** SQLite files under `folder` (relative to the working directory) are opened without following a link. */
-export function openSqliteWithoutLinksUnder(folder: string): void {
-  guarded.add(resolve(folder));
+/** The config key naming the folder (absolute) whose SQLite files are opened without following a link. */
+export const NO_FOLLOW_UNDER = 'SQLITE_NO_FOLLOW_UNDER';
+
+/** The config that has a session open its SQLite files under `folder` (relative to the working directory) without following a link. */
+export function noFollowConfig(folder: string): ConfigValues {
+  return { [NO_FOLLOW_UNDER]: resolve(folder) };
+}
+
+/** The guarded folder `config` names, if any. */
+export function noFollowFolder(config: ConfigValues): string | undefined {
+  const folder = config[NO_FOLLOW_UNDER];
+  return typeof folder === 'string' && folder !== '' ? resolve(folder) : undefined;
 }
 
 /** What an open is checked against afterwards. */
@@ -35,13 +45,10 @@ export interface OpenCheck {
   before: Array<[string, Stats | undefined]>;
 }
 
-/** The guarded folder `file` lies in, if any. */
-function folderOf(file: string): string | undefined {
-  for (const folder of guarded) {
-    const inside = relative(folder, file);
-    if (inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !inside.startsWith(sep)) return folder;
-  }
-  return undefined;
+/** Whether `file` lies in `folder`. */
+function isInside(folder: string, file: string): boolean {
+  const inside = relative(folder, file);
+  return inside !== '' && !inside.startsWith(`..${sep}`) && inside !== '..' && !inside.startsWith(sep);
 }
 
 /** The paths checked for `file`: the guarded folder, each folder below it, the file. */
@@ -57,13 +64,12 @@ function refusal(path: string, why: string): ConfigurationError {
 
 /**
  * Checks `filename` before SQLite opens it: throws when it, a companion or a folder on the
- * way is a link. Undefined for a file outside every guarded folder (opened as given).
+ * way is a link. Undefined for a file outside the guarded `folder`, or with none (opened as given).
  */
-export function checkBeforeOpen(filename: string): OpenCheck | undefined {
-  if (filename === ':memory:' || filename === '') return undefined;
+export function checkBeforeOpen(filename: string, folder: string | undefined): OpenCheck | undefined {
+  if (folder === undefined || filename === ':memory:' || filename === '') return undefined;
   const file = resolve(filename);
-  const folder = folderOf(file);
-  if (folder === undefined) return undefined;
+  if (!isInside(folder, file)) return undefined;
   const before: OpenCheck['before'] = [];
   for (const path of [...pathsOf(folder, file), ...COMPANIONS.map((c) => file + c)]) {
     const stats = lstatOrUndefined(path);
