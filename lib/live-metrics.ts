@@ -3,7 +3,7 @@
  * progress a long task reports. A task registers a function that reads its own counters; the
  * runner calls it on a timer (every few seconds), never per row.
  */
-import type { TaskMetrics } from './run/observer';
+import type { TaskMetrics } from './run-observer';
 import { taskRun, type BaseTask } from './task';
 
 /** Lets the runner read `task`'s figures so far through `sample` while it runs. */

@@ -6,7 +6,7 @@
  * elsewhere as log lines with a timestamp.
  */
 import type { TaskReport, TaskStatus } from './report';
-import type { RunObserver } from './run/observer';
+import type { RunObserver } from './run-observer';
 import { bytesText, durationText } from './summary';
 
 /** How often a running task reports its figures so far, unless `BIGRAYS_PROGRESS_INTERVAL_MS` says otherwise. */

@@ -8,8 +8,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeywordStore } from './keywords';
 import type { RunReport } from './report';
-import type { RunDriver } from './run/driver';
-import type { AnyTaskClass } from './run/task-shape';
+import type { RunDriver } from './run-driver';
+import type { AnyTaskClass } from './task-shape';
 
 export type { AnyTaskClass };
 

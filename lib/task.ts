@@ -11,7 +11,7 @@ import {
 import { logger, type Logger } from './log';
 import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
-import type { TaskMetrics } from './run/observer';
+import type { TaskMetrics } from './run-observer';
 import { currentRuntime, type Runtime } from './runtime';
 
 /** The attributes whose `{keyword}` placeholders the runner fills before a task runs. */

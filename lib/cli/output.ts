@@ -1,5 +1,5 @@
 /** What the `bigrays` command prints: the summary table, the plan, errors. */
-import type { RunPlan } from '../plan';
+import type { RunPlan } from '../run/plan';
 export { summary } from '../summary';
 
 /** Lines of a long attribute (a SQL batch) the plan shows. */

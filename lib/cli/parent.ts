@@ -15,7 +15,7 @@ import { EXIT_CODES, UsageError, type ErrorKind } from '../errors';
 import { isJobMessage, sentKind, type JobMessage, type ReceivedError } from '../job/messages';
 import { encodeRunOptions, RUN_OPTIONS_ENV, unknownTaskNames, type RunOptions } from '../job/run-options';
 import type { Logger } from '../log';
-import type { RunPlan } from '../plan';
+import type { RunPlan } from '../run/plan';
 import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
 import { unknownTasksMessage, type RunCommand } from './args';

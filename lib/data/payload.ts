@@ -238,3 +238,14 @@ export function countingStream(body: Readable): { stream: Readable; bytes: () =>
   });
   return { stream: counter, bytes: () => bytes };
 }
+
+/**
+ * The content headers of a payload written to `target`: a `.gz` name is a gzip file
+ * (`application/gzip`, no Content-Encoding, so a download stays the compressed file); gzip under
+ * another name keeps the format's type with `Content-Encoding: gzip`.
+ */
+export function contentHeaders(payload: Payload, target: string): { ContentType?: string; ContentEncoding?: string } {
+  if (!payload.gzip) return payload.contentType === undefined ? {} : { ContentType: payload.contentType };
+  if (target.toLowerCase().endsWith('.gz')) return { ContentType: GZIP_CONTENT_TYPE };
+  return { ...(payload.contentType === undefined ? {} : { ContentType: payload.contentType }), ContentEncoding: 'gzip' };
+}

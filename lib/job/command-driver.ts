@@ -12,10 +12,11 @@ import { unusedSetWarning } from '../keywords';
 import { progressObserver } from '../progress';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
-import type { RunDriver, RunOutcome } from '../run/driver';
-import type { RunObserver } from '../run/observer';
-import type { AnyTaskClass, TaskShape } from '../run/task-shape';
-import type { Runtime } from '../runtime';
+import type { RunDriver, RunOutcome } from '../run-driver';
+import type { RunObserver } from '../run-observer';
+import type { AnyTaskClass, TaskShape } from '../task-shape';
+import type { Runtime, StopSignal } from '../runtime';
+import { endInterrupted } from '../signals';
 import type { BaseTask } from '../task';
 import { cutShortReport, RunFollower } from './run-follower';
 import { LocalOverlay } from './local-overlay';
@@ -33,8 +34,12 @@ export function sendToParent(message: JobMessage): Promise<void> {
   });
 }
 
-/** How the driver ends the job (a dry run, once planned): `process.exit` in the job's process. */
-export type End = (code: number) => void;
+/**
+ * How the driver ends the job: with an exit code (a dry run, once planned: `process.exit`), or
+ * as a signal would (a run the signal stopped, once reported: the signal ends the process,
+ * unless the job listens to it itself).
+ */
+export type End = (how: number | StopSignal) => void | Promise<void>;
 
 export class CommandDriver implements RunDriver {
   readonly dryRun: boolean;
@@ -51,7 +56,7 @@ export class CommandDriver implements RunDriver {
     readonly options: RunOptions,
     private readonly runtime: Runtime,
     private readonly send: Send = sendToParent,
-    private readonly end: End = (code) => process.exit(code),
+    private readonly end: End = (how) => (typeof how === 'number' ? process.exit(how) : endInterrupted(runtime.signals, how, () => undefined)),
   ) {
     this.dryRun = options.dryRun;
     this.selection = new TaskSelection(options);
@@ -65,6 +70,11 @@ export class CommandDriver implements RunDriver {
     if (Object.keys(this.options.set).length > 0) this.runtime.keywords.pin(this.options.set);
     this.runtime.driver = this;
     return this;
+  }
+
+  /** A run or call SIGINT/SIGTERM stopped was reported: the job ends as the signal would end it. */
+  async interrupted(signal: StopSignal): Promise<void> {
+    await this.end(signal);
   }
 
   /** Called once as each top-level run starts: `--only` / `--from` pick its tasks. */

@@ -5,7 +5,7 @@
 import { EXIT_CODES, isErrorKind, kindOf, type ErrorKind } from '../errors';
 import type { ProgressEvent } from '../progress';
 import { masked } from '../messages';
-import type { RunPlan } from '../plan';
+import type { RunPlan } from '../run/plan';
 import type { RunReport, TaskReport } from '../report';
 
 /** An error as it crosses to the command: text only, secrets masked. */

@@ -4,7 +4,7 @@
  * still reports it as far as it got.
  */
 import type { RunReport, TaskReport } from '../report';
-import type { RunObserver } from '../run/observer';
+import type { RunObserver } from '../run-observer';
 
 export interface FollowedRun {
   offered: string[];

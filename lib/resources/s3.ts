@@ -36,3 +36,8 @@ export class S3Resource extends AwsResource<S3Client> {
 
 /** The shared S3 client resource the S3 tasks use by default. */
 export const s3Client = new S3Resource();
+
+/** `s3://bucket/key` (or `s3://bucket`), as messages and outputs name an object. */
+export function s3Uri(bucket: string, key?: string): string {
+  return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
+}

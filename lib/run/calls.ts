@@ -6,16 +6,16 @@
  */
 import { BigraysError } from '../errors';
 import { activeContext, currentContext, type RunContext } from '../output';
-import { planRun } from '../plan';
+import { planRun } from './plan';
 import { printerFor, progressObserver } from '../progress';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
 import { defaultRuntime, type Runtime } from '../runtime';
 import type { BaseTask, TaskClass } from '../task';
-import type { RunDriver } from './driver';
-import type { RunPlan } from './run-plan';
+import type { RunDriver } from '../run-driver';
+import type { RunPlan } from '../run-plan';
 import { execute } from './execute';
-import type { RunObserver } from './observer';
+import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflight, type PlannedTask, type TaskOverlay } from './preflight';
 

@@ -14,7 +14,7 @@ import { Interrupted, watchSignals } from '../signals';
 import { taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
 import { attempt } from './attempt';
-import type { RunObserver } from './observer';
+import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
 
 const log = logger('run');

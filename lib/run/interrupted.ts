@@ -1,7 +1,7 @@
 /**
- * A top-level run a signal stopped: once it settled, its summary is printed (unless a driver
- * reports the run, and whoever installed it shows it) and the signal ends the process as it
- * would have without bigrays.
+ * A top-level run a signal stopped: once it settled, its summary is printed and the signal ends
+ * the process as it would have without bigrays; a runtime's driver, which was sent the report,
+ * ends the process its own way.
  */
 import type { BigraysError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -13,6 +13,7 @@ import { summary } from '../summary';
 export async function settleInterrupted(error: unknown, runtime: Runtime): Promise<void> {
   const signal = (error as BigraysError)?.signal;
   if (signal === undefined) return;
+  if (runtime.driver?.interrupted) return runtime.driver.interrupted(signal);
   await endInterrupted(runtime.signals, signal, () => {
     if (runtime.driver) return; // the driver was sent the report: the summary is its to show
     const report = (error as BigraysError).report;

@@ -5,10 +5,9 @@
  * (`./commit.ts`) to tell this upload's object from another writer's.
  */
 import { Readable } from 'node:stream';
-import { countingStream, type Payload } from '../data/payload';
+import { contentHeaders, countingStream, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
 import type { Logger } from '../log';
-import { contentHeaders } from '../tasks/output-format';
 import { describeFound, lookAtObject, newUploadToken, UPLOAD_TOKEN_KEY, type Found } from './commit';
 import { ObjectStoreError, type ObjectStore } from './object-store';
 

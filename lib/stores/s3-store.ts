@@ -4,8 +4,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Sdk } from '../lazy';
 import type { Logger } from '../log';
-import { awsErrorCode, checkFailure, describeAwsError, httpStatus, invalidBucketName, isNotFound } from '../tasks/aws-errors';
-import { s3Uri } from '../tasks/s3-task';
+import { awsErrorCode, checkFailure, describeAwsError, httpStatus, invalidBucketName, isNotFound } from '../resources/aws-errors';
+import { s3Uri } from '../resources/s3';
 import { ObjectStoreError, type CheckAdvice, type ObjectHead, type ObjectStore, type ObjectUpload, type PutRequest } from './object-store';
 import { s3Upload, type S3UploadSettings } from './s3-upload';
 

@@ -6,7 +6,7 @@ import type { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { Upload } from '@aws-sdk/lib-storage';
 import { s3Sdk, uploads } from '../lazy';
 import type { Logger } from '../log';
-import { describeAwsError } from '../tasks/aws-errors';
+import { describeAwsError } from '../resources/aws-errors';
 import { within } from '../timing';
 import type { ObjectUpload, PutRequest } from './object-store';
 

@@ -11,8 +11,9 @@ import { TEXT_ENCODINGS, type TextEncoding } from '../data/text-encoding';
 import { TaskError } from '../errors';
 import type { Resource } from '../resources/resource';
 import { checkAttributes, shown, textAttribute } from './attributes';
-import { awsErrorCode, describeAwsError } from './aws-errors';
-import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
+import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
+import { s3Uri } from '../resources/s3';
+import { bucketProblems, keyProblems, S3Task } from './s3-task';
 
 /** What `FromS3` outputs: the bytes (default) or the parsed CSV rows. */
 export type FromS3Format = 'bytes' | 'csv';

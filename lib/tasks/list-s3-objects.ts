@@ -3,9 +3,10 @@
  */
 import { TaskError } from '../errors';
 import { checkAttributes, optionalTextAttribute, textAttribute, textProblems } from './attributes';
-import { awsErrorCode, describeAwsError } from './aws-errors';
+import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
 import { S3Store } from '../stores/s3-store';
-import { bucketProblems, keyProblems, S3Task, s3Uri } from './s3-task';
+import { s3Uri } from '../resources/s3';
+import { bucketProblems, keyProblems, S3Task } from './s3-task';
 
 /**
  * Lists the keys in `bucket` that start with `prefix` and end with `suffix`, following

@@ -3,7 +3,7 @@
  * read while it runs, and the content headers they imply.
  */
 import { DATA_FORMATS, listed } from '../data/formats/table';
-import { COMPRESSIONS, GZIP_CONTENT_TYPE, type Compression, type DataFormat, type Payload } from '../data/payload';
+import { COMPRESSIONS, type Compression, type DataFormat } from '../data/payload';
 import { TaskInterfaceError } from '../errors';
 import type { BaseTask } from '../task';
 
@@ -40,15 +40,4 @@ export function formatOptions(task: BaseTask<unknown> & FormatAttributes, target
   }
   const compression = task.compression ?? (target.toLowerCase().endsWith('.gz') ? 'gzip' : 'none');
   return { format: task.format, compression };
-}
-
-/**
- * The content headers of a payload written to `target`: a `.gz` name is a gzip file
- * (`application/gzip`, no Content-Encoding, so a download stays the compressed file); gzip under
- * another name keeps the format's type with `Content-Encoding: gzip`.
- */
-export function contentHeaders(payload: Payload, target: string): { ContentType?: string; ContentEncoding?: string } {
-  if (!payload.gzip) return payload.contentType === undefined ? {} : { ContentType: payload.contentType };
-  if (target.toLowerCase().endsWith('.gz')) return { ContentType: GZIP_CONTENT_TYPE };
-  return { ...(payload.contentType === undefined ? {} : { ContentType: payload.contentType }), ContentEncoding: 'gzip' };
 }

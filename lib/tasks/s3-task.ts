@@ -10,11 +10,6 @@ import { filledAttribute, filledFrom, textProblems } from './attributes';
 /** The longest key (and prefix) S3 takes, in bytes of UTF-8. */
 export const S3_MAX_KEY_BYTES = 1024;
 
-/** `s3://bucket/key`, as messages name an object. */
-export function s3Uri(bucket: string, key?: string): string {
-  return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
-}
-
 /**
  * What breaks S3's bucket naming rules in `name`, or an empty list: 3 to 63 characters,
  * lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no

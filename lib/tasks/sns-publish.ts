@@ -8,7 +8,7 @@ import { TaskError } from '../errors';
 import { attributeName, shown, taskMessage } from '../messages';
 import { isThrottling } from '../retry';
 import { checkAttributes, filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
-import { awsErrorCode, describeAwsError } from './aws-errors';
+import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
 import { SNSTask } from './sns-task';
 
 /** The largest message SNS accepts, in bytes of UTF-8 (256 KiB). */

@@ -19,14 +19,14 @@ function driven(options: Partial<RunOptions> = {}) {
   const runtime = new Runtime();
   const sent: JobMessage[] = [];
   const progress: ProgressMessage[] = [];
-  const ended: number[] = [];
+  const ended: Array<number | string> = [];
   const send = async (message: JobMessage): Promise<void> => {
     await new Promise((resolve) => setImmediate(resolve));
     if (message.bigrays === 'progress') progress.push(message);
     else sent.push(message);
   };
   const driver = new CommandDriver(
-    { job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: false, ...options }, runtime, send, (code) => ended.push(code),
+    { job: '/jobs/job.ts', set: {}, only: [], dryRun: false, local: false, ...options }, runtime, send, (how) => void ended.push(how),
   ).install();
   const runs = () => sent.filter((m): m is RunMessage => m.bigrays === 'run');
   return { runtime, driver, sent, progress, ended, runs };
@@ -228,7 +228,7 @@ describe('the command driver', () => {
   });
 
   it('should abort the running task\'s signal on SIGINT, skip the rest, and report it', async () => {
-    const { runtime, runs } = driven();
+    const { runtime, runs, ended } = driven();
     // Only the run's own handler hears this SIGINT (mocha's would end the whole spec run).
     const others = new Set(process.listeners('SIGINT'));
     class Waits extends Task {
@@ -245,6 +245,7 @@ describe('the command driver', () => {
     expect(error!.signal).to.equal('SIGINT');
     expect(process.listenerCount('SIGINT')).to.equal(listeners);
     expect(runs()[0].report.tasks.map((t) => t.status)).to.deep.equal(['failed', 'skipped']);
+    expect(ended, 'the driver ends the job as SIGINT would, once the report is out').to.deep.equal(['SIGINT']);
   });
 
   it('should make errors sendable: text, secrets masked, and the exit code they mean', () => {

@@ -59,7 +59,7 @@ describe('bigraysRun', () => {
     expect(taskError).to.be.instanceOf(TaskError);
     expect(taskError.taskName).to.equal('Breaks');
     expect(taskError.cause).to.be.instanceOf(TypeError);
-    expect((taskError.cause as Error).stack).to.match(/x is not a function/).and.to.match(/run\.spec\.ts/);
+    expect((taskError.cause as Error).stack).to.match(/x is not a function/).and.to.match(/execute\.spec\.ts/);
     expect(Breaks).to.be.a('function');
   });
 

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { bucketNameProblem, describeAwsError } from '../../lib/tasks/aws-errors';
+import { bucketNameProblem, describeAwsError } from '../../lib/resources/aws-errors';
 import { useEmulator } from '../support/aws-hooks';
 
 describe('AWS error messages', () => {

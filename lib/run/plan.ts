@@ -2,15 +2,15 @@
  * A dry run: everything the pre-flight checks do, then each task with its rendered
  * attributes and the resource open/close plan — opening nothing, changing nothing.
  */
-import type { ConfigValues } from './config';
-import { FormatError, keywordsFor } from './format';
-import { findRefs, OutputRef } from './output';
-import { canReuse, type Resource } from './resources/resource';
-import { preflight, type TaskOverlay } from './run/preflight';
-import type { PlannedStep, RunPlan } from './run/run-plan';
-import { defaultRuntime, type Runtime } from './runtime';
-import { scrubIn } from './secrets';
-import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from './task';
+import type { ConfigValues } from '../config';
+import { FormatError, keywordsFor } from '../format';
+import { findRefs, OutputRef } from '../output';
+import { canReuse, type Resource } from '../resources/resource';
+import { preflight, type TaskOverlay } from './preflight';
+import type { PlannedStep, RunPlan } from '../run-plan';
+import { defaultRuntime, type Runtime } from '../runtime';
+import { scrubIn } from '../secrets';
+import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from '../task';
 
 export type { PlannedStep, RunPlan };
 

@@ -2,7 +2,7 @@
  * Following a run task by task: the progress a run reports comes from an observer. What an
  * observer throws never touches the run.
  */
-import type { TaskReport } from '../report';
+import type { TaskReport } from './report';
 
 /** Figures a task records for the run report (rows read or written, bytes moved). */
 export interface TaskMetrics {

@@ -5,8 +5,8 @@
  * tasks of each run, may only plan them, follows them, hears how each run ended, and explains
  * what it left out. The core never ends the process: whoever installed the driver decides.
  */
-import type { RunReport, TaskReport } from '../report';
-import type { RunObserver } from './observer';
+import type { RunReport, TaskReport } from './report';
+import type { RunObserver } from './run-observer';
 import type { RunPlan } from './run-plan';
 import type { AnyTaskClass, TaskShape } from './task-shape';
 
@@ -50,4 +50,10 @@ export interface RunDriver {
   callStarting(taskName: string): Promise<void>;
   /** A functional call outside any run ended (ok or failed), with its report entry. */
   callEnded(report: TaskReport): Promise<void>;
+  /**
+   * A top-level run or call that `signal` stopped has settled, its report heard: the driver ends
+   * the process as the signal would have (the core, driven, never ends it). Without this, the
+   * signal ends it as it does for a job run without a driver.
+   */
+  interrupted?(signal: 'SIGINT' | 'SIGTERM'): Promise<void>;
 }
