@@ -6,8 +6,8 @@
  * streams: nothing here reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
-import { shown } from '../messages';
 import { createGzip } from 'node:zlib';
+import { shown } from '../messages';
 import { isTabular, type CsvInput, type RowSource } from './csv';
 import type { Format } from './formats/format';
 import { DATA_FORMATS, formatOf, listed, type DataFormat } from './formats/table';

@@ -5,7 +5,7 @@
 import { DATA_FORMATS, listed } from '../data/formats/table';
 import { COMPRESSIONS, GZIP_CONTENT_TYPE, type Compression, type DataFormat, type Payload } from '../data/payload';
 import { TaskInterfaceError } from '../errors';
-import { shown } from '../messages';
+import { shown, taskMessage } from '../messages';
 import type { BaseTask } from '../task';
 
 /** The attributes a task that writes rows has. */
@@ -30,7 +30,7 @@ export function formatProblems(task: FormatAttributes): string[] {
 export function formatOptions(task: BaseTask<unknown> & FormatAttributes, target: string): { format: DataFormat; compression: Compression } {
   const problems = formatProblems(task);
   if (problems.length > 0) {
-    throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {
+    throw new TaskInterfaceError(taskMessage(task, problems.join('; ')), {
       taskName: task.taskName,
       attributes: { [task.taskName]: problems.map((p) => p.split(' ')[0]) },
     });
