@@ -25,7 +25,7 @@ function instantiate(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, cont
   const bad = entries.filter((entry) => !(entry instanceof BaseTask) && !isTaskClass(entry));
   if (bad.length > 0) {
     throw new TaskInterfaceError(
-      `bigraysRun() takes task classes (subclasses of Task, SQLQuery, ToS3, …), got ${bad.map(describe).join(', ')}`,
+      `bigraysRun() takes task classes (subclasses of Task, SQLQuery, ToS3, …), got ${bad.map((entry) => shown(entry, { as: 'kind' })).join(', ')}`,
     );
   }
   for (const entry of entries) if (isTaskClass(entry)) context.states.set(entry, 'pending');
