@@ -6,7 +6,7 @@ import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
 import { TaskError } from '../errors';
-import { taskMessage } from '../messages';
+import { shown, taskMessage } from '../messages';
 import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
@@ -65,8 +65,7 @@ export abstract class SQLWrite extends SQLBase<number> {
   override attributeProblems(): string[] {
     const problems: string[] = [];
     if (!IF_EXISTS.includes(this.ifExists)) {
-      const got = typeof this.ifExists === 'string' ? JSON.stringify(this.ifExists) : String(this.ifExists);
-      problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${got} ('replace' drops and recreates the table)`);
+      problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${shown(this.ifExists)} ('replace' drops and recreates the table)`);
     }
     const types: unknown = this.columnTypes;
     if (types === null || typeof types !== 'object' || Array.isArray(types) || Object.values(types).some((t) => typeof t !== 'string' || t === '')) {
