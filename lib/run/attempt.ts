@@ -94,7 +94,7 @@ function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown 
 /** A task that ran out of its `timeoutMs`. */
 function deadlineError(name: string, ms: number, own: boolean): TaskError {
   return new TaskError(
-    `${name} timed out after ${ms} ms (${own ? `${name}.timeoutMs` : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
+    `${name} timed out after ${ms} ms (${own ? attributeName(name, 'timeoutMs') : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
     { taskName: name },
   );
 }
