@@ -4,14 +4,13 @@
  * which its own code reads, so that a `--set` key nothing uses can be pointed out.
  */
 import { BigraysError } from './errors';
-import { shown } from './messages';
 
 /** The format keywords a template is filled from. */
 export type FormatKws = Record<string, unknown>;
 
 function check(kws: FormatKws, caller: string): void {
   if (kws === null || typeof kws !== 'object' || Array.isArray(kws)) {
-    throw new BigraysError(`${caller} expects an object of keywords, such as { day: '2026-01-01' }, got ${shown(kws, { as: 'kind' })}`);
+    throw new BigraysError(`${caller} expects an object of keywords, such as { day: '2026-01-01' }, got ${Array.isArray(kws) ? 'an array' : kws === null ? 'null' : typeof kws}`);
   }
 }
 
