@@ -3,6 +3,7 @@
  * of its own (it opens and closes its own resource), and resolve to its output.
  */
 import { TaskInterfaceError } from './errors';
+import { shown } from './messages';
 import { runTaskInstance } from './run';
 import { BaseTask, isTaskClass, type TaskClass } from './task';
 
@@ -34,11 +35,11 @@ export function wrapTask<C extends TaskClass, A = TaskAttributes<InstanceType<C>
     throw new TaskInterfaceError(`wrapTask() takes a task class (a subclass of Task, SQLQuery, ToS3, …) for ${name}`);
   }
   if (typeof name !== 'string' || name === '') {
-    throw new TaskInterfaceError(`wrapTask() needs a name for the task, got ${JSON.stringify(name)}`);
+    throw new TaskInterfaceError(`wrapTask() needs a name for the task, got ${shown(name)}`);
   }
   return async (attributes: A): Promise<OutputOfClass<C>> => {
     if (attributes !== undefined && (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))) {
-      throw new TaskInterfaceError(`${name}() takes an object of task attributes, got ${Array.isArray(attributes) ? 'an array' : typeof attributes}`);
+      throw new TaskInterfaceError(`${name}() takes an object of task attributes, got ${shown(attributes, { as: 'kind' })}`);
     }
     // Base's run() exists at run time; a JavaScript subclass without one is caught by pre-flight.
     const Concrete = class extends (Base as unknown as new () => BaseTask<unknown> & { run(): unknown }) {

@@ -13,7 +13,7 @@
  */
 import { BigraysError } from './errors';
 import type { FormatKws } from './format';
-import { scrub } from './secrets';
+import { masked } from './messages';
 import { registeredTasks } from './registry';
 import type { RunReport } from './report';
 import { runTasks } from './run';
@@ -88,7 +88,7 @@ export function lambdaHandler(options: LambdaHandlerOptions = {}): (event: unkno
       return report;
     } catch (error) {
       const report = (error as BigraysError).report;
-      console.error(`${report ? `${summary(report, Date.now() - started)}\n` : ''}${scrub((error as Error).message)}`);
+      console.error(`${report ? `${summary(report, Date.now() - started)}\n` : ''}${masked((error as Error).message)}`);
       throw error;
     } finally {
       if (timer) clearTimeout(timer);

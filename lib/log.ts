@@ -1,10 +1,10 @@
 /**
  * Logging through `debug` (namespaces `bigrays` and `bigrays:*`), silent by default.
- * Every line is scrubbed of secrets before it is written.
+ * Every line has its secrets masked before it is written.
  */
 import type { Debugger } from 'debug';
 import { format } from 'node:util';
-import { scrub } from './secrets';
+import { masked } from './messages';
 
 export type Logger = ((formatter: string, ...args: unknown[]) => void) & { readonly enabled: boolean };
 
@@ -22,7 +22,7 @@ export function logger(area?: string): Logger {
   };
   const log = (formatter: string, ...args: unknown[]): void => {
     if (!enabled()) return;
-    debug!('%s', scrub(format(formatter, ...args)));
+    debug!('%s', masked(format(formatter, ...args)));
   };
   Object.defineProperty(log, 'enabled', { get: enabled });
   return log as Logger;

@@ -2,14 +2,9 @@
  * The default registry: the task classes `bigraysRun()` runs, in registration order.
  */
 import { TaskInterfaceError } from './errors';
+import { shown } from './messages';
 import { defaultRuntime, type Runtime } from './runtime';
 import { isTaskClass, type TaskClass } from './task';
-
-function describe(value: unknown): string {
-  if (typeof value === 'function') return `class ${value.name || '(anonymous)'}`;
-  if (value === null) return 'null';
-  return typeof value;
-}
 
 /**
  * Adds a task class to the default registry. Use it as a call, `register(MyTask)`, or as a
@@ -22,7 +17,7 @@ export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorCo
   }
   if (!isTaskClass(cls)) {
     throw new TaskInterfaceError(
-      `register() takes a task class (a subclass of Task, SQLQuery, ToS3, …), got ${describe(cls)}`,
+      `register() takes a task class (a subclass of Task, SQLQuery, ToS3, …), got ${shown(cls, { as: 'kind' })}`,
     );
   }
   const registry = defaultRuntime.registry;

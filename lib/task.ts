@@ -9,6 +9,7 @@ import {
   type FormatKws, type FormatOptions, type SqlQuoting,
 } from './format';
 import { logger, type Logger } from './log';
+import { attributeMessage, taskMessage } from './messages';
 import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
 import type { TaskMetrics } from './run-observer';
@@ -199,14 +200,14 @@ export abstract class BaseTask<O = unknown> {
       return formatTemplate(template, kws, options);
     } catch (error) {
       if (!(error instanceof FormatError)) throw error;
-      const place = where === undefined ? this.taskName : `${this.taskName}.${where}`;
-      let message: string;
+      let text: string;
       if (error instanceof UnsafeKeywordError) {
-        message = `${place}: ${error.message}. ${unsafeKeywordFix(error, options.sql)}`;
+        text = `${error.message}. ${unsafeKeywordFix(error, options.sql)}`;
       } else {
         const hint = error.problem === 'missing' ? `. Set it with updateFormatKws({ ${error.keyword}: … }) or in the task's formatKws` : '';
-        message = `${place}: ${error.message} in ${JSON.stringify(template)}${hint}`;
+        text = `${error.message} in ${JSON.stringify(template)}${hint}`;
       }
+      const message = where === undefined ? taskMessage(this, text) : attributeMessage(this, where, text);
       throw new TaskError(message, { taskName: this.taskName, cause: error });
     }
   }

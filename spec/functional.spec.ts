@@ -30,6 +30,11 @@ describe('functional interface', () => {
     await expect(sqlWrite({ tablename: 't' } as never)).to.be.rejectedWith(TaskInterfaceError, /sqlWrite must define `input`/);
   });
 
+  it('should name attributes that are not an object by what they are: null, an array', async () => {
+    await expect(sqlQuery(null as never)).to.be.rejectedWith(TaskInterfaceError, /^sqlQuery\(\) takes an object of task attributes, got null$/);
+    await expect(sqlQuery([] as never)).to.be.rejectedWith(TaskInterfaceError, /^sqlQuery\(\) takes an object of task attributes, got an array$/);
+  });
+
   it('should reject with the task\'s own error, not a run summary', async () => {
     await expect(sqlQuery({ query: 'select * from no_such_table' })).to.be.rejectedWith(TaskError, /^sqlQuery failed: .*no such table/);
   });

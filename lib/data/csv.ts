@@ -12,6 +12,7 @@
  * It streams: rows go in, bytes come out, so a large input is never one big string.
  */
 import { Readable } from 'node:stream';
+import { shown } from '../messages';
 import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
@@ -160,12 +161,6 @@ function line(values: readonly unknown[], columns: readonly string[], row: numbe
   return `${text}\n`;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
-
 /** One row's values in column order; a row object's missing key is NULL. `label` names the format in errors. */
 function rowValues(row: unknown, columns: readonly string[], index: number, label: string): unknown[] {
   if (Array.isArray(row)) {
@@ -175,7 +170,7 @@ function rowValues(row: unknown, columns: readonly string[], index: number, labe
     return row;
   }
   if (row === null || typeof row !== 'object' || row instanceof Uint8Array) {
-    throw new TypeError(`${label}: row ${index} is ${describe(row)}, expected an array of values or a row object`);
+    throw new TypeError(`${label}: row ${index} is ${shown(row, { as: 'kind' })}, expected an array of values or a row object`);
   }
   const record = row as Row;
   return columns.map((column) => ownValue(record, column));
@@ -214,7 +209,7 @@ async function* asyncRecords(
     counter.rows += 1;
     if (columns === undefined) {
       if (row === null || typeof row !== 'object' || Array.isArray(row) || row instanceof Uint8Array) {
-        throw new TypeError(`${label}: row 1 is ${describe(row)}; a stream of rows must hold row objects, or pass { columns, rows }`);
+        throw new TypeError(`${label}: row 1 is ${shown(row, { as: 'kind' })}; a stream of rows must hold row objects, or pass { columns, rows }`);
       }
       columns = Object.keys(row);
       if (columns.length === 0) return;
@@ -248,7 +243,7 @@ function records(input: CsvInput, counter: RowCounter, label = 'CSV'): Iterable<
   }
   if (isAsyncIterable(input)) return asyncRecords(undefined, input, counter, label);
   throw new TypeError(
-    `${label}: cannot write ${describe(input)}; expected a DataFrame, an array of row objects, { columns, rows } or a stream of row objects`,
+    `${label}: cannot write ${shown(input, { as: 'kind' })}; expected a DataFrame, an array of row objects, { columns, rows } or a stream of row objects`,
   );
 }
 

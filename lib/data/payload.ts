@@ -7,6 +7,7 @@
  */
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { shown } from '../messages';
 import { isTabular, type CsvInput, type RowSource } from './csv';
 import type { Format } from './formats/format';
 import { DATA_FORMATS, formatOf, listed, type DataFormat } from './formats/table';
@@ -73,14 +74,6 @@ function isByteStream(value: unknown): value is Readable {
   return value instanceof Readable && !value.readableObjectMode;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array of non-objects';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return typeof value;
-}
-
 /**
  * The payload of rows in `format`. `rowsBefore`: rows written before these (the parts before
  * this one of a split export), so that an error names the row as counted over the whole export.
@@ -143,7 +136,7 @@ async function* byteChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffe
     index += 1;
     if (typeof chunk === 'string') yield Buffer.from(utf8Text(chunk, `chunk ${index} of the input stream`), 'utf8');
     else if (isBytes(chunk)) yield asBuffer(chunk);
-    else throw new TypeError(`chunk ${index} of the input stream is ${describe(chunk)}, but the stream began with bytes`);
+    else throw new TypeError(`chunk ${index} of the input stream is ${shown(chunk, { as: 'kind' })}, but the stream began with bytes`);
   }
 }
 
@@ -171,7 +164,7 @@ async function streamPayload(source: AsyncIterable<unknown>, format: Format): Pr
     return rowsPayload(chunks as AsyncIterable<Row>, format);
   }
   await iterator.return?.();
-  throw new TypeError(`the input stream's first chunk is ${describe(value)}; expected bytes, text or row objects`);
+  throw new TypeError(`the input stream's first chunk is ${shown(value, { as: 'kind' })}; expected bytes, text or row objects`);
 }
 
 /** Whether `input` can be read only once (a stream, an async iterable such as a SQL stream's rows). */
@@ -211,7 +204,7 @@ export async function payloadOf(input: unknown, options: PayloadOptions = {}): P
 
 async function plainPayload(input: unknown, format: Format): Promise<Payload> {
   if (!format.acceptsBytes && !isTabular(input) && !isSqlRows(input) && !(isAsyncIterable(input) && !isByteStream(input))) {
-    throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : describe(input));
+    throw new NotTabularError(format, typeof input === 'string' ? 'a string' : isBytes(input) ? 'bytes' : isByteStream(input) ? 'a stream of bytes' : shown(input, { as: 'kind' }));
   }
   if (typeof input === 'string') {
     return { kind: 'text', body: Buffer.from(utf8Text(input, 'the string'), 'utf8'), contentType: 'text/plain; charset=utf-8', rows: () => undefined };
@@ -221,7 +214,7 @@ async function plainPayload(input: unknown, format: Format): Promise<Payload> {
   if (isTabular(input)) return rowsPayload(input, format);
   if (isByteStream(input)) return { kind: 'bytes', body: input, rows: () => undefined };
   if (isAsyncIterable(input)) return streamPayload(input, format);
-  throw new TypeError(`input must be ${PAYLOAD_KINDS}; got ${describe(input)}`);
+  throw new TypeError(`input must be ${PAYLOAD_KINDS}; got ${shown(input, { as: 'kind' })}`);
 }
 
 /** `body` as a stream that counts the bytes read through it. An error in `body` fails the stream. */

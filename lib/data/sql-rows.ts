@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream';
 import { TaskError } from '../errors';
+import { attributeMessage, attributeName, taskMessage } from '../messages';
 import { activeContext } from '../output';
 import { finallyRows } from './row-batches';
 
@@ -82,7 +83,7 @@ export class SqlRows implements AsyncIterable<unknown[]> {
   /** The column names, once reading has begun (a TaskError before). */
   get columns(): string[] {
     if (!this.opened) {
-      throw new TaskError(`${this.taskName}.output: its columns are known once its rows are being read (iterate it, or call open())`, {
+      throw new TaskError(attributeMessage(this.taskName, 'output', 'its columns are known once its rows are being read (iterate it, or call open())'), {
         taskName: this.taskName,
       });
     }
@@ -95,20 +96,22 @@ export class SqlRows implements AsyncIterable<unknown[]> {
   }
 
   private claim(who: RowsReader): void {
+    const output = attributeName(this.taskName, 'output');
     if (this.readBy !== undefined) {
       throw new TaskError(
-        `${who.taskName}: ${this.taskName}.output was read already by ${this.readBy}: the rows of an SQLStream can be read once. ` +
-          `Read them in one task, or add a second SQLStream for ${who.taskName}`,
+        taskMessage(
+          who,
+          `${output} was read already by ${this.readBy}: the rows of an SQLStream can be read once. ` +
+            `Read them in one task, or add a second SQLStream for ${who.taskName}`,
+        ),
         { taskName: who.taskName },
       );
     }
     if (this.released) {
-      throw new TaskError(`${who.taskName}: ${this.taskName}.output was released unread (its reader failed or was skipped)`, {
-        taskName: who.taskName,
-      });
+      throw new TaskError(taskMessage(who, `${output} was released unread (its reader failed or was skipped)`), { taskName: who.taskName });
     }
     const gone = this.source.unavailable();
-    if (gone) throw new TaskError(`${who.taskName}: ${this.taskName}.output cannot be read: ${gone}`, { taskName: who.taskName });
+    if (gone) throw new TaskError(taskMessage(who, `${output} cannot be read: ${gone}`), { taskName: who.taskName });
     this.readBy = who.taskName;
   }
 

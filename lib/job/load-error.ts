@@ -41,7 +41,7 @@ function checkSyntax(job: string): string | undefined {
 }
 
 /** A path as the user sees it: the job as the command was given it (the command puts it back), others relative to here. */
-function shown(location: string, job: string): string {
+function userLocation(location: string, job: string): string {
   const withoutExt = (p: string): string => p.slice(0, p.length - extname(p).length);
   const match = /^(.*):(\d+):(\d+)$/.exec(location);
   if (!match) return location;
@@ -66,7 +66,7 @@ export function loadErrorMessage(error: unknown, job: string, message: string): 
   if (esbuild) {
     const more = Number(esbuild[1]) - 1;
     // esbuild counts columns from 0; node, editors and stack traces from 1.
-    return `${shown(`${esbuild[2]}:${esbuild[3]}:${Number(esbuild[4]) + 1}`, job)}: SyntaxError: ${esbuild[5]}${more > 0 ? ` (and ${more} more ${more === 1 ? 'error' : 'errors'})` : ''}`;
+    return `${userLocation(`${esbuild[2]}:${esbuild[3]}:${Number(esbuild[4]) + 1}`, job)}: SyntaxError: ${esbuild[5]}${more > 0 ? ` (and ${more} more ${more === 1 ? 'error' : 'errors'})` : ''}`;
   }
   // What follows a missing module's message is the chain of requires: the stack says it.
   const text = message.replace(/\nRequire stack:\n[\s\S]*$/, '');
@@ -78,5 +78,5 @@ export function loadErrorMessage(error: unknown, job: string, message: string): 
     else if (['.js', '.mjs', '.cjs'].includes(extname(job))) where = checkSyntax(job);
   }
   where ??= ownFrame(stack);
-  return where === undefined ? label : `${shown(where, job)}: ${label}`;
+  return where === undefined ? label : `${userLocation(where, job)}: ${label}`;
 }

@@ -11,6 +11,7 @@
 import { basename, extname, join, relative } from 'node:path';
 import { effectiveConfig, envName, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
+import { taskMessage } from '../messages';
 import type { Resource } from '../resources/resource';
 import { noFollowConfig } from '../resources/sql/sqlite/sqlite-no-follow';
 import { maskDsnValue, rememberSecrets } from '../secrets';
@@ -89,8 +90,11 @@ function noLocalForm(task: BaseTask<unknown>, resource: Resource<unknown>, form?
   const settings = resource.requiredConfigs.map((key) => envName(key)).join(', ');
   const what = form === undefined ? 'has no local form' : `has local form ${JSON.stringify(form)}, which local mode does not know`;
   return new ConfigurationError(
-    `${task.taskName}: its resource ${resource.name} ${what}, so under --local it would reach the real service (it needs ${settings}). ` +
-      "Local mode keeps AWS clients on the emulator and SQL sessions on SQLite only: run the job without --local, or give the resource a local form (localForm() returning 'aws-client' or 'sql-session').",
+    taskMessage(
+      task,
+      `its resource ${resource.name} ${what}, so under --local it would reach the real service (it needs ${settings}). ` +
+        "Local mode keeps AWS clients on the emulator and SQL sessions on SQLite only: run the job without --local, or give the resource a local form (localForm() returning 'aws-client' or 'sql-session').",
+    ),
     { taskName: task.taskName },
   );
 }

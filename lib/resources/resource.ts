@@ -6,9 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { isSet, type ConfigValues } from '../config';
 import { ResourceError } from '../errors';
 import { logger } from '../log';
+import { masked, taskMessage } from '../messages';
 import { handleOf } from '../output';
 import type { ResourceHold, RunContext, RunResources } from '../runtime';
-import { scrub, scrubError } from '../secrets';
+import { scrubError } from '../secrets';
 import { within } from '../timing';
 
 const log = logger('resource');
@@ -234,7 +235,7 @@ export class ResourceManager implements RunResources {
       const reason = error instanceof Error ? error.message : String(error);
       log('could not open %s for %s: %s', resource.name, taskName, reason);
       if (error instanceof ResourceError && error.taskName === taskName) throw error;
-      throw new ResourceError(scrub(`${taskName}: could not open ${resource.name}: ${reason}`, config), {
+      throw new ResourceError(taskMessage(taskName, masked(`could not open ${resource.name}: ${reason}`, config)), {
         cause: error,
         taskName,
       });
@@ -322,7 +323,7 @@ export class ResourceManager implements RunResources {
       const reason = error instanceof Error ? error.message : String(error);
       log('could not close %s: %s', current.resource.name, reason);
       this.closeErrors.push(
-        new ResourceError(scrub(`could not close ${current.resource.name}: ${reason}`, current.config), { cause: error }),
+        new ResourceError(masked(`could not close ${current.resource.name}: ${reason}`, current.config), { cause: error }),
       );
     }
   }

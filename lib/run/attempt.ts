@@ -6,6 +6,7 @@
 import { configMs, type ConfigValues } from '../config';
 import { BigraysError, TaskError, TaskInterfaceError } from '../errors';
 import { logger } from '../log';
+import { attributeName, shown, taskMessage } from '../messages';
 import { resolveRefs, runInContext, type RunContext } from '../output';
 import type { ResourceManager } from '../resources/resource';
 import { isTransient, retryDelay, sleep } from '../retry';
@@ -37,7 +38,7 @@ function timeoutOf(task: BaseTask<unknown>, name: string, config: ConfigValues):
   const own = task.timeoutMs;
   if (own === undefined || own === null) return configMs(config, 'TASK_TIMEOUT_MS');
   if (typeof own !== 'number' || !Number.isFinite(own) || own <= 0) {
-    throw new TaskInterfaceError(`${name}.timeoutMs must be a positive number of milliseconds, got ${JSON.stringify(own)}`, {
+    throw new TaskInterfaceError(`${attributeName(name, 'timeoutMs')} must be a positive number of milliseconds, got ${shown(own)}`, {
       taskName: name,
       attributes: { [name]: ['timeoutMs'] },
     });
@@ -48,12 +49,12 @@ function timeoutOf(task: BaseTask<unknown>, name: string, config: ConfigValues):
 function retriesOf(task: BaseTask<unknown>, name: string): { retries: number; delayMs: number } {
   const { retries, retryDelayMs } = task;
   const wrong: string[] = [];
-  if (!Number.isInteger(retries) || retries < 0) wrong.push(`retries must be a whole number ≥ 0, got ${JSON.stringify(retries)}`);
+  if (!Number.isInteger(retries) || retries < 0) wrong.push(`retries must be a whole number ≥ 0, got ${shown(retries)}`);
   if (typeof retryDelayMs !== 'number' || !Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
-    wrong.push(`retryDelayMs must be a number of milliseconds ≥ 0, got ${JSON.stringify(retryDelayMs)}`);
+    wrong.push(`retryDelayMs must be a number of milliseconds ≥ 0, got ${shown(retryDelayMs)}`);
   }
   if (wrong.length > 0) {
-    throw new TaskInterfaceError(`${name}: ${wrong.join('; ')}`, { taskName: name, attributes: { [name]: ['retries', 'retryDelayMs'] } });
+    throw new TaskInterfaceError(taskMessage(name, wrong.join('; ')), { taskName: name, attributes: { [name]: ['retries', 'retryDelayMs'] } });
   }
   return { retries, delayMs: retryDelayMs };
 }
@@ -93,7 +94,7 @@ function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown 
 /** A task that ran out of its `timeoutMs`. */
 function deadlineError(name: string, ms: number, own: boolean): TaskError {
   return new TaskError(
-    `${name} timed out after ${ms} ms (${own ? `${name}.timeoutMs` : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
+    `${name} timed out after ${ms} ms (${own ? attributeName(name, 'timeoutMs') : 'BIGRAYS_TASK_TIMEOUT_MS'}): raise it if the task needs longer`,
     { taskName: name },
   );
 }

@@ -6,6 +6,7 @@
 import { BigraysError, TaskError } from '../errors';
 import { metricsSoFar } from '../live-metrics';
 import { logger } from '../log';
+import { taskMessage } from '../messages';
 import type { RunContext } from '../output';
 import type { RunReport, TaskReport } from '../report';
 import { ResourceManager } from '../resources/resource';
@@ -165,9 +166,7 @@ function runFailure(context: RunContext, errors: unknown[], failed: string[], ru
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
-    const message = scrubIn(context.runtime, err.message);
-    const label = err.taskName ?? 'after the run';
-    return message.startsWith(label) ? `  ${message}` : `  ${label}: ${message}`;
+    return `  ${taskMessage(err.taskName ?? 'after the run', scrubIn(context.runtime, err.message))}`;
   });
   let head = failed.length > 0
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`

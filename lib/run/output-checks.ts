@@ -5,6 +5,7 @@
  * the tasks given to `bigraysRun(...)`, or left out by the run's driver (which says how).
  */
 import { TaskError } from '../errors';
+import { attributeName } from '../messages';
 import { findRefs, type OutputRef, type RunContext } from '../output';
 import { registeredTasks } from '../registry';
 import type { TaskClass } from '../task';
@@ -37,7 +38,7 @@ export function checkOutputs(planned: readonly PlannedTask[], context: RunContex
         const why = later
           ? `${ref.task.name} runs after ${cls.name}: register ${ref.task.name} before ${cls.name}`
           : `${ref.task.name} is not part of this run${leftOut(ref.task as TaskClass, cls, context)}`;
-        lines.push(`${cls.name}.${field} uses ${ref.task.name}.output, but ${why}`);
+        lines.push(`${attributeName(cls, field)} uses ${attributeName(ref.task, 'output')}, but ${why}`);
         first ??= cls.name;
       });
     }

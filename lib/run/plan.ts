@@ -4,6 +4,7 @@
  */
 import type { ConfigValues } from '../config';
 import { FormatError, keywordsFor } from '../format';
+import { attributeName } from '../messages';
 import { findRefs, OutputRef } from '../output';
 import { canReuse, type Resource } from '../resources/resource';
 import { preflight, type TaskOverlay } from './preflight';
@@ -44,7 +45,7 @@ export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, 
       attributes.params = scrubIn(runtime, params, task.resourceConfig);
     }
     const inputs = new Set<string>();
-    for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(`${ref.task.name}.output`));
+    for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(attributeName(ref.task, 'output')));
     const resources: string[] = [];
     const resource = task.requiredResource;
     if (resource) {

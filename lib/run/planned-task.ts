@@ -20,9 +20,3 @@ export type TaskOverlay = (task: BaseTask<unknown>, name: string) => void;
 export function own(task: BaseTask<unknown>): Record<string, unknown> {
   return task as unknown as Record<string, unknown>;
 }
-
-/** A value as a message names it: `class X`, `null`, or its type. */
-export function describe(value: unknown): string {
-  if (typeof value === 'function') return `class ${value.name || '(anonymous)'}`;
-  return value === null ? 'null' : typeof value;
-}

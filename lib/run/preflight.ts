@@ -8,10 +8,11 @@ import { effectiveConfig, envName } from '../config';
 import { BigraysError, ConfigurationError, TaskInterfaceError } from '../errors';
 import { runInContext, type RunContext } from '../output';
 import { Resource } from '../resources/resource';
+import { shown } from '../messages';
 import { rememberSecrets, scrubIn } from '../secrets';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
 import { checkOutputs } from './output-checks';
-import { describe, own, type PlannedTask, type TaskOverlay } from './planned-task';
+import { own, type PlannedTask, type TaskOverlay } from './planned-task';
 import { checkKeywords } from './template-checks';
 
 export type { PlannedTask, TaskOverlay };
@@ -24,7 +25,7 @@ function instantiate(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, cont
   const bad = entries.filter((entry) => !(entry instanceof BaseTask) && !isTaskClass(entry));
   if (bad.length > 0) {
     throw new TaskInterfaceError(
-      `bigraysRun() takes task classes (subclasses of Task, SQLQuery, ToS3, …), got ${bad.map(describe).join(', ')}`,
+      `bigraysRun() takes task classes (subclasses of Task, SQLQuery, ToS3, …), got ${bad.map((entry) => shown(entry, { as: 'kind' })).join(', ')}`,
     );
   }
   for (const entry of entries) if (isTaskClass(entry)) context.states.set(entry, 'pending');
@@ -66,12 +67,12 @@ function checkInterfaces(planned: readonly PlannedTask[]): void {
     const wrong: string[] = [];
     if (typeof fields.run !== 'function') missing.push('run()');
     if (fields.requiredResource !== undefined && !(fields.requiredResource instanceof Resource)) {
-      wrong.push(`requiredResource must be a Resource instance, got ${describe(fields.requiredResource)}`);
+      wrong.push(`requiredResource must be a Resource instance, got ${shown(fields.requiredResource, { as: 'kind' })}`);
     }
     for (const name of ['resourceConfig', 'formatKws'] as const) {
       const value = fields[name];
       if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-        wrong.push(`${name} must be an object, got ${Array.isArray(value) ? 'an array' : describe(value)}`);
+        wrong.push(`${name} must be an object, got ${shown(value, { as: 'kind' })}`);
       }
     }
     if (typeof task.attributeProblems === 'function') wrong.push(...task.attributeProblems());

@@ -6,6 +6,7 @@
  */
 import { TaskError } from '../errors';
 import { FormatError, keywordsFor, noteKeywordsUsed, templateKeywords } from '../format';
+import { attributeMessage, attributeName, keywordName } from '../messages';
 import { pendingRefs } from '../output';
 import type { Runtime } from '../runtime';
 import { TEMPLATED_ATTRIBUTES, type BaseTask } from '../task';
@@ -74,8 +75,8 @@ export function checkKeywords(planned: readonly PlannedTask[], runtime: Runtime)
             unset = true;
             lines.push(
               /^[A-Za-z_$][\w$]*$/.test(name)
-                ? `${cls.name}.${attr} uses the keyword \`${name}\`, which is not set: updateFormatKws({ ${name}: … }) or set it in ${cls.name}.formatKws`
-                : `${cls.name}.${attr} reads \`{${name}}\` as a keyword; for literal braces (JSON, arrays) write {{ and }}`,
+                ? `${attributeName(cls, attr)} uses ${keywordName(name)}, which is not set: updateFormatKws({ ${name}: … }) or set it in ${attributeName(cls, 'formatKws')}`
+                : `${attributeName(cls, attr)} reads \`{${name}}\` as a keyword; for literal braces (JSON, arrays) write {{ and }}`,
             );
             first ??= cls.name;
           }
@@ -87,7 +88,7 @@ export function checkKeywords(planned: readonly PlannedTask[], runtime: Runtime)
         }
       } catch (error) {
         if (!(error instanceof FormatError)) throw error;
-        lines.push(`${cls.name}.${attr}: ${error.message}`);
+        lines.push(attributeMessage(cls, attr, error.message));
         first ??= cls.name;
       }
     }

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { contentHeaders, countingStream, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
 import type { Logger } from '../log';
+import { attributeMessage, taskMessage } from '../messages';
 import { describeFound, lookAtObject, newUploadToken, UPLOAD_TOKEN_KEY, type Found } from './commit';
 import { ObjectStoreError, type ObjectStore } from './object-store';
 
@@ -51,7 +52,7 @@ export class ObjectWriter {
     if (this.task.overwriteIfExists || !(await this.exists(key))) return;
     if (this.task.input instanceof Readable) this.task.input.destroy();
     throw new TaskError(
-      `${this.task.taskName}: ${this.store.uri(key)} exists already (${this.store.where(key)}). ` + 'Set overwriteIfExists = true to replace it.',
+      taskMessage(this.task, `${this.store.uri(key)} exists already (${this.store.where(key)}). Set overwriteIfExists = true to replace it.`),
       { taskName: this.task.taskName },
     );
   }
@@ -63,8 +64,8 @@ export class ObjectWriter {
       return await this.store.exists(key, signal, advice);
     } catch (error) {
       if (!(error instanceof ObjectStoreError)) throw error;
-      const where = error.attribute === undefined ? taskName : `${taskName}.${error.attribute}`;
-      throw new TaskError(`${where}: ${error.message}`, { cause: error.cause, taskName });
+      const message = error.attribute === undefined ? taskMessage(taskName, error.message) : attributeMessage(taskName, error.attribute, error.message);
+      throw new TaskError(message, { cause: error.cause, taskName });
     }
   }
 
@@ -129,16 +130,17 @@ export class ObjectWriter {
     }
     const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${this.store.describeError(error)}`;
     const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${this.seen(found, uri)}`;
-    const message = `${taskName}: uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`;
+    const message = taskMessage(taskName, `uploading to ${uri} ${reason}${seen}${aborted && found?.kind !== 'ours' ? '; its multipart upload was aborted' : ''}`);
     return new UploadError(message, options, key, found);
   }
 
   /** The store refused the conditional write, or another writer's object is there after a failure: another writer created it meanwhile. */
   private createdMeanwhile(key: string, cause: unknown, aborted: boolean, found?: string): string {
-    return (
-      `${this.task.taskName}: ${this.store.uri(key)} was created by another writer while this task uploaded it ` +
-      `(${this.store.where(key)}; the store answered ${this.store.describeError(cause)})${found ? `: ${found}` : ''}, so it was left as that writer made it` +
-      `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`
+    return taskMessage(
+      this.task,
+      `${this.store.uri(key)} was created by another writer while this task uploaded it ` +
+        `(${this.store.where(key)}; the store answered ${this.store.describeError(cause)})${found ? `: ${found}` : ''}, so it was left as that writer made it` +
+        `${aborted ? '; this upload was aborted' : ''}. Set overwriteIfExists = true to replace it.`,
     );
   }
 

@@ -11,6 +11,7 @@ import type { Payload } from '../data/payload';
 import { isSqlRows } from '../data/sql-rows';
 import { TaskError, TaskInterfaceError } from '../errors';
 import { formatTemplate, templateKeywords } from '../format';
+import { attributeMessage, taskMessage } from '../messages';
 import type { ObjectWriter, WriteContext } from './object-writer';
 import { UploadError } from './object-writer';
 
@@ -68,8 +69,12 @@ export class SplitExport {
     if (!isSplittable(input)) {
       if (input instanceof Readable) input.destroy();
       throw new TaskInterfaceError(
-        `${taskName}.input: maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows }, an SQLStream's rows or a stream of row objects); ` +
-          'unset maxRowsPerObject to upload other input as one object',
+        attributeMessage(
+          taskName,
+          'input',
+          "maxRowsPerObject splits rows (a DataFrame, row objects, { columns, rows }, an SQLStream's rows or a stream of row objects); " +
+            'unset maxRowsPerObject to upload other input as one object',
+        ),
         { taskName, attributes: { [taskName]: ['input', 'maxRowsPerObject'] } },
       );
     }
@@ -86,7 +91,7 @@ export class SplitExport {
         written.objects.push(await this.writePart(template, written.objects.length, next.value));
       }
       // Stopped as the last part completed: its parts are being deleted, so the export failed.
-      if (written.early) throw new TaskError(`${taskName}: stopped as its last part was written`, { cause: signal.reason, taskName });
+      if (written.early) throw new TaskError(taskMessage(taskName, 'stopped as its last part was written'), { cause: signal.reason, taskName });
     } catch (error) {
       // The source is closed; a stopped task does not wait for a stalled one to close (the run would wait for it).
       const closing = parts.return(undefined).catch(() => undefined);
@@ -118,7 +123,7 @@ export class SplitExport {
     try {
       return formatTemplate(template, { part: index });
     } catch (error) {
-      throw new TaskInterfaceError(`${taskName}.key: ${(error as Error).message} in ${JSON.stringify(template)}`, {
+      throw new TaskInterfaceError(attributeMessage(taskName, 'key', `${(error as Error).message} in ${JSON.stringify(template)}`), {
         cause: error,
         taskName,
         attributes: { [taskName]: ['key'] },
@@ -159,6 +164,7 @@ export class SplitExport {
       return error;
     }
     const reason = error instanceof Error ? error.message : String(error);
-    return new TaskError(`${this.task.taskName}: writing ${part} (${uri}) failed: ${reason}${cleanup}`, { cause: error, taskName: this.task.taskName });
+    const { taskName } = this.task;
+    return new TaskError(taskMessage(taskName, `writing ${part} (${uri}) failed: ${reason}${cleanup}`), { cause: error, taskName });
   }
 }

@@ -9,6 +9,7 @@ import type { Format, RowsReader } from '../data/formats/format';
 import { formatNamed, readableFormats } from '../data/formats/table';
 import { TEXT_ENCODINGS, type TextEncoding } from '../data/text-encoding';
 import { TaskError } from '../errors';
+import { attributeName, taskMessage } from '../messages';
 import type { Resource } from '../resources/resource';
 import { checkAttributes, shown, textAttribute } from './attributes';
 import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
@@ -102,7 +103,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
       const response = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), { abortSignal: this.signal });
       bytes = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
     } catch (error) {
-      throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
+      throw new TaskError(taskMessage(this, this.problem(error, bucket, key, uri)), { cause: error, taskName: this.taskName });
     }
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.recordMetrics({ bytes: buffer.length });
@@ -129,7 +130,7 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
       gzip = /\.gz$/i.test(key) || /gzip/i.test(response.ContentEncoding ?? '');
     } catch (error) {
       closeClient();
-      throw new TaskError(`${this.taskName}: ${this.problem(error, bucket, key, uri)}`, { cause: error, taskName: this.taskName });
+      throw new TaskError(taskMessage(this, this.problem(error, bucket, key, uri)), { cause: error, taskName: this.taskName });
     }
     try {
       const rows = await format.readRows(body, {
@@ -137,14 +138,14 @@ export abstract class FromS3<O extends Buffer | CsvRows = Buffer> extends S3Task
         done: closeClient,
         encoding: this.encoding,
         source: gzip ? `${uri} (gunzipped)` : uri,
-        attribute: `${this.taskName}.encoding`,
+        attribute: attributeName(this, 'encoding'),
       });
       if (length !== undefined) this.recordMetrics({ bytes: length });
       this.log('reading the rows of %s (%d columns%s)', uri, rows.columns.length, gzip ? ', gzip' : '');
       return rows;
     } catch (error) {
       closeClient();
-      throw new TaskError(`${this.taskName}: reading ${uri} as ${format.label} failed: ${(error as Error)?.message ?? String(error)}`, {
+      throw new TaskError(taskMessage(this, `reading ${uri} as ${format.label} failed: ${(error as Error)?.message ?? String(error)}`), {
         cause: error,
         taskName: this.taskName,
       });

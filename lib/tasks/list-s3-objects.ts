@@ -2,6 +2,7 @@
  * `ListS3Objects`: every key in a bucket, optionally under a prefix and with a suffix.
  */
 import { TaskError } from '../errors';
+import { taskMessage } from '../messages';
 import { checkAttributes, optionalTextAttribute, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
 import { S3Store } from '../stores/s3-store';
@@ -47,7 +48,7 @@ export abstract class ListS3Objects extends S3Task<string[]> {
       const reason = awsErrorCode(error) === 'NoSuchBucket'
         ? `bucket \`${bucket}\` does not exist`
         : `listing ${where} failed: ${describeAwsError(error)}`;
-      throw new TaskError(`${this.taskName}: ${reason}`, { cause: error, taskName: this.taskName });
+      throw new TaskError(taskMessage(this, reason), { cause: error, taskName: this.taskName });
     }
     this.log('listed %d keys in %s (%d pages)', keys.length, s3Uri(bucket, prefix), pages);
     return keys;

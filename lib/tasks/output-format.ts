@@ -5,6 +5,7 @@
 import { DATA_FORMATS, listed } from '../data/formats/table';
 import { COMPRESSIONS, type Compression, type DataFormat } from '../data/payload';
 import { TaskInterfaceError } from '../errors';
+import { shown, taskMessage } from '../messages';
 import type { BaseTask } from '../task';
 
 /** The attributes a task that writes rows has. */
@@ -13,18 +14,14 @@ export interface FormatAttributes {
   compression?: Compression;
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /** What is wrong with `format` and `compression`, each starting with the attribute's name. */
 export function formatProblems(task: FormatAttributes): string[] {
   const problems: string[] = [];
   if (!DATA_FORMATS.includes(task.format)) {
-    problems.push(`format must be one of ${listed(DATA_FORMATS)}, got ${show(task.format)}`);
+    problems.push(`format must be one of ${listed(DATA_FORMATS)}, got ${shown(task.format)}`);
   }
   if (task.compression !== undefined && task.compression !== null && !COMPRESSIONS.includes(task.compression)) {
-    problems.push(`compression must be one of ${listed(COMPRESSIONS)}, got ${show(task.compression)}`);
+    problems.push(`compression must be one of ${listed(COMPRESSIONS)}, got ${shown(task.compression)}`);
   }
   return problems;
 }
@@ -33,7 +30,7 @@ export function formatProblems(task: FormatAttributes): string[] {
 export function formatOptions(task: BaseTask<unknown> & FormatAttributes, target: string): { format: DataFormat; compression: Compression } {
   const problems = formatProblems(task);
   if (problems.length > 0) {
-    throw new TaskInterfaceError(`${task.taskName}: ${problems.join('; ')}`, {
+    throw new TaskInterfaceError(taskMessage(task, problems.join('; ')), {
       taskName: task.taskName,
       attributes: { [task.taskName]: problems.map((p) => p.split(' ')[0]) },
     });

@@ -3,6 +3,7 @@
  * they arrive, so a result of any size streams from the database to S3 or a file.
  */
 import { SqlRows, type SqlRowsSource } from '../data/sql-rows';
+import { shown } from '../messages';
 import { activeContext } from '../output';
 import { holdResource } from '../resources/resource';
 import type { SqlParams } from '../resources/sql/session';
@@ -44,7 +45,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   /** Checked before the run (and again when it starts): `batchSize`. */
   override attributeProblems(): string[] {
     const { batchSize } = this;
-    return Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`];
+    return Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${shown(batchSize)}`];
   }
 
   run(): SqlRows {

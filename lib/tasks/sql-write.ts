@@ -6,6 +6,7 @@ import { isSqlRows, type SqlRows } from '../data/sql-rows';
 import type { SqlParams, SqlSession, WriteCallOptions } from '../resources/sql/session';
 import { SQLBase } from './sql-task';
 import { TaskError } from '../errors';
+import { shown, taskMessage } from '../messages';
 import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
@@ -64,8 +65,7 @@ export abstract class SQLWrite extends SQLBase<number> {
   override attributeProblems(): string[] {
     const problems: string[] = [];
     if (!IF_EXISTS.includes(this.ifExists)) {
-      const got = typeof this.ifExists === 'string' ? JSON.stringify(this.ifExists) : String(this.ifExists);
-      problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${got} ('replace' drops and recreates the table)`);
+      problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${shown(this.ifExists)} ('replace' drops and recreates the table)`);
     }
     const types: unknown = this.columnTypes;
     if (types === null || typeof types !== 'object' || Array.isArray(types) || Object.values(types).some((t) => typeof t !== 'string' || t === '')) {
@@ -133,9 +133,12 @@ export abstract class SQLWrite extends SQLBase<number> {
   private refuseSecondSession(why: string | undefined): void {
     if (why === undefined) return;
     throw new TaskError(
-      `${this.taskName}: the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded ` +
-        `on a second session: ${why}. Give SQLWrite the SQLStream's output before any task reads it (it is then written ` +
-        'on the server, on the same session), or read the rows in the task that opened them',
+      taskMessage(
+        this,
+        'the SQL session is busy with a stream that was not read to the end, and its rows cannot be loaded ' +
+          `on a second session: ${why}. Give SQLWrite the SQLStream's output before any task reads it (it is then written ` +
+          'on the server, on the same session), or read the rows in the task that opened them',
+      ),
       { taskName: this.taskName },
     );
   }

@@ -13,6 +13,7 @@ import { TempFiles } from '../data/temp-file';
 import { isOneShot, type Compression, type DataFormat, type Payload } from '../data/payload';
 import { TaskError } from '../errors';
 import { trackMetrics } from '../live-metrics';
+import { taskMessage } from '../messages';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
 import { formatOptions, formatProblems } from './output-format';
@@ -94,7 +95,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
       if (error instanceof TaskError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       const state = existed ? 'the existing file is unchanged' : 'no file was written';
-      throw new TaskError(`${this.taskName}: writing ${target} failed: ${reason}; ${state}`, {
+      throw new TaskError(taskMessage(this, `writing ${target} failed: ${reason}; ${state}`), {
         cause: error,
         taskName: this.taskName,
       });
@@ -112,7 +113,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   }
 
   private refusal(target: string): TaskError {
-    return new TaskError(`${this.taskName}: ${target} exists already. Set overwriteIfExists = true to replace it.`, {
+    return new TaskError(taskMessage(this, `${target} exists already. Set overwriteIfExists = true to replace it.`), {
       taskName: this.taskName,
     });
   }
@@ -125,7 +126,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
       isDirectory = false;
     }
     if (!isDirectory) {
-      throw new TaskError(`${this.taskName}: the directory ${directory} does not exist; create it before writing ${this.filename}`, {
+      throw new TaskError(taskMessage(this, `the directory ${directory} does not exist; create it before writing ${this.filename}`), {
         taskName: this.taskName,
       });
     }

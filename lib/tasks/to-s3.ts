@@ -108,7 +108,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       if (!Number.isInteger(max) || max < 1) {
         problems.push(`maxRowsPerObject must be a whole number ≥ 1, got ${shown(max)}`);
       } else if (typeof this.key === 'string' && !keyHasPart(this.key)) {
-        problems.push(`key must hold {part} (as in 'exports/part-{part:05d}.csv') when maxRowsPerObject is set, got ${JSON.stringify(this.key)}`);
+        problems.push(`key must hold {part} (as in 'exports/part-{part:05d}.csv') when maxRowsPerObject is set, got ${shown(this.key)}`);
       }
     }
     const setting = this.serverSideEncryption;

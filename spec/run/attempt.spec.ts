@@ -133,6 +133,20 @@ describe('task deadlines', () => {
     expect(Odd).to.be.a('function');
   });
 
+  it('should show a timeoutMs that is not a number as it was written (NaN, not null)', async () => {
+    @register class Odd extends Task { timeoutMs = Number.NaN; run() { return 1; } }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0].error).to.match(/Odd\.timeoutMs must be a positive number of milliseconds, got NaN/);
+    expect(Odd).to.be.a('function');
+  });
+
+  it('should show retries that are not a whole number as they were written (Infinity, not null)', async () => {
+    @register class Unsure extends Task { retries = Number.POSITIVE_INFINITY; run() { return 1; } }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0].error).to.match(/Unsure: retries must be a whole number ≥ 0, got Infinity/);
+    expect(Unsure).to.be.a('function');
+  });
+
   it('should refuse a malformed BIGRAYS_TASK_TIMEOUT_MS, naming the env var', async () => {
     BigraysConfig.TASK_TIMEOUT_MS = 'soon';
     @register class Any extends Task { run() { return 1; } }
