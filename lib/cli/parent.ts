@@ -20,7 +20,7 @@ import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
 import { unknownTasksMessage, type RunCommand } from './args';
 import type { LocalSession } from './local';
-import type { ProgressEvent } from './progress';
+import type { ProgressEvent } from '../progress';
 import { appendRecord, checkRecordTarget, recordTarget, runRecord } from './record';
 
 /*
@@ -253,7 +253,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
  */
 function progressPrinter(command: RunCommand): ((event: ProgressEvent) => void) | undefined {
   if (command.quiet || process.env.BIGRAYS_PROGRESS === '0') return undefined;
-  return (require('./progress') as typeof import('./progress')).printerFor(process.stderr).print;
+  return (require('../progress') as typeof import('../progress')).printerFor(process.stderr).print;
 }
 
 async function outcome(

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import {
   bigraysRun, register, S3Upload, Task, TaskError, TaskInterfaceError, ToS3, toS3, updateFormatKws,
 } from '../../lib';
-import { progressObserver, type ProgressEvent } from '../../lib/cli/progress';
+import { progressObserver, type ProgressEvent } from '../../lib/progress';
 import { loadDanfo } from '../../lib/data/danfo';
 import { runTasks } from '../../lib/run';
 import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
