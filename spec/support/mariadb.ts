@@ -10,10 +10,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BigraysConfig } from '../../lib';
+import { freePort } from './ports';
 
 /** The password of the specs' user: specs check it never shows in a message. */
 export const MYSQL_PASSWORD = 'my-Secret-4c1e8';
@@ -38,17 +38,6 @@ interface Server {
   output: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The first of `paths` that exists, else the name as PATH finds it, else undefined. */
 function program(name: string, paths: string[]): string | undefined {

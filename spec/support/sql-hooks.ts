@@ -4,9 +4,9 @@
  * none starts none; SQLite in temp files, and SQL Server when BIGRAYS_TEST_MSSQL_DSN is set.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
+import { freePort } from './ports';
 
 /** The superuser password of the embedded server: specs check it never leaks. */
 export const PG_PASSWORD = 'pg-Secret-7f3a9';
@@ -27,17 +27,6 @@ let pgPort = 0;
 let sqliteBase = '';
 let counter = 0;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Whether every user can pass through `dir` and each folder above it. */
 function reachableByAll(dir: string): boolean {
