@@ -151,7 +151,10 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
       await job.printed(/loading/);
       pid = await busyBackend(dsn, app, /^COPY/);
       // Rows on their way: the load is under way, not starting.
-      await sleep(500);
+      await until('the server has taken rows of the load', async () => {
+        const [progress] = await admin(dsn, 'select tuples_processed from pg_stat_progress_copy where pid = ?', [pid]);
+        return Number(progress?.tuples_processed ?? 0) > 0;
+      }, 30_000);
       stop(pid);
       job.markFault();
       result = await job.exited;
