@@ -200,7 +200,10 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
         const pid = await ownBackend(session);
         const started = Date.now();
         const query = session.query('select pg_sleep(60)', undefined, { taskName: 'Slow' });
-        await sleep(300);
+        await until('the server runs the query', async () => {
+          const [backend] = await admin<{ state: string; query: string }>(dsn, 'select state, query from pg_stat_activity where pid = ?', [pid]);
+          return backend?.state === 'active' && /pg_sleep/.test(backend.query);
+        });
         stop(pid);
         const error = await failure<Error>(query);
         console.log(`      (failed ${Date.now() - started} ms after the query started)`);
