@@ -17,7 +17,10 @@ import { freshPostgresDsn, postgresPort } from '../support/sql-hooks';
 import { spawnNode, type Finished } from '../support/spawn';
 
 const cli = path.join(root, 'dist/cli/main.js');
-const job = 'spec/fixtures/jobs/needs-db.ts';
+const job = 'spec/fixtures/jobs/each-dsn.ts';
+
+/** A task of the run's --json report. */
+interface RunTask { name: string; status: string; error?: string }
 
 /** Passwords of 6 characters or more (shorter ones are masked where they stand, not by value). */
 const HOSTILE: Array<[string, string]> = [
@@ -58,14 +61,6 @@ function deadPort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-/** Runs `fn` over `items`, a few at a time. */
-async function each<T>(items: T[], fn: (item: T) => Promise<void>, width = 3): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
 }
 
 const ALL = HOSTILE.map(([, password]) => password);
@@ -120,49 +115,59 @@ describe('DSN passwords a URL scanner would cut short', function () {
     }
   });
 
-  /** `bigrays run --json --record FILE` with DEBUG on: everything it prints and records. */
-  async function runEverywhere(dsn: string, extra: Record<string, string> = {}): Promise<{ result: Finished; shown: string }> {
-    const file = path.join(dir, `runs-${Math.random().toString(36).slice(2)}.jsonl`);
+  /**
+   * One `bigrays run --json --record FILE` with DEBUG on, of a job that queries the database of
+   * BIGRAYS_DB_DSN (`envDsn`), then each of `dsns` through a task's resourceConfig: every task's
+   * outcome, and everything the run prints and records.
+   */
+  async function runEverywhere(envDsn: string, dsns: string[], extra: Record<string, string> = {}): Promise<{ result: Finished; tasks: RunTask[]; shown: string }> {
+    const file = path.join(dir, 'runs.jsonl');
     const result = await spawnNode([cli, 'run', job, '--json', '--record', file], {
       cwd: root,
-      env: { BIGRAYS_DB_DSN: dsn, DEBUG: 'bigrays*', BIGRAYS_AWS_SECRET_ACCESS_KEY: AWS_SECRET, BIGRAYS_AWS_SESSION_TOKEN: AWS_TOKEN, ...extra },
-      limitMs: 90_000,
+      env: { BIGRAYS_DB_DSN: envDsn, DSN_LIST: JSON.stringify(dsns), DEBUG: 'bigrays*', BIGRAYS_AWS_SECRET_ACCESS_KEY: AWS_SECRET, BIGRAYS_AWS_SESSION_TOKEN: AWS_TOKEN, ...extra },
+      limitMs: 120_000,
     }).finished;
-    return { result, shown: `${result.stdout}\n${result.stderr}\n${readFileSync(file, 'utf8')}` };
+    const shown = `${result.stdout}\n${result.stderr}\n${readFileSync(file, 'utf8')}`;
+    const { tasks } = JSON.parse(result.stdout) as { tasks: RunTask[] };
+    expect(tasks.map((task) => task.name), result.stderr).to.deep.equal(['Pull', ...dsns.map((_, i) => `Pull${i}`)]);
+    return { result, tasks, shown };
   }
 
   it('should show none of them when the run fails on a port that never listens: --json, --record, DEBUG, errors', async () => {
     const port = await deadPort();
     const cases = HOSTILE.flatMap(([what, password]) => dsns(password, `127.0.0.1:${port}`).map((dsn) => ({ what, password, dsn })));
-    await each(cases, async ({ what, password, dsn }) => {
-      const { result, shown } = await runEverywhere(dsn);
-      expect(result.code, `${what}: ${result.stderr}`).to.equal(1);
-      expect(shown, what).to.match(/refused/i);
-      expect(shown, what).to.contain(`postgres://postgres:***@127.0.0.1:${port}/postgres`);
-      expectNoSecret(shown, [password, AWS_SECRET, AWS_TOKEN], what);
-    });
+    // BIGRAYS_DB_DSN holds the first password as written; the tasks' resourceConfig every form of each.
+    const { result, tasks, shown } = await runEverywhere(cases[1].dsn, cases.map(({ dsn }) => dsn));
+    expect(result.code, result.stderr).to.equal(1);
+    for (const [task, what] of [[tasks[0], 'BIGRAYS_DB_DSN'], ...tasks.slice(1).map((task, i) => [task, cases[i].what])] as Array<[RunTask, string]>) {
+      expect(task.status, what).to.equal('failed');
+      expect(task.error, what).to.match(/refused/i);
+      expect(task.error, what).to.contain(`postgres://postgres:***@127.0.0.1:${port}/postgres`);
+    }
+    expectNoSecret(shown, [...ALL, AWS_SECRET, AWS_TOKEN], 'bigrays run');
   });
 
   it('should connect with each of them, encoded and as written, and show none of them when the password is wrong', async () => {
     const base = await freshPostgresDsn();
     const db = new URL(base).pathname.slice(1);
-    const cases: Array<{ what: string; password: string; dsn: string; role: string }> = [];
+    const cases: Array<{ what: string; dsn: string; role: string }> = [];
     for (const [i, [what, password]] of HOSTILE.entries()) {
       const role = `bigrays_hostile_${process.pid}_${i}`;
       await admin(base, `drop role if exists ${role}`);
       await admin(base, `create role ${role} login password '${password.replace(/'/g, "''")}'`);
-      for (const dsn of dsns(password, `127.0.0.1:${postgresPort()}`, role, db)) cases.push({ what, password, dsn, role });
+      for (const dsn of dsns(password, `127.0.0.1:${postgresPort()}`, role, db)) cases.push({ what, dsn, role });
     }
     try {
-      await each(cases, async ({ what, password, dsn, role }) => {
-        const right = await runEverywhere(dsn);
-        expect(right.result.code, `${what}: ${right.result.stderr}`).to.equal(0);
-        expectNoSecret(right.shown, [password], what);
-        const wrong = await runEverywhere(dsn.replace(`${role}:`, 'postgres:'), { BIGRAYS_DB_PWD: DB_PWD });
-        expect(wrong.result.code, `${what}: ${wrong.result.stderr}`).to.equal(1);
-        expect(wrong.shown, what).to.match(/password authentication failed/);
-        expectNoSecret(wrong.shown, [password, DB_PWD], what);
-      });
+      // BIGRAYS_DB_DSN holds the first password as written; the tasks' resourceConfig every form of each.
+      const right = await runEverywhere(cases[1].dsn, cases.map(({ dsn }) => dsn));
+      expect(right.result.code, right.result.stderr).to.equal(0);
+      right.tasks.forEach((task, i) => expect(task.status, i ? cases[i - 1].what : 'BIGRAYS_DB_DSN').to.equal('ok'));
+      expectNoSecret(right.shown, ALL, 'a run that connects');
+      const wrongDsns = cases.map(({ dsn, role }) => dsn.replace(`${role}:`, 'postgres:'));
+      const wrong = await runEverywhere(wrongDsns[1], wrongDsns, { BIGRAYS_DB_PWD: DB_PWD });
+      expect(wrong.result.code, wrong.result.stderr).to.equal(1);
+      wrong.tasks.forEach((task, i) => expect(task.error, i ? cases[i - 1].what : 'BIGRAYS_DB_DSN').to.match(/password authentication failed/));
+      expectNoSecret(wrong.shown, [...ALL, DB_PWD], 'a run refused its password');
     } finally {
       for (const i of HOSTILE.keys()) await admin(base, `drop role if exists bigrays_hostile_${process.pid}_${i}`);
     }
@@ -184,17 +189,16 @@ describe('DSN passwords a URL scanner would cut short', function () {
 
   it('should keep them out of the Lambda handler\'s thrown error and its log', async () => {
     const port = await deadPort();
-    await each([...HOSTILE.entries()], async ([i, [what, password]]) => {
-      const [dsn] = dsns(password, `127.0.0.1:${port}`);
-      const fixtures = path.join(root, 'spec/fixtures/lambda');
-      const run = await spawnNode([path.join(fixtures, 'runtime.mjs'), path.join(fixtures, 'job.mjs'), '60000', JSON.stringify({ day: `day-${i}` })], {
-        env: { OUT_DIR: dir, WITH_SLEEP: '1', BIGRAYS_DB_DSN: dsn, DEBUG: 'bigrays*' },
-      }).finished;
-      expect(run.code, run.stderr).to.equal(0);
-      const outcome = JSON.parse(run.stdout.trim().split('\n').filter((line) => line.startsWith('{')).pop()!) as { errorType?: string; errorMessage?: string };
-      expect(outcome.errorType, what).to.equal('BigraysError');
-      expect(outcome.errorMessage, what).to.match(/Sleep/);
-      expectNoSecret(`${run.stdout}\n${run.stderr}`, [password], what);
-    });
+    // One handler process: BIGRAYS_DB_DSN holds the first password, the tasks' resourceConfig each of them.
+    const list = HOSTILE.map(([, password]) => dsns(password, `127.0.0.1:${port}`)[0]);
+    const fixtures = path.join(root, 'spec/fixtures/lambda');
+    const run = await spawnNode([path.join(fixtures, 'runtime.mjs'), path.join(fixtures, 'each-dsn.mjs'), '60000', '{}'], {
+      env: { BIGRAYS_DB_DSN: list[0], DSN_LIST: JSON.stringify(list), DEBUG: 'bigrays*' },
+    }).finished;
+    expect(run.code, run.stderr).to.equal(0);
+    const outcome = JSON.parse(run.stdout.trim().split('\n').filter((line) => line.startsWith('{')).pop()!) as { errorType?: string; errorMessage?: string };
+    expect(outcome.errorType).to.equal('BigraysError');
+    for (const name of ['Sleep', ...HOSTILE.map((_, i) => `Sleep${i}`)]) expect(outcome.errorMessage).to.match(new RegExp(`\\b${name}\\b`));
+    expectNoSecret(`${run.stdout}\n${run.stderr}`, ALL, 'the Lambda handler');
   });
 });

@@ -151,7 +151,10 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
       await job.printed(/loading/);
       pid = await busyBackend(dsn, app, /^COPY/);
       // Rows on their way: the load is under way, not starting.
-      await sleep(500);
+      await until('the server has taken rows of the load', async () => {
+        const [progress] = await admin(dsn, 'select tuples_processed from pg_stat_progress_copy where pid = ?', [pid]);
+        return Number(progress?.tuples_processed ?? 0) > 0;
+      }, 30_000);
       stop(pid);
       job.markFault();
       result = await job.exited;
@@ -197,7 +200,10 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
         const pid = await ownBackend(session);
         const started = Date.now();
         const query = session.query('select pg_sleep(60)', undefined, { taskName: 'Slow' });
-        await sleep(300);
+        await until('the server runs the query', async () => {
+          const [backend] = await admin<{ state: string; query: string }>(dsn, 'select state, query from pg_stat_activity where pid = ?', [pid]);
+          return backend?.state === 'active' && /pg_sleep/.test(backend.query);
+        });
         stop(pid);
         const error = await failure<Error>(query);
         console.log(`      (failed ${Date.now() - started} ms after the query started)`);

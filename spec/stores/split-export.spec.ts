@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { expect } from 'chai';
 import { gunzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLStream, SQLTask, TaskError, ToS3, toS3, type BigraysError, type ToS3Output,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLTask, TaskError, ToS3, toS3, type BigraysError, type ToS3Output,
 } from '../../lib';
 import { toCsv } from '../../lib/data/csv';
 import { createBucket, useEmulator, type Emulator } from '../support/aws-hooks';
@@ -278,25 +278,47 @@ describe('ToS3 maxRowsPerObject failing mid-way leaves no part behind', function
     });
 
     it(`should delete the ${format} parts written when the server ends the connection mid-stream`, async () => {
-      BigraysConfig.DB_DSN = await postgresDsn();
+      const dsn = await postgresDsn();
+      BigraysConfig.DB_DSN = dsn;
       const bucket = await createBucket('killed');
-      // At row 1500 the backend waits 2 s (the rows before it are sent and some parts written), then ends itself.
-      const error = await failedExport(
-        bucket,
-        `select n, ${memoSql('chr(10)')} as memo, ` +
-          `case when n = 1500 then (select pg_terminate_backend(pg_backend_pid()) from pg_sleep(2)) end as gone ` +
-          `from generate_series(1, ${ROWS}) n`,
-        format,
-      );
-      expect(error).to.be.instanceOf(TaskError);
-      expect(error.message).to.match(/^Split: /);
-      const part = new RegExp(`s3://${bucket}/parts/part-(\\d{3})\\.${format}\\b.*\\bpart (\\d+) of`).exec(error.message);
-      expect(part, error.message).not.to.equal(null);
-      const failed = Number(part![1]);
-      expect(Number(part![2])).to.equal(failed);
-      expect(failed).to.be.at.least(1);
-      expect(error.message).to.include(`the ${failed} object(s) already written were deleted`);
-      expect(error.message).to.match(/terminat|connection/i);
+      // At row 1500 the backend waits on a lock this spec holds; once a part is written, the spec
+      // lets it go and the backend ends itself.
+      const lock = 4_150_000 + FORMATS.indexOf(format);
+      const holder = new SQLSession();
+      const held = await holder.open({ DB_DSN: dsn });
+      let released = false;
+      const release = async (): Promise<void> => {
+        if (released) return;
+        released = true;
+        await holder.close(held);
+      };
+      try {
+        await held.query(`select pg_advisory_lock(${lock})`);
+        const failing = failedExport(
+          bucket,
+          `select n, ${memoSql('chr(10)')} as memo, ` +
+            `case when n = 1500 then (select pg_terminate_backend(pg_backend_pid()) from (select pg_advisory_lock(${lock})) as waited) end as gone ` +
+            `from generate_series(1, ${ROWS}) n`,
+          format,
+        );
+        let settled = false;
+        void failing.then(() => (settled = true), () => (settled = true));
+        const deadline = Date.now() + 30_000;
+        while (!settled && Date.now() < deadline && (await keysUnder(emulator(), bucket, '')).length === 0) await new Promise((r) => setTimeout(r, 50));
+        await release();
+        const error = await failing;
+        expect(error).to.be.instanceOf(TaskError);
+        expect(error.message).to.match(/^Split: /);
+        const part = new RegExp(`s3://${bucket}/parts/part-(\\d{3})\\.${format}\\b.*\\bpart (\\d+) of`).exec(error.message);
+        expect(part, error.message).not.to.equal(null);
+        const failed = Number(part![1]);
+        expect(Number(part![2])).to.equal(failed);
+        expect(failed).to.be.at.least(1);
+        expect(error.message).to.include(`the ${failed} object(s) already written were deleted`);
+        expect(error.message).to.match(/terminat|connection/i);
+      } finally {
+        await release();
+      }
     });
   }
 
