@@ -40,10 +40,10 @@ interface KeywordJob { statement?: string; query?: string; since?: boolean; show
  */
 async function runSet(set: Record<string, string>, { statement, query, since, show, dryRun = false }: KeywordJob = {}) {
   const sent: JobMessage[] = [];
-  const ended: number[] = [];
+  const ended: Array<number | string> = [];
   const send = async (message: JobMessage): Promise<void> => void sent.push(message);
   const options = { job, set, only: [], dryRun, local: false };
-  const driver = new CommandDriver(options, defaultRuntime, send, (code) => ended.push(code)).install();
+  const driver = new CommandDriver(options, defaultRuntime, send, (how) => void ended.push(how)).install();
   const seen: { found?: unknown[][]; keywords?: unknown; inTask?: unknown } = {};
   try {
     @register class Mark extends SQLExecute { statement = statement ?? "insert into kw_log values ('Mark ran')"; }
