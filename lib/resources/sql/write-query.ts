@@ -8,9 +8,8 @@ import { BigraysError, TaskError } from '../../errors';
 import type { Dialect } from './dialect';
 import { LoadError } from './load';
 import { stagedForDdl, stagingName } from './staging';
-import {
-  chosenTypes, clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, validateTable, writeFailure, type IfExists, type WriteOptions,
-} from './write';
+import { clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, type IfExists } from './table-ddl';
+import { chosenTypes, validateTable, writeFailure, type WriteOptions } from './write';
 
 /** A query and its bound values, as the driver takes them. */
 export interface CompiledQuery {

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import { describeQuerySql, fromMssql, mssqlDialect, mssqlInsertSelectSql } from '../../../../lib/resources/sql/mssql/dialect';
 import { inferKinds } from '../../../../lib/resources/sql/column-kinds';
-import { createTableBuilder, insertChunks, renameTableBuilder } from '../../../../lib/resources/sql/write';
+import { createTableBuilder, renameTableBuilder } from '../../../../lib/resources/sql/table-ddl';
+import { insertChunks } from '../../../../lib/resources/sql/write';
 
 describe('SQL Server dialect', () => {
   const knex = knexFactory({ client: 'mssql' });
