@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeywordStore } from './keywords';
 import type { RunReport } from './report';
 import type { RunDriver } from './run-driver';
-import type { AnyTaskClass } from './task-shape';
+import type { AnyTaskClass, TaskShape } from './task-shape';
 
 export type { AnyTaskClass };
 
@@ -67,6 +67,12 @@ export interface RunContext {
   taskSignal?: AbortSignal;
   /** Stops a top-level run from outside (a Lambda invocation's time running out), as a signal does. */
   stopSignal?: AbortSignal;
+  /**
+   * Adjusts each task of the run after it is created (the command's local mode): a top-level
+   * run's driver gives it, and a run nested in a task's inherits it, so that a functional call
+   * inside a task is held to the same rules and can share the task's resource.
+   */
+  overlay?(task: TaskShape, name: string): void;
   /** A nested run (functional API inside a task) sees its parent's outputs and handles. */
   readonly parent?: RunContext;
   /** A run that only reads outputs from another (a functional call after a run): never its handles. */

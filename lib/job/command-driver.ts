@@ -7,7 +7,7 @@
  * go to the command before the run settles, and what it left out is explained in its terms.
  * A dry run ends the job through `end` (process.exit in the job's process).
  */
-import { BigraysError } from '../errors';
+import { UsageError } from '../errors';
 import { unusedSetWarning } from '../keywords';
 import { progressObserver } from '../progress';
 import { registeredTasks } from '../registry';
@@ -125,8 +125,7 @@ export class CommandDriver implements RunDriver {
   async callStarting(taskName: string): Promise<void> {
     this.started += 1;
     if (this.selection.narrowed) {
-      const refusal = new BigraysError(`--only and --from pick registered tasks; run this job without them (it calls ${taskName}() directly)`);
-      refusal.name = 'UsageError';
+      const refusal = new UsageError(`--only and --from pick registered tasks; run this job without them (it calls ${taskName}() directly)`);
       await this.send({ bigrays: 'job-error', error: sendableError(refusal) });
       throw refusal;
     }

@@ -46,6 +46,11 @@ function ownProgress(runtime: Runtime): RunObserver | undefined {
   return progressObserver(printerFor(process.stderr).print);
 }
 
+/** The overlay of the run `active` is nested in (a functional call inside a task), if it has one. */
+function inheritedOverlay(active: RunContext | undefined): TaskOverlay | undefined {
+  return active?.overlay && ((task, name) => active.overlay!(task, name));
+}
+
 /** The driver's overlay as a run applies it. */
 function overlayOf(driver: RunDriver): TaskOverlay | undefined {
   return driver.overlay && ((task, name) => driver.overlay!(task, name));
@@ -56,7 +61,9 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   const active = activeContext(runtime);
   const context = runtime.newContext(active);
   if (!active) runtime.latest = context;
-  const planned = preflight(entries, context, settings.overlay);
+  const overlay = settings.overlay ?? inheritedOverlay(active);
+  if (overlay) context.overlay = overlay;
+  const planned = preflight(entries, context, overlay);
   if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context, settings.observer ?? ownProgress(runtime));
@@ -132,7 +139,9 @@ export async function callTask(
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext(runtime);
   const context = active ? runtime.newContext(active) : runtime.newContext(undefined, currentContext(runtime));
-  const planned = preflight([task], context, overlay);
+  const applied = overlay ?? inheritedOverlay(active);
+  if (applied) context.overlay = applied;
+  const planned = preflight([task], context, applied);
   try {
     const report = await execute(planned, context, observer ?? (active ? undefined : ownProgress(runtime)));
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };

@@ -64,7 +64,7 @@ export function filledAttribute(task: BaseTask<unknown>, name: string): string |
   try {
     let filled = value;
     if (!isRunning(task)) {
-      const kws = keywordsFor(task.formatKws);
+      const kws = keywordsFor(task.formatKws, taskRun(task).runtime);
       if (templateKeywords(value).some((kw) => kws[kw] instanceof OutputRef)) return undefined;
       filled = formatTemplate(value, kws, new Set(late));
     }

@@ -11,7 +11,7 @@ import { sqlQuoting } from '../resources/sql/dialects';
 import { SessionSettingsCache } from '../resources/sql/dsn';
 import { SQLSession, sqlSession, type SqlCallOptions, type SqlParams, type SqlSession } from '../resources/sql/session';
 import type { IfExists } from '../resources/sql/write';
-import { BaseTask } from '../task';
+import { BaseTask, taskRun } from '../task';
 import { logger } from '../log';
 import { someCause } from '../retry';
 
@@ -63,7 +63,7 @@ export abstract class SQLBase<O = unknown> extends BaseTask<O> {
    * a plain `{kw}` whose value could break out of its place is a TaskError.
    */
   renderSql(template: string): string {
-    return this.fill(template, keywordsFor(this.formatKws), { sql: sqlQuoting(this.engine()) }, 'renderSql()');
+    return this.fill(template, keywordsFor(this.formatKws, taskRun(this).runtime), { sql: sqlQuoting(this.engine()) }, 'renderSql()');
   }
 
   /** The task's DSN, read once while its `DB_DSN`, `DB_USER` and `DB_PWD` stay the same. */
