@@ -3,7 +3,7 @@
  * Read when used, never at import.
  */
 import { ConfigurationError } from './errors';
-import { defaultRuntime, type Runtime } from './runtime';
+import { currentRuntime, type Runtime } from './runtime';
 
 /** A bag of configuration values, as a resource's `open(config)` receives it. */
 export type ConfigValues = Record<string, unknown>;
@@ -59,7 +59,7 @@ export function envName(key: string): string {
   return ENV_PREFIX + key;
 }
 
-function resolve(key: string, runtime: Runtime = defaultRuntime): unknown {
+function resolve(key: string, runtime: Runtime = currentRuntime()): unknown {
   const assigned = runtime.config;
   if (assigned.has(key)) return assigned.get(key);
   const fromEnv = process.env[envName(key)];
@@ -67,7 +67,7 @@ function resolve(key: string, runtime: Runtime = defaultRuntime): unknown {
   return Object.prototype.hasOwnProperty.call(KNOWN_CONFIG, key) ? KNOWN_CONFIG[key].default : undefined;
 }
 
-function keys(runtime: Runtime = defaultRuntime): string[] {
+function keys(runtime: Runtime = currentRuntime()): string[] {
   const all = new Set<string>(Object.keys(KNOWN_CONFIG));
   for (const name of Object.keys(process.env)) {
     if (name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length) all.add(name.slice(ENV_PREFIX.length));
@@ -87,11 +87,11 @@ export const BigraysConfig: Record<string, any> = new Proxy(Object.create(null) 
   },
   set(_target, prop, value) {
     if (typeof prop !== 'string') return false;
-    defaultRuntime.config.set(prop, value);
+    currentRuntime().config.set(prop, value);
     return true;
   },
   deleteProperty(_target, prop) {
-    if (typeof prop === 'string') defaultRuntime.config.delete(prop);
+    if (typeof prop === 'string') currentRuntime().config.delete(prop);
     return true;
   },
   has(_target, prop) {
@@ -109,7 +109,7 @@ export const BigraysConfig: Record<string, any> = new Proxy(Object.create(null) 
 
 /** Forget every value assigned in code (env vars and defaults stay). */
 export function resetConfig(): void {
-  defaultRuntime.config.clear();
+  currentRuntime().config.clear();
 }
 
 /** Every known or set key, whether it has a value or not. */
@@ -118,7 +118,7 @@ export function configKeys(): string[] {
 }
 
 /** The effective configuration for one task: `BigraysConfig` (of `runtime`) with `overrides` merged over it. */
-export function effectiveConfig(overrides?: ConfigValues | null, runtime: Runtime = defaultRuntime): ConfigValues {
+export function effectiveConfig(overrides?: ConfigValues | null, runtime: Runtime = currentRuntime()): ConfigValues {
   const values: ConfigValues = {};
   for (const key of keys(runtime)) {
     const value = resolve(key, runtime);

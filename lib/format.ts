@@ -14,7 +14,7 @@
  */
 import type { FormatKws } from './keywords';
 import { resolveKeywordRefs } from './output';
-import { defaultRuntime, type Runtime } from './runtime';
+import { currentRuntime, type Runtime } from './runtime';
 
 export type { FormatKws };
 export { formatTemplate, type FormatOptions } from './template/fill';
@@ -27,32 +27,32 @@ export type { SqlQuoting } from './template/sql-fields';
 
 /** Merges `kws` into the global format keywords (later calls win). */
 export function updateFormatKws(kws: FormatKws): void {
-  defaultRuntime.keywords.update(kws);
+  currentRuntime().keywords.update(kws);
 }
 
 /** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
-export function keywordsFor(formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): FormatKws {
+export function keywordsFor(formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): FormatKws {
   return resolveKeywordRefs(runtime.keywords.for(formatKws), runtime);
 }
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
 export function getFormatKws(): FormatKws {
-  const store = defaultRuntime.keywords;
+  const store = currentRuntime().keywords;
   return store.watched(store.all());
 }
 
 /** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
-export function taskKeywords(formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): FormatKws {
+export function taskKeywords(formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): FormatKws {
   const store = runtime.keywords;
   return store.watched(resolveKeywordRefs(store.for(formatKws), runtime));
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */
-export function noteKeywordsUsed(names: Iterable<string>, formatKws?: FormatKws | null, runtime: Runtime = defaultRuntime): void {
+export function noteKeywordsUsed(names: Iterable<string>, formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): void {
   runtime.keywords.noteUsed(names, formatKws);
 }
 
 /** Forgets every global format keyword (keywords set by the command's --set stay). */
 export function clearFormatKws(): void {
-  defaultRuntime.keywords.clear();
+  currentRuntime().keywords.clear();
 }

@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { TaskError } from './errors';
-import { activeRuns, defaultRuntime, type AnyTaskClass, type RunContext, type Runtime, type TaskState } from './runtime';
+import { activeRuns, currentRuntime, defaultRuntime, type AnyTaskClass, type RunContext, type Runtime, type TaskState } from './runtime';
 
 export type { AnyTaskClass, RunContext, TaskState };
 
@@ -131,7 +131,7 @@ export function resolveRef(ref: OutputRef, reader: AnyTaskClass, context: RunCon
  * stays, and filling a template with it is a TaskError naming both tasks; tasks that do not
  * use it are not concerned. Outside a running task (pre-flight, a dry run) all references stay.
  */
-export function resolveKeywordRefs(kws: Record<string, unknown>, runtime: Runtime = defaultRuntime): Record<string, unknown> {
+export function resolveKeywordRefs(kws: Record<string, unknown>, runtime: Runtime = currentRuntime()): Record<string, unknown> {
   const active = activeContext(runtime);
   if (!active || active.instantiating || !active.current) return kws;
   const reader = active.current;

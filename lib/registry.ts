@@ -3,7 +3,7 @@
  */
 import { TaskInterfaceError } from './errors';
 import { shown } from './messages';
-import { defaultRuntime, type Runtime } from './runtime';
+import { currentRuntime, type Runtime } from './runtime';
 import { isTaskClass, type TaskClass } from './task';
 
 /**
@@ -20,7 +20,7 @@ export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorCo
       `register() takes a task class (a subclass of Task, SQLQuery, ToS3, …), got ${shown(cls, { as: 'kind' })}`,
     );
   }
-  const registry = defaultRuntime.registry;
+  const registry = currentRuntime().registry;
   if (registry.includes(cls)) {
     throw new TaskInterfaceError(`${cls.name} is registered already: register each task class once`, {
       taskName: cls.name,
@@ -32,11 +32,11 @@ export function register<C extends TaskClass>(cls: C, context?: ClassDecoratorCo
 
 /** Empties the default registry. */
 export function clearRegistry(): void {
-  defaultRuntime.registry.length = 0;
+  currentRuntime().registry.length = 0;
 }
 
 /** The registered task classes of `runtime`, in registration order. */
-export function registeredTasks(runtime: Runtime = defaultRuntime): TaskClass[] {
+export function registeredTasks(runtime: Runtime = currentRuntime()): TaskClass[] {
   // register() lets in task classes only.
   return [...runtime.registry] as TaskClass[];
 }

@@ -3,7 +3,9 @@
  * keywords, the configuration assigned in code, the secrets seen in task configs, the driver
  * a program that starts jobs installs, and the runs in progress. Each run carries its runtime
  * in its context. The public functions (`register`, `updateFormatKws`, `BigraysConfig`,
- * `bigraysRun`, `X.output`, …) work on `defaultRuntime`; `reset()` empties it.
+ * `bigraysRun`, `sqlQuery(…)`, `X.output`, …) work on the runtime of the run in progress where
+ * they are called (`currentRuntime()`: inside a task, its run's), else on `defaultRuntime`;
+ * `reset()` empties a runtime.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeywordStore } from './keywords';

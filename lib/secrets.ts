@@ -3,7 +3,7 @@
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
 import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
-import { currentRuntime, defaultRuntime, type Runtime } from './runtime';
+import { currentRuntime, type Runtime } from './runtime';
 
 const MASK = '***';
 
@@ -167,7 +167,7 @@ function dsnPassword(dsn: string): string[] {
 }
 
 /** Remembers the secrets of a config (a task's `resourceConfig`, merged), so that logs and errors mask them. */
-export function rememberSecrets(config: ConfigValues | null | undefined, runtime: Runtime = defaultRuntime): void {
+export function rememberSecrets(config: ConfigValues | null | undefined, runtime: Runtime = currentRuntime()): void {
   for (const value of secretsOf(config)) runtime.secrets.add(value);
 }
 

@@ -1,6 +1,6 @@
 /** The runtime: one object holds the registry, keywords, assigned config and secrets; one reset empties it. */
 import { expect } from 'chai';
-import { BigraysConfig, clearFormatKws, getFormatKws, outputOf, register, registeredTasks, Resource, SQLStream, Task, updateFormatKws } from '../lib';
+import { bigraysRun, BigraysConfig, clearFormatKws, getFormatKws, wrapTask, outputOf, register, registeredTasks, Resource, SQLStream, Task, updateFormatKws } from '../lib';
 import { freshSqliteDsn, sqliteLoads } from './support/sql-hooks';
 import { runOn } from '../lib/run';
 import { defaultRuntime, Runtime } from '../lib/runtime';
@@ -126,4 +126,22 @@ describe('the runtime', () => {
     await runOn(other, [Rows, Sum]);
     expect(other.latest?.outputs.get(Sum)).to.equal(3);
   });
+
+  it('should run a functional call, a keyword change and a nested bigraysRun inside a task on that task\'s runtime', async () => {
+    const other = new Runtime();
+    other.keywords.update({ who: 'other' });
+    class Inner extends Task<string> { run() { return this.render('inner of {who}'); } }
+    class Outer extends Task<string> {
+      async run() {
+        updateFormatKws({ who: 'changed' });
+        const called = await wrapTask('inner', Inner)({});
+        const report = await bigraysRun(Inner);
+        return `${called}; ${report.tasks[0].status}`;
+      }
+    }
+    await runOn(other, [Outer]);
+    expect(other.latest?.outputs.get(Outer)).to.equal('inner of changed; ok');
+    expect(getFormatKws(), 'the default runtime\'s keywords are untouched').to.deep.equal({});
+  });
 });
+

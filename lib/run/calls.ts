@@ -10,7 +10,7 @@ import { planRun } from './plan';
 import { printerFor, progressObserver } from '../progress';
 import { registeredTasks } from '../registry';
 import type { RunReport, TaskReport } from '../report';
-import { defaultRuntime, type Runtime } from '../runtime';
+import { currentRuntime, type Runtime } from '../runtime';
 import type { BaseTask, TaskClass } from '../task';
 import type { RunDriver } from '../run-driver';
 import type { RunPlan } from '../run-plan';
@@ -57,7 +57,7 @@ function overlayOf(driver: RunDriver): TaskOverlay | undefined {
 }
 
 /** Runs `entries` (task classes) as one run of `runtime` (nested in the run in progress here, if any). */
-export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}, runtime: Runtime = defaultRuntime): Promise<RunReport> {
+export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}, runtime: Runtime = currentRuntime()): Promise<RunReport> {
   const active = activeContext(runtime);
   const context = runtime.newContext(active);
   if (!active) runtime.latest = context;
@@ -128,12 +128,12 @@ export async function runOn(runtime: Runtime, tasks: TaskClass[]): Promise<RunRe
  * attributes are missing.
  */
 export async function bigraysRun(...tasks: TaskClass[]): Promise<RunReport> {
-  return runOn(defaultRuntime, tasks);
+  return runOn(currentRuntime(), tasks);
 }
 
 /** Runs one task instance in a run of its own of `runtime`; its output and report. */
 export async function callTask(
-  task: BaseTask<unknown>, overlay?: TaskOverlay, observer?: RunObserver, runtime: Runtime = defaultRuntime,
+  task: BaseTask<unknown>, overlay?: TaskOverlay, observer?: RunObserver, runtime: Runtime = currentRuntime(),
 ): Promise<TaskCall> {
   // Inside a task: a nested run that may share the task's resource. Outside: a run of its own
   // that reads the last run's outputs but never touches a resource a run has open.
@@ -185,5 +185,5 @@ export async function callOn<O>(runtime: Runtime, task: BaseTask<O>): Promise<O>
 
 /** Runs one task instance right away, in a run of its own; resolves to its output. */
 export async function runTaskInstance<O>(task: BaseTask<O>): Promise<O> {
-  return callOn(defaultRuntime, task);
+  return callOn(currentRuntime(), task);
 }

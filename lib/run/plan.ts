@@ -9,7 +9,7 @@ import { findRefs, OutputRef } from '../output';
 import { canReuse, type Resource } from '../resources/resource';
 import { preflight, type TaskOverlay } from './preflight';
 import type { PlannedStep, RunPlan } from '../run-plan';
-import { defaultRuntime, type Runtime } from '../runtime';
+import { currentRuntime, type Runtime } from '../runtime';
 import { scrubIn } from '../secrets';
 import { TEMPLATED_ATTRIBUTES, type BaseTask, type TaskClass } from '../task';
 
@@ -26,7 +26,7 @@ function render(task: BaseTask<unknown>, attr: string, template: string, kws: Re
 }
 
 /** Checks `tasks` like a run would, and describes what the run would do. */
-export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = defaultRuntime): RunPlan {
+export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = currentRuntime()): RunPlan {
   const planned = preflight(tasks, runtime.newContext(), overlay);
   const steps: PlannedStep[] = [];
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;

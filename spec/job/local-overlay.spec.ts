@@ -1,6 +1,7 @@
 /** Local mode on the job's side: every task's config kept on the emulator and SQLite. */
 import { expect } from 'chai';
-import { AwsResource, ConfigurationError, Resource, S3Resource, SQLQuery, Task, ToS3, type AwsClientSettings } from '../../lib';
+import { AwsResource, ConfigurationError, Resource, S3Resource, sqlExecute, SQLQuery, sqlSession, Task, ToS3, type AwsClientSettings } from '../../lib';
+import { freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
 import { CommandDriver } from '../../lib/job/command-driver';
 import { LocalOverlay } from '../../lib/job/local-overlay';
 import type { JobMessage, RunMessage } from '../../lib/job/messages';
@@ -107,5 +108,29 @@ describe('the local overlay and what a resource is', () => {
     const task = new Enqueue();
     overlay.apply(task);
     expect(task.resourceConfig).to.include({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4999', AWS_ACCESS_KEY_ID: 'k' });
+  });
+});
+
+describe('a functional call inside a task under --local', () => {
+  const saved = process.env.BIGRAYS_DB_DSN;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.BIGRAYS_DB_DSN;
+    else process.env.BIGRAYS_DB_DSN = saved;
+  });
+
+  it('should share the task\'s SQL session, as it does without --local: a temp table the task made is there', async function () {
+    if (!sqliteLoads()) this.skip();
+    process.env.BIGRAYS_DB_DSN = freshSqliteDsn();
+    const { run } = localJob();
+    class Build extends Task<unknown> {
+      requiredResource = sqlSession;
+      async run() {
+        await this.requiredResource.handle.execute('create temp table picked (x integer)');
+        await sqlExecute({ statement: 'insert into picked values (1), (2)' });
+        return (await this.requiredResource.handle.query('select count(*) as n from picked')).rows[0][0];
+      }
+    }
+    const report = await run([Build]);
+    expect(report.tasks[0]).to.include({ name: 'Build', status: 'ok' });
   });
 });
