@@ -141,7 +141,14 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const file = createWriteStream(temp, { flags: 'wx' });
     trackMetrics(this, () => ({ rows: payload.rows(), bytes: file.bytesWritten }));
     // Stopped (deadline, signal): the pipeline ends at once and the temp file is removed.
-    await pipeline(payload.body, file, { signal: this.signal });
+    try {
+      await pipeline(payload.body, file, { signal: this.signal });
+    } catch (error) {
+      // A failure before the file finished opening: it is created after all, then closed; the
+      // caller removes it only once that happened, or the removal comes first and misses it.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
+      throw error;
+    }
     return file.bytesWritten;
   }
 
