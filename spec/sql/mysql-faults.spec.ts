@@ -5,9 +5,9 @@
  */
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bigraysRun, BigraysConfig, register, ResourceError, SQLQuery, SQLSession, type SqlSession } from '../../lib';
+import { bigraysRun, BigraysConfig, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLStream, SQLWrite, type SqlSession } from '../../lib';
 import { MYSQL_PASSWORD, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
-import { failureOf } from '../support/sql-probe';
+import { failureOf, select } from '../support/sql-probe';
 
 /** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
 async function running(admin: AdminConnection, marker: string): Promise<Array<{ id: number; info: string }>> {
@@ -154,6 +154,45 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
       // No reconnect behind the job's back.
       const next = await session.query('select 1').catch((e: Error) => e);
       expect((next as Error).message).to.contain('was lost earlier');
+    });
+  });
+
+  describe('a replace whose swap fails', () => {
+    /** Waits until a statement of the specs' user waits on the metadata lock the admin holds, and kills that statement. */
+    async function killLockWaiter(admin: AdminConnection): Promise<void> {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const [rows] = await admin.query(
+          "SELECT id FROM information_schema.processlist WHERE user = 'bigrays' AND state LIKE '%metadata lock%'",
+        );
+        const found = rows as Array<{ id: number }>;
+        if (found.length > 0) return void (await admin.query(`KILL QUERY ${Number(found[0].id)}`));
+        if (Date.now() > deadline) throw new Error('no statement waited on the lock');
+        await sleep(50);
+      }
+    }
+
+    it('should keep the old table whole and leave no staging table, for rows and for a query', async () => {
+      const database = new URL(mysql.dsn).pathname.slice(1);
+      @register class Setup extends SQLExecute { statement = 'create table kept (n bigint); insert into kept values (1), (2)'; }
+      await bigraysRun(Setup);
+      class Rows extends SQLWrite { tablename = 'kept'; input = [{ n: 7 }]; ifExists = 'replace' as const; }
+      class Query extends SQLStream { query = 'select n * 10 as n from kept'; }
+      class FromQuery extends SQLWrite { tablename = 'kept'; input = Query.output; ifExists = 'replace' as const; }
+      for (const tasks of [[Rows], [Query, FromQuery]]) {
+        await mysql.admin.query(`LOCK TABLES \`${database}\`.kept READ`);
+        const run = failureOf(bigraysRun(...tasks));
+        try {
+          await killLockWaiter(mysql.admin);
+        } finally {
+          await mysql.admin.query('UNLOCK TABLES');
+        }
+        const error = await run;
+        expect((error.errors[0] as Error).message).to.match(/^(Rows|FromQuery)\b/);
+        expect((await select('select n from kept order by n')).values).to.deep.equal([[1], [2]]);
+        const [tables] = await mysql.admin.query('select table_name from information_schema.tables where table_schema = ? and table_name <> ?', [database, 'kept']);
+        expect(tables).to.deep.equal([]);
+      }
     });
   });
 
