@@ -198,6 +198,27 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       expect(Setup && Save).to.be.a('function');
     });
 
+    it('should give a table it makes the query\'s character sets and NULL-ability, whatever the database\'s defaults', async () => {
+      const latin = `${new URL(mysql.dsn).pathname.slice(1)}_latin1`;
+      await mysql.admin.query(`CREATE DATABASE \`${latin}\` DEFAULT CHARACTER SET latin1`);
+      const [[before]] = (await mysql.admin.query('SELECT @@global.explicit_defaults_for_timestamp AS v')) as [Array<{ v: number }>, unknown];
+      await mysql.admin.query('SET GLOBAL explicit_defaults_for_timestamp = OFF');
+      try {
+        BigraysConfig.DB_DSN = mysql.dsn.replace(/\/[^/]+$/, `/${latin}`);
+        @register class Setup extends SQLExecute {
+          statement = "create table src (note varchar(20) character set utf8mb4 not null, at timestamp null); insert into src values ('naïve 😀', null)";
+        }
+        @register class Rows extends SQLStream { query = 'select note, at from src'; }
+        @register class Save extends SQLWrite { tablename = 'copied'; input = Rows.output; }
+        @register class Back extends SQLQuery { query = 'select note, at from copied'; }
+        await bigraysRun();
+        expect(outputOf(Back).values).to.deep.equal([['naïve 😀', null]]);
+        expect(Setup && Save).to.be.a('function');
+      } finally {
+        await mysql.admin.query('SET GLOBAL explicit_defaults_for_timestamp = ?', [before.v]);
+      }
+    });
+
     it('should replace the very table the query reads, and keep it whole when the insert fails', async () => {
       @register class Setup extends SQLExecute { statement = 'drop table if exists grows; create table grows (n bigint); insert into grows values (1), (2)'; }
       @register class Rows extends SQLStream { query = 'select n * 10 as n from grows'; }
