@@ -53,6 +53,16 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       expect(Setup && Copy).to.be.a('function');
     });
 
+    it('should give back JSON as its text, a number beyond 2^64 and a string scalar as written', async () => {
+      @register class Setup extends SQLExecute {
+        statement = 'create table docs (id int, doc json); insert into docs values (1, \'{{"n": 12345678901234567891}}\'), (2, \'"x"\')';
+      }
+      @register class Read extends SQLQuery { query = 'select doc from docs order by id'; }
+      await bigraysRun();
+      expect(outputOf(Read).values).to.deep.equal([['{"n": 12345678901234567891}'], ['"x"']]);
+      expect(Setup).to.be.a('function');
+    });
+
     it('should write a timestamp with an offset to a DATETIME in UTC', async () => {
       @register class Save extends SQLWrite { tablename = 'zoned'; input = [{ at: '2026-01-02T03:04:05.5+02:00' }, { at: '2026-01-02T03:04:05Z' }]; }
       @register class Read extends SQLQuery { query = 'select at from zoned order by at'; }
