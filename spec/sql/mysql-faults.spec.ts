@@ -157,6 +157,33 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
     });
   });
 
+  describe('SQLStream of a batch of statements', () => {
+    const resource = new SQLSession();
+
+    /** Every row `sql` streams on a session of its own. */
+    async function streamed(sql: string): Promise<unknown[][]> {
+      const session = await resource.open({ DB_DSN: mysql.dsn });
+      try {
+        const stream = await session.stream(sql, undefined, { batchSize: 10 });
+        const rows: unknown[][] = [];
+        for await (const row of stream.rows) rows.push(row as unknown[]);
+        return rows;
+      } finally {
+        await resource.close(session);
+      }
+    }
+
+    it('should stream the rows of its one SELECT, with no row for a statement that returns none', async () => {
+      expect(await streamed('set @x := 5; select @x as x, seq from seq_1_to_3')).to.deep.equal([[5, 1], [5, 2], [5, 3]]);
+    });
+
+    it('should refuse a batch of more than one result set, saying what to do, and leave the session usable', async () => {
+      const error = await streamed('select seq from seq_1_to_30; select 2 as b').catch((e: Error) => e);
+      expect((error as Error).message).to.match(/^SQLStream reads one result set: .*stream one SELECT/);
+      expect(await streamed('select 1 as one')).to.deep.equal([[1]]);
+    });
+  });
+
   describe('a replace whose swap fails', () => {
     /** Waits until a statement of the specs' user waits on the metadata lock the admin holds, and kills that statement. */
     async function killLockWaiter(admin: AdminConnection): Promise<void> {
