@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bigraysRun, BigraysConfig, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLStream, SQLWrite, type SqlSession } from '../../lib';
-import { MYSQL_PASSWORD, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
+import { MYSQL_PASSWORD, MYSQL_USER, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
 import { failureOf, select } from '../support/sql-probe';
 
 /** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
@@ -49,6 +49,28 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
         expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
       } finally {
         await resource.close(session);
+      }
+    });
+
+    it('should cut the connection of a stream released early whose KILL QUERY is refused, rather than reuse it', async () => {
+      // One connection for the specs' user: the session's; the second one KILL QUERY needs is refused.
+      await mysql.admin.query(`ALTER USER '${MYSQL_USER}'@'%' WITH MAX_USER_CONNECTIONS 1`);
+      try {
+        const session = await resource.open({ DB_DSN: mysql.dsn });
+        try {
+          const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* unkillable */", undefined, { batchSize: 1000 });
+          await stream.rows[Symbol.asyncIterator]().next();
+          await stream.release();
+          const deadline = Date.now() + 20_000;
+          while ((await running(mysql.admin, 'unkillable')).length > 0 && Date.now() < deadline) await sleep(50);
+          expect(await running(mysql.admin, 'unkillable')).to.deep.equal([]);
+          const next = await session.query('select 1 as one').catch((e: Error) => e);
+          expect((next as Error).message).to.contain('was lost earlier');
+        } finally {
+          await resource.close(session);
+        }
+      } finally {
+        await mysql.admin.query(`ALTER USER '${MYSQL_USER}'@'%' WITH MAX_USER_CONNECTIONS 0`);
       }
     });
 
