@@ -5,9 +5,9 @@
  */
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bigraysRun, BigraysConfig, register, ResourceError, SQLQuery, SQLSession, type SqlSession } from '../../lib';
-import { MYSQL_PASSWORD, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
-import { failureOf } from '../support/sql-probe';
+import { bigraysRun, BigraysConfig, register, ResourceError, SQLExecute, SQLQuery, SQLSession, SQLStream, SQLWrite, type SqlSession } from '../../lib';
+import { MYSQL_PASSWORD, MYSQL_USER, useMysql, whileServerHangs, type AdminConnection } from '../support/mariadb';
+import { failureOf, select } from '../support/sql-probe';
 
 /** The ids and statements of the server's connections whose statement holds `marker`, but for the asking one. */
 async function running(admin: AdminConnection, marker: string): Promise<Array<{ id: number; info: string }>> {
@@ -49,6 +49,28 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
         expect((await session.query('select 1 as one')).rows).to.deep.equal([[1]]);
       } finally {
         await resource.close(session);
+      }
+    });
+
+    it('should cut the connection of a stream released early whose KILL QUERY is refused, rather than reuse it', async () => {
+      // One connection for the specs' user: the session's; the second one KILL QUERY needs is refused.
+      await mysql.admin.query(`ALTER USER '${MYSQL_USER}'@'%' WITH MAX_USER_CONNECTIONS 1`);
+      try {
+        const session = await resource.open({ DB_DSN: mysql.dsn });
+        try {
+          const stream = await session.stream("select seq, repeat('x', 100) from seq_1_to_100000000 /* unkillable */", undefined, { batchSize: 1000 });
+          await stream.rows[Symbol.asyncIterator]().next();
+          await stream.release();
+          const deadline = Date.now() + 20_000;
+          while ((await running(mysql.admin, 'unkillable')).length > 0 && Date.now() < deadline) await sleep(50);
+          expect(await running(mysql.admin, 'unkillable')).to.deep.equal([]);
+          const next = await session.query('select 1 as one').catch((e: Error) => e);
+          expect((next as Error).message).to.contain('was lost earlier');
+        } finally {
+          await resource.close(session);
+        }
+      } finally {
+        await mysql.admin.query(`ALTER USER '${MYSQL_USER}'@'%' WITH MAX_USER_CONNECTIONS 0`);
       }
     });
 
@@ -154,6 +176,72 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
       // No reconnect behind the job's back.
       const next = await session.query('select 1').catch((e: Error) => e);
       expect((next as Error).message).to.contain('was lost earlier');
+    });
+  });
+
+  describe('SQLStream of a batch of statements', () => {
+    const resource = new SQLSession();
+
+    /** Every row `sql` streams on a session of its own. */
+    async function streamed(sql: string): Promise<unknown[][]> {
+      const session = await resource.open({ DB_DSN: mysql.dsn });
+      try {
+        const stream = await session.stream(sql, undefined, { batchSize: 10 });
+        const rows: unknown[][] = [];
+        for await (const row of stream.rows) rows.push(row as unknown[]);
+        return rows;
+      } finally {
+        await resource.close(session);
+      }
+    }
+
+    it('should stream the rows of its one SELECT, with no row for a statement that returns none', async () => {
+      expect(await streamed('set @x := 5; select @x as x, seq from seq_1_to_3')).to.deep.equal([[5, 1], [5, 2], [5, 3]]);
+    });
+
+    it('should refuse a batch of more than one result set, saying what to do, and leave the session usable', async () => {
+      const error = await streamed('select seq from seq_1_to_30; select 2 as b').catch((e: Error) => e);
+      expect((error as Error).message).to.match(/^SQLStream reads one result set: .*stream one SELECT/);
+      expect(await streamed('select 1 as one')).to.deep.equal([[1]]);
+    });
+  });
+
+  describe('a replace whose swap fails', () => {
+    /** Waits until a statement of the specs' user waits on the metadata lock the admin holds, and kills that statement. */
+    async function killLockWaiter(admin: AdminConnection): Promise<void> {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const [rows] = await admin.query(
+          "SELECT id FROM information_schema.processlist WHERE user = 'bigrays' AND state LIKE '%metadata lock%'",
+        );
+        const found = rows as Array<{ id: number }>;
+        if (found.length > 0) return void (await admin.query(`KILL QUERY ${Number(found[0].id)}`));
+        if (Date.now() > deadline) throw new Error('no statement waited on the lock');
+        await sleep(50);
+      }
+    }
+
+    it('should keep the old table whole and leave no staging table, for rows and for a query', async () => {
+      const database = new URL(mysql.dsn).pathname.slice(1);
+      @register class Setup extends SQLExecute { statement = 'create table kept (n bigint); insert into kept values (1), (2)'; }
+      await bigraysRun(Setup);
+      class Rows extends SQLWrite { tablename = 'kept'; input = [{ n: 7 }]; ifExists = 'replace' as const; }
+      class Query extends SQLStream { query = 'select n * 10 as n from kept'; }
+      class FromQuery extends SQLWrite { tablename = 'kept'; input = Query.output; ifExists = 'replace' as const; }
+      for (const tasks of [[Rows], [Query, FromQuery]]) {
+        await mysql.admin.query(`LOCK TABLES \`${database}\`.kept READ`);
+        const run = failureOf(bigraysRun(...tasks));
+        try {
+          await killLockWaiter(mysql.admin);
+        } finally {
+          await mysql.admin.query('UNLOCK TABLES');
+        }
+        const error = await run;
+        expect((error.errors[0] as Error).message).to.match(/^(Rows|FromQuery)\b/);
+        expect((await select('select n from kept order by n')).values).to.deep.equal([[1], [2]]);
+        const [tables] = await mysql.admin.query('select table_name from information_schema.tables where table_schema = ? and table_name <> ?', [database, 'kept']);
+        expect(tables).to.deep.equal([]);
+      }
     });
   });
 

@@ -53,6 +53,16 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       expect(Setup && Copy).to.be.a('function');
     });
 
+    it('should give back JSON as its text, a number beyond 2^64 and a string scalar as written', async () => {
+      @register class Setup extends SQLExecute {
+        statement = 'create table docs (id int, doc json); insert into docs values (1, \'{{"n": 12345678901234567891}}\'), (2, \'"x"\')';
+      }
+      @register class Read extends SQLQuery { query = 'select doc from docs order by id'; }
+      await bigraysRun();
+      expect(outputOf(Read).values).to.deep.equal([['{"n": 12345678901234567891}'], ['"x"']]);
+      expect(Setup).to.be.a('function');
+    });
+
     it('should write a timestamp with an offset to a DATETIME in UTC', async () => {
       @register class Save extends SQLWrite { tablename = 'zoned'; input = [{ at: '2026-01-02T03:04:05.5+02:00' }, { at: '2026-01-02T03:04:05Z' }]; }
       @register class Read extends SQLQuery { query = 'select at from zoned order by at'; }
@@ -196,6 +206,27 @@ describe('MySQL (on a MariaDB server of its own)', function () {
       expect(outputOf(Types).values).to.deep.equal([['id', 'bigint(20)'], ['amount', 'decimal(38,12)'], ['at', 'datetime(6)'], ['note', 'varchar(20)']]);
       expect(outputOf(Back).values).to.deep.equal([[1, null, null, null], [9223372036854775807n, '12345678901234567890123456.123456789012', '2026-01-02T03:04:05.123456', 'naïve 😀 "q", \\ end']]);
       expect(Setup && Save).to.be.a('function');
+    });
+
+    it('should give a table it makes the query\'s character sets and NULL-ability, whatever the database\'s defaults', async () => {
+      const latin = `${new URL(mysql.dsn).pathname.slice(1)}_latin1`;
+      await mysql.admin.query(`CREATE DATABASE \`${latin}\` DEFAULT CHARACTER SET latin1`);
+      const [[before]] = (await mysql.admin.query('SELECT @@global.explicit_defaults_for_timestamp AS v')) as [Array<{ v: number }>, unknown];
+      await mysql.admin.query('SET GLOBAL explicit_defaults_for_timestamp = OFF');
+      try {
+        BigraysConfig.DB_DSN = mysql.dsn.replace(/\/[^/]+$/, `/${latin}`);
+        @register class Setup extends SQLExecute {
+          statement = "create table src (note varchar(20) character set utf8mb4 not null, at timestamp null); insert into src values ('naïve 😀', null)";
+        }
+        @register class Rows extends SQLStream { query = 'select note, at from src'; }
+        @register class Save extends SQLWrite { tablename = 'copied'; input = Rows.output; }
+        @register class Back extends SQLQuery { query = 'select note, at from copied'; }
+        await bigraysRun();
+        expect(outputOf(Back).values).to.deep.equal([['naïve 😀', null]]);
+        expect(Setup && Save).to.be.a('function');
+      } finally {
+        await mysql.admin.query('SET GLOBAL explicit_defaults_for_timestamp = ?', [before.v]);
+      }
     });
 
     it('should replace the very table the query reads, and keep it whole when the insert fails', async () => {

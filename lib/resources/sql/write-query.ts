@@ -7,8 +7,8 @@ import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
 import type { Dialect } from './dialect';
 import { LoadError } from './load';
-import { stagedForDdl, stagingName } from './staging';
-import { clearTable, createTableBuilder, dropTableBuilder, renameTableBuilder, splitName, type IfExists } from './table-ddl';
+import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
+import { clearTable, createTableBuilder, splitName, type IfExists } from './table-ddl';
 import { chosenTypes, validateTable, writeFailure, type WriteOptions } from './write';
 
 /** A query and its bound values, as the driver takes them. */
@@ -54,15 +54,12 @@ export async function writeQueryTable(
     let inserted: number;
     try {
       inserted = await load.insert(trx, { schema, name: into, tablename, columns }, query.sql, query.bindings);
+      if (staging !== undefined) check();
     } catch (error) {
-      if (staging !== undefined && dialect.capabilities.ddlCommits) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
-      throw writeFailure(taskName, tablename, asLoadError(error));
+      const failed = staging !== undefined && dialect.capabilities.ddlCommits ? await droppedStaging(trx, schema, staging, error) : error;
+      throw writeFailure(taskName, tablename, asLoadError(failed));
     }
-    if (staging !== undefined) {
-      check();
-      if (exists) await dropTableBuilder(trx, schema, name);
-      await renameTableBuilder(trx, dialect, schema, staging, name);
-    }
+    if (staging !== undefined) await stagedIntoPlace(trx, dialect, schema, staging, name, exists);
     return inserted;
   });
 }

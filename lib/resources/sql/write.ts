@@ -13,9 +13,9 @@ import { TaskError } from '../../errors';
 import { INFER_ROWS, inferKinds } from './column-kinds';
 import type { Dialect } from './dialect';
 import type { Guard } from './limits';
-import { clearTable, createTableBuilder, dropTableBuilder, IF_EXISTS, renameTableBuilder, splitName, type IfExists } from './table-ddl';
+import { clearTable, createTableBuilder, IF_EXISTS, splitName, type IfExists } from './table-ddl';
 import { LoadError, type LoadTarget } from './load';
-import { stagedForDdl, stagingName } from './staging';
+import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 
 /** The rows of `table` in chunks that keep each INSERT under the dialect's limits. */
 export function insertChunks(dialect: Dialect, table: Table): Array<Array<Record<string, unknown>>> {
@@ -294,12 +294,9 @@ export async function writeTable(
         written = await load(trx);
       } catch (error) {
         // The staging table was committed when it was made: it goes with the failure.
-        if (staging !== undefined) await dropTableBuilder(trx, schema, staging).catch(() => undefined);
-        throw failure(error);
+        throw failure(staging === undefined ? error : await droppedStaging(trx, schema, staging, error));
       }
-      if (staging === undefined) return;
-      if (exists) await dropTableBuilder(trx, schema, name);
-      await renameTableBuilder(trx, dialect, schema, staging, name);
+      if (staging !== undefined) await stagedIntoPlace(trx, dialect, schema, staging, name, exists);
     });
   } finally {
     // A load that failed before reading its input to the end lets go of it.

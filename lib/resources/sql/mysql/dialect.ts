@@ -91,6 +91,8 @@ export const mysqlDialect: Dialect = {
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,
+      // JSON as its text, every digit kept, as PostgreSQL's jsonb is given.
+      jsonStrings: true,
       timezone: 'Z',
       typeCast: castValue,
     };

@@ -45,7 +45,7 @@ function rowOf(error: unknown, offset = 0): number | undefined {
 }
 
 /** Fails on the first warning (not a note) the last statement left: a value the server changed or dropped. */
-async function failOnWarnings(connection: MysqlConnection, header: ResultHeader, offset = 0): Promise<void> {
+export async function failOnWarnings(connection: MysqlConnection, header: ResultHeader, offset = 0): Promise<void> {
   if (!header.warningStatus) return;
   const { rows } = await run(connection, { sql: 'SHOW WARNINGS' });
   const warning = (rows as Array<{ Level: string; Code: number; Message: string }>).find((w) => w.Level !== 'Note');

@@ -9,7 +9,27 @@ import { transactionConnection } from '../connection';
 import type { QueryLoad } from '../dialect';
 import { insertSelectSql, onlyReads } from '../query-text';
 import { run, type MysqlConnection, type ResultHeader } from './connection';
+import { failOnWarnings } from './load';
 import { backtickIdentifier, backtickTable } from './quoting';
+
+/** A row of `SHOW FULL COLUMNS`: the parts of a column's definition a new table takes. */
+interface ShownColumn {
+  Field: string;
+  Type: string;
+  Collation: string | null;
+  Null: string;
+}
+
+/**
+ * The column's type as the query gives it, with its character set and collation (text) and its
+ * NULL-ability: nothing left to the server's or the database's defaults (a latin1 database, a
+ * first `timestamp` made NOT NULL DEFAULT CURRENT_TIMESTAMP).
+ */
+function columnType(column: ShownColumn): string {
+  // A collation's name starts with its character set's: utf8mb4_unicode_ci.
+  const text = column.Collation ? ` CHARACTER SET ${column.Collation.split('_')[0]} COLLATE ${column.Collation}` : '';
+  return `${column.Type}${text} ${column.Null === 'YES' ? 'NULL' : 'NOT NULL'}`;
+}
 
 export const mysqlQueryLoad: QueryLoad = {
   // A WITH before the SELECT of an INSERT is not taken by every MySQL and MariaDB: its rows are read and loaded instead.
@@ -20,9 +40,9 @@ export const mysqlQueryLoad: QueryLoad = {
     const shape = backtickIdentifier(`bigrays_shape_${randomBytes(6).toString('hex')}`);
     await run(connection, { sql: `CREATE TEMPORARY TABLE ${shape} AS SELECT * FROM (${sql}\n) AS q LIMIT 0`, values: [...bindings] });
     try {
-      const { rows } = await run(connection, { sql: `SHOW COLUMNS FROM ${shape}` });
-      const columns = rows as Array<{ Field: string; Type: string }>;
-      return { columns: columns.map((c) => c.Field), types: columns.map((c) => c.Type) };
+      const { rows } = await run(connection, { sql: `SHOW FULL COLUMNS FROM ${shape}` });
+      const columns = rows as ShownColumn[];
+      return { columns: columns.map((c) => c.Field), types: columns.map(columnType) };
     } finally {
       await run(connection, { sql: `DROP TEMPORARY TABLE ${shape}` });
     }
@@ -31,7 +51,8 @@ export const mysqlQueryLoad: QueryLoad = {
   async insert(trx, target, sql, bindings) {
     const connection = (await transactionConnection(trx)) as MysqlConnection;
     const insert = insertSelectSql(backtickTable(target), target.columns.map(backtickIdentifier), sql);
-    const { rows } = await run(connection, { sql: insert, values: [...bindings] });
-    return (rows as ResultHeader).affectedRows ?? 0;
+    const header = (await run(connection, { sql: insert, values: [...bindings] })).rows as ResultHeader;
+    await failOnWarnings(connection, header);
+    return header.affectedRows ?? 0;
   },
 };

@@ -5,15 +5,24 @@
  */
 import type { Readable } from 'node:stream';
 import type { OpenRead } from '../table-stream';
+import { TaskError } from '../../../errors';
 import { killQuery, type MysqlConnection, type MysqlField } from './connection';
+
+const ONE_RESULT_SET =
+  'SQLStream reads one result set: the statements of its query give more than one; ' +
+  'stream one SELECT (statements before it that return no rows, such as SET, are fine), or run the others with SQLExecute';
 
 /** Starts `sql` on `connection` and reads its first batch: its columns, its rows `batchSize` at a time, how to stop. */
 export async function openRead(connection: MysqlConnection, sql: string, bindings: readonly unknown[], batchSize: number): Promise<OpenRead> {
   let columns: string[] = [];
+  let sets = 0;
+  let refusal: TaskError | undefined;
   const query = connection.query({ sql, values: [...bindings], rowsAsArray: true });
   query.on('fields', (fields: MysqlField[] | undefined) => {
-    // A batch of statements: the columns of its last result set.
-    if (fields) columns = fields.map((f) => f.name);
+    // A statement without rows (SET, a CREATE) has no fields: only a SELECT's result set counts.
+    if (!fields) return;
+    if (++sets === 1) columns = fields.map((f) => f.name);
+    else refusal ??= new TaskError(ONE_RESULT_SET);
   });
   const stream: Readable = query.stream({ highWaterMark: batchSize });
   let ended = false;
@@ -33,8 +42,10 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
     const rows: unknown[][] = [];
     for (;;) {
       if (failure !== undefined) throw failure;
-      let row: unknown[] | null;
-      while (rows.length < batchSize && (row = stream.read() as unknown[] | null) !== null) rows.push(row);
+      let row: unknown;
+      // What a statement without rows reports (a result header, not a row) is no row.
+      while (rows.length < batchSize && (row = stream.read()) !== null) if (Array.isArray(row)) rows.push(row);
+      if (refusal !== undefined) throw refusal;
       if (rows.length >= batchSize || ended) return rows;
       let readable!: () => void;
       await new Promise<void>((resolve) => {
@@ -52,7 +63,7 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
    * on a full socket would not see its query killed), and the server is asked to stop.
    */
   const close = async (): Promise<void> => {
-    if (ended || failure !== undefined) return;
+    if (ended || (failure !== undefined && refusal === undefined)) return;
     const over = new Promise<void>((resolve) => {
       stream.once('end', resolve);
       stream.once('error', () => resolve());
@@ -63,10 +74,22 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
     };
     stream.on('readable', drain);
     drain();
-    await killQuery(connection);
+    try {
+      await killQuery(connection);
+    } catch (error) {
+      // The query goes on: its connection must not serve another statement. Cut, it is lost to the session.
+      connection.stream?.destroy(Object.assign(new Error(`the query could not be stopped (${(error as Error).message}), so its connection was closed`), { code: 'PROTOCOL_CONNECTION_LOST' }));
+      return;
+    }
     await over;
   };
 
-  const first = await next();
+  let first: unknown[][];
+  try {
+    first = await next();
+  } catch (error) {
+    if (refusal !== undefined) await close();
+    throw error;
+  }
   return { columns, first, next, close };
 }
