@@ -1,4 +1,5 @@
 /** What a run reports: one entry per task, in run order. */
+import type { StateReport } from './state/state-document';
 
 export type TaskStatus = 'ok' | 'failed' | 'skipped';
 
@@ -27,4 +28,6 @@ export interface RunReport {
   startedAt?: string;
   endedAt?: string;
   tasks: TaskReport[];
+  /** The job's state, when the run used it. */
+  state?: StateReport;
 }

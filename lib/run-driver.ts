@@ -25,6 +25,8 @@ export interface RunOutcome {
 }
 
 export interface RunDriver {
+  /** The job's name, as the driver knows it (the job file's base name), unless config JOB_NAME sets one. */
+  readonly jobName?: string;
   /** The tasks of a top-level run, among those it was offered (e.g. `--only`, `--from`). */
   select(offered: readonly AnyTaskClass[]): AnyTaskClass[];
   /** Whether runs are only planned: checked and described, nothing opened or changed. */

@@ -11,6 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeywordStore } from './keywords';
 import type { RunReport } from './report';
 import type { RunDriver } from './run-driver';
+import type { RunJobState } from './state/state-document';
 import type { AnyTaskClass, TaskShape } from './task-shape';
 
 export type { AnyTaskClass };
@@ -26,6 +27,14 @@ export interface SignalWatch {
   received?: StopSignal;
   /** The handler installed while runs are in progress. */
   listener?: (signal: StopSignal) => void;
+}
+
+/** Who a run is (see run-identity.ts). */
+export interface RunIdentity {
+  /** Unique to this run (a UUID). */
+  readonly runId: string;
+  /** The job's name: its state's key, its lock's name, `{job}`. */
+  readonly job: string;
 }
 
 export type TaskState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
@@ -81,6 +90,10 @@ export interface RunContext {
   readonly readsFrom?: RunContext;
   /** The report as the run builds it: the tasks that finished so far. */
   report?: RunReport;
+  /** The run's id and its job's name (a nested run shares its parent's). */
+  identity?: RunIdentity;
+  /** The job's state as this run sees it: loaded when first needed, committed when the run succeeds (a nested run shares its parent's). */
+  jobState?: RunJobState;
 }
 
 export class Runtime {

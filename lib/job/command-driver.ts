@@ -7,6 +7,7 @@
  * go to the command before the run settles, and what it left out is explained in its terms.
  * A dry run ends the job through `end` (process.exit in the job's process).
  */
+import { basename, extname } from 'node:path';
 import { UsageError } from '../errors';
 import { unusedSetWarning } from '../keywords';
 import { progressObserver } from '../progress';
@@ -43,6 +44,8 @@ export type End = (how: number | StopSignal) => void | Promise<void>;
 
 export class CommandDriver implements RunDriver {
   readonly dryRun: boolean;
+  /** The job file's base name: the job's name unless config JOB_NAME sets one. */
+  readonly jobName: string;
   readonly observer: RunObserver;
   private readonly selection: TaskSelection;
   private readonly local?: LocalOverlay;
@@ -59,6 +62,7 @@ export class CommandDriver implements RunDriver {
     private readonly end: End = (how) => (typeof how === 'number' ? process.exit(how) : endInterrupted(runtime.signals, how, () => undefined)),
   ) {
     this.dryRun = options.dryRun;
+    this.jobName = basename(options.job, extname(options.job));
     this.selection = new TaskSelection(options);
     if (options.local) this.local = new LocalOverlay(options.job, (text) => void this.send({ bigrays: 'note', text }));
     const progress = progressObserver((event) => void this.send({ bigrays: 'progress', event }));

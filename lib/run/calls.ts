@@ -18,6 +18,7 @@ import { execute } from './execute';
 import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflight, type PlannedTask, type TaskOverlay } from './preflight';
+import { newIdentity } from '../run-identity';
 
 /** How one run runs, besides its tasks. */
 export interface RunSettings {
@@ -60,7 +61,10 @@ function overlayOf(driver: RunDriver): TaskOverlay | undefined {
 export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}, runtime: Runtime = currentRuntime()): Promise<RunReport> {
   const active = activeContext(runtime);
   const context = runtime.newContext(active);
-  if (!active) runtime.latest = context;
+  if (!active) {
+    runtime.latest = context;
+    context.identity = newIdentity(runtime);
+  }
   const overlay = settings.overlay ?? inheritedOverlay(active);
   if (overlay) context.overlay = overlay;
   const planned = preflight(entries, context, overlay);
@@ -139,6 +143,7 @@ export async function callTask(
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext(runtime);
   const context = active ? runtime.newContext(active) : runtime.newContext(undefined, currentContext(runtime));
+  if (!active) context.identity = newIdentity(runtime);
   const applied = overlay ?? inheritedOverlay(active);
   if (applied) context.overlay = applied;
   const planned = preflight([task], context, applied);

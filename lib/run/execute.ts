@@ -100,13 +100,36 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
     if (entry) entry.unread = true;
   }
   errors.push(...manager.closeErrors);
+  const closeFailed = manager.closeErrors.length > 0;
+  if (!context.parent) await settleState(context, errors.length === 0 && !runSignal.aborted, errors);
   const failed = report.tasks.filter((t) => t.status === 'failed').map((t) => t.name);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
     report.tasks.filter((t) => t.status === 'ok').length, failed.length,
     report.tasks.filter((t) => t.status === 'skipped').length);
-  const failure = runFailure(context, errors, failed, controller.signal);
+  const failure = runFailure(context, errors, failed, controller.signal, closeFailed);
   if (failure) throw failure;
   return report;
+}
+
+/**
+ * The end of a top-level run for its job's state: the changes its tasks staged are written
+ * when it succeeded (a failed write fails the run), else dropped; the report says which.
+ */
+async function settleState(context: RunContext, succeeded: boolean, errors: unknown[]): Promise<void> {
+  const state = context.jobState;
+  if (!state) return;
+  try {
+    if (succeeded) await state.commit();
+  } catch (error) {
+    errors.push(error instanceof BigraysError ? error
+      : new BigraysError(`writing the state of job ${state.job} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error }));
+  }
+  try {
+    const shown = await state.report();
+    if (shown && context.report) context.report.state = shown;
+  } finally {
+    await state.close().catch((error) => log('closing the state store failed: %s', (error as Error)?.message));
+  }
 }
 
 /** A task the run does not start: after a failure, or once the run was stopped. */
@@ -157,7 +180,7 @@ async function runOne(
  * run was stopped (by a signal, or from outside: a deadline of the caller's, a failure even
  * between two tasks); undefined when it went well.
  */
-function runFailure(context: RunContext, errors: unknown[], failed: string[], runSignal: AbortSignal): BigraysError | undefined {
+function runFailure(context: RunContext, errors: unknown[], failed: string[], runSignal: AbortSignal, closeFailed: boolean): BigraysError | undefined {
   const { report, stopSignal } = context;
   const interrupted = runSignal.reason instanceof Interrupted ? runSignal.reason.signal : undefined;
   const stop = stopSignal?.aborted && interrupted === undefined ? stopSignal.reason : undefined;
@@ -170,7 +193,8 @@ function runFailure(context: RunContext, errors: unknown[], failed: string[], ru
   });
   let head = failed.length > 0
     ? `bigrays run failed: ${failed.length === 1 ? 'task' : 'tasks'} ${failed.join(', ')} failed`
-    : errors.length > 0 ? 'bigrays run failed: a resource could not be closed' : 'bigrays run failed';
+    : closeFailed ? 'bigrays run failed: a resource could not be closed'
+      : errors.length > 0 ? "bigrays run failed: its tasks ran, but the job's state could not be written" : 'bigrays run failed';
   if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
   if (stopped !== undefined) head += `; stopped (${stopped}), the tasks after it were skipped`;
   const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? stop });
