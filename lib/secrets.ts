@@ -2,6 +2,7 @@
  * Keeping secrets out of log lines and error messages.
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
+import { isReference } from './config-references/reference';
 import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
 import { currentRuntime, type Runtime } from './runtime';
 
@@ -171,6 +172,11 @@ export function rememberSecrets(config: ConfigValues | null | undefined, runtime
   for (const value of secretsOf(config)) runtime.secrets.add(value);
 }
 
+/** Remembers `value` itself as a secret (a value fetched for a config reference), whatever its key, so that logs and errors mask it. */
+export function rememberSecret(value: string, runtime: Runtime = currentRuntime()): void {
+  for (const form of writtenForms(value)) if (form.length >= MIN_MASKED_LENGTH) runtime.secrets.add(form);
+}
+
 function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
@@ -270,12 +276,14 @@ export function scrubErrorIn<E>(runtime: Runtime, error: E, ...configs: Array<Co
 }
 
 /**
- * A config value as it may be shown: a secret key's value masked whole; a connection URL read
+ * A config value as it may be shown: a reference (`ssm:/name`) as it is; a secret key's value masked whole; a connection URL read
  * by the DSN parser, its password masked; any known secret in it masked by value.
  */
 export function displayValue(key: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = String(value);
+  // A reference says where the value is kept, not what it is.
+  if (isReference(text)) return text.trim();
   if (isSecretKey(key)) return MASK;
   const trimmed = text.trim();
   const shown = splitUrl(trimmed) ? text.replace(trimmed, () => maskDsnValue(trimmed)) : text;
