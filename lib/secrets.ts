@@ -180,7 +180,8 @@ export function rememberSecret(value: string, runtime: Runtime = currentRuntime(
 function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
-    if (typeof value !== 'string' || value.length === 0) continue;
+    // A reference (`ssm:/name`) says where a secret is kept, not what it is: messages name it.
+    if (typeof value !== 'string' || value.length === 0 || isReference(value)) continue;
     const secrets = isSecretKey(key) ? [value] : [];
     if (isDsnKey(key)) secrets.push(...dsnPassword(value));
     for (const secret of secrets) for (const form of writtenForms(secret)) if (form.length >= MIN_MASKED_LENGTH) values.push(form);

@@ -73,7 +73,7 @@ export class ReferenceFetcher {
 
   private async parameter(service: Service, reference: ConfigReference): Promise<string> {
     const sdk = ssmSdk();
-    const client = (service.client ??= this.client(service.settings, 'SSM', (options) => new sdk.SSMClient(options))) as SSMClient;
+    const client = (service.client ??= this.client(service.settings, 'an SSM', (options) => new sdk.SSMClient(options))) as SSMClient;
     const answer = await client.send(new sdk.GetParameterCommand({ Name: reference.name, WithDecryption: true }));
     const value = answer.Parameter?.Value;
     if (typeof value !== 'string') throw new ReferenceProblem(`${describeReference(reference)} has no value`, 'give it one');
@@ -82,7 +82,7 @@ export class ReferenceFetcher {
 
   private async secret(service: Service, reference: ConfigReference): Promise<string> {
     const sdk = secretsManagerSdk();
-    const client = (service.client ??= this.client(service.settings, 'Secrets Manager', (options) => new sdk.SecretsManagerClient(options))) as SecretsManagerClient;
+    const client = (service.client ??= this.client(service.settings, 'a Secrets Manager', (options) => new sdk.SecretsManagerClient(options))) as SecretsManagerClient;
     const answer = await client.send(new sdk.GetSecretValueCommand({ SecretId: reference.name }));
     if (typeof answer.SecretString === 'string') return answer.SecretString;
     throw new ReferenceProblem(
@@ -92,7 +92,7 @@ export class ReferenceFetcher {
   }
 
   private client<C extends Client>(settings: AwsClientSettings, what: string, make: (options: Record<string, unknown>) => C): C {
-    log('opening a %s client: %s', what, describeSettings(settings));
+    log('opening %s client: %s', what, describeSettings(settings));
     const client = make({
       region: settings.region,
       credentials: settings.credentials,

@@ -43,7 +43,7 @@ export function explainFetchError(error: unknown, reference: ConfigReference, se
   const where = describeSource(settings);
   const endpointEnv = envName(ENDPOINT_KEYS[reference.service]);
   if (code !== undefined && NOT_FOUND.has(code)) {
-    return new ReferenceProblem(`${describeReference(reference)} does not exist (${code}; ${where})`, 'create it, or correct the name (and AWS_REGION)');
+    return new ReferenceProblem(`${describeReference(reference)} does not exist (${code}; ${where})`, `create it, or correct the reference (or ${envName('AWS_REGION')}, if it is kept in another region)`);
   }
   if ((code !== undefined && DENIED.has(code)) || httpStatus(error) === 403) {
     const who = settings.credentials === undefined ? 'the default credential chain' : `access key ${settings.credentials.accessKeyId}`;

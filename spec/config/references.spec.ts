@@ -113,7 +113,7 @@ describe('config references (ssm:…, secretsmanager:…)', () => {
     expect(error).to.be.instanceOf(ConfigurationError);
     expect(error.message).to.include('BIGRAYS_DB_PWD = ssm:/bigrays/spec/missing')
       .and.include('SSM parameter /bigrays/spec/missing does not exist (ParameterNotFound')
-      .and.include('create it, or correct the name');
+      .and.include('create it, or correct the reference (or BIGRAYS_AWS_REGION');
     expect(error.message).not.to.include(TOKEN);
     expect(error.missing).to.deep.equal(['BIGRAYS_DB_PWD']);
     expect(ran).to.deep.equal([]);
