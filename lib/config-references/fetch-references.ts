@@ -12,7 +12,7 @@ import { logger } from '../log';
 import type { Runtime } from '../runtime';
 import { rememberSecret, rememberSecrets } from '../secrets';
 import { cacheMs, checkFetchConfig } from './fetch-settings';
-import { isMalformed, parseReference, type ConfigReference } from './reference';
+import { isMalformed, parseReference, type ConfigReference, type MalformedReference } from './reference';
 import { ReferenceFetcher } from './reference-fetcher';
 import { ReferenceProblem } from './reference-problem';
 
@@ -34,7 +34,7 @@ interface Place {
 }
 
 interface Found {
-  readonly parsed: ReturnType<typeof parseReference>;
+  readonly parsed: ConfigReference | MalformedReference;
   readonly places: Place[];
 }
 
@@ -88,37 +88,38 @@ async function settle(
   }
 }
 
+/** The line of the error for a reference that could not be fetched, with the places it is written; undefined once fetched. */
+async function settleFound({ parsed, places }: Found, fetcher: ReferenceFetcher, runtime: Runtime, maxAgeMs: number): Promise<{ line: string; places: Place[] } | undefined> {
+  const line = isMalformed(parsed)
+    ? problemLine(parsed.text, places, `it cannot be read as a reference (${parsed.problem})`, 'write ssm:/path/name, secretsmanager:name or secretsmanager:name#key')
+    : await settle(parsed, places, fetcher, runtime, maxAgeMs);
+  return line === undefined ? undefined : { line, places };
+}
+
 /**
  * Fetches the references of a run of `runtime` whose tasks are `tasks`, before anything of it
- * opens; loads no AWS SDK when there are none. Throws `ConfigurationError` listing each one
- * that could not be fetched.
+ * opens; loads no AWS SDK when there are none. A top-level run fetches each reference whose
+ * value is older than `SECRETS_CACHE_MS`; a run nested in a task only those not fetched yet,
+ * so that the values do not change in the middle of a run. Throws `ConfigurationError` listing
+ * each one that could not be fetched.
  */
-export async function fetchReferences(runtime: Runtime, tasks: readonly TaskConfigs[]): Promise<void> {
+export async function fetchReferences(runtime: Runtime, tasks: readonly TaskConfigs[], options: { nested?: boolean } = {}): Promise<void> {
   const found = collect(runtime, tasks);
   if (found.size === 0) return;
   const config = configAsWritten(undefined, runtime);
   checkFetchConfig(config);
-  const lines: string[] = [];
-  const failed: Place[] = [];
+  const maxAgeMs = options.nested ? Infinity : cacheMs(config);
   const fetcher = new ReferenceFetcher(config);
+  let failures: Array<{ line: string; places: Place[] }>;
   try {
-    const maxAgeMs = cacheMs(config);
-    const settled = await Promise.all([...found.values()].map(async ({ parsed, places }) => {
-      if (!parsed) return undefined;
-      if (isMalformed(parsed)) return problemLine(parsed.text, places, `it cannot be read as a reference (${parsed.problem})`, 'write ssm:/path/name, secretsmanager:name or secretsmanager:name#key');
-      return settle(parsed, places, fetcher, runtime, maxAgeMs);
-    }));
-    settled.forEach((line, i) => {
-      if (line === undefined) return;
-      lines.push(line);
-      failed.push(...[...found.values()][i].places);
-    });
+    const settled = await Promise.all([...found.values()].map((entry) => settleFound(entry, fetcher, runtime, maxAgeMs)));
+    failures = settled.filter((failure) => failure !== undefined);
   } finally {
     await fetcher.close();
   }
-  if (lines.length === 0) return;
+  if (failures.length === 0) return;
   throw new ConfigurationError(
-    `Could not fetch ${lines.length === 1 ? 'a config value' : `${lines.length} config values`} from AWS before the run:\n  ${lines.join('\n  ')}`,
-    { missing: [...new Set(failed.map((p) => p.env))] },
+    `Could not fetch ${failures.length === 1 ? 'a config value' : `${failures.length} config values`} from AWS before the run:\n  ${failures.map((f) => f.line).join('\n  ')}`,
+    { missing: [...new Set(failures.flatMap((f) => f.places.map((p) => p.env)))] },
   );
 }

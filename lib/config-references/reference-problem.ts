@@ -45,6 +45,12 @@ export function explainFetchError(error: unknown, reference: ConfigReference, se
   if (code !== undefined && NOT_FOUND.has(code)) {
     return new ReferenceProblem(`${describeReference(reference)} does not exist (${code}; ${where})`, `create it, or correct the reference (or ${envName('AWS_REGION')}, if it is kept in another region)`);
   }
+  if (code === 'CredentialsProviderError') {
+    return new ReferenceProblem(
+      `no AWS credentials were found to fetch ${describeReference(reference)} (the default credential chain found none)`,
+      `set ${envName('AWS_ACCESS_KEY_ID')} and ${envName('AWS_SECRET_ACCESS_KEY')}, or run with a role or profile that may read it`,
+    );
+  }
   if ((code !== undefined && DENIED.has(code)) || httpStatus(error) === 403) {
     const who = settings.credentials === undefined ? 'the default credential chain' : `access key ${settings.credentials.accessKeyId}`;
     return new ReferenceProblem(

@@ -145,7 +145,8 @@ export async function preflightFetching(
   entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay,
 ): Promise<PlannedTask[]> {
   const created = create(entries, context, overlay);
-  await fetchReferences(context.runtime, created.map(({ cls, task }) => ({ name: cls.name, resourceConfig: task.resourceConfig })));
+  const tasks = created.map(({ cls, task }) => ({ name: cls.name, resourceConfig: task.resourceConfig }));
+  await fetchReferences(context.runtime, tasks, { nested: context.parent !== undefined });
   return checkCreated(created, context);
 }
 

@@ -84,6 +84,27 @@ describe('config references (ssm:…, secretsmanager:…)', () => {
     expect(services.requests).to.have.length(2);
   });
 
+  it('should keep a run\'s values for the runs nested in its tasks, fetching nothing again', async () => {
+    process.env.BIGRAYS_API_TOKEN = 'ssm:/bigrays/spec/token';
+    process.env.BIGRAYS_SECRETS_CACHE_MS = '0';
+    const seen: unknown[] = [];
+    class Inner extends Task<void> {
+      run(): void {
+        seen.push(BigraysConfig.API_TOKEN);
+      }
+    }
+    class Outer extends Task<void> {
+      async run(): Promise<void> {
+        services.parameters.set('/bigrays/spec/token', 'rotated-mid-run');
+        await bigraysRun(Inner);
+        await bigraysRun(Inner);
+      }
+    }
+    await bigraysRun(Outer);
+    expect(seen).to.deep.equal([TOKEN, TOKEN]);
+    expect(services.requests).to.have.length(1);
+  });
+
   it('should mask a fetched value in a failed run\'s messages, whatever its key, as written and percent-encoded', async () => {
     process.env.BIGRAYS_API_TOKEN = 'ssm:/bigrays/spec/token';
     class Leaky extends Task<void> {
@@ -138,6 +159,24 @@ describe('config references (ssm:…, secretsmanager:…)', () => {
     expect(error.message).to.include(`${process.env.BIGRAYS_SSM_ENDPOINT_URL} could not be reached to fetch SSM parameter /bigrays/spec/token`)
       .and.include('check BIGRAYS_SSM_ENDPOINT_URL');
     expect(error.missing).to.deep.equal(['BIGRAYS_API_TOKEN']);
+  });
+
+  it('should say no credentials were found when there are no keys and the default chain finds none', async () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.BIGRAYS_AWS_ACCESS_KEY_ID;
+      delete process.env.BIGRAYS_AWS_SECRET_ACCESS_KEY;
+      for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+      Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials' });
+      process.env.BIGRAYS_API_TOKEN = 'ssm:/bigrays/spec/token';
+      const error = await failure<ConfigurationError>(runSeeing(['API_TOKEN']));
+      expect(error.message).to.include('no AWS credentials were found to fetch SSM parameter /bigrays/spec/token')
+        .and.include('set BIGRAYS_AWS_ACCESS_KEY_ID and BIGRAYS_AWS_SECRET_ACCESS_KEY, or run with a role or profile');
+      expect(services.requests).to.deep.equal([]);
+    } finally {
+      for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+      Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([key]) => key.startsWith('AWS_'))));
+    }
   });
 
   it('should name a key a secret lacks, and the keys it has, and never quote a secret that is not JSON', async () => {
