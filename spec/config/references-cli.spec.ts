@@ -6,7 +6,7 @@
  * Lambda handler fetches once. SSM and Secrets Manager: a local server speaking their APIs.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TEST_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/aws-hooks';
@@ -108,9 +108,12 @@ describe('config references under bigrays run', function () {
     expectNoPassword(`${leaky.stdout}\n${leaky.stderr}`, 'a run whose task leaks the password');
   });
 
-  it('should take a key of a Secrets Manager secret, in the env and in a task\'s resourceConfig, fetched once', async () => {
+  it('should take a key of a Secrets Manager secret, from an --env-file and in a task\'s resourceConfig, fetched once', async () => {
     const reference = 'secretsmanager:bigrays/spec/db#password';
-    const result = await run({ BIGRAYS_DB_PWD: reference, TASK_DB_PWD: reference, DEBUG: 'bigrays*' }, '--json');
+    // Quoted: in an env file, `#` outside quotes starts a comment.
+    const envFile = path.join(dir, 'job.env');
+    writeFileSync(envFile, `BIGRAYS_DB_PWD="${reference}"\n`);
+    const result = await run({ TASK_DB_PWD: reference, DEBUG: 'bigrays*' }, '--json', '--env-file', envFile);
     expect(result.status, result.stderr).to.equal(0);
     expect(await rows()).to.deep.equal([{ who: role }]);
     expect(services.requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', name: 'bigrays/spec/db' }]);
