@@ -5,6 +5,13 @@
  * `SECRETS_CACHE_MS`), remembered as a secret so that every output masks it, and from then on
  * read in its place wherever its key is read. One that cannot be fetched stops the run with a
  * `ConfigurationError` naming the key, the reference and the fix.
+ *
+ * - A dry run fetches too: it proves the references resolve, and its plan masks the values.
+ *   `bigrays config` fetches nothing: it shows a reference as written.
+ * - `BigraysConfig.X` reads the value once a run of its runtime fetched it; before, the
+ *   reference as written.
+ * - References are fetched with the job's AWS settings (./fetch-settings.ts), never with the
+ *   AWS keys of a task's `resourceConfig`, which are that task's resource's.
  */
 import { configAsWritten, envName, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
