@@ -1,6 +1,8 @@
 /**
  * `BigraysConfig`: a value assigned in code, else env `BIGRAYS_<KEY>`, else the default.
- * Read when used, never at import.
+ * Read when used, never at import. A value that is a reference (`ssm:/name`,
+ * `secretsmanager:name#key`, see config-references/) reads as the value a run fetched for it,
+ * once fetched.
  */
 import { ConfigurationError } from './errors';
 import { currentRuntime, type Runtime } from './runtime';
@@ -50,6 +52,14 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   RUN_LOG: { help: 'A file that `bigrays run` appends one JSON line to for every run (as --record FILE)' },
   JOB_NAME: { help: "The job's name (its state, its lock, {job}); default: the job file's base name" },
   STATE_URL: { help: 'Where jobs keep their state: s3://bucket/prefix/, a database URL, or a folder (default: .bigrays/state)' },
+  SSM_ENDPOINT_URL: { help: 'Endpoint URL for SSM Parameter Store, where ssm:… config values are fetched (default: AWS_ENDPOINT_URL, else AWS)' },
+  SECRETSMANAGER_ENDPOINT_URL: {
+    help: 'Endpoint URL for Secrets Manager, where secretsmanager:… config values are fetched (default: AWS_ENDPOINT_URL, else AWS)',
+  },
+  SECRETS_CACHE_MS: {
+    help: 'How long a value fetched for an ssm:… or secretsmanager:… config value serves later runs of the process (warm Lambda invocations), in ms; 0: fetched for every run',
+    default: 300_000,
+  },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
 });
@@ -61,12 +71,18 @@ export function envName(key: string): string {
   return ENV_PREFIX + key;
 }
 
-function resolve(key: string, runtime: Runtime = currentRuntime()): unknown {
+/** The value of `key` as written: assigned in code, else from the env, else the default. */
+function written(key: string, runtime: Runtime): unknown {
   const assigned = runtime.config;
   if (assigned.has(key)) return assigned.get(key);
   const fromEnv = process.env[envName(key)];
   if (fromEnv !== undefined) return fromEnv;
   return Object.prototype.hasOwnProperty.call(KNOWN_CONFIG, key) ? KNOWN_CONFIG[key].default : undefined;
+}
+
+/** The value of `key`: as written, or, for a reference (`ssm:…`) the run fetched, the value fetched. */
+function resolve(key: string, runtime: Runtime = currentRuntime()): unknown {
+  return runtime.references.valueOf(written(key, runtime));
 }
 
 function keys(runtime: Runtime = currentRuntime()): string[] {
@@ -121,9 +137,16 @@ export function configKeys(): string[] {
 
 /** The effective configuration for one task: `BigraysConfig` (of `runtime`) with `overrides` merged over it. */
 export function effectiveConfig(overrides?: ConfigValues | null, runtime: Runtime = currentRuntime()): ConfigValues {
+  const values = configAsWritten(overrides, runtime);
+  for (const [key, value] of Object.entries(values)) values[key] = runtime.references.valueOf(value);
+  return values;
+}
+
+/** `effectiveConfig` with each reference (`ssm:…`, `secretsmanager:…`) as written, not the value fetched for it. */
+export function configAsWritten(overrides?: ConfigValues | null, runtime: Runtime = currentRuntime()): ConfigValues {
   const values: ConfigValues = {};
   for (const key of keys(runtime)) {
-    const value = resolve(key, runtime);
+    const value = written(key, runtime);
     if (value !== undefined) values[key] = value;
   }
   for (const [key, value] of Object.entries(overrides ?? {})) {

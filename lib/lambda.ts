@@ -58,7 +58,10 @@ export function eventKeywords(event: unknown): FormatKws {
  * keywords for that invocation only (each task's `this.keywords`, over the global ones), the
  * run stops `stopBeforeMs` before Lambda's time is up, and the handler resolves to the run
  * report, or throws the run's `BigraysError` (its `report` attached) when a task failed. The
- * summary goes to the log (stdout, CloudWatch) either way.
+ * summary goes to the log (stdout, CloudWatch) either way. Config values that are references
+ * (`ssm:/name`, `secretsmanager:name#key`) are fetched by the first invocation and kept on the
+ * runtime: the warm invocations after it reuse them while they are younger than
+ * `SECRETS_CACHE_MS` (default 5 minutes), then fetch them again.
  */
 export function lambdaHandler(options: LambdaHandlerOptions = {}): (event: unknown, context?: LambdaContext) => Promise<RunReport> {
   const keywordsOf = options.keywords ?? eventKeywords;

@@ -10,6 +10,8 @@ import { ConfigurationError } from './errors';
 
 export const s3Sdk = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
 export const snsSdk = (): typeof import('@aws-sdk/client-sns') => require('@aws-sdk/client-sns');
+export const ssmSdk = (): typeof import('@aws-sdk/client-ssm') => require('@aws-sdk/client-ssm');
+export const secretsManagerSdk = (): typeof import('@aws-sdk/client-secrets-manager') => require('@aws-sdk/client-secrets-manager');
 export const uploads = (): typeof import('@aws-sdk/lib-storage') => require('@aws-sdk/lib-storage');
 export const knexFactory = (): typeof import('knex').knex => require('knex');
 export const csvParse = (): typeof import('csv-parse') => require('csv-parse');

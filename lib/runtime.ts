@@ -8,6 +8,7 @@
  * `reset()` empties a runtime.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ReferenceCache } from './config-references/cache';
 import { KeywordStore } from './keywords';
 import type { RunReport } from './report';
 import type { RunDriver } from './run-driver';
@@ -104,6 +105,8 @@ export class Runtime {
   readonly config = new Map<string, unknown>();
   /** Secret values seen in task configs: masked in every message from then on. */
   readonly secrets = new Set<string>();
+  /** The values fetched for config references (`ssm:…`, `secretsmanager:…`), kept for `SECRETS_CACHE_MS`. */
+  readonly references = new ReferenceCache();
   /** Its top-level runs in progress, which SIGINT and SIGTERM stop. */
   readonly signals: SignalWatch = { runs: new Set() };
   /** The last top-level run: `X.output` reads it after the run ended. */
@@ -119,12 +122,13 @@ export class Runtime {
     return { runtime: this, outputs: new Map(), states: new Map(), handles: new Map(), parent, readsFrom };
   }
 
-  /** Forgets every registered task, keyword, assigned value, remembered secret and the last run. */
+  /** Forgets every registered task, keyword, assigned value, remembered secret, fetched reference and the last run. */
   reset(): void {
     this.registry.length = 0;
     this.keywords.reset();
     this.config.clear();
     this.secrets.clear();
+    this.references.clear();
     this.latest = undefined;
   }
 }

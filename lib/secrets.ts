@@ -2,6 +2,7 @@
  * Keeping secrets out of log lines and error messages.
  */
 import { effectiveConfig, KNOWN_CONFIG, type ConfigValues } from './config';
+import { isReference } from './config-references/reference';
 import { decodePart, passwordSpanOf, splitUrl } from './connection-url';
 import { currentRuntime, type Runtime } from './runtime';
 
@@ -171,10 +172,16 @@ export function rememberSecrets(config: ConfigValues | null | undefined, runtime
   for (const value of secretsOf(config)) runtime.secrets.add(value);
 }
 
+/** Remembers `value` itself as a secret (a value fetched for a config reference), whatever its key, so that logs and errors mask it. */
+export function rememberSecret(value: string, runtime: Runtime = currentRuntime()): void {
+  for (const form of writtenForms(value)) if (form.length >= MIN_MASKED_LENGTH) runtime.secrets.add(form);
+}
+
 function secretsOf(config: ConfigValues | null | undefined): string[] {
   const values: string[] = [];
   for (const [key, value] of Object.entries(config ?? {})) {
-    if (typeof value !== 'string' || value.length === 0) continue;
+    // A reference (`ssm:/name`) says where a secret is kept, not what it is: messages name it.
+    if (typeof value !== 'string' || value.length === 0 || isReference(value)) continue;
     const secrets = isSecretKey(key) ? [value] : [];
     if (isDsnKey(key)) secrets.push(...dsnPassword(value));
     for (const secret of secrets) for (const form of writtenForms(secret)) if (form.length >= MIN_MASKED_LENGTH) values.push(form);
@@ -270,12 +277,14 @@ export function scrubErrorIn<E>(runtime: Runtime, error: E, ...configs: Array<Co
 }
 
 /**
- * A config value as it may be shown: a secret key's value masked whole; a connection URL read
+ * A config value as it may be shown: a reference (`ssm:/name`) as it is; a secret key's value masked whole; a connection URL read
  * by the DSN parser, its password masked; any known secret in it masked by value.
  */
 export function displayValue(key: string, value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = String(value);
+  // A reference says where the value is kept, not what it is.
+  if (isReference(text)) return text.trim();
   if (isSecretKey(key)) return MASK;
   const trimmed = text.trim();
   const shown = splitUrl(trimmed) ? text.replace(trimmed, () => maskDsnValue(trimmed)) : text;

@@ -17,7 +17,7 @@ import type { RunPlan } from '../run-plan';
 import { execute } from './execute';
 import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
-import { preflight, type PlannedTask, type TaskOverlay } from './preflight';
+import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
 import { newIdentity } from '../run-identity';
 
 /** How one run runs, besides its tasks. */
@@ -67,7 +67,7 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   }
   const overlay = settings.overlay ?? inheritedOverlay(active);
   if (overlay) context.overlay = overlay;
-  const planned = preflight(entries, context, overlay);
+  const planned = await preflightFetching(entries, context, overlay);
   if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context, settings.observer ?? ownProgress(runtime));
@@ -99,7 +99,7 @@ async function dryRun(driver: RunDriver, selected: TaskClass[], offered: string[
   const report: RunReport = { tasks: selected.map((t) => ({ name: t.name, status: 'skipped', durationMs: 0 })) };
   let plan: RunPlan;
   try {
-    plan = planRun(selected, overlayOf(driver), runtime);
+    plan = await planRun(selected, overlayOf(driver), runtime);
   } catch (error) {
     await driver.runEnded({ offered, report: { tasks: [] }, error, startedAt });
     throw error;
@@ -146,7 +146,7 @@ export async function callTask(
   if (!active) context.identity = newIdentity(runtime);
   const applied = overlay ?? inheritedOverlay(active);
   if (applied) context.overlay = applied;
-  const planned = preflight([task], context, applied);
+  const planned = await preflightFetching([task], context, applied);
   try {
     const report = await execute(planned, context, observer ?? (active ? undefined : ownProgress(runtime)));
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };

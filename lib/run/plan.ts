@@ -7,7 +7,7 @@ import { FormatError, keywordsFor } from '../format';
 import { attributeName } from '../messages';
 import { findRefs, OutputRef } from '../output';
 import { canReuse, type Resource } from '../resources/resource';
-import { preflight, type TaskOverlay } from './preflight';
+import { preflightFetching, type TaskOverlay } from './preflight';
 import type { PlannedStep, RunPlan } from '../run-plan';
 import { currentRuntime, type Runtime } from '../runtime';
 import { scrubIn } from '../secrets';
@@ -25,9 +25,9 @@ function render(task: BaseTask<unknown>, attr: string, template: string, kws: Re
   }
 }
 
-/** Checks `tasks` like a run would, and describes what the run would do. */
-export function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = currentRuntime()): RunPlan {
-  const planned = preflight(tasks, runtime.newContext(), overlay);
+/** Checks `tasks` like a run would (its config references fetched), and describes what the run would do. */
+export async function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = currentRuntime()): Promise<RunPlan> {
+  const planned = await preflightFetching(tasks, runtime.newContext(), overlay);
   const steps: PlannedStep[] = [];
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
   for (const { cls, task, config } of planned) {

@@ -5,6 +5,7 @@
  * its templates' keywords and its resource's configuration are checked.
  */
 import { effectiveConfig, envName } from '../config';
+import { fetchReferences } from '../config-references/fetch-references';
 import { BigraysError, ConfigurationError, TaskInterfaceError } from '../errors';
 import { runInContext, type RunContext } from '../output';
 import { Resource } from '../resources/resource';
@@ -132,8 +133,30 @@ function checkConfigs(planned: readonly PlannedTask[], context: RunContext): voi
  * attributes, outputs used before they exist, format keywords, resource configuration.
  */
 export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay): PlannedTask[] {
+  return checkCreated(create(entries, context, overlay), context);
+}
+
+/**
+ * `preflight`, with the config references (`ssm:…`, `secretsmanager:…`) of the job's
+ * configuration and of the tasks' `resourceConfig` fetched once the tasks are created and
+ * before their configuration is resolved.
+ */
+export async function preflightFetching(
+  entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay,
+): Promise<PlannedTask[]> {
+  const created = create(entries, context, overlay);
+  const tasks = created.map(({ cls, task }) => ({ name: cls.name, resourceConfig: task.resourceConfig }));
+  await fetchReferences(context.runtime, tasks, { nested: context.parent !== undefined });
+  return checkCreated(created, context);
+}
+
+function create(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay): Created[] {
   const created = instantiate(entries, context);
   if (overlay) for (const { cls, task } of created) overlay(task, cls.name);
+  return created;
+}
+
+function checkCreated(created: Created[], context: RunContext): PlannedTask[] {
   const planned = created.map(({ cls, task }) => {
     const config = effectiveConfig(task.resourceConfig, context.runtime);
     joinRun(task, { runtime: context.runtime, config, metrics: {} });
