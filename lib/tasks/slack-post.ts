@@ -57,7 +57,7 @@ export abstract class SlackPost extends Task<string> {
     const input = this.input;
     if (typeof input === 'string' && taskRun(this).running !== true) problems.push(...this.templateProblems(input));
     else if (input !== ALERT_TEXT && typeof input !== 'string' && !(input instanceof OutputRef)) {
-      problems.push(`input must be the message text (a string), got ${shown(input, { as: 'kind' })}`);
+      problems.push(`input must be the message text (a string), got ${shown(input)}`);
     }
     const ms = this.requestTimeoutMs;
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) problems.push(`requestTimeoutMs must be a positive number of milliseconds, got ${shown(ms)}`);
