@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import {
   bigraysRun, BigraysConfig, ConfigurationError, outputOf, register, slackPost, SlackPost, Task, TaskError, TaskInterfaceError, updateFormatKws,
 } from '../../lib';
+import { LocalOverlay } from '../../lib/job/local-overlay';
 import { failure } from '../helpers';
 import { startWebhook, type Webhook } from '../support/webhook';
 
@@ -121,6 +122,19 @@ describe('SlackPost', () => {
     expect(error.message).to.contain('NotText input must be the message text (a string), got 42');
     expect(hook.posted).to.deep.equal([]);
     expect(Unset && NotText).to.be.a('function');
+  });
+
+  it('should be refused under --local: it would post to the real Slack', () => {
+    class Alert extends SlackPost { runWithExceptions = true; }
+    const overlay = new LocalOverlay('/jobs/nightly.ts', () => undefined, { BIGRAYS_DB_DSN: 'sqlite:.bigrays/nightly.sqlite' });
+    let refused: unknown;
+    try {
+      overlay.apply(new Alert());
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).to.be.instanceOf(ConfigurationError);
+    expect((refused as Error).message).to.contain('Alert: its resource SlackWebhookResource has no local form').and.contain('BIGRAYS_SLACK_WEBHOOK_URL');
   });
 
   it('should post as a function: slackPost({ input })', async () => {
