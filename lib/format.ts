@@ -47,10 +47,18 @@ export function getFormatKws(): FormatKws {
   return store.watched(store.all());
 }
 
-/** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
+/**
+ * The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set`
+ * ones it reads. The run's own (`this.keywords.job`, …) are there to read, but not listed: the
+ * object's keys are the job's keywords.
+ */
 export function taskKeywords(formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): FormatKws {
   const store = runtime.keywords;
-  return store.watched(resolveKeywordRefs(withRunKeywords(store.for(formatKws), runtime), runtime));
+  const kws = store.watched(resolveKeywordRefs(store.for(formatKws), runtime));
+  for (const [name, value] of Object.entries(activeContext(runtime)?.runKeywords ?? {})) {
+    if (!Object.prototype.hasOwnProperty.call(kws, name)) Object.defineProperty(kws, name, { value, enumerable: false, writable: true, configurable: true });
+  }
+  return kws;
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */

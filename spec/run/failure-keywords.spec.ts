@@ -18,7 +18,13 @@ describe('run keywords', () => {
     @register class Load extends Task<void> { run(): void { throw new RangeError('row 7 has no id\n  while reading orders.csv'); } }
     @register class Archive extends Task<void> { run() { ran.push('Archive'); } }
     @register class Alert extends Task<string> { runWithExceptions = true; run() { return this.render('{job}|{runId}|{failedTask}|{error}'); } }
-    @register class Audit extends Task<unknown> { runWithExceptions = true; run() { return { ...this.keywords }; } }
+    @register class Audit extends Task<unknown> {
+      runWithExceptions = true;
+      run() {
+        const { job, runId, failedTask, error } = this.keywords;
+        return { job, runId, failedTask, error, listed: Object.keys(this.keywords) };
+      }
+    }
 
     const error = await failure(bigraysRun());
     expect(error.message).to.contain('task Load failed');
@@ -26,7 +32,7 @@ describe('run keywords', () => {
     expect({ job, failedTask, message }).to.deep.equal({ job: 'nightly', failedTask: 'Load', message: 'Load failed: row 7 has no id' });
     expect(runId).to.match(UUID);
     expect(outputOf(Extract)).to.equal(`nightly|${runId}||`);
-    expect(outputOf(Audit)).to.include({ job: 'nightly', runId, failedTask: 'Load', error: 'Load failed: row 7 has no id' });
+    expect(outputOf(Audit)).to.deep.equal({ job: 'nightly', runId, failedTask: 'Load', error: 'Load failed: row 7 has no id', listed: [] });
     expect(ran).to.deep.equal([]);
 
     await failure(bigraysRun());
