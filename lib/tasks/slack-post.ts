@@ -110,7 +110,7 @@ export abstract class SlackPost extends Task<string> {
       });
       body = await answer.text();
     } catch (error) {
-      throw new TaskError(this.scrubbed(`posting to Slack failed: ${this.reason(error)}`), { cause: error, taskName: this.taskName });
+      throw new TaskError(this.scrubbed(`posting to Slack failed: ${this.reason(error, url)}`), { cause: error, taskName: this.taskName });
     }
     if (answer.ok) return answer.status;
     const said = firstLine(body);
@@ -121,13 +121,13 @@ export abstract class SlackPost extends Task<string> {
     );
   }
 
-  /** Why a POST got no answer: its timeout, or the connection's error (its code, never the URL). */
-  private reason(error: unknown): string {
+  /** Why a POST to `url` got no answer: its timeout, or the connection's error (its code and the host, never the URL's path: the token). */
+  private reason(error: unknown, url: URL): string {
     if (this.signal.aborted) return 'the task was stopped';
     const name = (error as { name?: unknown })?.name;
     if (name === 'TimeoutError') return `no answer within ${this.requestTimeoutMs} ms (${attributeName(this, 'requestTimeoutMs')})`;
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
-    if (cause && typeof cause.code === 'string') return cause.code;
+    const cause = (error as { cause?: { code?: unknown } })?.cause;
+    if (cause && typeof cause.code === 'string') return `${cause.code} from ${url.host}`;
     return error instanceof Error ? error.message : String(error);
   }
 

@@ -6,6 +6,7 @@ import {
 } from '../../lib';
 import { LocalOverlay } from '../../lib/job/local-overlay';
 import { failure } from '../helpers';
+import { freePort } from '../support/ports';
 import { startWebhook, type Webhook } from '../support/webhook';
 
 describe('SlackPost', () => {
@@ -93,6 +94,16 @@ describe('SlackPost', () => {
     @register class Alert extends SlackPost { input = 'hello'; requestTimeoutMs = 300; }
     const error = await failure(bigraysRun());
     expect(error.report!.tasks[0].error).to.equal('Alert: posting to Slack failed: no answer within 300 ms (Alert.requestTimeoutMs)');
+    expect(Alert).to.be.a('function');
+  });
+
+  it('should name the host, not the URL, when nothing listens there, and try again as retries allows', async () => {
+    const port = await freePort();
+    BigraysConfig.SLACK_WEBHOOK_URL = `http://127.0.0.1:${port}/services/${hook.token}`;
+    @register class Alert extends SlackPost { input = 'hello'; retries = 1; retryDelayMs = 10; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0]).to.include({ error: `Alert: posting to Slack failed: ECONNREFUSED from 127.0.0.1:${port}`, attempts: 2 });
+    expectNoToken(error.message);
     expect(Alert).to.be.a('function');
   });
 
