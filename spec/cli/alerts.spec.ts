@@ -97,16 +97,19 @@ describe('alerts of a job run by bigrays run', function () {
     expect(mail.Message).not.to.contain(PG_PASSWORD);
 
     // Again, with the webhook refusing: Alert fails with Slack's status; the mail still goes, the run still exits 1.
+    // And a keyword the command sets wins over the run's.
     hook.posted.length = 0;
     hook.answers.push({ status: 500, body: 'rollup_error' });
-    const second = await spawnCli(['run', JOB], { env });
+    const second = await spawnCli(['run', JOB, '--set', 'error=see-the-log'], { env });
     expect(second.status, second.stderr).to.equal(1);
     expectNothingSecret(second, 'the second run');
     expect(second.stdout).to.match(/^Alert\s+failed/m).and.match(/^Mail\s+ok/m).and.match(/^Said\s+ok/m);
     expect(second.stderr + second.stdout).to.contain('Alert: Slack answered 500 Internal Server Error: rollup_error');
     expect(hook.posted).to.have.length(2);
+    expect((JSON.parse(hook.posted[1].body) as { text: string }).text).to.match(/^alerts run [0-9a-f-]{36}: LoadOrders said see-the-log$/);
     const [again] = await delivered(aws, queueUrl);
     expect(again.Subject).to.equal('bigrays: alerts failed at LoadOrders');
+    expect(again.Message).to.contain('Error: see-the-log');
     const secondRunId = /^Run id: (\S+)$/m.exec(again.Message)![1];
     expect(secondRunId).to.not.equal(runId);
   });
