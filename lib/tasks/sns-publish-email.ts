@@ -24,7 +24,7 @@ export abstract class SNSPublishEmail extends SNSPublish {
    * The subject line; `{keyword}` placeholders are filled.
    * @default after a failure `bigrays: <job> failed at <failedTask>`, else `bigrays: <job>: no task failed before <this task>` (cut to 100 characters)
    */
-  subject?: string;
+  declare subject?: string;
 
   /**
    * The message: a string (sent as is), or a value sent as JSON.
