@@ -51,6 +51,7 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   PROGRESS_INTERVAL_MS: { help: 'How often a running task reports its rows and bytes so far, in ms', default: 5000 },
   RUN_LOG: { help: 'A file that `bigrays run` appends one JSON line to for every run (as --record FILE)' },
   JOB_NAME: { help: "The job's name (its state, its lock, {job}); default: the job file's base name" },
+  SLACK_WEBHOOK_URL: { help: 'The Slack incoming-webhook URL SlackPost posts to (https://hooks.slack.com/services/…)', secret: true },
   STATE_URL: { help: 'Where jobs keep their state: s3://bucket/prefix/, a database URL, or a folder (default: .bigrays/state)' },
   SSM_ENDPOINT_URL: { help: 'Endpoint URL for SSM Parameter Store, where ssm:… config values are fetched (default: AWS_ENDPOINT_URL, else AWS)' },
   SECRETSMANAGER_ENDPOINT_URL: {

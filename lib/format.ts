@@ -13,7 +13,7 @@
  * specs), ./template/format-error.ts (errors). Here: the global keywords and the public names.
  */
 import type { FormatKws } from './keywords';
-import { resolveKeywordRefs } from './output';
+import { activeContext, resolveKeywordRefs } from './output';
 import { currentRuntime, type Runtime } from './runtime';
 
 export type { FormatKws };
@@ -30,9 +30,15 @@ export function updateFormatKws(kws: FormatKws): void {
   currentRuntime().keywords.update(kws);
 }
 
-/** The keywords a task with these `formatKws` sees: global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
+/** The run's own keywords (`{job}`, `{runId}`, …) of the run in progress here, under every keyword the job sets. */
+function withRunKeywords(kws: FormatKws, runtime: Runtime): FormatKws {
+  const run = activeContext(runtime)?.runKeywords;
+  return run ? { ...run, ...kws } : kws;
+}
+
+/** The keywords a task with these `formatKws` sees: the run's, global, then the task's, then the command's `--set` (task outputs resolved while it runs). */
 export function keywordsFor(formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): FormatKws {
-  return resolveKeywordRefs(runtime.keywords.for(formatKws), runtime);
+  return resolveKeywordRefs(withRunKeywords(runtime.keywords.for(formatKws), runtime), runtime);
 }
 
 /** A copy of the global format keywords, with the command's `--set` ones over them. */
@@ -41,10 +47,18 @@ export function getFormatKws(): FormatKws {
   return store.watched(store.all());
 }
 
-/** The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set` ones it reads. */
+/**
+ * The keywords a task's own code reads (`this.keywords`): like `keywordsFor`, noting which `--set`
+ * ones it reads. The run's own (`this.keywords.job`, …) are there to read, but not listed: the
+ * object's keys are the job's keywords.
+ */
 export function taskKeywords(formatKws?: FormatKws | null, runtime: Runtime = currentRuntime()): FormatKws {
   const store = runtime.keywords;
-  return store.watched(resolveKeywordRefs(store.for(formatKws), runtime));
+  const kws = store.watched(resolveKeywordRefs(store.for(formatKws), runtime));
+  for (const [name, value] of Object.entries(activeContext(runtime)?.runKeywords ?? {})) {
+    if (!Object.prototype.hasOwnProperty.call(kws, name)) Object.defineProperty(kws, name, { value, enumerable: false, writable: true, configurable: true });
+  }
+  return kws;
 }
 
 /** Notes the keywords a template uses, and a task's `formatKws`: a `--set` key none of them has is pointed out. */

@@ -17,6 +17,7 @@ import { FromS3, type FromS3Format, type TextEncoding } from './tasks/from-s3';
 import { ListS3Objects } from './tasks/list-s3-objects';
 import { SNSPublish } from './tasks/sns-publish';
 import { SNSPublishEmail } from './tasks/sns-publish-email';
+import { SlackPost } from './tasks/slack-post';
 import { ToCSV } from './tasks/to-csv';
 import { ToS3, type ServerSideEncryptionSetting } from './tasks/to-s3';
 
@@ -78,8 +79,17 @@ export interface SNSPublishAttributes extends CommonAttributes {
   topic: string;
 }
 
-export interface SNSPublishEmailAttributes extends SNSPublishAttributes {
-  subject: string;
+export interface SNSPublishEmailAttributes extends Omit<SNSPublishAttributes, 'input'> {
+  /** Default: the run's alert text. */
+  input?: unknown;
+  /** Default: the run's alert subject. */
+  subject?: string;
+}
+
+export interface SlackPostAttributes extends CommonAttributes {
+  /** The message text, `{keyword}` placeholders filled. Default: the run's alert text. */
+  input?: string;
+  requestTimeoutMs?: number;
 }
 
 export interface ToCSVAttributes extends CommonAttributes {
@@ -104,5 +114,7 @@ export const listS3Objects = wrapTask<typeof ListS3Objects, ListS3ObjectsAttribu
 export const snsPublish = wrapTask<typeof SNSPublish, SNSPublishAttributes>('snsPublish', SNSPublish);
 /** Publishes a message with a subject (an e-mail, to e-mail subscribers); resolves to the message id. */
 export const snsPublishEmail = wrapTask<typeof SNSPublishEmail, SNSPublishEmailAttributes>('snsPublishEmail', SNSPublishEmail);
+/** Posts a message to Slack through the webhook in config SLACK_WEBHOOK_URL; resolves to the text posted. */
+export const slackPost = wrapTask<typeof SlackPost, SlackPostAttributes>('slackPost', SlackPost);
 /** Writes CSV to a file, atomically; resolves to `{ path, bytes, rows? }`. */
 export const toCSV = wrapTask<typeof ToCSV, ToCSVAttributes>('toCSV', ToCSV);

@@ -28,10 +28,10 @@ export { SqlRows, type OpenRows } from './data/sql-rows';
 // Functional interface
 export { wrapTask, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';
 export {
-  sqlQuery, sqlExecute, sqlWrite, toS3, fromS3, listS3Objects, snsPublish, snsPublishEmail, toCSV,
+  sqlQuery, sqlExecute, sqlWrite, toS3, fromS3, listS3Objects, snsPublish, snsPublishEmail, slackPost, toCSV,
   type CommonAttributes, type SQLQueryAttributes, type SQLExecuteAttributes, type SQLWriteAttributes,
   type ToS3Attributes, type FromS3Attributes, type ListS3ObjectsAttributes, type SNSPublishAttributes,
-  type SNSPublishEmailAttributes, type ToCSVAttributes,
+  type SNSPublishEmailAttributes, type SlackPostAttributes, type ToCSVAttributes,
 } from './functions';
 
 // S3, SNS and CSV
@@ -47,3 +47,7 @@ export { SNSTask } from './tasks/sns-task';
 export { SNSPublish, SNS_MAX_MESSAGE_BYTES } from './tasks/sns-publish';
 export { SNSPublishEmail, SNS_MAX_SUBJECT_LENGTH } from './tasks/sns-publish-email';
 export { ToCSV, type ToCSVOutput } from './tasks/to-csv';
+
+// Slack
+export { SlackWebhookResource, slackWebhook, type SlackWebhook } from './resources/slack-webhook';
+export { SlackPost } from './tasks/slack-post';

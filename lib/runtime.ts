@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ReferenceCache } from './config-references/cache';
-import { KeywordStore } from './keywords';
+import { KeywordStore, type FormatKws } from './keywords';
 import type { RunReport } from './report';
 import type { RunDriver } from './run-driver';
 import type { RunJobState } from './state/state-document';
@@ -95,6 +95,8 @@ export interface RunContext {
   identity?: RunIdentity;
   /** The job's state as this run sees it: loaded when first needed, committed when the run succeeds (a nested run shares its parent's). */
   jobState?: RunJobState;
+  /** The keywords the run gives its tasks under the job's own: `{job}`, `{runId}`, `{failedTask}`, `{error}` (see run/failure-keywords.ts). */
+  runKeywords?: FormatKws;
 }
 
 export class Runtime {

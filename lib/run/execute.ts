@@ -15,6 +15,7 @@ import { Interrupted, watchSignals } from '../signals';
 import { taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
 import { attempt } from './attempt';
+import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
 
@@ -82,6 +83,7 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
   const runStarted = Date.now();
   try {
     for (const task of planned) {
+      setRunKeywords(context);
       const failed = errors.length > 0 && !task.task.runWithExceptions;
       const entry = runSignal.aborted || failed
         ? skip(task, context, runSignal.aborted)

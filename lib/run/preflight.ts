@@ -12,6 +12,7 @@ import { Resource } from '../resources/resource';
 import { shown } from '../messages';
 import { rememberSecrets, scrubIn } from '../secrets';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
+import { setRunKeywords } from './failure-keywords';
 import { checkOutputs } from './output-checks';
 import { own, type PlannedTask, type TaskOverlay } from './planned-task';
 import { checkKeywords } from './template-checks';
@@ -162,9 +163,15 @@ function checkCreated(created: Created[], context: RunContext): PlannedTask[] {
     joinRun(task, { runtime: context.runtime, config, metrics: {} });
     return { cls, task, config };
   });
-  checkInterfaces(planned);
-  checkOutputs(planned, context);
-  checkKeywords(planned, context.runtime);
+  // Attributes and templates are checked with the run's own keywords ({job}, {runId}, …); a run nested in a task, with its task's run's.
+  setRunKeywords(context, true);
+  const check = (): void => {
+    checkInterfaces(planned);
+    checkOutputs(planned, context);
+    checkKeywords(planned, context.runtime);
+  };
+  if (context.parent) check();
+  else runInContext(context, check);
   checkConfigs(planned, context);
   return planned;
 }

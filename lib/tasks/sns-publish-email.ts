@@ -1,6 +1,9 @@
 /**
  * `SNSPublishEmail`: publishes with a subject, which e-mail subscribers see as the subject line.
+ * With no `subject` or no `input` set, it sends the run's alert text (see alert-text.ts): after
+ * a failure `bigrays: <job> failed at <failedTask>` and what failed, where and when.
  */
+import { ALERT_TEXT, alertText, fitted } from './alert-text';
 import { filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { SNSPublish } from './sns-publish';
 
@@ -13,13 +16,21 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /**
  * Publishes `input` to `topic` with `subject`. The subject is checked against SNS's rules
  * (at most 100 characters, no line breaks or control characters) before anything is sent.
- * The output is the message id.
+ * Left unset, `subject` and `input` are the run's alert text: run it with `runWithExceptions`
+ * after the job's tasks to hear what failed. The output is the message id.
  */
 export abstract class SNSPublishEmail extends SNSPublish {
-  static override requiredAttributes: readonly string[] = ['subject'];
+  /**
+   * The subject line; `{keyword}` placeholders are filled.
+   * @default after a failure `bigrays: <job> failed at <failedTask>`, else `bigrays: <job>: no task failed before <this task>` (cut to 100 characters)
+   */
+  declare subject?: string;
 
-  /** The subject line; `{keyword}` placeholders are filled. */
-  abstract subject: string;
+  /**
+   * The message: a string (sent as is), or a value sent as JSON.
+   * @default the run's alert text: job, run id, failed task, error, host, time (UTC), the tasks' statuses
+   */
+  override input: unknown = ALERT_TEXT;
 
   /** Checked before the run (and again when it starts): the topic, a text input, and the subject once filled. */
   override attributeProblems(): string[] {
@@ -37,6 +48,10 @@ export abstract class SNSPublishEmail extends SNSPublish {
   }
 
   override run(): Promise<string> {
-    return this.publish(textAttribute(this, 'subject'));
+    const unset = this.subject === undefined || this.subject === null;
+    if (!unset && this.input !== ALERT_TEXT) return this.publish(textAttribute(this, 'subject'));
+    const alert = alertText(this);
+    if (this.input === ALERT_TEXT) this.input = alert.body;
+    return this.publish(unset ? fitted(alert.subject, SNS_MAX_SUBJECT_LENGTH) : textAttribute(this, 'subject'));
   }
 }
