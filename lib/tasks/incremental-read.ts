@@ -9,7 +9,7 @@ import type { SqlQuoting } from '../format';
 import { attributeMessage, taskMessage } from '../messages';
 import type { RunContext } from '../runtime';
 import type { TableStream } from '../resources/sql/dialect';
-import type { SqlParams } from '../resources/sql/session';
+import type { SqlCallOptions, SqlParams, SqlSession } from '../resources/sql/session';
 import { jobStateOf, type JobState } from '../state/job-state';
 import { parse } from '../template/parts';
 import { SINCE, type Incremental, type IncrementalMark, type IncrementalTask } from './incremental';
@@ -86,7 +86,7 @@ export class IncrementalRead {
     const { task } = this;
     const parts = parse(task.query);
     const params = task.params as SqlParams | undefined;
-    if (parts.some((part) => part.kind === 'field' && part.name === SINCE)) {
+    if (this.usesSince()) {
       if (this.bound === undefined) {
         throw new TaskError(
           attributeMessage(task.taskName, 'incremental.initial', `the query reads past {since}, and there is no cursor yet: set incremental.initial to the value the first run reads past (incremental = { column: '${this.settings.column}', initial: 0 })`),
@@ -96,14 +96,44 @@ export class IncrementalRead {
       const literal = boundLiteral(this.bound, (text) => quoting.literal(text));
       return { sql: parts.map((part) => (part.kind === 'literal' ? part.text : literal)).join(''), params };
     }
-    const inner = parts.map((part) => (part.kind === 'literal' ? part.text : part.source)).join('').replace(/[\s;]+$/, '');
     const column = quoting.identifier([this.settings.column]);
-    const head = `select * from (\n${inner}\n) ${ALIAS}`;
+    const head = `select * from (\n${this.inner()}\n) ${ALIAS}`;
     const order = ` order by ${column}`;
     if (this.bound === undefined) return { sql: head + order, params };
     const value = boundParam(this.bound);
     if (Array.isArray(params)) return { sql: `${head} where ${column} > ?${order}`, params: [...(params as unknown[]), value] };
     return { sql: `${head} where ${column} > :${SINCE}${order}`, params: { ...((params as Record<string, unknown> | undefined) ?? {}), [SINCE]: value } };
+  }
+
+  /** The task's query as it runs inside the wrapped one: filled, without a final `;`. */
+  private inner(): string {
+    return parse(this.task.query).map((part) => (part.kind === 'literal' ? part.text : part.source)).join('').replace(/[\s;]+$/, '');
+  }
+
+  /**
+   * The error to report for `error`, a failure of the wrapped query: when the column is not in
+   * the task's result (asked of the database with a query that returns no row), a TaskError
+   * naming the column and the columns there are; else `error` itself.
+   */
+  async explain(error: unknown, session: SqlSession, options: SqlCallOptions): Promise<unknown> {
+    if (this.usesSince() || session.lost || options.signal?.aborted) return error;
+    let columns: string[];
+    try {
+      const probe = `select * from (\n${this.inner()}\n) ${ALIAS} where 1 = 0`;
+      columns = (await session.query(probe, this.task.params as SqlParams | undefined, options)).columns;
+    } catch {
+      return error;
+    }
+    try {
+      columnIndex(this.task.taskName, columns, this.settings.column, error);
+      return error;
+    } catch (missing) {
+      return missing;
+    }
+  }
+
+  private usesSince(): boolean {
+    return parse(this.task.query).some((part) => part.kind === 'field' && part.name === SINCE);
   }
 
   /** Stages the cursor: the largest of the stored one and those read, when a row was read. */

@@ -41,12 +41,12 @@ export class LargestValue {
 }
 
 /** Where `column` is in `columns`; a TaskError naming the task's `incremental.column` and the columns there are. */
-export function columnIndex(taskName: string, columns: readonly string[], column: string): number {
+export function columnIndex(taskName: string, columns: readonly string[], column: string, cause?: unknown): number {
   const index = columns.indexOf(column);
   if (index >= 0) return index;
   throw new TaskError(
     attributeMessage(taskName, 'incremental.column', `${shown(column)} is not a column of the query's result (${columns.map((c) => shown(c)).join(', ') || 'no columns'}): set it to the column whose largest value marks the rows read`),
-    { taskName },
+    { taskName, cause },
   );
 }
 

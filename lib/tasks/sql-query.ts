@@ -46,7 +46,9 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
     checkAttributes(this);
     const read = this.incremental === undefined || this.incremental === null ? undefined : await IncrementalRead.start(this, activeContext(), this.log);
     const { sql, params } = read ? read.query(this.sqlQuoting('query') as SqlQuoting) : { sql: this.query, params: this.params };
-    const table = await this.session.query(sql, params, this.callOptions);
+    const table = await this.session.query(sql, params, this.callOptions).catch(async (error: unknown) => {
+      throw read ? await read.explain(error, this.session, this.callOptions) : error;
+    });
     read?.stageTable(table);
     this.recordMetrics({ rows: table.rows.length });
     this.log('%d rows, %d columns', table.rows.length, table.columns.length);

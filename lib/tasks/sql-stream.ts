@@ -120,14 +120,20 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
     const { sql, params } = read.query(this.sqlQuoting('query') as SqlQuoting);
     let opened: Promise<TrackedRows> | undefined;
     const openOnce = (reader: RowsReader): Promise<TrackedRows> => {
-      opened ??= session.stream(sql, params, { batchSize, signal: reader.signal, taskName: reader.taskName }).then(async (stream) => {
-        try {
-          return read.track(stream);
-        } catch (error) {
-          await stream.release();
-          throw error;
-        }
-      });
+      const options = { signal: reader.signal, taskName: reader.taskName };
+      opened ??= session.stream(sql, params, { ...options, batchSize }).then(
+        async (stream) => {
+          try {
+            return read.track(stream);
+          } catch (error) {
+            await stream.release();
+            throw error;
+          }
+        },
+        async (error: unknown) => {
+          throw await read.explain(error, session, options);
+        },
+      );
       return opened;
     };
     const rows = this.rowsOf(undefined, {

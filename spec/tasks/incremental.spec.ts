@@ -119,6 +119,12 @@ describe('incremental reads', function () {
       const error = await failure<TaskError>(bigraysRun());
       expect(error.message).to.contain('Nums.incremental.column').and.contain('"id" is not a column').and.contain('"n"');
       expect(existsSync(join(dir, 'state', 'incr.json'))).to.equal(false);
+      // Wrapped, the database refuses the column first: the message still names the result's columns.
+      @register class Wrapped extends SQLStream { query = 'select id as n, 2 as m from nums2'; incremental = { column: 'id' }; }
+      @register class Save extends ToCSV { input = Wrapped.output; filename = join(dir, 'wrapped.csv'); }
+      const wrapped = await failure<TaskError>(bigraysRun(Wrapped, Save));
+      expect(wrapped.message).to.contain('Wrapped.incremental.column').and.contain('"id" is not a column').and.contain('"n", "m"');
+      expect(existsSync(join(dir, 'wrapped.csv'))).to.equal(false);
     });
   });
 
