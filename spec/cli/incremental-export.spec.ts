@@ -65,6 +65,9 @@ describe('bigrays run: an incremental export', function () {
     expect(plan.status, plan.stderr).to.equal(0);
     expect(plan.stdout).to.contain('select id, amount from orders');
     expect(cursor()).to.equal(undefined);
+    const wrong = await night('0', { EXPORT_COLUMN: '' }, '--dry-run');
+    expect(wrong.status).to.equal(2);
+    expect(wrong.stderr).to.contain('ExtractOrders incremental.column must name the column');
 
     const first = await night('1');
     expect(first.status, first.stderr).to.equal(0);

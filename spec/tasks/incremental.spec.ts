@@ -87,7 +87,8 @@ describe('incremental reads', function () {
       await execute(dsn, `
         drop table if exists big; create table big (id bigint, note text);
         insert into big values (9007199254740993, 'a'), (9007199254740994, 'b');`);
-      @register class Big extends SQLStream { query = 'select id, note from big'; incremental = { column: 'id', initial: '9007199254740992' }; }
+      let lookback = 0;
+      @register class Big extends SQLStream { query = 'select id, note from big'; incremental = { column: 'id', initial: '9007199254740992', lookback }; }
       @register class Save extends ToCSV { input = Big.output; filename = join(dir, 'big.csv'); override overwriteIfExists = true; }
       await bigraysRun();
       expect(csv('big.csv')).to.deep.equal(['id,note', '9007199254740993,a', '9007199254740994,b']);
@@ -96,6 +97,11 @@ describe('incremental reads', function () {
       await execute(dsn, "insert into big values (9007199254740995, 'c')");
       await bigraysRun();
       expect(csv('big.csv')).to.deep.equal(['id,note', '9007199254740995,c']);
+      expect(state().tasks.Big).to.deep.equal({ cursor: '9007199254740995', column: 'id' });
+      // 2^53 + 3 less 2, exactly: the two rows above 2^53 + 1 again.
+      lookback = 2;
+      await bigraysRun();
+      expect(csv('big.csv')).to.deep.equal(['id,note', '9007199254740994,b', '9007199254740995,c']);
       expect(state().tasks.Big).to.deep.equal({ cursor: '9007199254740995', column: 'id' });
     });
 
