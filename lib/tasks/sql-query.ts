@@ -28,7 +28,8 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
   /**
    * Reads only the rows past those read before: `{ column: 'id' }` keeps the largest `id` of
    * the result in the job's state, and the next run reads the rows above it (`{since}` in the
-   * query, or the query wrapped). @default none
+   * query, or the query wrapped). `--dry-run` shows `{since}` as written: it reads no state.
+   * @default none
    */
   incremental?: Incremental;
 

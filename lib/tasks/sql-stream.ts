@@ -49,7 +49,8 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   /**
    * Reads only the rows past those read before: `{ column: 'id' }` keeps the largest `id` read
    * in the job's state, and the next run reads the rows above it (`{since}` in the query, or
-   * the query wrapped). The rows are then read one by one (not through COPY). @default none
+   * the query wrapped). The rows are then read one by one by bigrays (not through COPY, nor
+   * `INSERT … SELECT`). `--dry-run` shows `{since}` as written: it reads no state. @default none
    */
   incremental?: Incremental;
 
@@ -141,10 +142,11 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
       copyCsv: async () => undefined,
       done: async () => (await opened?.catch(() => undefined))?.asStream().release(),
     });
-    const context = activeContext;
-    return markIncremental(rows, read.mark(
-      async () => (await openOnce({ taskName: context()?.current?.name ?? taskName, signal: context()?.taskSignal })).hasRows(),
-      () => rows.release(),
-    ));
+    const readerNow = (): RowsReader => {
+      const context = activeContext();
+      return { taskName: context?.current?.name ?? taskName, signal: context?.taskSignal };
+    };
+    const hasRows = async (): Promise<boolean> => (await openOnce(readerNow())).hasRows();
+    return markIncremental(rows, read.mark(hasRows, () => rows.release()));
   }
 }
