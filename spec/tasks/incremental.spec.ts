@@ -139,11 +139,12 @@ describe('incremental reads', function () {
       if (!sqliteLoads()) this.skip();
     });
 
-    it('should fill {since} on SQLite, and give a DataFrame (SQLQuery) whose writer writes nothing when nothing is new', async () => {
+    it('should fill {since} on SQLite, and give a DataFrame (SQLQuery) whose writer writes nothing when nothing is new, and read again what lookbackMs covers', async () => {
       const dsn = freshSqliteDsn();
       BigraysConfig.DB_DSN = dsn;
       await execute(dsn, "create table orders (id integer, at text); insert into orders values (1, '2026-12-01 10:00:00'), (2, '2026-12-02 10:00:00');");
-      @register class Orders extends SQLQuery { query = 'select id, at from orders where at > {since} order by at'; incremental = { column: 'at', initial: '2026-12-01 00:00:00', lookbackMs: 0 }; }
+      let lookbackMs = 0;
+      @register class Orders extends SQLQuery { query = 'select id, at from orders where at > {since} order by at'; incremental = { column: 'at', initial: '2026-12-01 00:00:00', lookbackMs }; }
       let writeEmpty: boolean | undefined;
       @register class Save extends ToCSV { input = Orders.output; filename = join(dir, 'orders.csv'); override overwriteIfExists = true; writeEmpty = writeEmpty; }
       const first = await bigraysRun();
@@ -157,6 +158,12 @@ describe('incremental reads', function () {
       writeEmpty = true;
       await bigraysRun();
       expect(csv('orders.csv')).to.deep.equal(['id,at']);
+      // A row that came late, 30 s before the cursor: a minute's lookback, written as SQLite holds the text, reads it.
+      await execute(dsn, "insert into orders values (3, '2026-12-02 09:59:30'), (4, '2026-12-02 09:58:59')");
+      lookbackMs = 60_000;
+      await bigraysRun();
+      expect(csv('orders.csv')).to.deep.equal(['id,at', '3,2026-12-02 09:59:30', '2,2026-12-02 10:00:00']);
+      expect(state().tasks.Orders).to.deep.equal({ cursor: '2026-12-02 10:00:00', column: 'at' });
     });
 
     it('should wrap a query without {since} and order it by the column, with the task\'s own ? params', async () => {
