@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   bigraysRun, BigraysConfig, register, SQLQuery, SQLSession, SQLStream, Task, TaskError, ToCSV, updateFormatKws, type DataFrame,
 } from '../../lib';
+import { useMysql } from '../support/mariadb';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
 import { failure } from '../helpers';
 
@@ -178,6 +179,31 @@ describe('incremental reads', function () {
       await bigraysRun();
       expect(csv('t.csv')).to.deep.equal(['id,kind', '5,x']);
       expect(state().tasks.Rows).to.deep.equal({ cursor: 5, column: 'id' });
+    });
+  });
+
+  describe('on MySQL', () => {
+    const mysql = useMysql();
+
+    it('should wrap a query on a bigint past 2^53 and fill {since} with a datetime(6), quoted for MySQL', async () => {
+      await execute(mysql.dsn, `
+        create table feed (id bigint, at datetime(6));
+        insert into feed values (9007199254740993, '2026-12-01 10:00:00.000001'), (9007199254740994, '2026-12-01 10:00:00.000002');`);
+      @register class Ids extends SQLStream { query = 'select id from feed'; incremental = { column: 'id', initial: '9007199254740993' }; }
+      @register class SaveIds extends ToCSV { input = Ids.output; filename = join(dir, 'ids.csv'); override overwriteIfExists = true; }
+      @register class Times extends SQLQuery { query = 'select id, at from feed where at > {since} order by at'; incremental = { column: 'at', initial: '2026-12-01T10:00:00.000001' }; }
+      @register class SaveTimes extends ToCSV { input = Times.output; filename = join(dir, 'times.csv'); override overwriteIfExists = true; }
+      await bigraysRun();
+      expect(csv('ids.csv')).to.deep.equal(['id', '9007199254740994']);
+      expect(csv('times.csv')).to.deep.equal(['id,at', '9007199254740994,2026-12-01T10:00:00.000002']);
+      expect(state().tasks).to.deep.equal({
+        Ids: { cursor: '9007199254740994', column: 'id' },
+        Times: { cursor: '2026-12-01T10:00:00.000002', column: 'at' },
+      });
+      await execute(mysql.dsn, "insert into feed values (9007199254740995, '2026-12-01 10:00:00.000003')");
+      await bigraysRun();
+      expect(csv('ids.csv')).to.deep.equal(['id', '9007199254740995']);
+      expect(csv('times.csv')).to.deep.equal(['id,at', '9007199254740995,2026-12-01T10:00:00.000003']);
     });
   });
 
