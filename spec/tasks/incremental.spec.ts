@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  bigraysRun, BigraysConfig, register, SQLQuery, SQLSession, SQLStream, Task, TaskError, ToCSV, updateFormatKws, type DataFrame,
+  bigraysRun, BigraysConfig, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLWrite, Task, TaskError, ToCSV, updateFormatKws, type DataFrame,
 } from '../../lib';
 import { useMysql } from '../support/mariadb';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
@@ -118,6 +118,18 @@ describe('incremental reads', function () {
       await bigraysRun();
       expect(seen[2]).to.deep.equal([8]);
       expect(state().tasks.Nums).to.deep.equal({ cursor: 10, column: 'id' });
+    });
+
+    it('should keep the cursor of rows an SQLWrite loads into a table of the same database', async () => {
+      await execute(dsn, 'drop table if exists src, dst; create table src (id int, v text); insert into src values (1, \'a\'), (2, \'b\');');
+      @register class Source extends SQLStream { query = 'select id, v from src'; incremental = { column: 'id' }; }
+      @register class Load extends SQLWrite { tablename = 'dst'; input = Source.output; override ifExists = 'append' as const; }
+      @register class Count extends SQLQuery { query = 'select id from dst order by id'; }
+      await bigraysRun();
+      await execute(dsn, "insert into src values (3, 'c')");
+      await bigraysRun();
+      expect((outputOf(Count)['id'].values as number[])).to.deep.equal([1, 2, 3]);
+      expect(state().tasks.Source).to.deep.equal({ cursor: 3, column: 'id' });
     });
 
     it('should name the column and the result\'s columns when the column is not in the result', async () => {
