@@ -8,8 +8,9 @@
 /** A cursor as the state keeps it: a number when a safe integer, else text. */
 export type CursorJson = number | string;
 
-const INTEGER = /^-?\d+$/;
-const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+/** Integers and decimals as numbers are written (a code like `007` is text: it sorts as text). */
+const INTEGER = /^-?(?:0|[1-9]\d*)$/;
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 /** A date, or a date and time with optional fraction and zone, as databases write them. */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -148,10 +149,10 @@ function timestampLess(cursor: string | Date, ms: number): string {
 export function boundFrom(cursor: unknown, lookback: number | undefined, lookbackMs: number | undefined): { bound: unknown } | { problem: string } {
   const kind = kindOf(cursor);
   const numeric = kind === 'integer' || kind === 'number';
-  if (lookback !== undefined && lookback !== null && !numeric) {
+  if (lookback && !numeric) {
     return { problem: `incremental.lookback is for numeric cursors, and the cursor ${textOf(cursor)} is ${kind === 'timestamp' ? 'a timestamp: set incremental.lookbackMs instead' : 'text'}` };
   }
-  if (lookbackMs !== undefined && lookbackMs !== null && kind !== 'timestamp') {
+  if (lookbackMs && kind !== 'timestamp') {
     return { problem: `incremental.lookbackMs is for timestamp cursors, and the cursor ${textOf(cursor)} is ${numeric ? 'a number: set incremental.lookback instead' : 'text'}` };
   }
   if (lookback) return { bound: kind === 'integer' ? integerLess(cursor as CursorJson | bigint, lookback) : Number(cursor) - lookback };
