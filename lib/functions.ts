@@ -59,6 +59,7 @@ export interface ToS3Attributes extends CommonAttributes {
   format?: DataFormat;
   compression?: Compression;
   maxRowsPerObject?: number;
+  writeEmpty?: boolean;
 }
 
 export interface FromS3Attributes extends CommonAttributes {
@@ -96,6 +97,7 @@ export interface ToCSVAttributes extends CommonAttributes {
   input: unknown;
   filename: string;
   overwriteIfExists?: boolean;
+  writeEmpty?: boolean;
 }
 
 /** Runs a query; resolves to a DataFrame. */

@@ -1,5 +1,10 @@
 import type { DataFrame } from '../data/danfo';
+import type { SqlQuoting } from '../format';
+import { activeContext } from '../output';
 import type { SqlParams } from '../resources/sql/session';
+import { checkAttributes } from './attributes';
+import { incrementalProblems, markIncremental, SINCE, type Incremental } from './incremental';
+import { IncrementalRead } from './incremental-read';
 import { SQLBase, tableToDataFrame } from './sql-task';
 
 /**
@@ -20,10 +25,36 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
   /** Bound values: `{ day }` for `:day`, or an array for `?`. Never spliced into the SQL. @default none */
   params?: SqlParams;
 
+  /**
+   * Reads only the rows past those read before: `{ column: 'id' }` keeps the largest `id` of
+   * the result in the job's state, and the next run reads the rows above it (`{since}` in the
+   * query, or the query wrapped). `--dry-run` shows `{since}` as written: it reads no state.
+   * @default none
+   */
+  incremental?: Incremental;
+
+  /** Checked before the run (and again when it starts): `incremental`. */
+  override attributeProblems(): string[] {
+    return incrementalProblems(this);
+  }
+
+  /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */
+  override lateKeywords(attribute: string): readonly string[] {
+    return attribute === 'query' && this.incremental !== undefined && this.incremental !== null ? [SINCE] : [];
+  }
+
   async run(): Promise<DataFrame> {
-    const table = await this.session.query(this.query, this.params, this.callOptions);
+    checkAttributes(this);
+    const read = this.incremental === undefined || this.incremental === null ? undefined : await IncrementalRead.start(this, activeContext(), this.log);
+    const { sql, params } = read ? read.query(this.sqlQuoting('query') as SqlQuoting) : { sql: this.query, params: this.params };
+    const table = await this.session.query(sql, params, this.callOptions).catch(async (error: unknown) => {
+      throw read ? await read.explain(error, this.session, this.callOptions) : error;
+    });
+    read?.stageTable(table);
     this.recordMetrics({ rows: table.rows.length });
     this.log('%d rows, %d columns', table.rows.length, table.columns.length);
-    return tableToDataFrame(table);
+    const frame = tableToDataFrame(table);
+    if (!read) return frame;
+    return markIncremental(frame, read.mark(async () => table.rows.length > 0, async () => undefined));
   }
 }

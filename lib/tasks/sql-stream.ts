@@ -2,12 +2,16 @@
  * `SQLStream`: a query whose rows are read later, by the task that takes them as input, as
  * they arrive, so a result of any size streams from the database to S3 or a file.
  */
-import { SqlRows, type SqlRowsSource } from '../data/sql-rows';
+import { SqlRows, type CsvCopy, type OpenRows, type RowsReader, type SqlRowsQuery } from '../data/sql-rows';
+import type { SqlQuoting } from '../format';
 import { shown } from '../messages';
 import { activeContext } from '../output';
 import { holdResource } from '../resources/resource';
 import type { SqlParams } from '../resources/sql/session';
 import { checkAttributes } from './attributes';
+import { incrementalProblems, markIncremental, SINCE, type Incremental } from './incremental';
+import { IncrementalRead } from './incremental-read';
+import type { TrackedRows } from './incremental-rows';
 import { SQLBase } from './sql-task';
 
 /** Rows fetched per round trip when the rows are read one by one (not through COPY). */
@@ -42,30 +46,59 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   /** Rows fetched per round trip when rows are read one by one. @default 5000 */
   batchSize = DEFAULT_BATCH_SIZE;
 
-  /** Checked before the run (and again when it starts): `batchSize`. */
+  /**
+   * Reads only the rows past those read before: `{ column: 'id' }` keeps the largest `id` read
+   * in the job's state, and the next run reads the rows above it (`{since}` in the query, or
+   * the query wrapped). The rows are then read one by one by bigrays (not through COPY, nor
+   * `INSERT … SELECT`). `--dry-run` shows `{since}` as written: it reads no state. @default none
+   */
+  incremental?: Incremental;
+
+  /** Checked before the run (and again when it starts): `batchSize`, `incremental`. */
   override attributeProblems(): string[] {
     const { batchSize } = this;
-    return Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${shown(batchSize)}`];
+    const problems = Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${shown(batchSize)}`];
+    return [...problems, ...incrementalProblems(this)];
   }
 
-  run(): SqlRows {
+  /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */
+  override lateKeywords(attribute: string): readonly string[] {
+    return attribute === 'query' && this.incremental !== undefined && this.incremental !== null ? [SINCE] : [];
+  }
+
+  run(): SqlRows | Promise<SqlRows> {
     checkAttributes(this);
-    const { batchSize } = this;
+    if (this.incremental !== undefined && this.incremental !== null) return this.runIncremental();
+    const { batchSize, query, params } = this;
     const session = this.session;
-    const { query, params, taskName } = this;
-    const hold = holdResource(activeContext(), this.requiredResource, taskName);
-    let closed = false;
-    const source: SqlRowsSource = {
-      session,
-      query: { sql: query, params },
+    return this.rowsOf({ sql: query, params }, {
       open: async (reader) => session.stream(query, params, { batchSize, signal: reader.signal, taskName: reader.taskName }),
       copyCsv: async (reader) => {
         if (!session.canCopyCsv || (params !== undefined && params !== null)) return undefined;
         const stream = await session.copyCsv(query, { signal: reader.signal, taskName: reader.taskName });
         return { stream, rows: () => stream.rowCount };
       },
+    });
+  }
+
+  /** The rows of the query, read by `open` (or `copyCsv`) on the task's session, held open until they are read. */
+  private rowsOf(
+    query: SqlRowsQuery | undefined,
+    read: { open(reader: RowsReader): Promise<OpenRows>; copyCsv(reader: RowsReader): Promise<CsvCopy | undefined>; done?(): Promise<void> },
+  ): SqlRows {
+    const { taskName } = this;
+    const session = this.session;
+    const hold = holdResource(activeContext(), this.requiredResource, taskName);
+    let closed = false;
+    this.log('the query runs when %s.output is read', taskName);
+    return new SqlRows(taskName, {
+      session,
+      query,
+      open: read.open,
+      copyCsv: read.copyCsv,
       done: async () => {
         closed = true;
+        await read.done?.();
         await hold?.release();
       },
       unavailable: () => {
@@ -73,8 +106,47 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
         if (session.lost) return 'its SQL session\'s connection was lost';
         return undefined;
       },
+    });
+  }
+
+  /**
+   * The rows past the job's cursor, read one by one (never through COPY nor loaded on the
+   * server) so that the largest value of the column is seen, and staged as the new cursor, as
+   * they pass. A writer that asks whether there are any starts the query and reads ahead.
+   */
+  private async runIncremental(): Promise<SqlRows> {
+    const { batchSize, taskName } = this;
+    const session = this.session;
+    const read = await IncrementalRead.start(this, activeContext(), this.log);
+    const { sql, params } = read.query(this.sqlQuoting('query') as SqlQuoting);
+    let opened: Promise<TrackedRows> | undefined;
+    const openOnce = (reader: RowsReader): Promise<TrackedRows> => {
+      const options = { signal: reader.signal, taskName: reader.taskName };
+      opened ??= session.stream(sql, params, { ...options, batchSize }).then(
+        async (stream) => {
+          try {
+            return read.track(stream);
+          } catch (error) {
+            await stream.release();
+            throw error;
+          }
+        },
+        async (error: unknown) => {
+          throw await read.explain(error, session, options);
+        },
+      );
+      return opened;
     };
-    this.log('the query runs when %s.output is read', taskName);
-    return new SqlRows(taskName, source);
+    const rows = this.rowsOf(undefined, {
+      open: async (reader) => (await openOnce(reader)).asStream(),
+      copyCsv: async () => undefined,
+      done: async () => (await opened?.catch(() => undefined))?.asStream().release(),
+    });
+    const readerNow = (): RowsReader => {
+      const context = activeContext();
+      return { taskName: context?.current?.name ?? taskName, signal: context?.taskSignal };
+    };
+    const hasRows = async (): Promise<boolean> => (await openOnce(readerNow())).hasRows();
+    return markIncremental(rows, read.mark(hasRows, () => rows.release()));
   }
 }

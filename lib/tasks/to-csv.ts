@@ -16,6 +16,7 @@ import { trackMetrics } from '../live-metrics';
 import { taskMessage } from '../messages';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
+import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
 
 /** What `ToCSV` returns. */
@@ -65,6 +66,9 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** `'gzip'` compresses the file. @default 'gzip' when the filename ends in `.gz`, else 'none' */
   compression?: Compression;
 
+  /** Write a file when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no file) */
+  writeEmpty?: boolean;
+
   override attributeProblems(): string[] {
     return formatProblems(this);
   }
@@ -76,6 +80,12 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
+    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
+    if (empty !== undefined) {
+      this.log('%s: no file written', empty);
+      this.recordMetrics({ bytes: 0, rows: 0 });
+      return { path: target, bytes: 0, rows: 0 };
+    }
     for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
     const existed = await exists(target);
     if (existed && !this.overwriteIfExists) {

@@ -12,6 +12,7 @@ import { ObjectWriter, type WriteContext } from '../stores/object-writer';
 import { S3Store } from '../stores/s3-store';
 import { keyHasPart, SplitExport, type WrittenObject } from '../stores/split-export';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
+import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
 import { bucketProblems, keyProblems, S3Task } from './s3-task';
 
@@ -93,6 +94,9 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    */
   maxRowsPerObject?: number;
 
+  /** Write an object when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no object) */
+  writeEmpty?: boolean;
+
   override lateKeywords(attribute: string): readonly string[] {
     return attribute === 'key' && this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null ? ['part'] : [];
   }
@@ -136,6 +140,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     checkAttributes(this);
     const options = formatOptions(this, key);
     const writer = new ObjectWriter(this.store(bucket), this.writeContext());
+    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
+    if (empty !== undefined) {
+      this.log('%s: no object written', empty);
+      this.recordMetrics({ bytes: 0, rows: 0 });
+      return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [] };
+    }
     const maxRows = this.maxRowsPerObject;
     if (maxRows !== undefined && maxRows !== null) {
       const split = new SplitExport(writer, this.writeContext());

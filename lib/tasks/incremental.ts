@@ -1,0 +1,147 @@
+/**
+ * `incremental = { column, initial?, lookback?, lookbackMs? }` on SQLStream and SQLQuery: what
+ * it may hold (checked before the run), and the mark its rows carry, by which a writer (ToS3,
+ * ToCSV) tells that rows with nothing new need no object or file.
+ */
+import { isDataFrame } from '../data/frame';
+import { shown } from '../messages';
+import { parse, type Field } from '../template/parts';
+import { isInitialValue } from './incremental-values';
+
+/** How a query reads only the rows past the ones read before (see the README's "Nightly jobs"). */
+export interface Incremental {
+  /** The column whose largest value among the rows read is kept as the job's cursor: the next run reads the rows above it. Required. */
+  column: string;
+  /** The bound of the first run, before there is a cursor: a number, a digit string, an ISO date/time or a Date. @default none (the first run reads every row) */
+  initial?: number | bigint | string | Date;
+  /** For a numeric cursor: read from this much below it again, for rows that arrive late. @default 0 */
+  lookback?: number;
+  /** For a timestamp cursor: read from this many milliseconds before it again, for rows that arrive late. @default 0 */
+  lookbackMs?: number;
+}
+
+/** What an incremental task is, to the code that reads its rows. */
+export interface IncrementalTask {
+  readonly taskName: string;
+  incremental?: Incremental;
+  query: string;
+  params?: unknown;
+}
+
+/** The keyword bigrays fills with the lower bound (`{since}`). */
+export const SINCE = 'since';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function lookbackProblems(settings: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const name of ['lookback', 'lookbackMs']) {
+    const value = settings[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      problems.push(`incremental.${name} must be a number ≥ 0${name === 'lookbackMs' ? ' (milliseconds)' : ''}, got ${shown(value)}`);
+    }
+  }
+  if (settings.lookback && settings.lookbackMs) {
+    problems.push('incremental.lookback and incremental.lookbackMs are both set: lookback is for a numeric column, lookbackMs for a timestamp column; keep one');
+  }
+  return problems;
+}
+
+/** The `{since}` fields of `template` that are not plain (a conversion or a spec); undefined when it does not parse (pre-flight says so). */
+function sinceFields(template: string): Field[] | undefined {
+  try {
+    return parse(template).filter((part): part is Field => part.kind === 'field' && part.name === SINCE);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `query` names the bound itself with `{since}`. */
+export function usesSince(query: unknown): boolean {
+  return typeof query === 'string' && (sinceFields(query)?.length ?? 0) > 0;
+}
+
+/** What is wrong with a task's `incremental` (and the `query`/`params` around it), each problem starting with the attribute's name. */
+export function incrementalProblems(task: IncrementalTask): string[] {
+  const settings: unknown = task.incremental;
+  if (settings === undefined || settings === null) return [];
+  if (!isPlainObject(settings)) {
+    return [`incremental must be an object like { column: 'id' } (the column whose largest value is kept between runs), got ${shown(settings)}`];
+  }
+  const problems: string[] = [];
+  const { column, initial } = settings;
+  if (typeof column !== 'string' || column.trim() === '') {
+    problems.push(`incremental.column must name the column whose largest value is kept between runs (a non-empty string), got ${shown(column)}`);
+  }
+  if (initial !== undefined && initial !== null && !isInitialValue(initial)) {
+    problems.push(`incremental.initial must be a number, a string of digits, an ISO date/time ('2026-01-01T00:00:00Z') or a Date, got ${shown(initial)}`);
+  }
+  problems.push(...lookbackProblems(settings));
+  const unknown = Object.keys(settings).filter((key) => !['column', 'initial', 'lookback', 'lookbackMs'].includes(key));
+  if (unknown.length > 0) problems.push(`incremental.${unknown[0]} is not a setting of incremental (column, initial, lookback, lookbackMs)`);
+  for (const field of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
+    if (field.conversion !== undefined || field.spec.length > 0 || field.path.length > 0) {
+      problems.push(`query writes ${field.source}: bigrays fills {since} itself, as a literal of the cursor's type (a number as digits, anything else quoted): write {since}`);
+    }
+  }
+  const params = task.params;
+  if (!usesSince(task.query) && isPlainObject(params) && Object.prototype.hasOwnProperty.call(params, SINCE)) {
+    problems.push('params.since is taken: bigrays binds the lower bound of an incremental query as :since; rename your parameter');
+  }
+  return problems;
+}
+
+/** The mark on the rows of an incremental task (an SQLStream's SqlRows, an SQLQuery's DataFrame). */
+const INCREMENTAL_ROWS = Symbol('bigrays incremental rows');
+
+/** What the mark tells a writer. */
+export interface IncrementalMark {
+  /** The cursor the rows were read after, as messages show it (undefined: the first run). */
+  readonly since: string | undefined;
+  /** Whether there is a row (an SQLStream's query starts, its first rows read ahead). */
+  hasRows(): Promise<boolean>;
+  /** Lets go of rows that will not be read. */
+  release(): Promise<void>;
+}
+
+/** Marks `rows` as an incremental task's. */
+export function markIncremental<T extends object>(rows: T, mark: IncrementalMark): T {
+  Object.defineProperty(rows, INCREMENTAL_ROWS, { value: mark, enumerable: false });
+  return rows;
+}
+
+/** The mark of `input`, if it is an incremental task's rows. */
+export function incrementalMark(input: unknown): IncrementalMark | undefined {
+  if (input === null || typeof input !== 'object') return undefined;
+  return (input as { [INCREMENTAL_ROWS]?: IncrementalMark })[INCREMENTAL_ROWS];
+}
+
+/** Whether in-memory rows (a DataFrame, an array of rows, `{ columns, rows: [] }`) are empty; undefined for anything else. */
+function emptyInMemory(input: unknown): boolean | undefined {
+  if (isDataFrame(input)) return (input as unknown as { shape: [number, number] }).shape[0] === 0;
+  if (Array.isArray(input)) return input.length === 0;
+  const rows = input !== null && typeof input === 'object' ? (input as { rows?: unknown }).rows : undefined;
+  return Array.isArray(rows) ? rows.length === 0 : undefined;
+}
+
+/**
+ * Why a writer writes nothing for `input`: an incremental task's rows with nothing new ("no
+ * new rows since 25000"), unless `writeEmpty` is true; with `writeEmpty = false`, also empty
+ * rows held in memory ("no rows"). Undefined: write as usual. Rows that will not be written
+ * are let go (an SQLStream's session is free again).
+ */
+export async function emptyIncrementalInput(input: unknown, writeEmpty?: boolean): Promise<string | undefined> {
+  if (writeEmpty === true) return undefined;
+  const mark = incrementalMark(input);
+  if (mark) {
+    if (await mark.hasRows()) return undefined;
+    await mark.release();
+    return mark.since === undefined ? 'no rows yet' : `no new rows since ${mark.since}`;
+  }
+  return writeEmpty === false && emptyInMemory(input) === true ? 'no rows' : undefined;
+}
