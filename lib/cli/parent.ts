@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { jobLoader, tsxImportArgs } from '../job/loader';
-import { EXIT_CODES, UsageError, type ErrorKind } from '../errors';
+import { EXIT_CODES, UsageError, type ErrorExitCode, type ErrorKind } from '../errors';
 import { isJobMessage, sentKind, type JobMessage, type ReceivedError } from '../job/messages';
 import { encodeRunOptions, RUN_OPTIONS_ENV, unknownTaskNames, type RunOptions } from '../job/run-options';
 import type { Logger } from '../log';
@@ -68,7 +68,7 @@ export class ReportedError extends Error {
   }
 
   /** The command's exit code for this error: its kind's. */
-  get exitCode(): 1 | 2 {
+  get exitCode(): ErrorExitCode {
     return EXIT_CODES[this.kind];
   }
 
