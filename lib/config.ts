@@ -50,6 +50,9 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   RUN_LOG: { help: 'A file that `bigrays run` appends one JSON line to for every run (as --record FILE)' },
   JOB_NAME: { help: "The job's name (its state, its lock, {job}); default: the job file's base name" },
   STATE_URL: { help: 'Where jobs keep their state: s3://bucket/prefix/, a database URL, or a folder (default: .bigrays/state)' },
+  LOCK: { help: "Hold the job's run lock while it runs, so that two runs of a job never overlap (as --lock)", default: false },
+  LOCK_WAIT_MS: { help: "How long a run waits for the job's run lock another run holds, in ms (as --wait-lock MS; 0: fail at once)", default: 0 },
+  LOCK_LEASE_MS: { help: "How long a run lock's lease in the state store outlives a run that stopped renewing it (killed), in ms", default: 60_000 },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
 });
