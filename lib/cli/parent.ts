@@ -210,6 +210,12 @@ function follow(child: ChildProcess, collected: Collected): Promise<Ending> {
   });
 }
 
+/** `--lock` / `--wait-lock MS` as the job's config (they win over the environment's). */
+function lockEnv(command: RunCommand): Record<string, string> {
+  if (!command.lock) return {};
+  return { BIGRAYS_LOCK: 'true', ...(command.waitLockMs === undefined ? {} : { BIGRAYS_LOCK_WAIT_MS: String(command.waitLockMs) }) };
+}
+
 /** Runs the job in a process of its own with `command`'s options; resolves to what happened. */
 export async function runJob(command: RunCommand): Promise<JobOutcome> {
   const path = resolve(command.job);
@@ -228,7 +234,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
       detached: true,
       // With --json, stdout carries the report alone: what the job prints goes to stderr.
       stdio: ['inherit', command.json ? 2 : 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...local?.env, [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
+      env: { ...process.env, ...local?.env, ...lockEnv(command), [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
     });
     ending = await follow(child, collected);
   } catch (error) {
