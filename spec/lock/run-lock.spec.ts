@@ -88,6 +88,23 @@ for (const backend of BACKENDS) {
       expect(await job.rows()).to.deep.equal(['first']);
     });
 
+    it('should stop waiting on SIGINT and exit 130, running none of its tasks', async () => {
+      const first = job.start('first');
+      await job.holding('first', first);
+      const second = job.start('second', ['--wait-lock', '60000']);
+      await second.loaded;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      second.spawned.mark();
+      second.spawned.child.kill('SIGINT');
+      const end = await second.finished;
+      expect(end.code, end.stderr).to.equal(130);
+      expect(end.sinceMarkMs).to.be.below(10_000);
+      expect(job.started('second')).to.equal(false);
+      job.release();
+      expect((await first.finished).code).to.equal(0);
+      expect(await job.rows()).to.deep.equal(['first']);
+    });
+
     it('should take no lock in a dry run', async () => {
       const first = job.start('first');
       await job.holding('first', first);
