@@ -30,7 +30,7 @@ export class LockJob {
 
   /** Creates lock_runs in the job's database. */
   async setUp(): Promise<this> {
-    await admin(this.dsn, 'create table lock_runs (tag varchar(40))');
+    await admin(this.dsn, 'create table if not exists lock_runs (tag varchar(40))');
     return this;
   }
 
