@@ -16,7 +16,7 @@ import type { SessionSettings } from '../resources/sql/dialect';
 import { sessionLimits } from '../resources/sql/session';
 import { scrub } from '../secrets';
 import { within } from '../timing';
-import { BigraysError } from '../errors';
+import { BigraysError, ResourceError } from '../errors';
 import { describeHolder, type LockHolder } from './holder';
 import type { HeldLock, LockAttempt, LockPlace } from './lock-place';
 
@@ -93,7 +93,8 @@ export class AdvisoryLockPlace implements LockPlace {
         await client.connect();
       } catch (error) {
         await closeClient(client);
-        throw connectError(error, this.settings, limits, Date.now() - started, this.config);
+        const failure = connectError(error, this.settings, limits, Date.now() - started, this.config);
+        throw new ResourceError(`the run lock could not be taken: ${failure.message}`, { cause: error });
       }
       return client;
     })();

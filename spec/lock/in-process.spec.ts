@@ -7,10 +7,11 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BigraysConfig, bigraysRun, ConfigurationError, LockedError, register, Task } from '../../lib';
+import { BigraysConfig, bigraysRun, ConfigurationError, LockedError, register, ResourceError, Task } from '../../lib';
 import { parseArgs, UsageError } from '../../lib/cli/args';
 import { runTaskInstance } from '../../lib/run';
 import { failure } from '../helpers';
+import { freePort } from '../support/ports';
 
 describe('the run lock in the job process', () => {
   let dir: string;
@@ -76,6 +77,17 @@ describe('the run lock in the job process', () => {
     await bigraysRun(Look);
     expect(present).to.equal(false);
     expect(existsSync(lease)).to.equal(false);
+  });
+
+  it('should refuse the run, naming the database but not its password, when the PostgreSQL of the lock is not there', async () => {
+    BigraysConfig.DB_DSN = `postgres://etl:Lock-Secret-91@127.0.0.1:${await freePort()}/jobs`;
+    const ran: string[] = [];
+    @register class Work extends Task { run() { ran.push('Work'); } }
+    const error = await failure<ResourceError>(bigraysRun(Work));
+    expect(error).to.be.instanceOf(ResourceError);
+    expect(error.message).to.match(/^the run lock could not be taken: could not connect to 127\.0\.0\.1:\d+\/jobs .*connection refused/);
+    expect(error.message).not.to.contain('Lock-Secret-91');
+    expect(ran).to.deep.equal([]);
   });
 
   for (const [key, value, says] of [
