@@ -4,6 +4,10 @@
  * never overlap. Busy: the run fails at once with a LockedError naming the holder, or, with
  * `LOCK_WAIT_MS`, tries again every RETRY_MS until the lock is free or the time is up. A run
  * stopped while it waits (SIGINT/SIGTERM) stops waiting and takes nothing.
+ *
+ * A functional call outside any run (`sqlQuery({…})` at a job's top level) is a run of its own:
+ * with `LOCK` set it takes the lock for its own duration. A run or a call nested in a task runs
+ * under its task's run, and takes nothing. A dry run never gets here.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { effectiveConfig } from '../config';

@@ -80,6 +80,7 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
   }
 }
 
+/** The run itself: its tasks in order, after `lock` (a top-level run's) was taken. */
 async function runPlanned(planned: PlannedTask[], context: RunContext, observer: RunObserver | undefined, lock: RunLock | undefined): Promise<RunReport> {
   for (const { cls } of planned) context.states.set(cls, 'pending');
   const manager = new ResourceManager(context.handles, context.parent?.manager);
