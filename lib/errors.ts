@@ -6,14 +6,18 @@
  * - `usage`: the command or the job was used wrongly (an unknown option, no job script) → 2;
  * - `refused`: found before anything ran (configuration, a task's attributes) → 2;
  * - `failed`: a run, or a task called on its own, failed → 1;
- * - `crash`: an error of the job's own code, not bigrays' → 1.
+ * - `crash`: an error of the job's own code, not bigrays' → 1;
+ * - `locked`: another run of the job holds its run lock → 75 (EX_TEMPFAIL: try again later).
  */
 
 /** What kind of error an error is; its exit code follows from it (`EXIT_CODES`). */
-export type ErrorKind = 'usage' | 'refused' | 'failed' | 'crash';
+export type ErrorKind = 'usage' | 'refused' | 'failed' | 'crash' | 'locked';
+
+/** An exit code of the command for an error. */
+export type ErrorExitCode = 1 | 2 | 75;
 
 /** The command's exit code for each kind of error. */
-export const EXIT_CODES: Readonly<Record<ErrorKind, 1 | 2>> = { usage: 2, refused: 2, failed: 1, crash: 1 };
+export const EXIT_CODES: Readonly<Record<ErrorKind, ErrorExitCode>> = { usage: 2, refused: 2, failed: 1, crash: 1, locked: 75 };
 
 const KINDS = new Set<string>(Object.keys(EXIT_CODES));
 
@@ -50,7 +54,7 @@ export class BigraysError extends Error {
   }
 
   /** The command's exit code for this error: see `EXIT_CODES`. */
-  get exitCode(): 1 | 2 {
+  get exitCode(): ErrorExitCode {
     return EXIT_CODES[this.kind];
   }
 }
@@ -71,7 +75,7 @@ export function kindOf(error: unknown, otherwise: ErrorKind = 'crash'): ErrorKin
 }
 
 /** The command's exit code for `error` (see `kindOf`). */
-export function exitCodeOf(error: unknown, otherwise: ErrorKind = 'crash'): 1 | 2 {
+export function exitCodeOf(error: unknown, otherwise: ErrorKind = 'crash'): ErrorExitCode {
   return EXIT_CODES[kindOf(error, otherwise)];
 }
 
@@ -83,6 +87,13 @@ export class ConfigurationError extends BigraysError {
   constructor(message: string, options: BigraysErrorOptions & { missing?: string[] } = {}) {
     super(message, options);
     this.missing = options.missing ?? [];
+  }
+}
+
+/** Another run of the job holds its run lock (`--lock`): this run did not start its tasks. */
+export class LockedError extends BigraysError {
+  override get kind(): ErrorKind {
+    return 'locked';
   }
 }
 

@@ -2,7 +2,7 @@
  * bigrays: write ETL jobs as a script of task classes.
  * This file is the package's only public surface.
  */
-export { BigraysError, ConfigurationError, ResourceError, TaskError, TaskInterfaceError } from './errors';
+export { BigraysError, ConfigurationError, LockedError, ResourceError, TaskError, TaskInterfaceError } from './errors';
 export { BigraysConfig, KNOWN_CONFIG, resetConfig, type ConfigValues, type ConfigKeyInfo } from './config';
 export { updateFormatKws, getFormatKws, clearFormatKws, formatTemplate, type FormatKws, type FormatOptions, type SqlQuoting } from './format';
 export { BaseTask, Task, TEMPLATED_ATTRIBUTES, type TaskClass, type TaskMetrics } from './task';

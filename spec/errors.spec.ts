@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BaseTask, bigraysRun, BigraysConfig, BigraysError, ConfigurationError, register, ResourceError, TaskError, TaskInterfaceError } from '../lib';
+import { BaseTask, bigraysRun, BigraysConfig, BigraysError, ConfigurationError, LockedError, register, ResourceError, TaskError, TaskInterfaceError } from '../lib';
 import { ReportedError } from '../lib/cli/parent';
 import { EXIT_CODES, exitCodeOf, kindOf, UsageError, type ErrorKind } from '../lib/errors';
 import { sendableError } from '../lib/job/messages';
@@ -32,8 +32,8 @@ describe('the error tree', () => {
 });
 
 describe('error kinds and exit codes', () => {
-  it('should give each kind its exit code: 2 for what was found before anything ran, 1 for a failure', () => {
-    expect(EXIT_CODES).to.deep.equal({ usage: 2, refused: 2, failed: 1, crash: 1 });
+  it('should give each kind its exit code: 2 for what was found before anything ran, 1 for a failure, 75 for a job whose run lock another run holds', () => {
+    expect(EXIT_CODES).to.deep.equal({ usage: 2, refused: 2, failed: 1, crash: 1, locked: 75 });
   });
 
   it('should tell a usage error, an error found before the run, a failed run and the job\'s own error apart', async () => {
@@ -49,6 +49,7 @@ describe('error kinds and exit codes', () => {
       [new TaskInterfaceError('Upload must define `bucket`'), 'refused', 2],
       [new ResourceError('could not open s3'), 'refused', 2],
       [failed, 'failed', 1],
+      [new LockedError('job orders is locked'), 'locked', 75],
       [new TypeError('x is not a function'), 'crash', 1],
       ['a thrown string', 'crash', 1],
     ];
@@ -72,7 +73,7 @@ describe('error kinds and exit codes', () => {
       }
     }
     const failed = await failure(bigraysRun());
-    const errors: unknown[] = [new UsageError('--only and --from pick registered tasks'), new ConfigurationError('BIGRAYS_DB_DSN is not set'), failed, new RangeError('job code broke')];
+    const errors: unknown[] = [new UsageError('--only and --from pick registered tasks'), new ConfigurationError('BIGRAYS_DB_DSN is not set'), failed, new LockedError('job orders is locked'), new RangeError('job code broke')];
     for (const error of errors) {
       // what the command gets is what went through the IPC channel: JSON
       const received = new ReportedError(JSON.parse(JSON.stringify(sendableError(error))));

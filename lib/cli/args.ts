@@ -18,6 +18,10 @@ export interface RunCommand extends RunOptions {
   quiet?: boolean;
   /** --record FILE: append the run's record to this file. */
   record?: string;
+  /** --lock: hold the job's run lock while it runs (set by --wait-lock too). */
+  lock?: boolean;
+  /** --wait-lock MS: how long to wait for the run lock another run holds. */
+  waitLockMs?: number;
 }
 
 export interface ConfigCommand {
@@ -60,6 +64,8 @@ const RUN_OPTIONS: OptionHelp[] = [
   { flag: '--env-file', value: 'FILE', help: "load variables from FILE into the job's environment (repeatable); set ones win" },
   { flag: '--quiet', help: 'no progress lines while the job runs (also -q)' },
   { flag: '--record', value: 'FILE', help: 'append one JSON line about the run to FILE (or set BIGRAYS_RUN_LOG)' },
+  { flag: '--lock', help: "hold the job's run lock: exit 75 if another run of the job holds it (or set BIGRAYS_LOCK)" },
+  { flag: '--wait-lock', value: 'MS', help: 'as --lock, but wait up to MS milliseconds for the lock (or set BIGRAYS_LOCK_WAIT_MS)' },
   HELP_OPTION,
 ];
 
@@ -84,7 +90,8 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: 
 };
 
 const EXIT_CODES = `Exit codes: 0 success, 1 a task failed, 2 a configuration or usage error,
-130/143 interrupted (SIGINT/SIGTERM), or the code the job passed to process.exit().`;
+75 another run of the job holds its run lock (--lock), 130/143 interrupted (SIGINT/SIGTERM),
+or the code the job passed to process.exit().`;
 
 function optionLines(options: OptionHelp[]): string[] {
   const label = (o: OptionHelp): string => (o.value ? `${o.flag} ${o.value}` : o.flag);
@@ -190,6 +197,12 @@ function valueOf(args: string[], i: number, flag: string): string {
   return next;
 }
 
+/** A whole number of milliseconds, 0 or more. */
+function milliseconds(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} takes a number of milliseconds, got \`${text}\``);
+  return Number(text);
+}
+
 function wantsHelp(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
@@ -234,6 +247,13 @@ function parseRun(raw: string[]): RunCommand {
         break;
       case '--record':
         options.record = valueOf(args, i++, '--record');
+        break;
+      case '--lock':
+        options.lock = true;
+        break;
+      case '--wait-lock':
+        options.lock = true;
+        options.waitLockMs = milliseconds(valueOf(args, i++, '--wait-lock'), '--wait-lock');
         break;
       default:
         if (arg.startsWith('-')) throw unknownOption(arg, RUN_OPTIONS);

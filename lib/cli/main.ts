@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `bigrays` command. Exit codes: 0 success, 1 a task failed, 2 a configuration or
- * usage error (with the error's message, not a stack, unless DEBUG=bigrays* is set),
- * 130/143 interrupted, or the code the job passed to process.exit().
+ * usage error (with the error's message, not a stack, unless DEBUG=bigrays* is set), 75
+ * another run of the job holds its run lock, 130/143 interrupted, or the code the job passed to
+ * process.exit().
  */
 import '../job/compile-cache';
 import { existsSync, readFileSync } from 'node:fs';

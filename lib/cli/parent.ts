@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { jobLoader, tsxImportArgs } from '../job/loader';
-import { EXIT_CODES, UsageError, type ErrorKind } from '../errors';
+import { EXIT_CODES, UsageError, type ErrorExitCode, type ErrorKind } from '../errors';
 import { isJobMessage, sentKind, type JobMessage, type ReceivedError } from '../job/messages';
 import { encodeRunOptions, RUN_OPTIONS_ENV, unknownTaskNames, type RunOptions } from '../job/run-options';
 import type { Logger } from '../log';
@@ -68,7 +68,7 @@ export class ReportedError extends Error {
   }
 
   /** The command's exit code for this error: its kind's. */
-  get exitCode(): 1 | 2 {
+  get exitCode(): ErrorExitCode {
     return EXIT_CODES[this.kind];
   }
 
@@ -210,6 +210,12 @@ function follow(child: ChildProcess, collected: Collected): Promise<Ending> {
   });
 }
 
+/** `--lock` / `--wait-lock MS` as the job's config (they win over the environment's). */
+function lockEnv(command: RunCommand): Record<string, string> {
+  if (!command.lock) return {};
+  return { BIGRAYS_LOCK: 'true', ...(command.waitLockMs === undefined ? {} : { BIGRAYS_LOCK_WAIT_MS: String(command.waitLockMs) }) };
+}
+
 /** Runs the job in a process of its own with `command`'s options; resolves to what happened. */
 export async function runJob(command: RunCommand): Promise<JobOutcome> {
   const path = resolve(command.job);
@@ -228,7 +234,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
       detached: true,
       // With --json, stdout carries the report alone: what the job prints goes to stderr.
       stdio: ['inherit', command.json ? 2 : 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...local?.env, [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
+      env: { ...process.env, ...local?.env, ...lockEnv(command), [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
     });
     ending = await follow(child, collected);
   } catch (error) {

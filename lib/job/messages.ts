@@ -2,7 +2,7 @@
  * What the job's process tells `bigrays run` over the IPC channel. Every message has a
  * `bigrays` field naming its kind, so messages the job sends itself are told apart.
  */
-import { EXIT_CODES, isErrorKind, kindOf, type ErrorKind } from '../errors';
+import { EXIT_CODES, isErrorKind, kindOf, type ErrorExitCode, type ErrorKind } from '../errors';
 import type { ProgressEvent } from '../progress';
 import { masked } from '../messages';
 import type { RunPlan } from '../run/plan';
@@ -16,7 +16,7 @@ export interface SentError {
   /** What kind of error it is: the command's exit code follows from it. */
   kind: ErrorKind;
   /** The exit code the kind gives, for a command of an earlier version (which reads this, not `kind`). */
-  exitCode?: 1 | 2;
+  exitCode?: ErrorExitCode;
   /** A bigrays error, not one of the job's own code: for a command of an earlier version too. */
   bigrays?: boolean;
 }

@@ -18,6 +18,7 @@ import { attempt } from './attempt';
 import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
+import { RunLock } from '../lock/run-lock';
 
 const log = logger('run');
 
@@ -67,8 +68,21 @@ async function releaseAll(manager: ResourceManager, interrupted: boolean): Promi
   }
 }
 
-/** Runs planned tasks in order within `context`; resolves to the report, or rejects with BigraysError. */
+/**
+ * Runs planned tasks in order within `context`; resolves to the report, or rejects with
+ * BigraysError. A top-level run holds its job's run lock (config `LOCK`) until its state is settled.
+ */
 export async function execute(planned: PlannedTask[], context: RunContext, observer?: RunObserver): Promise<RunReport> {
+  const lock = context.parent ? undefined : new RunLock(context);
+  try {
+    return await runPlanned(planned, context, observer, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** The run itself: its tasks in order, after `lock` (a top-level run's) was taken. */
+async function runPlanned(planned: PlannedTask[], context: RunContext, observer: RunObserver | undefined, lock: RunLock | undefined): Promise<RunReport> {
   for (const { cls } of planned) context.states.set(cls, 'pending');
   const manager = new ResourceManager(context.handles, context.parent?.manager);
   context.manager = manager;
@@ -82,6 +96,7 @@ export async function execute(planned: PlannedTask[], context: RunContext, obser
   const errors: unknown[] = [];
   const runStarted = Date.now();
   try {
+    await lock?.take(runSignal);
     for (const task of planned) {
       setRunKeywords(context);
       const failed = errors.length > 0 && !task.task.runWithExceptions;

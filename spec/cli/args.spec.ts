@@ -39,7 +39,7 @@ describe('bigrays command line', () => {
 
   it('should list every option of a command in its help, one line each', () => {
     const run = helpText('run').split('\n');
-    for (const flag of ['--set key=value', '--only Task ...', '--from Task', '--dry-run', '--local', '--json', '--env-file FILE', '--help']) {
+    for (const flag of ['--set key=value', '--only Task ...', '--from Task', '--dry-run', '--local', '--json', '--env-file FILE', '--lock', '--wait-lock MS', '--help']) {
       expect(run.filter((line) => line.trimStart().startsWith(`${flag} `)), flag).to.have.length(1);
     }
     expect(run[0]).to.equal('Usage: bigrays run <job.ts|job.js> [options]');

@@ -1,0 +1,19 @@
+/** A place a job's run lock lives in (./open-lock-place.ts picks it), as a run tries to take the lock. */
+
+/** A lock this run holds. */
+export interface HeldLock {
+  /** Lets go of the lock and everything it kept open; never rejects. */
+  release(): Promise<void>;
+}
+
+/** One try: the lock taken, or who holds it (as `describeHolder` words it, or what is known). */
+export type LockAttempt = { held: HeldLock } | { holder: string };
+
+export interface LockPlace {
+  /** Where the lock is, for messages (never a secret). */
+  readonly where: string;
+  /** Tries once to take the lock. */
+  tryTake(): Promise<LockAttempt>;
+  /** Lets go of what trying kept open, when the lock was not taken; never rejects. */
+  close(): Promise<void>;
+}
