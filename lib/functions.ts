@@ -10,6 +10,7 @@ import type { FormatKws } from './format';
 import { wrapTask } from './functional';
 import type { SqlParams } from './resources/sql/session';
 import type { IfExists } from './resources/sql/write';
+import type { WriteIfExists } from './stores/if-exists';
 import { SQLExecute } from './tasks/sql-execute';
 import { SQLQuery } from './tasks/sql-query';
 import { SQLWrite, type StreamedRows } from './tasks/sql-write';
@@ -50,6 +51,7 @@ export interface ToS3Attributes extends CommonAttributes {
   bucket: string;
   key: string;
   overwriteIfExists?: boolean;
+  ifExists?: WriteIfExists;
   serverSideEncryption?: ServerSideEncryptionSetting;
   kmsKeyId?: string;
   contentType?: string;
@@ -86,6 +88,7 @@ export interface ToCSVAttributes extends CommonAttributes {
   input: unknown;
   filename: string;
   overwriteIfExists?: boolean;
+  ifExists?: WriteIfExists;
 }
 
 /** Runs a query; resolves to a DataFrame. */

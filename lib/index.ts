@@ -47,3 +47,4 @@ export { SNSTask } from './tasks/sns-task';
 export { SNSPublish, SNS_MAX_MESSAGE_BYTES } from './tasks/sns-publish';
 export { SNSPublishEmail, SNS_MAX_SUBJECT_LENGTH } from './tasks/sns-publish-email';
 export { ToCSV, type ToCSVOutput } from './tasks/to-csv';
+export type { WriteIfExists } from './stores/if-exists';
