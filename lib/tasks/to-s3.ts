@@ -149,25 +149,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const options = formatOptions(this, key);
     const writer = new ObjectWriter(this.store(bucket), this.writeContext());
     const maxRows = this.maxRowsPerObject;
-    if (maxRows !== undefined && maxRows !== null) {
-      const split = new SplitExport(writer, this.writeContext());
-      const there = this.skipping() ? await split.existing(key) : undefined;
-      if (there) return this.skipped(bucket, there);
-      trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
-      let objects: WrittenObject[];
-      try {
-        objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
-      } catch (error) {
-        // Part 0 created by another writer since the look: the export is there after all.
-        const meanwhile = this.createdMeanwhile(error) ? await split.existing(key) : undefined;
-        if (meanwhile && (error as UploadError).key === meanwhile[0].key) return this.skipped(bucket, meanwhile);
-        throw error;
-      }
-      const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
-      const rows = objects.reduce((sum, o) => sum + (o.rows ?? 0), 0);
-      this.recordMetrics({ bytes, rows });
-      return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
-    }
+    if (maxRows !== undefined && maxRows !== null) return this.writeSplit(writer, bucket, key, options, maxRows);
     const there = await writer.check(key);
     if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
     const payload = await inputPayload(this, options);
@@ -188,6 +170,29 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     this.log('uploaded %d bytes to %s', bytes, uri);
     const object: ToS3Object = { key, uri, bytes, ...(rows === undefined ? {} : { rows }) };
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
+  }
+
+  /** A split export (`maxRowsPerObject`); with 'skip', none when its part 0 is there. */
+  private async writeSplit(
+    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number,
+  ): Promise<ToS3Output> {
+    const split = new SplitExport(writer, this.writeContext());
+    const there = this.skipping() ? await split.existing(key) : undefined;
+    if (there) return this.skipped(bucket, there);
+    trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
+    let objects: WrittenObject[];
+    try {
+      objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
+    } catch (error) {
+      // Part 0 created by another writer since the look: the export is there after all.
+      const meanwhile = this.createdMeanwhile(error) ? await split.existing(key) : undefined;
+      if (meanwhile && (error as UploadError).key === meanwhile[0].key) return this.skipped(bucket, meanwhile);
+      throw error;
+    }
+    const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
+    const rows = objects.reduce((sum, o) => sum + (o.rows ?? 0), 0);
+    this.recordMetrics({ bytes, rows });
+    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
   }
 
   /** Whether `ifExists` is 'skip'. */
