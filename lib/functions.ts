@@ -10,6 +10,7 @@ import type { FormatKws } from './format';
 import { wrapTask } from './functional';
 import type { SqlParams } from './resources/sql/session';
 import type { IfExists } from './resources/sql/write';
+import type { WriteIfExists } from './stores/if-exists';
 import { SQLExecute } from './tasks/sql-execute';
 import { SQLQuery } from './tasks/sql-query';
 import { SQLWrite, type StreamedRows } from './tasks/sql-write';
@@ -51,6 +52,7 @@ export interface ToS3Attributes extends CommonAttributes {
   bucket: string;
   key: string;
   overwriteIfExists?: boolean;
+  ifExists?: WriteIfExists;
   serverSideEncryption?: ServerSideEncryptionSetting;
   kmsKeyId?: string;
   contentType?: string;
@@ -98,6 +100,7 @@ export interface ToCSVAttributes extends CommonAttributes {
   filename: string;
   overwriteIfExists?: boolean;
   writeEmpty?: boolean;
+  ifExists?: WriteIfExists;
 }
 
 /** Runs a query; resolves to a DataFrame. */

@@ -51,3 +51,5 @@ export { ToCSV, type ToCSVOutput } from './tasks/to-csv';
 // Slack
 export { SlackWebhookResource, slackWebhook, type SlackWebhook } from './resources/slack-webhook';
 export { SlackPost } from './tasks/slack-post';
+
+export type { WriteIfExists } from './stores/if-exists';

@@ -16,7 +16,7 @@ export const PROGRESS_INTERVAL_MS = 5000;
 export type ProgressEvent =
   | { kind: 'start'; task: string; at: string }
   | { kind: 'progress'; task: string; at: string; elapsedMs: number; rows?: number; bytes?: number }
-  | { kind: 'end'; task: string; at: string; status: TaskStatus; durationMs: number; rows?: number; bytes?: number; attempts?: number };
+  | { kind: 'end'; task: string; at: string; status: TaskStatus; durationMs: number; rows?: number; bytes?: number; attempts?: number; reason?: string };
 
 /** The interval between two reports of a running task: `BIGRAYS_PROGRESS_INTERVAL_MS`, else 5 s. */
 export function progressInterval(env: NodeJS.ProcessEnv = process.env): number {
@@ -50,6 +50,7 @@ export function progressObserver(emit: (event: ProgressEvent) => void, intervalM
       emit({
         kind: 'end', task: entry.name, at: new Date().toISOString(), status: entry.status, durationMs: entry.durationMs,
         ...figures(entry.rows, entry.bytes), ...(entry.attempts === undefined ? {} : { attempts: entry.attempts }),
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
       });
     },
   };
@@ -77,7 +78,7 @@ function happened(event: ProgressEvent): string {
       return `running for ${durationText(event.elapsedMs)}${so ? `: ${so} so far` : ''}`;
     }
     case 'end': {
-      if (event.status === 'skipped') return 'skipped';
+      if (event.status === 'skipped') return event.reason === undefined ? 'skipped' : `skipped (${event.reason})`;
       const parts = [`${event.status} in ${durationText(event.durationMs)}`];
       const done = figuresText(event);
       if (done) parts.push(done);

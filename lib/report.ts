@@ -19,6 +19,8 @@ export interface TaskReport {
   attempts?: number;
   /** The failure's message (secrets masked), when the task failed. */
   error?: string;
+  /** Why the task skipped itself (`skip()` in its `run()`), as in `s3://bucket/key exists`. */
+  reason?: string;
   /** True when the task's streamed output (an `SQLStream`'s rows) was never read. */
   unread?: boolean;
 }

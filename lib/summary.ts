@@ -33,8 +33,8 @@ export function summary(report: RunReport, elapsedMs: number): string {
   const retried = report.tasks.some((t) => (t.attempts ?? 1) > 1);
   const rows = report.tasks.map((t) => [
     t.name,
-    t.status,
-    t.status === 'skipped' ? '' : durationText(t.durationMs),
+    t.reason === undefined ? t.status : `${t.status} (${t.reason})`,
+    t.status === 'skipped' && t.startedAt === undefined ? '' : durationText(t.durationMs),
     t.rows === undefined ? '' : String(t.rows),
     bytesText(t.bytes),
     ...(retried ? [t.attempts === undefined ? '' : String(t.attempts)] : []),

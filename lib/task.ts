@@ -44,6 +44,8 @@ export interface TaskRun {
   /** Set as `run()` begins: the runner has filled the task's templated attributes in place. */
   running?: boolean;
   metrics: TaskMetrics;
+  /** Why the task skipped itself (`skip()`), in the attempt that ran last. */
+  skipped?: string;
   /** Reads the running task's figures so far (see live-metrics.ts). */
   sampler?: () => TaskMetrics;
 }
@@ -231,6 +233,24 @@ export abstract class BaseTask<O = unknown> {
     return [];
   }
 
+  /**
+   * Reports the task skipped, with `reason` (as in `s3://bucket/key exists`): called inside
+   * `run()`, which then returns its output as usual. The run keeps that output for later tasks,
+   * lets go of what the task was given to read (an SQLStream's rows are closed) and does not
+   * count the task as failed.
+   */
+  protected skip(reason: string): void {
+    taskRun(this).skipped = String(reason);
+  }
+
+  /**
+   * What a dry run shows of the task besides its templated attributes: attribute names with
+   * what the task will do with them (ToS3's `ifExists`). @default none
+   */
+  planAttributes(): Record<string, string> {
+    return {};
+  }
+
   /** Records figures for the run report (rows read or written, bytes moved). */
   protected recordMetrics(figures: TaskMetrics): void {
     const run = taskRun(this);
@@ -258,6 +278,11 @@ function unsafeKeywordFix(error: UnsafeKeywordError, sql: SqlQuoting | undefined
 /** The figures a task recorded while it ran. */
 export function taskMetrics(task: BaseTask<unknown>): TaskMetrics {
   return taskRun(task).metrics;
+}
+
+/** Why the task skipped itself in its last attempt (`skip()`); undefined when it did not. */
+export function skipReason(task: BaseTask<unknown>): string | undefined {
+  return taskRun(task).skipped;
 }
 
 /**

@@ -25,7 +25,7 @@ export interface RunRecord {
   endedAt: string;
   durationMs: number;
   options: { set: Record<string, string>; only: string[]; from?: string; local: boolean; dryRun: boolean };
-  tasks: Array<Pick<TaskReport, 'name' | 'status' | 'startedAt' | 'durationMs' | 'rows' | 'bytes' | 'attempts' | 'error'>>;
+  tasks: Array<Pick<TaskReport, 'name' | 'status' | 'startedAt' | 'durationMs' | 'rows' | 'bytes' | 'attempts' | 'error' | 'reason'>>;
   exitCode: number;
   /** The signal that interrupted the run. */
   signal?: string;
@@ -73,6 +73,7 @@ export function runRecord(fields: {
       ...(t.bytes === undefined ? {} : { bytes: t.bytes }),
       ...(t.attempts === undefined ? {} : { attempts: t.attempts }),
       ...(t.error === undefined ? {} : { error: mask(t.error) }),
+      ...(t.reason === undefined ? {} : { reason: mask(t.reason) }),
     })),
     exitCode: fields.exitCode,
   };

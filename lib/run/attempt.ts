@@ -133,6 +133,7 @@ function runOnce(
       try {
         await manager.acquire(task.requiredResource, config, cls.name, signal);
         opened.resource = true;
+        taskRun(task).skipped = undefined;
         return await task.run();
       } finally {
         // An attempt given up on may end after the next task began: it clears only its own marks.

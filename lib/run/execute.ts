@@ -12,7 +12,7 @@ import type { RunReport, TaskReport } from '../report';
 import { ResourceManager } from '../resources/resource';
 import { scrubErrorIn, scrubIn } from '../secrets';
 import { Interrupted, watchSignals } from '../signals';
-import { taskMetrics, type BaseTask } from '../task';
+import { skipReason, taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
 import { attempt } from './attempt';
 import { setRunKeywords } from './failure-keywords';
@@ -36,12 +36,13 @@ function tell(observer: RunObserver | undefined, call: (o: RunObserver) => void)
 }
 
 /**
- * Lets go of what a task that did not finish was given to read: a stream in one of its
- * fields (a file it opened, a query cursor) is closed, not left open until the process ends.
+ * Lets go of what a task that did not finish (or skipped itself) was given to read: a stream in
+ * one of its fields (a file it opened, a query cursor) is closed, not left open until the
+ * process ends; `output`, what the task passes on, is kept.
  */
-function releaseInputs(task: BaseTask<unknown>): void {
+function releaseInputs(task: BaseTask<unknown>, output?: unknown): void {
   for (const value of Object.values(own(task))) {
-    if (value === null || typeof value !== 'object') continue;
+    if (value === null || typeof value !== 'object' || value === output) continue;
     const candidate = value as { destroy?: unknown; pipe?: unknown; destroyed?: boolean; release?: unknown; rows?: unknown };
     if (typeof candidate.pipe === 'function' && typeof candidate.destroy === 'function' && !candidate.destroyed) {
       (candidate.destroy as () => void).call(value);
@@ -173,6 +174,13 @@ async function runOne(
   if (result.error === undefined) {
     context.outputs.set(cls, result.output);
     context.states.set(cls, 'ok');
+    const reason = skipReason(task);
+    if (reason !== undefined) {
+      // Skipped by itself: its output stands, what it was to read is let go.
+      entry.status = 'skipped';
+      entry.reason = scrubIn(context.runtime, reason, config);
+      releaseInputs(task, result.output);
+    }
   } else {
     const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
     releaseInputs(task);
@@ -188,7 +196,8 @@ async function runOne(
   const { rows, bytes } = taskMetrics(task);
   if (rows !== undefined) entry.rows = rows;
   if (bytes !== undefined) entry.bytes = bytes;
-  log('%s %s in %dms', name, entry.status === 'ok' ? 'finished' : `failed (${entry.error})`, entry.durationMs);
+  const ended = entry.status === 'failed' ? `failed (${entry.error})` : entry.status === 'skipped' ? `skipped itself (${entry.reason})` : 'finished';
+  log('%s %s in %dms', name, ended, entry.durationMs);
   return entry;
 }
 

@@ -44,6 +44,7 @@ export async function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOve
       );
       attributes.params = scrubIn(runtime, params, task.resourceConfig);
     }
+    for (const [name, text] of Object.entries(task.planAttributes())) attributes[name] = scrubIn(runtime, text, task.resourceConfig);
     const inputs = new Set<string>();
     for (const value of Object.values(fields)) findRefs(value, (ref) => inputs.add(attributeName(ref.task, 'output')));
     const resources: string[] = [];

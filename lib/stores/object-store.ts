@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 export interface ObjectHead {
   etag?: string;
   lastModified?: Date;
+  /** The object's size in bytes, when the store says. */
+  size?: number;
   /** The object's user metadata. */
   metadata: Readonly<Record<string, string>>;
 }
@@ -74,10 +76,10 @@ export interface ObjectStore {
   /** Starts writing one object. */
   upload(request: PutRequest): ObjectUpload;
   /**
-   * Whether an object is at `key`. Stopped by `signal`, the store's own error is thrown; any
-   * other failure is an ObjectStoreError saying why and what to do (see `CheckAdvice`).
+   * The object at `key`, undefined when there is none. Stopped by `signal`, the store's own
+   * error is thrown; any other failure is an ObjectStoreError saying why and what to do (see `CheckAdvice`).
    */
-  exists(key: string, signal: AbortSignal, advice: CheckAdvice): Promise<boolean>;
+  find(key: string, signal: AbortSignal, advice: CheckAdvice): Promise<ObjectHead | undefined>;
   /** The object at `key` (undefined when there is none), looked at for `ms` at most; any other failure throws. */
   head(key: string, ms: number): Promise<ObjectHead | undefined>;
   /** Deletes the keys, all at once; whether every one went (what did not is logged). */

@@ -1,7 +1,7 @@
 /**
- * Writing one object of a task's export to an object store: the refusal of an object that is
- * there already (unless `overwriteIfExists`), a conditional write so that one created meanwhile
- * is kept, the upload stopped with its task, and after an ambiguous failure a look at the key
+ * Writing one object of a task's export to an object store: what the task's `ifExists` says of
+ * an object that is there already (refused, left as it is, or replaced), a conditional write so
+ * that one created meanwhile is kept, the upload stopped with its task, and after an ambiguous failure a look at the key
  * (`./commit.ts`) to tell this upload's object from another writer's.
  */
 import { Readable } from 'node:stream';
@@ -10,7 +10,8 @@ import { TaskError } from '../errors';
 import type { Logger } from '../log';
 import { attributeMessage, taskMessage } from '../messages';
 import { describeFound, lookAtObject, newUploadToken, UPLOAD_TOKEN_KEY, type Found } from './commit';
-import { ObjectStoreError, type ObjectStore } from './object-store';
+import type { WriteIfExists } from './if-exists';
+import { ObjectStoreError, type ObjectHead, type ObjectStore } from './object-store';
 
 /**
  * How long a stopped upload may look at its key: a stopped task has the run's short wind-down
@@ -24,16 +25,23 @@ export interface WriteContext {
   /** Aborted when the task is stopped (deadline, signal). */
   readonly signal: AbortSignal;
   readonly log: Logger;
-  readonly overwriteIfExists: boolean;
+  /** What to do with an object that is there already. */
+  readonly ifExists: WriteIfExists;
   /** The task's Content-Type, over the payload's own. */
   readonly contentType?: string;
   /** The task's input: a stream is let go of when the write is refused. */
   readonly input: unknown;
 }
 
-/** An upload's failure, with the key and what a look at it found (for a split export's cleanup). */
+/**
+ * An upload's failure, with the key and what a look at it found (for a split export's cleanup);
+ * `createdMeanwhile`: the store refused the conditional write, another writer's object is there.
+ */
 export class UploadError extends TaskError {
-  constructor(message: string, options: { cause: unknown; taskName: string }, readonly key: string, readonly found: Found | undefined) {
+  constructor(
+    message: string, options: { cause: unknown; taskName: string }, readonly key: string, readonly found: Found | undefined,
+    readonly createdMeanwhile = false,
+  ) {
     super(message, options);
   }
 }
@@ -47,9 +55,15 @@ export class ObjectWriter {
     private readonly task: WriteContext,
   ) {}
 
-  /** Without `overwriteIfExists`, fails if an object is at `key`. */
-  async refuseExisting(key: string): Promise<void> {
-    if (this.task.overwriteIfExists || !(await this.exists(key))) return;
+  /**
+   * Looks at `key` before writing it, as `ifExists` (the task's unless given) says: 'fail'
+   * refuses an object there (a TaskError), 'skip' resolves to it (undefined when there is none),
+   * 'overwrite' looks at nothing.
+   */
+  async check(key: string, ifExists: WriteIfExists = this.task.ifExists): Promise<ObjectHead | undefined> {
+    if (ifExists === 'overwrite') return undefined;
+    const found = await this.find(key);
+    if (found === undefined || ifExists === 'skip') return found;
     if (this.task.input instanceof Readable) this.task.input.destroy();
     throw new TaskError(
       taskMessage(this.task, `${this.store.uri(key)} exists already (${this.store.where(key)}). Set overwriteIfExists = true to replace it.`),
@@ -57,11 +71,12 @@ export class ObjectWriter {
     );
   }
 
-  private async exists(key: string): Promise<boolean> {
+  /** The object at `key`, if any; a failed look is a TaskError saying why and what to do. */
+  async find(key: string): Promise<ObjectHead | undefined> {
     const { taskName, signal } = this.task;
     const advice = { checked: `cannot tell whether ${this.store.uri(key)} exists`, skip: 'set overwriteIfExists = true to skip the check' };
     try {
-      return await this.store.exists(key, signal, advice);
+      return await this.store.find(key, signal, advice);
     } catch (error) {
       if (!(error instanceof ObjectStoreError)) throw error;
       const message = error.attribute === undefined ? taskMessage(taskName, error.message) : attributeMessage(taskName, error.attribute, error.message);
@@ -85,7 +100,7 @@ export class ObjectWriter {
       contentEncoding: headers.ContentEncoding,
       // Tells this upload's object from another writer's after an ambiguous failure.
       metadata: { [UPLOAD_TOKEN_KEY]: token },
-      ifAbsent: !this.task.overwriteIfExists,
+      ifAbsent: this.task.ifExists !== 'overwrite',
       onProgress: (loaded, part) => {
         this.sent = before + loaded;
         if (log.enabled) log('%s: part %s, %d bytes so far', uri, part, loaded);
@@ -122,11 +137,11 @@ export class ObjectWriter {
 
   /** Why the upload failed, with what a look at the object found after an ambiguous failure. */
   private failure(key: string, error: unknown, aborted: boolean, found: Found | undefined): UploadError {
-    const { taskName, signal, overwriteIfExists } = this.task;
+    const { taskName, signal, ifExists } = this.task;
     const uri = this.store.uri(key);
     const options = { cause: error, taskName };
-    if (!signal.aborted && !overwriteIfExists && (found?.kind === 'other' || (found === undefined && this.store.isConditionFailure(error)))) {
-      return new UploadError(this.createdMeanwhile(key, error, aborted, found && describeFound(this.store, found, uri)), options, key, found);
+    if (!signal.aborted && ifExists !== 'overwrite' && (found?.kind === 'other' || (found === undefined && this.store.isConditionFailure(error)))) {
+      return new UploadError(this.createdMeanwhile(key, error, aborted, found && describeFound(this.store, found, uri)), options, key, found, true);
     }
     const reason = signal.aborted ? `stopped (${(signal.reason as Error)?.message ?? String(signal.reason)})` : `failed: ${this.store.describeError(error)}`;
     const seen = found === undefined ? '' : found.kind === 'ours' ? `; the store had written it all the same: ${uri} holds this upload's object` : `; ${this.seen(found, uri)}`;
@@ -146,8 +161,8 @@ export class ObjectWriter {
 
   /** What a look after a failure found other than this upload's object, for the message. */
   private seen(found: Exclude<Found, { kind: 'ours' }>, uri: string): string {
-    if (found.kind !== 'other' || !this.task.overwriteIfExists) return describeFound(this.store, found, uri);
-    // overwriteIfExists: the object there is the one this upload was to replace.
+    if (found.kind !== 'other' || this.task.ifExists !== 'overwrite') return describeFound(this.store, found, uri);
+    // 'overwrite': the object there is the one this upload was to replace.
     const was = describeFound(this.store, found, uri).replace(/^another writer's object is there/, 'the earlier object is still there');
     return `${was} and this upload's is not: running the task again is safe`;
   }

@@ -36,14 +36,14 @@ export class S3Store implements ObjectStore {
     return s3Upload(this.client, this.bucket, request, this.settings, this.log);
   }
 
-  async exists(key: string, signal: AbortSignal, advice: CheckAdvice): Promise<boolean> {
+  async find(key: string, signal: AbortSignal, advice: CheckAdvice): Promise<ObjectHead | undefined> {
     try {
-      await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
-      return true;
+      const head = await this.client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      return { etag: head.ETag, lastModified: head.LastModified, size: head.ContentLength, metadata: head.Metadata ?? {} };
     } catch (error) {
       // Stopped by the caller's signal: the caller reports why; no advice about the check.
       if (signal.aborted) throw error;
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) return undefined;
       const badName = invalidBucketName(error, this.bucket);
       if (badName) throw new ObjectStoreError(badName, { cause: error, attribute: 'bucket' });
       throw new ObjectStoreError(checkFailure(advice.checked, error, 'Allow s3:GetObject and s3:ListBucket', advice.skip), { cause: error });

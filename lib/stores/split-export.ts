@@ -2,6 +2,8 @@
  * A split export (ToS3's `maxRowsPerObject`): rows written as one object per part, in turn, each
  * complete on its own, at the key with `{part}` filled. If any part fails, or the task is
  * stopped, the parts already written are deleted, so a failed export leaves nothing behind.
+ * With `ifExists = 'skip'`, part 0 speaks for the export: when it is there, the export was
+ * written already (`existing()` finds its parts); a later part that is there is refused.
  */
 import { Readable } from 'node:stream';
 import { isTabular } from '../data/csv';
@@ -103,10 +105,24 @@ export class SplitExport {
     return written.objects;
   }
 
+  /**
+   * The parts of an export written earlier at `template`'s keys, when its part 0 is there:
+   * parts 0, 1, … up to the first one missing. Undefined when part 0 is not there.
+   */
+  async existing(template: string): Promise<WrittenObject[] | undefined> {
+    const objects: WrittenObject[] = [];
+    for (let index = 0; ; index++) {
+      const key = this.partKey(template, index);
+      const head = await this.writer.find(key);
+      if (head === undefined) return objects.length === 0 ? undefined : objects;
+      objects.push({ key, uri: this.writer.store.uri(key), bytes: head.size ?? 0 });
+    }
+  }
+
   /** Writes part `index`, its payload made now. */
   private async writePart(template: string, index: number, part: PayloadPart): Promise<WrittenObject> {
     const key = this.partKey(template, index);
-    await this.writer.refuseExisting(key);
+    await this.checkPart(key, index);
     this.current = await part.payload();
     const { bytes } = await this.writer.write(key, this.current);
     const rows = this.current.rows() ?? 0;
@@ -115,6 +131,13 @@ export class SplitExport {
     const uri = this.writer.store.uri(key);
     this.task.log('uploaded part %d, %d bytes, to %s', index, bytes, uri);
     return { key, uri, bytes, rows };
+  }
+
+  /** Looks at a part's key before writing it: with 'skip', part 0 was looked at already (`existing()`), a later one is refused. */
+  private async checkPart(key: string, index: number): Promise<void> {
+    const { ifExists } = this.task;
+    if (ifExists !== 'skip') await this.writer.check(key);
+    else if (index > 0) await this.writer.check(key, 'fail');
   }
 
   /** The key of part `index`: `{part}` filled in the key (whose other keywords are filled already). */

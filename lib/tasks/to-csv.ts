@@ -14,6 +14,7 @@ import { isOneShot, type Compression, type DataFormat, type Payload } from '../d
 import { TaskError } from '../errors';
 import { trackMetrics } from '../live-metrics';
 import { taskMessage } from '../messages';
+import { ifExistsOf, ifExistsPlan, ifExistsProblems, type WriteIfExists } from '../stores/if-exists';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
 import { emptyIncrementalInput } from './incremental';
@@ -48,8 +49,8 @@ async function exists(file: string): Promise<boolean> {
 /**
  * Writes `input` to `filename`. A DataFrame, an array of row objects, `{ columns, rows }` or a
  * stream of row objects is written as CSV with the same writer as ToS3 (header, no index); a
- * string, bytes or a stream of bytes as they are. Refuses to replace an existing file unless
- * `overwriteIfExists`; the directory must exist. Output: `ToCSVOutput`.
+ * string, bytes or a stream of bytes as they are. An existing file is refused, left as it is
+ * (the task reports skipped) or replaced, as `ifExists` says; the directory must exist. Output: `ToCSVOutput`.
  */
 export abstract class ToCSV extends Task<ToCSVOutput> {
   static override requiredAttributes: readonly string[] = ['input', 'filename'];
@@ -68,9 +69,20 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
 
   /** Write a file when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no file) */
   writeEmpty?: boolean;
+  /**
+   * When the file is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
+   * (nothing is read or written; the task reports skipped, its output the file there),
+   * `'overwrite'` replaces it. @default 'fail' ('overwrite' with `overwriteIfExists = true`)
+   */
+  ifExists?: WriteIfExists;
 
   override attributeProblems(): string[] {
-    return formatProblems(this);
+    return [...formatProblems(this), ...ifExistsProblems(this)];
+  }
+
+  /** What a dry run says `ifExists` will do. */
+  override planAttributes(): Record<string, string> {
+    return { ifExists: ifExistsPlan(this, 'an existing file') };
   }
 
   async run(): Promise<ToCSVOutput> {
@@ -82,13 +94,15 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     await this.checkDirectory(directory);
     const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
     if (empty !== undefined) {
-      this.log('%s: no file written', empty);
+      this.skip(empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
       return { path: target, bytes: 0, rows: 0 };
     }
     for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
+    const ifExists = ifExistsOf(this);
     const existed = await exists(target);
-    if (existed && !this.overwriteIfExists) {
+    if (existed && ifExists === 'skip') return this.skipped(target);
+    if (existed && ifExists === 'fail') {
       if (this.input instanceof Readable) this.input.destroy();
       throw this.refusal(target);
     }
@@ -98,7 +112,12 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     let bytes: number;
     try {
       bytes = await this.writeTemp(payload, temp);
-      await this.moveIntoPlace(temp, target);
+      if (!(await this.moveIntoPlace(temp, target, ifExists))) {
+        // Created by another writer since the look: left as it is, as if it had been there then.
+        await rm(temp, { force: true });
+        if (ifExists === 'skip') return this.skipped(target);
+        throw this.refusal(target);
+      }
     } catch (error) {
       if (payload.body instanceof Readable) payload.body.destroy();
       await rm(temp, { force: true });
@@ -120,6 +139,13 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** A retry is safe when the input can be read again: a failed write leaves no file. */
   override canRetry(): boolean {
     return !isOneShot(this.input);
+  }
+
+  /** The output of a file left as it is, as a write would have output it; the task reports skipped. */
+  private async skipped(target: string): Promise<ToCSVOutput> {
+    this.skip(`${target} exists`);
+    this.log('%s exists: left as it is', target);
+    return { path: target, bytes: (await stat(target)).size };
   }
 
   private refusal(target: string): TaskError {
@@ -163,24 +189,25 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   }
 
   /**
-   * Renames `temp` to `target`. Without `overwriteIfExists`, links instead, which fails if a
-   * file appeared at `target` meanwhile, rather than replacing it.
+   * Renames `temp` to `target`. Unless `ifExists` is 'overwrite', links instead, which fails if a
+   * file appeared at `target` meanwhile, rather than replacing it: then false, `temp` left.
    */
-  private async moveIntoPlace(temp: string, target: string): Promise<void> {
-    if (this.overwriteIfExists) {
+  private async moveIntoPlace(temp: string, target: string, ifExists: WriteIfExists): Promise<boolean> {
+    if (ifExists === 'overwrite') {
       await rename(temp, target);
-      return;
+      return true;
     }
     try {
       await link(temp, target);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (code === 'EEXIST') throw this.refusal(target);
+      if (code === 'EEXIST') return false;
       if (!NO_HARD_LINKS.has(code)) throw error;
-      if (await exists(target)) throw this.refusal(target);
+      if (await exists(target)) return false;
       await rename(temp, target);
-      return;
+      return true;
     }
     await rm(temp, { force: true });
+    return true;
   }
 }

@@ -8,7 +8,9 @@ import type { ServerSideEncryption } from '@aws-sdk/client-s3';
 import { formatOf } from '../data/formats/table';
 import { isOneShot, type Compression, type DataFormat } from '../data/payload';
 import { trackMetrics } from '../live-metrics';
-import { ObjectWriter, type WriteContext } from '../stores/object-writer';
+import { ifExistsOf, ifExistsPlan, ifExistsProblems, type WriteIfExists } from '../stores/if-exists';
+import type { ObjectHead } from '../stores/object-store';
+import { ObjectWriter, UploadError, type WriteContext } from '../stores/object-writer';
 import { S3Store } from '../stores/s3-store';
 import { keyHasPart, SplitExport, type WrittenObject } from '../stores/split-export';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
@@ -51,7 +53,8 @@ export interface ToS3Output {
  * or a stream of row objects is written as CSV (header, no index; see the CSV writer); a string
  * as UTF-8; a Buffer/Uint8Array or a stream of bytes as it is. The upload streams through
  * `@aws-sdk/lib-storage` in parts; a failed upload is aborted, leaving no object and no parts.
- * Refuses to replace an existing object unless `overwriteIfExists`. Output: `ToS3Output`.
+ * An existing object is refused, left as it is (the task reports skipped) or replaced, as
+ * `ifExists` says. Output: `ToS3Output`.
  */
 export abstract class ToS3 extends S3Task<ToS3Output> {
   static override requiredAttributes: readonly string[] = ['input', 'bucket', 'key'];
@@ -96,6 +99,14 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
 
   /** Write an object when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no object) */
   writeEmpty?: boolean;
+  /**
+   * When the object is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
+   * (nothing is read or written; the task reports skipped, its output the object there),
+   * `'overwrite'` replaces it. With `maxRowsPerObject`, part 0 speaks for the export: when it is
+   * there, no part is written and the output lists the parts there (0, 1, … up to the first missing).
+   * @default 'fail' ('overwrite' with `overwriteIfExists = true`)
+   */
+  ifExists?: WriteIfExists;
 
   override lateKeywords(attribute: string): readonly string[] {
     return attribute === 'key' && this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null ? ['part'] : [];
@@ -106,7 +117,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    * encryption, part options, the split, the bucket name and the key's length once filled.
    */
   override attributeProblems(): string[] {
-    const problems = [...formatProblems(this), ...bucketProblems(this), ...keyProblems(this, 'key', true)];
+    const problems = [...formatProblems(this), ...bucketProblems(this), ...keyProblems(this, 'key', true), ...ifExistsProblems(this)];
     const max = this.maxRowsPerObject;
     if (max !== undefined && max !== null) {
       if (!Number.isInteger(max) || max < 1) {
@@ -142,30 +153,85 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     const writer = new ObjectWriter(this.store(bucket), this.writeContext());
     const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
     if (empty !== undefined) {
-      this.log('%s: no object written', empty);
+      this.skip(empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
       return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [] };
     }
     const maxRows = this.maxRowsPerObject;
-    if (maxRows !== undefined && maxRows !== null) {
-      const split = new SplitExport(writer, this.writeContext());
-      trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
-      const objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
-      const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
-      const rows = objects.reduce((sum, o) => sum + (o.rows ?? 0), 0);
-      this.recordMetrics({ bytes, rows });
-      return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
-    }
-    await writer.refuseExisting(key);
+    if (maxRows !== undefined && maxRows !== null) return this.writeSplit(writer, bucket, key, options, maxRows);
+    const there = await writer.check(key);
+    if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
     const payload = await inputPayload(this, options);
     trackMetrics(this, () => ({ rows: payload.rows(), bytes: writer.sent }));
-    const { bytes, etag } = await writer.write(key, payload);
+    let written: { bytes: number; etag?: string };
+    try {
+      written = await writer.write(key, payload);
+    } catch (error) {
+      // Created by another writer since the look: left as it is, as if it had been there then.
+      const meanwhile = this.createdMeanwhile(error) ? await writer.find(key) : undefined;
+      if (meanwhile) return this.skipped(bucket, [this.existingObject(writer, key, meanwhile)], meanwhile.etag);
+      throw error;
+    }
+    const { bytes, etag } = written;
     const uri = writer.store.uri(key);
     const rows = payload.rows();
     this.recordMetrics(rows === undefined ? { bytes } : { bytes, rows });
     this.log('uploaded %d bytes to %s', bytes, uri);
     const object: ToS3Object = { key, uri, bytes, ...(rows === undefined ? {} : { rows }) };
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
+  }
+
+  /** A split export (`maxRowsPerObject`); with 'skip', none when its part 0 is there. */
+  private async writeSplit(
+    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number,
+  ): Promise<ToS3Output> {
+    const split = new SplitExport(writer, this.writeContext());
+    const there = this.skipping() ? await split.existing(key) : undefined;
+    if (there) return this.skipped(bucket, there);
+    trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
+    let objects: WrittenObject[];
+    try {
+      objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
+    } catch (error) {
+      // Part 0 created by another writer since the look: the export is there after all.
+      const meanwhile = this.createdMeanwhile(error) ? await split.existing(key) : undefined;
+      if (meanwhile && (error as UploadError).key === meanwhile[0].key) return this.skipped(bucket, meanwhile);
+      throw error;
+    }
+    const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
+    const rows = objects.reduce((sum, o) => sum + (o.rows ?? 0), 0);
+    this.recordMetrics({ bytes, rows });
+    return { bucket, key: objects[0].key, uri: objects[0].uri, bytes, rows, objects };
+  }
+
+  /** Whether `ifExists` is 'skip'. */
+  private skipping(): boolean {
+    return ifExistsOf(this) === 'skip';
+  }
+
+  /** Whether `error` is the store refusing the conditional write, with 'skip': another writer's object is there. */
+  private createdMeanwhile(error: unknown): boolean {
+    return this.skipping() && error instanceof UploadError && error.createdMeanwhile;
+  }
+
+  /** An object found at `key`, as the output lists it. */
+  private existingObject(writer: ObjectWriter, key: string, head: ObjectHead): ToS3Object {
+    return { key, uri: writer.store.uri(key), bytes: head.size ?? 0 };
+  }
+
+  /** The output of an export left as it is: the objects there, as a write would have output them; the task reports skipped. */
+  private skipped(bucket: string, objects: ToS3Object[], etag?: string): ToS3Output {
+    const [first] = objects;
+    this.skip(`${first.uri} exists`);
+    this.log('%s exists: left as it is', first.uri);
+    const bytes = objects.reduce((sum, o) => sum + o.bytes, 0);
+    return { bucket, key: first.key, uri: first.uri, bytes, ...(etag === undefined ? {} : { etag }), objects };
+  }
+
+  /** What a dry run says `ifExists` will do. */
+  override planAttributes(): Record<string, string> {
+    const split = this.maxRowsPerObject !== undefined && this.maxRowsPerObject !== null;
+    return { ifExists: ifExistsPlan(this, 'an existing object', split) };
   }
 
   /** The bucket as an object store, over the task's open client, with the task's part and encryption settings. */
@@ -181,7 +247,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       taskName: this.taskName,
       signal: this.signal,
       log: this.log,
-      overwriteIfExists: this.overwriteIfExists,
+      ifExists: ifExistsOf(this),
       contentType: optionalTextAttribute(this, 'contentType'),
       input: this.input,
     };
