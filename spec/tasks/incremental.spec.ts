@@ -167,7 +167,7 @@ describe('incremental reads', function () {
       rmSync(join(dir, 'orders.csv'));
       const second = await bigraysRun();
       expect(existsSync(join(dir, 'orders.csv'))).to.equal(false);
-      expect(second.tasks.find((t) => t.name === 'Save')).to.include({ status: 'skipped', reason: "no new rows since '2026-12-02 10:00:00'" });
+      expect(second.tasks.find((t) => t.name === 'Save')).to.include({ status: 'skipped', reason: 'no new rows since 2026-12-02 10:00:00' });
       writeEmpty = true;
       await bigraysRun();
       expect(csv('orders.csv')).to.deep.equal(['id,at']);
