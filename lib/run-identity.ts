@@ -14,6 +14,8 @@ export type { RunIdentity };
 
 /** What a job's name may hold: it names a state object, a table row and a lock. */
 const JOB_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+/** The suffix of a run lock's lease beside the job's state: no job's own name may end so. */
+const LEASE_SUFFIX = /\.lock$/i;
 
 /** A file's base name without its extension. */
 function scriptName(path: string | undefined): string | undefined {
@@ -28,9 +30,9 @@ export function jobName(runtime: Runtime): string {
   const configured = effectiveConfig(undefined, runtime).JOB_NAME;
   if (isSet(configured)) {
     const name = String(configured);
-    if (!JOB_NAME.test(name)) {
+    if (!JOB_NAME.test(name) || LEASE_SUFFIX.test(name)) {
       throw new ConfigurationError(
-        `${envName('JOB_NAME')} must be letters, digits, \`_\`, \`-\` or \`.\` (at most 200), got \`${name}\`: it names the job's state and its lock`,
+        `${envName('JOB_NAME')} must be letters, digits, \`_\`, \`-\` or \`.\` (at most 200), not ending in \`.lock\`, got \`${name}\`: it names the job's state and its lock`,
         { missing: [envName('JOB_NAME')] },
       );
     }
@@ -38,7 +40,8 @@ export function jobName(runtime: Runtime): string {
   }
   const derived = runtime.driver?.jobName ?? scriptName(process.argv[1]) ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'job';
   // A file name may hold what a name may not (spaces, unicode): those become `_`.
-  return derived.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200) || 'job';
+  const name = derived.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200) || 'job';
+  return LEASE_SUFFIX.test(name) ? `${name.slice(0, -'.lock'.length)}_lock` : name;
 }
 
 /** A new top-level run's identity. */
