@@ -1,12 +1,16 @@
 /**
- * The state store config `STATE_URL` names: a folder (the default, `.bigrays/state/` under the
- * current directory), and the kinds each store adds to STATE_STORE_KINDS. An unknown kind is
+ * The state store config `STATE_URL` names: `s3://bucket/prefix/`, a database URL, or a folder
+ * (the default, `.bigrays/state/` under the current directory), one line each in STATE_STORE_KINDS. An unknown kind is
  * an error naming the setting, never a fall-through.
  */
 import { resolve } from 'node:path';
 import { envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
+import { maskDsnValue } from '../secrets';
+import { dsnForms } from '../resources/sql/dialects';
 import { FolderStateStore } from './folder-store';
+import { S3StateStore } from './s3-store';
+import { isDatabaseUrl, SqlStateStore } from './sql-store';
 import type { StateStore } from './store';
 
 /** A kind of state store: whether a `STATE_URL` is its kind, and how to open it. */
@@ -26,8 +30,20 @@ const FOLDER: StateStoreKind = {
   open: (url) => new FolderStateStore(resolve(url.startsWith('file:') ? url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : url)),
 };
 
+const S3: StateStoreKind = {
+  form: 's3://bucket/prefix/',
+  matches: (url) => /^s3:/i.test(url),
+  open: (url, config) => S3StateStore.open(url, config),
+};
+
+const DATABASE: StateStoreKind = {
+  form: `a database URL (${dsnForms()})`,
+  matches: (url) => isDatabaseUrl(url),
+  open: (url, config) => SqlStateStore.open(url, config),
+};
+
 /** Every kind of state store, tried in order. */
-export const STATE_STORE_KINDS: readonly StateStoreKind[] = [FOLDER];
+export const STATE_STORE_KINDS: readonly StateStoreKind[] = [S3, DATABASE, FOLDER];
 
 /** Opens the state store `config` names (`STATE_URL`, else the default folder). */
 export async function openStateStore(config: ConfigValues): Promise<StateStore> {
@@ -35,7 +51,7 @@ export async function openStateStore(config: ConfigValues): Promise<StateStore> 
   const kind = STATE_STORE_KINDS.find((k) => k.matches(url));
   if (!kind) {
     throw new ConfigurationError(
-      `${envName('STATE_URL')} must be ${STATE_STORE_KINDS.map((k) => k.form).join(', ')}; got a URL of another kind`,
+      `${envName('STATE_URL')} must be ${STATE_STORE_KINDS.map((k) => k.form).join(', or ')}; got \`${maskDsnValue(url)}\``,
       { missing: [envName('STATE_URL')] },
     );
   }
