@@ -13,7 +13,7 @@ import type { RunIdentity, Runtime } from './runtime';
 export type { RunIdentity };
 
 /** What a job's name may hold: it names a state object, a table row and a lock. */
-const JOB_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+export const JOB_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** A file's base name without its extension. */
 function scriptName(path: string | undefined): string | undefined {

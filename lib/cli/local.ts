@@ -13,7 +13,7 @@
  */
 import { basename, extname, join } from 'node:path';
 import { envName } from '../config';
-import { LOCAL_DIR } from '../job/local-overlay';
+import { LOCAL_DIR, LOCAL_STATE_DIR } from '../job/local-overlay';
 import { maskDsnValue } from '../secrets';
 import { display } from '../symlinks';
 import { emulatorEnv, startEmulator, type LocalEmulator } from './local-emulator';
@@ -42,6 +42,12 @@ function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<
   const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
   notes.push(`SQL: SQLite database ${display(file)}`);
   return { [envName('DB_DSN')]: `sqlite:${file}` };
+}
+
+/** The jobs' state in the local folder's `state/`, unless BIGRAYS_STATE_URL names a store. */
+function localState(env: NodeJS.ProcessEnv): Record<string, string> {
+  const given = env[envName('STATE_URL')];
+  return given !== undefined && given !== '' ? {} : { [envName('STATE_URL')]: LOCAL_STATE_DIR };
 }
 
 /**
@@ -83,7 +89,7 @@ async function finish(mirror: LocalMirror, emulator: LocalEmulator, notes: strin
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
   refuseLinks(job, dryRun);
   const notes: string[] = [];
-  const sqlEnv = localSql(job, env, notes);
+  const sqlEnv = { ...localSql(job, env, notes), ...localState(env) };
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     notes.push(`S3 and SNS: an emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
