@@ -7,8 +7,8 @@
  * store has its own connection, never the job's session; each statement commits on its own.
  */
 import type { Knex } from 'knex';
-import type { ConfigValues } from '../config';
-import { BigraysError } from '../errors';
+import { envName, type ConfigValues } from '../config';
+import { BigraysError, ConfigurationError } from '../errors';
 import { dialectForScheme } from '../resources/sql/dialects';
 import type { SqlSession } from '../resources/sql/open-session';
 import { SQLSession } from '../resources/sql/session';
@@ -21,6 +21,15 @@ export const STATE_TABLE = 'bigrays_state';
 export function isDatabaseUrl(url: string): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.trim())?.[1];
   return scheme !== undefined && dialectForScheme(scheme) !== undefined;
+}
+
+/** An error about the URL as the job's database (BIGRAYS_DB_DSN), said of the state store's setting. */
+function asStateUrlError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const [dsn, state] = [envName('DB_DSN'), envName('STATE_URL')];
+  error.message = `the state store (${state}): ${error.message.split(dsn).join(state)}`;
+  if (error instanceof ConfigurationError) error.missing.splice(0, error.missing.length, ...error.missing.map((name) => (name === dsn ? state : name)));
+  return error;
 }
 
 export class SqlStateStore implements StateStore {
@@ -41,8 +50,12 @@ export class SqlStateStore implements StateStore {
   static async open(url: string, config: ConfigValues): Promise<SqlStateStore> {
     const resource = new SQLSession();
     const settings = { ...config, DB_DSN: url };
-    resource.validateConfig(settings);
-    return new SqlStateStore(resource, await resource.open(settings));
+    try {
+      resource.validateConfig(settings);
+      return new SqlStateStore(resource, await resource.open(settings));
+    } catch (error) {
+      throw asStateUrlError(error);
+    }
   }
 
   private get knex(): Knex {
