@@ -72,7 +72,7 @@ describe('state store in a folder', function () {
     const linked = path.join(dir, 'linked');
     symlinkSync(elsewhere, linked);
     const store = new FolderStateStore(linked);
-    expect((await failure<Error>(store.read('orders'))).message).to.contain(`${linked} is a symbolic link`);
+    expect((await failure<Error>(store.read('orders'))).message).to.contain(`${linked} is a symbolic link (to ${elsewhere}): the state store never reads or writes through a link`);
     expect((await failure<Error>(store.write('new', { n: 1 }, undefined))).message).to.contain('is a symbolic link');
     expect(existsSync(path.join(elsewhere, 'new.json'))).to.equal(false);
 

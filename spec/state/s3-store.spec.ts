@@ -7,13 +7,17 @@
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { BigraysConfig, ConfigurationError } from '../../lib';
 import { effectiveConfig } from '../../lib/config';
 import { openStateStore } from '../../lib/state/open-store';
 import { S3StateStore } from '../../lib/state/s3-store';
 import { StateConflictError, type StateStore } from '../../lib/state/store';
 import { failure } from '../helpers';
-import { createBucket, TEST_SECRET, useEmulator, type RecordedRequest } from '../support/aws-hooks';
+import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type RecordedRequest } from '../support/aws-hooks';
+import { root, spawnCli } from '../support/cli';
 
 describe('state store in S3', function () {
   this.timeout(30_000);
@@ -109,5 +113,33 @@ describe('state store in S3', function () {
     expect(missing).to.be.instanceOf(ConfigurationError);
     expect(missing.message).to.contain('needs BIGRAYS_AWS_ACCESS_KEY_ID').and.not.contain(TEST_SECRET);
     expect(emulator().requests.length).to.equal(before);
+  });
+
+  it('should keep a job\'s state between runs of bigrays run, and show it with bigrays state', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bigrays-s3-state-'));
+    const env = {
+      BIGRAYS_STATE_URL: `s3://${bucket}/state/`,
+      BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
+      BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
+      BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
+      BIGRAYS_AWS_REGION: TEST_REGION,
+    };
+    const job = path.join(root, 'spec/fixtures/jobs/state-counter.ts');
+    const stored = async (): Promise<unknown> => JSON.parse(await (await emulator().s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'state/state-counter.json' }))).Body!.transformToString());
+    try {
+      for (const runs of [1, 2]) {
+        const result = await spawnCli(['run', job, '-q'], { cwd: dir, env });
+        expect(result.status, result.stderr).to.equal(0);
+        expect(await stored()).to.have.property('tasks').that.deep.equals({ Count: { runs, at: 'Count' } });
+      }
+      const shown = await spawnCli(['state', 'show', 'state-counter', '--json'], { cwd: dir, env });
+      expect(shown.status, shown.stderr).to.equal(0);
+      expect(JSON.parse(shown.stdout)).to.deep.equal(await stored());
+      expect(shown.stdout + shown.stderr).not.to.contain(TEST_SECRET);
+      expect(existsSync(path.join(dir, '.bigrays'))).to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
