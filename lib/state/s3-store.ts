@@ -30,6 +30,11 @@ export function parseS3StateUrl(url: string): { bucket: string; prefix: string }
   return { bucket, prefix: rest === '' || rest.endsWith('/') ? rest : `${rest}/` };
 }
 
+/** Whether S3 said there is no such object (a missing bucket is an error, not an empty state). */
+function isAbsent(error: unknown): boolean {
+  return isNotFound(error) && awsErrorCode(error) !== 'NoSuchBucket';
+}
+
 /** Whether S3 refused a conditional request because the object is not (or no longer) as named. */
 function isPreconditionRefusal(error: unknown): boolean {
   const code = awsErrorCode(error);
@@ -75,7 +80,7 @@ export class S3StateStore implements StateStore {
       text = (await answer.Body?.transformToString('utf8')) ?? '';
       version = answer.ETag ?? '';
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isAbsent(error)) return undefined;
       throw this.failure('reading the state', key, error);
     }
     try {
@@ -112,7 +117,7 @@ export class S3StateStore implements StateStore {
       }));
     } catch (error) {
       if (isPreconditionRefusal(error)) throw this.conflict(key, 'changed', error);
-      if (isNotFound(error)) return;
+      if (isAbsent(error)) return;
       throw this.failure('removing the state', key, error);
     }
   }

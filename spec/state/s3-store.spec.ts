@@ -95,6 +95,12 @@ describe('state store in S3', function () {
     expect(await failure(store.write('orders', { n: 1 }, undefined))).to.be.instanceOf(StateConflictError);
   });
 
+  it('should take a missing bucket as an error, not as no state', async () => {
+    const store = await open(`s3://${bucket}-missing/state/`);
+    const error = await failure<Error>(store.read('orders'));
+    expect(error.message).to.contain(`reading the state s3://${bucket}-missing/state/orders.json failed: NoSuchBucket`);
+  });
+
   it('should remove the document naming its ETag', async () => {
     const store = await open();
     const v1 = await store.write('gone', { n: 1 }, undefined);
