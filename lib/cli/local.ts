@@ -1,7 +1,8 @@
 /**
  * `--local`: run a job fully offline. The command starts the fauxqs S3/SNS emulator in its
- * own process (`local-emulator.ts`) and hands the job its endpoint, local keys and (unless
- * BIGRAYS_DB_DSN is set) a SQLite database under `.bigrays/` through the env; the job's side
+ * own process (`local-emulator.ts`) and hands the job its endpoint, local keys, (unless
+ * BIGRAYS_DB_DSN is set) a SQLite database under `.bigrays/` and (unless BIGRAYS_STATE_URL is
+ * set) the state folder `.bigrays/state/` through the env; the job's side
  * keeps every task on them (`lib/job/local-overlay.ts`). Nothing is sent to AWS.
  *
  * Buckets and topics are created on first use, by a hook in the emulator's HTTP server. The
@@ -89,18 +90,18 @@ async function finish(mirror: LocalMirror, emulator: LocalEmulator, notes: strin
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
   refuseLinks(job, dryRun);
   const notes: string[] = [];
-  const sqlEnv = { ...localSql(job, env, notes), ...localState(env) };
+  const storeEnv = { ...localSql(job, env, notes), ...localState(env) };
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     notes.push(`S3 and SNS: an emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
-    return { env: { ...sqlEnv, ...emulatorEnv('http://127.0.0.1') }, notes: () => notes, finish: async () => notes, stop: async () => undefined };
+    return { env: { ...storeEnv, ...emulatorEnv('http://127.0.0.1') }, notes: () => notes, finish: async () => notes, stop: async () => undefined };
   }
   const mirror = new LocalMirror();
   const emulator = await startMirrored(mirror);
   const loaded = mirror.loaded;
   notes.push(`S3 and SNS: an emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? 'object' : 'objects'} loaded from ${display(S3_DIR)}` : ''}`);
   return {
-    env: { ...sqlEnv, ...emulatorEnv(emulator.endpoint) },
+    env: { ...storeEnv, ...emulatorEnv(emulator.endpoint) },
     notes: () => notes,
     finish: () => finish(mirror, emulator, notes),
     stop: () => emulator.close(),
