@@ -121,7 +121,8 @@ describe('state store in S3', function () {
     expect(emulator().requests.length).to.equal(before);
   });
 
-  it('should keep a job\'s state between runs of bigrays run, and show it with bigrays state', async () => {
+  it('should keep a job\'s state between runs of bigrays run, and show it with bigrays state', async function () {
+    this.timeout(120_000);
     const dir = mkdtempSync(path.join(tmpdir(), 'bigrays-s3-state-'));
     const env = {
       BIGRAYS_STATE_URL: `s3://${bucket}/state/`,
