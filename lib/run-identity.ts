@@ -41,7 +41,14 @@ export function jobName(runtime: Runtime): string {
   return derived.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200) || 'job';
 }
 
-/** A new top-level run's identity. */
+/**
+ * A new top-level run's identity. A `STATE_URL` no store can use is refused here too, before
+ * any task runs (checked without I/O; the store itself is opened only when a task asks).
+ */
 export function newIdentity(runtime: Runtime): RunIdentity {
-  return { runId: randomUUID(), job: jobName(runtime) };
+  const identity = { runId: randomUUID(), job: jobName(runtime) };
+  // Loaded here, not with the module: the stores' code is needed only once a run starts.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./state/open-store') as typeof import('./state/open-store')).checkStateUrl(effectiveConfig(undefined, runtime));
+  return identity;
 }

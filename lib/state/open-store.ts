@@ -9,7 +9,7 @@ import { ConfigurationError } from '../errors';
 import { maskDsnValue } from '../secrets';
 import { dsnForms } from '../resources/sql/dialects';
 import { FolderStateStore } from './folder-store';
-import { S3StateStore } from './s3-store';
+import { parseS3StateUrl, S3StateStore } from './s3-store';
 import { isDatabaseUrl, SqlStateStore } from './sql-store';
 import type { StateStore } from './store';
 
@@ -18,6 +18,8 @@ export interface StateStoreKind {
   /** For messages: what the URL looks like. */
   readonly form: string;
   matches(url: string): boolean;
+  /** Refuses, without any I/O, a URL of its kind it cannot use (a bad bucket name, a DSN it cannot read). */
+  check?(url: string, config: ConfigValues): void;
   open(url: string, config: ConfigValues): Promise<StateStore> | StateStore;
 }
 
@@ -33,21 +35,22 @@ const FOLDER: StateStoreKind = {
 const S3: StateStoreKind = {
   form: 's3://bucket/prefix/',
   matches: (url) => /^s3:/i.test(url),
+  check: (url) => void parseS3StateUrl(url),
   open: (url, config) => S3StateStore.open(url, config),
 };
 
 const DATABASE: StateStoreKind = {
   form: `a database URL (${dsnForms()})`,
   matches: (url) => isDatabaseUrl(url),
+  check: (url, config) => SqlStateStore.check(url, config),
   open: (url, config) => SqlStateStore.open(url, config),
 };
 
 /** Every kind of state store, tried in order. */
 export const STATE_STORE_KINDS: readonly StateStoreKind[] = [S3, DATABASE, FOLDER];
 
-/** Opens the state store `config` names (`STATE_URL`, else the default folder). */
-export async function openStateStore(config: ConfigValues): Promise<StateStore> {
-  const url = isSet(config.STATE_URL) ? String(config.STATE_URL) : DEFAULT_STATE_FOLDER;
+/** The kind of store `url` names; a ConfigurationError naming the setting and the forms when none. */
+function kindOf(url: string): StateStoreKind {
   const kind = STATE_STORE_KINDS.find((k) => k.matches(url));
   if (!kind) {
     throw new ConfigurationError(
@@ -55,5 +58,22 @@ export async function openStateStore(config: ConfigValues): Promise<StateStore> 
       { missing: [envName('STATE_URL')] },
     );
   }
-  return kind.open(url, config);
+  return kind;
+}
+
+/** `STATE_URL`, else the default folder. */
+function stateUrl(config: ConfigValues): string {
+  return isSet(config.STATE_URL) ? String(config.STATE_URL) : DEFAULT_STATE_FOLDER;
+}
+
+/** Refuses, before a run starts and without any I/O, a `STATE_URL` no store can use. */
+export function checkStateUrl(config: ConfigValues): void {
+  const url = stateUrl(config);
+  kindOf(url).check?.(url, config);
+}
+
+/** Opens the state store `config` names (`STATE_URL`, else the default folder). */
+export async function openStateStore(config: ConfigValues): Promise<StateStore> {
+  const url = stateUrl(config);
+  return kindOf(url).open(url, config);
 }

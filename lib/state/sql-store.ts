@@ -48,11 +48,20 @@ export class SqlStateStore implements StateStore {
    * credentials; the timeouts); a ConfigurationError for a URL it cannot read or a driver not installed.
    */
   static async open(url: string, config: ConfigValues): Promise<SqlStateStore> {
+    SqlStateStore.check(url, config);
     const resource = new SQLSession();
     const settings = { ...config, DB_DSN: url };
     try {
-      resource.validateConfig(settings);
       return new SqlStateStore(resource, await resource.open(settings));
+    } catch (error) {
+      throw asStateUrlError(error);
+    }
+  }
+
+  /** Refuses, without connecting, a URL it cannot read or whose driver is not installed. */
+  static check(url: string, config: ConfigValues): void {
+    try {
+      new SQLSession().validateConfig({ ...config, DB_DSN: url });
     } catch (error) {
       throw asStateUrlError(error);
     }

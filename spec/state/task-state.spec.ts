@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { bigraysRun, BigraysConfig, Task, TaskError } from '../../lib';
+import { bigraysRun, BigraysConfig, ConfigurationError, Task, TaskError } from '../../lib';
 import { failure } from '../helpers';
 
 describe('this.state of a task', () => {
@@ -45,6 +45,18 @@ describe('this.state of a task', () => {
     const report = await bigraysRun(Plain);
     expect(report.state).to.equal(undefined);
     expect(existsSync(path.join(dir, 'state'))).to.equal(false);
+  });
+
+  it('should refuse, before any task runs, a BIGRAYS_STATE_URL no store can use', async () => {
+    let ran = false;
+    class Plain extends Task<void> { run() { ran = true; } }
+    for (const [url, words] of [['ftp://host/x', 'BIGRAYS_STATE_URL must be'], ['s3://Bad_Bucket/state/', 'uppercase letters'], ['postgres://etl@db:notaport/x', 'the state store (BIGRAYS_STATE_URL)']]) {
+      BigraysConfig.STATE_URL = url;
+      const error = await failure<ConfigurationError>(bigraysRun(Plain));
+      expect(error, url).to.be.instanceOf(ConfigurationError);
+      expect(error.message, url).to.contain(words);
+    }
+    expect(ran).to.equal(false);
   });
 
   it('should be a TaskError naming the task outside a run, or for a value that is no JSON', async () => {
