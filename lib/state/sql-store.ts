@@ -32,6 +32,11 @@ function asStateUrlError(error: unknown): unknown {
   return error;
 }
 
+/** The config a session on `url` reads: `url` as its DSN, the job database's user and password left out. */
+function sessionConfig(url: string, config: ConfigValues): ConfigValues {
+  return { ...config, DB_DSN: url, DB_USER: undefined, DB_PWD: undefined };
+}
+
 export class SqlStateStore implements StateStore {
   readonly where: string;
   private ready?: Promise<void>;
@@ -44,13 +49,14 @@ export class SqlStateStore implements StateStore {
   }
 
   /**
-   * Connects to `url` with `config`'s SQL settings (`DB_USER`, `DB_PWD` when the URL has no
-   * credentials; the timeouts); a ConfigurationError for a URL it cannot read or a driver not installed.
+   * Connects to `url` with `config`'s SQL timeouts (never the job database's `DB_USER` and
+   * `DB_PWD`: the URL carries its own credentials); a ConfigurationError for a URL it cannot
+   * read or a driver not installed.
    */
   static async open(url: string, config: ConfigValues): Promise<SqlStateStore> {
     SqlStateStore.check(url, config);
     const resource = new SQLSession();
-    const settings = { ...config, DB_DSN: url };
+    const settings = sessionConfig(url, config);
     try {
       return new SqlStateStore(resource, await resource.open(settings));
     } catch (error) {
@@ -61,7 +67,7 @@ export class SqlStateStore implements StateStore {
   /** Refuses, without connecting, a URL it cannot read or whose driver is not installed. */
   static check(url: string, config: ConfigValues): void {
     try {
-      new SQLSession().validateConfig({ ...config, DB_DSN: url });
+      new SQLSession().validateConfig(sessionConfig(url, config));
     } catch (error) {
       throw asStateUrlError(error);
     }

@@ -110,6 +110,17 @@ describe('state store URL', () => {
     expect(error.missing).to.deep.equal(['BIGRAYS_STATE_URL']);
   });
 
+  it('should connect with the URL\'s own credentials, not the job database\'s DB_USER and DB_PWD', async function () {
+    this.timeout(60_000);
+    const store = await openStateStore({ STATE_URL: await freshPostgresDsn(), DB_USER: 'nobody', DB_PWD: 'not-the-password' });
+    try {
+      await store.write('orders', { n: 1 }, undefined);
+      expect((await store.read('orders'))?.value).to.deep.equal({ n: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('should say a database it cannot reach is the state store, not the job database, its password masked', async function () {
     this.timeout(30_000);
     const error = await failure<Error>(openStateStore({ STATE_URL: `postgres://etl:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:1/state`, DB_CONNECT_TIMEOUT_MS: 5000 }));
