@@ -56,7 +56,7 @@ function checkArguments(command: StateCommand): void {
   if (!JOB_NAME.test(command.job)) {
     throw new UsageError(`a job's name is letters, digits, \`_\`, \`-\` or \`.\` (at most 200), got \`${command.job}\``);
   }
-  if (command.path !== undefined && command.path.split('.').some((part) => part === '')) {
+  if (command.path !== undefined && command.path.split('.').some((part) => part === '' || part === '__proto__')) {
     throw new UsageError(`name a task, and keys after it joined by dots (Task or Task.key), got \`${command.path}\``);
   }
   if (command.action === 'reset' && command.path?.includes('.')) {
@@ -77,8 +77,9 @@ async function change(store: StateStore, command: StateCommand): Promise<string>
   const found = await store.read(command.job);
   const document = asStateDocument(found?.value, command.job, store.where);
   const task = command.path!.split('.')[0];
-  if (command.action === 'reset' && !(task in document.tasks)) return `job ${command.job} keeps no state for ${task}: nothing to reset`;
+  if (command.action === 'reset' && !Object.hasOwn(document.tasks, task)) return `job ${command.job} keeps no state for ${task}: nothing to reset`;
   const next = command.action === 'set' ? withValue(document, command.path!, parseStateValue(command.value!)) : withoutTask(document, task);
+  // A change by hand is no run's: the document no longer names the run that wrote it.
   const { runId: _lastRun, ...rest } = next;
   await store.write(command.job, { ...rest, updatedAt: new Date().toISOString() }, found?.version);
   return command.action === 'set' ? `set ${command.path} of job ${command.job} in ${store.where}` : `removed the state of ${task} from job ${command.job} in ${store.where}`;
