@@ -10,6 +10,9 @@ export { outputOf, OutputRef } from './output';
 export { register, clearRegistry, registeredTasks } from './registry';
 export { bigraysRun } from './run';
 export type { RunReport, TaskReport, TaskStatus } from './report';
+export { StateConflictError } from './state/store';
+export type { StateDocument, StateReport } from './state/state-document';
+export type { TaskStatePart } from './state/task-state';
 export { Resource, type LocalForm } from './resources/resource';
 
 // SQL

@@ -13,7 +13,7 @@ import type { RunIdentity, Runtime } from './runtime';
 export type { RunIdentity };
 
 /** What a job's name may hold: it names a state object, a table row and a lock. */
-const JOB_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+export const JOB_NAME = /^[A-Za-z0-9_.-]{1,190}$/;
 /** The suffix of a run lock's lease beside the job's state: no job's own name may end so. */
 const LEASE_SUFFIX = /\.lock$/i;
 
@@ -32,7 +32,7 @@ export function jobName(runtime: Runtime): string {
     const name = String(configured);
     if (!JOB_NAME.test(name) || LEASE_SUFFIX.test(name)) {
       throw new ConfigurationError(
-        `${envName('JOB_NAME')} must be letters, digits, \`_\`, \`-\` or \`.\` (at most 200), not ending in \`.lock\`, got \`${name}\`: it names the job's state and its lock`,
+        `${envName('JOB_NAME')} must be letters, digits, \`_\`, \`-\` or \`.\` (at most 190), not ending in \`.lock\`, got \`${name}\`: it names the job's state and its lock`,
         { missing: [envName('JOB_NAME')] },
       );
     }

@@ -28,10 +28,10 @@ function linkTarget(path: string): string {
   }
 }
 
-/** Why the symbolic link at `path` is not used. */
-export function symlinkRefusal(path: string): string {
+/** Why the symbolic link at `path` is not used (by `who`: local mode, the state store). */
+export function symlinkRefusal(path: string, who = 'local mode'): string {
   return (
-    `${display(path)} is a symbolic link (to ${linkTarget(path)}): local mode never reads or writes through a link. ` +
+    `${display(path)} is a symbolic link (to ${linkTarget(path)}): ${who} never reads or writes through a link. ` +
     'Replace it with a copy of the file or folder it points to, or remove it.'
   );
 }

@@ -14,6 +14,7 @@ import { outputOrRef } from './output';
 import type { Resource } from './resources/resource';
 import type { TaskMetrics } from './run-observer';
 import { currentRuntime, type Runtime } from './runtime';
+import { taskStatePart, type TaskStatePart } from './state/task-state';
 
 /** The attributes whose `{keyword}` placeholders the runner fills before a task runs. */
 export const TEMPLATED_ATTRIBUTES = [
@@ -124,6 +125,14 @@ export abstract class BaseTask<O = unknown> {
    */
   get signal(): AbortSignal {
     return taskRun(this).signal ?? NEVER_ABORTED;
+  }
+
+  /**
+   * The task's part of its job's state, kept between runs: `await this.state.get()` reads it,
+   * `this.state.set(value)` stages a new one (JSON), written only if the whole run succeeds.
+   */
+  get state(): TaskStatePart {
+    return taskStatePart(this.taskName, () => taskRun(this).runtime);
   }
 
   /** Does the task's work; its return value is the task's output. */

@@ -31,7 +31,7 @@ describe('a run\'s identity', () => {
   });
 
   it('should refuse a JOB_NAME that cannot name a state object or a lock, naming the env var', () => {
-    for (const bad of ['orders/eu', 'a b', '', 'x'.repeat(201), 'orders.lock']) {
+    for (const bad of ['orders/eu', 'a b', '', 'x'.repeat(191), 'orders.lock']) {
       const runtime = new Runtime();
       runtime.config.set('JOB_NAME', bad);
       if (bad === '') {

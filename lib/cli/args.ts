@@ -30,12 +30,28 @@ export interface ConfigCommand {
   envFiles: string[];
 }
 
+/** `bigrays state show|set|reset <job> …`: a job's state, read or changed by hand. */
+export interface StateCommand {
+  command: 'state';
+  action: 'show' | 'set' | 'reset';
+  job: string;
+  /** set: `TASK[.key…]`; reset: the task whose part goes (undefined: the whole document). */
+  path?: string;
+  /** set: the value, as given (JSON if it parses, else a string). */
+  value?: string;
+  json: boolean;
+  /** --local: the state of `bigrays run --local` (the local folder's `state/`). */
+  local: boolean;
+  envFiles: string[];
+}
+
 /** The commands `bigrays` knows, besides the options `--help` and `--version`. */
-export type CommandName = 'run' | 'config' | 'help';
+export type CommandName = 'run' | 'config' | 'state' | 'help';
 
 export type Command =
   | RunCommand
   | ConfigCommand
+  | StateCommand
   /** `--help`: the usage of `topic` (a command), or of bigrays as a whole. */
   | { command: 'help'; topic?: Exclude<CommandName, 'help'> }
   /** `bigrays` alone: the short usage, as a usage error. */
@@ -76,6 +92,17 @@ const CONFIG_OPTIONS: OptionHelp[] = [
   HELP_OPTION,
 ];
 
+/** The options of `bigrays state`. */
+const STATE_OPTIONS: OptionHelp[] = [
+  { flag: '--json', help: 'show: print the document as one line of JSON' },
+  { flag: '--local', help: 'the state `bigrays run --local` keeps (.bigrays/state/), unless BIGRAYS_STATE_URL is set' },
+  { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
+  HELP_OPTION,
+];
+
+/** How many words each `bigrays state` action takes after the job (fewest, most). */
+const STATE_ACTIONS = { show: [0, 0], set: [2, 2], reset: [0, 1] } as const;
+
 const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: string; options: OptionHelp[] }> = {
   run: {
     synopsis: 'bigrays run <job.ts|job.js> [options]',
@@ -86,6 +113,11 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: 
     synopsis: 'bigrays config [--json] [--env-file FILE ...]',
     about: 'Lists every configuration key, whether it is set, and its value (secrets masked).',
     options: CONFIG_OPTIONS,
+  },
+  state: {
+    synopsis: 'bigrays state show <job> | set <job> <Task[.key…]> <value> | reset <job> [Task] [options]',
+    about: "Shows or changes a job's state: what its tasks keep between runs (a value is JSON if it parses, else text).",
+    options: STATE_OPTIONS,
   },
 };
 
@@ -111,6 +143,7 @@ export function helpText(topic?: Exclude<CommandName, 'help'>): string {
     'Commands:',
     `  run <job>       ${COMMANDS.run.about}`,
     `  config          ${COMMANDS.config.about}`,
+    `  state <action>  ${COMMANDS.state.about}`,
     '  help [command]  show this help, or a command\'s',
     '',
     'Options:',
@@ -286,6 +319,28 @@ function parseConfig(raw: string[]): ConfigCommand {
   return options;
 }
 
+function parseState(raw: string[]): StateCommand {
+  const args = splitValues(raw, STATE_OPTIONS);
+  const words: string[] = [];
+  const options = { json: false, local: false, envFiles: [] as string[] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--json') options.json = true;
+    else if (arg === '--local') options.local = true;
+    else if (arg === '--env-file') options.envFiles.push(valueOf(args, i++, '--env-file'));
+    else if (arg.startsWith('--')) throw unknownOption(arg, STATE_OPTIONS);
+    else words.push(arg);
+  }
+  const [action, job, ...rest] = words;
+  if (action === undefined || !Object.hasOwn(STATE_ACTIONS, action)) {
+    throw new UsageError(`${action === undefined ? 'name an action' : `unknown action \`${action}\`${didYouMean(action, Object.keys(STATE_ACTIONS), '`')}`}: show, set or reset`);
+  }
+  const [fewest, most] = STATE_ACTIONS[action as keyof typeof STATE_ACTIONS];
+  if (job === undefined) throw new UsageError(`name the job: bigrays state ${action} <job>`);
+  if (rest.length < fewest || rest.length > most) throw new UsageError(`usage: ${action === 'set' ? 'bigrays state set <job> <Task[.key…]> <value>' : `bigrays state ${action} <job>${most > 0 ? ' [Task]' : ''}`}`);
+  return { command: 'state', action: action as StateCommand['action'], job, path: rest[0], value: rest[1], ...options };
+}
+
 const TOPICS = Object.keys(COMMANDS) as Array<Exclude<CommandName, 'help'>>;
 
 function unknownCommand(word: string): UsageError {
@@ -310,9 +365,9 @@ export function parseArgs(argv: string[]): Command {
     if (topic === undefined || raw.length > 1) throw raw.length > 1 ? new UsageError(`bigrays help takes one command, got ${raw.join(' ')}`) : unknownCommand(raw[0]);
     return { command: 'help', topic };
   }
-  if (command === 'run' || command === 'config') {
+  if (command === 'run' || command === 'config' || command === 'state') {
     if (wantsHelp(raw)) return { command: 'help', topic: command };
-    return command === 'run' ? parseRun(raw) : parseConfig(raw);
+    return command === 'run' ? parseRun(raw) : command === 'config' ? parseConfig(raw) : parseState(raw);
   }
   if (command.startsWith('-')) throw unknownOption(command, [HELP_OPTION, { flag: '--version', help: '' }]);
   throw unknownCommand(command);

@@ -1,7 +1,8 @@
 /**
  * `--local`: run a job fully offline. The command starts the fauxqs S3/SNS emulator in its
- * own process (`local-emulator.ts`) and hands the job its endpoint, local keys and (unless
- * BIGRAYS_DB_DSN is set) a SQLite database under `.bigrays/` through the env; the job's side
+ * own process (`local-emulator.ts`) and hands the job its endpoint, local keys, (unless
+ * BIGRAYS_DB_DSN is set) a SQLite database under `.bigrays/` and (unless BIGRAYS_STATE_URL is
+ * set) the state folder `.bigrays/state/` through the env; the job's side
  * keeps every task on them (`lib/job/local-overlay.ts`). Nothing is sent to AWS.
  *
  * Buckets and topics are created on first use, by a hook in the emulator's HTTP server. The
@@ -13,7 +14,7 @@
  */
 import { basename, extname, join } from 'node:path';
 import { envName } from '../config';
-import { LOCAL_DIR } from '../job/local-overlay';
+import { LOCAL_DIR, LOCAL_STATE_DIR } from '../job/local-overlay';
 import { maskDsnValue } from '../secrets';
 import { display } from '../symlinks';
 import { emulatorEnv, startEmulator, type LocalEmulator } from './local-emulator';
@@ -42,6 +43,12 @@ function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<
   const file = join(LOCAL_DIR, `${basename(job, extname(job))}.sqlite`);
   notes.push(`SQL: SQLite database ${display(file)}`);
   return { [envName('DB_DSN')]: `sqlite:${file}` };
+}
+
+/** The jobs' state in the local folder's `state/`, unless BIGRAYS_STATE_URL names a store. */
+function localState(env: NodeJS.ProcessEnv): Record<string, string> {
+  const given = env[envName('STATE_URL')];
+  return given !== undefined && given !== '' ? {} : { [envName('STATE_URL')]: LOCAL_STATE_DIR };
 }
 
 /**
@@ -83,18 +90,18 @@ async function finish(mirror: LocalMirror, emulator: LocalEmulator, notes: strin
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
   refuseLinks(job, dryRun);
   const notes: string[] = [];
-  const sqlEnv = localSql(job, env, notes);
+  const storeEnv = { ...localSql(job, env, notes), ...localState(env) };
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     notes.push(`S3 and SNS: an emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);
-    return { env: { ...sqlEnv, ...emulatorEnv('http://127.0.0.1') }, notes: () => notes, finish: async () => notes, stop: async () => undefined };
+    return { env: { ...storeEnv, ...emulatorEnv('http://127.0.0.1') }, notes: () => notes, finish: async () => notes, stop: async () => undefined };
   }
   const mirror = new LocalMirror();
   const emulator = await startMirrored(mirror);
   const loaded = mirror.loaded;
   notes.push(`S3 and SNS: an emulator (nothing is sent to AWS)${loaded > 0 ? `; ${loaded} ${loaded === 1 ? 'object' : 'objects'} loaded from ${display(S3_DIR)}` : ''}`);
   return {
-    env: { ...sqlEnv, ...emulatorEnv(emulator.endpoint) },
+    env: { ...storeEnv, ...emulatorEnv(emulator.endpoint) },
     notes: () => notes,
     finish: () => finish(mirror, emulator, notes),
     stop: () => emulator.close(),

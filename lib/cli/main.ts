@@ -47,6 +47,7 @@ function print(outcome: JobOutcome, json: boolean): void {
     const { startedAt, endedAt, tasks } = outcome.report;
     const body: Record<string, unknown> = { ok: code === 0, startedAt, endedAt, tasks };
     if (outcome.plan) body.plan = outcome.plan;
+    if (outcome.report.state) body.state = outcome.report.state;
     if (outcome.notes.length > 0) body.local = outcome.notes;
     if (outcome.warnings.length > 0) body.warnings = outcome.warnings;
     if (outcome.signal) body.signal = outcome.signal;
@@ -85,6 +86,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'config':
         loadEnvFiles(command.envFiles);
         process.stdout.write(`${(require('./config-command') as typeof import('./config-command')).configText(command.json)}\n`);
+        return 0;
+      case 'state':
+        json = command.json;
+        loadEnvFiles(command.envFiles);
+        process.stdout.write(`${masked(await (require('./state-command') as typeof import('./state-command')).stateCommand(command))}\n`);
         return 0;
       case 'run': {
         json = command.json;

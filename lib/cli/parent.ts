@@ -245,7 +245,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
   if (record) {
     try {
       const { error, exitCode, signal } = result;
-      appendRecord(record.file, runRecord({ runId, command, startedAt: started, endedAt: Date.parse(result.report.endedAt!), tasks: result.report.tasks, exitCode, signal, error }));
+      appendRecord(record.file, runRecord({ runId, command, startedAt: started, endedAt: Date.parse(result.report.endedAt!), tasks: result.report.tasks, exitCode, signal, error, state: result.report.state }));
     } catch (failure) {
       result.warnings.push(`the run record could not be appended to ${record.file}: ${(failure as Error)?.message ?? String(failure)}`);
     }
@@ -266,6 +266,9 @@ async function outcome(
   command: RunCommand, collected: Collected, ending: Ending, local: LocalSession | undefined, started: number, runId: string,
 ): Promise<JobOutcome> {
   const report: RunReport = { startedAt: new Date(started).toISOString(), tasks: collected.tasks };
+  // The job's state as the last run that used it left it.
+  const state = collected.runs.map((r) => r.report.state).filter((s) => s !== undefined).pop();
+  if (state) report.state = state;
   const warnings: string[] = [];
   const load = collected.jobErrors.find((e) => e.load);
   let error: ReportedError | undefined;

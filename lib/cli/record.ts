@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors';
 import { errorText, masked as mask } from '../messages';
 import type { TaskReport } from '../report';
+import type { StateReport } from '../state/state-document';
 import type { RunCommand } from './args';
 
 /** The environment variable that names the record file when `--record` does not. */
@@ -31,6 +32,8 @@ export interface RunRecord {
   signal?: string;
   /** Why the run failed, masked. */
   error?: string;
+  /** The job's state, when the run used it: whether its changes were written. */
+  state?: Pick<StateReport, 'job' | 'committed'>;
 }
 
 /** Where the run's record goes: `--record`, else `BIGRAYS_RUN_LOG`, else nowhere. */
@@ -53,7 +56,7 @@ export function checkRecordTarget(target: { file: string; from: string }): void 
 /** What one run did, as a record (errors and `--set` values masked). */
 export function runRecord(fields: {
   runId: string; command: RunCommand; startedAt: number; endedAt: number; tasks: TaskReport[]; exitCode: number;
-  signal?: string; error?: Error;
+  signal?: string; error?: Error; state?: StateReport;
 }): RunRecord {
   const { command } = fields;
   const set = Object.fromEntries(Object.entries(command.set).map(([k, v]) => [k, mask(v)]));
@@ -79,6 +82,7 @@ export function runRecord(fields: {
   };
   if (fields.signal) record.signal = fields.signal;
   if (fields.error) record.error = mask(errorText(fields.error));
+  if (fields.state) record.state = { job: fields.state.job, committed: fields.state.committed };
   return record;
 }
 

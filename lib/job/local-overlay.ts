@@ -19,6 +19,8 @@ import type { BaseTask } from '../task';
 
 /** Where local mode keeps its files, under the working directory. */
 export const LOCAL_DIR = '.bigrays';
+/** Where local mode keeps the jobs' state, unless BIGRAYS_STATE_URL names another store. */
+export const LOCAL_STATE_DIR = join(LOCAL_DIR, 'state');
 
 const AWS_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
 

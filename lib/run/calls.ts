@@ -18,7 +18,9 @@ import { execute } from './execute';
 import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
-import { newIdentity } from '../run-identity';
+import { newIdentity, type RunIdentity } from '../run-identity';
+import { effectiveConfig } from '../config';
+import { checkStateUrl } from '../state/open-store';
 
 /** How one run runs, besides its tasks. */
 export interface RunSettings {
@@ -57,13 +59,23 @@ function overlayOf(driver: RunDriver): TaskOverlay | undefined {
   return driver.overlay && ((task, name) => driver.overlay!(task, name));
 }
 
+/**
+ * A new top-level run's identity; a `STATE_URL` no store can use is refused here, before any
+ * task runs (checked without I/O: the store is opened only when a task asks for the state).
+ */
+function identify(runtime: Runtime): RunIdentity {
+  const identity = newIdentity(runtime);
+  checkStateUrl(effectiveConfig(undefined, runtime));
+  return identity;
+}
+
 /** Runs `entries` (task classes) as one run of `runtime` (nested in the run in progress here, if any). */
 export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}, runtime: Runtime = currentRuntime()): Promise<RunReport> {
   const active = activeContext(runtime);
   const context = runtime.newContext(active);
   if (!active) {
     runtime.latest = context;
-    context.identity = newIdentity(runtime);
+    context.identity = identify(runtime);
   }
   const overlay = settings.overlay ?? inheritedOverlay(active);
   if (overlay) context.overlay = overlay;
@@ -143,7 +155,7 @@ export async function callTask(
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext(runtime);
   const context = active ? runtime.newContext(active) : runtime.newContext(undefined, currentContext(runtime));
-  if (!active) context.identity = newIdentity(runtime);
+  if (!active) context.identity = identify(runtime);
   const applied = overlay ?? inheritedOverlay(active);
   if (applied) context.overlay = applied;
   const planned = await preflightFetching([task], context, applied);

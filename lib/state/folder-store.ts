@@ -38,7 +38,7 @@ export class FolderStateStore implements StateStore {
 
   /** Refuses a folder or file that is a symbolic link. */
   private checkNoLink(path: string): void {
-    if (lstatOrUndefined(path)?.isSymbolicLink()) throw new BigraysError(symlinkRefusal(path));
+    if (lstatOrUndefined(path)?.isSymbolicLink()) throw new BigraysError(symlinkRefusal(path, 'the state store'));
   }
 
   private async readBytes(key: string): Promise<Buffer | undefined> {

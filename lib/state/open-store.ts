@@ -1,12 +1,16 @@
 /**
- * The state store config `STATE_URL` names: a folder (the default, `.bigrays/state/` under the
- * current directory), and the kinds each store adds to STATE_STORE_KINDS. An unknown kind is
+ * The state store config `STATE_URL` names: `s3://bucket/prefix/`, a database URL, or a folder
+ * (the default, `.bigrays/state/` under the current directory), one line each in STATE_STORE_KINDS. An unknown kind is
  * an error naming the setting, never a fall-through.
  */
 import { resolve } from 'node:path';
 import { envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
+import { maskDsnValue } from '../secrets';
+import { dsnForms } from '../resources/sql/dialects';
 import { FolderStateStore } from './folder-store';
+import { parseS3StateUrl, S3StateStore } from './s3-store';
+import { isDatabaseUrl, SqlStateStore } from './sql-store';
 import type { StateStore } from './store';
 
 /** A kind of state store: whether a `STATE_URL` is its kind, and how to open it. */
@@ -14,6 +18,8 @@ export interface StateStoreKind {
   /** For messages: what the URL looks like. */
   readonly form: string;
   matches(url: string): boolean;
+  /** Refuses, without any I/O, a URL of its kind it cannot use (a bad bucket name, a DSN it cannot read). */
+  check?(url: string, config: ConfigValues): void;
   open(url: string, config: ConfigValues): Promise<StateStore> | StateStore;
 }
 
@@ -26,18 +32,48 @@ const FOLDER: StateStoreKind = {
   open: (url) => new FolderStateStore(resolve(url.startsWith('file:') ? url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : url)),
 };
 
-/** Every kind of state store, tried in order. */
-export const STATE_STORE_KINDS: readonly StateStoreKind[] = [FOLDER];
+const S3: StateStoreKind = {
+  form: 's3://bucket/prefix/',
+  matches: (url) => /^s3:/i.test(url),
+  check: (url) => void parseS3StateUrl(url),
+  open: (url, config) => S3StateStore.open(url, config),
+};
 
-/** Opens the state store `config` names (`STATE_URL`, else the default folder). */
-export async function openStateStore(config: ConfigValues): Promise<StateStore> {
-  const url = isSet(config.STATE_URL) ? String(config.STATE_URL) : DEFAULT_STATE_FOLDER;
+const DATABASE: StateStoreKind = {
+  form: `a database URL (${dsnForms()})`,
+  matches: (url) => isDatabaseUrl(url),
+  check: (url, config) => SqlStateStore.check(url, config),
+  open: (url, config) => SqlStateStore.open(url, config),
+};
+
+/** Every kind of state store, tried in order. */
+export const STATE_STORE_KINDS: readonly StateStoreKind[] = [S3, DATABASE, FOLDER];
+
+/** The kind of store `url` names; a ConfigurationError naming the setting and the forms when none. */
+function kindOf(url: string): StateStoreKind {
   const kind = STATE_STORE_KINDS.find((k) => k.matches(url));
   if (!kind) {
     throw new ConfigurationError(
-      `${envName('STATE_URL')} must be ${STATE_STORE_KINDS.map((k) => k.form).join(', ')}; got a URL of another kind`,
+      `${envName('STATE_URL')} must be ${STATE_STORE_KINDS.map((k) => k.form).join(', or ')}; got \`${maskDsnValue(url)}\``,
       { missing: [envName('STATE_URL')] },
     );
   }
-  return kind.open(url, config);
+  return kind;
+}
+
+/** `STATE_URL`, else the default folder. */
+function stateUrl(config: ConfigValues): string {
+  return isSet(config.STATE_URL) ? String(config.STATE_URL) : DEFAULT_STATE_FOLDER;
+}
+
+/** Refuses, before a run starts and without any I/O, a `STATE_URL` no store can use. */
+export function checkStateUrl(config: ConfigValues): void {
+  const url = stateUrl(config);
+  kindOf(url).check?.(url, config);
+}
+
+/** Opens the state store `config` names (`STATE_URL`, else the default folder). */
+export async function openStateStore(config: ConfigValues): Promise<StateStore> {
+  const url = stateUrl(config);
+  return kindOf(url).open(url, config);
 }

@@ -48,11 +48,20 @@ describe('bigrays command line', () => {
     expect(helpText()).to.match(/^Usage: bigrays <command>/).and.to.match(/\n {2}run <job> /).and.to.match(/\n {2}config /);
   });
 
+  it('should read bigrays state show, set and reset with their options', () => {
+    expect(parseArgs(['state', 'show', 'orders', '--json', '--local', '--env-file', 'a.env'])).to.deep.equal(
+      { command: 'state', action: 'show', job: 'orders', path: undefined, value: undefined, json: true, local: true, envFiles: ['a.env'] });
+    expect(parseArgs(['state', 'set', 'orders', 'Extract.cursor', '-5'])).to.include({ action: 'set', path: 'Extract.cursor', value: '-5' });
+    expect(parseArgs(['state', 'reset', 'orders'])).to.include({ action: 'reset', job: 'orders', path: undefined });
+    expect(parseArgs(['state', 'reset', 'orders', '--help'])).to.deep.equal({ command: 'help', topic: 'state' });
+    expect(helpText()).to.match(/\n {2}state <action> /);
+  });
+
   it('should refuse what it does not understand, saying why', () => {
     const cases: Array<[string[], RegExp]> = [
       [['run'], /^name the job script/],
       [['run', 'a.ts', '--bogus'], /^unknown option --bogus$/],
-      [['launch'], /^unknown command `launch`; the commands: run, config, help$/],
+      [['launch'], /^unknown command `launch`; the commands: run, config, state, help$/],
       [['run', 'a.ts', '--set', 'novalue'], /^--set takes key=value, got `novalue`$/],
       [['run', 'a.ts', '--set'], /^--set needs a value$/],
       [['run', 'a.ts', '--env-file'], /^--env-file needs a value$/],
@@ -61,6 +70,11 @@ describe('bigrays command line', () => {
       [['run', 'a.ts', '--only', 'A', '--from', 'B'], /^use --only or --from, not both$/],
       [['config', 'x'], /^bigrays config takes no argument, got x$/],
       [['help', 'nope'], /^unknown command `nope`/],
+      [['state'], /^name an action: show, set or reset$/],
+      [['state', 'shwo', 'x'], /^unknown action `shwo` \(did you mean `show`\?\): show, set or reset$/],
+      [['state', 'set', 'x', 'Task'], /^usage: bigrays state set <job> <Task\[\.key…\]> <value>$/],
+      [['state', 'reset', 'x', 'A', 'B'], /^usage: bigrays state reset <job> \[Task\]$/],
+      [['state', 'show', 'x', '--force'], /^unknown option --force/],
     ];
     for (const [args, message] of cases) expect(() => parseArgs(args), args.join(' ')).to.throw(UsageError, message);
   });

@@ -69,7 +69,7 @@ describe('the bigrays command explains itself', function () {
       const cases: Array<[string[], string]> = [
         [['run', 'job.ts', '--dryrun'], 'bigrays run: unknown option --dryrun (did you mean --dry-run?)\nsee `bigrays run --help`\n'],
         [['run', 'job.ts', '--jsno'], 'bigrays run: unknown option --jsno (did you mean --json?)\nsee `bigrays run --help`\n'],
-        [['rnu', 'job.ts'], 'bigrays: unknown command `rnu` (did you mean `run`?); the commands: run, config, help\nsee `bigrays --help`\n'],
+        [['rnu', 'job.ts'], 'bigrays: unknown command `rnu` (did you mean `run`?); the commands: run, config, state, help\nsee `bigrays --help`\n'],
         [['config', '--jsn'], 'bigrays config: unknown option --jsn (did you mean --json?)\nsee `bigrays config --help`\n'],
         [['run'], 'bigrays run: name the job script: bigrays run <job.ts|job.js>\nsee `bigrays run --help`\n'],
         [['run', 'job.ts', '--set', 'novalue'], 'bigrays run: --set takes key=value, got `novalue`\nsee `bigrays run --help`\n'],

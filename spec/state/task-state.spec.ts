@@ -1,0 +1,70 @@
+/** this.state in a run of bigraysRun(): a task's part of its job's state, staged and committed with the run. */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { bigraysRun, BigraysConfig, ConfigurationError, Task, TaskError } from '../../lib';
+import { failure } from '../helpers';
+
+describe('this.state of a task', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bigrays-task-state-'));
+    BigraysConfig.STATE_URL = path.join(dir, 'state');
+    BigraysConfig.JOB_NAME = 'nightly';
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  class Cursor extends Task<unknown> {
+    async run() {
+      const seen = await this.state.get();
+      this.state.set({ cursor: ((seen as { cursor?: number } | undefined)?.cursor ?? 0) + 10 });
+      // What it staged is what it reads back in the same run.
+      return this.state.get();
+    }
+  }
+
+  it('should read what the last successful run committed, and report the state after the run', async () => {
+    const first = await bigraysRun(Cursor);
+    expect(first.state).to.deep.equal({ job: 'nightly', committed: true, tasks: { Cursor: { cursor: 10 } } });
+    const second = await bigraysRun(Cursor);
+    expect(second.state?.tasks).to.deep.equal({ Cursor: { cursor: 20 } });
+    const document = JSON.parse(readFileSync(path.join(dir, 'state', 'nightly.json'), 'utf8'));
+    expect(document).to.include({ job: 'nightly' }).and.to.have.property('tasks').that.deep.equals({ Cursor: { cursor: 20 } });
+  });
+
+  it('should commit nothing when a later task fails', async () => {
+    await bigraysRun(Cursor);
+    class Breaks extends Task<void> { run() { throw new Error('broken'); } }
+    await failure(bigraysRun(Cursor, Breaks));
+    expect((await bigraysRun(Cursor)).state?.tasks).to.deep.equal({ Cursor: { cursor: 20 } });
+  });
+
+  it('should read and write nothing in a run that never touches state', async () => {
+    class Plain extends Task<number> { run() { return 1; } }
+    const report = await bigraysRun(Plain);
+    expect(report.state).to.equal(undefined);
+    expect(existsSync(path.join(dir, 'state'))).to.equal(false);
+  });
+
+  it('should refuse, before any task runs, a BIGRAYS_STATE_URL no store can use', async () => {
+    let ran = false;
+    class Plain extends Task<void> { run() { ran = true; } }
+    for (const [url, words] of [['ftp://host/x', 'BIGRAYS_STATE_URL must be'], ['s3://Bad_Bucket/state/', 'uppercase letters'], ['postgres://etl@db:notaport/x', 'the state store (BIGRAYS_STATE_URL)']]) {
+      BigraysConfig.STATE_URL = url;
+      const error = await failure<ConfigurationError>(bigraysRun(Plain));
+      expect(error, url).to.be.instanceOf(ConfigurationError);
+      expect(error.message, url).to.contain(words);
+    }
+    expect(ran).to.equal(false);
+  });
+
+  it('should be a TaskError naming the task outside a run, or for a value that is no JSON', async () => {
+    const outside = await failure<TaskError>(new Cursor().state.get());
+    expect(outside).to.be.instanceOf(TaskError);
+    expect(outside.message).to.match(/^Cursor: this\.state is read and set only while the task runs/);
+    class Big extends Task<void> { run() { this.state.set({ n: 1n }); } }
+    const error = await failure<Error>(bigraysRun(Big));
+    expect(error.message).to.contain('Big: this.state.set() takes a JSON value');
+  });
+});
