@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
-import type { Dialect } from './dialect';
+import type { Dialect, QueryLoad } from './dialect';
+import { mergeTable } from './merge';
 import { LoadError } from './load';
 import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 import { clearTable, createTableBuilder, splitName, type IfExists } from './table-ddl';
@@ -37,6 +38,7 @@ export async function writeQueryTable(
   if (!load) throw new TypeError(`${dialect.name} cannot load a query on the server`);
   const check = (): void => options.guard?.check();
   const { schema, name } = splitName(tablename);
+  if (ifExists === 'merge') return mergeQuery(knex, dialect, load, taskName, tablename, query, options);
   return knex.transaction(async (trx: Knex.Transaction) => {
     const shape = await load.describe(trx, query.sql, query.bindings);
     check();
@@ -62,6 +64,21 @@ export async function writeQueryTable(
     if (staging !== undefined) await stagedIntoPlace(trx, dialect, schema, staging, name, exists);
     return inserted;
   });
+}
+
+/** Merges the rows of `query` into `tablename` (see merge.ts): they are staged by `INSERT … SELECT`, their types the query's. */
+async function mergeQuery(knex: Knex, dialect: Dialect, load: QueryLoad, taskName: string, tablename: string, query: CompiledQuery, options: WriteOptions): Promise<number> {
+  const shape = await knex.transaction((trx) => load.describe(trx, query.sql, query.bindings));
+  if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
+  validateTable(taskName, tablename, shape);
+  const { columns } = shape;
+  const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
+  const declared = Object.fromEntries(columns.map((column, i) => [column, types[i]]));
+  return mergeTable(knex, dialect, {
+    taskName, tablename, columns, types, declared, sample: [],
+    load: (trx, staging) => load.insert(trx, { ...staging, tablename, columns }, query.sql, query.bindings),
+    failure: (error) => writeFailure(taskName, tablename, asLoadError(error)),
+  }, options);
 }
 
 /** The database's error of the INSERT (it has a code) as a LoadError, no row known: the task then says nothing was written. */
