@@ -22,6 +22,8 @@ const FAMILIES: Array<[RegExp, Family]> = [
 /** The family of an SQL type name (`character varying(20)`, `BIGINT`, `numeric(12,2)`). */
 export function familyOf(type: string): Family {
   const name = type.trim().toLowerCase();
+  // An array of a type (`integer[]`) takes what the type does not.
+  if (name.endsWith(']')) return 'other';
   return FAMILIES.find(([pattern]) => pattern.test(name))?.[1] ?? 'other';
 }
 

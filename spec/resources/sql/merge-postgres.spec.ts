@@ -7,7 +7,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { bigraysRun, BigraysConfig, FromS3, SQLStream, SQLWrite, type CsvRows } from '../../../lib';
+import knexFactory from 'knex';
 import { toDataFrame } from '../../../lib/data/frame';
+import { postgresMerge } from '../../../lib/resources/sql/postgres/merge';
 import { createBucket, useEmulator } from '../../support/aws-hooks';
 import { admin } from '../../support/pg-admin';
 import { freshPostgresDsn } from '../../support/sql-hooks';
@@ -54,6 +56,22 @@ describe('SQLWrite merge on PostgreSQL', function () {
     expect(await table("select sku, site, qty, checked::text from stock order by site, sku")).to.deep.equal([
       ['a', 1, 5, '2026-01-01'], ['b', 1, 8, '2026-01-01'], ['a', 2, 1, null],
     ]);
+  });
+
+  it('should merge in one pass (ON CONFLICT) only where a unique index is on exactly the keys', async () => {
+    await admin(dsn, 'create table keyed (a int, b int, c int, unique (b, a)); create table partly (a int, b int); create unique index on partly (a) where b > 0');
+    await admin(dsn, 'create table covered (a int, b int, unique (a) include (b))');
+    const knex = knexFactory({ client: 'pg', connection: dsn });
+    try {
+      const unique = (table: string, keys: string[]) => knex.transaction((trx) => postgresMerge.hasUniqueKey(trx, undefined, table, keys));
+      expect(await unique('keyed', ['a', 'b'])).to.equal(true);
+      expect(await unique('keyed', ['a'])).to.equal(false);
+      expect(await unique('keyed', ['a', 'b', 'c'])).to.equal(false);
+      expect(await unique('partly', ['a'])).to.equal(false);
+      expect(await unique('covered', ['a'])).to.equal(true);
+    } finally {
+      await knex.destroy();
+    }
   });
 
   it('should give a table it creates a primary key on mergeKeys', async () => {

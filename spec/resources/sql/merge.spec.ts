@@ -134,6 +134,13 @@ for (const dialect of DIALECTS) {
       expect(await rows('select id, n from typed')).to.deep.equal([[1, 1]]);
     });
 
+    it('should leave no table behind when a merge into a missing table fails', async () => {
+      await taskError(merge('never_made', [{ id: 1, v: 'a' }, { id: 1, v: 'b' }]));
+      await taskError(merge('never_made', [{ id: 1, v: 'a' }, { id: null, v: 'b' }]));
+      const probe = await taskError(bigraysRun(class Probe extends SQLExecute { statement = 'select * from never_made'; }));
+      expect(probe).to.match(/never_made/);
+    });
+
     it('should refuse ifExists = merge without mergeKeys before the run', async () => {
       class NoKeys extends SQLWrite { tablename = 'never'; input = PEOPLE; ifExists = 'merge' as const; }
       const error = await failure<TaskInterfaceError>(bigraysRun(NoKeys));

@@ -32,8 +32,9 @@ export const postgresMerge: MergeSql = {
     const rows = rawRows(
       await trx.raw(
         'SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL ' +
-          'AND i.indnatts = ? AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a ' +
-          'WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)) = (SELECT array_agg(k ORDER BY k) FROM unnest(?::text[]) k) LIMIT 1',
+          // The key columns: the first indnkeyatts of indkey (an INCLUDE column is no key).
+          'AND i.indnkeyatts = ? AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ' +
+          'JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE k.n <= i.indnkeyatts) = (SELECT array_agg(k ORDER BY k) FROM unnest(?::text[]) k) LIMIT 1',
         [quotedTable({ schema, name }), keys.length, [...keys]],
       ),
     );
