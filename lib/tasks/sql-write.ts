@@ -37,6 +37,11 @@ async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: Asyn
  * loaded on a second session of the same config as they are read; it does not see the session's
  * temp tables or settings, so a temp table target or an in-memory SQLite database is refused.
  *
+ * `ifExists = 'merge'` with `mergeKeys` stages the rows in a temp table (loaded as above) and
+ * updates the table's rows whose keys are staged, inserting the others, in the same one
+ * transaction; a NULL key or a key twice (unless `dedupe = 'last'`) changes nothing. With
+ * `addColumns`, the input's columns the table lacks are added first (see merge.ts).
+ *
  * @example
  * class SavePredictions extends SQLWrite {
  *   tablename = 'predictions_{day}';
