@@ -70,16 +70,19 @@ async function statement(trx: Knex.Transaction, sql: string): Promise<unknown> {
   }
 }
 
-/** Refuses a staged row with a NULL key, naming the column and the row. */
+/** Refuses a staged row with a NULL key (the first in input order), naming the column and the row; one pass over the rows. */
 async function refuseNullKeys(trx: Knex.Transaction, input: MergeInput, plan: MergePlan, keys: readonly string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i++) {
-    const [found] = rawRows(await statement(trx, `SELECT MIN(${plan.ordinal}) AS bigrays_row FROM ${plan.staging} WHERE ${plan.keys[i]} IS NULL`));
-    if (found?.bigrays_row === null || found?.bigrays_row === undefined) continue;
-    throw new TaskError(
-      `${input.taskName}: the merge key \`${keys[i]}\` is NULL at row ${String(found.bigrays_row)}, so nothing was written to ${input.tablename}: every row needs a value in each of mergeKeys`,
-      { taskName: input.taskName },
-    );
-  }
+  const firsts = plan.keys.map((key, i) => `MIN(CASE WHEN ${key} IS NULL THEN ${plan.ordinal} END) AS bigrays_null_${i}`);
+  const [found = {}] = rawRows(await statement(trx, `SELECT ${firsts.join(', ')} FROM ${plan.staging}`));
+  const nulls = keys
+    .map((key, i) => ({ key, row: found[`bigrays_null_${i}`] }))
+    .filter((n) => n.row !== null && n.row !== undefined)
+    .sort((a, b) => Number(a.row) - Number(b.row));
+  if (nulls.length === 0) return;
+  throw new TaskError(
+    `${input.taskName}: the merge key \`${nulls[0].key}\` is NULL at row ${String(nulls[0].row)}, so nothing was written to ${input.tablename}: every row needs a value in each of mergeKeys`,
+    { taskName: input.taskName },
+  );
 }
 
 /** Refuses keys staged more than once, naming up to 5 of them, how many rows each has, and how many keys repeat. */

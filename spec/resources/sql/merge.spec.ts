@@ -100,6 +100,8 @@ for (const dialect of DIALECTS) {
         'Merge: the merge key `id` is NULL at row 3, so nothing was written to nulls: every row needs a value in each of mergeKeys',
       );
       expect(await rows('select id, v from nulls order by id')).to.deep.equal([[1, 'kept']]);
+      const composite = { columns: ['id', 'k', 'v'], rows: streamed([[1, 'a', 'x'], [null, 'b', 'y'], [2, null, 'z']]) };
+      expect(await taskError(merge('nulls2', composite, { mergeKeys: ['k', 'id'] }))).to.match(/^Merge: the merge key `id` is NULL at row 2, so nothing was written to nulls2/);
     });
 
     it('should leave the table as it was when a row holds a value its column refuses, naming the task, the table and the row', async () => {
