@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
 import type { Dialect, QueryLoad } from './dialect';
 import { mergeTable } from './merge';
+import { evolveTable } from './table-evolution';
 import { LoadError } from './load';
 import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 import { clearTable, createTableBuilder, splitName, type IfExists } from './table-ddl';
@@ -47,6 +48,9 @@ export async function writeQueryTable(
     const { columns } = shape;
     const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
+    if (exists && ifExists === 'append' && options.addColumns) {
+      await evolveTable(trx, dialect, { taskName, tablename, columns, types, declared: declaredTypes(columns, types), sample: [] }, true);
+    }
     const staging = (exists && ifExists === 'replace') || stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;
     if (!exists || staging !== undefined) {
@@ -66,6 +70,11 @@ export async function writeQueryTable(
   });
 }
 
+/** The query's column types (`columnTypes` winning) by column: what its rows are known to be. */
+function declaredTypes(columns: readonly string[], types: readonly string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((column, i) => [column, types[i]]));
+}
+
 /** Merges the rows of `query` into `tablename` (see merge.ts): they are staged by `INSERT … SELECT`, their types the query's. */
 async function mergeQuery(knex: Knex, dialect: Dialect, load: QueryLoad, taskName: string, tablename: string, query: CompiledQuery, options: WriteOptions): Promise<number> {
   const shape = await knex.transaction((trx) => load.describe(trx, query.sql, query.bindings));
@@ -73,9 +82,8 @@ async function mergeQuery(knex: Knex, dialect: Dialect, load: QueryLoad, taskNam
   validateTable(taskName, tablename, shape);
   const { columns } = shape;
   const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
-  const declared = Object.fromEntries(columns.map((column, i) => [column, types[i]]));
   return mergeTable(knex, dialect, {
-    taskName, tablename, columns, types, declared, sample: [],
+    taskName, tablename, columns, types, declared: declaredTypes(columns, types), sample: [],
     load: (trx, staging) => load.insert(trx, { ...staging, tablename, columns }, query.sql, query.bindings),
     failure: (error) => writeFailure(taskName, tablename, asLoadError(error)),
   }, options);

@@ -128,6 +128,12 @@ describe('SQLWrite merge on PostgreSQL', function () {
     await admin(dsn, 'create table log (id int)');
     await bigraysRun(class Add extends SQLWrite { tablename = 'log'; input = [{ id: 1, note: 'n' }]; ifExists = 'append' as const; addColumns = true; });
     expect(await table('select id, note from log')).to.deep.equal([[1, 'n']]);
+    // The rows of a query of the same database, appended on the server.
+    class More extends SQLStream { query = "select 2 as id, 'm' as note, 7.5::numeric(4,1) as amount"; }
+    await bigraysRun(More, class Add extends SQLWrite { tablename = 'log'; input = More.output; ifExists = 'append' as const; addColumns = true; });
+    expect(await table('select id, note, amount::text from log order by id')).to.deep.equal([[1, 'n', null], [2, 'm', '7.5']]);
+    const [added] = await admin<{ t: string }>(dsn, "select format_type(atttypid, atttypmod) as t from pg_attribute where attrelid = 'log'::regclass and attname = 'amount'");
+    expect(added.t).to.equal('numeric(4,1)');
   });
 
   it('should refuse a declared type or a query column type that no longer fits, naming both, before anything is written', async () => {
