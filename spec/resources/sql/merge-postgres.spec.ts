@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { bigraysRun, BigraysConfig, FromS3, SQLStream, SQLWrite, type CsvRows } from '../../../lib';
+import { bigraysRun, BigraysConfig, FromS3, SQLStream, sqlWrite, SQLWrite, Task, type CsvRows } from '../../../lib';
 import knexFactory from 'knex';
 import { toDataFrame } from '../../../lib/data/frame';
 import { postgresMerge } from '../../../lib/resources/sql/postgres/merge';
@@ -72,6 +72,17 @@ describe('SQLWrite merge on PostgreSQL', function () {
     } finally {
       await knex.destroy();
     }
+  });
+
+  it('should merge from a custom task through sqlWrite', async () => {
+    class Nightly extends Task {
+      async run() {
+        await sqlWrite({ tablename: 'fn', input: [{ id: 1, v: 'a' }], ifExists: 'merge', mergeKeys: ['id'] });
+        return sqlWrite({ tablename: 'fn', input: [{ id: 1, v: 'b' }, { id: 2, v: 'c' }, { id: 2, v: 'd' }], ifExists: 'merge', mergeKeys: ['id'], dedupe: 'last' });
+      }
+    }
+    await bigraysRun(Nightly);
+    expect(await table('select id, v from fn order by id')).to.deep.equal([[1, 'b'], [2, 'd']]);
   });
 
   it('should give a table it creates a primary key on mergeKeys', async () => {
