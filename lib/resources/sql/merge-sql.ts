@@ -55,6 +55,12 @@ export interface MergeSql {
   hasUniqueKey(trx: Knex.Transaction, schema: string | undefined, name: string, keys: readonly string[]): Promise<boolean>;
   /** The statements that keep only the last row (largest ordinal) of each key in the staging table. */
   dedupeLast(plan: MergePlan): string[];
+  /**
+   * Whether the one-pass upsert (`unique`) fails by itself on a key staged twice, and how the
+   * error says so: the duplicate check then runs only when it does (PostgreSQL: ON CONFLICT
+   * cannot affect a row twice, SQLSTATE 21000), under a savepoint.
+   */
+  isDuplicateError?(error: unknown): boolean;
   /** The statements that update the table's rows whose keys are staged and insert the others. */
   upsert(plan: MergePlan): string[];
 }

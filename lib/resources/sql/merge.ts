@@ -103,6 +103,38 @@ async function refuseDuplicates(trx: Knex.Transaction, sql: MergeSql, input: Mer
   );
 }
 
+/** Runs the upsert's statements. */
+async function upsert(trx: Knex.Transaction, sql: MergeSql, input: MergeInput, plan: MergePlan, options: MergeOptions): Promise<void> {
+  for (const text of sql.upsert(plan)) {
+    options.guard?.check();
+    await statement(trx, text).catch((error: unknown) => {
+      throw input.failure(error);
+    });
+  }
+}
+
+/** The upsert under a savepoint; where it fails on a key staged twice, back to the savepoint to name the keys. */
+async function upsertOrNameDuplicates(
+  trx: Knex.Transaction, sql: MergeSql, input: MergeInput, plan: MergePlan, keys: readonly string[], options: MergeOptions,
+): Promise<void> {
+  await statement(trx, 'SAVEPOINT bigrays_merge');
+  try {
+    await upsert(trx, sql, input, plan, options);
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (!sql.isDuplicateError!(cause)) throw error;
+    await statement(trx, 'ROLLBACK TO SAVEPOINT bigrays_merge');
+    await refuseDuplicates(trx, sql, input, plan, keys);
+    throw error;
+  }
+}
+
+/** Drops the staging table where the transaction's end does not; resolves to the rows merged. */
+async function done(trx: Knex.Transaction, sql: MergeSql, staging: string, merged: number): Promise<number> {
+  if (sql.staging.drop) await statement(trx, sql.staging.drop(staging));
+  return merged;
+}
+
 /** The staging table's columns: the input's, of the table's types (so a bad value fails at its row), and the ordinal. */
 function stagingColumns(dialect: Dialect, sql: MergeSql, columns: readonly string[], types: ReadonlyMap<string, string>): string {
   const quote = (name: string): string => dialect.quoting.identifier([name]);
@@ -136,17 +168,14 @@ async function mergeRows(trx: Knex.Transaction, dialect: Dialect, sql: MergeSql,
       for (const text of sql.dedupeLast(plan)) await statement(trx, text);
       const [left] = rawRows(await statement(trx, `SELECT COUNT(*) AS bigrays_rows FROM ${staging}`));
       merged = Number(left?.bigrays_rows ?? merged);
+      await upsert(trx, sql, input, plan, options);
+    } else if (plan.unique && sql.isDuplicateError) {
+      await upsertOrNameDuplicates(trx, sql, input, plan, keys, options);
     } else {
       await refuseDuplicates(trx, sql, input, plan, keys);
+      await upsert(trx, sql, input, plan, options);
     }
-    for (const text of sql.upsert(plan)) {
-      options.guard?.check();
-      await statement(trx, text).catch((error: unknown) => {
-        throw input.failure(error);
-      });
-    }
-    if (sql.staging.drop) await statement(trx, sql.staging.drop(staging));
-    return merged;
+    return await done(trx, sql, staging, merged);
   } catch (error) {
     if (sql.staging.dropOnFailure && sql.staging.drop) await trx.raw(sql.staging.drop(staging)).catch(() => undefined);
     throw error;

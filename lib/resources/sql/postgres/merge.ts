@@ -3,7 +3,8 @@
  * `INSERT … ON CONFLICT (keys) DO UPDATE` when the table has a unique index on exactly the
  * keys (one pass, and safe against a concurrent insert of the same key), else an
  * `UPDATE … FROM` and an `INSERT … WHERE NOT EXISTS` (MERGE would need PostgreSQL 15 and is no
- * safer without the index; the pair works on every version).
+ * safer without the index; the pair works on every version). With the index, a key staged
+ * twice makes the upsert fail by itself: the rows are grouped by key only then, to name them.
  */
 import { quotedTable } from '../identifiers';
 import { rawRows, standardDedupeLast, standardUpsert, type MergeSql } from '../merge-sql';
@@ -41,6 +42,7 @@ export const postgresMerge: MergeSql = {
     return rows.length > 0;
   },
 
+  isDuplicateError: (error) => (error as { code?: unknown } | undefined)?.code === '21000',
   dedupeLast: standardDedupeLast,
   upsert: standardUpsert,
 };
