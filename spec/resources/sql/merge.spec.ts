@@ -4,12 +4,12 @@
  * transaction; a NULL key, a key twice, a bad row change nothing.
  */
 import { expect } from 'chai';
-import { bigraysRun, BigraysConfig, SQLExecute, SQLWrite, TaskInterfaceError, type Row } from '../../../lib';
+import { bigraysRun, BigraysConfig, SQLExecute, SQLStream, SQLWrite, TaskInterfaceError, type Row, type SqlRows } from '../../../lib';
 import { failure } from '../../helpers';
 import { DIALECTS } from '../../sql/dialects';
 import { failureOf, select } from '../../support/sql-probe';
 
-type Input = Row[] | { columns: string[]; rows: AsyncIterable<unknown[]> };
+type Input = Row[] | SqlRows | { columns: string[]; rows: AsyncIterable<unknown[]> };
 
 async function* streamed(rows: unknown[][]): AsyncGenerator<unknown[]> {
   for (const row of rows) yield row;
@@ -21,7 +21,7 @@ async function exec(statement: string): Promise<void> {
 }
 
 /** Merges `input` into `table` with `attrs`; resolves to the task's report entry. */
-async function merge(table: string, input: Input, attrs: Partial<SQLWrite> = {}): Promise<{ rows?: number }> {
+async function merge(table: string, input: Input, attrs: Partial<SQLWrite> = {}, before: Array<typeof SQLStream> = []): Promise<{ rows?: number }> {
   class Merge extends SQLWrite {
     tablename = table;
     input = input;
@@ -32,8 +32,8 @@ async function merge(table: string, input: Input, attrs: Partial<SQLWrite> = {})
       Object.assign(this, attrs);
     }
   }
-  const report = await bigraysRun(Merge);
-  return report.tasks[0] as { rows?: number };
+  const report = await bigraysRun(...before, Merge);
+  return report.tasks[before.length] as { rows?: number };
 }
 
 /** The message of the task error a run fails with. */
@@ -79,6 +79,15 @@ for (const dialect of DIALECTS) {
           ['eu', 1, 50, 'old'], ['eu', 2, 70, null], ['us', 1, 6, 'old'], ['us', 2, 80, null],
         ]);
       }
+    });
+
+    it('should merge the rows of an SQLStream of the same database on the server', async () => {
+      await merge('target_q', [{ id: 1, v: 'old' }, { id: 2, v: 'kept' }]);
+      await exec(`create table source_q (id integer, v ${text})`);
+      await exec("insert into source_q (id, v) values (1, 'new'), (3, 'added')");
+      class Source extends SQLStream { query = 'select id, v from source_q'; }
+      expect(await merge('target_q', Source.output, {}, [Source])).to.include({ rows: 2 });
+      expect(await rows('select id, v from target_q order by id')).to.deep.equal([[1, 'new'], [2, 'kept'], [3, 'added']]);
     });
 
     it('should refuse keys that come twice, naming them and their count, and change nothing; dedupe = last keeps the last row of each', async () => {
