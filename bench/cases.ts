@@ -1,15 +1,21 @@
 /**
  * The cases `npm run bench` measures. Each runs in a child process of its own (so its peak RSS
  * is its own). Export cases move the bench table to `s3://<bucket>/<key>`; their limit is
- * `limit`. Load cases fill `env.table` with the same rows; their limit is `copy-from`. Every
+ * `limit`. Load cases fill `env.table` with the same rows; their limit is `copy-from`. Merge
+ * cases merge the changes CSV into `env.table`, a copy of the bench table with a primary key
+ * made before the clock starts; their limit is `merge-psql`. Every
  * case loads its modules before the clock starts (`prepare`): what is timed is moving the data.
  * To add one, append to CASES.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Lib from '../lib';
+import { bigrays, pgClient, prepareBigrays, prepareLimit, psql, upload } from './clients';
+import { benchChangesSql, benchRows, benchTableSql, LOAD_COLUMNS, LOAD_TYPES } from './bench-table';
+import { MERGE_CASES } from './merge-cases';
+
+export { benchChangesSql, benchRows, benchTableSql, LOAD_COLUMNS, LOAD_TYPES };
 
 /** What a case gets: where the table is, where to upload, what to load. */
 export interface BenchEnv {
@@ -30,10 +36,14 @@ export interface BenchEnv {
   csvKey: string;
   /** The table a load case fills (replacing it). */
   table: string;
+  /** The changes a merge case merges, as CSV with a header row (half of them rows of the bench table changed, half new), a local file… */
+  changesFile: string;
+  /** …and the same bytes as an S3 object in `bucket`. */
+  changesKey: string;
 }
 
 /** Which kind of case: what its ratio is against. */
-export type BenchKind = 'export' | 'load' | 'table';
+export type BenchKind = 'export' | 'load' | 'table' | 'merge';
 
 export interface BenchCase {
   /** Short name shown in the table (and used with `--only`). */
@@ -49,122 +59,6 @@ export interface BenchCase {
   prepare(env: BenchEnv): Promise<void>;
   /** Runs once, in the child; resolves when the data has moved. */
   run(env: BenchEnv): Promise<void>;
-}
-
-/** The columns of the bench table, as a load creates them. */
-export const LOAD_COLUMNS = ['id', 'n', 'memo', 'amount', 'at', 'flag'];
-export const LOAD_TYPES: Record<string, string> = {
-  id: 'bigint', n: 'integer', memo: 'text', amount: 'numeric(12,2)', at: 'timestamptz', flag: 'boolean',
-};
-
-/**
- * The bench table, made by PostgreSQL: text with commas, quotes, NULL and '' among it, exact
- * decimals, timestamps with microseconds.
- */
-export function benchTableSql(rows: number): string {
-  return `create table bench as select
-      g::bigint * 1000003 as id,
-      (g % 100000)::int as n,
-      case when g % 10 = 0 then null when g % 10 = 1 then '' else 'memo, "quoted" ' || g end as memo,
-      (g % 1000000 * 1.01)::numeric(12,2) as amount,
-      timestamptz '2026-01-01 00:00:00+00' + g * interval '1.000001 second' as at,
-      g % 3 = 0 as flag
-    from generate_series(1, ${rows}) g`;
-}
-
-const BASE_MS = Date.UTC(2026, 0, 1);
-const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-
-/**
- * The rows of the bench table, made here, as an SQLStream reads them (integers as numbers,
- * numeric and timestamps as text, NULL as null), streamed: what a job hands SQLWrite. Made
- * cheaply (the hour's text once an hour), so that what is timed is the load.
- */
-export async function* benchRows(rows: number): AsyncGenerator<unknown[]> {
-  let hour = -1;
-  let prefix = '';
-  for (let g = 1; g <= rows; g++) {
-    // g × 1.000001 s after the base: g + ⌊g / 10⁶⌋ seconds and (g mod 10⁶) µs.
-    const seconds = g + Math.floor(g / 1e6);
-    if (Math.floor(seconds / 3600) !== hour) {
-      hour = Math.floor(seconds / 3600);
-      prefix = new Date(BASE_MS + hour * 3_600_000).toISOString().slice(0, 14);
-    }
-    const within = seconds % 3600;
-    const at = `${prefix}${TWO[Math.floor(within / 60)]}:${TWO[within % 60]}.${String(1e6 + (g % 1e6)).slice(1)}Z`;
-    const cents = (g % 1000000) * 101;
-    const memo = g % 10 === 0 ? null : g % 10 === 1 ? '' : `memo, "quoted" ${g}`;
-    yield [g * 1000003, g % 100000, memo, `${Math.floor(cents / 100)}.${TWO[cents % 100]}`, at, g % 3 === 0];
-  }
-}
-
-/** bigrays pointed at the bench's database and S3. */
-function bigrays(env: BenchEnv): typeof Lib {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  // The built package, as a user's job loads it (not the TypeScript sources through tsx).
-  const lib = require(require('node:path').resolve(__dirname, '../dist')) as typeof Lib;
-  Object.assign(lib.BigraysConfig, {
-    DB_DSN: env.dsn,
-    AWS_ENDPOINT_URL: env.endpoint,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret',
-    AWS_REGION: 'us-east-1',
-  });
-  return lib;
-}
-
-/** bigrays and what it loads on first use (knex, pg, the AWS SDK, the Parquet writer). */
-async function prepareBigrays(env: BenchEnv): Promise<void> {
-  bigrays(env);
-  for (const name of ['knex', 'pg', 'pg-cursor', 'pg-copy-streams', '@aws-sdk/client-s3', '@aws-sdk/lib-storage']) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(name);
-  }
-  await import('hyparquet-writer');
-}
-
-/** What the limits use: pg and pg-copy-streams, the S3 client and its uploads. */
-async function prepareLimit(): Promise<void> {
-  for (const name of ['pg', 'pg-copy-streams', '@aws-sdk/client-s3', '@aws-sdk/lib-storage']) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(name);
-  }
-}
-
-/** `body` uploaded with lib-storage, as ToS3 does (5 MiB parts, 4 at a time). */
-async function upload(env: BenchEnv, body: Readable): Promise<void> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
-  const { Upload } = await import('@aws-sdk/lib-storage');
-  const client = new S3Client({
-    endpoint: env.endpoint, region: 'us-east-1', forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
-  });
-  await new Upload({ client, params: { Bucket: env.bucket, Key: env.key, Body: body }, partSize: 5 * 1024 * 1024, queueSize: 4 }).done();
-  client.destroy();
-}
-
-/** psql on the bench database, its stdout piped (when on PATH: BENCH_PSQL). */
-function psql(env: BenchEnv, args: string[], stdout: 'pipe' | 'ignore'): { stdout: Readable | null; exited: Promise<void> } {
-  const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', env.pg.host, '-p', String(env.pg.port), '-U', env.pg.user, '-d', env.pg.database, ...args], {
-    env: { ...process.env, PGPASSWORD: env.pg.password },
-    stdio: ['ignore', stdout, 'inherit'],
-  });
-  const exited = new Promise<void>((resolve, reject) =>
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited with ${code}`)))),
-  );
-  return { stdout: child.stdout, exited };
-}
-
-interface PgClient {
-  connect(): Promise<void>;
-  end(): Promise<void>;
-  query<T>(q: T): T extends string ? Promise<unknown> : T;
-}
-
-function pgClient(env: BenchEnv): PgClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as { Client: new (o: { connectionString: string }) => PgClient };
-  return new Client({ connectionString: env.dsn });
 }
 
 /** The COPY bytes from psql when it is on PATH, else from pg-copy-streams, into a multipart upload. */
@@ -353,4 +247,5 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Events, Load);
     },
   },
+  ...MERGE_CASES,
 ];

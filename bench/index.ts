@@ -6,9 +6,10 @@
  * CPU time and peak RSS of each case, with its ratio to its limit measured in the same run
  * (exports against `limit`, COPY TO into a multipart upload; loads against `copy-from`, COPY
  * FROM of the same CSV; table-to-table cases against `insert-select`, psql's INSERT INTO …
- * SELECT). `--only` runs the named cases and the limits they are measured against (no CSV is
+ * SELECT; merges against `merge-psql`, psql's COPY into a temp table and INSERT … ON CONFLICT
+ * of the same changes). `--only` runs the named cases and the limits they are measured against (no CSV is
  * made when they are all table-to-table). Every load is checked to leave the same rows as the
- * bench table. Not part of `npm test`.
+ * bench table (a merge, the bench table with the changes merged by SQL). Not part of `npm test`.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { benchTableSql, CASES, type BenchCase, type BenchEnv, type BenchKind } from './cases';
+import { benchChangesSql, benchTableSql, CASES, type BenchCase, type BenchEnv, type BenchKind } from './cases';
 
 const MB = 1_000_000;
 
@@ -136,11 +137,20 @@ async function main(): Promise<void> {
     const checksum = async (table: string): Promise<string> =>
       (await db.query(`select count(*) || ' ' || md5(string_agg(t::text, '|' order by id)) as v from ${table} t`)).rows[0].v as string;
     const source = cases.some((c) => c.kind !== 'export') ? await checksum('bench') : '';
+    // The changes a merge merges, and the rows it must leave: the bench table's, changed and added to.
+    const merging = cases.some((c) => c.kind === 'merge');
+    if (merging) {
+      await db.query(benchChangesSql(rows));
+      await db.query(
+        'create table bench_merged as select * from bench b where not exists (select 1 from bench_changes c where c.id = b.id) union all select * from bench_changes',
+      );
+    }
+    const merged = merging ? await checksum('bench_merged') : '';
 
     // The CSV every load reads: COPY's own bytes of the table, with its header row (not made
     // when only table-to-table cases run).
     const csvFile = path.join(dir, 'bench.csv');
-    const needsCsv = cases.some((c) => c.kind !== 'table');
+    const needsCsv = cases.some((c) => c.kind !== 'table' && c.kind !== 'merge');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { to } = require('pg-copy-streams') as { to(text: string): Readable };
     const csvSource = needsCsv ? 'COPY bench TO STDOUT WITH (FORMAT csv, HEADER)' : 'COPY (select 1 where false) TO STDOUT';
@@ -152,8 +162,13 @@ async function main(): Promise<void> {
     const csvKey = 'load/bench.csv';
     const { Upload } = await import('@aws-sdk/lib-storage');
     await new Upload({ client: s3, params: { Bucket: bucket, Key: csvKey, Body: createReadStream(csvFile) } }).done();
+    const changesFile = path.join(dir, 'changes.csv');
+    const changesKey = 'load/changes.csv';
+    const changesSource = merging ? 'COPY bench_changes TO STDOUT WITH (FORMAT csv, HEADER)' : 'COPY (select 1 where false) TO STDOUT';
+    await pipeline(db.query(to(changesSource)) as unknown as Readable, createWriteStream(changesFile));
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: changesKey, Body: createReadStream(changesFile) } }).done();
     const base: Omit<BenchEnv, 'key' | 'table'> = {
-      dsn, endpoint, bucket, query: 'select * from bench', rows, csvFile, csvKey,
+      dsn, endpoint, bucket, query: 'select * from bench', rows, csvFile, csvKey, changesFile, changesKey,
       pg: { host: '127.0.0.1', port, user: 'postgres', password, database: 'bench' },
     };
 
@@ -186,7 +201,8 @@ async function main(): Promise<void> {
         } else {
           // Every load leaves the bench table's rows, exactly (checked once per case; the others count).
           const loaded = round === 0 ? await checksum(env.table) : `${(await db.query(`select count(*) as n from ${env.table}`)).rows[0].n}`;
-          const expected = round === 0 ? source : source.split(' ')[0];
+          const whole = c.kind === 'merge' ? merged : source;
+          const expected = round === 0 ? whole : whole.split(' ')[0];
           if (loaded !== expected) throw new Error(`${c.name} left other rows in ${env.table}: ${loaded}, the bench table: ${expected}`);
           if (round === 0) loadsChecked.push(c.name);
           await db.query(`drop table ${env.table}`);
@@ -201,7 +217,7 @@ async function main(): Promise<void> {
     console.log(
       `${rows.toLocaleString('en')} rows${needsCsv ? `, ${(csvBytes / MB).toFixed(1)} MB of CSV` : ''}; median of ${repeat}; ` +
         `limits through ${psql ? 'psql' : 'pg-copy-streams'}; modules loaded before the clock` +
-        (loadsChecked.length > 0 ? `; ${loadsChecked.join(', ')} left exactly the bench table's rows` : ''),
+        (loadsChecked.length > 0 ? `; ${loadsChecked.join(', ')} left exactly the rows they should (a load, the bench table's; a merge, those with the changes merged)` : ''),
     );
     console.log('| case | against | s | × | node CPU s | peak RSS MB | × | MB uploaded |');
     console.log('|---|---|---|---|---|---|---|---|');

@@ -45,6 +45,9 @@ export interface SQLWriteAttributes extends CommonAttributes {
   input: DataFrame | Row[] | StreamedRows;
   ifExists?: IfExists;
   columnTypes?: Record<string, string>;
+  mergeKeys?: string[];
+  dedupe?: 'error' | 'last';
+  addColumns?: boolean;
 }
 
 export interface ToS3Attributes extends CommonAttributes {

@@ -8,6 +8,8 @@ import { SQLBase } from './sql-task';
 import { TaskError } from '../errors';
 import { shown, taskMessage } from '../messages';
 import { lockedByReader, otherSessionTemp, releaseInput, secondSessionBar } from './second-session';
+import { mergeProblems } from './sql-write-merge';
+import type { Dedupe } from '../resources/sql/merge';
 
 /** A streamed input: column names and rows (arrays in column order, or row objects), read once. */
 export interface StreamedRows {
@@ -35,6 +37,11 @@ async function streamed(input: SqlRows): Promise<{ columns: string[]; rows: Asyn
  * loaded on a second session of the same config as they are read; it does not see the session's
  * temp tables or settings, so a temp table target or an in-memory SQLite database is refused.
  *
+ * `ifExists = 'merge'` with `mergeKeys` stages the rows in a temp table (loaded as above) and
+ * updates the table's rows whose keys are staged, inserting the others, in the same one
+ * transaction; a NULL key or a key twice (unless `dedupe = 'last'`) changes nothing. With
+ * `addColumns`, the input's columns the table lacks are added first (see merge.ts).
+ *
  * @example
  * class SavePredictions extends SQLWrite {
  *   tablename = 'predictions_{day}';
@@ -58,15 +65,31 @@ export abstract class SQLWrite extends SQLBase<number> {
    */
   columnTypes: Record<string, string> = {};
 
-  /** When the table exists: `'fail'` (refuse, change nothing), `'append'`, or `'replace'`. @default 'fail' */
+  /**
+   * When the table exists: `'fail'` (refuse, change nothing), `'append'`, `'replace'`, or
+   * `'merge'` (rows whose `mergeKeys` exist are updated, the others inserted). @default 'fail'
+   */
   ifExists: IfExists = 'fail';
 
-  /** Checked before the run: `ifExists` and `columnTypes`. */
+  /**
+   * With `ifExists = 'merge'` (required then): the columns that identify a row, such as `['id']`.
+   * A table the merge creates gets its primary key on them.
+   */
+  mergeKeys?: string[];
+
+  /** With `ifExists = 'merge'`: a key that comes twice in one load fails it (`'error'`), or its last row is kept (`'last'`). @default 'error' */
+  dedupe: Dedupe = 'error';
+
+  /** With `'append'` or `'merge'`: adds the input's columns the table lacks (types as for a new table, or `columnTypes`). @default false */
+  addColumns = false;
+
+  /** Checked before the run: `ifExists`, `columnTypes`, and the merge's attributes. */
   override attributeProblems(): string[] {
     const problems: string[] = [];
     if (!IF_EXISTS.includes(this.ifExists)) {
       problems.push(`ifExists must be one of ${IF_EXISTS.map((v) => `'${v}'`).join(', ')}, got ${shown(this.ifExists)} ('replace' drops and recreates the table)`);
     }
+    problems.push(...mergeProblems(this));
     const types: unknown = this.columnTypes;
     if (types === null || typeof types !== 'object' || Array.isArray(types) || Object.values(types).some((t) => typeof t !== 'string' || t === '')) {
       problems.push('columnTypes must be an object of SQL type names by column, such as { id: \'bigint\' }');
@@ -88,7 +111,12 @@ export abstract class SQLWrite extends SQLBase<number> {
   private async load(): Promise<number> {
     const input: unknown = this.input;
     const session = this.session;
-    const options: WriteCallOptions = { ...this.callOptions, columnTypes: this.columnTypes };
+    const options: WriteCallOptions = {
+      ...this.callOptions,
+      columnTypes: this.columnTypes,
+      ...(this.ifExists === 'merge' ? { mergeKeys: this.mergeKeys, dedupe: this.dedupe } : {}),
+      addColumns: this.addColumns,
+    };
     if (isSqlRows(input) && input.readsOn(session)) {
       const onServer = await input.loadOnServer(
         session,

@@ -49,7 +49,7 @@ describe('attribute values checked before the run', function () {
       const result = await spawnCli(['run', job('overwrite-table.ts'), ...(dryRun ? ['--dry-run'] : [])], { env: { BIGRAYS_DB_DSN: `sqlite:${db}` } });
       expect(result.status, result.stdout + result.stderr).to.equal(2);
       expect(result.stderr).to.contain(
-        "Rewrite ifExists must be one of 'fail', 'append', 'replace', got \"overwrite\" ('replace' drops and recreates the table)",
+        "Rewrite ifExists must be one of 'fail', 'append', 'replace', 'merge', got \"overwrite\" ('replace' drops and recreates the table)",
       );
       expect(result.stdout).not.to.match(/Snapshot\s+(ok|failed)/);
       expect(tables(db)).to.deep.equal([]);

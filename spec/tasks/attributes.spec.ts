@@ -51,7 +51,7 @@ describe('attribute values checked before the run', () => {
       "Fetch format must be 'bytes' or 'csv', got \"text\"",
       'List bucket "Exports_2026" is not a valid S3 bucket name (it holds "E", "_"): ' +
         'use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
-      "Load ifExists must be one of 'fail', 'append', 'replace', got \"overwrite\" ('replace' drops and recreates the table)",
+      "Load ifExists must be one of 'fail', 'append', 'replace', 'merge', got \"overwrite\" ('replace' drops and recreates the table)",
       'Rows batchSize must be a positive integer, got 0',
       'Notify topic must be a topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic, got "team-alerts"',
     ]);

@@ -13,6 +13,7 @@ import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
 import type { LoadTarget } from './load';
+import type { MergeSql } from './merge-sql';
 
 /** A dialect's name (`postgres`, `sqlite`, `mssql`): the `name` of a dialect in the table. */
 export type DialectName = string;
@@ -125,6 +126,8 @@ export interface SqlDialect {
   loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
   /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
   readonly loadQuery?: QueryLoad;
+  /** How a merge load (`ifExists = 'merge'`) stages and moves rows, and reads a table's columns; absent for engines that cannot. */
+  readonly merge?: MergeSql;
 }
 
 /** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */

@@ -300,7 +300,7 @@ export class SqlSession {
     ifExists: IfExists = 'fail',
     options: WriteCallOptions | string = {},
   ): Promise<number> {
-    const { signal, taskName = 'write', columnTypes } = typeof options === 'string' ? { taskName: options } as WriteCallOptions : options;
+    const { signal, taskName = 'write', ...write } = typeof options === 'string' ? { taskName: options } as WriteCallOptions : options;
     this.checkIdle();
     const source = writeSource(input);
     if (!source) {
@@ -310,7 +310,7 @@ export class SqlSession {
       );
     }
     const guard = await this.begin({ signal, taskName }, 'the write', 'stream');
-    return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, source, ifExists, { columnTypes, guard }));
+    return this.guarded(guard, writeTable(this.knex, this.dialect, taskName, tablename, source, ifExists, { ...write, guard }));
   }
 
   /** Whether this engine can write the rows of `sql` to a table on the server (see `writeQuery`). */
@@ -331,11 +331,11 @@ export class SqlSession {
     ifExists: IfExists = 'fail',
     options: WriteCallOptions = {},
   ): Promise<number> {
-    const { signal, taskName = 'write', columnTypes } = options;
+    const { signal, taskName = 'write', ...write } = options;
     this.checkIdle();
     const query = this.compile(withoutTerminator(sql), params);
     const guard = await this.begin({ signal, taskName }, 'the write', 'statement');
-    return this.guarded(guard, writeQueryTable(this.knex, this.dialect, taskName, tablename, query, ifExists, { columnTypes, guard }));
+    return this.guarded(guard, writeQueryTable(this.knex, this.dialect, taskName, tablename, query, ifExists, { ...write, guard }));
   }
 }
 
@@ -343,6 +343,11 @@ export class SqlSession {
 export interface WriteCallOptions extends SqlCallOptions {
   /** SQL column types by column name for a table the write creates; the others are inferred. */
   columnTypes?: Readonly<Record<string, string>>;
+  /** With `ifExists = 'merge'`: the columns that identify a row, and what a key that comes twice does. */
+  mergeKeys?: readonly string[];
+  dedupe?: 'error' | 'last';
+  /** Adds the input's columns the table lacks (merge, append). */
+  addColumns?: boolean;
 }
 
 /** `sql` without the `;` (and blanks) that may end it: COPY takes it in parentheses. */

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect';
-import { dropTableBuilder, renameTableBuilder } from './table-ddl';
+import { dropTableBuilder, renameTableBuilder, type IfExists } from './table-ddl';
 
 /** A name for a staging table: unique, short enough for any engine. */
 export function stagingName(): string {
@@ -15,7 +15,7 @@ export function stagingName(): string {
 }
 
 /** Whether a write makes a table on `dialect` through a staging table because DDL commits at once there (every write but an append to a table that exists). */
-export function stagedForDdl(dialect: Dialect, exists: boolean, ifExists: 'fail' | 'append' | 'replace'): boolean {
+export function stagedForDdl(dialect: Dialect, exists: boolean, ifExists: IfExists): boolean {
   return dialect.capabilities.ddlCommits && !(exists && ifExists === 'append');
 }
 

@@ -10,10 +10,16 @@ import { inferKinds } from './column-kinds';
 import type { Dialect } from './dialect';
 import { nameParts } from './identifiers';
 
-/** What to do when the table exists: refuse (default), add rows, or replace the table. */
-export type IfExists = 'fail' | 'append' | 'replace';
+/** What to do when the table exists: refuse (default), add rows, replace the table, or merge rows by key. */
+export type IfExists = 'fail' | 'append' | 'replace' | 'merge';
 
-export const IF_EXISTS: readonly IfExists[] = ['fail', 'append', 'replace'];
+export const IF_EXISTS: readonly IfExists[] = ['fail', 'append', 'replace', 'merge'];
+
+/** `'fail', 'append', 'replace' or 'merge'`, as a message lists the values of ifExists. */
+export function ifExistsValues(): string {
+  const quoted = IF_EXISTS.map((v) => `'${v}'`);
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
 
 /** `schema.table` → `{ schema, name }`; quoted parts (`"a"."b"`, `[a].[b]`, `` `a`.`b` ``, as `{kw!i}` writes them) lose their quotes. */
 export function splitName(tablename: string): { schema?: string; name: string } {
@@ -35,10 +41,12 @@ export function createTableBuilder(
   tablename: string,
   table: Table,
   types: readonly string[] = inferKinds(table).map((kind) => dialect.columnType(kind)),
+  primaryKey?: readonly string[],
 ): Knex.SchemaBuilder {
   const { schema, name } = splitName(tablename);
   return schemaBuilder(trx, schema).createTable(name, (builder) => {
     table.columns.forEach((column, i) => builder.specificType(column, types[i]));
+    if (primaryKey) builder.primary([...primaryKey]);
   });
 }
 
@@ -48,7 +56,7 @@ export function createTableBuilder(
  */
 export async function clearTable(trx: Knex.Transaction, taskName: string, tablename: string, ifExists: IfExists): Promise<boolean> {
   if (!IF_EXISTS.includes(ifExists)) {
-    throw new TaskError(`${taskName}: ifExists must be 'fail', 'append' or 'replace', got \`${String(ifExists)}\``, { taskName });
+    throw new TaskError(`${taskName}: ifExists must be ${ifExistsValues()}, got \`${String(ifExists)}\``, { taskName });
   }
   const { schema, name } = splitName(tablename);
   const exists = await schemaBuilder(trx, schema).hasTable(name);
@@ -58,7 +66,7 @@ export async function clearTable(trx: Knex.Transaction, taskName: string, tablen
       { taskName },
     );
   }
-  if (!exists || ifExists === 'append') return exists;
+  if (!exists || ifExists === 'append' || ifExists === 'merge') return exists;
   await dropTableBuilder(trx, schema, name);
   return false;
 }

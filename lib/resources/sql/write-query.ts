@@ -5,7 +5,9 @@
  */
 import type { Knex } from 'knex';
 import { BigraysError, TaskError } from '../../errors';
-import type { Dialect } from './dialect';
+import type { Dialect, QueryLoad } from './dialect';
+import { mergeTable } from './merge';
+import { evolveTable } from './table-evolution';
 import { LoadError } from './load';
 import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 import { clearTable, createTableBuilder, splitName, type IfExists } from './table-ddl';
@@ -37,6 +39,7 @@ export async function writeQueryTable(
   if (!load) throw new TypeError(`${dialect.name} cannot load a query on the server`);
   const check = (): void => options.guard?.check();
   const { schema, name } = splitName(tablename);
+  if (ifExists === 'merge') return mergeQuery(knex, dialect, load, taskName, tablename, query, options);
   return knex.transaction(async (trx: Knex.Transaction) => {
     const shape = await load.describe(trx, query.sql, query.bindings);
     check();
@@ -45,6 +48,9 @@ export async function writeQueryTable(
     const { columns } = shape;
     const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
     const exists = await clearTable(trx, taskName, tablename, ifExists === 'replace' ? 'append' : ifExists);
+    if (exists && ifExists === 'append' && options.addColumns) {
+      await evolveTable(trx, dialect, { taskName, tablename, columns, types, declared: declaredTypes(columns, types), sample: [] }, true);
+    }
     const staging = (exists && ifExists === 'replace') || stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
     const into = staging === undefined ? name : staging;
     if (!exists || staging !== undefined) {
@@ -62,6 +68,25 @@ export async function writeQueryTable(
     if (staging !== undefined) await stagedIntoPlace(trx, dialect, schema, staging, name, exists);
     return inserted;
   });
+}
+
+/** The query's column types (`columnTypes` winning) by column: what its rows are known to be. */
+function declaredTypes(columns: readonly string[], types: readonly string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((column, i) => [column, types[i]]));
+}
+
+/** Merges the rows of `query` into `tablename` (see merge.ts): they are staged by `INSERT … SELECT`, their types the query's. */
+async function mergeQuery(knex: Knex, dialect: Dialect, load: QueryLoad, taskName: string, tablename: string, query: CompiledQuery, options: WriteOptions): Promise<number> {
+  const shape = await knex.transaction((trx) => load.describe(trx, query.sql, query.bindings));
+  if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
+  validateTable(taskName, tablename, shape);
+  const { columns } = shape;
+  const types = chosenTypes(taskName, columns, shape.types, options.columnTypes);
+  return mergeTable(knex, dialect, {
+    taskName, tablename, columns, types, declared: declaredTypes(columns, types), sample: [],
+    load: (trx, staging) => load.insert(trx, { ...staging, tablename, columns }, query.sql, query.bindings),
+    failure: (error) => writeFailure(taskName, tablename, asLoadError(error)),
+  }, options);
 }
 
 /** The database's error of the INSERT (it has a code) as a LoadError, no row known: the task then says nothing was written. */

@@ -13,7 +13,9 @@ import { TaskError } from '../../errors';
 import { INFER_ROWS, inferKinds } from './column-kinds';
 import type { Dialect } from './dialect';
 import type { Guard } from './limits';
-import { clearTable, createTableBuilder, IF_EXISTS, splitName, type IfExists } from './table-ddl';
+import { clearTable, createTableBuilder, IF_EXISTS, ifExistsValues, splitName, type IfExists } from './table-ddl';
+import { mergeTable, type MergeOptions } from './merge';
+import { evolveTable } from './table-evolution';
 import { LoadError, type LoadTarget } from './load';
 import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 
@@ -43,8 +45,8 @@ export interface WriteSource {
   origin?: unknown;
 }
 
-/** Options of `writeTable`. */
-export interface WriteOptions {
+/** Options of `writeTable`: the merge's (`mergeKeys`, `dedupe`) and `addColumns` with them. */
+export interface WriteOptions extends MergeOptions {
   /** SQL column types by column name, used when the table is created (the rest are inferred). */
   columnTypes?: Readonly<Record<string, string>>;
   /** The guard of the write: the load checks it between batches. */
@@ -247,7 +249,7 @@ export async function writeTable(
   options: WriteOptions = {},
 ): Promise<number> {
   if (!IF_EXISTS.includes(ifExists)) {
-    throw new TaskError(`${taskName}: ifExists must be 'fail', 'append' or 'replace', got \`${String(ifExists)}\``, { taskName });
+    throw new TaskError(`${taskName}: ifExists must be ${ifExistsValues()}, got \`${String(ifExists)}\``, { taskName });
   }
   validateTable(taskName, tablename, input);
   if (options.guard) input = waitedOn(input, options.guard);
@@ -282,10 +284,20 @@ export async function writeTable(
   let written = 0;
   try {
     const types = columnTypesOf(taskName, dialect, columns, sample, options.columnTypes);
+    const evolving = { taskName, tablename, columns, types, declared: options.columnTypes ?? {}, sample };
+    if (ifExists === 'merge') {
+      const into = (trx: Knex.Transaction, staging: { schema?: string; name: string }): Promise<number> => {
+        target.schema = staging.schema;
+        target.name = staging.name;
+        return load(trx);
+      };
+      return await mergeTable(knex, dialect, { ...evolving, load: into, failure }, options);
+    }
     await knex.transaction(async (trx) => {
       // Where DDL commits at once, a replaced table is dropped only once the new one is full.
       const keep = dialect.capabilities.ddlCommits && ifExists === 'replace';
       const exists = await clearTable(trx, taskName, tablename, keep ? 'append' : ifExists);
+      if (exists && ifExists === 'append' && options.addColumns) await evolveTable(trx, dialect, evolving, true);
       const staging = stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
       if (staging !== undefined) target.name = staging;
       const into = staging === undefined ? tablename : schema ? `${schema}.${staging}` : staging;

@@ -19,6 +19,7 @@ import { tableStream } from '../table-stream';
 import { exactInteger, isJsonValue } from '../values';
 import { bracketed, bulkLoad } from './bulk';
 import { mssqlDsnSettings } from './dsn';
+import { mssqlMerge } from './merge';
 
 /** The parts of tedious' `Connection` a session watches and cancels with. */
 interface TediousConnection {
@@ -244,6 +245,8 @@ export const mssqlDialect: Dialect = {
   load: bulkLoad,
 
   loadQuery: mssqlQueryLoad,
+
+  merge: mssqlMerge,
 
   toDbValue: toDb,
 };

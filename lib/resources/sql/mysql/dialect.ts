@@ -15,6 +15,7 @@ import { isGone, isQueryTimeout, killQuery, run, setUp, type MysqlConnection, ty
 import { mysqlDsnSettings } from './dsn';
 import { INSERT_ROWS, loadRows } from './load';
 import { mysqlQueryLoad } from './query-load';
+import { mysqlMerge } from './merge';
 import { MYSQL_QUOTING } from './quoting';
 import { openRead } from './stream';
 import { castValue, toMysql } from './values';
@@ -166,6 +167,8 @@ export const mysqlDialect: Dialect = {
   load: loadRows,
 
   loadQuery: mysqlQueryLoad,
+
+  merge: mysqlMerge,
 
   toDbValue: toMysql,
 };

@@ -21,6 +21,7 @@ import { copyFrom, copyRows } from './copy-from';
 import { CopyOut } from './copy-out';
 import { postgresDsnSettings } from './dsn';
 import { postgresQueryLoad } from './query-load';
+import { postgresMerge } from './merge';
 import { lastWithFields, type PgConnection, type PgField } from './results';
 import { COLUMN_TYPES, pgTypes } from './types';
 
@@ -208,6 +209,8 @@ export const postgresDialect: Dialect = {
   loadCsv: copyFrom,
 
   loadQuery: postgresQueryLoad,
+
+  merge: postgresMerge,
 
   toDbValue(value: unknown): unknown {
     if (value === undefined) return null;

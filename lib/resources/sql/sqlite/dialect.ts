@@ -19,6 +19,7 @@ import { insertSelectSql, onlyReads } from '../query-text';
 import { streamOnConnection } from '../table-stream';
 import { exactInteger, isJsonValue } from '../values';
 import { sqliteDsnSettings } from './dsn';
+import { sqliteMerge } from './merge';
 import { checkBeforeOpen, verifyAfterOpen } from './sqlite-no-follow';
 
 interface Statement {
@@ -280,6 +281,8 @@ export const sqliteDialect: Dialect = {
   load: insertRows,
 
   loadQuery: sqliteQueryLoad,
+
+  merge: sqliteMerge,
 
   toDbValue: toDb,
 };
