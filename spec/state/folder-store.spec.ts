@@ -39,6 +39,16 @@ describe('state store in a folder', function () {
     expect(readdirSync(path.join(dir, 'state'))).to.deep.equal([]);
   });
 
+  it('should refuse a writer holding a version from before the document was removed and made again', async () => {
+    const store = new FolderStateStore(path.join(dir, 'state'));
+    const v1 = await store.write('orders', { cursor: 100, runId: 'a' }, undefined);
+    await store.remove('orders', v1);
+    const v2 = await store.write('orders', { cursor: 5, runId: 'b' }, undefined);
+    expect(v2).not.to.equal(v1);
+    expect(await failure(store.write('orders', { cursor: 200 }, v1))).to.be.instanceOf(StateConflictError);
+    expect(await store.read('orders')).to.deep.equal({ value: { cursor: 5, runId: 'b' }, version: v2 });
+  });
+
   /** Starts processes that each write `race` over version `v1` at once; resolves to what each says (won, conflict, error …). */
   const race = async (folder: string, v1: string): Promise<string[]> => {
     const go = path.join(dir, 'go');
