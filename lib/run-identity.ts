@@ -15,7 +15,7 @@ export type { RunIdentity };
 /** What a job's name may hold: it names a state object, a table row and a lock. */
 export const JOB_NAME = /^[A-Za-z0-9_.-]{1,190}$/;
 /** The suffix of a run lock's lease beside the job's state: no job's own name may end so. */
-const LEASE_SUFFIX = /\.lock$/i;
+export const LEASE_SUFFIX = /\.lock$/i;
 
 /** A file's base name without its extension. */
 function scriptName(path: string | undefined): string | undefined {
@@ -40,7 +40,7 @@ export function jobName(runtime: Runtime): string {
   }
   const derived = runtime.driver?.jobName ?? scriptName(process.argv[1]) ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'job';
   // A file name may hold what a name may not (spaces, unicode): those become `_`.
-  const name = derived.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200) || 'job';
+  const name = derived.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 190) || 'job';
   return LEASE_SUFFIX.test(name) ? `${name.slice(0, -'.lock'.length)}_lock` : name;
 }
 

@@ -7,7 +7,7 @@
 import { effectiveConfig, isSet, type ConfigValues } from '../config';
 import { BigraysError, UsageError } from '../errors';
 import { LOCAL_STATE_DIR } from '../job/local-overlay';
-import { JOB_NAME } from '../run-identity';
+import { JOB_NAME, LEASE_SUFFIX } from '../run-identity';
 import { asStateDocument, type StateDocument } from '../state/job-state';
 import { openStateStore } from '../state/open-store';
 import { StateConflictError, type StateStore } from '../state/store';
@@ -20,13 +20,21 @@ function stateConfig(command: StateCommand): ConfigValues {
   return command.local && !isSet(config.STATE_URL) ? { ...config, STATE_URL: LOCAL_STATE_DIR } : config;
 }
 
-/** `set`'s value: JSON if it parses, else the text as it is. */
+/** A JSON string, or a number: the integers among numbers (a run of digits, no `.` or exponent after it). */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|(-?\d+)(?![.eE\d])|-?\d[\d.eE+-]*/g;
+
+/**
+ * `set`'s value: JSON if it parses, else the text as it is. An integer too large for a JSON
+ * number to hold exactly (past ±2^53 - 1) is kept as its string of digits, as cursors are.
+ */
 export function parseStateValue(text: string): unknown {
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
     return text;
   }
+  return JSON.parse(text.replace(JSON_TOKEN, (token, integer: string | undefined) =>
+    integer !== undefined && !Number.isSafeInteger(Number(integer)) ? `"${integer}"` : token));
 }
 
 /** `document` with `value` at `path` (`Task` or `Task.key.key…`) of its tasks; objects are made along the way. */
@@ -53,8 +61,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function checkArguments(command: StateCommand): void {
-  if (!JOB_NAME.test(command.job)) {
-    throw new UsageError(`a job's name is letters, digits, \`_\`, \`-\` or \`.\` (at most 200), got \`${command.job}\``);
+  if (!JOB_NAME.test(command.job) || LEASE_SUFFIX.test(command.job)) {
+    throw new UsageError(`a job's name is letters, digits, \`_\`, \`-\` or \`.\` (at most 190), not ending in \`.lock\` (a run lock's lease), got \`${command.job}\``);
   }
   if (command.path !== undefined && command.path.split('.').some((part) => part === '' || part === '__proto__')) {
     throw new UsageError(`name a task, and keys after it joined by dots (Task or Task.key), got \`${command.path}\``);

@@ -99,6 +99,17 @@ function deadlineError(name: string, ms: number, own: boolean): TaskError {
   );
 }
 
+/**
+ * What task `name` has staged in its job's state now, as a function that puts it back: an
+ * attempt that fails leaves no change behind for the next attempt to read or the run to commit.
+ */
+function stagedState(context: RunContext, name: string): () => void {
+  let root = context;
+  while (root.parent) root = root.parent;
+  const before = root.jobState?.checkpoint(name);
+  return () => root.jobState?.restore(name, before);
+}
+
 export interface Attempted {
   output?: unknown;
   error?: unknown;
@@ -173,9 +184,11 @@ export async function attempt(
   try {
     for (let attempts = 1; ; attempts++) {
       const opened = { resource: false };
+      const restoreState = stagedState(context, task.taskName);
       try {
         return { output: await runOnce(planned, context, manager, signal, opened), attempts };
       } catch (raw) {
+        restoreState();
         const error = attemptError(raw, signal, name);
         const again = attempts <= policy.retries && !signal.aborted && isTransient(error) &&
           (!opened.resource || runInContext(context, () => task.canRetry(error)));

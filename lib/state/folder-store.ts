@@ -3,8 +3,13 @@
  * (written beside it, then renamed over it), its version the digest of its bytes. A
  * conditional write holds `<key>.json.lock` (created exclusively) while it compares and
  * renames, so two processes cannot both replace the version they read; a lock file left by a
- * killed process is taken over once it is older than STALE_LOCK_MS. Symbolic links are never
- * followed: the folder and each file are checked with lstat and opened with O_NOFOLLOW.
+ * killed process is taken over once it is older than STALE_LOCK_MS, by one writer at a time
+ * (see removeStaleLock), then created anew, exclusively. Symbolic links are never followed:
+ * the folder and each file are checked with lstat and opened with O_NOFOLLOW.
+ *
+ * The version is a digest of the file's bytes: it changes whenever the document does, and two
+ * versions are equal only when the documents are byte for byte the same, so a writer whose
+ * version still matches replaces exactly the document it read.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -120,6 +125,35 @@ export class FolderStateStore implements StateStore {
     );
   }
 
+  /**
+   * Removes `lock` when it is older than STALE_LOCK_MS; true when the lock may be tried again.
+   * Only the writer that creates `<lock>.takeover` (exclusively) may remove a stale lock, and
+   * only if it is still the very file found stale: of two writers that found it so, the
+   * second sees the lock the first made since, and waits for it.
+   */
+  private async removeStaleLock(lock: string): Promise<boolean> {
+    const found = await stat(lock).catch(() => undefined);
+    if (found === undefined) return true;
+    if (Date.now() - found.mtimeMs <= STALE_LOCK_MS) return false;
+    const claim = `${lock}.takeover`;
+    try {
+      await (await open(claim, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600)).close();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another writer is taking it over; a claim left by a writer killed meanwhile goes once stale.
+      const claimed = await stat(claim).catch(() => undefined);
+      if (claimed && Date.now() - claimed.mtimeMs > STALE_LOCK_MS) await rm(claim, { force: true });
+      return false;
+    }
+    try {
+      const now = await stat(lock).catch(() => undefined);
+      if (now?.ino === found.ino && now.mtimeMs === found.mtimeMs) await rm(lock, { force: true });
+    } finally {
+      await rm(claim, { force: true });
+    }
+    return true;
+  }
+
   /** Runs `work` holding `<key>.json.lock`, creating the folder first. */
   private async whileLocked<T>(key: string, work: () => Promise<T>): Promise<T> {
     this.checkNoLink(this.folder);
@@ -134,11 +168,7 @@ export class FolderStateStore implements StateStore {
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-        if (age > STALE_LOCK_MS) {
-          await rm(lock, { force: true });
-          continue;
-        }
+        if (await this.removeStaleLock(lock)) continue;
         if (Date.now() > deadline) throw new BigraysError(`${lock} has been held for over ${LOCK_WAIT_MS} ms by another writer; if no bigrays process is running, remove it`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }

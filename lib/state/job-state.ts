@@ -10,7 +10,7 @@ import { BigraysError } from '../errors';
 import type { RunContext } from '../runtime';
 import { openStateStore } from './open-store';
 import { StateConflictError, type StateStore } from './store';
-import type { RunJobState, StateDocument, StateReport } from './state-document';
+import type { RunJobState, StagedPart, StateDocument, StateReport } from './state-document';
 
 export type { StateDocument, StateReport };
 
@@ -35,6 +35,7 @@ export class JobState implements RunJobState {
   private loaded?: Promise<Loaded>;
   private readonly staged = new Map<string, unknown>();
   private committed = false;
+  private touched = false;
 
   constructor(
     readonly job: string,
@@ -44,32 +45,57 @@ export class JobState implements RunJobState {
 
   /** Whether a task read or staged anything (the run used its state). */
   get used(): boolean {
-    return this.loaded !== undefined || this.staged.size > 0;
+    return this.touched;
   }
 
+  /** The store, opened once; a failure to open is not kept, so that the next call tries again. */
   private storeOnce(): Promise<StateStore> {
-    this.store ??= this.openStore();
+    if (!this.store) {
+      const opening = this.openStore();
+      this.store = opening;
+      opening.catch(() => {
+        if (this.store === opening) this.store = undefined;
+      });
+    }
     return this.store;
   }
 
+  /** The document, read once; a failure to read is not kept, so that the next call tries again. */
   private load(): Promise<Loaded> {
-    this.loaded ??= (async () => {
-      const store = await this.storeOnce();
-      const found = await store.read(this.job);
-      return { document: asStateDocument(found?.value, this.job, store.where), version: found?.version };
-    })();
+    if (!this.loaded) {
+      const loading = (async () => {
+        const store = await this.storeOnce();
+        const found = await store.read(this.job);
+        return { document: asStateDocument(found?.value, this.job, store.where), version: found?.version };
+      })();
+      this.loaded = loading;
+      loading.catch(() => {
+        if (this.loaded === loading) this.loaded = undefined;
+      });
+    }
     return this.loaded;
   }
 
   /** Task `task`'s part: what this run staged for it, else what the store holds, else undefined. */
   async get(task: string): Promise<unknown> {
+    this.touched = true;
     if (this.staged.has(task)) return this.staged.get(task);
     return (await this.load()).document.tasks[task];
   }
 
   /** Stages `value` (JSON; undefined removes the part) as task `task`'s part, written when the run succeeds. */
   set(task: string, value: unknown): void {
+    this.touched = true;
     this.staged.set(task, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+  }
+
+  checkpoint(task: string): StagedPart {
+    return this.staged.has(task) ? { value: this.staged.get(task) } : undefined;
+  }
+
+  restore(task: string, checkpoint: StagedPart): void {
+    if (checkpoint === undefined) this.staged.delete(task);
+    else this.staged.set(task, checkpoint.value);
   }
 
   /**

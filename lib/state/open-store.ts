@@ -72,8 +72,21 @@ export function checkStateUrl(config: ConfigValues): void {
   kindOf(url).check?.(url, config);
 }
 
-/** Opens the state store `config` names (`STATE_URL`, else the default folder). */
+/**
+ * On AWS Lambda the default folder is no place for state: the code's folder is read-only and
+ * anything written in the container goes with it. A ConfigurationError saying what to set.
+ */
+function refuseLambdaDefault(config: ConfigValues): void {
+  if (isSet(config.STATE_URL) || !process.env.AWS_LAMBDA_FUNCTION_NAME) return;
+  throw new ConfigurationError(
+    `on AWS Lambda the job's state cannot be kept in the default folder ${DEFAULT_STATE_FOLDER}/ (the function's files are read-only, and what it writes is lost with its container): set ${envName('STATE_URL')} to s3://bucket/prefix/ or a database URL`,
+    { missing: [envName('STATE_URL')] },
+  );
+}
+
+/** Opens the state store `config` names (`STATE_URL`, else the default folder, which Lambda refuses). */
 export async function openStateStore(config: ConfigValues): Promise<StateStore> {
+  refuseLambdaDefault(config);
   const url = stateUrl(config);
   return kindOf(url).open(url, config);
 }

@@ -3,8 +3,10 @@
  * `<prefix><key>.json`, its version the object's ETag. A write names that ETag (`If-Match`), or
  * asks that no object be there yet (`If-None-Match: *`), so S3 itself refuses a write over
  * another's (412 Precondition Failed, or 409 when two conditional writes race); a removal
- * names the ETag too. Objects are encrypted at rest as the library's uploads are (AES256).
- * The client is built from the same config as the S3 tasks' (keys, region, endpoint).
+ * names the ETag too. An ETag changes whenever the content does (the same ETag, the same
+ * bytes), so one read before a removal cannot pass for a new document's. Objects are
+ * encrypted at rest as the library's uploads are (AES256). The client is built from the same
+ * config as the S3 tasks' (keys, region, endpoint).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { envName, type ConfigValues } from '../config';

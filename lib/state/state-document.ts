@@ -20,9 +20,16 @@ export interface StateReport {
   tasks: Record<string, unknown>;
 }
 
+/** What a task had staged before an attempt (undefined: nothing), to put back if the attempt fails. */
+export type StagedPart = { value: unknown } | undefined;
+
 /** What the end of a run does with its job's state (the run's `JobState`). */
 export interface RunJobState {
   readonly job: string;
+  /** What task `task` has staged so far, for `restore` to put back. */
+  checkpoint(task: string): StagedPart;
+  /** Puts back what task `task` had staged at `checkpoint`: a failed attempt's changes are not kept. */
+  restore(task: string, checkpoint: StagedPart): void;
   /** Writes the staged changes, if any (when the run succeeded). */
   commit(): Promise<StateDocument | undefined>;
   /** What the report shows: undefined when the run did not use its state. */

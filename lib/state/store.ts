@@ -8,7 +8,11 @@ import { BigraysError } from '../errors';
 /** A document as read: its value (parsed JSON) and the version a conditional write names. */
 export interface StoredDocument {
   readonly value: unknown;
-  /** Opaque: an ETag, a row version, a digest of the file. */
+  /**
+   * Opaque: an ETag, a row version, a digest of the file. Never the version of another
+   * content, even after the document was removed and made again: a writer whose version still
+   * matches replaces exactly the document it read.
+   */
   readonly version: string;
 }
 

@@ -35,10 +35,14 @@ export function taskStatePart(taskName: string, runtime: () => Runtime): TaskSta
   return {
     get: async () => runState(taskName, runtime()).get(taskName),
     set: (value) => {
+      let json: string | undefined;
       try {
-        JSON.stringify(value);
+        json = JSON.stringify(value);
       } catch (error) {
         throw new TaskError(taskMessage(taskName, `this.state.set() takes a JSON value: ${(error as Error).message}`), { cause: error });
+      }
+      if (json === undefined && value !== undefined) {
+        throw new TaskError(taskMessage(taskName, `this.state.set() takes a JSON value (an object, array, string, number, boolean or null; undefined removes the part), got a ${typeof value}`), { taskName });
       }
       runState(taskName, runtime()).set(taskName, value);
     },

@@ -1,6 +1,6 @@
 /** The folder state store: atomic, conditional writes that processes racing cannot both win, and no symbolic link followed. */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FolderStateStore } from '../../lib/state/folder-store';
@@ -39,9 +39,18 @@ describe('state store in a folder', function () {
     expect(readdirSync(path.join(dir, 'state'))).to.deep.equal([]);
   });
 
-  it('should let exactly one of several processes writing over the same version win', async () => {
-    const folder = path.join(dir, 'state');
-    const v1 = await new FolderStateStore(folder).write('race', { n: 0 }, undefined);
+  it('should refuse a writer holding a version from before the document was removed and made again', async () => {
+    const store = new FolderStateStore(path.join(dir, 'state'));
+    const v1 = await store.write('orders', { cursor: 100, runId: 'a' }, undefined);
+    await store.remove('orders', v1);
+    const v2 = await store.write('orders', { cursor: 5, runId: 'b' }, undefined);
+    expect(v2).not.to.equal(v1);
+    expect(await failure(store.write('orders', { cursor: 200 }, v1))).to.be.instanceOf(StateConflictError);
+    expect(await store.read('orders')).to.deep.equal({ value: { cursor: 5, runId: 'b' }, version: v2 });
+  });
+
+  /** Starts processes that each write `race` over version `v1` at once; resolves to what each says (won, conflict, error …). */
+  const race = async (folder: string, v1: string): Promise<string[]> => {
     const go = path.join(dir, 'go');
     const script = `
       const { existsSync } = require('node:fs');
@@ -57,11 +66,31 @@ describe('state store in a folder', function () {
     const racers = [1, 2, 3, 4].map((n) => spawnNode(['-e', script, folder, go, v1, String(n)]));
     await Promise.all(racers.map((r) => r.printed(/ready/)));
     writeFileSync(go, '');
-    const outcomes = await Promise.all(racers.map(async (r) => (await r.finished).stdout.replace('ready', '').trim()));
+    return Promise.all(racers.map(async (r) => (await r.finished).stdout.replace('ready', '').trim()));
+  };
+
+  it('should let exactly one of several processes writing over the same version win', async () => {
+    const folder = path.join(dir, 'state');
+    const v1 = await new FolderStateStore(folder).write('race', { n: 0 }, undefined);
+    const outcomes = await race(folder, v1);
     expect(outcomes.filter((o) => o === 'won'), outcomes.join(', ')).to.have.length(1);
     expect(outcomes.filter((o) => o === 'conflict')).to.have.length(3);
     const winner = outcomes.indexOf('won') + 1;
     expect(JSON.parse(readFileSync(path.join(folder, 'race.json'), 'utf8'))).to.deep.equal({ n: winner });
+    expect(readdirSync(folder)).to.deep.equal(['race.json']);
+  });
+
+  it('should let exactly one of several processes take over a lock file a killed writer left, and win', async () => {
+    const folder = path.join(dir, 'state');
+    const v1 = await new FolderStateStore(folder).write('race', { n: 0 }, undefined);
+    const lock = path.join(folder, 'race.json.lock');
+    writeFileSync(lock, '');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(lock, anHourAgo, anHourAgo);
+    const outcomes = await race(folder, v1);
+    expect(outcomes.filter((o) => o === 'won'), outcomes.join(', ')).to.have.length(1);
+    expect(outcomes.filter((o) => o === 'conflict'), outcomes.join(', ')).to.have.length(3);
+    expect(JSON.parse(readFileSync(path.join(folder, 'race.json'), 'utf8'))).to.deep.equal({ n: outcomes.indexOf('won') + 1 });
     expect(readdirSync(folder)).to.deep.equal(['race.json']);
   });
 

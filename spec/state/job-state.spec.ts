@@ -117,6 +117,27 @@ describe('job state through bigrays run', function () {
     expect(stored().tasks.Count).to.deep.equal({ runs: 1, at: 'Count' });
   });
 
+  it('should keep an integer too large for a JSON number as its digits, as a cursor is kept', async () => {
+    const set = await state(['set', 'state-counter', 'Extract.cursor', '9007199254740995']);
+    expect(set.status, set.stderr).to.equal(0);
+    expect(stored().tasks.Extract).to.deep.equal({ cursor: '9007199254740995' });
+    const nested = await state(['set', 'state-counter', 'Load', '{"cursor":-90071992547409951,"safe":9007199254740991,"ratio":12.5,"big":1e300,"id":"12345678901234567890","list":[18446744073709551615]}']);
+    expect(nested.status, nested.stderr).to.equal(0);
+    expect(stored().tasks.Load).to.deep.equal({
+      cursor: '-90071992547409951', safe: 9007199254740991, ratio: 12.5, big: 1e300, id: '12345678901234567890', list: ['18446744073709551615'],
+    });
+  });
+
+  it('should refuse to set the state of a name ending in .lock, which is a run lock\'s lease', async () => {
+    const lease = await state(['set', 'orders.lock', 'Count', '1']);
+    expect(lease.status).to.equal(2);
+    expect(lease.stderr).to.contain('not ending in `.lock`').and.contain('at most 190');
+    const long = await state(['show', 'j'.repeat(191)]);
+    expect(long.status).to.equal(2);
+    expect(long.stderr).to.contain('at most 190');
+    expect(existsSync(path.join(dir, '.bigrays'))).to.equal(false);
+  });
+
   it('should refuse a bad state command with what to write, and an unknown store kind naming BIGRAYS_STATE_URL', async () => {
     const noJob = await state(['show']);
     expect(noJob.status).to.equal(2);

@@ -10,10 +10,30 @@ import { freshMysqlDsn } from '../support/mariadb';
 import { freshPostgresDsn, freshSqliteDsn, PG_PASSWORD, sqliteLoads } from '../support/sql-hooks';
 import { ConfigurationError } from '../../lib';
 
-const ENGINES: Array<{ name: string; dsn(): Promise<string | undefined> }> = [
-  { name: 'PostgreSQL', dsn: freshPostgresDsn },
+interface Engine {
+  name: string;
+  dsn(): Promise<string | undefined>;
+  /** Ends, from `look`'s own connection, every other connection to the database (as a server's idle timeout or a proxy does). */
+  dropConnections?(look: Knex): Promise<void>;
+}
+
+const ENGINES: Engine[] = [
+  {
+    name: 'PostgreSQL',
+    dsn: freshPostgresDsn,
+    dropConnections: async (look) => {
+      await look.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    },
+  },
   { name: 'SQLite', dsn: async () => (sqliteLoads() ? freshSqliteDsn() : undefined) },
-  { name: 'MySQL', dsn: freshMysqlDsn },
+  {
+    name: 'MySQL',
+    dsn: freshMysqlDsn,
+    dropConnections: async (look) => {
+      const [rows] = (await look.raw('select id from information_schema.processlist where db = database() and id <> connection_id()')) as [Array<{ id: number }>];
+      for (const { id } of rows) await look.raw(`kill ${Number(id)}`).catch(() => undefined);
+    },
+  },
 ];
 
 /** A knex of its own on `dsn`, to look at the table as another client would. */
@@ -97,6 +117,65 @@ for (const engine of ENGINES) {
       // A new document starts again from no version.
       await store.write('gone', { n: 3 }, undefined);
       expect((await store.read('gone'))?.value).to.deep.equal({ n: 3 });
+    });
+
+    it('should never give a version twice: a writer holding one from before a reset is refused', async () => {
+      const store = await open();
+      const v1 = await store.write('orders', { cursor: 100 }, undefined);
+      const v2 = await store.write('orders', { cursor: 200 }, v1);
+      await store.remove('orders', v2);
+      const v3 = await store.write('orders', { cursor: 5 }, undefined);
+      expect([v1, v2]).not.to.include(v3);
+      for (const stale of [v1, v2]) {
+        expect(await failure(store.write('orders', { cursor: 300 }, stale)), stale).to.be.instanceOf(StateConflictError);
+        expect(await failure(store.remove('orders', stale)), stale).to.be.instanceOf(StateConflictError);
+      }
+      expect(await store.read('orders')).to.deep.equal({ value: { cursor: 5 }, version: v3 });
+      // An unconditional removal moves the version on too.
+      await store.remove('orders');
+      expect(await store.read('orders')).to.equal(undefined);
+      const v4 = await store.write('orders', { cursor: 6 }, undefined);
+      expect([v1, v2, v3]).not.to.include(v4);
+      expect(await failure(store.write('orders', { cursor: 7 }, v3))).to.be.instanceOf(StateConflictError);
+    });
+
+    it('should find no state, and create no table, where there is none yet: only a write creates it', async () => {
+      const store = await open();
+      expect(await store.read('orders')).to.equal(undefined);
+      await store.remove('orders');
+      expect(await failure(store.remove('orders', '1'))).to.be.instanceOf(StateConflictError);
+      const look = inspector(dsn);
+      try {
+        expect(await look.schema.hasTable(STATE_TABLE)).to.equal(false);
+        await store.write('orders', { n: 1 }, undefined);
+        expect(await look.schema.hasTable(STATE_TABLE)).to.equal(true);
+      } finally {
+        await look.destroy();
+      }
+    });
+
+    it('should keep a document larger than 64 KB', async () => {
+      const store = await open();
+      const big = { tasks: { Seen: { ids: Array.from({ length: 20_000 }, (_, i) => `id-${i}`) } } };
+      expect(JSON.stringify(big).length).to.be.above(200_000);
+      const version = await store.write('big', big, undefined);
+      expect(await (await open()).read('big')).to.deep.equal({ value: big, version });
+    });
+
+    it('should write after the server dropped the connections it had since the read (an idle timeout, a proxy)', async function () {
+      if (!engine.dropConnections) return this.skip();
+      const store = await open();
+      const v1 = await store.write('orders', { cursor: 1 }, undefined);
+      const read = await store.read('orders');
+      const look = inspector(dsn);
+      try {
+        await engine.dropConnections(look);
+      } finally {
+        await look.destroy();
+      }
+      const v2 = await store.write('orders', { cursor: 2 }, read!.version);
+      expect(v2).not.to.equal(v1);
+      expect(await store.read('orders')).to.deep.equal({ value: { cursor: 2 }, version: v2 });
     });
   });
 }
