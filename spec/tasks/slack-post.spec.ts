@@ -144,6 +144,16 @@ describe('SlackPost', () => {
     expect(Alert).to.be.a('function');
   });
 
+  it('should try again when the webhook\'s host name does not resolve: nothing was sent', async () => {
+    BigraysConfig.SLACK_WEBHOOK_URL = `https://nowhere.invalid/services/${hook.token}`;
+    @register class Alert extends SlackPost { input = 'hello'; retries = 1; retryDelayMs = 10; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0].error).to.match(/^Alert: posting to Slack failed: (ENOTFOUND|EAI_AGAIN) from nowhere\.invalid$/);
+    expect(error.report!.tasks[0].attempts).to.equal(2);
+    expectNoToken(error.message);
+    expect(Alert).to.be.a('function');
+  });
+
   it('should refuse to run without BIGRAYS_SLACK_WEBHOOK_URL, or with one that is no URL, before any task runs', async () => {
     delete BigraysConfig.SLACK_WEBHOOK_URL;
     let ran = false;
