@@ -11,6 +11,9 @@
  * the run uploads are written there after it. Published messages are appended to
  * `.bigrays/sns/<topic>.jsonl`. Nothing there is read or written through a symbolic link
  * (`local-folder.ts`).
+ *
+ * Local mode fetches no config reference (`local-references.ts`): one in a key it sets itself
+ * is let go, any other is refused before anything starts.
  */
 import { basename, extname, join } from 'node:path';
 import { envName } from '../config';
@@ -20,6 +23,7 @@ import { display } from '../symlinks';
 import { emulatorEnv, startEmulator, type LocalEmulator } from './local-emulator';
 import { checkFilesIn, filesUnder, LocalFolderError, makeFolder } from './local-folder';
 import { LocalMirror, S3_DIR, SNS_DIR } from './local-mirror';
+import { givesDatabase, refuseLocalReferences } from './local-references';
 
 export { LOCAL_DIR };
 
@@ -36,7 +40,7 @@ export interface LocalSession {
 /** SQL on SQLite under .bigrays/ unless BIGRAYS_DB_DSN is set; the env for it and the note saying which. */
 function localSql(job: string, env: NodeJS.ProcessEnv, notes: string[]): Record<string, string> {
   const given = env[envName('DB_DSN')];
-  if (given !== undefined && given !== '') {
+  if (given !== undefined && givesDatabase(env)) {
     notes.push(`SQL: ${maskDsnValue(given)} (from BIGRAYS_DB_DSN)`);
     return {};
   }
@@ -88,9 +92,10 @@ async function finish(mirror: LocalMirror, emulator: LocalEmulator, notes: strin
 
 /** `env`: the environment the command runs in (the job's starts from it). */
 export async function startLocal(job: string, dryRun: boolean, env: NodeJS.ProcessEnv = process.env): Promise<LocalSession> {
+  const cleared = refuseLocalReferences(env);
   refuseLinks(job, dryRun);
   const notes: string[] = [];
-  const storeEnv = { ...localSql(job, env, notes), ...localState(env) };
+  const storeEnv = { ...cleared, ...localSql(job, env, notes), ...localState(env) };
   if (dryRun) {
     // Nothing starts in a dry run: the plan only needs the AWS configuration to be complete.
     notes.push(`S3 and SNS: an emulator; objects under ${display(S3_DIR)}, messages under ${display(SNS_DIR)}`);

@@ -1,17 +1,21 @@
 /**
  * `bigrays state show|set|reset <job>`: a job's state document, read or changed by hand, in the
- * store the job's runs use (the same config: the environment, `--env-file`, `--local`). A
+ * store the job's runs use (the same config: the environment, `--env-file`, `--local`, its
+ * `ssm:` / `secretsmanager:` references fetched first). A
  * change is a conditional read-modify-write, as a run's commit is: a run that commits in
  * between makes it fail (try again) rather than be lost.
  */
 import { effectiveConfig, isSet, type ConfigValues } from '../config';
+import { fetchReferences } from '../config-references/fetch-references';
 import { BigraysError, UsageError } from '../errors';
 import { LOCAL_STATE_DIR } from '../job/local-overlay';
 import { JOB_NAME, LEASE_SUFFIX } from '../run-identity';
+import { currentRuntime } from '../runtime';
 import { asStateDocument, type StateDocument } from '../state/job-state';
 import { openStateStore } from '../state/open-store';
 import { StateConflictError, type StateStore } from '../state/store';
 import type { StateCommand } from './args';
+import { refuseLocalReferences } from './local-references';
 import { toJson } from './output';
 
 /** The config the command reads the state with: the environment's, and with --local the local folder unless BIGRAYS_STATE_URL is set. */
@@ -110,6 +114,9 @@ async function resetAll(store: StateStore, command: StateCommand): Promise<strin
 /** Runs `command`; resolves to what it prints. Errors say what to fix. */
 export async function stateCommand(command: StateCommand): Promise<string> {
   checkArguments(command);
+  // STATE_URL (or the DSN's password) may be an `ssm:` / `secretsmanager:` reference, as in a run; local mode fetches nothing.
+  if (command.local) refuseLocalReferences(process.env);
+  else await fetchReferences(currentRuntime(), []);
   const store = await openStateStore(stateConfig(command));
   try {
     if (command.action === 'show') return await show(store, command);

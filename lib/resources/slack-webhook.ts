@@ -7,6 +7,9 @@ import { envName, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
 import { Resource } from './resource';
 
+/** The hosts a webhook URL may name with http:// (a stand-in on this machine): the URL is a secret. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** Where a SlackPost posts. */
 export interface SlackWebhook {
   readonly url: URL;
@@ -15,7 +18,7 @@ export interface SlackWebhook {
 export class SlackWebhookResource extends Resource<SlackWebhook> {
   override requiredConfigs: readonly string[] = ['SLACK_WEBHOOK_URL'];
 
-  /** An http(s) URL; the message names the env var, never the value. */
+  /** An https URL (http only to this machine: a stand-in); the message names the env var, never the value. */
   override validateConfig(config: ConfigValues): void {
     const raw = config.SLACK_WEBHOOK_URL;
     let url: URL | undefined;
@@ -27,6 +30,13 @@ export class SlackWebhookResource extends Resource<SlackWebhook> {
     if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
       throw new ConfigurationError(
         `${envName('SLACK_WEBHOOK_URL')} must be the webhook's https:// URL, as Slack shows it for the incoming webhook (https://hooks.slack.com/services/…)`,
+        { missing: [envName('SLACK_WEBHOOK_URL')] },
+      );
+    }
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      throw new ConfigurationError(
+        `${envName('SLACK_WEBHOOK_URL')} must be an https:// URL: the URL is the webhook's secret, and http:// would send it unencrypted ` +
+          '(http:// is accepted only for this machine: localhost, 127.0.0.1, [::1])',
         { missing: [envName('SLACK_WEBHOOK_URL')] },
       );
     }

@@ -18,9 +18,6 @@ import { execute } from './execute';
 import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
-import { newIdentity, type RunIdentity } from '../run-identity';
-import { effectiveConfig } from '../config';
-import { checkStateUrl } from '../state/open-store';
 
 /** How one run runs, besides its tasks. */
 export interface RunSettings {
@@ -59,27 +56,16 @@ function overlayOf(driver: RunDriver): TaskOverlay | undefined {
   return driver.overlay && ((task, name) => driver.overlay!(task, name));
 }
 
-/**
- * A new top-level run's identity; a `STATE_URL` no store can use is refused here, before any
- * task runs (checked without I/O: the store is opened only when a task asks for the state).
- */
-function identify(runtime: Runtime): RunIdentity {
-  const identity = newIdentity(runtime);
-  checkStateUrl(effectiveConfig(undefined, runtime));
-  return identity;
-}
-
 /** Runs `entries` (task classes) as one run of `runtime` (nested in the run in progress here, if any). */
 export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunSettings = {}, runtime: Runtime = currentRuntime()): Promise<RunReport> {
   const active = activeContext(runtime);
   const context = runtime.newContext(active);
   if (!active) {
     runtime.latest = context;
-    context.identity = identify(runtime);
   }
   const overlay = settings.overlay ?? inheritedOverlay(active);
   if (overlay) context.overlay = overlay;
-  const planned = await preflightFetching(entries, context, overlay);
+  const planned = await preflightFetching(entries, context, overlay, { identify: !active });
   if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context, settings.observer ?? ownProgress(runtime));
@@ -155,10 +141,9 @@ export async function callTask(
   // that reads the last run's outputs but never touches a resource a run has open.
   const active = activeContext(runtime);
   const context = active ? runtime.newContext(active) : runtime.newContext(undefined, currentContext(runtime));
-  if (!active) context.identity = identify(runtime);
   const applied = overlay ?? inheritedOverlay(active);
   if (applied) context.overlay = applied;
-  const planned = await preflightFetching([task], context, applied);
+  const planned = await preflightFetching([task], context, applied, { identify: !active });
   try {
     const report = await execute(planned, context, observer ?? (active ? undefined : ownProgress(runtime)));
     return { output: context.outputs.get(planned[0].cls), report: report.tasks[0] };

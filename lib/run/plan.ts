@@ -5,9 +5,9 @@
 import type { ConfigValues } from '../config';
 import { FormatError, keywordsFor } from '../format';
 import { attributeName } from '../messages';
-import { findRefs, OutputRef } from '../output';
+import { findRefs, OutputRef, runInContext } from '../output';
 import { canReuse, type Resource } from '../resources/resource';
-import { preflightFetching, type TaskOverlay } from './preflight';
+import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
 import type { PlannedStep, RunPlan } from '../run-plan';
 import { currentRuntime, type Runtime } from '../runtime';
 import { scrubIn } from '../secrets';
@@ -25,9 +25,17 @@ function render(task: BaseTask<unknown>, attr: string, template: string, kws: Re
   }
 }
 
-/** Checks `tasks` like a run would (its config references fetched), and describes what the run would do. */
+/** Checks `tasks` like a run would (its config references fetched, its identity taken), and describes what the run would do. */
 export async function planRun(tasks: ReadonlyArray<TaskClass>, overlay?: TaskOverlay, runtime: Runtime = currentRuntime()): Promise<RunPlan> {
-  const planned = await preflightFetching(tasks, runtime.newContext(), overlay);
+  const context = runtime.newContext();
+  const planned = await preflightFetching(tasks, context, overlay, { identify: true });
+  // The plan shows `{job}` and `{runId}` as the run would fill them; `{failedTask}` and `{error}` are filled only at run time.
+  context.runKeywords = { job: context.identity!.job, runId: context.identity!.runId };
+  return runInContext(context, () => steps(planned, runtime));
+}
+
+/** What the run would do, task by task, and what it closes at the end. */
+function steps(planned: readonly PlannedTask[], runtime: Runtime): RunPlan {
   const steps: PlannedStep[] = [];
   let open: { resource: Resource<unknown>; config: ConfigValues } | undefined;
   for (const { cls, task, config } of planned) {

@@ -4,13 +4,18 @@
  * run and its configuration, resolved once here; then its attributes, the outputs it reads,
  * its templates' keywords and its resource's configuration are checked.
  */
-import { effectiveConfig, envName } from '../config';
+import { randomUUID } from 'node:crypto';
+import { configAsWritten, effectiveConfig, envName } from '../config';
 import { fetchReferences } from '../config-references/fetch-references';
+import { isReference } from '../config-references/reference';
 import { BigraysError, ConfigurationError, TaskInterfaceError } from '../errors';
 import { runInContext, type RunContext } from '../output';
 import { Resource } from '../resources/resource';
 import { shown } from '../messages';
 import { rememberSecrets, scrubIn } from '../secrets';
+import { newIdentity, type RunIdentity } from '../run-identity';
+import type { Runtime } from '../runtime';
+import { checkStateUrl } from '../state/open-store';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
 import { setRunKeywords } from './failure-keywords';
 import { checkOutputs } from './output-checks';
@@ -139,16 +144,42 @@ export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>,
 
 /**
  * `preflight`, with the config references (`ssm:…`, `secretsmanager:…`) of the job's
- * configuration and of the tasks' `resourceConfig` fetched once the tasks are created and
- * before their configuration is resolved.
+ * configuration and of the tasks' `resourceConfig` fetched between the checks that need no
+ * configuration (attributes, outputs, keywords: a wrong attribute is told without a call to
+ * AWS) and those of the resources' configuration. `identify`: a top-level run's; its identity
+ * is taken once the references are fetched (JOB_NAME and STATE_URL may be references).
  */
 export async function preflightFetching(
-  entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay,
+  entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay, options: { identify?: boolean } = {},
 ): Promise<PlannedTask[]> {
   const created = create(entries, context, overlay);
+  if (options.identify) context.identity = checkingIdentity(context.runtime);
+  checkTasks(joined(created, context), context);
   const tasks = created.map(({ cls, task }) => ({ name: cls.name, resourceConfig: task.resourceConfig }));
   await fetchReferences(context.runtime, tasks, { nested: context.parent !== undefined });
-  return checkCreated(created, context);
+  if (options.identify) context.identity = identify(context.runtime);
+  const planned = joined(created, context);
+  setRunKeywords(context, true);
+  checkConfigs(planned, context);
+  return planned;
+}
+
+/**
+ * The identity the tasks are checked with before the references are fetched: the job's name
+ * as the run will have it (an invalid JOB_NAME is refused now), `job` while it is a reference.
+ */
+function checkingIdentity(runtime: Runtime): RunIdentity {
+  return isReference(configAsWritten(undefined, runtime).JOB_NAME) ? { runId: randomUUID(), job: 'job' } : newIdentity(runtime);
+}
+
+/**
+ * A new top-level run's identity; a `STATE_URL` no store can use is refused here, before any
+ * task runs (checked without I/O: the store is opened only when a task asks for the state).
+ */
+function identify(runtime: Runtime): RunIdentity {
+  const identity = newIdentity(runtime);
+  checkStateUrl(effectiveConfig(undefined, runtime));
+  return identity;
 }
 
 function create(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay): Created[] {
@@ -158,11 +189,23 @@ function create(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: 
 }
 
 function checkCreated(created: Created[], context: RunContext): PlannedTask[] {
-  const planned = created.map(({ cls, task }) => {
+  const planned = joined(created, context);
+  checkTasks(planned, context);
+  checkConfigs(planned, context);
+  return planned;
+}
+
+/** Each task given its part in the run, with its configuration as it stands now. */
+function joined(created: Created[], context: RunContext): PlannedTask[] {
+  return created.map(({ cls, task }) => {
     const config = effectiveConfig(task.resourceConfig, context.runtime);
     joinRun(task, { runtime: context.runtime, config, metrics: {} });
     return { cls, task, config };
   });
+}
+
+/** The checks that need no configuration: attributes, outputs used before they exist, keywords. */
+function checkTasks(planned: readonly PlannedTask[], context: RunContext): void {
   // Attributes and templates are checked with the run's own keywords ({job}, {runId}, …); a run nested in a task, with its task's run's.
   setRunKeywords(context, true);
   const check = (): void => {
@@ -172,6 +215,4 @@ function checkCreated(created: Created[], context: RunContext): PlannedTask[] {
   };
   if (context.parent) check();
   else runInContext(context, check);
-  checkConfigs(planned, context);
-  return planned;
 }

@@ -12,10 +12,14 @@ export const SNS_MAX_SUBJECT_LENGTH = 100;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 /**
  * Publishes `input` to `topic` with `subject`. The subject is checked against SNS's rules
- * (at most 100 characters, no line breaks or control characters) before anything is sent.
+ * (at most 100 characters, no line breaks or control characters) before the run; filled as
+ * the task runs (`{error}`), it is made to fit: control characters become spaces, and it is
+ * cut to 100 characters with `…`.
  * Left unset, `subject` and `input` are the run's alert text: run it with `runWithExceptions`
  * after the job's tasks to hear what failed. The output is the message id.
  */
@@ -49,6 +53,8 @@ export abstract class SNSPublishEmail extends SNSPublish {
 
   override run(): Promise<string> {
     const unset = this.subject === undefined || this.subject === null;
+    // Filled at run time (`{error}` above all), the job's subject is made to fit rather than fail the alert.
+    if (!unset && typeof this.subject === 'string') this.subject = fitted(this.subject.replace(CONTROLS, ' '), SNS_MAX_SUBJECT_LENGTH);
     if (!unset && this.input !== ALERT_TEXT) return this.publish(textAttribute(this, 'subject'));
     const alert = alertText(this);
     if (this.input === ALERT_TEXT) this.input = alert.body;

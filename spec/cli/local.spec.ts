@@ -66,6 +66,32 @@ describe('local mode', function () {
     expect(existsSync(path.join(cwd, 'mine.sqlite'))).to.equal(true);
   });
 
+  it('should fetch no config reference: let go those of keys it sets itself, refuse any other before anything starts', async () => {
+    const job = path.join(root, 'spec/fixtures/jobs/local-sql.ts');
+    const ignored = {
+      BIGRAYS_DB_DSN: 'ssm:/prod/orders/dsn',
+      BIGRAYS_DB_PWD: 'secretsmanager:prod/orders#password',
+      BIGRAYS_AWS_SECRET_ACCESS_KEY: 'ssm:/prod/aws-key',
+      // Somewhere no request may go: local mode asks nothing of SSM.
+      BIGRAYS_SSM_ENDPOINT_URL: 'http://127.0.0.1:9',
+    };
+    for (const run of [1, 2]) {
+      const result = await spawnCli(['run', job, '--local'], { cwd, env: ignored });
+      expect(result.status, `run ${run}: ${result.stderr}`).to.equal(0);
+      expect(result.stdout).to.contain('SQL: SQLite database .bigrays/local-sql.sqlite');
+      rmSync(path.join(cwd, '.bigrays'), { recursive: true, force: true });
+    }
+    const refused = await spawnCli(['run', job, '--local'], { cwd, env: { ...ignored, BIGRAYS_API_TOKEN: 'ssm:/prod/api-token', BIGRAYS_STATE_URL: 'ssm:/prod/state' } });
+    expect(refused.status, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.contain('Local mode sends nothing to AWS, so it fetches no config reference')
+      .and.contain('BIGRAYS_API_TOKEN = ssm:/prod/api-token').and.contain('BIGRAYS_STATE_URL = ssm:/prod/state')
+      .and.not.contain('BIGRAYS_DB_PWD');
+    expect(existsSync(path.join(cwd, '.bigrays'))).to.equal(false);
+    const state = await spawnCli(['state', 'show', 'local-sql', '--local'], { cwd, env: { BIGRAYS_STATE_URL: 'ssm:/prod/state' } });
+    expect(state.status, state.stderr).to.equal(2);
+    expect(state.stderr).to.contain('BIGRAYS_STATE_URL = ssm:/prod/state');
+  });
+
   it('should give a task that names another database a SQLite file of its own, offline', async () => {
     const result = await local('local-other-db.ts', cwd);
     expect(result.status, result.stderr).to.equal(0);

@@ -129,6 +129,25 @@ describe('config references under bigrays run', function () {
     expect(await admin(base, "select to_regclass('refs_runs') as t")).to.deep.equal([{ t: null }]);
   });
 
+  it('should take STATE_URL and JOB_NAME from SSM in runs, a dry run and bigrays state', async () => {
+    const stateDir = path.join(dir, 'state');
+    services.parameters.set('/bigrays/spec/state-url', stateDir);
+    services.parameters.set('/bigrays/spec/job-name', 'nightly-orders');
+    const refs = env({ BIGRAYS_STATE_URL: 'ssm:/bigrays/spec/state-url', BIGRAYS_JOB_NAME: 'ssm:/bigrays/spec/job-name' });
+    const counter = 'spec/fixtures/jobs/state-counter.ts';
+    for (const runs of [1, 2]) {
+      const result = await spawnCli(['run', counter], { env: refs });
+      expect(result.status, result.stderr).to.equal(0);
+      const document = JSON.parse(readFileSync(path.join(stateDir, 'nightly-orders.json'), 'utf8')) as { job: string; tasks: unknown };
+      expect(document).to.deep.include({ job: 'nightly-orders', tasks: { Count: { runs, at: 'Count' } } });
+    }
+    const dry = await spawnCli(['run', counter, '--dry-run'], { env: refs });
+    expect(dry.status, dry.stderr).to.equal(0);
+    const shown = await spawnCli(['state', 'show', 'nightly-orders', '--json'], { env: refs });
+    expect(shown.status, shown.stderr).to.equal(0);
+    expect((JSON.parse(shown.stdout) as { tasks: unknown }).tasks).to.deep.equal({ Count: { runs: 2, at: 'Count' } });
+  });
+
   it('should fetch in a dry run too, showing the plan with the value masked', async () => {
     const result = await run({ BIGRAYS_DB_PWD: 'ssm:/bigrays/spec/db-password' }, '--dry-run');
     expect(result.status, result.stderr).to.equal(0);

@@ -6,7 +6,8 @@
  */
 import { expect } from 'chai';
 import { createServer } from 'node:net';
-import { BigraysConfig, bigraysRun, ConfigurationError, Task, type BigraysError } from '../../lib';
+import { BigraysConfig, bigraysRun, ConfigurationError, SlackPost, Task, TaskInterfaceError, type BigraysError } from '../../lib';
+import { planRun } from '../../lib/run/plan';
 import { failure } from '../helpers';
 import { TEST_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/aws-hooks';
 import { startSecretServices, type SecretServices } from '../support/secret-services';
@@ -201,5 +202,30 @@ describe('config references (ssm:…, secretsmanager:…)', () => {
     const endpoint = await failure<ConfigurationError>(runSeeing(['API_TOKEN']));
     expect(endpoint.message).to.include('BIGRAYS_SSM_ENDPOINT_URL is `ssm:/endpoint`, a reference');
     expect(services.requests).to.deep.equal([]);
+  });
+
+  it('should report a task\'s attribute error before fetching anything', async () => {
+    process.env.BIGRAYS_SLACK_WEBHOOK_URL = 'ssm:/bigrays/spec/token';
+    class Tell extends SlackPost { input = 42 as unknown as string; }
+    const error = await failure<TaskInterfaceError>(bigraysRun(Tell));
+    expect(error).to.be.instanceOf(TaskInterfaceError);
+    expect(error.message).to.contain('Tell input must be the message text (a string), got 42');
+    expect(services.requests).to.deep.equal([]);
+  });
+
+  it('should give a dry run the identity a run has: {job} and {runId} filled, JOB_NAME and STATE_URL checked', async () => {
+    process.env.BIGRAYS_JOB_NAME = 'orders';
+    class Named extends Task<void> { key = '{job}/{runId}.csv'; run(): void {} }
+    const plan = await planRun([Named]);
+    expect(plan.steps[0].attributes.key).to.match(/^orders\/[0-9a-f-]{36}\.csv$/);
+    // A name fetched from SSM is checked as a run checks it (and, fetched, masked as every fetched value is).
+    process.env.BIGRAYS_JOB_NAME = 'ssm:/bigrays/spec/job';
+    services.parameters.set('/bigrays/spec/job', 'orders/../x');
+    expect((await failure<ConfigurationError>(planRun([Named]))).message).to.contain('BIGRAYS_JOB_NAME must be letters, digits');
+    process.env.BIGRAYS_JOB_NAME = 'orders';
+    process.env.BIGRAYS_STATE_URL = 'ftp://example.com/state/';
+    const state = await failure<ConfigurationError>(planRun([Named]));
+    expect(state).to.be.instanceOf(ConfigurationError);
+    expect(state.message).to.contain('BIGRAYS_STATE_URL');
   });
 });

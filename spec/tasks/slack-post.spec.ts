@@ -80,13 +80,50 @@ describe('SlackPost', () => {
     expect(Alert).to.be.a('function');
   });
 
-  it('should try a 429 or 5xx again as retries allows', async () => {
+  it('should try a 429 or 503 again as retries allows', async () => {
     hook.answers.push({ status: 503, body: 'service unavailable' }, { status: 429, body: 'rate_limited' });
     @register class Alert extends SlackPost { input = 'hello'; retries = 2; retryDelayMs = 10; }
     const report = await bigraysRun();
     expect(hook.posted).to.have.length(3);
     expect(report.tasks[0]).to.include({ status: 'ok', attempts: 3 });
     expect(Alert).to.be.a('function');
+  });
+
+  it('should not try a 500 again: the message may be posted already', async () => {
+    hook.answers.push({ status: 500, body: 'internal error' });
+    @register class Alert extends SlackPost { input = 'hello'; retries = 2; retryDelayMs = 10; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0]).to.include({ error: 'Alert: Slack answered 500 Internal Server Error: internal error', attempts: 1 });
+    expect(hook.posted).to.have.length(1);
+    expect(Alert).to.be.a('function');
+  });
+
+  it('should not post again after a timeout: Slack may have the message', async () => {
+    hook.answers.push('hang');
+    @register class Alert extends SlackPost { input = 'hello'; requestTimeoutMs = 300; retries = 2; retryDelayMs = 10; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0]).to.include({ attempts: 1 });
+    expect(hook.posted).to.have.length(1);
+    expect(Alert).to.be.a('function');
+  });
+
+  it('should mask the token when an answer quotes the request path', async () => {
+    hook.answers.push({ status: 404, body: `Cannot POST /services/${hook.token}` });
+    @register class Alert extends SlackPost { input = 'hello'; }
+    const error = await failure<TaskError>(bigraysRun());
+    expect(error.report!.tasks[0].error).to.equal('Alert: Slack answered 404 Not Found: Cannot POST ***');
+    expectNoToken(error.message, JSON.stringify(error.report));
+    expect(Alert).to.be.a('function');
+  });
+
+  it('should send a task\'s output as it is, never filled as a template', async () => {
+    @register class Summary extends Task<string> { run() { return 'rows {day}: {{1}}'; } }
+    @register class Counts extends Task<{ rows: number }> { run() { return { rows: 7 }; } }
+    @register class PostSummary extends SlackPost { input = Summary.output; }
+    @register class PostCounts extends SlackPost { input = Counts.output; }
+    await bigraysRun();
+    expect(hook.posted.map((p) => JSON.parse(p.body) as unknown)).to.deep.equal([{ text: 'rows {day}: {{1}}' }, { text: '{"rows":7}' }]);
+    expect(PostSummary && PostCounts).to.be.a('function');
   });
 
   it('should fail after its requestTimeoutMs when Slack does not answer', async () => {
@@ -107,6 +144,16 @@ describe('SlackPost', () => {
     expect(Alert).to.be.a('function');
   });
 
+  it('should try again when the webhook\'s host name does not resolve: nothing was sent', async () => {
+    BigraysConfig.SLACK_WEBHOOK_URL = `https://nowhere.invalid/services/${hook.token}`;
+    @register class Alert extends SlackPost { input = 'hello'; retries = 1; retryDelayMs = 10; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks[0].error).to.match(/^Alert: posting to Slack failed: (ENOTFOUND|EAI_AGAIN) from nowhere\.invalid$/);
+    expect(error.report!.tasks[0].attempts).to.equal(2);
+    expectNoToken(error.message);
+    expect(Alert).to.be.a('function');
+  });
+
   it('should refuse to run without BIGRAYS_SLACK_WEBHOOK_URL, or with one that is no URL, before any task runs', async () => {
     delete BigraysConfig.SLACK_WEBHOOK_URL;
     let ran = false;
@@ -119,6 +166,10 @@ describe('SlackPost', () => {
     const malformed = await failure<ConfigurationError>(bigraysRun());
     expect(malformed.message).to.contain('BIGRAYS_SLACK_WEBHOOK_URL must be the webhook\'s https:// URL');
     expect(malformed.message).not.to.contain('not-a-url-Secret');
+    BigraysConfig.SLACK_WEBHOOK_URL = 'http://hooks.slack.com/services/T0/B0/plain-Secret';
+    const plain = await failure<ConfigurationError>(bigraysRun());
+    expect(plain.message).to.contain('BIGRAYS_SLACK_WEBHOOK_URL must be an https:// URL');
+    expect(plain.message).not.to.contain('plain-Secret');
     expect(ran).to.equal(false);
     expect(hook.posted).to.deep.equal([]);
     expect(First && Alert).to.be.a('function');

@@ -45,6 +45,19 @@ describe('SNSPublishEmail alerts', () => {
     expect(Load && Subject && Message).to.be.a('function');
   });
 
+  it('should fit a subject the job writes with {error}: control characters as spaces, cut to 100 characters', async () => {
+    const { topicArn, queueUrl } = await createTopicWithQueue('error-subject');
+    BigraysConfig.JOB_NAME = 'orders';
+    @register class Load extends Task<void> { run(): void { throw new Error(`bad\trow ${'y'.repeat(150)}\nsecond line`); } }
+    @register class Mail extends SNSPublishEmail { runWithExceptions = true; topic = topicArn; subject = 'orders: {error}'; input = 'see the log'; }
+    const error = await failure(bigraysRun());
+    expect(error.report!.tasks.map((t) => t.status)).to.deep.equal(['failed', 'ok']);
+    const [mail] = await delivered(emulator(), queueUrl);
+    expect([...mail.Subject!]).to.have.length(SNS_MAX_SUBJECT_LENGTH);
+    expect(mail.Subject).to.match(/^orders: Load failed: bad row y+…$/);
+    expect(Load && Mail).to.be.a('function');
+  });
+
   it('should say no task failed as a function called after a run that went well', async () => {
     const { topicArn, queueUrl } = await createTopicWithQueue('fn');
     BigraysConfig.JOB_NAME = 'orders';
