@@ -35,12 +35,20 @@ export class JobState implements RunJobState {
   private loaded?: Promise<Loaded>;
   private readonly staged = new Map<string, unknown>();
   private committed = false;
+  /** Who keeps each part it was asked for (`claim`): one owner a part. */
+  private readonly owners = new Map<string, unknown>();
 
   constructor(
     readonly job: string,
     readonly runId: string,
     private readonly openStore: () => Promise<StateStore>,
   ) {}
+
+  /** Claims part `task` for `owner` (a task class); false when another owner claimed it in this run. */
+  claim(task: string, owner: unknown): boolean {
+    if (!this.owners.has(task)) this.owners.set(task, owner);
+    return this.owners.get(task) === owner;
+  }
 
   /** Whether a task read or staged anything (the run used its state). */
   get used(): boolean {

@@ -6,6 +6,8 @@
 import { isDataFrame } from '../data/frame';
 import { shown } from '../messages';
 import { parse, type Field } from '../template/parts';
+import { quotedWith } from '../template/sql-fields';
+import { wrapProblems } from './incremental-shape';
 import { isInitialValue } from './incremental-values';
 
 /** How a query reads only the rows past the ones read before (see the README's "Nightly jobs"). */
@@ -52,10 +54,11 @@ function lookbackProblems(settings: Record<string, unknown>): string[] {
   return problems;
 }
 
-/** The `{since}` fields of `template` that are not plain (a conversion or a spec); undefined when it does not parse (pre-flight says so). */
-function sinceFields(template: string): Field[] | undefined {
+/** The `{since}` fields of `template`, each with the quote written around it (if any); undefined when it does not parse (pre-flight says so). */
+function sinceFields(template: string): { field: Field; quoted?: string }[] | undefined {
   try {
-    return parse(template).filter((part): part is Field => part.kind === 'field' && part.name === SINCE);
+    const parts = parse(template);
+    return parts.flatMap((part, index) => (part.kind === 'field' && part.name === SINCE ? [{ field: part, quoted: quotedWith(parts, index) }] : []));
   } catch {
     return undefined;
   }
@@ -66,8 +69,11 @@ export function usesSince(query: unknown): boolean {
   return typeof query === 'string' && (sinceFields(query)?.length ?? 0) > 0;
 }
 
-/** What is wrong with a task's `incremental` (and the `query`/`params` around it), each problem starting with the attribute's name. */
-export function incrementalProblems(task: IncrementalTask): string[] {
+/**
+ * What is wrong with a task's `incremental` (and the `query`/`params` around it), each problem
+ * starting with the attribute's name; `engine` (as messages name it) when the task's is known.
+ */
+export function incrementalProblems(task: IncrementalTask, engine?: string): string[] {
   const settings: unknown = task.incremental;
   if (settings === undefined || settings === null) return [];
   if (!isPlainObject(settings)) {
@@ -84,11 +90,14 @@ export function incrementalProblems(task: IncrementalTask): string[] {
   problems.push(...lookbackProblems(settings));
   const unknown = Object.keys(settings).filter((key) => !['column', 'initial', 'lookback', 'lookbackMs'].includes(key));
   if (unknown.length > 0) problems.push(`incremental.${unknown[0]} is not a setting of incremental (column, initial, lookback, lookbackMs)`);
-  for (const field of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
+  for (const { field, quoted } of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
     if (field.conversion !== undefined || field.spec.length > 0 || field.path.length > 0) {
       problems.push(`query writes ${field.source}: bigrays fills {since} itself, as a literal of the cursor's type (a number as digits, anything else quoted): write {since}`);
+    } else if (quoted !== undefined) {
+      problems.push(`query writes ${quoted}{since}${quoted}: bigrays fills {since} with a literal that makes its own quotes: write {since} bare, without the quotes around it`);
     }
   }
+  if (typeof task.query === 'string' && !usesSince(task.query)) problems.push(...wrapProblems(task.query, engine));
   const params = task.params;
   if (!usesSince(task.query) && isPlainObject(params) && Object.prototype.hasOwnProperty.call(params, SINCE)) {
     problems.push('params.since is taken: bigrays binds the lower bound of an incremental query as :since; rename your parameter');
@@ -107,6 +116,8 @@ export interface IncrementalMark {
   hasRows(): Promise<boolean>;
   /** Lets go of rows that will not be read. */
   release(): Promise<void>;
+  /** Takes back the cursor their reading staged: rows not written must be read again by the next run. */
+  unstage(): void;
 }
 
 /** Marks `rows` as an incremental task's. */
@@ -141,7 +152,20 @@ export async function emptyIncrementalInput(input: unknown, writeEmpty?: boolean
   if (mark) {
     if (await mark.hasRows()) return undefined;
     await mark.release();
+    mark.unstage();
     return mark.since === undefined ? 'no rows yet' : `no new rows since ${mark.since}`;
   }
   return writeEmpty === false && emptyInMemory(input) === true ? 'no rows' : undefined;
+}
+
+/**
+ * Lets go of `input` when the task given it does not write it (it skipped, or failed): an
+ * incremental task's rows are released and the cursor their reading staged is taken back.
+ */
+export async function letGoIncremental(input: unknown): Promise<boolean> {
+  const mark = incrementalMark(input);
+  if (!mark) return false;
+  await mark.release().catch(() => undefined);
+  mark.unstage();
+  return true;
 }

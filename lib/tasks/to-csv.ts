@@ -28,6 +28,8 @@ export interface ToCSVOutput {
   bytes: number;
   /** Rows written, when the input was tabular. */
   rows?: number;
+  /** `false` when nothing was written because there were no rows to write (`writeEmpty`): a file at `path` is not this run's. */
+  written?: false;
 }
 
 /** Errors of `link` on file systems without hard links: fall back to a checked rename. */
@@ -92,16 +94,17 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
+    const ifExists = ifExistsOf(this);
+    const existed = await exists(target);
+    // With 'skip', a file there is left before the input is read at all.
+    if (existed && ifExists === 'skip') return this.skipped(target);
     const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
     if (empty !== undefined) {
       this.skip(empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
-      return { path: target, bytes: 0, rows: 0 };
+      return { path: target, bytes: 0, rows: 0, written: false };
     }
     for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
-    const ifExists = ifExistsOf(this);
-    const existed = await exists(target);
-    if (existed && ifExists === 'skip') return this.skipped(target);
     if (existed && ifExists === 'fail') {
       if (this.input instanceof Readable) this.input.destroy();
       throw this.refusal(target);

@@ -46,6 +46,8 @@ export interface ToS3Output {
   etag?: string;
   /** Every object written, in order: one, or one per part with `maxRowsPerObject` (then `key`, `uri` are the first's, `bytes` and `rows` the totals). */
   objects: ToS3Object[];
+  /** `false` when nothing was written because there were no rows to write (`writeEmpty`): `objects` is empty, and `key`/`uri` name an object this run did not write. */
+  written?: false;
 }
 
 /**
@@ -151,16 +153,22 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     checkAttributes(this);
     const options = formatOptions(this, key);
     const writer = new ObjectWriter(this.store(bucket), this.writeContext());
+    const maxRows = this.maxRowsPerObject;
+    const split = maxRows !== undefined && maxRows !== null;
+    // With 'skip', an export there is left before its input is read at all.
+    if (this.skipping()) {
+      const there = split ? await new SplitExport(writer, this.writeContext()).existing(key) : await writer.check(key);
+      if (Array.isArray(there)) return this.skipped(bucket, there);
+      if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
+    }
     const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
     if (empty !== undefined) {
       this.skip(empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
-      return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [] };
+      return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [], written: false };
     }
-    const maxRows = this.maxRowsPerObject;
-    if (maxRows !== undefined && maxRows !== null) return this.writeSplit(writer, bucket, key, options, maxRows);
-    const there = await writer.check(key);
-    if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
+    if (split) return this.writeSplit(writer, bucket, key, options, maxRows);
+    if (!this.skipping()) await writer.check(key);
     const payload = await inputPayload(this, options);
     trackMetrics(this, () => ({ rows: payload.rows(), bytes: writer.sent }));
     let written: { bytes: number; etag?: string };
@@ -181,13 +189,11 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
   }
 
-  /** A split export (`maxRowsPerObject`); with 'skip', none when its part 0 is there. */
+  /** A split export (`maxRowsPerObject`), after 'skip' found no part 0 there. */
   private async writeSplit(
     writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number,
   ): Promise<ToS3Output> {
     const split = new SplitExport(writer, this.writeContext());
-    const there = this.skipping() ? await split.existing(key) : undefined;
-    if (there) return this.skipped(bucket, there);
     trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
     let objects: WrittenObject[];
     try {
