@@ -8,7 +8,7 @@ import { shown } from '../messages';
 import { parse, type Field } from '../template/parts';
 import { quotedWith } from '../template/sql-fields';
 import { wrapProblems } from './incremental-shape';
-import { isInitialValue } from './incremental-values';
+import { isInitialValue, kindOf } from './incremental-values';
 
 /** How a query reads only the rows past the ones read before (see the README's "Nightly jobs"). */
 export interface Incremental {
@@ -88,6 +88,10 @@ export function incrementalProblems(task: IncrementalTask, engine?: string): str
     problems.push(`incremental.initial must be a number, a string of digits, an ISO date/time ('2026-01-01T00:00:00Z') or a Date, got ${shown(initial)}`);
   }
   problems.push(...lookbackProblems(settings));
+  const { lookback } = settings;
+  if (typeof lookback === 'number' && lookback > 0 && !Number.isInteger(lookback) && initial !== undefined && initial !== null && kindOf(initial) === 'integer') {
+    problems.push(`incremental.lookback must be a whole number for an integer cursor (incremental.initial is ${shown(initial)}), got ${lookback}`);
+  }
   const unknown = Object.keys(settings).filter((key) => !['column', 'initial', 'lookback', 'lookbackMs'].includes(key));
   if (unknown.length > 0) problems.push(`incremental.${unknown[0]} is not a setting of incremental (column, initial, lookback, lookbackMs)`);
   for (const { field, quoted } of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
