@@ -17,8 +17,8 @@ import { taskMessage } from '../messages';
 import { ifExistsOf, ifExistsPlan, ifExistsProblems, type WriteIfExists } from '../stores/if-exists';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
-import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
+import { inputToWrite } from './write-empty';
 
 /** What `ToCSV` returns. */
 export interface ToCSVOutput {
@@ -98,9 +98,9 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const existed = await exists(target);
     // With 'skip', a file there is left before the input is read at all.
     if (existed && ifExists === 'skip') return this.skipped(target);
-    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
-    if (empty !== undefined) {
-      this.skip(empty);
+    const toWrite = await inputToWrite(this.input, this.writeEmpty);
+    if ('empty' in toWrite) {
+      this.skip(toWrite.empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
       return { path: target, bytes: 0, rows: 0, written: false };
     }
@@ -110,7 +110,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
       throw this.refusal(target);
     }
 
-    const payload = await inputPayload(this, options);
+    const payload = await inputPayload(this, options, toWrite.input);
     const temp = csvTemps.pathFor(target);
     let bytes: number;
     try {

@@ -14,9 +14,9 @@ import { ObjectWriter, UploadError, type WriteContext } from '../stores/object-w
 import { S3Store } from '../stores/s3-store';
 import { keyHasPart, SplitExport, type WrittenObject } from '../stores/split-export';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
-import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
 import { bucketProblems, keyProblems, S3Task } from './s3-task';
+import { inputToWrite } from './write-empty';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -99,7 +99,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    */
   maxRowsPerObject?: number;
 
-  /** Write an object when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no object) */
+  /**
+   * Write an object when there are no rows (a CSV of its header alone). With `false`, streamed rows
+   * are read one row ahead (an SQLStream's by bigrays, not through COPY); no object is written
+   * when there is none, and the output says `written: false`.
+   * @default true, except for an incremental task's rows: false (no object)
+   */
   writeEmpty?: boolean;
   /**
    * When the object is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
@@ -161,15 +166,15 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
       if (Array.isArray(there)) return this.skipped(bucket, there);
       if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
     }
-    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
-    if (empty !== undefined) {
-      this.skip(empty);
+    const toWrite = await inputToWrite(this.input, this.writeEmpty);
+    if ('empty' in toWrite) {
+      this.skip(toWrite.empty);
       this.recordMetrics({ bytes: 0, rows: 0 });
       return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [], written: false };
     }
-    if (split) return this.writeSplit(writer, bucket, key, options, maxRows);
+    if (split) return this.writeSplit(writer, bucket, key, options, maxRows, toWrite.input);
     if (!this.skipping()) await writer.check(key);
-    const payload = await inputPayload(this, options);
+    const payload = await inputPayload(this, options, toWrite.input);
     trackMetrics(this, () => ({ rows: payload.rows(), bytes: writer.sent }));
     let written: { bytes: number; etag?: string };
     try {
@@ -189,15 +194,15 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
   }
 
-  /** A split export (`maxRowsPerObject`), after 'skip' found no part 0 there. */
+  /** A split export (`maxRowsPerObject`) of `input`, after 'skip' found no part 0 there. */
   private async writeSplit(
-    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number,
+    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number, input: unknown,
   ): Promise<ToS3Output> {
     const split = new SplitExport(writer, this.writeContext());
     trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
     let objects: WrittenObject[];
     try {
-      objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
+      objects = await split.write(input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
     } catch (error) {
       // Part 0 created by another writer since the look: the export is there after all.
       const meanwhile = this.createdMeanwhile(error) ? await split.existing(key) : undefined;
