@@ -69,7 +69,12 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** `'gzip'` compresses the file. @default 'gzip' when the filename ends in `.gz`, else 'none' */
   compression?: Compression;
 
-  /** Write a file when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no file) */
+  /**
+   * Write a file when there are no rows (a CSV of its header alone). With `false`, streamed rows
+   * are read one row ahead (an SQLStream's by bigrays, not through COPY); no file is written
+   * when there is none, and the output says `written: false`.
+   * @default true, except for an incremental task's rows: false (no file)
+   */
   writeEmpty?: boolean;
   /**
    * When the file is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
