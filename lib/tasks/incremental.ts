@@ -64,6 +64,16 @@ function sinceFields(template: string): { field: Field; quoted?: string }[] | un
   }
 }
 
+/** The SQL text of template `query`, each `{keyword}` as a bare `?` (its value is not SQL text one can know); undefined when it does not parse. */
+function sqlText(query: unknown): string | undefined {
+  if (typeof query !== 'string') return undefined;
+  try {
+    return parse(query).map((part) => (part.kind === 'literal' ? part.text : ' ? ')).join('');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `query` names the bound itself with `{since}`. */
 export function usesSince(query: unknown): boolean {
   return typeof query === 'string' && (sinceFields(query)?.length ?? 0) > 0;
@@ -101,7 +111,8 @@ export function incrementalProblems(task: IncrementalTask, engine?: string): str
       problems.push(`query writes ${quoted}{since}${quoted}: bigrays fills {since} with a literal that makes its own quotes: write {since} bare, without the quotes around it`);
     }
   }
-  if (typeof task.query === 'string' && !usesSince(task.query)) problems.push(...wrapProblems(task.query, engine));
+  const sql = sqlText(task.query);
+  if (sql !== undefined && !usesSince(task.query)) problems.push(...wrapProblems(sql, engine));
   const params = task.params;
   if (!usesSince(task.query) && isPlainObject(params) && Object.prototype.hasOwnProperty.call(params, SINCE)) {
     problems.push('params.since is taken: bigrays binds the lower bound of an incremental query as :since; rename your parameter');

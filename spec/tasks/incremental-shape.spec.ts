@@ -10,7 +10,7 @@ describe('wrapped incremental queries', () => {
     for (const query of ['select * from t limit 10', 'select top 10 * from t', 'select distinct top (5) id from t', 'select * from t order by id offset 5 rows fetch next 10 rows only', 'select * from t fetch first 3 rows only']) {
       expect(problems(query).join('\n'), query).to.contain('a wrapped incremental query cannot limit its rows');
     }
-    for (const query of ['select * from (select * from t limit 10) x', "select 'limit 1' as top from t", 'select id from t -- limit 5\n', 'select "limit" from t /* top 1 */']) {
+    for (const query of ['select * from (select * from t limit 10) x', "select 'limit 1' as top from t", 'select id from t -- limit 5\n', 'select "limit" from t /* top 1 */', 'select * from t where n < {limit} and kind = {top!q}']) {
       expect(problems(query), query).to.deep.equal([]);
     }
   });
