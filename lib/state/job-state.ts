@@ -44,6 +44,13 @@ export class JobState implements RunJobState {
     private readonly openStore: () => Promise<StateStore>,
   ) {}
 
+  /** A function that puts back task `task`'s staged part as it is now: staged with its value, or not staged. */
+  keep(task: string): () => void {
+    const had = this.staged.has(task);
+    const value = this.staged.get(task);
+    return () => (had ? this.staged.set(task, value) : this.staged.delete(task));
+  }
+
   /** Claims part `task` for `owner` (a task class); false when another owner claimed it in this run. */
   claim(task: string, owner: unknown): boolean {
     if (!this.owners.has(task)) this.owners.set(task, owner);

@@ -50,8 +50,8 @@ export class IncrementalRead {
     private readonly task: IncrementalTask,
     private readonly settings: Incremental,
     private readonly state: JobState,
-    /** The task's part of the state when the read started, restored by `unstage`. */
-    private readonly before: unknown,
+    /** Puts back the task's staged part as it was when the read started (`unstage`). */
+    private readonly restore: () => void,
     /** The stored cursor, if any. */
     readonly cursor: CursorJson | undefined,
     /** The lower bound (the cursor or `initial`, less the lookback); undefined: every row. */
@@ -70,17 +70,17 @@ export class IncrementalRead {
         { taskName: name },
       );
     }
-    const before = await state.get(name);
-    const cursor = storedCursor(name, before, settings.column, log);
+    const restore = state.keep(name);
+    const cursor = storedCursor(name, await state.get(name), settings.column, log);
     const start = cursor ?? settings.initial ?? undefined;
     if (start === undefined) {
       log('no cursor yet and no incremental.initial: every row is read');
-      return new IncrementalRead(task, settings, state, before, undefined, undefined);
+      return new IncrementalRead(task, settings, state, restore, undefined, undefined);
     }
     const made = boundFrom(start, settings.lookback, settings.lookbackMs);
     if ('problem' in made) throw new TaskError(taskMessage(name, made.problem), { taskName: name });
     log('reading the rows where %s > %s (cursor %s)', settings.column, String(made.bound), String(cursor));
-    return new IncrementalRead(task, settings, state, before, cursor, made.bound);
+    return new IncrementalRead(task, settings, state, restore, cursor, made.bound);
   }
 
   /** The cursor (else `initial`) as messages show it. */
@@ -163,10 +163,10 @@ export class IncrementalRead {
     this.staged = true;
   }
 
-  /** Takes back the cursor this read staged: the task's part is again what it was when the read started. */
+  /** Takes back the cursor this read staged: the task's part is staged again as it was when the read started. */
   unstage(): void {
     if (!this.staged) return;
-    this.state.set(this.task.taskName, this.before);
+    this.restore();
     this.staged = false;
   }
 
