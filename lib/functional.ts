@@ -41,6 +41,12 @@ export function wrapTask<C extends TaskClass, A = TaskAttributes<InstanceType<C>
     if (attributes !== undefined && (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))) {
       throw new TaskInterfaceError(`${name}() takes an object of task attributes, got ${shown(attributes, { as: 'kind' })}`);
     }
+    const incremental = (attributes as { incremental?: unknown } | undefined)?.incremental;
+    if (incremental !== undefined && incremental !== null) {
+      throw new TaskInterfaceError(
+        `${name}() takes no incremental: its cursor is kept under the task's class name, which every ${name}() call shares; write a task class (class ExtractOrders extends ${Base.name} { incremental = { column: 'id' } }) and run it with bigraysRun()`,
+      );
+    }
     // Base's run() exists at run time; a JavaScript subclass without one is caught by pre-flight.
     const Concrete = class extends (Base as unknown as new () => BaseTask<unknown> & { run(): unknown }) {
       constructor() {

@@ -19,6 +19,7 @@ import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
 import { RunLock } from '../lock/run-lock';
+import { letGoIncremental } from '../tasks/incremental';
 
 const log = logger('run');
 
@@ -38,16 +39,18 @@ function tell(observer: RunObserver | undefined, call: (o: RunObserver) => void)
 /**
  * Lets go of what a task that did not finish (or skipped itself) was given to read: a stream in
  * one of its fields (a file it opened, a query cursor) is closed, not left open until the
- * process ends; `output`, what the task passes on, is kept.
+ * process ends, and an incremental task's rows take back the cursor they staged; `output`,
+ * what the task passes on, is kept. Resolves once they are closed.
  */
-function releaseInputs(task: BaseTask<unknown>, output?: unknown): void {
+async function releaseInputs(task: BaseTask<unknown>, output?: unknown): Promise<void> {
   for (const value of Object.values(own(task))) {
     if (value === null || typeof value !== 'object' || value === output) continue;
+    if (await letGoIncremental(value)) continue;
     const candidate = value as { destroy?: unknown; pipe?: unknown; destroyed?: boolean; release?: unknown; rows?: unknown };
     if (typeof candidate.pipe === 'function' && typeof candidate.destroy === 'function' && !candidate.destroyed) {
       (candidate.destroy as () => void).call(value);
     } else if (typeof candidate.release === 'function' && candidate.rows !== undefined) {
-      Promise.resolve((candidate.release as () => unknown).call(value)).catch(() => undefined);
+      await Promise.resolve((candidate.release as () => unknown).call(value)).catch(() => undefined);
     }
   }
 }
@@ -102,7 +105,7 @@ async function runPlanned(planned: PlannedTask[], context: RunContext, observer:
       setRunKeywords(context);
       const failed = errors.length > 0 && !task.task.runWithExceptions;
       const entry = runSignal.aborted || failed
-        ? skip(task, context, runSignal.aborted)
+        ? await skip(task, context, runSignal.aborted)
         : await runOne(task, context, manager, runSignal, errors, observer);
       report.tasks.push(entry);
       tell(observer, (o) => o.taskEnded?.(entry));
@@ -151,10 +154,10 @@ async function settleState(context: RunContext, succeeded: boolean, errors: unkn
 }
 
 /** A task the run does not start: after a failure, or once the run was stopped. */
-function skip({ cls, task }: PlannedTask, context: RunContext, stopped: boolean): TaskReport {
+async function skip({ cls, task }: PlannedTask, context: RunContext, stopped: boolean): Promise<TaskReport> {
   log('skipping %s: %s', cls.name, stopped ? 'the run was stopped' : 'an earlier task failed');
   context.states.set(cls, 'skipped');
-  releaseInputs(task);
+  await releaseInputs(task);
   return { name: cls.name, status: 'skipped', durationMs: 0 };
 }
 
@@ -179,11 +182,11 @@ async function runOne(
       // Skipped by itself: its output stands, what it was to read is let go.
       entry.status = 'skipped';
       entry.reason = scrubIn(context.runtime, reason, config);
-      releaseInputs(task, result.output);
+      await releaseInputs(task, result.output);
     }
   } else {
     const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
-    releaseInputs(task);
+    await releaseInputs(task);
     manager.noteFailure(error);
     context.states.set(cls, 'failed');
     entry.status = 'failed';

@@ -36,12 +36,26 @@ export class JobState implements RunJobState {
   private readonly staged = new Map<string, unknown>();
   private committed = false;
   private touched = false;
+  /** Who keeps each part it was asked for (`claim`): one owner a part. */
+  private readonly owners = new Map<string, unknown>();
 
   constructor(
     readonly job: string,
     readonly runId: string,
     private readonly openStore: () => Promise<StateStore>,
   ) {}
+
+  /** A function that puts back task `task`'s staged part as it is now: staged with its value, or not staged. */
+  keep(task: string): () => void {
+    const checkpoint = this.checkpoint(task);
+    return () => this.restore(task, checkpoint);
+  }
+
+  /** Claims part `task` for `owner` (a task class); false when another owner claimed it in this run. */
+  claim(task: string, owner: unknown): boolean {
+    if (!this.owners.has(task)) this.owners.set(task, owner);
+    return this.owners.get(task) === owner;
+  }
 
   /** Whether a task read or staged anything (the run used its state). */
   get used(): boolean {
@@ -89,10 +103,12 @@ export class JobState implements RunJobState {
     this.staged.set(task, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
   }
 
+  /** What task `task` has staged now (undefined: nothing), for `restore` after a failed attempt. */
   checkpoint(task: string): StagedPart {
     return this.staged.has(task) ? { value: this.staged.get(task) } : undefined;
   }
 
+  /** Puts task `task`'s staged part back as `checkpoint` found it. */
   restore(task: string, checkpoint: StagedPart): void {
     if (checkpoint === undefined) this.staged.delete(task);
     else this.staged.set(task, checkpoint.value);

@@ -43,10 +43,15 @@ function storedCursor(task: string, part: unknown, column: string, log: (format:
 }
 
 export class IncrementalRead {
+  /** Whether this read staged a cursor (taken back by `unstage`). */
+  private staged = false;
+
   private constructor(
     private readonly task: IncrementalTask,
     private readonly settings: Incremental,
     private readonly state: JobState,
+    /** Puts back the task's staged part as it was when the read started (`unstage`). */
+    private readonly restore: () => void,
     /** The stored cursor, if any. */
     readonly cursor: CursorJson | undefined,
     /** The lower bound (the cursor or `initial`, less the lookback); undefined: every row. */
@@ -59,16 +64,23 @@ export class IncrementalRead {
     if (!context) throw new TaskError(taskMessage(name, 'incremental reads need a run (the job state is the run\'s): run the task with bigraysRun()'), { taskName: name });
     const settings = task.incremental as Incremental;
     const state = jobStateOf(context);
+    if (!state.claim(name, Object.getPrototypeOf(task)?.constructor)) {
+      throw new TaskError(
+        taskMessage(name, `another incremental task named ${name} read its cursor in this run: the two would share one cursor (tasks.${name} of the job's state); give each task a class name of its own`),
+        { taskName: name },
+      );
+    }
+    const restore = state.keep(name);
     const cursor = storedCursor(name, await state.get(name), settings.column, log);
     const start = cursor ?? settings.initial ?? undefined;
     if (start === undefined) {
       log('no cursor yet and no incremental.initial: every row is read');
-      return new IncrementalRead(task, settings, state, undefined, undefined);
+      return new IncrementalRead(task, settings, state, restore, undefined, undefined);
     }
     const made = boundFrom(start, settings.lookback, settings.lookbackMs);
     if ('problem' in made) throw new TaskError(taskMessage(name, made.problem), { taskName: name });
     log('reading the rows where %s > %s (cursor %s)', settings.column, String(made.bound), String(cursor));
-    return new IncrementalRead(task, settings, state, cursor, made.bound);
+    return new IncrementalRead(task, settings, state, restore, cursor, made.bound);
   }
 
   /** The cursor (else `initial`) as messages show it. */
@@ -79,8 +91,10 @@ export class IncrementalRead {
 
   /**
    * The SQL to run and its params: `query` (filled by the runner, `{since}` kept) with
-   * `{since}` as a literal of the bound; or, without `{since}`, wrapped to read past the bound
-   * (bound as `:since`, or `?` after the task's own `?` params), ordered by the column.
+   * `{since}` as a literal of the bound; or, without `{since}`, wrapped to read past the bound,
+   * ordered by the column. The wrapped query's bound is a literal too when the task has no
+   * params (its SQL, which may hold a `?` of its own, is then never read for placeholders);
+   * with params it is bound as `:since`, or `?` after the task's own `?` params.
    */
   query(quoting: SqlQuoting): { sql: string; params?: SqlParams } {
     const { task } = this;
@@ -93,16 +107,21 @@ export class IncrementalRead {
           { taskName: task.taskName },
         );
       }
-      const literal = boundLiteral(this.bound, (text) => quoting.literal(text));
-      return { sql: parts.map((part) => (part.kind === 'literal' ? part.text : literal)).join(''), params };
+      return { sql: parts.map((part) => (part.kind === 'literal' ? part.text : this.literal(quoting))).join(''), params };
     }
     const column = quoting.identifier([this.settings.column]);
     const head = `select * from (\n${this.inner()}\n) ${ALIAS}`;
     const order = ` order by ${column}`;
     if (this.bound === undefined) return { sql: head + order, params };
+    if (params === undefined || params === null) return { sql: `${head} where ${column} > ${this.literal(quoting)}${order}` };
     const value = boundParam(this.bound);
     if (Array.isArray(params)) return { sql: `${head} where ${column} > ?${order}`, params: [...(params as unknown[]), value] };
     return { sql: `${head} where ${column} > :${SINCE}${order}`, params: { ...((params as Record<string, unknown> | undefined) ?? {}), [SINCE]: value } };
+  }
+
+  /** The bound as an SQL literal of its type. */
+  private literal(quoting: SqlQuoting): string {
+    return boundLiteral(this.bound, (text) => quoting.literal(text));
   }
 
   /** The task's query as it runs inside the wrapped one: filled, without a final `;`. */
@@ -141,9 +160,17 @@ export class IncrementalRead {
     if (!largest.seen) return;
     const next: CursorState = { cursor: cursorJson(largest.value), column: this.settings.column };
     this.state.set(this.task.taskName, next);
+    this.staged = true;
   }
 
-  /** The streamed rows, their column's largest value staged once they are read (however far). */
+  /** Takes back the cursor this read staged: the task's part is staged again as it was when the read started. */
+  unstage(): void {
+    if (!this.staged) return;
+    this.restore();
+    this.staged = false;
+  }
+
+  /** The streamed rows, their column's largest value staged once they are read to the end (not when reading stops short). */
   track(stream: TableStream): TrackedRows {
     const index = columnIndex(this.task.taskName, stream.columns, this.settings.column);
     const largest = new LargestValue(this.cursor);
@@ -159,6 +186,6 @@ export class IncrementalRead {
 
   /** The mark of rows whose emptiness `hasRows` tells. */
   mark(hasRows: () => Promise<boolean>, release: () => Promise<void>): IncrementalMark {
-    return { since: this.since, hasRows, release };
+    return { since: this.since, hasRows, release, unstage: () => this.unstage() };
   }
 }

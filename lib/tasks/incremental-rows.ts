@@ -50,7 +50,7 @@ export function columnIndex(taskName: string, columns: readonly string[], column
   );
 }
 
-/** A streamed query's rows, read a batch at a time, their column's largest value kept; `finished` is called once reading ends, however it ends. */
+/** A streamed query's rows, read a batch at a time, their column's largest value kept; `finished` is called once they are read to the end (not when reading stops early or fails). */
 export class TrackedRows {
   private readonly batches: AsyncGenerator<unknown[][]>;
   private ahead?: unknown[][];
@@ -67,6 +67,7 @@ export class TrackedRows {
     const source = this.batches;
     const self = (): TrackedRows => this;
     this.rows = batchedRows<unknown[]>(async function* () {
+      let reachedEnd = false;
       try {
         const first = self().ahead;
         self().ahead = undefined;
@@ -78,9 +79,10 @@ export class TrackedRows {
           largest.offerRows(next.value, index);
           yield next.value;
         }
+        reachedEnd = true;
       } finally {
         await source.return(undefined);
-        finished();
+        if (reachedEnd) finished();
       }
     });
   }

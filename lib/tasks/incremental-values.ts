@@ -152,6 +152,9 @@ export function boundFrom(cursor: unknown, lookback: number | undefined, lookbac
   if (lookback && !numeric) {
     return { problem: `incremental.lookback is for numeric cursors, and the cursor ${textOf(cursor)} is ${kind === 'timestamp' ? 'a timestamp: set incremental.lookbackMs instead' : 'text'}` };
   }
+  if (lookback && kind === 'integer' && !Number.isInteger(lookback)) {
+    return { problem: `incremental.lookback must be a whole number for the integer cursor ${textOf(cursor)}, got ${lookback}` };
+  }
   if (lookbackMs && kind !== 'timestamp') {
     return { problem: `incremental.lookbackMs is for timestamp cursors, and the cursor ${textOf(cursor)} is ${numeric ? 'a number: set incremental.lookback instead' : 'text'}` };
   }

@@ -6,7 +6,9 @@
 import { isDataFrame } from '../data/frame';
 import { shown } from '../messages';
 import { parse, type Field } from '../template/parts';
-import { isInitialValue } from './incremental-values';
+import { quotedWith } from '../template/sql-fields';
+import { wrapProblems } from './incremental-shape';
+import { isInitialValue, kindOf } from './incremental-values';
 
 /** How a query reads only the rows past the ones read before (see the README's "Nightly jobs"). */
 export interface Incremental {
@@ -52,10 +54,21 @@ function lookbackProblems(settings: Record<string, unknown>): string[] {
   return problems;
 }
 
-/** The `{since}` fields of `template` that are not plain (a conversion or a spec); undefined when it does not parse (pre-flight says so). */
-function sinceFields(template: string): Field[] | undefined {
+/** The `{since}` fields of `template`, each with the quote written around it (if any); undefined when it does not parse (pre-flight says so). */
+function sinceFields(template: string): { field: Field; quoted?: string }[] | undefined {
   try {
-    return parse(template).filter((part): part is Field => part.kind === 'field' && part.name === SINCE);
+    const parts = parse(template);
+    return parts.flatMap((part, index) => (part.kind === 'field' && part.name === SINCE ? [{ field: part, quoted: quotedWith(parts, index) }] : []));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SQL text of template `query`, each `{keyword}` as a bare `?` (its value is not SQL text one can know); undefined when it does not parse. */
+function sqlText(query: unknown): string | undefined {
+  if (typeof query !== 'string') return undefined;
+  try {
+    return parse(query).map((part) => (part.kind === 'literal' ? part.text : ' ? ')).join('');
   } catch {
     return undefined;
   }
@@ -66,8 +79,11 @@ export function usesSince(query: unknown): boolean {
   return typeof query === 'string' && (sinceFields(query)?.length ?? 0) > 0;
 }
 
-/** What is wrong with a task's `incremental` (and the `query`/`params` around it), each problem starting with the attribute's name. */
-export function incrementalProblems(task: IncrementalTask): string[] {
+/**
+ * What is wrong with a task's `incremental` (and the `query`/`params` around it), each problem
+ * starting with the attribute's name; `engine` (as messages name it) when the task's is known.
+ */
+export function incrementalProblems(task: IncrementalTask, engine?: string): string[] {
   const settings: unknown = task.incremental;
   if (settings === undefined || settings === null) return [];
   if (!isPlainObject(settings)) {
@@ -82,13 +98,21 @@ export function incrementalProblems(task: IncrementalTask): string[] {
     problems.push(`incremental.initial must be a number, a string of digits, an ISO date/time ('2026-01-01T00:00:00Z') or a Date, got ${shown(initial)}`);
   }
   problems.push(...lookbackProblems(settings));
+  const { lookback } = settings;
+  if (typeof lookback === 'number' && lookback > 0 && !Number.isInteger(lookback) && initial !== undefined && initial !== null && kindOf(initial) === 'integer') {
+    problems.push(`incremental.lookback must be a whole number for an integer cursor (incremental.initial is ${shown(initial)}), got ${lookback}`);
+  }
   const unknown = Object.keys(settings).filter((key) => !['column', 'initial', 'lookback', 'lookbackMs'].includes(key));
   if (unknown.length > 0) problems.push(`incremental.${unknown[0]} is not a setting of incremental (column, initial, lookback, lookbackMs)`);
-  for (const field of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
+  for (const { field, quoted } of sinceFields(typeof task.query === 'string' ? task.query : '') ?? []) {
     if (field.conversion !== undefined || field.spec.length > 0 || field.path.length > 0) {
       problems.push(`query writes ${field.source}: bigrays fills {since} itself, as a literal of the cursor's type (a number as digits, anything else quoted): write {since}`);
+    } else if (quoted !== undefined) {
+      problems.push(`query writes ${quoted}{since}${quoted}: bigrays fills {since} with a literal that makes its own quotes: write {since} bare, without the quotes around it`);
     }
   }
+  const sql = sqlText(task.query);
+  if (sql !== undefined && !usesSince(task.query)) problems.push(...wrapProblems(sql, engine));
   const params = task.params;
   if (!usesSince(task.query) && isPlainObject(params) && Object.prototype.hasOwnProperty.call(params, SINCE)) {
     problems.push('params.since is taken: bigrays binds the lower bound of an incremental query as :since; rename your parameter');
@@ -107,6 +131,8 @@ export interface IncrementalMark {
   hasRows(): Promise<boolean>;
   /** Lets go of rows that will not be read. */
   release(): Promise<void>;
+  /** Takes back the cursor their reading staged: rows not written must be read again by the next run. */
+  unstage(): void;
 }
 
 /** Marks `rows` as an incremental task's. */
@@ -141,7 +167,20 @@ export async function emptyIncrementalInput(input: unknown, writeEmpty?: boolean
   if (mark) {
     if (await mark.hasRows()) return undefined;
     await mark.release();
+    mark.unstage();
     return mark.since === undefined ? 'no rows yet' : `no new rows since ${mark.since}`;
   }
   return writeEmpty === false && emptyInMemory(input) === true ? 'no rows' : undefined;
+}
+
+/**
+ * Lets go of `input` when the task given it does not write it (it skipped, or failed): an
+ * incremental task's rows are released and the cursor their reading staged is taken back.
+ */
+export async function letGoIncremental(input: unknown): Promise<boolean> {
+  const mark = incrementalMark(input);
+  if (!mark) return false;
+  await mark.release().catch(() => undefined);
+  mark.unstage();
+  return true;
 }

@@ -35,7 +35,7 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
 
   /** Checked before the run (and again when it starts): `incremental`. */
   override attributeProblems(): string[] {
-    return incrementalProblems(this);
+    return incrementalProblems(this, this.sqlQuoting('query')?.engine);
   }
 
   /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */

@@ -58,7 +58,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   override attributeProblems(): string[] {
     const { batchSize } = this;
     const problems = Number.isInteger(batchSize) && batchSize >= 1 ? [] : [`batchSize must be a positive integer, got ${shown(batchSize)}`];
-    return [...problems, ...incrementalProblems(this)];
+    return [...problems, ...incrementalProblems(this, this.sqlQuoting('query')?.engine)];
   }
 
   /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */

@@ -17,8 +17,8 @@ import { taskMessage } from '../messages';
 import { ifExistsOf, ifExistsPlan, ifExistsProblems, type WriteIfExists } from '../stores/if-exists';
 import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
-import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
+import { inputToWrite } from './write-empty';
 
 /** What `ToCSV` returns. */
 export interface ToCSVOutput {
@@ -28,6 +28,8 @@ export interface ToCSVOutput {
   bytes: number;
   /** Rows written, when the input was tabular. */
   rows?: number;
+  /** `false` when nothing was written because there were no rows to write (`writeEmpty`): a file at `path` is not this run's. */
+  written?: false;
 }
 
 /** Errors of `link` on file systems without hard links: fall back to a checked rename. */
@@ -67,7 +69,12 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   /** `'gzip'` compresses the file. @default 'gzip' when the filename ends in `.gz`, else 'none' */
   compression?: Compression;
 
-  /** Write a file when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no file) */
+  /**
+   * Write a file when there are no rows (a CSV of its header alone). With `false`, streamed rows
+   * are read one row ahead (an SQLStream's by bigrays, not through COPY); no file is written
+   * when there is none, and the output says `written: false`.
+   * @default true, except for an incremental task's rows: false (no file)
+   */
   writeEmpty?: boolean;
   /**
    * When the file is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
@@ -92,22 +99,23 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
     const target = path.resolve(filename);
     const directory = path.dirname(target);
     await this.checkDirectory(directory);
-    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
-    if (empty !== undefined) {
-      this.skip(empty);
-      this.recordMetrics({ bytes: 0, rows: 0 });
-      return { path: target, bytes: 0, rows: 0 };
-    }
-    for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
     const ifExists = ifExistsOf(this);
     const existed = await exists(target);
+    // With 'skip', a file there is left before the input is read at all.
     if (existed && ifExists === 'skip') return this.skipped(target);
+    const toWrite = await inputToWrite(this.input, this.writeEmpty);
+    if ('empty' in toWrite) {
+      this.skip(toWrite.empty);
+      this.recordMetrics({ bytes: 0, rows: 0 });
+      return { path: target, bytes: 0, rows: 0, written: false };
+    }
+    for (const stale of csvTemps.sweep(directory)) this.log('removed %s, left by a process that is gone', stale);
     if (existed && ifExists === 'fail') {
       if (this.input instanceof Readable) this.input.destroy();
       throw this.refusal(target);
     }
 
-    const payload = await inputPayload(this, options);
+    const payload = await inputPayload(this, options, toWrite.input);
     const temp = csvTemps.pathFor(target);
     let bytes: number;
     try {

@@ -14,9 +14,9 @@ import { ObjectWriter, UploadError, type WriteContext } from '../stores/object-w
 import { S3Store } from '../stores/s3-store';
 import { keyHasPart, SplitExport, type WrittenObject } from '../stores/split-export';
 import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttribute, textProblems } from './attributes';
-import { emptyIncrementalInput } from './incremental';
 import { formatOptions, formatProblems } from './output-format';
 import { bucketProblems, keyProblems, S3Task } from './s3-task';
+import { inputToWrite } from './write-empty';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -46,6 +46,8 @@ export interface ToS3Output {
   etag?: string;
   /** Every object written, in order: one, or one per part with `maxRowsPerObject` (then `key`, `uri` are the first's, `bytes` and `rows` the totals). */
   objects: ToS3Object[];
+  /** `false` when nothing was written because there were no rows to write (`writeEmpty`): `objects` is empty, and `key`/`uri` name an object this run did not write. */
+  written?: false;
 }
 
 /**
@@ -97,7 +99,12 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
    */
   maxRowsPerObject?: number;
 
-  /** Write an object when there are no rows (a CSV of its header alone). @default true, except for an incremental task's rows: false (no object) */
+  /**
+   * Write an object when there are no rows (a CSV of its header alone). With `false`, streamed rows
+   * are read one row ahead (an SQLStream's by bigrays, not through COPY); no object is written
+   * when there is none, and the output says `written: false`.
+   * @default true, except for an incremental task's rows: false (no object)
+   */
   writeEmpty?: boolean;
   /**
    * When the object is there already: `'fail'` refuses to replace it, `'skip'` leaves it as it is
@@ -151,17 +158,23 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     checkAttributes(this);
     const options = formatOptions(this, key);
     const writer = new ObjectWriter(this.store(bucket), this.writeContext());
-    const empty = await emptyIncrementalInput(this.input, this.writeEmpty);
-    if (empty !== undefined) {
-      this.skip(empty);
-      this.recordMetrics({ bytes: 0, rows: 0 });
-      return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [] };
-    }
     const maxRows = this.maxRowsPerObject;
-    if (maxRows !== undefined && maxRows !== null) return this.writeSplit(writer, bucket, key, options, maxRows);
-    const there = await writer.check(key);
-    if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
-    const payload = await inputPayload(this, options);
+    const split = maxRows !== undefined && maxRows !== null;
+    // With 'skip', an export there is left before its input is read at all.
+    if (this.skipping()) {
+      const there = split ? await new SplitExport(writer, this.writeContext()).existing(key) : await writer.check(key);
+      if (Array.isArray(there)) return this.skipped(bucket, there);
+      if (there) return this.skipped(bucket, [this.existingObject(writer, key, there)], there.etag);
+    }
+    const toWrite = await inputToWrite(this.input, this.writeEmpty);
+    if ('empty' in toWrite) {
+      this.skip(toWrite.empty);
+      this.recordMetrics({ bytes: 0, rows: 0 });
+      return { bucket, key, uri: writer.store.uri(key), bytes: 0, rows: 0, objects: [], written: false };
+    }
+    if (split) return this.writeSplit(writer, bucket, key, options, maxRows, toWrite.input);
+    if (!this.skipping()) await writer.check(key);
+    const payload = await inputPayload(this, options, toWrite.input);
     trackMetrics(this, () => ({ rows: payload.rows(), bytes: writer.sent }));
     let written: { bytes: number; etag?: string };
     try {
@@ -181,17 +194,15 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
     return { bucket, key, uri, bytes, ...(rows === undefined ? {} : { rows }), ...(etag === undefined ? {} : { etag }), objects: [object] };
   }
 
-  /** A split export (`maxRowsPerObject`); with 'skip', none when its part 0 is there. */
+  /** A split export (`maxRowsPerObject`) of `input`, after 'skip' found no part 0 there. */
   private async writeSplit(
-    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number,
+    writer: ObjectWriter, bucket: string, key: string, options: { format: DataFormat; compression: Compression }, maxRows: number, input: unknown,
   ): Promise<ToS3Output> {
     const split = new SplitExport(writer, this.writeContext());
-    const there = this.skipping() ? await split.existing(key) : undefined;
-    if (there) return this.skipped(bucket, there);
     trackMetrics(this, () => ({ rows: split.rows(), bytes: writer.sent }));
     let objects: WrittenObject[];
     try {
-      objects = await split.write(this.input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
+      objects = await split.write(input, key, { format: formatOf(options.format), compression: options.compression }, maxRows);
     } catch (error) {
       // Part 0 created by another writer since the look: the export is there after all.
       const meanwhile = this.createdMeanwhile(error) ? await split.existing(key) : undefined;

@@ -1,10 +1,11 @@
 /** `incremental` on SQLStream and SQLQuery: each run reads the rows past the cursor the last good run kept. */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLWrite, Task, TaskError, ToCSV, updateFormatKws, type DataFrame,
+  bigraysRun, BigraysConfig, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLWrite, sqlQuery, Task, TaskError, TaskInterfaceError, ToCSV,
+  updateFormatKws, type DataFrame, type SqlRows,
 } from '../../lib';
 import { useMysql } from '../support/mariadb';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
@@ -132,6 +133,54 @@ describe('incremental reads', function () {
       expect(state().tasks.Source).to.deep.equal({ cursor: 3, column: 'id' });
     });
 
+    it('should wrap a query holding ? (a string literal, the jsonb ? operator) on every run, the cursor written as a literal', async () => {
+      await execute(dsn, `
+        drop table if exists docs; create table docs (id int, body jsonb);
+        insert into docs values (1, '{"a": 1}'), (2, '{"b": 1}');`);
+      @register class Docs extends SQLStream { query = "select id, case when body ? 'a' then 'yes' else 'no' end as has_a, '?' as mark from docs"; incremental = { column: 'id' }; }
+      @register class Save extends ToCSV { input = Docs.output; filename = join(dir, 'docs.csv'); override overwriteIfExists = true; }
+      await bigraysRun();
+      expect(csv('docs.csv')).to.deep.equal(['id,has_a,mark', '1,yes,?', '2,no,?']);
+      await execute(dsn, `insert into docs values (3, '{"a": 2}')`);
+      await bigraysRun();
+      expect(csv('docs.csv')).to.deep.equal(['id,has_a,mark', '3,yes,?']);
+      expect(state().tasks.Docs).to.deep.equal({ cursor: 3, column: 'id' });
+    });
+
+    it('should move no cursor for a stream read only in part, nor for one whose writer left its file as it is', async () => {
+      await execute(dsn, 'drop table if exists feed; create table feed (id int); insert into feed select generate_series(1, 5);');
+      @register class Feed extends SQLStream { query = 'select id from feed'; override batchSize = 2; incremental = { column: 'id' }; }
+      @register class Peek extends Task {
+        async run() {
+          for await (const row of Feed.output as SqlRows) {
+            void row;
+            break;
+          }
+        }
+      }
+      await bigraysRun(Feed, Peek);
+      expect(existsSync(join(dir, 'state', 'incr.json'))).to.equal(false);
+
+      const file = join(dir, 'feed.csv');
+      writeFileSync(file, 'id\n');
+      @register class Save extends ToCSV { input = Feed.output; filename = file; ifExists = 'skip' as const; }
+      const skipped = await bigraysRun(Feed, Save);
+      expect(skipped.tasks.find((t) => t.name === 'Save')).to.include({ status: 'skipped', reason: `${file} exists` });
+      expect(skipped.tasks.find((t) => t.name === 'Feed')?.unread).to.equal(undefined);
+      expect(existsSync(join(dir, 'state', 'incr.json'))).to.equal(false);
+      // A query's rows are read before their writer skips: the cursor they staged is taken back.
+      @register class Frame extends SQLQuery { query = 'select id from feed'; incremental = { column: 'id' }; }
+      @register class SaveFrame extends ToCSV { input = Frame.output; filename = file; ifExists = 'skip' as const; }
+      const frameSkipped = await bigraysRun(Frame, SaveFrame);
+      expect(frameSkipped.tasks.find((t) => t.name === 'SaveFrame')).to.include({ status: 'skipped', reason: `${file} exists` });
+      expect(existsSync(join(dir, 'state', 'incr.json'))).to.equal(false);
+
+      rmSync(file);
+      await bigraysRun(Feed, Save);
+      expect(csv('feed.csv')).to.deep.equal(['id', '1', '2', '3', '4', '5']);
+      expect(state().tasks.Feed).to.deep.equal({ cursor: 5, column: 'id' });
+    });
+
     it('should name the column and the result\'s columns when the column is not in the result', async () => {
       await execute(dsn, 'drop table if exists nums2; create table nums2 (id int); insert into nums2 values (1);');
       @register class Nums extends SQLQuery { query = 'select id as n from nums2 where id > {since}'; incremental = { column: 'id', initial: 0 }; }
@@ -220,6 +269,33 @@ describe('incremental reads', function () {
   });
 
   describe('before the run', () => {
+    it('should refuse a quoted {since}, a limit on a wrapped query and a fractional lookback on an integer cursor, before any task runs', async () => {
+      BigraysConfig.DB_DSN = freshSqliteDsn();
+      let ran = false;
+      @register class First extends Task { run() { ran = true; } }
+      @register class Quoted extends SQLQuery { query = "select 1 as id where '2' > '{since}'"; incremental = { column: 'id', initial: 0 }; }
+      @register class Limited extends SQLStream { query = 'select id from t order by id limit 100'; incremental = { column: 'id', initial: 0, lookback: 1.5 }; }
+      const error = await failure<TaskError>(bigraysRun());
+      expect(ran).to.equal(false);
+      expect(error.message)
+        .to.contain("Quoted query writes '{since}'").and.contain('write {since} bare')
+        .and.contain('Limited incremental.lookback must be a whole number for an integer cursor')
+        .and.contain('query holds LIMIT: a wrapped incremental query cannot limit its rows').and.contain('write {since} in the query');
+      void First;
+    });
+
+    it('should refuse incremental on a functional call, and two incremental tasks of one name in a run', async () => {
+      BigraysConfig.DB_DSN = freshSqliteDsn();
+      const functional = await failure<TaskInterfaceError>(sqlQuery({ query: 'select 1 as id', incremental: { column: 'id' } } as Parameters<typeof sqlQuery>[0]));
+      expect(functional).to.be.instanceOf(TaskInterfaceError);
+      expect(functional.message).to.contain('sqlQuery() takes no incremental').and.contain('class ExtractOrders extends SQLQuery');
+      const make = () => class Extract extends SQLQuery { query = 'select 1 as id'; incremental = { column: 'id' }; };
+      const twice = await failure<TaskError>(bigraysRun(make(), make()));
+      expect(twice.message).to.contain('another incremental task named Extract read its cursor in this run');
+      expect(existsSync(join(dir, 'state', 'incr.json'))).to.equal(false);
+    });
+
+
     it('should refuse a wrong incremental, naming the task and the attribute, before any task runs', async () => {
       BigraysConfig.DB_DSN = 'sqlite::memory:';
       let ran = false;

@@ -1,9 +1,12 @@
 /** ToS3.ifExists: a rerun that finds its object there refuses it, leaves it as it is, or replaces it. */
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, SQLSession, SQLStream, type SqlSession, Task, TaskError, TaskInterfaceError, ToS3,
+  bigraysRun, BigraysConfig, outputOf, register, SQLExecute, SQLQuery, SQLSession, SQLStream, type SqlSession, Task, TaskError, TaskInterfaceError, ToS3,
 } from '../../lib';
 import { createBucket, useEmulator, type RecordedRequest } from '../support/aws-hooks';
 import { hasOpenMultipartUpload, objectText } from '../support/s3-objects';
@@ -157,6 +160,38 @@ describe('ToS3 ifExists', function () {
       ? { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' }
       : undefined));
   }
+
+  it("should keep an incremental query's cursor when its export is left as it is, so that the next day's export has the rows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bigrays-skip-state-'));
+    try {
+      BigraysConfig.STATE_URL = dir;
+      BigraysConfig.JOB_NAME = 'daily';
+      BigraysConfig.DB_DSN = freshSqliteDsn();
+      const bucket = await createBucket('incremental-skip');
+      let sql = 'create table orders as select 1 as id union all select 2';
+      let day = '2026-12-05';
+      @register class Setup extends SQLExecute { statement = sql; }
+      @register class Orders extends SQLQuery { query = 'select id from orders'; incremental = { column: 'id' }; }
+      @register class Export extends ToS3 { input = Orders.output; bucket = bucket; key = `orders/${day}.csv`; ifExists = 'skip' as const; }
+      const cursor = (): unknown => (JSON.parse(readFileSync(join(dir, 'daily.json'), 'utf8')) as { tasks: Record<string, unknown> }).tasks.Orders;
+      await bigraysRun();
+      expect(await objectText(emulator(), bucket, 'orders/2026-12-05.csv')).to.equal('id\n1\n2\n');
+      expect(cursor()).to.deep.equal({ cursor: 2, column: 'id' });
+      // A rerun the same day, after a new row came: the day's object stays, and so does the cursor.
+      sql = 'insert into orders values (3)';
+      const rerun = await bigraysRun();
+      expect(rerun.tasks.find((t) => t.name === 'Export')).to.include({ status: 'skipped', reason: `s3://${bucket}/orders/2026-12-05.csv exists` });
+      expect(await objectText(emulator(), bucket, 'orders/2026-12-05.csv')).to.equal('id\n1\n2\n');
+      expect(cursor()).to.deep.equal({ cursor: 2, column: 'id' });
+      sql = 'select 1';
+      day = '2026-12-06';
+      await bigraysRun();
+      expect(await objectText(emulator(), bucket, 'orders/2026-12-06.csv')).to.equal('id\n3\n');
+      expect(cursor()).to.deep.equal({ cursor: 3, column: 'id' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("should skip, with 'skip', when the object appears between the look and the conditional PUT", async () => {
     const bucket = await createBucket('race-put');
