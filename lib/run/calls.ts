@@ -19,8 +19,7 @@ import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
 import { newIdentity, type RunIdentity } from '../run-identity';
-import { effectiveConfig } from '../config';
-import { checkStateUrl } from '../state/open-store';
+import { checkStateUrl, runStateConfig } from '../state/open-store';
 
 /** How one run runs, besides its tasks. */
 export interface RunSettings {
@@ -65,7 +64,7 @@ function overlayOf(driver: RunDriver): TaskOverlay | undefined {
  */
 function identify(runtime: Runtime): RunIdentity {
   const identity = newIdentity(runtime);
-  checkStateUrl(effectiveConfig(undefined, runtime));
+  checkStateUrl(runStateConfig(runtime));
   return identity;
 }
 
