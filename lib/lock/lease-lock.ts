@@ -2,8 +2,9 @@
  * A job's run lock as a lease in the state store: the document `<job>.lock`,
  * `{ holder: { host, pid, startedAt, runId }, expiresAt }`. It is created only if there is none
  * (a conditional write), taken over only once it expired (a conditional write against the
- * version read), renewed every third of the lease while the run lives, and removed at the end
- * (conditional on the version this run wrote). A run that is killed stops renewing it: the
+ * version read), renewed every third of the lease while the run lives (./held-lease.ts: a run
+ * whose lease was taken over is stopped), and removed at the end (conditional on the version
+ * this run wrote). A run that is killed stops renewing it: the
  * lease is free once it expires. Expiry is read on the clock of the run that finds the lease.
  */
 import { BigraysError } from '../errors';
