@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { freshPostgresDsn, freshSqliteDsn, PG_PASSWORD, sqliteLoads } from '../support/sql-hooks';
+import { admin } from '../support/pg-admin';
 import { killHard, LockJob } from './lock-job';
 
 /** The promise is 1 s from the start of the run; this bound leaves room for a loaded machine. */
@@ -130,6 +131,26 @@ for (const backend of BACKENDS) {
     });
 
     if (!backend.lease) {
+      it('should stop a run whose advisory lock connection was dropped, and write none of its state', async () => {
+        const env = { LOCK_SPEC_STATE: '1' };
+        const first = job.start('first', ['--lock'], env);
+        await job.holding('first', first);
+        const dropped = await admin<{ n: number }>(job.dsn, `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+          where datname = current_database() and application_name like 'bigrays lock %'`);
+        expect(dropped[0].n).to.equal(1);
+        const end = await first.finished;
+        expect(end.code, end.stderr).to.equal(1);
+        expect(end.stderr).to.contain(`the run lock of job ${job.name} was lost: the connection holding it`);
+        expect(end.stderr).to.contain('its state was not written');
+        expect(end.stderr + end.stdout).not.to.contain(PG_PASSWORD);
+        expect(end.stdout).to.match(/^Record\s+skipped/m);
+        expect(existsSync(job.stateFile), 'the state the stopped run staged').to.equal(false);
+        job.release();
+        const next = await job.start('next', ['--lock'], env).finished;
+        expect(next.code, next.stderr).to.equal(0);
+        expect(await job.rows()).to.deep.equal(['next']);
+      });
+
       it('should free the lock at once when its holder is killed', async () => {
         const first = job.start('first');
         const pid = await job.holding('first', first);
