@@ -4,7 +4,8 @@
  * whatever the job assigns in code or in a task's `resourceConfig`. Each resource says what it
  * is (`Resource.localForm()`): an AWS client is pointed at the emulator, a SQL session naming
  * another database gets a SQLite file of its own, and a resource with no local form that needs
- * config is refused before the run (it would reach the real service). SQLite files under
+ * config is refused before the run (it would reach the real service). The runs' state and run
+ * lock stay in the state store the command set up (`stateConfig`). SQLite files under
  * `.bigrays/` are never opened through a symbolic link: each SQL task's config says so
  * (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
  */
