@@ -31,6 +31,17 @@ export interface RunDriver {
   select(offered: readonly AnyTaskClass[]): AnyTaskClass[];
   /** Whether runs are only planned: checked and described, nothing opened or changed. */
   readonly dryRun: boolean;
+  /**
+   * `--lock` / `--wait-lock MS`: each top-level run takes its job's run lock, waiting up to
+   * `waitMs` when given (else config `LOCK_WAIT_MS`), whatever the job's config says.
+   */
+  readonly lock?: { readonly waitMs?: number };
+  /**
+   * `--local`: the config the runs' state store and run lock are opened with, over the job's
+   * (the local state store and its emulator), whatever the job assigns in code. The run lock is
+   * then a lease in that store, never a lock on the job's database.
+   */
+  readonly local?: { readonly stateConfig: Record<string, unknown> };
   /** Adjusts each task of a top-level run or call after it is created, before anything is checked. */
   overlay?(task: TaskShape, name: string): void;
   /** Follows each top-level run and call, task by task. */

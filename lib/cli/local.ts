@@ -3,7 +3,8 @@
  * own process (`local-emulator.ts`) and hands the job its endpoint, local keys, (unless
  * BIGRAYS_DB_DSN is set) a SQLite database under `.bigrays/` and (unless BIGRAYS_STATE_URL is
  * set) the state folder `.bigrays/state/` through the env; the job's side
- * keeps every task on them (`lib/job/local-overlay.ts`). Nothing is sent to AWS.
+ * keeps every task on them, and the job's state and run lock (a lease) in that state store,
+ * whatever the job assigns in code (`lib/job/local-overlay.ts`). Nothing is sent to AWS.
  *
  * Buckets and topics are created on first use, by a hook in the emulator's HTTP server. The
  * emulator keeps objects in memory, so `.bigrays/s3/<bucket>/<key>` mirrors them

@@ -210,10 +210,10 @@ function follow(child: ChildProcess, collected: Collected): Promise<Ending> {
   });
 }
 
-/** `--lock` / `--wait-lock MS` as the job's config (they win over the environment's). */
-function lockEnv(command: RunCommand): Record<string, string> {
+/** `--lock` / `--wait-lock MS` as the job's run options: they win over the job's config, in code or in the env. */
+function lockOption(command: RunCommand): Pick<RunOptions, 'runLock'> {
   if (!command.lock) return {};
-  return { BIGRAYS_LOCK: 'true', ...(command.waitLockMs === undefined ? {} : { BIGRAYS_LOCK_WAIT_MS: String(command.waitLockMs) }) };
+  return { runLock: command.waitLockMs === undefined ? {} : { waitMs: command.waitLockMs } };
 }
 
 /** Runs the job in a process of its own with `command`'s options; resolves to what happened. */
@@ -224,7 +224,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
   const runId = randomUUID();
   const record = recordTarget(command);
   if (record) checkRecordTarget(record);
-  const options: RunOptions = { job: path, set: command.set, only: command.only, from: command.from, dryRun: command.dryRun, local: command.local };
+  const options: RunOptions = { job: path, set: command.set, only: command.only, from: command.from, dryRun: command.dryRun, local: command.local, ...lockOption(command) };
   const local: LocalSession | undefined = command.local ? await (require('./local') as typeof import('./local')).startLocal(command.job, command.dryRun) : undefined;
   const collected = new Collected(progressPrinter(command));
   let ending: Ending;
@@ -234,7 +234,7 @@ export async function runJob(command: RunCommand): Promise<JobOutcome> {
       detached: true,
       // With --json, stdout carries the report alone: what the job prints goes to stderr.
       stdio: ['inherit', command.json ? 2 : 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...local?.env, ...lockEnv(command), [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
+      env: { ...process.env, ...local?.env, [RUN_OPTIONS_ENV]: encodeRunOptions(options) },
     });
     ending = await follow(child, collected);
   } catch (error) {

@@ -48,7 +48,10 @@ export class CommandDriver implements RunDriver {
   readonly jobName: string;
   readonly observer: RunObserver;
   private readonly selection: TaskSelection;
-  private readonly local?: LocalOverlay;
+  /** `--local`: every task kept offline, the state and the run lock in the local state store. */
+  readonly local?: LocalOverlay;
+  /** `--lock` / `--wait-lock MS`. */
+  readonly lock?: { readonly waitMs?: number };
   private readonly runErrors = new WeakSet<object>();
   /** Follows the top-level run in progress, so that a job ending in the middle of it still reports it. */
   private readonly follower = new RunFollower();
@@ -65,6 +68,7 @@ export class CommandDriver implements RunDriver {
     this.jobName = basename(options.job, extname(options.job));
     this.selection = new TaskSelection(options);
     if (options.local) this.local = new LocalOverlay(options.job, (text) => void this.send({ bigrays: 'note', text }));
+    if (options.runLock) this.lock = options.runLock;
     const progress = progressObserver((event) => void this.send({ bigrays: 'progress', event }));
     this.observer = this.follower.observe(progress);
   }

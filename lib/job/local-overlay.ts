@@ -4,7 +4,8 @@
  * whatever the job assigns in code or in a task's `resourceConfig`. Each resource says what it
  * is (`Resource.localForm()`): an AWS client is pointed at the emulator, a SQL session naming
  * another database gets a SQLite file of its own, and a resource with no local form that needs
- * config is refused before the run (it would reach the real service). SQLite files under
+ * config is refused before the run (it would reach the real service). The runs' state and run
+ * lock stay in the state store the command set up (`stateConfig`). SQLite files under
  * `.bigrays/` are never opened through a symbolic link: each SQL task's config says so
  * (`lib/resources/sql/sqlite/sqlite-no-follow.ts`).
  */
@@ -25,6 +26,12 @@ export const LOCAL_STATE_DIR = join(LOCAL_DIR, 'state');
 const AWS_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
 
 export class LocalOverlay {
+  /**
+   * The config the runs' state store and run lock are opened with, over the job's: the state
+   * store the command set up (the local folder's `state/`, unless BIGRAYS_STATE_URL names one)
+   * on the emulator, whatever the job assigns in code.
+   */
+  readonly stateConfig: ConfigValues;
   private readonly aws: ConfigValues;
   /** What every SQL task's config gets: its SQLite files under LOCAL_DIR are never opened through a link. */
   private readonly noFollow = noFollowConfig(LOCAL_DIR);
@@ -38,6 +45,7 @@ export class LocalOverlay {
     this.aws = { AWS_SESSION_TOKEN: '', AWS_REQUIRE_SECRETS: 'true' };
     for (const key of AWS_KEYS) this.aws[key] = env[envName(key)] ?? '';
     this.mainDsn = env[envName('DB_DSN')] ?? '';
+    this.stateConfig = { ...this.aws, STATE_URL: env[envName('STATE_URL')] || LOCAL_STATE_DIR };
   }
 
   /** Rewrites `task.resourceConfig` so that its resource stays local; refuses a resource that cannot. */

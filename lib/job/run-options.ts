@@ -20,11 +20,13 @@ export interface RunOptions {
   dryRun: boolean;
   /** `--local`: the command provides an emulator and SQLite through the env; task configs are kept offline. */
   local: boolean;
+  /** `--lock` / `--wait-lock MS`: the job's runs take its run lock, whatever the job's config says. */
+  runLock?: { waitMs?: number };
 }
 
 export function encodeRunOptions(options: RunOptions): string {
-  const { job, set, only, from, dryRun, local } = options;
-  return JSON.stringify({ job, set, only, ...(from === undefined ? {} : { from }), dryRun, local });
+  const { job, set, only, from, dryRun, local, runLock } = options;
+  return JSON.stringify({ job, set, only, ...(from === undefined ? {} : { from }), dryRun, local, ...(runLock === undefined ? {} : { runLock }) });
 }
 
 function invalid(what: string): BigraysError {
@@ -49,6 +51,10 @@ export function decodeRunOptions(text: string): RunOptions {
   const only = value.only ?? [];
   if (!Array.isArray(only) || only.some((n) => typeof n !== 'string')) throw invalid('`only` must be an array of task names');
   if (value.from !== undefined && typeof value.from !== 'string') throw invalid('`from` must be a task name');
+  const lock = value.runLock as { waitMs?: unknown } | undefined;
+  if (lock !== undefined && (lock === null || typeof lock !== 'object' || (lock.waitMs !== undefined && (typeof lock.waitMs !== 'number' || !(lock.waitMs >= 0))))) {
+    throw invalid('`runLock` must be an object with an optional `waitMs` (a number of milliseconds)');
+  }
   return {
     job: value.job,
     set: { ...(set as Record<string, string>) },
@@ -56,6 +62,7 @@ export function decodeRunOptions(text: string): RunOptions {
     ...(value.from === undefined ? {} : { from: value.from as string }),
     dryRun: value.dryRun === true,
     local: value.local === true,
+    ...(lock === undefined ? {} : { runLock: lock.waitMs === undefined ? {} : { waitMs: lock.waitMs as number } }),
   };
 }
 

@@ -3,7 +3,8 @@
  * of a digest of `bigrays:<job>`, taken on a connection of the lock's own (not the job's
  * session) and kept for the run. The connection's `application_name` says who holds it, so a
  * second run reads the holder from `pg_locks` joined to `pg_stat_activity`. A holder that is
- * killed loses its connection, and the server frees its lock.
+ * killed loses its connection, and the server frees its lock; a run whose connection drops has
+ * lost its lock, and is told.
  *
  * `application_name` keeps at most 63 bytes: it reads `bigrays lock <started> <pid> <host>`
  * (the start time as `20261206T020000Z`, the host cut to what fits).
@@ -18,12 +19,14 @@ import { scrub } from '../secrets';
 import { within } from '../timing';
 import { BigraysError, ResourceError } from '../errors';
 import { describeHolder, type LockHolder } from './holder';
-import type { HeldLock, LockAttempt, LockPlace } from './lock-place';
+import type { HeldLock, LockAttempt, LockPlace, OnLockLost } from './lock-place';
 
 const log = logger('lock');
 
 /** How long letting go of the lock's connection may take before its socket is dropped. */
 const CLOSE_MS = 3000;
+/** How long the lock's connection may take to answer whether it is still there. */
+const CHECK_MS = 10_000;
 /** What PostgreSQL keeps of an application_name. */
 const APPLICATION_NAME_BYTES = 63;
 const PREFIX = 'bigrays lock ';
@@ -34,6 +37,7 @@ interface PgClient {
   query(sql: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'end', listener: () => void): void;
   connection?: { stream?: { destroy(): void } };
 }
 
@@ -101,12 +105,12 @@ export class AdvisoryLockPlace implements LockPlace {
     return this.client;
   }
 
-  async tryTake(): Promise<LockAttempt> {
+  async tryTake(lost: OnLockLost): Promise<LockAttempt> {
     const client = await this.connection();
     const taken = await this.run(client, 'select pg_try_advisory_lock($1::bigint) as taken', [this.key]);
     if (taken[0]?.taken === true) {
       this.client = undefined;
-      return { held: new HeldAdvisoryLock(client, this.key, this.settings.address) };
+      return { held: new HeldAdvisoryLock(client, this.key, this.settings.address, lost, this.config) };
     }
     return { holder: await this.holderText(client) };
   }
@@ -136,11 +140,40 @@ export class AdvisoryLockPlace implements LockPlace {
   }
 }
 
-/** The advisory lock this run holds, on its connection. */
+/** The advisory lock this run holds, on its connection: lost when the connection is. */
 class HeldAdvisoryLock implements HeldLock {
-  constructor(private readonly client: PgClient, private readonly key: string, private readonly address: string) {}
+  private lostWhy?: string;
+  private releasing = false;
+
+  constructor(
+    private readonly client: PgClient,
+    private readonly key: string,
+    private readonly address: string,
+    private readonly lost: OnLockLost,
+    private readonly config: ConfigValues,
+  ) {
+    client.on('error', (error) => this.lose(error.message));
+    client.on('end', () => this.lose('the server ended it'));
+  }
+
+  private lose(cause: string): void {
+    if (this.releasing || this.lostWhy !== undefined) return;
+    this.lostWhy = `the connection holding it (${this.address}) was lost: ${scrub(cause, this.config)}`;
+    this.lost(this.lostWhy);
+  }
+
+  async check(): Promise<string | undefined> {
+    if (this.lostWhy !== undefined) return this.lostWhy;
+    const asked = this.client.query('select 1').then(() => true, (error: Error) => {
+      this.lose(error.message);
+      return false;
+    });
+    if (!(await within(asked, CHECK_MS))) this.lose(`it did not answer within ${CHECK_MS} ms`);
+    return this.lostWhy;
+  }
 
   async release(): Promise<void> {
+    this.releasing = true;
     try {
       await this.client.query('select pg_advisory_unlock($1::bigint)', [this.key]);
     } catch (error) {

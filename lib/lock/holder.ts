@@ -19,9 +19,14 @@ export function thisHolder(runId: string | undefined): LockHolder {
   return { host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), ...(runId === undefined ? {} : { runId }) };
 }
 
-/** `host web-1, pid 4242, started 2026-12-06T02:00:00.000Z`. */
+/**
+ * `host web-1, pid 4242, started 2026-12-06T02:00:00.000Z`; when that is this process (a run or
+ * call of the job it started earlier and has not finished: the lock is not shared between
+ * them), it says so.
+ */
 export function describeHolder(holder: LockHolder): string {
-  return `host ${holder.host}, pid ${holder.pid}, started ${holder.startedAt}`;
+  const self = holder.pid === process.pid && holder.host !== '' && hostname().startsWith(holder.host);
+  return `host ${holder.host}, pid ${holder.pid}, started ${holder.startedAt}${self ? ', this very process: a run or call of the job it started before' : ''}`;
 }
 
 /**

@@ -2,24 +2,21 @@
  * A job's run lock as a lease in the state store: the document `<job>.lock`,
  * `{ holder: { host, pid, startedAt, runId }, expiresAt }`. It is created only if there is none
  * (a conditional write), taken over only once it expired (a conditional write against the
- * version read), renewed every third of the lease while the run lives, and removed at the end
- * (conditional on the version this run wrote). A run that is killed stops renewing it: the
+ * version read), renewed every third of the lease while the run lives (./held-lease.ts: a run
+ * whose lease was taken over is stopped), and removed at the end (conditional on the version
+ * this run wrote). A run that is killed stops renewing it: the
  * lease is free once it expires. Expiry is read on the clock of the run that finds the lease.
  */
 import { BigraysError } from '../errors';
 import { logger } from '../log';
 import { StateConflictError, type StateStore, type StoredDocument } from '../state/store';
+import { HeldLease, type Lease } from './held-lease';
 import { describeHolder, type LockHolder } from './holder';
-import type { HeldLock, LockAttempt, LockPlace } from './lock-place';
+import type { LockAttempt, LockPlace, OnLockLost } from './lock-place';
 
 const log = logger('lock');
 
-/** The lease document. */
-export interface Lease {
-  holder: LockHolder;
-  /** ISO 8601: when the lease is free unless renewed. */
-  expiresAt: string;
-}
+export type { Lease };
 
 /** How many times a try reads again when another run wrote the lease between its read and its write. */
 const RACES = 3;
@@ -52,7 +49,7 @@ export class LeaseLockPlace implements LockPlace {
     return { holder: this.holder, expiresAt: new Date(Date.now() + this.leaseMs).toISOString() };
   }
 
-  async tryTake(): Promise<LockAttempt> {
+  async tryTake(lost: OnLockLost): Promise<LockAttempt> {
     for (let race = 0; ; race++) {
       const found = await this.store.read(this.key);
       if (found && expiry(found, this.where) > Date.now()) {
@@ -60,9 +57,10 @@ export class LeaseLockPlace implements LockPlace {
         return { holder: `${describeHolder(holder)}, its lease expires ${(found.value as Lease).expiresAt}` };
       }
       try {
-        const version = await this.store.write(this.key, this.lease(), found?.version);
+        const lease = this.lease();
+        const version = await this.store.write(this.key, lease, found?.version);
         if (found) log('took over the expired lease %s of %s', this.key, describeHolder((found.value as Lease).holder));
-        return { held: new HeldLease(this.store, this.key, version, () => this.lease(), this.leaseMs) };
+        return { held: new HeldLease(this.store, this.key, version, this.holder, this.leaseMs, lost, lease) };
       } catch (error) {
         if (!(error instanceof StateConflictError) || race + 1 >= RACES) throw error;
         // Another run wrote it first: read who.
@@ -72,53 +70,5 @@ export class LeaseLockPlace implements LockPlace {
 
   async close(): Promise<void> {
     await this.store.close().catch((error) => log('closing the state store failed: %s', (error as Error).message));
-  }
-}
-
-/** The lease this run holds: renewed every third of it until released. */
-class HeldLease implements HeldLock {
-  private readonly timer: NodeJS.Timeout;
-  private renewing: Promise<void> = Promise.resolve();
-  private lost = false;
-
-  constructor(
-    private readonly store: StateStore,
-    private readonly key: string,
-    private version: string,
-    private readonly next: () => Lease,
-    leaseMs: number,
-  ) {
-    this.timer = setInterval(() => {
-      this.renewing = this.renewing.then(() => this.renew());
-    }, Math.floor(leaseMs / 3));
-    // The run keeps the process alive, not its lease.
-    this.timer.unref();
-  }
-
-  private async renew(): Promise<void> {
-    if (this.lost) return;
-    try {
-      this.version = await this.store.write(this.key, this.next(), this.version);
-    } catch (error) {
-      if (error instanceof StateConflictError) {
-        this.lost = true;
-        clearInterval(this.timer);
-        log('the lease %s was taken by another run (this one did not renew it in time)', this.key);
-      } else {
-        log('renewing the lease %s failed (tried again in a moment): %s', this.key, (error as Error).message);
-      }
-    }
-  }
-
-  async release(): Promise<void> {
-    clearInterval(this.timer);
-    await this.renewing;
-    try {
-      if (!this.lost) await this.store.remove(this.key, this.version);
-    } catch (error) {
-      log('removing the lease %s failed: %s', this.key, (error as Error).message);
-    } finally {
-      await this.store.close().catch((error) => log('closing the state store failed: %s', (error as Error).message));
-    }
   }
 }

@@ -2,7 +2,8 @@
  * Whether a run takes its job's run lock, and how: config `LOCK` (`bigrays run --lock`),
  * `LOCK_WAIT_MS` (`--wait-lock MS`: how long to wait for a lock another run holds; 0, the
  * default, fails at once) and `LOCK_LEASE_MS` (how long a lease outlives a run that stopped
- * renewing it).
+ * renewing it). The command line (`--lock`, `--wait-lock MS`) wins over the job's config, as
+ * `--set` keywords win over the job's own.
  */
 import { configFlag, configMs, envName, isSet, KNOWN_CONFIG, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
@@ -33,10 +34,13 @@ function zeroOrMoreMs(config: ConfigValues, key: string): number {
   return Math.round(ms);
 }
 
-/** Reads the lock's settings from `config`; ConfigurationError naming the env var for a bad value. */
-export function lockSettings(config: ConfigValues): LockSettings {
-  const on = configFlag(config, 'LOCK');
-  const waitMs = zeroOrMoreMs(config, 'LOCK_WAIT_MS');
+/**
+ * Reads the lock's settings from `config`, under `pinned` (the command line's `--lock` and
+ * `--wait-lock MS`, when given); ConfigurationError naming the env var for a bad value.
+ */
+export function lockSettings(config: ConfigValues, pinned?: { readonly waitMs?: number }): LockSettings {
+  const on = pinned !== undefined || configFlag(config, 'LOCK');
+  const waitMs = pinned?.waitMs ?? zeroOrMoreMs(config, 'LOCK_WAIT_MS');
   const leaseMs = configMs(config, 'LOCK_LEASE_MS') ?? Number(KNOWN_CONFIG.LOCK_LEASE_MS.default);
   if (leaseMs < MIN_LEASE_MS) {
     throw new ConfigurationError(

@@ -11,6 +11,7 @@ import { resolveRefs, runInContext, type RunContext } from '../output';
 import type { ResourceManager } from '../resources/resource';
 import { isTransient, retryDelay, sleep } from '../retry';
 import { scrubIn } from '../secrets';
+import { LockLostError } from '../lock/lock-lost';
 import { Interrupted } from '../signals';
 import { taskRun, TEMPLATED_ATTRIBUTES, type BaseTask } from '../task';
 import { own, type PlannedTask } from './planned-task';
@@ -83,6 +84,10 @@ function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown 
   const reason: unknown = signal.reason;
   if (reason instanceof Interrupted) {
     return new TaskError(`${name} was stopped: ${reason.message}`, { cause: raw === reason ? undefined : raw, taskName: name });
+  }
+  if (reason instanceof LockLostError) {
+    // The run says why in full.
+    return new TaskError(`${name} was stopped: the run lock was lost`, { cause: raw === reason ? undefined : raw, taskName: name });
   }
   if (reason instanceof BigraysError && raw !== reason && (reason as { cause?: unknown }).cause === undefined) {
     // The deadline's message, with what the task was doing when it struck.

@@ -18,6 +18,7 @@ import { attempt } from './attempt';
 import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
+import { LockLostError } from '../lock/lock-lost';
 import { RunLock } from '../lock/run-lock';
 import { letGoIncremental } from '../tasks/incremental';
 
@@ -100,7 +101,7 @@ async function runPlanned(planned: PlannedTask[], context: RunContext, observer:
   const errors: unknown[] = [];
   const runStarted = Date.now();
   try {
-    await lock?.take(runSignal);
+    await lock?.take(runSignal, (lost) => controller.abort(lost));
     for (const task of planned) {
       setRunKeywords(context);
       const failed = errors.length > 0 && !task.task.runWithExceptions;
@@ -122,6 +123,8 @@ async function runPlanned(planned: PlannedTask[], context: RunContext, observer:
   }
   errors.push(...manager.closeErrors);
   const closeFailed = manager.closeErrors.length > 0;
+  // A lock lost by now stops the run: its state is not written.
+  if (errors.length === 0 && !runSignal.aborted) await lock?.confirm();
   if (!context.parent) await settleState(context, errors.length === 0 && !runSignal.aborted, errors);
   const failed = report.tasks.filter((t) => t.status === 'failed').map((t) => t.name);
   log('run finished in %dms: %d ok, %d failed, %d skipped', Date.now() - runStarted,
@@ -212,9 +215,10 @@ async function runOne(
 function runFailure(context: RunContext, errors: unknown[], failed: string[], runSignal: AbortSignal, closeFailed: boolean): BigraysError | undefined {
   const { report, stopSignal } = context;
   const interrupted = runSignal.reason instanceof Interrupted ? runSignal.reason.signal : undefined;
+  const lockLost = runSignal.reason instanceof LockLostError ? runSignal.reason : undefined;
   const stop = stopSignal?.aborted && interrupted === undefined ? stopSignal.reason : undefined;
   const stopped = stop === undefined ? undefined : stop instanceof Error ? stop.message : String(stop);
-  if (errors.length === 0 && interrupted === undefined && stopped === undefined) return undefined;
+  if (errors.length === 0 && interrupted === undefined && stopped === undefined && lockLost === undefined) return undefined;
 
   const details = errors.map((e) => {
     const err = e as BigraysError;
@@ -226,7 +230,8 @@ function runFailure(context: RunContext, errors: unknown[], failed: string[], ru
       : errors.length > 0 ? "bigrays run failed: its tasks ran, but the job's state could not be written" : 'bigrays run failed';
   if (interrupted !== undefined) head += `; interrupted by ${interrupted}, the tasks after it were skipped`;
   if (stopped !== undefined) head += `; stopped (${stopped}), the tasks after it were skipped`;
-  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? stop });
+  if (lockLost !== undefined) head = `${failed.length > 0 ? `${head};` : 'bigrays run failed:'} ${lockLost.message}`;
+  const error = new BigraysError(`${head}\n${details.join('\n')}`, { cause: errors[0] ?? lockLost ?? stop });
   error.errors = errors;
   error.report = report;
   if (interrupted !== undefined) error.signal = interrupted;

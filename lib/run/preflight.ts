@@ -15,7 +15,7 @@ import { shown } from '../messages';
 import { rememberSecrets, scrubIn } from '../secrets';
 import { newIdentity, type RunIdentity } from '../run-identity';
 import type { Runtime } from '../runtime';
-import { checkStateUrl } from '../state/open-store';
+import { checkStateUrl, runStateConfig } from '../state/open-store';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
 import { setRunKeywords } from './failure-keywords';
 import { checkOutputs } from './output-checks';
@@ -178,7 +178,7 @@ function checkingIdentity(runtime: Runtime): RunIdentity {
  */
 function identify(runtime: Runtime): RunIdentity {
   const identity = newIdentity(runtime);
-  checkStateUrl(effectiveConfig(undefined, runtime));
+  checkStateUrl(runStateConfig(runtime));
   return identity;
 }
 

@@ -5,10 +5,9 @@
  * succeeded, as a conditional write against the version read, so a run that another changed
  * the state under fails instead of losing that change.
  */
-import { effectiveConfig } from '../config';
 import { BigraysError } from '../errors';
 import type { RunContext } from '../runtime';
-import { openStateStore } from './open-store';
+import { openStateStore, runStateConfig } from './open-store';
 import { StateConflictError, type StateStore } from './store';
 import type { RunJobState, StagedPart, StateDocument, StateReport } from './state-document';
 
@@ -173,7 +172,7 @@ export function jobStateOf(context: RunContext): JobState {
   if (root.jobState) return root.jobState as JobState;
   const identity = root.identity;
   if (!identity) throw new BigraysError('the job state is read only while a run runs');
-  const state = new JobState(identity.job, identity.runId, () => openStateStore(effectiveConfig(undefined, root.runtime)));
+  const state = new JobState(identity.job, identity.runId, () => openStateStore(runStateConfig(root.runtime)));
   root.jobState = state;
   return state;
 }

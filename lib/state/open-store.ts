@@ -4,8 +4,9 @@
  * an error naming the setting, never a fall-through.
  */
 import { resolve } from 'node:path';
-import { envName, isSet, type ConfigValues } from '../config';
+import { effectiveConfig, envName, isSet, type ConfigValues } from '../config';
 import { ConfigurationError } from '../errors';
+import type { Runtime } from '../runtime';
 import { maskDsnValue } from '../secrets';
 import { dsnForms } from '../resources/sql/dialects';
 import { FolderStateStore } from './folder-store';
@@ -64,6 +65,16 @@ function kindOf(url: string): StateStoreKind {
 /** `STATE_URL`, else the default folder. */
 function stateUrl(config: ConfigValues): string {
   return isSet(config.STATE_URL) ? String(config.STATE_URL) : DEFAULT_STATE_FOLDER;
+}
+
+/**
+ * The config `runtime`'s runs open their state store and run lock with: the job's, under what
+ * its driver fixes (`bigrays run --local`: the local state store, whatever the job assigns in code).
+ */
+export function runStateConfig(runtime: Runtime): ConfigValues {
+  const config = effectiveConfig(undefined, runtime);
+  const local = runtime.driver?.local;
+  return local ? { ...config, ...local.stateConfig } : config;
 }
 
 /** Refuses, before a run starts and without any I/O, a `STATE_URL` no store can use. */

@@ -14,12 +14,15 @@ describe('run options', () => {
     expect(JSON.parse(text)).to.deep.equal({ job: '/jobs/a.ts', set: { day: '2026-01-01' }, only: ['A'], dryRun: true, local: false });
     expect(decodeRunOptions(text)).to.deep.equal({ job: '/jobs/a.ts', set: { day: '2026-01-01' }, only: ['A'], dryRun: true, local: false });
     expect(decodeRunOptions(encodeRunOptions({ ...options, only: [], from: 'B' })).from).to.equal('B');
+    expect(decodeRunOptions(encodeRunOptions({ ...options, runLock: {} })).runLock).to.deep.equal({});
+    expect(decodeRunOptions(encodeRunOptions({ ...options, runLock: { waitMs: 5000 } })).runLock).to.deep.equal({ waitMs: 5000 });
   });
 
   it('should refuse a value that is not the command\'s', () => {
     for (const [text, message] of [
       ['nope', /not JSON/], ['[]', /JSON object/], ['{}', /`job`/], ['{"job":"a","set":{"a":1}}', /`set`/],
       ['{"job":"a","only":"A"}', /`only`/], ['{"job":"a","from":3}', /`from`/],
+      ['{"job":"a","runLock":true}', /`runLock`/], ['{"job":"a","runLock":{"waitMs":"soon"}}', /`runLock`/],
     ] as const) {
       expect(() => decodeRunOptions(text), text).to.throw(BigraysError, message);
     }

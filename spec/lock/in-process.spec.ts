@@ -61,6 +61,7 @@ describe('the run lock in the job process', () => {
     expect(error).to.be.instanceOf(LockedError);
     expect(error.exitCode).to.equal(75);
     expect(error.message).to.contain('job nightly is locked').and.to.contain(`pid ${process.pid},`).and.to.contain('--wait-lock MS');
+    expect(error.message).to.contain('this very process: a run or call of the job it started before');
     const call = await failure<LockedError>(runTaskInstance(new Second()));
     expect(call).to.be.instanceOf(LockedError);
     expect(ran).to.deep.equal([]);

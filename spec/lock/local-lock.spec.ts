@@ -1,11 +1,15 @@
-/** `bigrays run --local --lock`: the lease lives in the local folder's state store, under .bigrays/. */
+/**
+ * `bigrays run --local --lock`: the lease lives in the local folder's state store, under
+ * .bigrays/, and so does the state, whatever database or store the job names in code.
+ */
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root } from '../support/cli';
 import { spawnNode } from '../support/spawn';
-import { sqliteLoads } from '../support/sql-hooks';
+import { admin } from '../support/pg-admin';
+import { freshPostgresDsn, PG_PASSWORD, sqliteLoads } from '../support/sql-hooks';
 
 const cli = path.join(root, 'dist/cli/main.js');
 const job = path.join(root, 'spec/fixtures/jobs/lock-holds.ts');
@@ -43,5 +47,26 @@ describe('bigrays run --local --lock', function () {
     expect(leases(cwd)).to.deep.equal([]);
     const third = await run('third').finished;
     expect(third.code, third.stderr).to.equal(0);
+  });
+
+  it('should take no lock on the database the job names in code, and keep the lease and the state under .bigrays/state', async () => {
+    const dsn = await freshPostgresDsn();
+    const elsewhere = path.join(cwd, 'elsewhere');
+    const env = { LOCK_SPEC_DIR: cwd, LOCK_SPEC_TAG: 'local', LOCK_SPEC_STATE: '1', LOCK_SPEC_CODE_DSN: dsn, LOCK_SPEC_CODE_STATE_URL: elsewhere };
+    const run = spawnNode([cli, 'run', job, '--local', '--lock'], { cwd, limitMs: 80_000, env });
+    await run.printed(/Hold started/, 60_000);
+    const held = await admin<{ n: number }>(dsn, "select count(*)::int as n from pg_locks where locktype = 'advisory'");
+    const sessions = await admin<{ n: number }>(dsn, "select count(*)::int as n from pg_stat_activity where application_name like 'bigrays lock%'");
+    expect(held[0].n, 'advisory locks on the database the job names').to.equal(0);
+    expect(sessions[0].n, 'lock sessions on the database the job names').to.equal(0);
+    expect(leases(cwd)).to.deep.equal([path.join('.bigrays', 'state', 'lock-holds.lock.json')]);
+    writeFileSync(path.join(cwd, 'release'), '');
+    const end = await run.finished;
+    expect(end.code, end.stderr).to.equal(0);
+    expect(end.stderr + end.stdout).not.to.contain(PG_PASSWORD);
+    const state = JSON.parse(readFileSync(path.join(cwd, '.bigrays', 'state', 'lock-holds.json'), 'utf8')) as { tasks: unknown };
+    expect(state.tasks).to.deep.equal({ Hold: { tag: 'local' } });
+    expect(existsSync(elsewhere), 'the state store the job names in code').to.equal(false);
+    expect(leases(cwd)).to.deep.equal([]);
   });
 });

@@ -86,6 +86,11 @@ export class LockJob {
     return path.join(this.dir, 'state', `${this.name}.lock.json`);
   }
 
+  /** The job's state document in the folder state store. */
+  get stateFile(): string {
+    return path.join(this.dir, 'state', `${this.name}.json`);
+  }
+
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }

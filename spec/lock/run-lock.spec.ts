@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { freshPostgresDsn, freshSqliteDsn, PG_PASSWORD, sqliteLoads } from '../support/sql-hooks';
+import { admin } from '../support/pg-admin';
 import { killHard, LockJob } from './lock-job';
 
 /** The promise is 1 s from the start of the run; this bound leaves room for a loaded machine. */
@@ -130,6 +131,26 @@ for (const backend of BACKENDS) {
     });
 
     if (!backend.lease) {
+      it('should stop a run whose advisory lock connection was dropped, and write none of its state', async () => {
+        const env = { LOCK_SPEC_STATE: '1' };
+        const first = job.start('first', ['--lock'], env);
+        await job.holding('first', first);
+        const dropped = await admin<{ n: number }>(job.dsn, `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+          where datname = current_database() and application_name like 'bigrays lock %'`);
+        expect(dropped[0].n).to.equal(1);
+        const end = await first.finished;
+        expect(end.code, end.stderr).to.equal(1);
+        expect(end.stderr).to.contain(`the run lock of job ${job.name} was lost: the connection holding it`);
+        expect(end.stderr).to.contain('its state was not written');
+        expect(end.stderr + end.stdout).not.to.contain(PG_PASSWORD);
+        expect(end.stdout).to.match(/^Record\s+skipped/m);
+        expect(existsSync(job.stateFile), 'the state the stopped run staged').to.equal(false);
+        job.release();
+        const next = await job.start('next', ['--lock'], env).finished;
+        expect(next.code, next.stderr).to.equal(0);
+        expect(await job.rows()).to.deep.equal(['next']);
+      });
+
       it('should free the lock at once when its holder is killed', async () => {
         const first = job.start('first');
         const pid = await job.holding('first', first);
@@ -154,6 +175,58 @@ for (const backend of BACKENDS) {
         expect(mtimeMs).to.be.at.least(Date.parse(expiresAt));
         expect(await job.rows()).to.deep.equal(['second']);
         expect(existsSync(job.leaseFile)).to.equal(false);
+      });
+
+      it('should stop a run whose lease another run took over, and write none of its state', async () => {
+        const env = { BIGRAYS_LOCK_LEASE_MS: '1500', LOCK_SPEC_STATE: '1' };
+        const first = job.start('first', ['--lock'], env);
+        const pid = await job.holding('first', first);
+        process.kill(pid, 'SIGSTOP');
+        try {
+          const { expiresAt } = JSON.parse(readFileSync(job.leaseFile, 'utf8')) as { expiresAt: string };
+          const second = job.start('second', ['--wait-lock', '60000'], env);
+          await job.holding('second', second);
+          expect(Date.now()).to.be.at.least(Date.parse(expiresAt));
+          process.kill(pid, 'SIGCONT');
+          const firstEnd = await first.finished;
+          expect(firstEnd.code, firstEnd.stderr).to.equal(1);
+          expect(firstEnd.stderr).to.contain(`the run lock of job ${job.name} was lost`);
+          expect(firstEnd.stderr).to.contain('taken over by another run');
+          expect(firstEnd.stderr).to.contain('its state was not written');
+          expect(firstEnd.stdout).to.match(/^Record\s+skipped/m);
+          expect(existsSync(job.stateFile), 'the state the stopped run staged').to.equal(false);
+          job.release();
+          const secondEnd = await second.finished;
+          expect(secondEnd.code, secondEnd.stderr).to.equal(0);
+          expect((JSON.parse(readFileSync(job.stateFile, 'utf8')) as { tasks: unknown }).tasks).to.deep.equal({ Hold: { tag: 'second' } });
+          expect(await job.rows()).to.deep.equal(['second']);
+          expect(existsSync(job.leaseFile)).to.equal(false);
+        } finally {
+          // Never leave the job stopped, whatever failed above.
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // It has ended.
+          }
+        }
+      });
+
+      it('should let --lock and --wait-lock win over LOCK and LOCK_WAIT_MS the job sets in code', async () => {
+        const first = job.start('first');
+        const pid = await job.holding('first', first);
+        const code = { LOCK_SPEC_CODE_NO_LOCK: '1' };
+        const refused = await job.start('refused', ['--lock'], code).finished;
+        expect(refused.code, refused.stderr).to.equal(75);
+        expect(refused.stderr).to.contain(`pid ${pid},`);
+        const waiting = job.start('waiting', ['--wait-lock', '60000'], code);
+        await waiting.loaded;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(job.started('waiting'), 'the run started its tasks while the first held the lock').to.equal(false);
+        job.release();
+        const [firstEnd, waitingEnd] = await Promise.all([first.finished, waiting.finished]);
+        expect(firstEnd.code, firstEnd.stderr).to.equal(0);
+        expect(waitingEnd.code, waitingEnd.stderr).to.equal(0);
+        expect(await job.rows()).to.deep.equal(['first', 'waiting']);
       });
 
       it('should renew the lease while a run lasts longer than the lease', async () => {
