@@ -3,21 +3,12 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SQLSession } from '../../lib';
 import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { objectExists, objectText } from '../support/s3-objects';
 import { freshPostgresDsn } from '../support/sql-hooks';
+import { execute } from '../support/sql-sessions';
 
-async function execute(dsn: string, sql: string): Promise<void> {
-  const resource = new SQLSession();
-  const session = await resource.open({ DB_DSN: dsn });
-  try {
-    await session.execute(sql);
-  } finally {
-    await resource.close(session);
-  }
-}
 
 describe('bigrays run: an incremental export', function () {
   this.timeout(240_000);

@@ -4,23 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLWrite, sqlQuery, Task, TaskError, TaskInterfaceError, ToCSV,
+  bigraysRun, BigraysConfig, outputOf, register, SQLQuery, SQLStream, SQLWrite, sqlQuery, Task, TaskError, TaskInterfaceError, ToCSV,
   updateFormatKws, type DataFrame, type SqlRows,
 } from '../../lib';
 import { useMysql } from '../support/mariadb';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
 import { failure } from '../helpers';
+import { execute } from '../support/sql-sessions';
 
-/** Runs `sql` on a session of `dsn` of its own. */
-async function execute(dsn: string, sql: string): Promise<void> {
-  const resource = new SQLSession();
-  const session = await resource.open({ DB_DSN: dsn });
-  try {
-    await session.execute(sql);
-  } finally {
-    await resource.close(session);
-  }
-}
 
 describe('incremental reads', function () {
   this.timeout(60_000);

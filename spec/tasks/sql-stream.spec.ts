@@ -7,25 +7,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  bigraysRun, BigraysConfig, register, SNSPublish, SQLExecute, SQLSession, SQLStream, SqlRows, type SqlSession, Task,
+  bigraysRun, BigraysConfig, register, SNSPublish, SQLExecute, SQLSession, SQLStream, SqlRows, Task,
   TaskError, ToCSV, ToS3, type BigraysError,
 } from '../../lib';
 import { createBucket, createTopicWithQueue, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { failure } from '../helpers';
+import { WatchedSession } from '../support/sql-sessions';
 
-/** An SQL session that records when it opens and closes. */
-class WatchedSession extends SQLSession {
-  events: string[] = [];
-  override async open(config: Parameters<SQLSession['open']>[0]): Promise<SqlSession> {
-    this.events.push('open');
-    return super.open(config);
-  }
-  override async close(session: SqlSession): Promise<void> {
-    await super.close(session);
-    this.events.push('close');
-  }
-}
 
 const FIDELITY_TABLE = `
   create table fidelity (id int, big bigint, num numeric(38,12), ts timestamp(6), tstz timestamptz, flag boolean, f float8, txt text);

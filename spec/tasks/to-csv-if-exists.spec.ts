@@ -5,23 +5,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, SQLSession, SQLStream, type SqlSession, Task, TaskError, TaskInterfaceError, ToCSV,
+  bigraysRun, BigraysConfig, outputOf, register, SQLStream, Task, TaskError, TaskInterfaceError, ToCSV,
 } from '../../lib';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { failure } from '../helpers';
+import { WatchedSession } from '../support/sql-sessions';
 
-/** An SQL session that records when it opens and closes. */
-class WatchedSession extends SQLSession {
-  events: string[] = [];
-  override async open(config: Parameters<SQLSession['open']>[0]): Promise<SqlSession> {
-    this.events.push('open');
-    return super.open(config);
-  }
-  override async close(session: SqlSession): Promise<void> {
-    await super.close(session);
-    this.events.push('close');
-  }
-}
 
 describe('ToCSV ifExists', function () {
   this.timeout(60_000);

@@ -6,27 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  bigraysRun, BigraysConfig, outputOf, register, SQLExecute, SQLQuery, SQLSession, SQLStream, type SqlSession, Task, TaskError, TaskInterfaceError, ToS3,
+  bigraysRun, BigraysConfig, outputOf, register, SQLExecute, SQLQuery, SQLStream, Task, TaskError, TaskInterfaceError, ToS3,
 } from '../../lib';
 import { createBucket, useEmulator, type RecordedRequest } from '../support/aws-hooks';
 import { hasOpenMultipartUpload, objectText } from '../support/s3-objects';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { failure } from '../helpers';
+import { WatchedSession } from '../support/sql-sessions';
 
 const MiB = 1024 * 1024;
 
-/** An SQL session that records when it opens and closes. */
-class WatchedSession extends SQLSession {
-  events: string[] = [];
-  override async open(config: Parameters<SQLSession['open']>[0]): Promise<SqlSession> {
-    this.events.push('open');
-    return super.open(config);
-  }
-  override async close(session: SqlSession): Promise<void> {
-    await super.close(session);
-    this.events.push('close');
-  }
-}
 
 const path = (r: RecordedRequest): string => new URL(r.url, 'http://x').pathname;
 const query = (r: RecordedRequest): URLSearchParams => new URL(r.url, 'http://x').searchParams;
