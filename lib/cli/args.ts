@@ -5,8 +5,11 @@
  */
 import { UsageError } from '../errors';
 import type { RunOptions } from '../job/run-options';
+import { didYouMean, HELP_OPTION, splitValues, suggest, unknownOption, valueOf, type OptionHelp } from './arg-words';
+import { parseState, STATE_OPTIONS, type StateCommand } from './state-args';
 
-export { UsageError };
+export { suggest, UsageError };
+export type { StateCommand };
 
 /** `bigrays run <job> …`: the run options (the job as given) and how to print. */
 export interface RunCommand extends RunOptions {
@@ -30,21 +33,6 @@ export interface ConfigCommand {
   envFiles: string[];
 }
 
-/** `bigrays state show|set|reset <job> …`: a job's state, read or changed by hand. */
-export interface StateCommand {
-  command: 'state';
-  action: 'show' | 'set' | 'reset';
-  job: string;
-  /** set: `TASK[.key…]`; reset: the task whose part goes (undefined: the whole document). */
-  path?: string;
-  /** set: the value, as given (JSON if it parses, else a string). */
-  value?: string;
-  json: boolean;
-  /** --local: the state of `bigrays run --local` (the local folder's `state/`). */
-  local: boolean;
-  envFiles: string[];
-}
-
 /** The commands `bigrays` knows, besides the options `--help` and `--version`. */
 export type CommandName = 'run' | 'config' | 'state' | 'help';
 
@@ -57,17 +45,6 @@ export type Command =
   /** `bigrays` alone: the short usage, as a usage error. */
   | { command: 'usage' }
   | { command: 'version' };
-
-/** One option of a command, as its `--help` shows it. */
-interface OptionHelp {
-  flag: string;
-  /** What the option takes, if anything (`key=value`, `FILE`). */
-  value?: string;
-  /** One line. */
-  help: string;
-}
-
-const HELP_OPTION: OptionHelp = { flag: '--help', help: 'show this help (also -h)' };
 
 /** The options of `bigrays run`. */
 const RUN_OPTIONS: OptionHelp[] = [
@@ -91,17 +68,6 @@ const CONFIG_OPTIONS: OptionHelp[] = [
   { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
   HELP_OPTION,
 ];
-
-/** The options of `bigrays state`. */
-const STATE_OPTIONS: OptionHelp[] = [
-  { flag: '--json', help: 'show: print the document as one line of JSON' },
-  { flag: '--local', help: 'the state `bigrays run --local` keeps (.bigrays/state/), unless BIGRAYS_STATE_URL is set' },
-  { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
-  HELP_OPTION,
-];
-
-/** How many words each `bigrays state` action takes after the job (fewest, most). */
-const STATE_ACTIONS = { show: [0, 0], set: [2, 2], reset: [0, 1] } as const;
 
 const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: string; options: OptionHelp[] }> = {
   run: {
@@ -164,32 +130,6 @@ export function seeHelp(command?: Exclude<CommandName, 'help'>): string {
   return `see \`bigrays${command ? ` ${command}` : ''} --help\``;
 }
 
-/**
- * The candidate `given` is most likely a typo of: a couple of edits away (case aside), or the
- * start of it. Loads the edit distance only when a word is not understood.
- */
-export function suggest(given: string, candidates: Iterable<string>): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { editDistance } = require('../keywords') as typeof import('../keywords');
-  const word = given.toLowerCase();
-  let best: { candidate: string; score: number } | undefined;
-  for (const candidate of candidates) {
-    const other = candidate.toLowerCase();
-    const distance = editDistance(word, other);
-    const prefix = word.replace(/^-+/, '').length >= 2 && other.startsWith(word);
-    const score = prefix ? Math.min(distance, 0.5) : distance;
-    if ((prefix || distance <= Math.min(2, Math.floor(other.length / 2))) && (best === undefined || score < best.score)) {
-      best = { candidate, score };
-    }
-  }
-  return best?.candidate;
-}
-
-function didYouMean(given: string, candidates: Iterable<string>, quote = ''): string {
-  const near = suggest(given, candidates);
-  return near === undefined ? '' : ` (did you mean ${quote}${near}${quote}?)`;
-}
-
 /** The error for `--only` / `--from` names that no run of the job had, each with the close name it may mean. */
 export function unknownTasksMessage(missing: string[], known: Iterable<string>): string {
   const names = [...known];
@@ -197,37 +137,10 @@ export function unknownTasksMessage(missing: string[], known: Iterable<string>):
   return `no task named ${listed} in this job; its tasks: ${names.length > 0 ? names.join(', ') : 'none'}`;
 }
 
-function unknownOption(arg: string, options: OptionHelp[]): UsageError {
-  return new UsageError(`unknown option ${arg}${didYouMean(arg, options.map((o) => o.flag))}`);
-}
-
 const TASK_NAMES = /^[A-Za-z_$][\w$]*(,[A-Za-z_$][\w$]*)*,?$/;
 
 function names(text: string): string[] {
   return text.split(',').map((n) => n.trim()).filter(Boolean);
-}
-
-/**
- * `--flag=value` as `--flag value`, for the options that take a value; an option that takes
- * none refuses one.
- */
-function splitValues(raw: string[], options: OptionHelp[]): string[] {
-  return raw.flatMap((arg) => {
-    const eq = arg.indexOf('=');
-    if (!arg.startsWith('--') || eq < 0) return [arg];
-    const flag = arg.slice(0, eq);
-    const option = options.find((o) => o.flag === flag);
-    if (option === undefined) throw unknownOption(flag, options);
-    if (option.value === undefined) throw new UsageError(`${flag} takes no value, got \`${arg}\``);
-    return [flag, arg.slice(eq + 1)];
-  });
-}
-
-/** Reads an option's value: the next argument, unless it is missing or another option. */
-function valueOf(args: string[], i: number, flag: string): string {
-  const next = args[i + 1];
-  if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  return next;
 }
 
 /** A whole number of milliseconds, 0 or more. */
@@ -317,28 +230,6 @@ function parseConfig(raw: string[]): ConfigCommand {
     }
   }
   return options;
-}
-
-function parseState(raw: string[]): StateCommand {
-  const args = splitValues(raw, STATE_OPTIONS);
-  const words: string[] = [];
-  const options = { json: false, local: false, envFiles: [] as string[] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--local') options.local = true;
-    else if (arg === '--env-file') options.envFiles.push(valueOf(args, i++, '--env-file'));
-    else if (arg.startsWith('--')) throw unknownOption(arg, STATE_OPTIONS);
-    else words.push(arg);
-  }
-  const [action, job, ...rest] = words;
-  if (action === undefined || !Object.hasOwn(STATE_ACTIONS, action)) {
-    throw new UsageError(`${action === undefined ? 'name an action' : `unknown action \`${action}\`${didYouMean(action, Object.keys(STATE_ACTIONS), '`')}`}: show, set or reset`);
-  }
-  const [fewest, most] = STATE_ACTIONS[action as keyof typeof STATE_ACTIONS];
-  if (job === undefined) throw new UsageError(`name the job: bigrays state ${action} <job>`);
-  if (rest.length < fewest || rest.length > most) throw new UsageError(`usage: ${action === 'set' ? 'bigrays state set <job> <Task[.key…]> <value>' : `bigrays state ${action} <job>${most > 0 ? ' [Task]' : ''}`}`);
-  return { command: 'state', action: action as StateCommand['action'], job, path: rest[0], value: rest[1], ...options };
 }
 
 const TOPICS = Object.keys(COMMANDS) as Array<Exclude<CommandName, 'help'>>;
