@@ -300,5 +300,20 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Fetch, Load);
     },
   },
+  {
+    name: 'from-s3-csv-replace',
+    title: "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'replace' of the existing table",
+    kind: 'load-existing',
+    async prepare(env) {
+      await prepareBigrays(env);
+      await existingTable(env);
+    },
+    async run(env) {
+      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
+      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
+      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
+      await bigraysRun(Fetch, Load);
+    },
+  },
   ...MERGE_CASES,
 ];
