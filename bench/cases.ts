@@ -1,11 +1,12 @@
 /**
  * The cases `npm run bench` measures. Each runs in a child process of its own (so its peak RSS
  * is its own). Export cases move the bench table to `s3://<bucket>/<key>`; their limit is
- * `limit`. Load cases fill `env.table` with the same rows; their limit is `copy-from`. Merge
- * cases merge the changes CSV into `env.table`, a copy of the bench table with a primary key
- * made before the clock starts; their limit is `merge-psql`. Every
- * case is timed as a whole process, from spawn to exit, with bigrays' defaults (server-side encryption on).
- * To add one, append to CASES.
+ * `limit`. Load cases fill `env.table` with the same rows; their limit is `copy-from`.
+ * Existing-table loads append the same rows to `env.table`, made empty (as a load creates it)
+ * before the case's process starts; their limit is `copy-from-existing`. Merge cases merge the
+ * changes CSV into `env.table`, a copy of the bench table with a primary key made before the
+ * case's process starts; their limit is `merge-psql`. Every case is timed as a whole process,
+ * from spawn to exit, with bigrays' defaults (server-side encryption on). To add one, append to CASES.
  */
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -43,7 +44,7 @@ export interface BenchEnv {
 }
 
 /** Which kind of case: what its ratio is against. */
-export type BenchKind = 'export' | 'load' | 'table' | 'merge';
+export type BenchKind = 'export' | 'load' | 'load-existing' | 'table' | 'merge';
 
 /** Whether a kind of case uploads the bench table (an export, whatever its limit). */
 export function isExport(kind: BenchKind): boolean {
@@ -102,6 +103,32 @@ async function loadLimit(env: BenchEnv): Promise<void> {
   await client.connect();
   await client.query('BEGIN');
   await client.query(create);
+  await pipeline(createReadStream(env.csvFile), client.query(from(copy)));
+  await client.query('COMMIT');
+  await client.end();
+}
+
+/** The empty table an existing-table load appends to, made (committed) before the case's process starts, columns as a load creates them. */
+async function existingTable(env: BenchEnv): Promise<void> {
+  const client = pgClient(env);
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS ${env.table}; CREATE TABLE ${env.table} (${LOAD_COLUMNS.map((c) => `${c} ${LOAD_TYPES[c]}`).join(', ')})`);
+  await client.end();
+}
+
+/** The CSV file into the existing empty table by COPY FROM STDIN, one transaction (psql's `\copy` when on PATH, else pg-copy-streams). */
+async function loadExistingLimit(env: BenchEnv): Promise<void> {
+  const copy = `COPY ${env.table} (${LOAD_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER)`;
+  if (process.env.BENCH_PSQL) {
+    const file = `\\copy ${env.table} (${LOAD_COLUMNS.join(', ')}) from '${env.csvFile}' with (format csv, header)`;
+    await psql(env, ['-1', '-c', file], 'ignore').exited;
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { from } = require('pg-copy-streams') as { from(text: string): Writable };
+  const client = pgClient(env);
+  await client.connect();
+  await client.query('BEGIN');
   await pipeline(createReadStream(env.csvFile), client.query(from(copy)));
   await client.query('COMMIT');
   await client.end();
@@ -252,6 +279,41 @@ export const CASES: BenchCase[] = [
       class Events extends SQLStream { query = env.query; override resourceConfig = { DB_DSN: `${env.dsn}?application_name=bench-reader` }; }
       class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Events.output; }
       await bigraysRun(Events, Load);
+    },
+  },
+  {
+    name: 'copy-from-existing',
+    title: 'COPY … FROM STDIN of the CSV file into the existing empty table (psql \\copy, else pg-copy-streams), one transaction',
+    kind: 'load-existing',
+    limit: true,
+    setup: existingTable,
+    prepare: prepareLimit,
+    run: loadExistingLimit,
+  },
+  {
+    name: 'from-s3-csv-existing',
+    title: "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'append' into the existing empty table",
+    kind: 'load-existing',
+    setup: existingTable,
+    prepare: prepareBigrays,
+    async run(env) {
+      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
+      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
+      class Load extends SQLWrite { tablename = env.table; ifExists = 'append' as const; input = Fetch.output; }
+      await bigraysRun(Fetch, Load);
+    },
+  },
+  {
+    name: 'from-s3-csv-replace',
+    title: "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'replace' of the existing table",
+    kind: 'load-existing',
+    setup: existingTable,
+    prepare: prepareBigrays,
+    async run(env) {
+      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
+      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
+      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
+      await bigraysRun(Fetch, Load);
     },
   },
   ...MERGE_CASES,

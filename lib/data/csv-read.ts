@@ -19,12 +19,15 @@
  * lone `\.`, an empty line, a malformed one) is parsed and written again, or refused as parsing
  * refuses it.
  *
- * The tokenizer is ./csv-scan.ts, COPY's line count ./copy-lines.ts, the errors ./csv-format-error.ts.
+ * The tokenizer is ./csv-scan.ts, COPY's line count ./copy-lines.ts, the errors ./csv-format-error.ts,
+ * UTF-8 passed on as bytes ./utf8-window.ts.
  */
 import { breakInside, countChar } from './copy-lines';
+import { cleanByteRun } from './csv-byte-run';
 import { CsvFormatError, invalidTextError, recordsIn } from './csv-format-error';
 import { CsvScanner, type CsvValue } from './csv-scan';
 import { InvalidTextError, StrictTextDecoder, type TextEncoding } from './text-encoding';
+import { Utf8Window } from './utf8-window';
 
 export { breakInside, CopyLines, countChar } from './copy-lines';
 export { CsvFormatError } from './csv-format-error';
@@ -141,9 +144,14 @@ export class CsvReader extends CsvScanner {
   /**
    * The data records as CSV text for `COPY … FROM STDIN WITH (FORMAT csv)` (no header), in
    * pieces of whole records, each ending with the input's line break (the last may end the
-   * input without one). COPY reads them as exactly the rows `batch` gives.
+   * input without one). COPY reads them as exactly the rows `batch` gives. UTF-8 input comes as
+   * its own bytes (see ./utf8-window.ts), other text as strings.
    */
-  async *copyText(): AsyncGenerator<string> {
+  copyText(): AsyncGenerator<string | Buffer> {
+    return this.decoder.decoding === 'utf8' ? this.copyBytes() : this.copyDecoded();
+  }
+
+  private async *copyDecoded(): AsyncGenerator<string> {
     for (;;) {
       const text = this.text;
       const start = this.pos;
@@ -168,12 +176,82 @@ export class CsvReader extends CsvScanner {
       this.checkWidth(fields.length, this.rows + 1);
       this.rows += 1;
       this.pos = end;
-      let line = copyValue(fields[0]);
-      for (let i = 1; i < fields.length; i++) line += `,${copyValue(fields[i])}`;
-      const breaks = countChar(line, breakInside(this.eol || '\n', this.rows));
-      if (breaks > 0) this.lines.add(this.rows, breaks);
-      yield line + (this.eol || '\n');
+      yield this.rewritten(fields);
     }
+  }
+
+  /** The records of UTF-8 input as its bytes: runs COPY reads the same way as they were read, the others written again. */
+  private async *copyBytes(): AsyncGenerator<Buffer> {
+    // What was decoded and not read yet goes back to its bytes, the start of a character after it too.
+    const head = Buffer.from(this.text.slice(this.pos), 'utf8');
+    const held = this.decoder.takeHeld();
+    const window = new Utf8Window(held.length > 0 ? Buffer.concat([head, held]) : head, this.decoder.decoded - head.length);
+    this.text = '';
+    this.pos = 0;
+    for (;;) {
+      const start = window.at;
+      if (start >= window.bytes.length) {
+        if (this.ended) return;
+        await this.moreBytes(window);
+        continue;
+      }
+      const before = this.rows;
+      const run = cleanByteRun(window.bytes, start, { width: this.columns.length, eol: this.eol, final: this.ended, rows: before, lines: this.lines });
+      if (run.end > start) {
+        this.rows += run.records;
+        const piece = this.checkedUtf8(window, start, run.end, before);
+        window.at = run.end;
+        yield piece;
+        continue;
+      }
+      if (run.short) {
+        await this.moreBytes(window);
+        continue;
+      }
+      const fields: CsvValue[] = [];
+      const end = this.recordOf(window, fields);
+      if (end < 0) {
+        await this.moreBytes(window);
+        continue;
+      }
+      this.checkedUtf8(window, start, end, before);
+      this.checkWidth(fields.length, this.rows + 1);
+      this.rows += 1;
+      window.at = end;
+      // Latin-1 text of UTF-8 bytes: written back, they are those bytes again.
+      yield Buffer.from(this.rewritten(fields), 'latin1');
+    }
+  }
+
+  /** The bytes from `from` to `to` of `window` when valid UTF-8; otherwise the error naming the row (`rows` read before `from`) and column. */
+  private checkedUtf8(window: Utf8Window, from: number, to: number, rows: number): Buffer {
+    try {
+      return window.utf8(from, to, this.ended);
+    } catch (error) {
+      if (!(error instanceof InvalidTextError)) throw error;
+      this.rows = rows;
+      throw this.invalidText(error, error.before);
+    }
+  }
+
+  /** The record at the window's `at`, parsed from its Latin-1 view; a malformed one is refused in words quoting its text. */
+  private recordOf(window: Utf8Window, fields: CsvValue[]): number {
+    try {
+      return this.record(window.view, window.at, fields, this.rows + 1);
+    } catch (error) {
+      if (!(error instanceof CsvFormatError)) throw error;
+      this.record(window.bytes.toString('utf8', window.at), 0, [], this.rows + 1);
+      throw error;
+    }
+  }
+
+  /** A parsed record as COPY's CSV, with the input's line break; COPY's line count learns its breaks. */
+  private rewritten(fields: readonly CsvValue[]): string {
+    let line = copyValue(fields[0]);
+    for (let i = 1; i < fields.length; i++) line += `,${copyValue(fields[i])}`;
+    const breaks = countChar(line, breakInside(this.eol || '\n', this.rows));
+    if (breaks > 0) this.lines.add(this.rows, breaks);
+    return line + (this.eol || '\n');
   }
 
   private checkWidth(width: number, row: number): void {
@@ -187,30 +265,12 @@ export class CsvReader extends CsvScanner {
 
   /** Reads about READ_BYTES more of the source (at least as much again as is pending, for a long record) into `text`. */
   private async more(): Promise<void> {
-    if (this.ended) throw new Error('CSV: read past the end');
-    const pending = this.text.length - this.pos;
-    const want = Math.max(READ_BYTES, pending);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let done = false;
-    while (bytes < want) {
-      const next = await this.source.next();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-      chunks.push(chunk);
-      bytes += chunk.length;
-    }
-    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes);
+    const { chunks, size } = await this.read(this.text.length - this.pos);
+    const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
     let added = '';
     try {
       if (data.length > 0) added = this.decoder.write(data);
-      if (done) {
-        added += this.decoder.end();
-        this.ended = true;
-      }
+      if (this.ended) added += this.decoder.end();
     } catch (error) {
       throw error instanceof InvalidTextError ? this.invalidText(error, this.text.slice(this.pos) + added + error.before) : error;
     }
@@ -218,6 +278,31 @@ export class CsvReader extends CsvScanner {
     const left = this.pos > 0 ? this.text.slice(this.pos) : this.text;
     this.text = left === '' ? added : [left, added].join('');
     this.pos = 0;
+  }
+
+  /** `more` for the bytes of `window` (checked as UTF-8 as they are passed on). */
+  private async moreBytes(window: Utf8Window): Promise<void> {
+    const { chunks, size } = await this.read(window.bytes.length - window.at);
+    window.append(chunks, size);
+  }
+
+  /** About READ_BYTES more of the source, at least `pending` bytes; `ended` once it ends. */
+  private async read(pending: number): Promise<{ chunks: Buffer[]; size: number }> {
+    if (this.ended) throw new Error('CSV: read past the end');
+    const want = Math.max(READ_BYTES, pending);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    while (size < want) {
+      const next = await this.source.next();
+      if (next.done) {
+        this.ended = true;
+        break;
+      }
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    return { chunks, size };
   }
 
   /** The error for bytes not valid in the encoding: the row and column they are in, from the text `before` them (from `pos`). */

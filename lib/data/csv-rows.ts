@@ -29,8 +29,8 @@ export interface CsvText {
   columns: string[];
   /** The first `count` rows, parsed (to infer column types from); the text still starts with them. */
   peek(count: number): Promise<CsvValue[][]>;
-  /** The records as text, in pieces of whole records. Returning early lets go of the source. */
-  text: AsyncIterable<string>;
+  /** The records as text (UTF-8 input as its own bytes), in pieces of whole records. Returning early lets go of the source. */
+  text: AsyncIterable<string | Buffer>;
   /** The rows of COPY's line numbers in `text`. */
   lines: CopyLines;
   /** Lets go of the source, read or not. */

@@ -76,7 +76,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /** How many bytes at the end of `bytes` begin a UTF-8 character they do not finish (0 to 3). */
-function unfinishedTail(bytes: Uint8Array): number {
+export function unfinishedTail(bytes: Uint8Array): number {
   const n = bytes.length;
   for (let back = 1; back <= Math.min(3, n); back++) {
     const b = bytes[n - back];
@@ -140,6 +140,23 @@ export class StrictTextDecoder {
       data = this.byteOrderMark(data);
     }
     return this.decode(data, false);
+  }
+
+  /** The encoding the bytes are read in (a byte order mark may have changed the declared one). */
+  get decoding(): TextEncoding {
+    return this.encoding;
+  }
+
+  /** How many bytes of the input were decoded (a byte order mark included). */
+  get decoded(): number {
+    return this.offset;
+  }
+
+  /** The bytes held back (the start of a character the next chunk finishes), taken: whoever takes them reads on from them. */
+  takeHeld(): Buffer {
+    const held = this.held;
+    this.held = Buffer.alloc(0);
+    return held;
   }
 
   /** The text of what is held back, at the end of the input. */

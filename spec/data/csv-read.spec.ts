@@ -142,10 +142,71 @@ describe('CSV reader', () => {
     expect(await copyTextOf('a,b\n\\.x,\n1,2')).to.equal('"\\.x",\n1,2');
   });
 
+  it('should pass UTF-8 records on as their own bytes: the same COPY text, line count and refusals as decoded text gives', async () => {
+    /** The COPY text of `bytes` (with the rows of COPY's lines 1 to 9), or the refusal's row and message. */
+    async function copyOf(bytes: Buffer, chunk: number): Promise<{ text: string; rows: number[] } | string> {
+      const csv = reader(bytes, chunk);
+      const pieces: Buffer[] = [];
+      try {
+        if (!(await csv.start())) return 'empty';
+        await csv.peek(2);
+        for await (const piece of csv.copyText()) pieces.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece));
+      } catch (error) {
+        return `${(error as CsvFormatError).row}: ${(error as Error).message}`;
+      }
+      return { text: Buffer.concat(pieces).toString(), rows: [1, 2, 3, 4, 5, 6, 7, 8, 9].map((line) => csv.lines.row(line)) };
+    }
+    const next = random(4242);
+    let passed = 0;
+    for (let i = 0; i < 2000; i++) {
+      const text = someCsv(next).replace(/^\ufeff/, '');
+      // The same text as UTF-16LE is decoded, and its records go on as strings.
+      const decoded = await copyOf(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), 1 << 16);
+      for (const chunk of [1, 3, 1 << 16]) {
+        expect(await copyOf(Buffer.from(text), chunk), `${JSON.stringify(text)} in chunks of ${chunk}`).to.deep.equal(decoded);
+      }
+      if (typeof decoded !== 'string') passed += 1;
+    }
+    expect(passed).to.be.above(1000);
+    // Records past the first bytes read, the odd ones among them written again across the ends of what is read.
+    const rows = Array.from({ length: 40000 }, () => {
+      const fields = [0, 1, 2].map(() => VALUES[next(VALUES.length)]).map((v, f) => (next(3) === 0 && !/[",\r\n]/.test(v) ? v : `"${v.replace(/"/g, '""')}"`));
+      if (next(50) === 0) fields[1] = `x\ry`;
+      return fields.join(',');
+    });
+    const big = `a,b,c\n${rows.join('\n')}\n`;
+    const bigDecoded = await copyOf(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(big, 'utf16le')]), 1 << 16);
+    expect(bigDecoded).to.be.an('object');
+    for (const chunk of [7777, 1 << 16]) expect(await copyOf(Buffer.from(big), chunk)).to.deep.equal(bigDecoded);
+    const csv = reader(Buffer.from('id,city\n1,Zürich\n2,"日本, ""東京"""\n'), 4);
+    await csv.start();
+    for await (const piece of csv.copyText()) expect(Buffer.isBuffer(piece)).to.equal(true);
+  });
+
+  it('should refuse bytes not valid UTF-8 in the records it passes on, naming the row and column as reading the rows does', async () => {
+    // Past the first bytes read (256 KiB), which are decoded whatever follows.
+    const good = Array.from({ length: 30000 }, (_, i) => `${i + 1},"memo ${i + 1}"\n`).join('');
+    const bytes = Buffer.concat([Buffer.from(`id,memo\n${good}30001,"bad `), Buffer.from([0xe9]), Buffer.from(' here"\n30002,x\n')]);
+    const fromRows = reader(bytes, 1000);
+    await fromRows.start();
+    const rowsError = await (async () => {
+      while (await fromRows.batch(500));
+    })().then(() => undefined, (e: unknown) => e as CsvFormatError);
+    const fromText = reader(bytes, 1000);
+    await fromText.start();
+    await fromText.peek(10);
+    const textError = await (async () => {
+      for await (const piece of fromText.copyText()) expect(piece.length).to.be.above(0);
+    })().then(() => undefined, (e: unknown) => e as CsvFormatError);
+    expect(textError).to.be.instanceOf(CsvFormatError);
+    expect(textError!.message).to.include('row 30001, column 2 `memo`');
+    expect([textError!.row, textError!.message]).to.deep.equal([rowsError!.row, rowsError!.message]);
+  });
+
   it('should tell the row of a COPY line number, counting the line breaks inside values', async () => {
     const csv = reader(Buffer.from('id,memo\n1,x\n2,"two\nlines"\n3,"three\nmore\nlines"\n4,y\n5,"z\rz"\n'), 3);
     await csv.start();
-    for await (const piece of csv.copyText()) expect(piece).to.be.a('string');
+    for await (const piece of csv.copyText()) expect(piece.length).to.be.above(0);
     const lines = csv.lines;
     // COPY's lines: row 1 is line 1, row 2 ends on line 3, row 3 on line 6, row 4 is line 7
     // (a CR is data in LF text).
@@ -153,7 +214,7 @@ describe('CSV reader', () => {
     // Inside row 1 COPY does not know yet how lines end, and counts CR only.
     const first = reader(Buffer.from('a\n"one\ntwo\rthree"\nb\n'), 3);
     await first.start();
-    for await (const piece of first.copyText()) expect(piece).to.be.a('string');
+    for await (const piece of first.copyText()) expect(piece.length).to.be.above(0);
     expect([2, 3].map((line) => first.lines.row(line))).to.deep.equal([1, 2]);
     const none = new CopyLines();
     expect(none.row(42)).to.equal(42);

@@ -18,7 +18,9 @@ const ROWS = 3000;
 /** COPY's CSV of `query`, with its header, as PostgreSQL writes it. */
 async function copyBytes(dsn: string, query: string): Promise<Buffer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as typeof import('pg');
+  const { Client } = require('pg') as {
+    Client: new (o: { connectionString: string }) => { connect(): Promise<void>; end(): Promise<void>; query(q: unknown): unknown };
+  };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { to } = require('pg-copy-streams') as { to(text: string): Readable };
   const client = new Client({ connectionString: dsn });
@@ -26,7 +28,8 @@ async function copyBytes(dsn: string, query: string): Promise<Buffer> {
   try {
     await client.query("SET TIME ZONE 'UTC'");
     const chunks: Buffer[] = [];
-    for await (const chunk of client.query(to(`COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER)`) as never) as AsyncIterable<Buffer>) chunks.push(chunk);
+    const copy = client.query(to(`COPY (${query}) TO STDOUT WITH (FORMAT csv, HEADER)`)) as AsyncIterable<Buffer>;
+    for await (const chunk of copy) chunks.push(chunk);
     return Buffer.concat(chunks);
   } finally {
     await client.end();

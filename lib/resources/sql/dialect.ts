@@ -123,7 +123,7 @@ export interface SqlDialect {
    * `lines` telling the rows of the server's line numbers; absent for engines that cannot take
    * CSV as it is (PostgreSQL: `COPY … FROM STDIN`).
    */
-  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string>, guard?: Guard, lines?: CopyLines): Promise<number>;
+  loadCsv?(trx: Knex.Transaction, target: LoadTarget, text: AsyncIterable<string | Buffer>, guard?: Guard, lines?: CopyLines): Promise<number>;
   /** Loads the rows of a query on the server (`INSERT … SELECT`); absent for engines that cannot. */
   readonly loadQuery?: QueryLoad;
   /** How a merge load (`ifExists = 'merge'`) stages and moves rows, and reads a table's columns; absent for engines that cannot. */

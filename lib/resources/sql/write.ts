@@ -298,6 +298,8 @@ export async function writeTable(
       const keep = dialect.capabilities.ddlCommits && ifExists === 'replace';
       const exists = await clearTable(trx, taskName, tablename, keep ? 'append' : ifExists);
       if (exists && ifExists === 'append' && options.addColumns) await evolveTable(trx, dialect, evolving, true);
+      // CSV appended as its text: a column the table lacks is refused in words, before any row goes.
+      else if (exists && ifExists === 'append' && text) await evolveTable(trx, dialect, { ...evolving, declared: {}, sample: [] }, false);
       const staging = stagedForDdl(dialect, exists, ifExists) ? stagingName() : undefined;
       if (staging !== undefined) target.name = staging;
       const into = staging === undefined ? tablename : schema ? `${schema}.${staging}` : staging;
