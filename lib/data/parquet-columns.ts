@@ -3,7 +3,7 @@
  * known (`SqlColumn`: an SQLStream's rows, a TableStream) takes its type from it, never from
  * its values, so `infinity` in a timestamp column keeps the column a timestamp:
  *
- * - boolean → BOOLEAN; int2, int4 → INT32; int8 → INT64; float4 → FLOAT; float8 → DOUBLE
+ * - boolean → BOOLEAN; int2 → INT32 (INT(16)); int4 → INT32; int8 → INT64; float4 → FLOAT; float8 → DOUBLE
  *   (NaN and ±Infinity kept)
  * - numeric(p, s) with p ≤ 38 → DECIMAL(p, s) in 16 bytes; numeric without a precision, or over
  *   38 digits → UTF8, PostgreSQL's exact text (never rounded)
@@ -22,6 +22,7 @@ import type { SqlColumn } from './sql-columns';
 /** What a Parquet column holds. */
 export type ParquetKind =
   | 'boolean'
+  | 'int16'
   | 'int32'
   | 'int64'
   | 'float'
@@ -60,7 +61,7 @@ export function declaredColumn(sql: SqlColumn): ParquetColumn {
       return column('boolean', dbType);
     case 'int16':
     case 'int32':
-      return column('int32', dbType);
+      return column(sql.kind, dbType);
     case 'int64':
       return column('int64', dbType);
     case 'float32':
@@ -92,6 +93,8 @@ export function schemaElement(name: string, type: ParquetColumn): Record<string,
   switch (type.kind) {
     case 'boolean':
       return { ...base, type: 'BOOLEAN' };
+    case 'int16':
+      return { ...base, type: 'INT32', converted_type: 'INT_16' };
     case 'int32':
       return { ...base, type: 'INT32' };
     case 'int64':
@@ -125,11 +128,23 @@ export function schemaElement(name: string, type: ParquetColumn): Record<string,
     case 'bytes':
       return { ...base, type: 'BYTE_ARRAY' };
     case 'json':
-      // The logical type only: the writer would encode a converted JSON column's text again.
+      // The logical type only while rows are written: the writer would encode a converted JSON
+      // column's text as a JSON string again. `footerSchema` adds the converted type.
       return { ...base, type: 'BYTE_ARRAY', logical_type: { type: 'JSON' } };
     case 'uuid':
       return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } };
     case 'text':
       return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
+  }
+}
+
+/**
+ * The schema as the footer states it: JSON columns with the converted type JSON as well as the
+ * logical type, which DuckDB needs to read them as JSON rather than bytes. Changed in place,
+ * once every row group is written.
+ */
+export function footerSchema(schema: Array<Record<string, unknown>>): void {
+  for (const element of schema) {
+    if ((element.logical_type as { type?: string } | undefined)?.type === 'JSON') element.converted_type = 'JSON';
   }
 }

@@ -117,6 +117,7 @@ export function parquetValue(type: ParquetColumn, value: unknown): unknown {
   switch (type.kind) {
     case 'boolean':
       return typeof value === 'boolean' ? value : undefined;
+    case 'int16':
     case 'int32':
       return typeof value === 'number' && Number.isInteger(value) && (value | 0) === value ? value : undefined;
     case 'int64':

@@ -13,7 +13,7 @@
  * the row and the type.
  */
 import type { RowCounter, RowRecords } from './csv';
-import { declaredColumn, schemaElement, type ParquetColumn } from './parquet-columns';
+import { declaredColumn, footerSchema, schemaElement, type ParquetColumn } from './parquet-columns';
 import { inferredColumn } from './parquet-infer';
 import { parquetValue } from './parquet-values';
 import { loneSurrogateProblem } from './text-encoding';
@@ -132,6 +132,7 @@ export async function* parquetChunks(
     sink.index = 0;
   };
   let writer: InstanceType<typeof ParquetWriter> | undefined;
+  let schema: Array<Record<string, unknown>> = [];
   let types = declared;
   let written = 0;
   let done = false;
@@ -148,7 +149,7 @@ export async function* parquetChunks(
       }
       types = group.typed();
       if (writer === undefined) {
-        const schema = [{ name: 'root', num_children: columns.length }, ...columns.map((name, j) => schemaElement(name, types![j]))];
+        schema = [{ name: 'root', num_children: columns.length }, ...columns.map((name, j) => schemaElement(name, types![j]))];
         writer = new ParquetWriter({ writer: sink as never, schema: schema as never, codec: 'SNAPPY', createdBy: 'bigrays' });
       }
       if (group.rows > 0) {
@@ -159,6 +160,7 @@ export async function* parquetChunks(
       sink.flush();
       yield* chunks.splice(0);
     }
+    footerSchema(schema);
     writer!.finish(); // eslint-disable-line @typescript-eslint/no-non-null-assertion
     sink.flush();
     yield* chunks.splice(0);
