@@ -5,8 +5,9 @@
  *
  * - boolean → BOOLEAN; int2 → INT32 (INT(16)); int4 → INT32; int8 → INT64; float4 → FLOAT; float8 → DOUBLE
  *   (NaN and ±Infinity kept)
- * - numeric(p, s) with p ≤ 38 → DECIMAL(p, s) in 16 bytes; numeric without a precision, or over
- *   38 digits → UTF8, PostgreSQL's exact text (never rounded)
+ * - numeric(p, s) with p ≤ 38 → DECIMAL(p, s) (INT32 up to 9 digits, INT64 up to 18, else 16
+ *   bytes); numeric without a precision, or over 38 digits → UTF8, PostgreSQL's exact text (never
+ *   rounded); NaN in a numeric(p, s) column fails the export, naming the column and row
  * - timestamptz → TIMESTAMP(MICROS, UTC); timestamp → TIMESTAMP(MICROS, not UTC-adjusted);
  *   date → DATE; time → TIME(MICROS); years before Christ kept; ±infinity as in `parquet-values.ts`
  * - json, jsonb → BYTE_ARRAY, logical type JSON (PostgreSQL's text of the document)
@@ -103,15 +104,13 @@ export function schemaElement(name: string, type: ParquetColumn): Record<string,
       return { ...base, type: 'FLOAT' };
     case 'double':
       return { ...base, type: 'DOUBLE' };
-    case 'decimal':
-      return {
-        ...base,
-        type: 'FIXED_LEN_BYTE_ARRAY',
-        type_length: 16,
-        converted_type: 'DECIMAL',
-        precision: type.precision,
-        scale: type.scale,
-      };
+    case 'decimal': {
+      const decimal = { converted_type: 'DECIMAL', precision: type.precision, scale: type.scale };
+      // As small a physical type as the digits fit in, as the format asks: cheaper to write and to read.
+      if (type.precision <= 9) return { ...base, type: 'INT32', ...decimal };
+      if (type.precision <= 18) return { ...base, type: 'INT64', ...decimal };
+      return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, ...decimal };
+    }
     case 'timestamptz':
       return {
         ...base,
