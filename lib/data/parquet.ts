@@ -25,7 +25,7 @@ export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
 export const PARQUET_ROW_GROUP_SIZE = 100_000;
 
 /** About how many bytes of values a row group holds before it is written. */
-export const PARQUET_ROW_GROUP_BYTES = 24 * 1024 * 1024;
+export const PARQUET_ROW_GROUP_BYTES = 16 * 1024 * 1024;
 
 interface ByteSink {
   buffer: ArrayBuffer;

@@ -7,11 +7,12 @@
  */
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SQLSession } from '../../lib';
+import { bigraysRun, BigraysConfig, register, SQLSession, SQLStream, ToCSV } from '../../lib';
 import { wideTableSql } from '../../bench/wide-table';
+import { failure } from '../helpers';
 import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { freshPostgresDsn } from '../support/sql-hooks';
@@ -212,5 +213,23 @@ describe('Parquet typed by the database (bigrays run, read back by DuckDB and hy
       connection.closeSync();
       instance.closeSync();
     }
+  });
+
+  it('should refuse NaN in a numeric(p,s) column, naming the column, the row and the fix, and leave no file', async () => {
+    await sql(`create table prices as select g::bigint as id, case when g = 3 then 'NaN'::numeric else g * 1.5 end::numeric(12,2) as price
+      from generate_series(1, 5) g`);
+    BigraysConfig.DB_DSN = dsn;
+    const file = path.join(dir, 'prices.parquet');
+    @register class Prices extends SQLStream { query = 'select * from prices order by id'; }
+    @register class Save extends ToCSV { input = Prices.output; filename = file; format = 'parquet' as const; }
+    const error = (await failure(bigraysRun())).errors[0] as Error;
+    expect(error.message).to.include(
+      'Parquet: column `price` of row 3 is "NaN", but the column\'s type is DECIMAL(12,2) (the database\'s numeric(12,2)); ' +
+        'cast the column in the query so that every row has one type (to text, say)',
+    );
+    expect(error.message).to.include('Save');
+    expect(existsSync(file)).to.equal(false);
+    expect(readdirSync(dir)).to.deep.equal([]);
+    expect([Prices, Save]).to.have.length(2);
   });
 });
