@@ -316,5 +316,20 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Fetch, Load);
     },
   },
+  {
+    name: 'dataframe-parquet',
+    title: "SQLQuery → ToS3 (DataFrame), format 'parquet' (types from values)",
+    kind: 'export',
+    ext: '.parquet',
+    prepare: prepareBigrays,
+    async run(env) {
+      const { SQLQuery, ToS3, bigraysRun } = bigrays(env);
+      class Events extends SQLQuery { query = env.query; }
+      class Upload extends ToS3 {
+        input = Events.output; bucket = env.bucket; key = env.key; format = 'parquet' as const;
+      }
+      await bigraysRun(Events, Upload);
+    },
+  },
   ...MERGE_CASES,
 ];

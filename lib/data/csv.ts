@@ -16,6 +16,7 @@ import { shown } from '../messages';
 import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
+import type { SqlColumn } from './sql-columns';
 import { isSqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
 
@@ -29,6 +30,8 @@ export type CsvRow = readonly unknown[] | Row;
 export interface RowSource {
   columns: readonly string[];
   rows: Iterable<CsvRow> | AsyncIterable<CsvRow>;
+  /** The columns' types as the database declares them, when it does (an SQLStream's rows, a TableStream). */
+  columnTypes?: readonly SqlColumn[];
 }
 
 /**
@@ -180,6 +183,8 @@ function rowValues(row: unknown, columns: readonly string[], index: number, labe
 export interface RowCounter {
   columns: readonly string[];
   rows: number;
+  /** The columns' types, once the header is read, when the input declares them. */
+  types?: readonly SqlColumn[];
 }
 
 function* syncRecords(columns: readonly string[], rows: Iterable<unknown>, counter: RowCounter, label: string): Generator<unknown[]> {
@@ -256,6 +261,7 @@ export type RowRecords = AsyncIterable<unknown[]>;
  * Errors name the format being written, `label` ('CSV', 'JSON lines', 'Parquet').
  */
 export async function* rowRecords(input: CsvInput, counter: RowCounter, label = 'CSV'): AsyncGenerator<unknown[]> {
+  if (isRowSource(input) && input.columnTypes !== undefined) counter.types = input.columnTypes;
   yield* records(input, counter, label);
 }
 

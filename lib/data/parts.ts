@@ -220,6 +220,8 @@ export async function* partPayloads(input: unknown, options: PartOptions, maxRow
 async function* recordParts(input: CsvInput, options: PartOptions, maxRows: number): AsyncGenerator<PayloadPart> {
   const counter: RowCounter = { columns: [], rows: 0 };
   for await (const part of splitRecords(rowRecords(input, counter, options.format.label), maxRows)) {
-    yield { payload: async () => compressed(rowsPayload(part, options.format, part.rowsBefore), options.compression) };
+    // Each part keeps the input's declared column types (read with its header).
+    const typed = { ...part, columnTypes: counter.types };
+    yield { payload: async () => compressed(rowsPayload(typed, options.format, part.rowsBefore), options.compression) };
   }
 }

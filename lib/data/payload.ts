@@ -191,7 +191,7 @@ export async function readSqlRows(input: SqlRows, format: Format): Promise<{ cop
   const copy = format.takesServerCsv ? await input.copyCsv() : undefined;
   if (copy) return { copy };
   const opened = await input.open();
-  return { rows: { columns: opened.columns, rows: opened.rows } };
+  return { rows: { columns: opened.columns, rows: opened.rows, columnTypes: opened.columnTypes } };
 }
 
 /**

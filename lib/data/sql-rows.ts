@@ -8,12 +8,15 @@ import { TaskError } from '../errors';
 import { attributeMessage, attributeName, taskMessage } from '../messages';
 import { activeContext } from '../output';
 import { finallyRows } from './row-batches';
+import type { SqlColumn } from './sql-columns';
 
 /** A query being read: its columns, its rows (arrays in column order), and how to stop. */
 export interface OpenRows {
   columns: string[];
   rows: AsyncIterable<unknown[]>;
   release(): Promise<void>;
+  /** The columns' types as the database declares them, when its driver says (undefined otherwise). */
+  columnTypes?: readonly SqlColumn[];
 }
 
 /** CSV bytes written by the database itself (PostgreSQL's COPY), and the data rows in them. */
@@ -133,6 +136,7 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     });
     this.opened = {
       columns: opened.columns,
+      columnTypes: opened.columnTypes,
       rows,
       release: async () => {
         await opened.release();

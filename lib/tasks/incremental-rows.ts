@@ -106,6 +106,7 @@ export class TrackedRows {
     const { stream, rows } = this;
     return {
       columns: stream.columns,
+      columnTypes: stream.columnTypes,
       rows,
       release: () => stream.release(),
       get complete() {

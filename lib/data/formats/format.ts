@@ -44,15 +44,15 @@ export interface Format {
 
 /**
  * `writeRows` for a format written from records (column names, then values in column order):
- * `chunks` turns them into bytes.
+ * `chunks` turns them into bytes (`counter.types`: the columns' declared types, once the header is read).
  */
 export function recordsWriter(
   label: string,
-  chunks: (records: RowRecords, rowsBefore: number) => AsyncIterable<Buffer>,
+  chunks: (records: RowRecords, rowsBefore: number, counter: RowCounter) => AsyncIterable<Buffer>,
 ): (input: CsvInput, rowsBefore: number) => WrittenRows {
   return (input, rowsBefore) => {
     const counter: RowCounter = { columns: [], rows: 0 };
     const records = rowRecords(input, counter, label);
-    return { body: Readable.from(chunks(records, rowsBefore), { objectMode: false }), rows: () => counter.rows };
+    return { body: Readable.from(chunks(records, rowsBefore, counter), { objectMode: false }), rows: () => counter.rows };
   };
 }

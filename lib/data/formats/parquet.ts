@@ -1,4 +1,4 @@
-/** Parquet as a format: row groups written through hyparquet-writer. */
+/** Parquet as a format: row groups written through hyparquet-writer, typed by the database when it declares the types. */
 import { parquetChunks, PARQUET_CONTENT_TYPE, PARQUET_ROW_GROUP_SIZE } from '../parquet';
 import { recordsWriter, type Format } from './format';
 
@@ -9,5 +9,5 @@ export const PARQUET_FORMAT: Format = {
   contentType: PARQUET_CONTENT_TYPE,
   acceptsBytes: false,
   takesServerCsv: false,
-  writeRows: recordsWriter('Parquet', (records, rowsBefore) => parquetChunks(records, PARQUET_ROW_GROUP_SIZE, rowsBefore)),
+  writeRows: recordsWriter('Parquet', (records, rowsBefore, counter) => parquetChunks(records, PARQUET_ROW_GROUP_SIZE, rowsBefore, counter)),
 };

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { ConfigValues } from '../../config';
 import type { CopyLines } from '../../data/csv-read';
 import type { Table } from '../../data/frame';
+import type { SqlColumn } from '../../data/sql-columns';
 import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
@@ -133,6 +134,8 @@ export interface SqlDialect {
 /** A query result read as it goes: `ToS3` and `ToCSV` take it as input (`{ columns, rows }`). */
 export interface TableStream {
   columns: string[];
+  /** The columns' types as the database declares them, where the driver says (PostgreSQL); else undefined. */
+  columnTypes?: readonly SqlColumn[];
   rows: AsyncIterable<unknown[]>;
   /** Stops reading and frees the session's connection (reading to the end does it too). */
   release(): Promise<void>;

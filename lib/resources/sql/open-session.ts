@@ -176,6 +176,7 @@ export class SqlSession {
         return stream.complete;
       },
       columns: stream.columns,
+      columnTypes: stream.columnTypes,
       rows: finallyRows(stream.rows, () => {
         this.openStreams.delete(tracked);
       }),

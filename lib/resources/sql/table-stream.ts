@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { batchedRows } from '../../data/row-batches';
+import type { SqlColumn } from '../../data/sql-columns';
 import { TaskError } from '../../errors';
 import { acquire } from './connection';
 import type { TableStream } from './dialect';
@@ -22,6 +23,7 @@ export function tableStream(
   next: () => Promise<unknown[][]>,
   done: () => Promise<void>,
   guard?: Guard,
+  columnTypes?: readonly SqlColumn[],
 ): TableStream {
   let finished = false;
   let exhausted = false;
@@ -59,6 +61,7 @@ export function tableStream(
   }
   return {
     columns,
+    columnTypes,
     // Read a batch at a time by a bulk load, one by one by everyone else.
     rows: batchedRows(batches),
     release: async () => {
@@ -73,6 +76,8 @@ export function tableStream(
 /** A result being read on a connection: its columns, its first batch, how to read on and to stop. */
 export interface OpenRead {
   columns: string[];
+  /** The columns' types, when the driver says. */
+  columnTypes?: readonly SqlColumn[];
   first: unknown[][];
   next(): Promise<unknown[][]>;
   close(): Promise<void> | void;
@@ -107,5 +112,6 @@ export async function streamOnConnection(
       }
     },
     guard,
+    read.columnTypes,
   );
 }

@@ -18,6 +18,7 @@ import { streamOnConnection } from '../table-stream';
 import { isJsonValue } from '../values';
 import { sendCancel } from './cancel';
 import { copyFrom, copyRows } from './copy-from';
+import { pgColumns } from './column-types';
 import { CopyOut } from './copy-out';
 import { postgresDsnSettings } from './dsn';
 import { postgresQueryLoad } from './query-load';
@@ -174,7 +175,8 @@ export const postgresDialect: Dialect = {
         await close();
         throw error;
       });
-      return { columns: first.fields.map((f) => f.name), first: first.rows, next: async () => (await read()).rows, close };
+      const columns = first.fields.map((f) => f.name);
+      return { columns, columnTypes: pgColumns(first.fields), first: first.rows, next: async () => (await read()).rows, close };
     }, guard);
   },
 
