@@ -55,10 +55,14 @@ export function pgColumn(field: PgFieldType): SqlColumn {
     const [kind, dbType] = scalar;
     const modifier = field.dataTypeModifier ?? -1;
     if (kind === 'decimal' && modifier >= 4) {
-      // numeric(p, s): ((p << 16) | s) + 4.
-      const precision = ((modifier - 4) >> 16) & 0xffff;
-      const scale = (modifier - 4) & 0xffff;
-      return { name: field.name, kind, dbType: `numeric(${precision},${scale})`, precision, scale };
+      // numeric(p, s): ((p << 16) | (s & 0x7ff)) + 4, the scale a signed 11-bit field (PostgreSQL 15
+      // allows a negative scale, and one larger than the precision).
+      const declared = ((modifier - 4) >> 16) & 0xffff;
+      const declaredScale = ((((modifier - 4) & 0x7ff) ^ 1024) - 1024);
+      const dbType = `numeric(${declared},${declaredScale})`;
+      // What the values need: numeric(5,-2) holds up to 7 integer digits, numeric(2,5) 5 decimals.
+      if (declaredScale < 0) return { name: field.name, kind, dbType, precision: declared - declaredScale, scale: 0 };
+      return { name: field.name, kind, dbType, precision: Math.max(declared, declaredScale), scale: declaredScale };
     }
     return { name: field.name, kind, dbType };
   }
