@@ -12,6 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Lib from '../lib';
 import { bigrays, pgClient, prepareBigrays, prepareLimit, psql, upload } from './clients';
+import { gzipLimit } from './gzip-limit';
 import { benchChangesSql, benchRows, benchTableSql, LOAD_COLUMNS, LOAD_TYPES } from './bench-table';
 import { MERGE_CASES } from './merge-cases';
 
@@ -43,7 +44,12 @@ export interface BenchEnv {
 }
 
 /** Which kind of case: what its ratio is against. */
-export type BenchKind = 'export' | 'load' | 'table' | 'merge';
+export type BenchKind = 'export' | 'export-gz' | 'load' | 'table' | 'merge';
+
+/** Whether a case of `kind` uploads an object (at `env.key`). */
+export function isExport(kind: BenchKind): boolean {
+  return kind === 'export' || kind === 'export-gz';
+}
 
 export interface BenchCase {
   /** Short name shown in the table (and used with `--only`). */
@@ -143,7 +149,7 @@ export const CASES: BenchCase[] = [
   {
     name: 'stream-csv-gz',
     title: 'SQLStream → ToS3, csv, key .csv.gz (gzip)',
-    kind: 'export',
+    kind: 'export-gz',
     ext: '.csv.gz',
     prepare: prepareBigrays,
     async run(env) {
@@ -246,6 +252,15 @@ export const CASES: BenchCase[] = [
       class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Events.output; }
       await bigraysRun(Events, Load);
     },
+  },
+  {
+    name: 'gzip-limit',
+    title: 'COPY … TO STDOUT CSV HEADER (psql, else pg-copy-streams) piped through gzip -6 (else zlib at level 6) → lib-storage upload',
+    kind: 'export-gz',
+    limit: true,
+    ext: '.csv.gz',
+    prepare: prepareLimit,
+    run: gzipLimit,
   },
   ...MERGE_CASES,
 ];

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { benchChangesSql, benchTableSql, CASES, type BenchCase, type BenchEnv, type BenchKind } from './cases';
+import { benchChangesSql, benchTableSql, CASES, isExport, type BenchCase, type BenchEnv, type BenchKind } from './cases';
 
 const MB = 1_000_000;
 
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
           );
         });
         const measure = JSON.parse(stdout) as Measure;
-        if (c.kind === 'export') {
+        if (isExport(c.kind)) {
           const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: env.key }));
           measure.bytes = head.ContentLength ?? 0;
           await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: env.key }));
@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       const limitSeconds = median(limit.map((x) => x.seconds));
       const limitRss = median(limit.map((x) => x.peakRss));
       const against = c.limit ? '(the limit)' : limitOf(c.kind).name;
-      const uploaded = c.kind === 'export' ? (median(m.map((x) => x.bytes ?? 0)) / MB).toFixed(1) : '–';
+      const uploaded = isExport(c.kind) ? (median(m.map((x) => x.bytes ?? 0)) / MB).toFixed(1) : '–';
       console.log(
         `| ${c.name}: ${c.title} | ${against} | ${s.toFixed(2)} | ${(s / limitSeconds).toFixed(2)} | ` +
           `${median(m.map((x) => x.cpu)).toFixed(2)} | ${(rss / MB).toFixed(0)} | ${(rss / limitRss).toFixed(2)} | ${uploaded} |`,
