@@ -6,12 +6,12 @@
  * streams: nothing here reads a whole stream into memory.
  */
 import { pipeline, Readable, Transform } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { shown } from '../messages';
 import { isTabular, type CsvInput, type RowSource } from './csv';
 import type { Format } from './formats/format';
 import { DATA_FORMATS, formatOf, listed, type DataFormat } from './formats/table';
 import type { Row } from './frame';
-import { gzipStream } from './gzip-stream';
 import { isSqlRows, type CsvCopy, type SqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
 
@@ -95,9 +95,14 @@ export function compressed(payload: Payload, compression: Compression | undefine
   throw new TypeError(`unknown compression '${String(compression)}': the compressions are ${listed(COMPRESSIONS)}`);
 }
 
-/** `payload` gzip-compressed (level 6, on the thread pool as it is read). */
+/** `payload` gzip-compressed. */
 function gzipped(payload: Payload): Payload {
-  return { ...payload, body: gzipStream(payload.body), gzip: true };
+  const source = Buffer.isBuffer(payload.body) ? Readable.from([payload.body]) : payload.body;
+  const gzip = createGzip();
+  pipeline(source, gzip, () => {
+    /* an error destroys `gzip` with it, which its reader sees */
+  });
+  return { ...payload, body: gzip, gzip: true };
 }
 
 /** `first` then the rest of `iterator`; returning early closes the source. */
