@@ -13,6 +13,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Lib from '../lib';
 import { bigrays, pgClient, prepareBigrays, prepareLimit, psql, upload } from './clients';
+import { gzipLimit } from './gzip-limit';
 import { benchChangesSql, benchRows, benchTableSql, LOAD_COLUMNS, LOAD_TYPES } from './bench-table';
 import { MERGE_CASES } from './merge-cases';
 
@@ -44,7 +45,7 @@ export interface BenchEnv {
 }
 
 /** Which kind of case: what its ratio is against. */
-export type BenchKind = 'export' | 'load' | 'load-existing' | 'table' | 'merge';
+export type BenchKind = 'export' | 'export-gz' | 'load' | 'load-existing' | 'table' | 'merge';
 
 /** Whether a kind of case uploads the bench table (an export, whatever its limit). */
 export function isExport(kind: BenchKind): boolean {
@@ -177,7 +178,7 @@ export const CASES: BenchCase[] = [
   {
     name: 'stream-csv-gz',
     title: 'SQLStream → ToS3, csv, key .csv.gz (gzip)',
-    kind: 'export',
+    kind: 'export-gz',
     ext: '.csv.gz',
     prepare: prepareBigrays,
     async run(env) {
@@ -330,6 +331,15 @@ export const CASES: BenchCase[] = [
       }
       await bigraysRun(Events, Upload);
     },
+  },
+  {
+    name: 'gzip-limit',
+    title: 'COPY … TO STDOUT CSV HEADER (psql, else pg-copy-streams) piped through gzip -6 (else zlib at level 6) → lib-storage upload',
+    kind: 'export-gz',
+    limit: true,
+    ext: '.csv.gz',
+    prepare: prepareLimit,
+    run: gzipLimit,
   },
   ...MERGE_CASES,
 ];
