@@ -95,7 +95,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': {
         json = command.json;
         loadEnvFiles(command.envFiles);
-        const running = (require('./parent') as typeof import('./parent')).runJob(command);
+        const start = (require('./run-start') as typeof import('./run-start')).startRun(command);
+        if ((require('./job-entry') as typeof import('./job-entry')).runsInProcess(command, start.path)) {
+          return (require('./in-process') as typeof import('./in-process')).runInProcess(command, start, (outcome) => print(outcome, json));
+        }
+        const running = (require('./parent') as typeof import('./parent')).runJob(command, start);
         output(); // the job's process has started: load the printing meanwhile
         const outcome: JobOutcome = await running;
         print(outcome, json);
