@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { EXIT_CODES, type ErrorExitCode, type ErrorKind } from '../errors';
-import { isJobMessage, sentKind, type JobMessage, type ReceivedError } from '../job/messages';
+import { sentKind, type JobMessage, type ReceivedError } from '../job/messages';
 import { unknownTaskNames } from '../job/run-options';
 import type { ProgressEvent } from '../progress';
 import type { RunPlan } from '../run/plan';

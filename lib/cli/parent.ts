@@ -1,15 +1,16 @@
 /**
- * `bigrays run <job>` as the parent of the job's process. The job runs in a node process of
- * its own (JavaScript on plain node, TypeScript through tsx: see ../job/loader), gets the
- * run options in `BIGRAYS_RUN_OPTIONS`, and reports each run over IPC; the command adds them up, and takes its exit code from them and
- * from how the job's process ended. The job's process is a process group of its own, so a
+ * `bigrays run <job>` as the parent of the job's process, when the job runs apart from the
+ * command (./job-entry says when). The job runs in a node process of its own (JavaScript on
+ * plain node, TypeScript through tsx: see ../job/loader), gets the run options in
+ * `BIGRAYS_RUN_OPTIONS`, and reports each run over IPC; the command adds them up, and takes
+ * its exit code from them and from how the job's process ended. The job's process is a process group of its own, so a
  * terminal's Ctrl-C reaches the command only: the command passes the signal on once, waits
  * for the interrupted run's report, and ends with 130 (SIGINT) or 143 (SIGTERM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { jobLoader, tsxImportArgs } from '../job/loader';
 import { isJobMessage } from '../job/messages';
-import { encodeRunOptions, RUN_OPTIONS_ENV, type RunOptions } from '../job/run-options';
+import { encodeRunOptions, RUN_OPTIONS_ENV } from '../job/run-options';
 import type { Logger } from '../log';
 import type { RunCommand } from './args';
 import { jobEntry, OWN_ENTRY } from './job-entry';
@@ -31,8 +32,6 @@ function log(formatter: string, ...args: unknown[]): void {
   cliLog ??= (require('../log') as typeof import('../log')).logger('cli');
   cliLog(formatter, ...args);
 }
-
-
 
 /**
  * The node arguments that start the job's process: its entry alone, which loads tsx when the
