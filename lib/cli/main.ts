@@ -14,8 +14,9 @@ import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE } from './args';
 import type { JobOutcome } from './parent';
 
 /*
- * The command loads what its subcommand needs, when it needs it: `bigrays run` starts the
- * job's process first, and loads the summary's printing while the job starts.
+ * The command loads what its subcommand needs, when it needs it: `bigrays run` runs the job
+ * in this process (./in-process), or starts the job's process first (./parent) and loads the
+ * summary's printing while the job starts.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const output = (): typeof import('./output') => require('./output');
