@@ -3,8 +3,10 @@
  * times (default 15), one round of all cases after another so that a busy machine weighs on
  * them alike, and prints the median and fastest wall time of each, with what it adds to bare
  * node. The cases: bare `node -e ''`, `require('bigrays')`, `import('bigrays')`, and
- * `bigrays run` (node dist/cli/main.js) of a one-task job, as JavaScript (job.mjs) and as
- * TypeScript (job.ts). Needs the build (`npm run build`). Not part of `npm test`.
+ * `bigrays run` of a one-task job, as JavaScript (job.mjs) and as TypeScript (job.ts): through
+ * node (node dist/cli/main.js), through the bin npm links (node_modules/.bin/bigrays, the way
+ * the README says to run a job, with the goals), and, for comparison, through npx and an npm
+ * script (each starts npm first). Needs the build (`npm run build`). Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -16,17 +18,27 @@ const main = path.join(root, 'dist', 'cli', 'main.js');
 
 interface Case {
   name: string;
+  /** The program (node, unless it says) and its arguments. */
   args: string[];
+  command?: string;
   /** The start-up goal, in ms: what loading may add to bare node, or what a run may take in all. */
   goal?: { over: number } | { total: number };
 }
+
+/** The bin npm links into a project's node_modules/.bin, as the README says to run it. */
+const BIN = path.join('node_modules', '.bin', 'bigrays');
+const NPX = path.join(path.dirname(process.execPath), 'npx');
 
 const CASES: Case[] = [
   { name: 'bare node', args: ['-e', ''] },
   { name: "require('bigrays')", args: ['-e', "require('bigrays')"], goal: { over: 100 } },
   { name: "import('bigrays')", args: ['--input-type=module', '-e', "await import('bigrays')"], goal: { over: 100 } },
-  { name: 'bigrays run job.mjs', args: [main, 'run', 'job.mjs'], goal: { total: 300 } },
-  { name: 'bigrays run job.ts', args: [main, 'run', 'job.ts'], goal: { total: 300 } },
+  { name: 'node main.js run job.mjs', args: [main, 'run', 'job.mjs'] },
+  { name: 'node main.js run job.ts', args: [main, 'run', 'job.ts'] },
+  { name: `${BIN} run job.mjs`, command: BIN, args: ['run', 'job.mjs'], goal: { total: 250 } },
+  { name: `${BIN} run job.ts`, command: BIN, args: ['run', 'job.ts'], goal: { total: 300 } },
+  { name: 'npx bigrays run job.ts', command: NPX, args: ['bigrays', 'run', 'job.ts'] },
+  { name: 'npm run etl (bigrays run job.ts)', command: path.join(path.dirname(process.execPath), 'npm'), args: ['run', '--silent', 'etl'] },
 ];
 
 function option(name: string): string | undefined {
@@ -40,11 +52,13 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A folder with the two jobs and `node_modules/bigrays` pointing at this checkout. */
+/** A project folder with the two jobs, an npm script `etl` running job.ts, and `node_modules/bigrays` (and its bin) pointing at this checkout. */
 function jobFolder(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bigrays-startup-'));
-  mkdirSync(path.join(dir, 'node_modules'));
+  mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(root, path.join(dir, 'node_modules', 'bigrays'), 'dir');
+  symlinkSync(path.join('..', 'bigrays', 'dist', 'cli', 'main.js'), path.join(dir, BIN));
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'startup', private: true, scripts: { etl: 'bigrays run job.ts' } }, null, 2)}\n`);
   writeFileSync(path.join(dir, 'job.mjs'), "import { register, Task } from 'bigrays';\nclass One extends Task { run() { return 42; } }\nregister(One);\n");
   writeFileSync(path.join(dir, 'job.ts'), "import { register, Task } from 'bigrays';\nclass One extends Task<number> { run(): number { return 42; } }\nregister(One);\n");
   return dir;
@@ -54,7 +68,7 @@ function jobFolder(): string {
 function once(one: Case, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, one.args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(one.command ?? process.execPath, one.args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -62,7 +76,7 @@ function once(one: Case, cwd: string): Promise<number> {
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (code !== 0) return reject(new Error(`${one.name} exited with ${code}:\n${out}`));
-      if (one.args[0] === main && !/1 ok, 0 failed/.test(out)) return reject(new Error(`${one.name} did not run its task:\n${out}`));
+      if (one.args.includes('run') && !/1 ok, 0 failed/.test(out)) return reject(new Error(`${one.name} did not run its task:\n${out}`));
       resolve(ms);
     });
   });

@@ -2,7 +2,7 @@
 // `npm run smoke:install`: bigrays as a new user gets it. Packs the package, then, for each Node
 // version, makes a new project (`npm init -y`) in a temp folder, runs the README's Quick start
 // commands in it (with the packed tarball for `bigrays`), saves its job as job.ts and runs
-// `npx bigrays run job.ts --local`, expecting exit 0. Then the optional packages one at a
+// `node_modules/.bin/bigrays run job.ts --local`, expecting exit 0. Then the optional packages one at a
 // time, each first missing (the job fails with the command that adds it) and then installed
 // with that very command. Prints the size of node_modules and the time of every install.
 //
@@ -54,7 +54,7 @@ function quickStart() {
   const ts = blocks(text, 'ts');
   if (sh.length < 2 || ts.length < 1) throw new Error('README.md Quick start: expected a sh block of install commands, a ts block (job.ts) and a sh block that runs it');
   const run = commands(sh[sh.length - 1]).map((c) => c.command);
-  if (!run.some((c) => c.startsWith('npx bigrays run job.ts'))) throw new Error('README.md Quick start: its last sh block does not run `npx bigrays run job.ts`');
+  if (!run.some((c) => /^(node_modules\/\.bin\/|npx )bigrays run job\.ts/.test(c))) throw new Error('README.md Quick start: its last sh block does not run `node_modules/.bin/bigrays run job.ts`');
   return { install: commands(sh[0]), job: ts[0], run };
 }
 

@@ -14,8 +14,9 @@ import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE } from './args';
 import type { JobOutcome } from './parent';
 
 /*
- * The command loads what its subcommand needs, when it needs it: `bigrays run` starts the
- * job's process first, and loads the summary's printing while the job starts.
+ * The command loads what its subcommand needs, when it needs it: `bigrays run` runs the job
+ * in this process (./in-process), or starts the job's process first (./parent) and loads the
+ * summary's printing while the job starts.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const output = (): typeof import('./output') => require('./output');
@@ -95,7 +96,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': {
         json = command.json;
         loadEnvFiles(command.envFiles);
-        const running = (require('./parent') as typeof import('./parent')).runJob(command);
+        const start = (require('./run-start') as typeof import('./run-start')).startRun(command);
+        if ((require('./job-entry') as typeof import('./job-entry')).runsInProcess(command, start.path)) {
+          return (require('./in-process') as typeof import('./in-process')).runInProcess(command, start, (outcome) => print(outcome, json));
+        }
+        const running = (require('./parent') as typeof import('./parent')).runJob(command, start);
         output(); // the job's process has started: load the printing meanwhile
         const outcome: JobOutcome = await running;
         print(outcome, json);

@@ -7,7 +7,8 @@
  * that calls `import()` itself, or any other extension, through both, as `node --import tsx`
  * would run it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register } from 'node:module';
@@ -57,9 +58,28 @@ export function jobLoader(job: string): JobLoader {
  */
 export async function registerTsx(loader: Exclude<JobLoader, 'node'>): Promise<void> {
   if (require.extensions['.ts'] !== undefined) return;
+  if (!tsxCacheWritable()) process.env.TSX_DISABLE_CACHE = '1';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (loader === 'tsx-require') require('tsx/cjs');
   else await import(tsxUrl());
+}
+
+/**
+ * Whether tsx can keep what it compiles in its cache, a folder of the OS temp folder (keyed
+ * by each file's content, so an edited job is compiled again). Where that folder cannot be
+ * written (a read-only file system, TMPDIR naming no folder), tsx would fail to load the job:
+ * it then compiles without its cache.
+ */
+function tsxCacheWritable(): boolean {
+  if (process.env.TSX_DISABLE_CACHE) return true;
+  const dir = join(tmpdir(), `tsx-${process.geteuid?.() ?? userInfo().username}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function tsxUrl(): string {

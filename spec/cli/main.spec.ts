@@ -171,13 +171,18 @@ describe('the bigrays command', function () {
     expect(result.stderr).to.contain('the job failed: timer blew up');
   });
 
-  it('should hand the job its options through BIGRAYS_RUN_OPTIONS, --set keywords visible in getFormatKws()', async () => {
+  it('should hand the job its options, --set keywords visible in getFormatKws(), in its own process with --json', async () => {
     const result = await bigrays(['run', job('options-echo.ts'), '--set', 'day=2026-05-01']);
     expect(result.status, result.stderr).to.equal(0);
-    expect(result.stdout).to.contain('options env: gone'); // read once, not passed on to what the job starts
+    expect(result.stdout).to.contain('options env: gone'); // nothing passed on to what the job starts
     expect(result.stdout).to.contain('keywords: {"day":"2026-05-01"}');
-    expect(result.stdout).to.contain('connected: true');
     expect(result.stdout).to.contain('in task: {"day":"2026-05-01"}');
+    // With --json the job runs in a process of its own, its options in BIGRAYS_RUN_OPTIONS, read once.
+    const apart = await bigrays(['run', job('options-echo.ts'), '--set', 'day=2026-05-01', '--json']);
+    expect(apart.status, apart.stderr).to.equal(0);
+    expect(apart.stderr).to.contain('options env: gone');
+    expect(apart.stderr).to.contain('connected: true');
+    expect(apart.stderr).to.contain('in task: {"day":"2026-05-01"}');
   });
 
   it('should exit 2 naming @register for a job that registers and calls nothing', async () => {

@@ -30,20 +30,18 @@ describe('starting a job', function () {
     return spawnNode([cli, ...args], { cwd, env }).finished;
   }
 
-  /** Runs the command with every process of it telling what it loaded: the command's and the job's. */
-  async function loadedBy(jobFile: string): Promise<{ result: Finished; command: Loaded; job: Loaded }> {
+  /** Runs the command with every process of it telling what it loaded: the one that ran the job (entry: the job, or the job's process), and the command's own. */
+  async function loadedBy(jobFile: string, args: string[] = []): Promise<{ result: Finished; processes: Loaded[]; job: Loaded; command?: Loaded }> {
     const modules = path.join(dir, 'modules');
     mkdirSync(modules);
-    const result = await bigrays(['run', jobFile], {
+    const result = await bigrays(['run', jobFile, ...args], {
       NODE_OPTIONS: `--require ${path.join(root, 'spec/support/loaded-modules.cjs')}`,
       BIGRAYS_TEST_MODULES_DIR: modules,
     });
-    const seen = readdirSync(modules).map((file) => JSON.parse(readFileSync(path.join(modules, file), 'utf8')) as Loaded);
-    const command = seen.find((p) => p.entry === cli);
-    const child = seen.find((p) => /[\\/]job[\\/]child\.js$/.test(p.entry));
-    expect(command, JSON.stringify(seen.map((p) => p.entry))).not.to.equal(undefined);
-    expect(child, JSON.stringify(seen.map((p) => p.entry))).not.to.equal(undefined);
-    return { result, command: command!, job: child! };
+    const processes = readdirSync(modules).map((file) => JSON.parse(readFileSync(path.join(modules, file), 'utf8')) as Loaded);
+    const ran = processes.find((p) => p.entry === jobFile || /[\\/]job[\\/]child\.js$/.test(p.entry));
+    expect(ran, JSON.stringify(processes.map((p) => p.entry))).not.to.equal(undefined);
+    return { result, processes, job: ran!, command: processes.find((p) => p.entry === cli) };
   }
 
   /** A project of its own in `dir`: this package.json, bigrays installed (linked), and `job.ts`. */
@@ -57,28 +55,44 @@ describe('starting a job', function () {
   const from = (loaded: Loaded, pattern: RegExp): string[] => loaded.modules.filter((file) => pattern.test(file));
   const TSX = /node_modules[\\/](tsx|esbuild)[\\/]/;
 
-  it('should start the command without tsx, the AWS SDK, SQL libraries or the task code', async () => {
-    const { result, command, job: child } = await loadedBy(job('greet.ts'));
+  const UNUSED = /node_modules[\\/](@aws-sdk|knex|pg|pg-cursor|mysql2|better-sqlite3|tedious|danfojs-node|debug)[\\/]/;
+
+  it('should run the job in the command\'s own process, with tsx for TypeScript and no AWS SDK or SQL library the job does not use', async () => {
+    const { result, processes, job: ran } = await loadedBy(job('greet.ts'));
     expect(result.code, result.stderr).to.equal(0);
-    expect(from(command, /node_modules[\\/]/)).to.deep.equal([]);
-    expect(from(command, /[\\/]dist[\\/](tasks|resources|data)[\\/]/)).to.deep.equal([]);
-    expect(command.execArgv).to.deep.equal([]);
-    // The job's process: TypeScript through tsx's require hook, loaded by the job's process itself.
-    expect(from(child, TSX)).not.to.deep.equal([]);
-    expect(child.execArgv).to.deep.equal([]);
+    expect(result.stdout).to.contain('job finished');
+    expect(processes.map((p) => p.entry)).to.deep.equal([job('greet.ts')]);
+    expect(from(ran, TSX)).not.to.deep.equal([]);
+    expect(from(ran, UNUSED)).to.deep.equal([]);
+    expect(ran.execArgv).to.deep.equal([]);
   });
 
   it('should run a JavaScript job on plain node, without tsx', async () => {
     for (const name of ['plain.mjs', 'plain.cjs']) {
-      const { result, job: child } = await loadedBy(job(name));
+      const { result, processes, job: ran } = await loadedBy(job(name));
       expect(result.code, `${name}: ${result.stderr}`).to.equal(0);
       expect(result.stdout, name).to.contain('the answer is 42');
-      expect(from(child, TSX), name).to.deep.equal([]);
-      expect(child.execArgv, name).to.deep.equal([]);
+      expect(processes, name).to.have.length(1);
+      expect(from(ran, TSX), name).to.deep.equal([]);
+      expect(ran.execArgv, name).to.deep.equal([]);
       // Logging is off (no DEBUG): its library is not loaded either.
-      expect(from(child, /node_modules[\\/]debug[\\/]/), name).to.deep.equal([]);
+      expect(from(ran, UNUSED), name).to.deep.equal([]);
       rmSync(path.join(dir, 'modules'), { recursive: true });
     }
+  });
+
+  it('should run the job in a process of its own with --json, the command loading no tsx, AWS SDK, SQL library or task code', async () => {
+    const { result, command, job: child } = await loadedBy(job('greet.ts'), ['--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ ok: true });
+    expect(command, 'the command\'s process').not.to.equal(undefined);
+    expect(child.entry).to.match(/[\\/]job[\\/]child\.js$/);
+    expect(from(command!, /node_modules[\\/]/)).to.deep.equal([]);
+    expect(from(command!, /[\\/]dist[\\/](tasks|resources|data)[\\/]/)).to.deep.equal([]);
+    expect(command!.execArgv).to.deep.equal([]);
+    // The job's process: TypeScript through tsx's require hook, loaded by the job's process itself.
+    expect(from(child, TSX)).not.to.deep.equal([]);
+    expect(child.execArgv).to.deep.equal([]);
   });
 
   it('should log what the job\'s run does with DEBUG=bigrays*', async () => {
