@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { ConfigValues } from '../../config';
 import type { CopyLines } from '../../data/csv-read';
 import type { Table } from '../../data/frame';
+import type { FrameColumns } from '../../data/frame-columns';
 import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
@@ -94,6 +95,8 @@ export interface SqlDialect {
   isStatementTimeout?(error: Error): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
+  /** Runs a query as `query` does, its rows read straight into columns; absent: `query`'s rows are turned into columns. */
+  queryColumns?(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<FrameColumns>;
   /**
    * Runs a query and reads its rows a batch at a time: columns now, rows as they are read.
    * The session's connection is busy until the rows are read to the end (or `release` is called).
