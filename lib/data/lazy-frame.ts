@@ -8,7 +8,7 @@
  * from then on the value is that DataFrame in every way.
  */
 import { inspect } from 'node:util';
-import { loadDanfo, type DataFrame } from './danfo';
+import { danfoIfLoaded, type DataFrame } from './danfo';
 import type { FrameColumns } from './frame-columns';
 
 /** Marks a lazy frame; reads its state without making the DataFrame. */
@@ -25,10 +25,14 @@ interface LazyState {
 
 /**
  * Names asked of any value by JavaScript itself and by bigrays' own checks (a promise's `then`,
- * a row source's `rows`, iteration): a DataFrame has none of them, so they are answered without
- * making one.
+ * a row source's `rows`): a DataFrame has none of them, nor any symbol-keyed property, so they
+ * are answered without making one.
  */
-const NOT_DANFO = new Set<PropertyKey>(['then', 'rows', 'asymmetricMatch', '$$typeof', 'nodeType', Symbol.iterator, Symbol.asyncIterator, Symbol.toPrimitive]);
+const NOT_DANFO = new Set<PropertyKey>(['then', 'rows', 'asymmetricMatch', '$$typeof', 'nodeType']);
+
+function notDanfo(key: PropertyKey): boolean {
+  return typeof key === 'symbol' || NOT_DANFO.has(key);
+}
 
 function hasOwn(object: object, key: PropertyKey): boolean {
   return Object.prototype.hasOwnProperty.call(object, key);
@@ -72,7 +76,7 @@ export function lazyFrame(columns: FrameColumns, make: (columns: FrameColumns) =
       if (state.frame === undefined && state.columns !== undefined) {
         if (key === 'shape') return [state.columns.length, state.columns.names.length];
         if (key === 'columns') return [...state.columns.names];
-        if (NOT_DANFO.has(key)) return undefined;
+        if (notDanfo(key)) return undefined;
       }
       return frameValue(state, key);
     },
@@ -80,7 +84,7 @@ export function lazyFrame(columns: FrameColumns, make: (columns: FrameColumns) =
       if (hasOwn(own, key)) return true;
       if (state.frame === undefined && state.columns !== undefined) {
         if (key === 'shape' || key === 'columns') return true;
-        if (NOT_DANFO.has(key)) return false;
+        if (notDanfo(key)) return false;
       }
       return Reflect.has(made(state), key);
     },
@@ -96,8 +100,11 @@ export function lazyFrame(columns: FrameColumns, make: (columns: FrameColumns) =
       if (typeof key === 'symbol') return Reflect.deleteProperty(own, key);
       return Reflect.deleteProperty(made(state), key);
     },
+    // `df instanceof DataFrame` holds once the job has danfojs-node; checks such as
+    // `instanceof Uint8Array` load nothing.
     getPrototypeOf() {
-      return loadDanfo().DataFrame.prototype as object;
+      if (state.frame !== undefined) return Reflect.getPrototypeOf(state.frame);
+      return (danfoIfLoaded()?.DataFrame.prototype as object | undefined) ?? Object.prototype;
     },
     ownKeys(own) {
       return [...Reflect.ownKeys(made(state)), ...Reflect.ownKeys(own)];
