@@ -1,9 +1,10 @@
 /**
  * A query's result held once, column by column, as it is read: numbers in a Float64Array,
- * booleans in a Uint8Array, strings and every other value in one array per column — no array
- * per row. A column whose values are not all of one kind keeps them as they are, in one plain
+ * booleans in a Uint8Array, strings joined a batch at a time (`TextColumn`) — no array per
+ * row. A column whose values are not all of one kind keeps them as they are, in one plain
  * array. Every value reads back exactly as it was put in (`-0`, NaN, `null`, bigint, Buffer…).
  */
+import { grownArray, TextColumn } from './text-column';
 
 const INITIAL_CAPACITY = 1024;
 
@@ -15,11 +16,12 @@ const NULL_BOOLEAN = 2;
 /** One column's values, grown as rows come. */
 class ColumnBuilder {
   /** What the column holds so far: nothing but NULLs yet, numbers, booleans, or anything. */
-  private kind: 'empty' | 'number' | 'boolean' | 'any' = 'empty';
+  private kind: 'empty' | 'number' | 'boolean' | 'text' | 'any' = 'empty';
   private numbers: Float64Array | undefined;
   /** 1 where a number column's value is NULL (made at the first NULL after a number). */
   private nulls: Uint8Array | undefined;
   private booleans: Uint8Array | undefined;
+  private texts: TextColumn | undefined;
   private values: unknown[] | undefined;
   /** NULLs before the first value, while the kind is not known. */
   private leadingNulls = 0;
@@ -35,6 +37,9 @@ class ColumnBuilder {
       case 'boolean':
         if (typeof value === 'boolean') return this.putByte(index, value ? TRUE : FALSE);
         if (value === null) return this.putByte(index, NULL_BOOLEAN);
+        break;
+      case 'text':
+        if (typeof value === 'string' || value === null) return (this.texts as TextColumn).push(value);
         break;
       case 'any':
         (this.values as unknown[]).push(value);
@@ -64,6 +69,8 @@ class ColumnBuilder {
         const byte = (this.booleans as Uint8Array)[index];
         return byte === NULL_BOOLEAN ? null : byte === TRUE;
       }
+      case 'text':
+        return (this.texts as TextColumn).get(index);
       case 'any':
         return (this.values as unknown[])[index];
       default:
@@ -82,6 +89,7 @@ class ColumnBuilder {
   /** Lets go of the room grown for rows that never came. */
   trim(): void {
     const length = this.length;
+    this.texts?.finish();
     if (this.numbers && this.numbers.length > length) this.numbers = this.numbers.slice(0, length);
     if (this.nulls && this.nulls.length > length) this.nulls = this.nulls.slice(0, length);
     if (this.booleans && this.booleans.length > length) this.booleans = this.booleans.slice(0, length);
@@ -98,6 +106,10 @@ class ColumnBuilder {
     } else if (typeof value === 'boolean') {
       this.kind = 'boolean';
       this.booleans = new Uint8Array(capacity).fill(NULL_BOOLEAN, 0, before);
+    } else if (typeof value === 'string') {
+      this.kind = 'text';
+      this.texts = new TextColumn();
+      for (let i = 0; i < before; i++) this.texts.push(null);
     } else {
       this.kind = 'any';
       this.values = new Array<unknown>(before).fill(null);
@@ -113,33 +125,27 @@ class ColumnBuilder {
     this.numbers = undefined;
     this.nulls = undefined;
     this.booleans = undefined;
+    this.texts = undefined;
   }
 
   private putNumber(index: number, value: number): void {
     let numbers = this.numbers as Float64Array;
-    if (index >= numbers.length) numbers = this.numbers = grown(numbers, index);
+    if (index >= numbers.length) numbers = this.numbers = grownArray(numbers, index);
     numbers[index] = value;
   }
 
   private putNumberNull(index: number): void {
     this.putNumber(index, 0);
     let nulls = this.nulls;
-    if (nulls === undefined || index >= nulls.length) nulls = this.nulls = grown(nulls ?? new Uint8Array(0), index, (this.numbers as Float64Array).length);
+    if (nulls === undefined || index >= nulls.length) nulls = this.nulls = grownArray(nulls ?? new Uint8Array(0), index, (this.numbers as Float64Array).length);
     nulls[index] = 1;
   }
 
   private putByte(index: number, byte: number): void {
     let booleans = this.booleans as Uint8Array;
-    if (index >= booleans.length) booleans = this.booleans = grown(booleans, index);
+    if (index >= booleans.length) booleans = this.booleans = grownArray(booleans, index);
     booleans[index] = byte;
   }
-}
-
-/** `array` copied into one with room for `index` (twice the room, or `capacity`). */
-function grown<T extends Float64Array | Uint8Array>(array: T, index: number, capacity = Math.max(INITIAL_CAPACITY, array.length * 2, index + 1)): T {
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(capacity, index + 1));
-  bigger.set(array);
-  return bigger;
 }
 
 /** A query result as columns: names, then values read by column and row. */
