@@ -45,9 +45,9 @@ for (const engine of ENGINES) {
           BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
           BIGRAYS_AWS_REGION: TEST_REGION,
           EXPORT_BUCKET: bucket,
-          NODE_OPTIONS: `--require ${path.join(root, 'spec/support/loaded-modules.cjs')}`,
+          NODE_OPTIONS: `--require ${path.join(root, 'spec/support/loaded-modules.cjs')} ${more.NODE_OPTIONS ?? ''}`,
           BIGRAYS_TEST_MODULES_DIR: modules,
-          ...more,
+          ...Object.fromEntries(Object.entries(more).filter(([name]) => name !== 'NODE_OPTIONS')),
         },
       });
       const seen = readdirSync(modules).map((file) => JSON.parse(readFileSync(path.join(modules, file), 'utf8')) as { entry: string; modules: string[] });
@@ -77,6 +77,19 @@ for (const engine of ENGINES) {
       expect(touched.result.stdout).to.contain('shape 4x4, columns id name amount twice');
       expect(await objectText(emulator(), bucket, 'frames/3.csv')).to.equal('id,name,amount,twice\n1,Ada,12.50,2\n2,"says ""hi"", twice",,4\n3,"",0.10,6\n4,"line\nbreak",7.00,8\n');
       expect(touched.danfo).to.equal(true);
+    });
+
+    it('should export without danfojs-node installed, and name its install when the job uses the DataFrame', async () => {
+      await execute(dsn, `create table frame_rows (id integer, name text, amount ${engine.amount}); insert into frame_rows values (1, 'Ada', '12.50')`);
+      const hidden = { NODE_OPTIONS: `--require ${path.join(root, 'spec/support/hide-packages.cjs')}`, BIGRAYS_TEST_HIDE: 'danfojs-node' };
+      const plain = await night('1', hidden);
+      expect(plain.result.status, plain.result.stderr).to.equal(0);
+      expect(await objectText(emulator(), bucket, 'frames/1.csv')).to.equal('id,name,amount\n1,Ada,12.50\n');
+
+      const touched = await night('2', { ...hidden, FRAME_TOUCH: '1' });
+      expect(touched.result.status).to.equal(1);
+      expect(touched.result.stdout + touched.result.stderr).to.contain('npm install danfojs-node');
+      expect(touched.danfo).to.equal(false);
     });
   });
 }
