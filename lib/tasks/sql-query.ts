@@ -1,12 +1,11 @@
 import type { DataFrame } from '../data/danfo';
-import { columnsFrame } from '../data/frame';
 import type { SqlQuoting } from '../format';
 import { activeContext } from '../output';
 import type { SqlParams } from '../resources/sql/session';
 import { checkAttributes } from './attributes';
 import { incrementalProblems, markIncremental, SINCE, type Incremental } from './incremental';
 import { IncrementalRead } from './incremental-read';
-import { SQLBase, uniqueColumns } from './sql-task';
+import { columnsToDataFrame, SQLBase } from './sql-task';
 
 /**
  * Runs `query` and outputs the result as a DataFrame (columns kept even when empty).
@@ -54,8 +53,7 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
     read?.stageTable({ columns: columns.names, rows: columns.rows() });
     this.recordMetrics({ rows: columns.length });
     this.log('%d rows, %d columns', columns.length, columns.names.length);
-    columns.rename(uniqueColumns([...columns.names]));
-    const frame = columnsFrame(columns);
+    const frame = columnsToDataFrame(columns);
     if (!read) return frame;
     return markIncremental(frame, read.mark(async () => columns.length > 0, async () => undefined));
   }

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import * as dfd from 'danfojs-node';
 import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, SQLTask, toCsv, type DataFrame } from '../../lib';
 import { wideTableSql } from '../../bench/wide-table';
+import { toDataFrame } from '../../lib/data/frame';
 import { DIALECTS } from '../sql/dialects';
 
 const ENGINES = DIALECTS.filter((d) => d.name === 'postgres' || d.name === 'sqlite');
@@ -90,10 +91,10 @@ describe("SQLQuery's DataFrame of the wide table", function () {
     BigraysConfig.DB_DSN = dsn;
     class Make extends SQLExecute { statement = wideTableSql(3000, 'wide'); }
     class Held extends SQLQuery { query = 'select * from wide order by id'; }
-    // SQLTask's own query() reads the whole result, then makes the DataFrame of it.
+    // The whole result read as rows, then made a DataFrame at once.
     class Whole extends SQLTask<DataFrame> {
       async run(): Promise<DataFrame> {
-        return this.query('select * from wide order by id');
+        return toDataFrame(await this.session.query('select * from wide order by id'));
       }
     }
     await bigraysRun(Make, Held, Whole);
