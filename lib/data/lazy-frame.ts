@@ -46,11 +46,11 @@ function made(state: LazyState): DataFrame {
   return state.frame;
 }
 
-/** The value of `key` of the made DataFrame; a method bound to it, so that danfo runs on it directly. */
+/** The value of `key` of the made DataFrame; a method bound to it, so that danfo runs on it directly (`constructor` as it is). */
 function frameValue(state: LazyState, key: PropertyKey): unknown {
   const frame = made(state);
   const value = Reflect.get(frame, key, frame) as unknown;
-  if (typeof value !== 'function') return value;
+  if (typeof value !== 'function' || key === 'constructor') return value;
   let bound = state.bound.get(key);
   if (bound === undefined || (bound as { original?: unknown }).original !== value) {
     bound = Object.assign((value as (...a: unknown[]) => unknown).bind(frame), { original: value });

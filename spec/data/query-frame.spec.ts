@@ -50,6 +50,8 @@ for (const engine of ENGINES) {
       expect(frame.shape).to.deep.equal([4, 4]);
       expect(frame.columns).to.deep.equal(['id', 'name', 'score', 'note']);
       expect(frame).to.be.instanceOf(dfd.DataFrame);
+      expect(frame.constructor).to.equal(dfd.DataFrame);
+      expect(frame.head).to.equal(frame.head);
       const rows = [[1, 'Ada', 2.5, 'a, "quoted"\nline'], [2, 'Grace', zeroValue, ''], [3, null, null, null], [4, 'Hedy', 1e300, 'plain']];
       expect(frame.values).to.deep.equal(rows);
       expect(Object.is((frame.values as unknown[][])[1][2], zeroValue)).to.equal(true);
