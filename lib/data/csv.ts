@@ -17,6 +17,7 @@ import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
 import type { SqlColumn } from './sql-columns';
+import { unmadeColumns } from './lazy-frame';
 import { isSqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
 
@@ -235,6 +236,9 @@ async function* asyncRecords(
 }
 
 function records(input: CsvInput, counter: RowCounter, label = 'CSV'): Iterable<unknown[]> | AsyncIterable<unknown[]> {
+  // A query's result not yet used as a DataFrame: its columns, read row by row.
+  const held = unmadeColumns(input);
+  if (held) return syncRecords(held.names, held.rows(), counter, label);
   if (isDataFrame(input)) {
     const table = dataFrameTable(input);
     return syncRecords(table.columns, table.rows, counter, label);

@@ -60,6 +60,21 @@ export function loadDanfo(): typeof Danfo {
   return danfo;
 }
 
+/**
+ * danfojs-node if this process has loaded it, here or by the job's own `import`; undefined
+ * otherwise (it is not loaded by asking).
+ */
+export function danfoIfLoaded(): typeof Danfo | undefined {
+  if (danfo) return danfo;
+  let resolved: string;
+  try {
+    resolved = require.resolve('danfojs-node');
+  } catch {
+    return undefined;
+  }
+  return require.cache[resolved] === undefined ? undefined : loadDanfo();
+}
+
 /** Whether danfojs-node has been loaded (it is not, until a DataFrame is needed). */
 export function danfoLoaded(): boolean {
   return danfo !== undefined;

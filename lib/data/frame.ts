@@ -4,6 +4,8 @@
  * `bigint` beyond 2^53, strings for exact numerics, timestamps and dates.
  */
 import { danfoLoaded, loadDanfo, type DataFrame } from './danfo';
+import type { FrameColumns } from './frame-columns';
+import { isLazyFrame, lazyFrame, unmadeColumns } from './lazy-frame';
 
 /** A row as an object keyed by column name. */
 export type Row = Record<string, unknown>;
@@ -33,6 +35,7 @@ export interface Table {
 /** Whether `value` is a danfojs DataFrame (checked without loading danfojs). */
 export function isDataFrame(value: unknown): value is DataFrame {
   if (value === null || typeof value !== 'object') return false;
+  if (isLazyFrame(value)) return true;
   if (danfoLoaded() && value instanceof loadDanfo().DataFrame) return true;
   const candidate = value as { columns?: unknown; values?: unknown; shape?: unknown; constructor?: { name?: string } };
   return (
@@ -99,8 +102,18 @@ export function toDataFrame(table: Table): DataFrame {
   return frame;
 }
 
+/**
+ * A query result's columns as a DataFrame, made only when the job's code uses it as one: until
+ * then writers read the columns straight, and danfojs-node is not loaded.
+ */
+export function columnsFrame(columns: FrameColumns): DataFrame {
+  return lazyFrame(columns, (held) => toDataFrame({ columns: [...held.names], rows: held.rowArrays() }));
+}
+
 /** The columns and rows of a DataFrame, values exactly as stored. */
 export function dataFrameTable(frame: DataFrame): Table {
+  const held = unmadeColumns(frame);
+  if (held) return { columns: [...held.names], rows: held.rowArrays() };
   const columns = (frame.columns as string[]).map(String);
   const [rowCount] = frame.shape as [number, number];
   if (rowCount === 0) return { columns, rows: [] };

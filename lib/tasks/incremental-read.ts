@@ -3,7 +3,6 @@
  * from it, the query that reads past it (`{since}` filled, or the query wrapped), and the new
  * cursor staged once the rows are read.
  */
-import type { Table } from '../data/frame';
 import { TaskError } from '../errors';
 import type { SqlQuoting } from '../format';
 import { attributeMessage, taskMessage } from '../messages';
@@ -178,7 +177,7 @@ export class IncrementalRead {
   }
 
   /** Stages the largest value of the column of a query's result. */
-  stageTable(table: Table): void {
+  stageTable(table: { columns: readonly string[]; rows: Iterable<readonly unknown[]> }): void {
     const largest = new LargestValue(this.cursor);
     largest.offerRows(table.rows, columnIndex(this.task.taskName, table.columns, this.settings.column));
     this.stage(largest);

@@ -28,7 +28,7 @@ export class LargestValue {
   }
 
   /** Takes the values at `index` of `rows`. */
-  offerRows(rows: readonly unknown[][], index: number): void {
+  offerRows(rows: Iterable<readonly unknown[]>, index: number): void {
     let largest = this.largest;
     for (const row of rows) {
       const value = row[index];

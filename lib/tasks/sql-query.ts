@@ -5,7 +5,7 @@ import type { SqlParams } from '../resources/sql/session';
 import { checkAttributes } from './attributes';
 import { incrementalProblems, markIncremental, SINCE, type Incremental } from './incremental';
 import { IncrementalRead } from './incremental-read';
-import { SQLBase, tableToDataFrame } from './sql-task';
+import { columnsToDataFrame, SQLBase } from './sql-task';
 
 /**
  * Runs `query` and outputs the result as a DataFrame (columns kept even when empty).
@@ -47,14 +47,14 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
     checkAttributes(this);
     const read = this.incremental === undefined || this.incremental === null ? undefined : await IncrementalRead.start(this, activeContext(), this.log);
     const { sql, params } = read ? read.query(this.sqlQuoting('query') as SqlQuoting) : { sql: this.query, params: this.params };
-    const table = await this.session.query(sql, params, this.callOptions).catch(async (error: unknown) => {
+    const columns = await this.session.queryColumns(sql, params, this.callOptions).catch(async (error: unknown) => {
       throw read ? await read.explain(error, this.session, this.callOptions) : error;
     });
-    read?.stageTable(table);
-    this.recordMetrics({ rows: table.rows.length });
-    this.log('%d rows, %d columns', table.rows.length, table.columns.length);
-    const frame = tableToDataFrame(table);
+    read?.stageTable({ columns: columns.names, rows: columns.rows() });
+    this.recordMetrics({ rows: columns.length });
+    this.log('%d rows, %d columns', columns.length, columns.names.length);
+    const frame = columnsToDataFrame(columns);
     if (!read) return frame;
-    return markIncremental(frame, read.mark(async () => table.rows.length > 0, async () => undefined));
+    return markIncremental(frame, read.mark(async () => columns.length > 0, async () => undefined));
   }
 }

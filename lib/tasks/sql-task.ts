@@ -3,7 +3,8 @@
  * gets the open session and helpers with the same semantics as the built-in SQL tasks.
  */
 import type { DataFrame } from '../data/danfo';
-import { toDataFrame, type Table } from '../data/frame';
+import { columnsFrame } from '../data/frame';
+import type { FrameColumns } from '../data/frame-columns';
 import { keywordsFor, type SqlQuoting } from '../format';
 import type { Resource } from '../resources/resource';
 import type { DialectName, SessionSettings, TableStream } from '../resources/sql/dialect';
@@ -29,9 +30,10 @@ export function uniqueColumns(columns: string[]): string[] {
   });
 }
 
-/** A query result as a DataFrame; an empty result keeps its columns. */
-export function tableToDataFrame(table: Table): DataFrame {
-  return toDataFrame({ columns: uniqueColumns(table.columns), rows: table.rows });
+/** A query result held as columns as a DataFrame, made when first used as one; duplicate names numbered. */
+export function columnsToDataFrame(columns: FrameColumns): DataFrame {
+  columns.rename(uniqueColumns([...columns.names]));
+  return columnsFrame(columns);
 }
 
 /** Whether the database rolled the transaction back so that it may be tried again (serialization failure, deadlock). */
@@ -125,7 +127,7 @@ export abstract class SQLTask<O = unknown> extends SQLBase<O> {
 
   /** Runs a query (knex bindings: `:name` with an object, `?` with an array) → DataFrame. */
   protected async query(sql: string, params?: SqlParams): Promise<DataFrame> {
-    return tableToDataFrame(await this.session.query(sql, params, this.callOptions));
+    return columnsToDataFrame(await this.session.queryColumns(sql, params, this.callOptions));
   }
 
   /**

@@ -10,6 +10,7 @@ import type { ConfigValues } from '../../config';
 import type { CopyLines } from '../../data/csv-read';
 import type { Table } from '../../data/frame';
 import type { SqlColumn } from '../../data/sql-columns';
+import type { FrameColumns } from '../../data/frame-columns';
 import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
@@ -95,6 +96,8 @@ export interface SqlDialect {
   isStatementTimeout?(error: Error): boolean;
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
+  /** Runs a query as `query` does, its rows read straight into columns; absent: `query`'s rows are turned into columns. */
+  queryColumns?(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<FrameColumns>;
   /**
    * Runs a query and reads its rows a batch at a time: columns now, rows as they are read.
    * The session's connection is busy until the rows are read to the end (or `release` is called).

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
+import { FrameColumns } from '../../data/frame-columns';
 import { finallyRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
 import { logger } from '../../log';
@@ -145,6 +146,17 @@ export class SqlSession {
     const compiled = this.compile(sql, params);
     const guard = await this.begin(options, 'the query', 'statement');
     return this.guarded(guard, this.dialect.query(this.knex, compiled.sql, compiled.bindings));
+  }
+
+  /** Runs a query as `query` does; the result held as columns, never as an array per row. */
+  async queryColumns(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<FrameColumns> {
+    this.checkIdle();
+    const compiled = this.compile(sql, params);
+    const guard = await this.begin(options, 'the query', 'statement');
+    const work = this.dialect.queryColumns
+      ? this.dialect.queryColumns(this.knex, compiled.sql, compiled.bindings)
+      : this.dialect.query(this.knex, compiled.sql, compiled.bindings).then((table) => FrameColumns.fromRows(table.columns, table.rows));
+    return this.guarded(guard, work);
   }
 
   /**

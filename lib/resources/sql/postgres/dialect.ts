@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../../data/frame';
+import type { FrameColumns } from '../../../data/frame-columns';
 import type { SqlQuoting } from '../../../format';
 import { jsonText } from '../../../data/json';
 import { socketBytes, withConnection } from '../connection';
@@ -23,6 +24,7 @@ import { CopyOut } from './copy-out';
 import { postgresDsnSettings } from './dsn';
 import { postgresQueryLoad } from './query-load';
 import { postgresMerge } from './merge';
+import { queryColumns } from './query-columns';
 import { lastWithFields, type PgConnection, type PgField } from './results';
 import { COLUMN_TYPES, pgTypes } from './types';
 
@@ -154,6 +156,10 @@ export const postgresDialect: Dialect = {
       );
       return { columns: (result.fields ?? []).map((f) => f.name), rows: result.rows ?? [] };
     });
+  },
+
+  async queryColumns(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<FrameColumns> {
+    return withConnection(knex, (connection) => queryColumns(connection, sql, bindings));
   },
 
   async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream> {

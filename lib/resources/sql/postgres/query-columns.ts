@@ -1,0 +1,67 @@
+/**
+ * A query's result on a `pg` connection read straight into columns (`FrameColumns`): each row
+ * the server sends is parsed (pg's own parsers, bigrays' types) and put in the columns, and no
+ * array of rows is kept. Several statements run as one query give the last result that has
+ * columns, as `query` does.
+ */
+import { FrameColumns } from '../../../data/frame-columns';
+import { lastWithFields, type PgField, type PgResult } from './results';
+
+/** The parts of pg's `Query` and `Result` this reads. */
+interface PgRowResult extends PgResult {
+  parseRow(fields: unknown[]): unknown[];
+}
+
+interface PgQuery {
+  _result: PgRowResult;
+  _canceledDueToError: unknown;
+  handleRowDescription(message: { fields: PgField[] }): void;
+}
+
+type PgQueryClass = new (config: { text: string; values?: unknown[]; rowMode: 'array' }, values: undefined, callback: (error: Error | null, results: PgResult | PgResult[]) => void) => PgQuery;
+
+/** pg's Query, reading its rows into columns instead of a result's array of rows. */
+function columnsQueryClass(): new (text: string, values: unknown[] | undefined, done: (error: Error | null, columns?: FrameColumns) => void) => PgQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Query } = require('pg') as { Query: PgQueryClass };
+  return class ColumnsQuery extends Query {
+    /** The columns of each result that has a row description. */
+    private readonly read = new Map<PgResult, FrameColumns>();
+    private current: FrameColumns | undefined;
+
+    constructor(text: string, values: unknown[] | undefined, done: (error: Error | null, columns?: FrameColumns) => void) {
+      super({ text, values, rowMode: 'array' }, undefined, (error, results) => {
+        if (error) return done(error);
+        const last = lastWithFields(results);
+        done(null, (this.read.get(last) ?? new FrameColumns((last.fields ?? []).map((f) => f.name))).finish());
+      });
+    }
+
+    override handleRowDescription(message: { fields: PgField[] }): void {
+      super.handleRowDescription(message);
+      this.current = new FrameColumns(message.fields.map((f) => f.name));
+      this.read.set(this._result, this.current);
+    }
+
+    handleDataRow(message: { fields: unknown[] }): void {
+      if (this._canceledDueToError) return;
+      let row: unknown[];
+      try {
+        row = this._result.parseRow(message.fields);
+      } catch (error) {
+        this._canceledDueToError = error;
+        return;
+      }
+      (this.current as FrameColumns).push(row);
+    }
+  };
+}
+
+/** Runs `sql` on a `pg` client: its last result with columns, as columns. */
+export function queryColumns(client: unknown, sql: string, bindings: readonly unknown[]): Promise<FrameColumns> {
+  const ColumnsQuery = columnsQueryClass();
+  return new Promise((resolve, reject) => {
+    const query = new ColumnsQuery(sql, bindings.length > 0 ? [...bindings] : undefined, (error, columns) => (error ? reject(error) : resolve(columns as FrameColumns)));
+    (client as { query(query: unknown): unknown }).query(query);
+  });
+}
