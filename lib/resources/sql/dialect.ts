@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { ConfigValues } from '../../config';
 import type { CopyLines } from '../../data/csv-read';
 import type { Table } from '../../data/frame';
+import type { SqlColumn } from '../../data/sql-columns';
 import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
@@ -104,6 +105,8 @@ export interface SqlDialect {
    * (FORMAT csv, HEADER)`) on the driver `connection`; absent for engines that cannot.
    */
   copyCsv?(connection: unknown, sql: string): Readable & { rowCount?: number };
+  /** The result columns of `sql` as the server declares them, without running it; undefined when it has none. Absent for engines that cannot. */
+  describe?(knex: Knex, sql: string): Promise<SqlColumn[] | undefined>;
   /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
   execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
   /** The column type `SQLWrite` creates for a kind of value. */
