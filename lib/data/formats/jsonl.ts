@@ -1,6 +1,15 @@
 /** JSON lines as a format: one JSON object per row. */
+import { Readable } from 'node:stream';
 import { jsonlChunks, JSONL_CONTENT_TYPE } from '../jsonl';
+import { CsvJsonl } from '../jsonl-csv';
+import type { ServerCsv } from '../sql-rows';
 import { recordsWriter, type Format } from './format';
+
+/** The JSON lines of the server's CSV, converted as it arrives. */
+async function* serverCsvChunks(copy: ServerCsv, writer: CsvJsonl): AsyncGenerator<Buffer> {
+  for await (const chunk of copy.stream as AsyncIterable<Buffer>) yield* writer.push(chunk);
+  yield* writer.end();
+}
 
 export const JSONL_FORMAT: Format = {
   name: 'jsonl',
@@ -10,4 +19,8 @@ export const JSONL_FORMAT: Format = {
   acceptsBytes: false,
   takesServerCsv: false,
   writeRows: recordsWriter('JSON lines', jsonlChunks),
+  writeServerCsv(copy, rowsBefore) {
+    const writer = new CsvJsonl(copy.columns, rowsBefore);
+    return { body: Readable.from(serverCsvChunks(copy, writer), { objectMode: false }), rows: () => writer.rows };
+  },
 };
