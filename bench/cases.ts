@@ -247,5 +247,20 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Events, Load);
     },
   },
+  {
+    name: 'stream-jsonl',
+    title: "SQLStream → ToS3, format 'jsonl'",
+    kind: 'export',
+    ext: '.jsonl',
+    prepare: prepareBigrays,
+    async run(env) {
+      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
+      class Events extends SQLStream { query = env.query; }
+      class Upload extends ToS3 {
+        input = Events.output; bucket = env.bucket; key = env.key; format = 'jsonl' as const; serverSideEncryption = 'none' as const;
+      }
+      await bigraysRun(Events, Upload);
+    },
+  },
   ...MERGE_CASES,
 ];
