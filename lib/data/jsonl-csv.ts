@@ -26,7 +26,6 @@ const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
-const BACKSLASH = 0x5c;
 const DASH = 0x2d;
 const SPACE = 0x20;
 
@@ -55,21 +54,10 @@ function wayOf(column: SqlColumn): number {
   }
 }
 
-/** The index of the quote that closes the quoted field opening at `p`; -1 when `buf` ends first. */
-function closingQuote(buf: Buffer, p: number): number {
-  let from = p + 1;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, from);
-    if (q < 0 || q + 1 >= buf.length) return q < 0 ? -1 : q;
-    if (buf[q + 1] !== QUOTE) return q;
-    from = q + 2;
-  }
-}
-
-/** Where the header line that starts `buf` ends (after its line feed); -1 when `buf` ends first. */
-function headerEnd(buf: Buffer): number {
+/** Where the header line at `from` ends (after its line feed); -1 when `buf` ends first. */
+function headerEnd(buf: Buffer, from: number): number {
   let quoted = false;
-  for (let i = 0; i < buf.length; i++) {
+  for (let i = from; i < buf.length; i++) {
     const c = buf[i];
     if (c === QUOTE) quoted = !quoted;
     else if (c === LF && !quoted) return i + 1;
@@ -97,11 +85,24 @@ export class CsvJsonl {
     this.keys = columns.map((column, j) => Buffer.from(`${j === 0 ? '{' : ','}${JSON.stringify(column.name)}:`, 'utf8'));
   }
 
-  /** The JSON lines of the records `chunk` completes; a record it cuts short waits for the next chunk. */
+  /**
+   * The JSON lines of the records `chunk` completes; a record it cuts short waits for the next
+   * chunk. Only the bytes that complete a record cut short are joined to it, never the whole
+   * chunk: at least as many as it has, so a record of many lines is joined a few times only.
+   */
   push(chunk: Buffer): Buffer[] {
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const end = this.records(buf, false);
-    this.carry = end < buf.length ? buf.subarray(end) : undefined;
+    let from = 0;
+    while (this.carry) {
+      const lf = chunk.indexOf(LF, Math.min(chunk.length, from + this.carry.length));
+      const to = lf < 0 ? chunk.length : lf + 1;
+      const head = Buffer.concat([this.carry, chunk.subarray(from, to)]);
+      const end = this.records(head, 0, false);
+      this.carry = end < head.length ? head.subarray(end) : undefined;
+      from = to;
+      if (from === chunk.length) return this.sink.take();
+    }
+    const end = this.records(chunk, from, false);
+    this.carry = end < chunk.length ? chunk.subarray(end) : undefined;
     return this.sink.take();
   }
 
@@ -109,16 +110,16 @@ export class CsvJsonl {
   end(): Buffer[] {
     const rest = this.carry;
     this.carry = undefined;
-    if (rest && this.records(rest, true) < rest.length) throw new TypeError(`JSON lines: the server's CSV ended inside row ${this.rowsBefore + this.rows + 1}`);
+    if (rest && this.records(rest, 0, true) < rest.length) throw new TypeError(`JSON lines: the server's CSV ended inside row ${this.rowsBefore + this.rows + 1}`);
     return this.sink.take();
   }
 
-  /** Writes the whole records of `buf`; the index after the last of them. */
-  private records(buf: Buffer, final: boolean): number {
-    let p = 0;
+  /** Writes the whole records of `buf` from `from`; the index after the last of them. */
+  private records(buf: Buffer, from: number, final: boolean): number {
+    let p = from;
     if (this.header) {
-      p = headerEnd(buf);
-      if (p < 0) return final ? buf.length : 0;
+      p = headerEnd(buf, from);
+      if (p < 0) return final ? buf.length : from;
       this.header = false;
     }
     const sink = this.sink;
@@ -136,69 +137,118 @@ export class CsvJsonl {
     return p;
   }
 
-  /** Writes the record at `p`: the index after its line feed, or -1 when `buf` ends first. */
+  /**
+   * Writes the record at `p`: the index after its line feed, or -1 when `buf` ends first. One
+   * pass over each field to find its end, one to write it; the output buffer and position are
+   * kept in locals (the sink is told when it must grow, and at the end).
+   */
   private record(buf: Buffer, p: number, final: boolean): number {
     const n = buf.length;
-    const width = this.ways.length;
+    const ways = this.ways;
+    const width = ways.length;
     const sink = this.sink;
+    let out = sink.buf;
+    let pos = sink.pos;
     for (let j = 0; j < width; j++) {
       const last = j === width - 1;
-      sink.bytes(this.keys[j]);
+      let from = p;
+      let to: number;
+      let quoted = false;
       if (p < n && buf[p] === QUOTE) {
-        const q = closingQuote(buf, p);
-        if (q < 0 || (q + 1 >= n && !final)) return -1;
-        this.value(j, buf, p + 1, q, true);
+        quoted = true;
+        let q = p + 1;
+        for (;;) {
+          while (q < n && buf[q] !== QUOTE) q++;
+          if (q + 1 >= n) {
+            if (q >= n || !final) return -1;
+            break;
+          }
+          if (buf[q + 1] !== QUOTE) break;
+          q += 2;
+        }
+        from = p + 1;
+        to = q;
         p = q + 1;
       } else {
-        let e = buf.indexOf(last ? LF : COMMA, p);
-        if (e < 0) {
-          if (!final || !last) return -1;
-          e = n;
-        }
-        const to = last && e > p && buf[e - 1] === CR ? e - 1 : e;
-        if (to === p) sink.ascii('null');
-        else this.value(j, buf, p, to, false);
+        let e = p;
+        while (e < n && buf[e] !== COMMA && buf[e] !== LF) e++;
+        if (e >= n && !(final && last)) return -1;
+        to = e;
         p = e;
       }
-      if (p < n && buf[p] === CR && last) p += 1;
-      if (p >= n) {
-        if (!(final && last)) return -1;
-      } else if (buf[p] !== (last ? LF : COMMA)) {
-        throw new TypeError(`JSON lines: the server's CSV has ${JSON.stringify(String.fromCharCode(buf[p]))} after column ${JSON.stringify(this.columns[j].name)} of row ${this.rowsBefore + this.rows + 1}`);
+      if (last && p < n && buf[p] === CR) p += 1;
+      else if (last && !quoted && to > from && buf[to - 1] === CR) to -= 1;
+      if (p < n) {
+        if (buf[p] !== (last ? LF : COMMA)) throw this.malformed(buf[p], j);
+        p += 1;
+      } else if (!(final && last)) {
+        return -1;
       }
-      p += 1;
+      const key = this.keys[j];
+      const need = key.length + jsonStringRoom(to - from) + 16;
+      if (pos + need > out.length) {
+        sink.pos = pos;
+        sink.room(need);
+        out = sink.buf;
+        pos = sink.pos;
+      }
+      for (let k = 0; k < key.length; k++) out[pos++] = key[k];
+      if (to === from && !quoted) {
+        out[pos++] = 0x6e; // null
+        out[pos++] = 0x75;
+        out[pos++] = 0x6c;
+        out[pos++] = 0x6c;
+        continue;
+      }
+      switch (ways[j]) {
+        case RAW:
+          for (let i = from; i < to; i++) out[pos++] = buf[i];
+          continue;
+        case BOOL:
+          pos = writeBoolean(out, pos, buf[from] === 0x74 /* t */);
+          continue;
+        case TIMESTAMP:
+        case TIMESTAMPTZ: {
+          const end = isoTimestampEnd(buf, from, to, ways[j] === TIMESTAMPTZ);
+          if (end < 0) break;
+          out[pos++] = QUOTE;
+          for (let i = from; i < from + 10; i++) out[pos++] = buf[i];
+          out[pos++] = 0x54; // T
+          for (let i = from + 11; i < end; i++) out[pos++] = buf[i];
+          if (end < to) out[pos++] = 0x5a; // Z
+          out[pos++] = QUOTE;
+          continue;
+        }
+        case FLOAT:
+        case BYTES: {
+          const text = ways[j] === FLOAT ? this.float(j, buf.toString('latin1', from, to)) : bytea(buf, from, to, quoted);
+          sink.pos = pos;
+          sink.ascii(text);
+          out = sink.buf;
+          pos = sink.pos;
+          continue;
+        }
+        default:
+          break;
+      }
+      pos = writeJsonString(buf, from, to, out, pos, quoted);
     }
-    sink.room(2);
-    sink.buf[sink.pos++] = 0x7d; // }
-    sink.buf[sink.pos++] = LF;
-    return Math.min(p, n);
+    if (pos + 2 > out.length) {
+      sink.pos = pos;
+      sink.room(2);
+      out = sink.buf;
+      pos = sink.pos;
+    }
+    out[pos++] = 0x7d; // }
+    out[pos++] = LF;
+    sink.pos = pos;
+    return p;
   }
 
-  /** Writes the JSON of column `j`'s field `buf[from, to)` (`quoted`: a quoted CSV field's bytes). */
-  private value(j: number, buf: Buffer, from: number, to: number, quoted: boolean): void {
-    const sink = this.sink;
-    switch (this.ways[j]) {
-      case RAW:
-        sink.bytes(buf, from, to);
-        return;
-      case FLOAT:
-        sink.ascii(this.float(j, buf.toString('latin1', from, to)));
-        return;
-      case BOOL:
-        sink.ascii(buf[from] === 0x74 /* t */ ? 'true' : 'false');
-        return;
-      case BYTES:
-        this.bytea(buf, from, to, quoted);
-        return;
-      case TIMESTAMP:
-      case TIMESTAMPTZ:
-        if (this.timestamp(buf, from, to, this.ways[j] === TIMESTAMPTZ)) return;
-        break;
-      default:
-        break;
-    }
-    sink.room(jsonStringRoom(to - from));
-    sink.pos = writeJsonString(buf, from, to, sink.buf, sink.pos, quoted);
+  private malformed(byte: number, j: number): TypeError {
+    return new TypeError(
+      `JSON lines: the server's CSV has ${JSON.stringify(String.fromCharCode(byte))} after column ${JSON.stringify(this.columns[j].name)} of row ${this.rowsBefore + this.rows + 1}`,
+    );
   }
 
   /** A float's JSON number; NaN and ±Infinity refused as the JSON lines writer refuses them. */
@@ -209,46 +259,38 @@ export class CsvJsonl {
       `JSON lines: cannot write column ${JSON.stringify(this.columns[j].name)} of row ${this.rowsBefore + this.rows + 1}: JSON lines: ${value} has no JSON form`,
     );
   }
+}
 
-  /** bytea's text as `"\\x…"`: the hex form as it is, the escape form as hex. */
-  private bytea(buf: Buffer, from: number, to: number, quoted: boolean): void {
-    const sink = this.sink;
-    if (to - from >= 2 && buf[from] === BACKSLASH && buf[from + 1] === 0x78 /* x */) {
-      sink.room(to - from + 3);
-      sink.buf[sink.pos++] = QUOTE;
-      sink.buf[sink.pos++] = BACKSLASH;
-      sink.pos += buf.copy(sink.buf, sink.pos, from, to);
-      sink.buf[sink.pos++] = QUOTE;
-      return;
-    }
-    const text = buf.toString('utf8', from, to);
-    sink.ascii(JSON.stringify(`\\x${byteaBytes(quoted ? text.replace(/""/g, '"') : text).toString('hex')}`));
-  }
+/** bytea's text as a JSON string: `"\\x…"`, the escape form (bytea_output = escape) as hex. */
+function bytea(buf: Buffer, from: number, to: number, quoted: boolean): string {
+  const text = buf.toString('latin1', from, to);
+  if (text.startsWith('\\x')) return `"\\${text}"`;
+  return JSON.stringify(`\\x${byteaBytes(quoted ? text.replace(/""/g, '"') : text).toString('hex')}`);
+}
 
-  /**
-   * A timestamp `YYYY-MM-DD HH:MM:SS…` as ISO 8601 (`T`; with `zoned`, `+00` or `+00:00` as
-   * `Z`), as the SQL tasks read it; false for any other text (BC, five-digit years,
-   * `infinity`), which stays the server's text.
-   */
-  private timestamp(buf: Buffer, from: number, to: number, zoned: boolean): boolean {
-    const n = to - from;
-    if (n < 19 || buf[from + 4] !== DASH || buf[from + 10] !== SPACE || buf[to - 1] === 0x43 /* C */) return false;
-    let end = to;
-    if (zoned) {
-      if (buf[to - 3] === 0x2b && buf[to - 2] === 0x30 && buf[to - 1] === 0x30) end = to - 3; // +00
-      else if (n >= 6 && buf.toString('latin1', to - 6, to) === '+00:00') end = to - 6;
-    }
-    const sink = this.sink;
-    sink.room(n + 3);
-    const out = sink.buf;
-    let pos = sink.pos;
-    out[pos++] = QUOTE;
-    for (let i = from; i < from + 10; i++) out[pos++] = buf[i];
-    out[pos++] = 0x54; // T
-    for (let i = from + 11; i < end; i++) out[pos++] = buf[i];
-    if (end < to) out[pos++] = 0x5a; // Z
-    out[pos++] = QUOTE;
-    sink.pos = pos;
-    return true;
+/**
+ * Where the time of a timestamp `YYYY-MM-DD HH:MM:SS…` ends, as the SQL tasks read it: ISO
+ * 8601 is its date, `T`, its time to there, and `Z` when that is before `to` (`zoned`: `+00`
+ * or `+00:00` dropped). -1 for any other text (BC, five-digit years, `infinity`), which stays
+ * the server's text.
+ */
+function isoTimestampEnd(buf: Buffer, from: number, to: number, zoned: boolean): number {
+  const n = to - from;
+  if (n < 19 || buf[from + 4] !== DASH || buf[from + 10] !== SPACE || buf[to - 1] === 0x43 /* C */) return -1;
+  if (!zoned) return to;
+  if (buf[to - 3] === 0x2b && buf[to - 2] === 0x30 && buf[to - 1] === 0x30) return to - 3; // +00
+  if (n >= 6 && buf[to - 6] === 0x2b && buf[to - 5] === 0x30 && buf[to - 4] === 0x30 && buf[to - 3] === 0x3a && buf[to - 2] === 0x30 && buf[to - 1] === 0x30) {
+    return to - 6; // +00:00
   }
+  return to;
+}
+
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+
+/** Writes `true` or `false` at `pos`; the position after it. */
+function writeBoolean(out: Buffer, pos: number, value: boolean): number {
+  const text = value ? TRUE : FALSE;
+  for (let i = 0; i < text.length; i++) out[pos++] = text[i];
+  return pos;
 }
