@@ -4,7 +4,7 @@
  * `limit`. Load cases fill `env.table` with the same rows; their limit is `copy-from`. Merge
  * cases merge the changes CSV into `env.table`, a copy of the bench table with a primary key
  * made before the clock starts; their limit is `merge-psql`. Every
- * case loads its modules before the clock starts (`prepare`): what is timed is moving the data.
+ * case is timed as a whole process, from spawn to exit, with bigrays' defaults (server-side encryption on).
  * To add one, append to CASES.
  */
 import { createReadStream } from 'node:fs';
@@ -45,6 +45,11 @@ export interface BenchEnv {
 /** Which kind of case: what its ratio is against. */
 export type BenchKind = 'export' | 'load' | 'table' | 'merge';
 
+/** Whether a kind of case uploads the bench table (an export, whatever its limit). */
+export function isExport(kind: BenchKind): boolean {
+  return kind === 'export' || kind.startsWith('export-');
+}
+
 export interface BenchCase {
   /** Short name shown in the table (and used with `--only`). */
   name: string;
@@ -55,7 +60,9 @@ export interface BenchCase {
   limit?: boolean;
   /** The end of an export's key (`.csv`, `.csv.gz`, `.parquet`). */
   ext?: string;
-  /** Loads what `run` needs, before the clock starts. */
+  /** Makes what the case starts from (a table to load into), in the bench's own process, before the case's process is spawned. */
+  setup?(env: BenchEnv): Promise<void>;
+  /** Loads what `run` needs, in the case's process (timed, as a job's start is). */
   prepare(env: BenchEnv): Promise<void>;
   /** Runs once, in the child; resolves when the data has moved. */
   run(env: BenchEnv): Promise<void>;
@@ -136,7 +143,7 @@ export const CASES: BenchCase[] = [
     async run(env) {
       const { SQLStream, ToS3, bigraysRun } = bigrays(env);
       class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; serverSideEncryption = 'none' as const; }
+      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
       await bigraysRun(Events, Upload);
     },
   },
@@ -149,7 +156,7 @@ export const CASES: BenchCase[] = [
     async run(env) {
       const { SQLStream, ToS3, bigraysRun } = bigrays(env);
       class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; serverSideEncryption = 'none' as const; }
+      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
       await bigraysRun(Events, Upload);
     },
   },
@@ -163,7 +170,7 @@ export const CASES: BenchCase[] = [
       const { SQLStream, ToS3, bigraysRun } = bigrays(env);
       class Events extends SQLStream { query = env.query; }
       class Upload extends ToS3 {
-        input = Events.output; bucket = env.bucket; key = env.key; format = 'parquet' as const; serverSideEncryption = 'none' as const;
+        input = Events.output; bucket = env.bucket; key = env.key; format = 'parquet' as const;
       }
       await bigraysRun(Events, Upload);
     },
@@ -177,7 +184,7 @@ export const CASES: BenchCase[] = [
     async run(env) {
       const { SQLQuery, ToS3, bigraysRun } = bigrays(env);
       class Events extends SQLQuery { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; serverSideEncryption = 'none' as const; }
+      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
       await bigraysRun(Events, Upload);
     },
   },

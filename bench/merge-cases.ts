@@ -1,6 +1,6 @@
 /**
  * The merge cases: the changes CSV (half of them rows of the bench table changed, half new)
- * merged into a copy of the bench table with a primary key on id, made before the clock:
+ * merged into a copy of the bench table with a primary key on id, made before the case's process starts:
  * through psql (the limit) and through FromS3 → SQLWrite ifExists 'merge'.
  */
 import { createReadStream } from 'node:fs';
@@ -55,20 +55,16 @@ export const MERGE_CASES: BenchCase[] = [
     title: 'COPY of the changes CSV into a temp table + INSERT … ON CONFLICT DO UPDATE (psql, else pg), one transaction',
     kind: 'merge',
     limit: true,
-    async prepare(env) {
-      await prepareLimit();
-      await prepareMergeTarget(env);
-    },
+    setup: prepareMergeTarget,
+    prepare: prepareLimit,
     run: mergeLimit,
   },
   {
     name: 'merge',
     title: "FromS3 (format 'csv') of the changes → SQLWrite ifExists 'merge' on id",
     kind: 'merge',
-    async prepare(env) {
-      await prepareBigrays(env);
-      await prepareMergeTarget(env);
-    },
+    setup: prepareMergeTarget,
+    prepare: prepareBigrays,
     async run(env) {
       const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
       class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.changesKey; format = 'csv' as const; }
