@@ -25,8 +25,9 @@ const DEFAULT_BATCH_SIZE = 5000;
  * and closes once they are read to the end, when their reader fails, or when the run ends.
  *
  * On PostgreSQL, CSV of these rows (ToS3, ToCSV) is written by the server itself through
- * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte. COPY takes no bound
- * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
+ * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte; JSON lines are built from
+ * the same COPY's text and the query's column types (described first, not run). COPY takes no
+ * bound parameters: with `params`, the rows are read one by one and written by bigrays' writers.
  * Read by an `SQLWrite` on the same session, the rows are written on the server
  * (`INSERT … SELECT`, `params` bound), never read by bigrays.
  *
