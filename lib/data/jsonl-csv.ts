@@ -54,6 +54,17 @@ function wayOf(column: SqlColumn): number {
   }
 }
 
+/** The next quote at or after `from` (`buf.length` if none): byte by byte nearby, then by indexOf, cheaper for long values. */
+function nextQuote(buf: Buffer, from: number): number {
+  const n = buf.length;
+  const near = Math.min(n, from + 16);
+  let q = from;
+  while (q < near && buf[q] !== QUOTE) q++;
+  if (q < near || q === n) return q;
+  q = buf.indexOf(QUOTE, q);
+  return q < 0 ? n : q;
+}
+
 /** Where the header line at `from` ends (after its line feed); -1 when `buf` ends first. */
 function headerEnd(buf: Buffer, from: number): number {
   let quoted = false;
@@ -158,7 +169,7 @@ export class CsvJsonl {
         quoted = true;
         let q = p + 1;
         for (;;) {
-          while (q < n && buf[q] !== QUOTE) q++;
+          q = nextQuote(buf, q);
           if (q + 1 >= n) {
             if (q >= n || !final) return -1;
             break;
