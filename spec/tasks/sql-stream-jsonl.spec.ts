@@ -151,6 +151,18 @@ describe('SQLStream as JSON lines on PostgreSQL', function () {
     expect(readFileSync(join(dir, 'none.jsonl'), 'utf8')).to.equal('');
   });
 
+  it('should read the rows one by one for statements COPY cannot run (SHOW, EXPLAIN), as before', async () => {
+    const session = new ReadingSession();
+    @register class Zone extends SQLStream { override requiredResource = session; query = '/* the zone */ show timezone'; }
+    @register class SaveZone extends ToCSV { input = Zone.output; filename = join(dir, 'zone.jsonl'); format = 'jsonl' as const; }
+    @register class Plan extends SQLStream { override requiredResource = session; query = 'explain (costs off) select 1'; }
+    @register class SavePlan extends ToCSV { input = Plan.output; filename = join(dir, 'plan.jsonl'); format = 'jsonl' as const; }
+    await bigraysRun(Zone, SaveZone, Plan, SavePlan);
+    expect(session.calls).to.deep.equal(['describe', 'stream', 'describe', 'stream']);
+    expect(readFileSync(join(dir, 'zone.jsonl'), 'utf8')).to.equal('{"TimeZone":"UTC"}\n');
+    expect(readFileSync(join(dir, 'plan.jsonl'), 'utf8')).to.equal('{"QUERY PLAN":"Result"}\n');
+  });
+
   it('should export split gzip parts through `bigrays run`, the same parts as the rows read one by one, night after night', async function () {
     this.timeout(240_000);
     const bucket = await createBucket('jsonl');

@@ -47,6 +47,15 @@ export class Describe {
   }
 }
 
+/** The statements `COPY (…) TO STDOUT` takes; not utility statements (EXPLAIN, SHOW…), which a cursor reads. */
+const COPYABLE = new Set(['select', 'with', 'values', 'table', 'insert', 'update', 'delete', 'merge']);
+
+/** Whether `COPY (text) TO STDOUT` can run `text`, by its first word (after comments and parentheses). */
+export function copyTakes(text: string): boolean {
+  const first = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*([A-Za-z]+)/.exec(text);
+  return first !== null && COPYABLE.has(first[1].toLowerCase());
+}
+
 /** The result columns of `text` on the pg `connection`; undefined for a statement without rows. */
 export function describeQuery(connection: unknown, text: string): Promise<PgField[] | undefined> {
   return new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ import { sendCancel } from './cancel';
 import { pgColumns } from './column-types';
 import { copyFrom, copyRows } from './copy-from';
 import { CopyOut } from './copy-out';
-import { describeQuery } from './describe';
+import { copyTakes, describeQuery } from './describe';
 import { postgresDsnSettings } from './dsn';
 import { postgresQueryLoad } from './query-load';
 import { postgresMerge } from './merge';
@@ -188,6 +188,7 @@ export const postgresDialect: Dialect = {
   },
 
   async describe(knex: Knex, sql: string): Promise<SqlColumn[] | undefined> {
+    if (!copyTakes(sql)) return undefined;
     const fields = await withConnection(knex, (connection) => describeQuery(connection, sql));
     return fields && pgColumns(fields);
   },
