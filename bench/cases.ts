@@ -333,6 +333,21 @@ export const CASES: BenchCase[] = [
     },
   },
   {
+    name: 'stream-jsonl',
+    title: "SQLStream → ToS3, format 'jsonl'",
+    kind: 'export',
+    ext: '.jsonl',
+    prepare: prepareBigrays,
+    async run(env) {
+      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
+      class Events extends SQLStream { query = env.query; }
+      class Upload extends ToS3 {
+        input = Events.output; bucket = env.bucket; key = env.key; format = 'jsonl' as const;
+      }
+      await bigraysRun(Events, Upload);
+    },
+  },
+  {
     name: 'gzip-limit',
     title: 'COPY … TO STDOUT CSV HEADER (psql, else pg-copy-streams) piped through gzip -6 (else zlib at level 6) → lib-storage upload',
     kind: 'export-gz',

@@ -10,8 +10,8 @@
 import { Readable } from 'node:stream';
 import { rowRecords, type CsvInput, type RowCounter, type RowRecords } from './csv';
 import type { Format } from './formats/format';
-import { compressed, csvBytesPayload, readSqlRows, rowsPayload, type Compression, type Payload } from './payload';
-import { isSqlRows } from './sql-rows';
+import { compressed, csvBytesPayload, readSqlRows, rowsPayload, serverCsvPayload, type Compression, type Payload } from './payload';
+import { isSqlRows, type ServerCsv } from './sql-rows';
 
 export interface RowPart {
   columns: string[];
@@ -208,6 +208,10 @@ export async function* partPayloads(input: unknown, options: PartOptions, maxRow
     return;
   }
   const read = await readSqlRows(input, options.format);
+  if ('typed' in read) {
+    yield* serverCsvParts(read.typed, options, maxRows);
+    return;
+  }
   if (!('copy' in read)) {
     yield* recordParts(read.rows, options, maxRows);
     return;
@@ -223,5 +227,22 @@ async function* recordParts(input: CsvInput, options: PartOptions, maxRows: numb
     // Each part keeps the input's declared column types (read with its header).
     const typed = { ...part, columnTypes: counter.types };
     yield { payload: async () => compressed(rowsPayload(typed, options.format, part.rowsBefore), options.compression) };
+  }
+}
+
+/** The server's CSV cut into parts between records, each written by the format from its text. */
+async function* serverCsvParts(copy: ServerCsv, options: PartOptions, maxRows: number): AsyncGenerator<PayloadPart> {
+  let rowsBefore = 0;
+  let previous: CsvBytesPart | undefined;
+  for await (const part of splitCsvBytes(copy.stream, maxRows)) {
+    rowsBefore += previous?.rows() ?? 0;
+    previous = part;
+    const before = rowsBefore;
+    yield {
+      payload: async () => {
+        const typed: ServerCsv = { stream: Readable.from(part.chunks, { objectMode: false }), columns: copy.columns, rows: part.rows };
+        return compressed(serverCsvPayload(typed, options.format, before), options.compression);
+      },
+    };
   }
 }

@@ -12,7 +12,7 @@ import { isTabular, type CsvInput, type RowSource } from './csv';
 import type { Format } from './formats/format';
 import { DATA_FORMATS, formatOf, listed, type DataFormat } from './formats/table';
 import type { Row } from './frame';
-import { isSqlRows, type CsvCopy, type SqlRows } from './sql-rows';
+import { isSqlRows, type CsvCopy, type ServerCsv, type SqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
 
 export { DATA_FORMATS, type DataFormat };
@@ -86,6 +86,12 @@ export function rowsPayload(input: CsvInput, format: Format, rowsBefore = 0): Pa
 /** The payload of bytes already in `format` (the server's CSV: a header line, then records), `rows` the records read so far. */
 export function csvBytesPayload(body: Readable, format: Format, rows: () => number | undefined): Payload {
   return { kind: format.name as DataFormat, body, contentType: format.contentType, rows };
+}
+
+/** The payload of an SQLStream's rows written by `format` from the server's CSV of them and their column types. */
+export function serverCsvPayload(copy: ServerCsv, format: Format, rowsBefore = 0): Payload {
+  const written = format.writeServerCsv!(copy, rowsBefore);
+  return { kind: format.name as DataFormat, body: written.body, contentType: format.contentType, rows: written.rows };
 }
 
 /** `payload` gzip-compressed when `compression` says so. */
@@ -180,16 +186,20 @@ export function isOneShot(input: unknown): boolean {
  */
 async function sqlRowsPayload(input: SqlRows, format: Format): Promise<Payload> {
   const read = await readSqlRows(input, format);
-  return 'copy' in read ? csvBytesPayload(read.copy.stream, format, read.copy.rows) : rowsPayload(read.rows, format);
+  if ('copy' in read) return csvBytesPayload(read.copy.stream, format, read.copy.rows);
+  return 'typed' in read ? serverCsvPayload(read.typed, format) : rowsPayload(read.rows, format);
 }
 
 /**
  * How an `SQLStream`'s rows are read to be written in `format`: as CSV from PostgreSQL, the
- * bytes of COPY itself; else the rows, for a writer.
+ * bytes of COPY itself; for a format written from the server's text (JSON lines), COPY's CSV
+ * with the query's column types; else the rows, for a writer.
  */
-export async function readSqlRows(input: SqlRows, format: Format): Promise<{ copy: CsvCopy } | { rows: RowSource }> {
+export async function readSqlRows(input: SqlRows, format: Format): Promise<{ copy: CsvCopy } | { typed: ServerCsv } | { rows: RowSource }> {
   const copy = format.takesServerCsv ? await input.copyCsv() : undefined;
   if (copy) return { copy };
+  const typed = format.writeServerCsv ? await input.copyTyped() : undefined;
+  if (typed) return { typed };
   const opened = await input.open();
   return { rows: { columns: opened.columns, rows: opened.rows, columnTypes: opened.columnTypes } };
 }

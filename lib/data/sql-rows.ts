@@ -25,6 +25,11 @@ export interface CsvCopy {
   rows(): number | undefined;
 }
 
+/** The server's CSV of a query (a header line, then records) with the query's columns as the server declares them. */
+export interface ServerCsv extends CsvCopy {
+  columns: readonly SqlColumn[];
+}
+
 /** Who reads the rows: the task running now, and its signal. */
 export interface RowsReader {
   taskName: string;
@@ -47,6 +52,8 @@ export interface SqlRowsSource {
   open(reader: RowsReader): Promise<OpenRows>;
   /** Starts the query as CSV the database writes itself; undefined when it cannot (another engine, bound params). */
   copyCsv(reader: RowsReader): Promise<CsvCopy | undefined>;
+  /** `copyCsv` with the query's column types, known before the first byte; undefined when it cannot. */
+  copyTyped?(reader: RowsReader): Promise<ServerCsv | undefined>;
   /** Lets go of the session once the rows are read, failed or given up (it closes if nothing else uses it). */
   done(): Promise<void>;
   /** Why the rows cannot be read any more, if so (the session closed at the end of the run). */
@@ -152,11 +159,25 @@ export class SqlRows implements AsyncIterable<unknown[]> {
    * @internal ToS3 and ToCSV use it.
    */
   async copyCsv(): Promise<CsvCopy | undefined> {
+    return this.serverCopy((who) => this.source.copyCsv(who));
+  }
+
+  /**
+   * `copyCsv` with the query's columns as the server declares them, known before the COPY
+   * starts; undefined, the rows still unread, when the source cannot give them.
+   * @internal ToS3 and ToCSV use it for formats written from the server's text.
+   */
+  async copyTyped(): Promise<ServerCsv | undefined> {
+    const copyTyped = this.source.copyTyped?.bind(this.source);
+    return copyTyped ? this.serverCopy(copyTyped) : undefined;
+  }
+
+  private async serverCopy<T extends CsvCopy>(start: (who: RowsReader) => Promise<T | undefined>): Promise<T | undefined> {
     const who = reader();
     this.claim(who);
-    let copy: CsvCopy | undefined;
+    let copy: T | undefined;
     try {
-      copy = await this.source.copyCsv(who);
+      copy = await start(who);
     } catch (error) {
       await this.source.done();
       throw error;

@@ -2,7 +2,7 @@
  * `SQLStream`: a query whose rows are read later, by the task that takes them as input, as
  * they arrive, so a result of any size streams from the database to S3 or a file.
  */
-import { SqlRows, type CsvCopy, type OpenRows, type RowsReader, type SqlRowsQuery } from '../data/sql-rows';
+import { SqlRows, type RowsReader, type SqlRowsQuery, type SqlRowsSource } from '../data/sql-rows';
 import type { SqlQuoting } from '../format';
 import { shown } from '../messages';
 import { activeContext } from '../output';
@@ -25,8 +25,9 @@ const DEFAULT_BATCH_SIZE = 5000;
  * and closes once they are read to the end, when their reader fails, or when the run ends.
  *
  * On PostgreSQL, CSV of these rows (ToS3, ToCSV) is written by the server itself through
- * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte. COPY takes no bound
- * parameters: with `params`, the rows are read one by one and written by bigrays' CSV writer.
+ * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)`, byte for byte; JSON lines are built from
+ * the same COPY's text and the query's column types (described first, not run). COPY takes no
+ * bound parameters: with `params`, the rows are read one by one and written by bigrays' writers.
  * Read by an `SQLWrite` on the same session, the rows are written on the server
  * (`INSERT … SELECT`, `params` bound), never read by bigrays.
  *
@@ -78,13 +79,21 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
         const stream = await session.copyCsv(query, { signal: reader.signal, taskName: reader.taskName });
         return { stream, rows: () => stream.rowCount };
       },
+      copyTyped: async (reader) => {
+        if (!session.canCopyCsv || (params !== undefined && params !== null)) return undefined;
+        const options = { signal: reader.signal, taskName: reader.taskName };
+        const columns = await session.describe(query, options);
+        if (!columns || columns.length === 0) return undefined;
+        const stream = await session.copyCsv(query, options);
+        return { stream, columns, rows: () => stream.rowCount };
+      },
     });
   }
 
   /** The rows of the query, read by `open` (or `copyCsv`) on the task's session, held open until they are read. */
   private rowsOf(
     query: SqlRowsQuery | undefined,
-    read: { open(reader: RowsReader): Promise<OpenRows>; copyCsv(reader: RowsReader): Promise<CsvCopy | undefined>; done?(): Promise<void> },
+    read: Pick<SqlRowsSource, 'open' | 'copyCsv' | 'copyTyped'> & { done?(): Promise<void> },
   ): SqlRows {
     const { taskName } = this;
     const session = this.session;
@@ -96,6 +105,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
       query,
       open: read.open,
       copyCsv: read.copyCsv,
+      copyTyped: read.copyTyped,
       done: async () => {
         closed = true;
         await read.done?.();

@@ -7,6 +7,9 @@ import { Readable } from 'node:stream';
 import { rowRecords, type CsvInput, type RowCounter, type RowRecords } from '../csv';
 import type { CsvRows } from '../csv-rows';
 import type { CsvTextOptions } from '../csv-read';
+import type { ServerCsv } from '../sql-rows';
+
+export type { ServerCsv };
 
 /** Rows being written in a format: the bytes, read once, and the rows written so far. */
 export interface WrittenRows {
@@ -38,6 +41,11 @@ export interface Format {
    * export), so that an error names the row as counted over the whole export.
    */
   writeRows(input: CsvInput, rowsBefore: number): WrittenRows;
+  /**
+   * Writes an SQLStream's rows from the server's own CSV of them (PostgreSQL's COPY) and their
+   * columns as the server declares them; a format without it is written from the rows.
+   */
+  writeServerCsv?(copy: ServerCsv, rowsBefore: number): WrittenRows;
   /** Reads an object of the format back as rows; undefined when it cannot be read back. */
   readonly readRows?: RowsReader;
 }

@@ -108,6 +108,11 @@ export interface SqlDialect {
    * (FORMAT csv, HEADER)`) on the driver `connection`; absent for engines that cannot.
    */
   copyCsv?(connection: unknown, sql: string): Readable & { rowCount?: number };
+  /**
+   * The result columns of `sql` as the server declares them, without running it, for a query
+   * `copyCsv` can run; undefined when it has none or COPY cannot run it. Absent for engines that cannot.
+   */
+  describe?(knex: Knex, sql: string): Promise<SqlColumn[] | undefined>;
   /** Runs a statement (or a batch without bindings) in a transaction, rolled back on error; rows affected if known. */
   execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined>;
   /** The column type `SQLWrite` creates for a kind of value. */

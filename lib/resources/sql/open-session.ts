@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import { FrameColumns } from '../../data/frame-columns';
+import type { SqlColumn } from '../../data/sql-columns';
 import { finallyRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
 import { logger } from '../../log';
@@ -204,6 +205,14 @@ export class SqlSession {
   /** Whether `copyCsv` can run on this engine. */
   get canCopyCsv(): boolean {
     return this.dialect.copyCsv !== undefined;
+  }
+
+  /** The result columns of `sql` as the server declares them, without running it; undefined when the engine cannot tell or it has none. */
+  async describe(sql: string, options: SqlCallOptions = {}): Promise<SqlColumn[] | undefined> {
+    if (!this.dialect.describe) return undefined;
+    this.checkIdle();
+    const guard = await this.begin(options, 'the query', 'statement');
+    return this.guarded(guard, this.dialect.describe(this.knex, withoutTerminator(sql)));
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../../data/frame';
 import type { FrameColumns } from '../../../data/frame-columns';
+import type { SqlColumn } from '../../../data/sql-columns';
 import type { SqlQuoting } from '../../../format';
 import { jsonText } from '../../../data/json';
 import { socketBytes, withConnection } from '../connection';
@@ -18,9 +19,10 @@ import { CLEANUP_MS, lostHow, within } from '../link';
 import { streamOnConnection } from '../table-stream';
 import { isJsonValue } from '../values';
 import { sendCancel } from './cancel';
-import { copyFrom, copyRows } from './copy-from';
 import { pgColumns } from './column-types';
+import { copyFrom, copyRows } from './copy-from';
 import { CopyOut } from './copy-out';
+import { copyTakes, describeQuery } from './describe';
 import { postgresDsnSettings } from './dsn';
 import { postgresQueryLoad } from './query-load';
 import { postgresMerge } from './merge';
@@ -190,6 +192,12 @@ export const postgresDialect: Dialect = {
     // The line break ends a trailing `-- comment` before the closing parenthesis.
     const copy = new CopyOut(`COPY (${sql}\n) TO STDOUT WITH (FORMAT csv, HEADER)`);
     return (connection as { query<T>(query: T): T }).query(copy);
+  },
+
+  async describe(knex: Knex, sql: string): Promise<SqlColumn[] | undefined> {
+    if (!copyTakes(sql)) return undefined;
+    const fields = await withConnection(knex, (connection) => describeQuery(connection, sql));
+    return fields && pgColumns(fields);
   },
 
   async execute(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<number | undefined> {

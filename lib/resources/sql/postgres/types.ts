@@ -3,6 +3,7 @@
  * timestamps as ISO 8601 text with their microseconds, timestamptz in UTC, bytea as bytes), and
  * the column types `SQLWrite` creates.
  */
+import { byteaBytes } from '../../../data/bytea';
 import type { ValueKind } from '../dialect';
 import { exactInteger } from '../values';
 
@@ -48,25 +49,9 @@ function isoTimestamptz(text: string): string {
   return isoTimestamp(text, true);
 }
 
-function byteaParser(text: string): Buffer {
-  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
-  // escape format (bytea_output = escape)
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && text[i + 1] === '\\') {
-      bytes.push(0x5c);
-      i += 1;
-    } else if (text[i] === '\\') {
-      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
-      i += 3;
-    } else bytes.push(text.charCodeAt(i));
-  }
-  return Buffer.from(bytes);
-}
-
 const PARSERS: Record<number, (text: string) => unknown> = {
   [BOOL]: (text) => text === 't' || text === 'true',
-  [BYTEA]: byteaParser,
+  [BYTEA]: byteaBytes,
   [INT8]: (text) => exactInteger(text),
   [INT2]: Number,
   [INT4]: Number,
