@@ -34,13 +34,17 @@ function withoutPackages(hidden: string[], args: string[], env: Record<string, s
 }
 
 /** A job that marks its first task ran, then runs one SQL task of `kind`. */
-function sqlJob(kind: 'SQLQuery' | 'SQLExecute'): string {
+function sqlJob(kind: 'SQLQuery' | 'SQLExecute', useFrame = false): string {
   return `
     const { register, bigraysRun, Task, SQLQuery, SQLExecute } = require('bigrays');
     class First extends Task { run() { console.log('First ran'); } }
     class Sql extends ${kind} { query = 'select 1 as one'; statement = 'select 1'; }
-    register(First); register(Sql);
-    bigraysRun().then(() => console.log('ok'), (error) => { console.log(error.name + ': ' + error.message); process.exitCode = 1; });
+    class Use extends Task { input = Sql.output; run() { console.log('rows ' + this.input.shape[0]); ${useFrame ? 'return this.input.head(1);' : ''} } }
+    register(First); register(Sql); ${kind === 'SQLQuery' ? 'register(Use);' : ''}
+    bigraysRun().then(() => console.log('ok'), (error) => {
+      console.log((error.taskName ? error.taskName + ': ' : '') + error.name + ': ' + error.message);
+      process.exitCode = 1;
+    });
   `;
 }
 
@@ -109,12 +113,17 @@ describe('the package', () => {
       }
     });
 
-    it('should say how to install danfojs-node when a DataFrame needs it, naming the task', async () => {
-      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLQuery')], { BIGRAYS_DB_DSN: await freshPostgresDsn() });
+    it('should run an SQLQuery without danfojs-node, and say how to install it when the job uses the DataFrame, naming the task', async () => {
+      const dsn = await freshPostgresDsn();
+      const plain = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLQuery')], { BIGRAYS_DB_DSN: dsn });
+      expect(plain.out).to.match(/rows 1\s+ok/);
+      expect(plain.status).to.equal(0);
+      const { status, out } = withoutPackages(['danfojs-node'], ['-e', sqlJob('SQLQuery', true)], { BIGRAYS_DB_DSN: dsn });
       expect(status).to.equal(1);
-      expect(out).to.contain('First ran');
+      // The SQLQuery ran; the task that used its DataFrame failed.
+      expect(out).to.match(/First ran\s+rows 1\s+ConfigurationError/);
       expect(out).to.contain(
-        "Sql failed: A DataFrame (SQLQuery's output, say) needs the danfojs-node package, which is not installed: run " +
+        "ConfigurationError: A DataFrame (SQLQuery's output, say) needs the danfojs-node package, which is not installed: run " +
           '`npm pkg set overrides.@tensorflow/tfjs-node=npm:@tensorflow/tfjs@3.21.0 overrides.xlsx=0.18.5 && npm pkg set allowScripts.core-js=false --json && npm install danfojs-node`',
       );
     });

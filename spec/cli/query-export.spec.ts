@@ -51,7 +51,8 @@ for (const engine of ENGINES) {
         },
       });
       const seen = readdirSync(modules).map((file) => JSON.parse(readFileSync(path.join(modules, file), 'utf8')) as { entry: string; modules: string[] });
-      const job = seen.find((p) => /[\\/]job[\\/]child\.js$/.test(p.entry));
+      // The job's process: the command's own (its entry then the job file), or one of its own (--json, --local).
+      const job = seen.find((p) => /[\\/]job[\\/]child\.js$/.test(p.entry) || p.entry.endsWith('query-export.ts'));
       expect(job, JSON.stringify(seen.map((p) => p.entry))).not.to.equal(undefined);
       return { result, danfo: job!.modules.some((file) => /[\\/]danfojs-node[\\/]/.test(file)) };
     };
