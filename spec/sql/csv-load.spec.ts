@@ -158,6 +158,12 @@ describe('CSV from S3 into SQL tables', function () {
         "Load: the input's column `Id` could be any of `id` and `ID` of twice, which differ only in case; name it in the input exactly as the table does",
       );
       expect((await select('select count(*)::int from twice')).values).to.deep.equal([[0]]);
+      await put('both.csv', 'id,ID\n1,2\n');
+      const both = await failureOf(load('both.csv', 'cased', { ifExists: 'append', columnTypes: {} }));
+      expect((both.errors[0] as Error).message).to.equal(
+        "Load: the input's columns `id` and `ID` are both the column `id` of cased, their names differing only in case; rename one of them in the input",
+      );
+      expect((await select('select count(*)::int from cased')).values).to.deep.equal([[4]]);
     });
 
     it('should refuse a malformed record among the first rows (read to infer types) the same way', async () => {
