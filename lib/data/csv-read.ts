@@ -26,7 +26,7 @@ import { breakInside, countChar } from './copy-lines';
 import { cleanByteRun } from './csv-byte-run';
 import { CsvFormatError, invalidTextError, recordsIn } from './csv-format-error';
 import { CsvScanner, type CsvValue } from './csv-scan';
-import { InvalidTextError, StrictTextDecoder, type TextEncoding } from './text-encoding';
+import { InvalidTextError, StrictTextDecoder, type TextEncoding, unfinishedTail } from './text-encoding';
 import { Utf8Window } from './utf8-window';
 
 export { breakInside, CopyLines, countChar } from './copy-lines';
@@ -234,13 +234,20 @@ export class CsvReader extends CsvScanner {
     }
   }
 
-  /** The record at the window's `at`, parsed from its Latin-1 view; a malformed one is refused in words quoting its text. */
+  /**
+   * The record at the window's `at`, parsed from its Latin-1 view; -1 when it is not all read.
+   * A malformed one is refused as decoded text refuses it: bytes not valid UTF-8 first, else in
+   * words quoting its text, read on when a character it quotes is cut at the end of the window.
+   */
   private recordOf(window: Utf8Window, fields: CsvValue[]): number {
     try {
       return this.record(window.view, window.at, fields, this.rows + 1);
     } catch (error) {
       if (!(error instanceof CsvFormatError)) throw error;
-      this.record(window.bytes.toString('utf8', window.at), 0, [], this.rows + 1);
+      const whole = window.bytes.length - (this.ended ? 0 : unfinishedTail(window.bytes));
+      this.checkedUtf8(window, window.at, whole, this.rows);
+      // The decoded record is refused the same way, quoting its text; it is not all read when what it quotes is cut off.
+      if (this.record(window.bytes.toString('utf8', window.at, whole), 0, [], this.rows + 1) < 0) return -1;
       throw error;
     }
   }

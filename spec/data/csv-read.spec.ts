@@ -203,6 +203,42 @@ describe('CSV reader', () => {
     expect([textError!.row, textError!.message]).to.deep.equal([rowsError!.row, rowsError!.message]);
   });
 
+  it('should refuse a malformed record past the first bytes read as decoded text does: bad bytes first, a character cut by a read quoted whole', async () => {
+    const read = 256 * 1024;
+    /** The refusal of the COPY text of `chunks`, as UTF-8 bytes and as the same text decoded. */
+    async function refusals(chunks: Buffer[]): Promise<string[]> {
+      const messages: string[] = [];
+      for (const path of ['copyText', 'copyDecoded'] as const) {
+        async function* source(): AsyncGenerator<Buffer> {
+          yield* chunks;
+        }
+        const csv = new CsvReader(source(), { source: 's3://drop/in.csv' });
+        await csv.start();
+        const text = (csv as unknown as Record<typeof path, () => AsyncGenerator<string | Buffer>>)[path]();
+        messages.push(await (async () => {
+          for await (const piece of text) expect(piece.length).to.be.above(0);
+          return 'loaded';
+        })().catch((error: unknown) => (error as Error).message));
+      }
+      return messages;
+    }
+    const fill = Buffer.from(`h1,h2\n${'1,2\n'.repeat(70000)}`);
+    // A closing quote followed by a byte that is not UTF-8: the bytes are refused, not the quote.
+    const bad = Buffer.concat([fill, Buffer.from([0x22, 0x61, 0x22, 0xff, 0x2c, 0x32, 0x0a])]);
+    expect(await refusals([bad.subarray(0, read), bad.subarray(read)])).to.deep.equal(Array(2).fill(
+      "CSV: s3://drop/in.csv is not valid UTF-8 at byte offset 280009 (row 70001, column 1 `h1`): ff 2c 32 0a; no byte is replaced: if the file is in another encoding, set encoding to 'latin1' or 'utf16le'",
+    ));
+    // A closing quote followed by é, whose two bytes two reads bring: the message quotes é.
+    const cut = Buffer.concat([fill, Buffer.from('"a"é,2\n')]);
+    const at = cut.indexOf(0xc3) + 1;
+    const quoted = 'CSV: the closing quote of field 1 of row 70001 is followed by "é", not by a comma or the end of the line (a quoted field is quoted whole)';
+    expect(await refusals([cut.subarray(0, read), cut.subarray(read, at), cut.subarray(at)])).to.deep.equal([quoted, quoted]);
+    // The same with é cut by the first read, the one the header was read from.
+    const first = Buffer.from(`h1,h2\n1,${'z'.repeat(read - 13)}\n"a"é,2\n`);
+    expect(first[read - 1]).to.equal(0xc3);
+    expect(await refusals([first.subarray(0, read), first.subarray(read)])).to.deep.equal(Array(2).fill(quoted.replace('row 70001', 'row 2')));
+  });
+
   it('should tell the row of a COPY line number, counting the line breaks inside values', async () => {
     const csv = reader(Buffer.from('id,memo\n1,x\n2,"two\nlines"\n3,"three\nmore\nlines"\n4,y\n5,"z\rz"\n'), 3);
     await csv.start();

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { gzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLStream, SQLWrite, type CsvRows,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLExecute, SQLQuery, SQLStream, SQLWrite, type CsvRows,
 } from '../../lib';
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
@@ -112,6 +112,12 @@ describe('CSV from S3 into SQL tables', function () {
       expect(parsed(text)).to.deep.equal([['first'], ['\\.'], [null], ['last'], ['\\.']]);
     });
 
+    it('should load every row of a one-column file whose every other line is empty, each a NULL', async () => {
+      await put('nulls.csv', `v\n${'x\n\n'.repeat(100_000)}`);
+      expect(await load('nulls.csv', 'nulls', { columnTypes: {} })).to.equal(200_000);
+      expect((await select("select count(*) filter (where v = 'x')::int, count(*) filter (where v is null)::int from nulls")).values).to.deep.equal([[100_000, 100_000]]);
+    });
+
     it('should infer the types of a table it creates from the first rows, values read as text', async () => {
       await put('typed.csv', 'day,at,n,label\n2026-01-02,2026-01-02T03:04:05.123456Z,7,x\n2026-01-03,,8,""\n');
       await load('typed.csv', 'typed', { columnTypes: {} });
@@ -135,6 +141,29 @@ describe('CSV from S3 into SQL tables', function () {
           'a field with quotes in it is quoted whole, its quotes doubled',
       );
       expect((await select('select id, a, b from kept')).values).to.deep.equal([[0, 'before', null]]);
+    });
+
+    it("should append a file whose header names the table's columns in another case into those columns, and refuse a name two columns could be", async () => {
+      class Setup extends SQLExecute { statement = 'create table cased (id integer, x text); create table twice ("id" integer, "ID" integer, x text)'; }
+      await bigraysRun(Setup);
+      await put('cased.csv', 'ID,X\n1,one\n2,"two, ""2"""\n');
+      for (const run of [1, 2]) {
+        expect(await load('cased.csv', 'cased', { ifExists: 'append', columnTypes: {} })).to.equal(2);
+        expect((await select('select count(*)::int from cased')).values).to.deep.equal([[2 * run]]);
+      }
+      expect((await select('select id, x from cased order by id, x')).values).to.deep.equal([[1, 'one'], [1, 'one'], [2, 'two, "2"'], [2, 'two, "2"']]);
+      await put('twice.csv', 'Id,x\n1,a\n');
+      const error = await failureOf(load('twice.csv', 'twice', { ifExists: 'append', columnTypes: {} }));
+      expect((error.errors[0] as Error).message).to.equal(
+        "Load: the input's column `Id` could be any of `id` and `ID` of twice, which differ only in case; name it in the input exactly as the table does",
+      );
+      expect((await select('select count(*)::int from twice')).values).to.deep.equal([[0]]);
+      await put('both.csv', 'id,ID\n1,2\n');
+      const both = await failureOf(load('both.csv', 'cased', { ifExists: 'append', columnTypes: {} }));
+      expect((both.errors[0] as Error).message).to.equal(
+        "Load: the input's columns `id` and `ID` are both the column `id` of cased, their names differing only in case; rename one of them in the input",
+      );
+      expect((await select('select count(*)::int from cased')).values).to.deep.equal([[4]]);
     });
 
     it('should refuse a malformed record among the first rows (read to infer types) the same way', async () => {

@@ -36,6 +36,34 @@ function listed(names: readonly string[]): string {
 }
 
 /**
+ * The table's own spelling of each input column (the input's when the table lacks it): a column
+ * the table names in another case is the same column, as the check takes it, and a load names
+ * it as the table does. Refused when two of the table's columns differ from it only in case, or
+ * two of the input's are the same column of the table.
+ */
+export async function spelledAsTable(trx: Knex.Transaction, dialect: Dialect, input: EvolvingInput): Promise<string[]> {
+  const { schema, name } = splitName(input.tablename);
+  const names = dialect.merge ? (await dialect.merge.columns(trx, schema, name)).map((c) => c.name) : [];
+  const spelled = input.columns.map((column) => {
+    if (names.includes(column)) return column;
+    const same = names.filter((n) => n.toLowerCase() === column.toLowerCase());
+    if (same.length < 2) return same[0] ?? column;
+    throw new TaskError(
+      `${input.taskName}: the input's column \`${column}\` could be any of ${listed(same)} of ${input.tablename}, which differ only in case; ` +
+        'name it in the input exactly as the table does',
+      { taskName: input.taskName },
+    );
+  });
+  const twice = spelled.findIndex((column, i) => spelled.indexOf(column) !== i);
+  if (twice < 0) return spelled;
+  throw new TaskError(
+    `${input.taskName}: the input's columns \`${input.columns[spelled.indexOf(spelled[twice])]}\` and \`${input.columns[twice]}\` are both the column ` +
+      `\`${spelled[twice]}\` of ${input.tablename}, their names differing only in case; rename one of them in the input`,
+    { taskName: input.taskName },
+  );
+}
+
+/**
  * In the write's transaction: adds the input's columns the table lacks (with `addColumns`;
  * refused otherwise, and where ALTER TABLE commits at once), then refuses a column the input no
  * longer fits. Resolves to the table's column types by column name (the added ones included).

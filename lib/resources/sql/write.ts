@@ -15,7 +15,7 @@ import type { Dialect } from './dialect';
 import type { Guard } from './limits';
 import { clearTable, createTableBuilder, IF_EXISTS, ifExistsValues, splitName, type IfExists } from './table-ddl';
 import { mergeTable, type MergeOptions } from './merge';
-import { evolveTable } from './table-evolution';
+import { evolveTable, spelledAsTable } from './table-evolution';
 import { LoadError, type LoadTarget } from './load';
 import { droppedStaging, stagedForDdl, stagedIntoPlace, stagingName } from './staging';
 
@@ -297,6 +297,8 @@ export async function writeTable(
       // Where DDL commits at once, a replaced table is dropped only once the new one is full.
       const keep = dialect.capabilities.ddlCommits && ifExists === 'replace';
       const exists = await clearTable(trx, taskName, tablename, keep ? 'append' : ifExists);
+      // The load names each column as the table does (COPY quotes names: `ID` is not `id` there).
+      if (exists && ifExists === 'append' && (options.addColumns || text)) target.columns = await spelledAsTable(trx, dialect, evolving);
       if (exists && ifExists === 'append' && options.addColumns) await evolveTable(trx, dialect, evolving, true);
       // CSV appended as its text: a column the table lacks is refused in words, before any row goes.
       else if (exists && ifExists === 'append' && text) await evolveTable(trx, dialect, { ...evolving, declared: {}, sample: [] }, false);

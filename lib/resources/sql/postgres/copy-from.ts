@@ -10,6 +10,7 @@ import { quotedTable, quoteIdentifier } from '../identifiers';
 import type { Guard } from '../limits';
 import { CLEANUP_MS, within } from '../link';
 import { LoadError, type LoadTarget } from '../load';
+import { CopyChunks } from './copy-chunks';
 import { COPY_CHUNK, copyRowsText } from './copy-text';
 
 interface CopyStream extends Writable {
@@ -67,30 +68,20 @@ export async function copyFrom(
   const refused = (error: unknown): LoadError =>
     new LoadError((error as Error)?.message ?? String(error), copyErrorRow(error, lines), error);
   const pieces = text[Symbol.asyncIterator]();
-  // Text comes in pieces of any size (sent COPY_CHUNK at a time), bytes in chunks of their own.
-  let chunk = '';
+  // Pieces of any size, text or bytes, sent about COPY_CHUNK at a time.
+  const chunks = new CopyChunks();
   try {
     for (;;) {
       const next = await (guard ? guard.input(pieces.next()) : pieces.next());
       if (failure !== undefined) throw refused(failure);
       if (next.done) break;
-      let send: string | Buffer;
-      if (typeof next.value === 'string') {
-        chunk += next.value;
-        if (chunk.length < COPY_CHUNK) continue;
-        send = chunk;
-        chunk = '';
-      } else send = next.value;
+      const send = chunks.add(next.value);
+      if (send === undefined) continue;
       guard?.check();
-      if (chunk !== '') {
-        copy.write(chunk);
-        chunk = '';
-      }
       if (!copy.write(send)) await waitDrain();
     }
     guard?.check();
-    copy.end(chunk);
-    chunk = '';
+    copy.end(chunks.rest());
     await done.catch((error: unknown) => {
       throw refused(error);
     });
