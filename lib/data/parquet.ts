@@ -129,39 +129,81 @@ function builderOf(columns: readonly string[], types: readonly ParquetColumn[]):
   return columns.map((name, j) => new ColumnBuilder(schemaElement(name, types[j]).type as PhysicalType));
 }
 
+/** Records from batches, taken one at a time without a promise each while a batch lasts. */
+class BatchReader {
+  private batch: unknown[][] = [];
+  private at = 0;
+
+  constructor(private readonly batches: AsyncIterator<unknown[][]>) {}
+
+  /** The next record if the current batch has one, else undefined (then call `more`). */
+  take(): unknown[] | undefined {
+    return this.at < this.batch.length ? this.batch[this.at++] : undefined;
+  }
+
+  /** Reads the next batch; false once there is none. */
+  async more(): Promise<boolean> {
+    const next = await this.batches.next();
+    if (next.done) return false;
+    this.batch = next.value;
+    this.at = 0;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.batches.return?.(undefined as never);
+  }
+}
+
+/** Fills `group` from `reader` up to its bounds; false once the records are all read. */
+async function fill(group: RowGroup, reader: BatchReader, rowGroupSize: number): Promise<boolean> {
+  while (group.rows < rowGroupSize && group.bytes < PARQUET_ROW_GROUP_BYTES) {
+    const record = reader.take();
+    if (record !== undefined) group.add(record);
+    else if (!(await reader.more())) return false;
+  }
+  return true;
+}
+
+/** The first record (the column names), or undefined for no records. */
+async function header(reader: BatchReader): Promise<unknown[] | undefined> {
+  for (;;) {
+    const record = reader.take();
+    if (record !== undefined) return record;
+    if (!(await reader.more())) return undefined;
+  }
+}
+
 /**
- * The Parquet bytes of `records` (its first item the column names, then one array per row),
- * as chunks: one or more per row group, then the footer. The column types are `counter.types`
- * when the input declares them once its header is read.
+ * The Parquet bytes of `batches` of records (the first record the column names, then one array
+ * per row), as chunks: the file's first bytes and each row group, then the footer. The column
+ * types are `counter.types` when the input declares them once its header is read.
  */
 export async function* parquetChunks(
-  records: RowRecords,
+  batches: AsyncIterable<unknown[][]>,
   rowGroupSize = PARQUET_ROW_GROUP_SIZE,
   rowsBefore = 0,
   counter?: RowCounter,
 ): AsyncGenerator<Buffer> {
   const parts = await parquetParts();
-  const iterator = records[Symbol.asyncIterator]();
-  const head = await iterator.next();
-  if (head.done) return;
-  const columns = head.value.map(String);
-  let types = counter?.types?.length === columns.length ? counter.types.map(declaredColumn) : undefined;
-  let builders = types === undefined ? undefined : builderOf(columns, types);
-  let file: ParquetFile | undefined;
-  let schema: Array<Record<string, unknown>> = [];
-  let written = 0;
+  const reader = new BatchReader(batches[Symbol.asyncIterator]());
   let done = false;
   try {
-    while (!done) {
+    const head = await header(reader);
+    if (head === undefined) {
+      done = true;
+      return;
+    }
+    const columns = head.map(String);
+    let types = counter?.types?.length === columns.length ? counter.types.map(declaredColumn) : undefined;
+    let builders = types === undefined ? undefined : builderOf(columns, types);
+    let file: ParquetFile | undefined;
+    let schema: Array<Record<string, unknown>> = [];
+    let written = 0;
+    let more = true;
+    while (more) {
       const group = new RowGroup(columns, types, builders, rowsBefore + written + 1);
-      while (group.rows < rowGroupSize && group.bytes < PARQUET_ROW_GROUP_BYTES) {
-        const next = await iterator.next();
-        if (next.done) {
-          done = true;
-          break;
-        }
-        group.add(next.value);
-      }
+      more = await fill(group, reader, rowGroupSize);
       ({ types, builders } = group.typed());
       if (file === undefined) {
         schema = [{ name: 'root', num_children: columns.length }, ...columns.map((name, j) => schemaElement(name, types![j]))]; // eslint-disable-line @typescript-eslint/no-non-null-assertion
@@ -177,6 +219,6 @@ export async function* parquetChunks(
     yield* file!.footer(schema); // eslint-disable-line @typescript-eslint/no-non-null-assertion
     done = true;
   } finally {
-    if (!done) await iterator.return?.(undefined as never);
+    if (!done) await reader.close();
   }
 }
