@@ -12,6 +12,7 @@
 import { jsonText } from './json';
 import type { ColumnBuilder } from './parquet-builder';
 import type { ParquetColumn } from './parquet-columns';
+import { scanDecimal, scanTimestampMicros } from './parquet-text-scan';
 
 /** `infinity` of a TIMESTAMP column, in microseconds; `-infinity` is its negation. */
 export const TIMESTAMP_INFINITY = 9_223_372_036_854_775_807n;
@@ -55,6 +56,8 @@ export function hasZone(text: string): boolean {
  * a number when it is a safe integer (years 1685 to 2255), else a bigint.
  */
 export function timestampMicros(text: string): number | bigint | undefined {
+  const scanned = scanTimestampMicros(text);
+  if (scanned !== undefined) return scanned;
   if (text === 'infinity') return TIMESTAMP_INFINITY;
   if (text === '-infinity') return -TIMESTAMP_INFINITY;
   const m = TIMESTAMP.exec(text);
@@ -93,6 +96,8 @@ export function timeMicros(text: string): number | undefined {
  * digits, else a bigint); undefined if it does not fit `precision` digits.
  */
 export function unscaledDecimal(text: string, scale: number, precision = 38): number | bigint | undefined {
+  const scanned = scanDecimal(text, scale, precision);
+  if (scanned !== undefined) return scanned;
   const m = DECIMAL.exec(text);
   if (!m) return undefined;
   const fraction = m[1] ?? '';
