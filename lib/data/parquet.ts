@@ -13,9 +13,9 @@
  * value that does not fit its column's type fails the write with an error naming the column,
  * the row and the type.
  */
-import type { RowCounter, RowRecords } from './csv';
+import type { RowCounter } from './csv';
 import { ColumnBuilder, type PhysicalType } from './parquet-builder';
-import { declaredColumn, footerSchema, schemaElement, type ParquetColumn } from './parquet-columns';
+import { declaredColumn, schemaElement, type ParquetColumn } from './parquet-columns';
 import { ParquetFile, parquetParts } from './parquet-file';
 import { inferredColumn } from './parquet-infer';
 import { appendParquetValue } from './parquet-values';
@@ -215,7 +215,6 @@ export async function* parquetChunks(
         written += group.rows;
       }
     }
-    footerSchema(schema);
     yield* file!.footer(schema); // eslint-disable-line @typescript-eslint/no-non-null-assertion
     done = true;
   } finally {
