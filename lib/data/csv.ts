@@ -166,7 +166,7 @@ function line(values: readonly unknown[], columns: readonly string[], row: numbe
 }
 
 /** One row's values in column order; a row object's missing key is NULL. `label` names the format in errors. */
-function rowValues(row: unknown, columns: readonly string[], index: number, label: string): unknown[] {
+export function rowValues(row: unknown, columns: readonly string[], index: number, label: string): unknown[] {
   if (Array.isArray(row)) {
     if (row.length !== columns.length) {
       throw new TypeError(`${label}: row ${index} has ${row.length} values for ${columns.length} columns (${columns.join(', ')})`);

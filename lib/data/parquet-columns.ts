@@ -127,9 +127,8 @@ export function schemaElement(name: string, type: ParquetColumn): Record<string,
     case 'bytes':
       return { ...base, type: 'BYTE_ARRAY' };
     case 'json':
-      // The logical type only while rows are written: the writer would encode a converted JSON
-      // column's text as a JSON string again. `footerSchema` adds the converted type.
-      return { ...base, type: 'BYTE_ARRAY', logical_type: { type: 'JSON' } };
+      // The converted type as well as the logical type: DuckDB needs it to read them as JSON rather than bytes.
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } };
     case 'uuid':
       return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } };
     case 'text':
@@ -137,13 +136,3 @@ export function schemaElement(name: string, type: ParquetColumn): Record<string,
   }
 }
 
-/**
- * The schema as the footer states it: JSON columns with the converted type JSON as well as the
- * logical type, which DuckDB needs to read them as JSON rather than bytes. Changed in place,
- * once every row group is written.
- */
-export function footerSchema(schema: Array<Record<string, unknown>>): void {
-  for (const element of schema) {
-    if ((element.logical_type as { type?: string } | undefined)?.type === 'JSON') element.converted_type = 'JSON';
-  }
-}

@@ -10,7 +10,9 @@
  * values the type holds.
  */
 import { jsonText } from './json';
+import type { ColumnBuilder } from './parquet-builder';
 import type { ParquetColumn } from './parquet-columns';
+import { scanDecimal, scanTimestampMicros } from './parquet-text-scan';
 
 /** `infinity` of a TIMESTAMP column, in microseconds; `-infinity` is its negation. */
 export const TIMESTAMP_INFINITY = 9_223_372_036_854_775_807n;
@@ -49,8 +51,13 @@ export function hasZone(text: string): boolean {
   return TIMESTAMP.exec(text)?.[8] !== undefined;
 }
 
-/** Microseconds since the epoch of an ISO or PostgreSQL timestamp (its zone, when given, applied). */
-export function timestampMicros(text: string): bigint | undefined {
+/**
+ * Microseconds since the epoch of an ISO or PostgreSQL timestamp (its zone, when given, applied):
+ * a number when it is a safe integer (years 1685 to 2255), else a bigint.
+ */
+export function timestampMicros(text: string): number | bigint | undefined {
+  const scanned = scanTimestampMicros(text);
+  if (scanned !== undefined) return scanned;
   if (text === 'infinity') return TIMESTAMP_INFINITY;
   if (text === '-infinity') return -TIMESTAMP_INFINITY;
   const m = TIMESTAMP.exec(text);
@@ -65,7 +72,7 @@ export function timestampMicros(text: string): bigint | undefined {
   const micros = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
   // Exact as a double up to 2^53 µs (year 2255); beyond, the seconds are scaled as a bigint.
   const total = seconds * 1_000_000 + micros;
-  return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(micros);
+  return Number.isSafeInteger(total) ? total : BigInt(seconds) * 1_000_000n + BigInt(micros);
 }
 
 /** Days since the epoch of `YYYY-MM-DD` (or PostgreSQL's `… BC`, `±infinity`). */
@@ -77,27 +84,33 @@ export function dateDays(text: string): number | undefined {
 }
 
 /** Microseconds since midnight of `HH:MM:SS[.ffffff]` (PostgreSQL's `24:00:00` included). */
-export function timeMicros(text: string): bigint | undefined {
+export function timeMicros(text: string): number | undefined {
   const m = TIME.exec(text);
   if (!m) return undefined;
   const seconds = +m[1] * 3600 + +m[2] * 60 + +m[3];
-  return BigInt(seconds * 1_000_000 + (m[4] === undefined ? 0 : Number(m[4].padEnd(6, '0'))));
+  return seconds * 1_000_000 + (m[4] === undefined ? 0 : Number(m[4].padEnd(6, '0')));
 }
 
-/** The unscaled integer of a decimal string at `scale` decimals; undefined if it does not fit `precision` digits. */
-export function unscaledDecimal(text: string, scale: number, precision = 38): bigint | undefined {
+/**
+ * The unscaled integer of a decimal string at `scale` decimals (a number when it has at most 15
+ * digits, else a bigint); undefined if it does not fit `precision` digits.
+ */
+export function unscaledDecimal(text: string, scale: number, precision = 38): number | bigint | undefined {
+  const scanned = scanDecimal(text, scale, precision);
+  if (scanned !== undefined) return scanned;
   const m = DECIMAL.exec(text);
   if (!m) return undefined;
   const fraction = m[1] ?? '';
   if (fraction.length > scale) return undefined;
   const dot = text.indexOf('.');
-  const value = BigInt((dot < 0 ? text : text.slice(0, dot)) + fraction.padEnd(scale, '0'));
+  const digits = (dot < 0 ? text : text.slice(0, dot)) + fraction.padEnd(scale, '0');
+  if (digits.length <= 15) {
+    const value = Number(digits);
+    return Math.abs(value) < 10 ** Math.min(precision, 15) ? value : undefined;
+  }
+  const value = BigInt(digits);
   const limit = precision >= 38 ? MAX_DECIMAL : 10n ** BigInt(precision);
   return (value < 0n ? -value : value) < limit ? value : undefined;
-}
-
-function utf8(text: string): Uint8Array {
-  return Buffer.from(text, 'utf8');
 }
 
 function isPlainObject(value: object): boolean {
@@ -105,50 +118,114 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null || Array.isArray(value);
 }
 
-function uuidBytes(text: string): Uint8Array | undefined {
-  return UUID.test(text) ? Buffer.from(text.replace(/-/g, ''), 'hex') : undefined;
+/** Writes the 16 bytes of a UUID's text at `offset`; false if `text` is not a UUID. */
+function uuidAt(text: string, data: Buffer, offset: number): boolean {
+  if (!UUID.test(text)) return false;
+  const hex = text.length === 32 ? text : text.replace(/-/g, '');
+  return data.write(hex, offset, 16, 'hex') === 16;
+}
+
+/** Writes a 16-byte big-endian two's complement integer at `offset`. */
+function int128At(value: number | bigint, data: Buffer, offset: number): boolean {
+  const big = BigInt.asUintN(128, BigInt(value));
+  data.writeBigUInt64BE(big >> 64n, offset);
+  data.writeBigUInt64BE(BigInt.asUintN(64, big), offset + 8);
+  return true;
+}
+
+function appendDecimal(builder: ColumnBuilder, type: ParquetColumn, text: string): boolean {
+  const value = unscaledDecimal(text, type.scale, type.precision);
+  if (value === undefined) return false;
+  if (type.precision <= 9) builder.appendInt32(Number(value));
+  else if (type.precision <= 18) builder.appendInt64(value);
+  else return builder.appendFixed(16, (data, offset) => int128At(value, data, offset));
+  return true;
+}
+
+function appendTimestamp(builder: ColumnBuilder, type: ParquetColumn, value: unknown): boolean {
+  if (type.kind === 'timestamptz' && value instanceof Date) {
+    const millis = value.getTime();
+    if (Number.isNaN(millis)) return false;
+    builder.appendInt64(Number.isSafeInteger(millis * 1000) ? millis * 1000 : BigInt(millis) * 1000n);
+    return true;
+  }
+  if (typeof value !== 'string') return false;
+  // Inferred from values, a zoned column takes zoned texts only, and a plain one plain texts; a declared one takes the database's text.
+  if (type.dbType === undefined && hasZone(value) !== (type.kind === 'timestamptz')) return false;
+  const micros = timestampMicros(value);
+  if (micros === undefined) return false;
+  builder.appendInt64(micros);
+  return true;
+}
+
+function appendJson(builder: ColumnBuilder, value: unknown): boolean {
+  if (typeof value === 'string') builder.appendText(value);
+  else if (typeof value === 'object' && value !== null && isPlainObject(value)) builder.appendText(jsonText(value));
+  else return false;
+  return true;
 }
 
 /**
- * `value` as column `type` holds it; undefined when it cannot be (the caller names the row).
- * Strings are PostgreSQL's or ISO text; the SQL tasks' numbers, bigints, booleans and bytes as they are.
+ * Appends non-null `value` to `builder` as column `type` holds it; false (nothing appended) when
+ * it cannot be (the caller names the row). Strings are PostgreSQL's or ISO text; the SQL tasks'
+ * numbers, bigints, booleans and bytes as they are. Text is appended as it is: the caller refuses
+ * lone surrogates first.
  */
-export function parquetValue(type: ParquetColumn, value: unknown): unknown {
+export function appendParquetValue(builder: ColumnBuilder, type: ParquetColumn, value: unknown): boolean {
   switch (type.kind) {
     case 'boolean':
-      return typeof value === 'boolean' ? value : undefined;
+      if (typeof value !== 'boolean') return false;
+      builder.appendBoolean(value);
+      return true;
     case 'int16':
     case 'int32':
-      return typeof value === 'number' && Number.isInteger(value) && (value | 0) === value ? value : undefined;
+      if (typeof value !== 'number' || (value | 0) !== value) return false;
+      builder.appendInt32(value);
+      return true;
     case 'int64':
-      if (typeof value === 'bigint') return value;
-      return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined;
+      if (typeof value === 'bigint') {
+        if (BigInt.asIntN(64, value) !== value) return false;
+        builder.appendInt64(value);
+      } else if (typeof value === 'number' && Number.isInteger(value)) {
+        const exact = Number.isSafeInteger(value) ? value : BigInt(value);
+        if (typeof exact === 'bigint' && BigInt.asIntN(64, exact) !== exact) return false;
+        builder.appendInt64(exact);
+      } else return false;
+      return true;
     case 'float':
     case 'double':
-      return typeof value === 'number' ? value : undefined;
+      if (typeof value !== 'number') return false;
+      if (type.kind === 'float') builder.appendFloat(value);
+      else builder.appendDouble(value);
+      return true;
     case 'decimal':
-      // The writer takes the unscaled integer and writes its 16 bytes.
-      return typeof value === 'string' ? unscaledDecimal(value, type.scale, type.precision) : undefined;
+      return typeof value === 'string' && appendDecimal(builder, type, value);
     case 'timestamptz':
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : BigInt(value.getTime()) * 1000n;
-      if (typeof value !== 'string') return undefined;
-      // Inferred from values, a zoned column takes zoned texts only; a declared one takes the database's text.
-      return type.dbType === undefined && !hasZone(value) ? undefined : timestampMicros(value);
     case 'timestamp':
-      if (typeof value !== 'string') return undefined;
-      return type.dbType === undefined && hasZone(value) ? undefined : timestampMicros(value);
-    case 'date':
-      return typeof value === 'string' ? dateDays(value) : undefined;
-    case 'time':
-      return typeof value === 'string' ? timeMicros(value) : undefined;
+      return appendTimestamp(builder, type, value);
+    case 'date': {
+      const days = typeof value === 'string' ? dateDays(value) : undefined;
+      if (days === undefined) return false;
+      builder.appendInt32(days);
+      return true;
+    }
+    case 'time': {
+      const micros = typeof value === 'string' ? timeMicros(value) : undefined;
+      if (micros === undefined) return false;
+      builder.appendInt64(micros);
+      return true;
+    }
     case 'bytes':
-      return value instanceof Uint8Array ? value : undefined;
+      if (!(value instanceof Uint8Array)) return false;
+      builder.appendBytes(value);
+      return true;
     case 'json':
-      if (typeof value === 'string') return utf8(value);
-      return typeof value === 'object' && value !== null && isPlainObject(value) ? utf8(jsonText(value)) : undefined;
+      return appendJson(builder, value);
     case 'uuid':
-      return typeof value === 'string' ? uuidBytes(value) : undefined;
+      return typeof value === 'string' && builder.appendFixed(16, (data, offset) => uuidAt(value, data, offset));
     case 'text':
-      return typeof value === 'string' ? value : undefined;
+      if (typeof value !== 'string') return false;
+      builder.appendText(value);
+      return true;
   }
 }

@@ -1,6 +1,9 @@
-/** Parquet as a format: row groups written through hyparquet-writer, typed by the database when it declares the types. */
+/** Parquet as a format: row groups written from typed columns, typed by the database when it declares the types. */
+import { Readable } from 'node:stream';
+import type { RowCounter } from '../csv';
 import { parquetChunks, PARQUET_CONTENT_TYPE, PARQUET_ROW_GROUP_SIZE } from '../parquet';
-import { recordsWriter, type Format } from './format';
+import { recordBatches } from '../parquet-batches';
+import type { Format } from './format';
 
 export const PARQUET_FORMAT: Format = {
   name: 'parquet',
@@ -9,5 +12,9 @@ export const PARQUET_FORMAT: Format = {
   contentType: PARQUET_CONTENT_TYPE,
   acceptsBytes: false,
   takesServerCsv: false,
-  writeRows: recordsWriter('Parquet', (records, rowsBefore, counter) => parquetChunks(records, PARQUET_ROW_GROUP_SIZE, rowsBefore, counter)),
+  writeRows: (input, rowsBefore) => {
+    const counter: RowCounter = { columns: [], rows: 0 };
+    const chunks = parquetChunks(recordBatches(input, counter), PARQUET_ROW_GROUP_SIZE, rowsBefore, counter);
+    return { body: Readable.from(chunks, { objectMode: false }), rows: () => counter.rows };
+  },
 };
