@@ -72,7 +72,10 @@ export function timestampMicros(text: string): number | bigint | undefined {
   const micros = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
   // Exact as a double up to 2^53 µs (year 2255); beyond, the seconds are scaled as a bigint.
   const total = seconds * 1_000_000 + micros;
-  return Number.isSafeInteger(total) ? total : BigInt(seconds) * 1_000_000n + BigInt(micros);
+  if (Number.isSafeInteger(total)) return total;
+  const exact = BigInt(seconds) * 1_000_000n + BigInt(micros);
+  // From 294247 AD, past INT64's microseconds (and ±2^63−1 itself means ±infinity): not a timestamp Parquet can hold.
+  return exact < TIMESTAMP_INFINITY && exact > -TIMESTAMP_INFINITY ? exact : undefined;
 }
 
 /** Days since the epoch of `YYYY-MM-DD` (or PostgreSQL's `… BC`, `±infinity`). */
@@ -158,8 +161,9 @@ function appendTimestamp(builder: ColumnBuilder, type: ParquetColumn, value: unk
   return true;
 }
 
-function appendJson(builder: ColumnBuilder, value: unknown): boolean {
-  if (typeof value === 'string') builder.appendText(value);
+function appendJson(builder: ColumnBuilder, type: ParquetColumn, value: unknown): boolean {
+  // The database's JSON text, for a declared column; an inferred one takes objects and arrays only (a string there is not JSON).
+  if (typeof value === 'string' && type.dbType !== undefined) builder.appendText(value);
   else if (typeof value === 'object' && value !== null && isPlainObject(value)) builder.appendText(jsonText(value));
   else return false;
   return true;
@@ -220,7 +224,7 @@ export function appendParquetValue(builder: ColumnBuilder, type: ParquetColumn, 
       builder.appendBytes(value);
       return true;
     case 'json':
-      return appendJson(builder, value);
+      return appendJson(builder, type, value);
     case 'uuid':
       return typeof value === 'string' && builder.appendFixed(16, (data, offset) => uuidAt(value, data, offset));
     case 'text':

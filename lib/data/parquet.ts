@@ -14,6 +14,7 @@
  * the row and the type.
  */
 import type { RowCounter } from './csv';
+import { jsonText } from './json';
 import { ColumnBuilder, type PhysicalType } from './parquet-builder';
 import { declaredColumn, schemaElement, type ParquetColumn } from './parquet-columns';
 import { ParquetFile, parquetParts } from './parquet-file';
@@ -34,6 +35,8 @@ export const PARQUET_ROW_GROUP_BYTES = 16 * 1024 * 1024;
 function valueBytes(value: unknown): number {
   if (typeof value === 'string') return value.length + 4;
   if (value instanceof Uint8Array) return value.byteLength + 4;
+  // An object or array is written as its JSON text (the held group only: a typed one counts its builders' bytes).
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return jsonText(value).length + 4;
   return 8;
 }
 

@@ -96,4 +96,29 @@ describe('Parquet column encoder (typed columns read back by DuckDB)', function 
     const { rows } = await readDuckDb(file);
     expect(rows).to.deep.equal([]);
   });
+
+  /** What writing `rows` of `columns` (types inferred unless `columnTypes`) fails with. */
+  async function failure(columns: string[], rows: unknown[][], rowGroupSize: number, columnTypes?: SqlColumn[]): Promise<string> {
+    const counter: RowCounter = { columns: [], rows: 0 };
+    try {
+      for await (const chunk of parquetChunks(recordBatches({ columns, rows, columnTypes }, counter), rowGroupSize, 0, counter)) expect(chunk).to.be.instanceOf(Buffer);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'written';
+  }
+
+  it('should refuse a string in a column inferred as JSON, naming column and row, and take the database text in a declared one', async () => {
+    const message = await failure(['j'], [[{ a: 1 }], [{ a: 2 }], ['not json']], 2);
+    expect(message).to.contain('`j`').and.to.contain('row 3').and.to.contain('"not json"');
+    const declared = await failure(['j'], [['{"a": 1}'], ['[]']], 2, [{ name: 'j', kind: 'json', dbType: 'jsonb' }]);
+    expect(declared).to.equal('written');
+  });
+
+  it('should refuse a timestamp past INT64 microseconds (294247 AD), naming column and row, not write it as infinity', async () => {
+    const message = await failure(['at'], [['2026-01-01 00:00:00+00'], ['294247-01-10 04:00:54.775807+00'], ['294276-12-31 23:59:59+00']], 10, [
+      { name: 'at', kind: 'timestamptz', dbType: 'timestamptz' },
+    ]);
+    expect(message).to.contain('`at`').and.to.contain('row 2');
+  });
 });
