@@ -8,7 +8,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { hostname } from 'node:os';
-import { createTopicWithQueue, emulator, TEST_KEY_ID, TEST_REGION, TEST_SECRET, type Emulator } from '../support/aws-hooks';
+import { createTopicWithQueue, type Emulator, emulator, emulatorEnv, TEST_SECRET } from '../support/aws-hooks';
 import { spawnCli, type CliResult } from '../support/cli';
 import { freshPostgresDsn, PG_PASSWORD } from '../support/sql-hooks';
 import { startWebhook, type Webhook } from '../support/webhook';
@@ -47,10 +47,7 @@ describe('alerts of a job run by bigrays run', function () {
     env = {
       BIGRAYS_DB_DSN: await freshPostgresDsn(),
       BIGRAYS_SLACK_WEBHOOK_URL: hook.url,
-      BIGRAYS_AWS_ENDPOINT_URL: aws.endpoint,
-      BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-      BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-      BIGRAYS_AWS_REGION: TEST_REGION,
+      ...emulatorEnv(aws.endpoint),
       ALERTS_TOPIC: topic.topicArn,
       // The load casts the password to a number: PostgreSQL's message quotes the value.
       ALERTS_LOAD_VALUE: PG_PASSWORD,

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
+import { createBucket, emulatorEnv, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { objectExists, objectText } from '../support/s3-objects';
 import { freshPostgresDsn } from '../support/sql-hooks';
@@ -30,10 +30,7 @@ describe('bigrays run: an incremental export', function () {
       cwd,
       env: {
         BIGRAYS_DB_DSN: dsn,
-        BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-        BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-        BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-        BIGRAYS_AWS_REGION: TEST_REGION,
+        ...emulatorEnv(emulator().endpoint),
         EXPORT_BUCKET: bucket,
         ...more,
       },

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
+import { createBucket, emulatorEnv, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { objectText } from '../support/s3-objects';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
@@ -40,10 +40,7 @@ for (const engine of ENGINES) {
         cwd,
         env: {
           BIGRAYS_DB_DSN: dsn,
-          BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-          BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-          BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-          BIGRAYS_AWS_REGION: TEST_REGION,
+          ...emulatorEnv(emulator().endpoint),
           EXPORT_BUCKET: bucket,
           NODE_OPTIONS: `--require ${path.join(root, 'spec/support/loaded-modules.cjs')} ${more.NODE_OPTIONS ?? ''}`,
           BIGRAYS_TEST_MODULES_DIR: modules,

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createBucket, emulator, TEST_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/aws-hooks';
+import { createBucket, emulator, emulatorEnv } from '../support/aws-hooks';
 import { root } from '../support/cli';
 import { seconds, spawnNode, type Spawned } from '../support/spawn';
 import { admin } from '../support/pg-admin';
@@ -48,10 +48,7 @@ describe('PostgreSQL exports under faults, in a job of its own', function () {
     const { endpoint } = await emulator();
     env = {
       BIGRAYS_DB_DSN: dsn,
-      BIGRAYS_AWS_ENDPOINT_URL: endpoint,
-      BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-      BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-      BIGRAYS_AWS_REGION: TEST_REGION,
+      ...emulatorEnv(endpoint),
       BUCKET: bucket,
       OUT_FILE: path.join(dir, 'export.csv'),
     };

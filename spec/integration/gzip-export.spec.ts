@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { crc32, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator } from '../support/aws-hooks';
+import { createBucket, type Emulator, emulatorEnv, TEST_SECRET, useEmulator } from '../support/aws-hooks';
 import { root } from '../support/cli';
 import { admin } from '../support/pg-admin';
 import { hasOpenMultipartUpload, objectExists } from '../support/s3-objects';
@@ -62,10 +62,7 @@ describe('gzip exports (bigrays run, PostgreSQL)', function () {
 
   const env = (more: Record<string, string> = {}): Record<string, string> => ({
     BIGRAYS_DB_DSN: dsn,
-    BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-    BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-    BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-    BIGRAYS_AWS_REGION: TEST_REGION,
+    ...emulatorEnv(emulator().endpoint),
     BIGRAYS_PROGRESS: '0',
     ...more,
   });

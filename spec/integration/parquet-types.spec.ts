@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { bigraysRun, BigraysConfig, register, SQLSession, SQLStream, ToCSV } from '../../lib';
 import { wideTableSql } from '../../bench/wide-table';
 import { failure } from '../helpers';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
+import { createBucket, emulatorEnv, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { freshPostgresDsn } from '../support/sql-hooks';
 
@@ -109,10 +109,7 @@ describe('Parquet typed by the database (bigrays run, read back by DuckDB and hy
     spawnCli(['run', JOB, '--set', `bucket=${bucket}`, '--set', `day=${day}`], {
       env: {
         BIGRAYS_DB_DSN: dsn,
-        BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-        BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-        BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-        BIGRAYS_AWS_REGION: TEST_REGION,
+        ...emulatorEnv(emulator().endpoint),
         BIGRAYS_PROGRESS: '0',
         PARQUET_TABLE: table,
       },

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SQLSession, type RunReport } from '../../lib';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
+import { createBucket, emulatorEnv, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli, type CliResult } from '../support/cli';
 import { hasOpenMultipartUpload } from '../support/s3-objects';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
@@ -52,10 +52,7 @@ describe('A nightly job run again (bigrays run, ifExists)', function () {
         spawnCli(['run', JOB, '--set', `bucket=${bucket}`, '--set', `day=${DAY}`, '--set', `out=${dir}`, ...more], {
           env: {
             BIGRAYS_DB_DSN: dsn,
-            BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-            BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-            BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-            BIGRAYS_AWS_REGION: TEST_REGION,
+            ...emulatorEnv(emulator().endpoint),
             BIGRAYS_PROGRESS: '0',
             ...env,
           },

@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { root } from '../support/cli';
-import { createBucket, emulator, TEST_KEY_ID, TEST_REGION, TEST_SECRET } from '../support/aws-hooks';
+import { createBucket, emulator, emulatorEnv, TEST_SECRET } from '../support/aws-hooks';
 import { seconds, spawnNode } from '../support/spawn';
 
 const fixture = (name: string) => path.join(root, 'spec/fixtures/faults', name);
@@ -17,10 +17,7 @@ const fixture = (name: string) => path.join(root, 'spec/fixtures/faults', name);
 async function awsEnv(): Promise<Record<string, string>> {
   const { endpoint } = await emulator();
   return {
-    BIGRAYS_AWS_ENDPOINT_URL: endpoint,
-    BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-    BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-    BIGRAYS_AWS_REGION: TEST_REGION,
+    ...emulatorEnv(endpoint),
   };
 }
 

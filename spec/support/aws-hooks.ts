@@ -162,3 +162,13 @@ export async function createTopicWithQueue(stem = 'topic'): Promise<{ topicArn: 
   return { topicArn: TopicArn!, queueUrl: QueueUrl! };
 }
 
+
+/** The environment of a job process that talks to the emulator at `endpoint` with the test credentials. */
+export function emulatorEnv(endpoint: string): Record<string, string> {
+  return {
+    BIGRAYS_AWS_ENDPOINT_URL: endpoint,
+    BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
+    BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
+    BIGRAYS_AWS_REGION: TEST_REGION,
+  };
+}

@@ -13,7 +13,7 @@ import { benchTableSql } from '../../bench/bench-table';
 import { wideTableSql } from '../../bench/wide-table';
 import { bigraysRun, BigraysConfig, register, SQLExecute, SQLSession, SQLStream, ToCSV, type SqlSession } from '../../lib';
 import { failure } from '../helpers';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator } from '../support/aws-hooks';
+import { createBucket, emulatorEnv, useEmulator } from '../support/aws-hooks';
 import { root, spawnCli } from '../support/cli';
 import { freshPostgresDsn, freshSqliteDsn, sqliteLoads } from '../support/sql-hooks';
 import { execute } from '../support/sql-sessions';
@@ -168,10 +168,7 @@ describe('SQLStream as JSON lines on PostgreSQL', function () {
     const bucket = await createBucket('jsonl');
     const env = {
       BIGRAYS_DB_DSN: dsn,
-      BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-      BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-      BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-      BIGRAYS_AWS_REGION: TEST_REGION,
+      ...emulatorEnv(emulator().endpoint),
       EXPORT_BUCKET: bucket,
     };
     const keys = async (prefix: string): Promise<string[]> =>

@@ -11,7 +11,7 @@ import {
 import { progressObserver, type ProgressEvent } from '../../lib/progress';
 import { loadDanfo } from '../../lib/data/danfo';
 import { runTasks } from '../../lib/run';
-import { createBucket, TEST_KEY_ID, TEST_REGION, TEST_SECRET, useEmulator, type Emulator, type RecordedRequest } from '../support/aws-hooks';
+import { createBucket, type Emulator, emulatorEnv, type RecordedRequest, useEmulator } from '../support/aws-hooks';
 import { failure } from '../helpers';
 import { hasOpenMultipartUpload, objectExists, objectText } from '../support/s3-objects';
 
@@ -178,10 +178,7 @@ describe('ToS3', () => {
       {
         env: {
           ...process.env,
-          BIGRAYS_AWS_ENDPOINT_URL: emulator().endpoint,
-          BIGRAYS_AWS_ACCESS_KEY_ID: TEST_KEY_ID,
-          BIGRAYS_AWS_SECRET_ACCESS_KEY: TEST_SECRET,
-          BIGRAYS_AWS_REGION: TEST_REGION,
+          ...emulatorEnv(emulator().endpoint),
         },
         maxBuffer: MiB,
       },
