@@ -30,18 +30,18 @@ function jobListens(signal: StopSignal, ours: (signal: StopSignal) => void): boo
 }
 
 /** Listens to SIGINT/SIGTERM for as long as the process lives, as the command would for its job's process. */
-function watchSignals(stop: Stop): (signal: StopSignal) => void {
+function watchSignals(stop: Stop, driver: CommandDriver): (signal: StopSignal) => void {
+  // The job is cut off: a task still running did not stop in time, and is reported failed.
+  const kill = (signal: StopSignal): never => {
+    stop.killed = true;
+    driver.killedBy = signal;
+    process.exit();
+  };
   const onSignal = (signal: StopSignal): void => {
-    if (stop.interrupted !== undefined) {
-      // A second signal: the job ends now, with what it reported so far.
-      stop.killed = true;
-      process.exit();
-    }
+    // A second signal: the job ends now, with what it reported so far.
+    if (stop.interrupted !== undefined) kill(stop.interrupted);
     stop.interrupted = signal;
-    setTimeout(() => {
-      stop.killed = true;
-      process.exit();
-    }, STOP_GRACE_MS).unref();
+    setTimeout(() => kill(signal), STOP_GRACE_MS).unref();
     // A run in progress stops first (the runtime's own watch), and ends the process through the driver.
     if (defaultRuntime.signals.runs.size === 0 && !jobListens(signal, onSignal)) process.exit();
   };
@@ -57,7 +57,6 @@ function watchSignals(stop: Stop): (signal: StopSignal) => void {
 export function runInProcess(command: RunCommand, start: RunStart, print: (outcome: JobOutcome) => void): Promise<never> {
   const { path, started, runId, record, options, collected } = start;
   const stop: Stop = {};
-  const onSignal = watchSignals(stop);
   // What crosses the IPC channel is JSON: the command takes a JSON copy here too.
   const send: Send = (message: JobMessage) => {
     collected.take(JSON.parse(JSON.stringify(message)) as JobMessage);
@@ -69,16 +68,24 @@ export function runInProcess(command: RunCommand, start: RunStart, print: (outco
     if (!jobListens(how, onSignal)) process.exit();
   };
   const driver = new CommandDriver(options, defaultRuntime, send, end).install();
+  const onSignal = watchSignals(stop, driver);
   // The job sees the argv `node job.mjs` would give it.
   process.argv.splice(1, process.argv.length - 1, path);
   void runJobScript(driver, send);
-  // After the job's own 'exit' handlers that tell the command something (a run cut short).
-  process.on('exit', (code) => {
-    const ending: Ending = { code, signal: stop.killed ? 'SIGKILL' : null, interrupted: stop.interrupted };
-    const result = jobOutcome(command, collected, ending, started, runId);
-    if (record) recordRun(record.file, command, result, started);
-    print(result);
-    process.exitCode = result.exitCode;
-  });
+  // The outcome is printed after every 'exit' listener has run, the job's own too (they may tell
+  // the command of a run cut short, or set process.exitCode), and its exit code is the process's.
+  const emit = process.emit.bind(process) as (event: string | symbol, ...args: unknown[]) => boolean;
+  (process as { emit: (event: string | symbol, ...args: unknown[]) => boolean }).emit = (event, ...args) => {
+    const listened = emit(event, ...args);
+    if (event === 'exit') {
+      const code = typeof process.exitCode === 'number' ? process.exitCode : Number(args[0] ?? 0);
+      const ending: Ending = { code, signal: stop.killed ? 'SIGKILL' : null, interrupted: stop.interrupted };
+      const result = jobOutcome(command, collected, ending, started, runId);
+      if (record) recordRun(record.file, command, result, started);
+      print(result);
+      process.exitCode = result.exitCode;
+    }
+    return listened;
+  };
   return new Promise<never>(() => undefined);
 }

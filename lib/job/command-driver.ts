@@ -163,13 +163,19 @@ export class CommandDriver implements RunDriver {
   }
 
   /**
+   * The signal after which the process is being killed, its job not stopped in time: a task
+   * still running then failed (set by the command when the job runs in its process).
+   */
+  killedBy?: string;
+
+  /**
    * The job is ending (process.exit) while a run is in progress: its report as far as it got,
    * sent at once, since nothing runs after the `exit` event.
    */
   reportCutShort(): void {
     const run = this.follower.stop();
     if (!run) return;
-    const report = cutShortReport(run);
+    const report = cutShortReport(run, this.killedBy);
     void this.send(this.message(run.offered, report, run.startedAt, { cutShort: true }));
   }
 

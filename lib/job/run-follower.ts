@@ -52,14 +52,20 @@ export class RunFollower {
 
 /**
  * The report of a run the job ended in the middle of: the task that ended the job counts as
- * done, as node would have it; the tasks after it are skipped.
+ * done, as node would have it, unless the process was killed under it after `killedBy` (the
+ * grace after a signal ran out, or a second signal): then it failed; the tasks after it are skipped.
  */
-export function cutShortReport(run: FollowedRun): RunReport {
+export function cutShortReport(run: FollowedRun, killedBy?: string): RunReport {
   const tasks: TaskReport[] = [...run.ended];
   for (const name of run.planned.slice(run.ended.length)) {
     const running = run.running?.name === name ? run.running : undefined;
     const durationMs = running ? Date.now() - Date.parse(running.startedAt) : 0;
-    tasks.push({ name, status: running ? 'ok' : 'skipped', ...(running ? { startedAt: running.startedAt } : {}), durationMs });
+    if (!running) tasks.push({ name, status: 'skipped', durationMs });
+    else if (killedBy === undefined) tasks.push({ name, status: 'ok', startedAt: running.startedAt, durationMs });
+    else {
+      const error = `interrupted by ${killedBy}: the job did not stop in time and was killed`;
+      tasks.push({ name, status: 'failed', startedAt: running.startedAt, durationMs, error });
+    }
   }
   return { tasks };
 }

@@ -82,6 +82,8 @@ describe('bigrays run and signals', function () {
     expect(result.code).to.equal(130);
     // At once: well before the 8 s wind-down the first signal allows.
     expect(result.ms).to.be.below(5_000);
+    // The task killed under it did not finish: never reported ok.
+    expect(result.stdout).not.to.match(/^Stubborn\s+ok/m);
   });
 
   it('should kill a job that does not stop within 8 s of the signal, and report what it has', async () => {
@@ -92,6 +94,18 @@ describe('bigrays run and signals', function () {
     expect(result.code).to.equal(143);
     expect(result.ms).to.be.within(7_500, 10_000);
     expect(result.stderr).to.contain('the job did not stop in time and was killed');
+    expect(result.stdout).not.to.match(/^Stubborn\s+ok/m);
+  });
+
+  it("should exit with the run's code whatever the job's own exit handler sets", async () => {
+    const run = start('exit-handler.ts', [], { EXIT_CODE: '0' });
+    await run.printed('slow task started');
+    run.kill('SIGTERM');
+    const stopped = await run.done;
+    expect(stopped.code, stopped.stderr).to.equal(143);
+    const failed = await start('exit-handler.ts', [], { EXIT_CODE: '0', FAIL: '1' }).done;
+    expect(failed.code, failed.stderr).to.equal(1);
+    expect(failed.stdout).to.match(/^Work\s+failed/m);
   });
 
   it('should keep waiting for a job that keeps its process alive, as node would, until it is stopped', async () => {
