@@ -152,6 +152,24 @@ async function tableLimit(env: BenchEnv): Promise<void> {
   await client.end();
 }
 
+/** An export through bigrays: `reader`'s rows of the bench query → ToS3 at the case's key, in `format` (csv unless said). */
+function exportCase(
+  name: string, title: string, kind: BenchKind, ext: string, reader: 'SQLStream' | 'SQLQuery', format?: 'jsonl' | 'parquet',
+): BenchCase {
+  return {
+    name, title, kind, ext,
+    prepare: prepareBigrays,
+    async run(env) {
+      const lib = bigrays(env);
+      const Events = reader === 'SQLStream'
+        ? class Events extends lib.SQLStream { query = env.query; }
+        : class Events extends lib.SQLQuery { query = env.query; };
+      class Upload extends lib.ToS3 { input = Events.output; bucket = env.bucket; key = env.key; format = format ?? ('csv' as const); }
+      await lib.bigraysRun(Events, Upload);
+    },
+  };
+}
+
 export const CASES: BenchCase[] = [
   {
     name: 'limit',
@@ -162,60 +180,10 @@ export const CASES: BenchCase[] = [
     prepare: prepareLimit,
     run: exportLimit,
   },
-  {
-    name: 'stream-csv',
-    title: 'SQLStream → ToS3, csv',
-    kind: 'export',
-    ext: '.csv',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
-      await bigraysRun(Events, Upload);
-    },
-  },
-  {
-    name: 'stream-csv-gz',
-    title: 'SQLStream → ToS3, csv, key .csv.gz (gzip)',
-    kind: 'export-gz',
-    ext: '.csv.gz',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
-      await bigraysRun(Events, Upload);
-    },
-  },
-  {
-    name: 'stream-parquet',
-    title: "SQLStream → ToS3, format 'parquet'",
-    kind: 'export',
-    ext: '.parquet',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 {
-        input = Events.output; bucket = env.bucket; key = env.key; format = 'parquet' as const;
-      }
-      await bigraysRun(Events, Upload);
-    },
-  },
-  {
-    name: 'dataframe',
-    title: 'SQLQuery → ToS3 (DataFrame), csv',
-    kind: 'export',
-    ext: '.csv',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLQuery, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLQuery { query = env.query; }
-      class Upload extends ToS3 { input = Events.output; bucket = env.bucket; key = env.key; }
-      await bigraysRun(Events, Upload);
-    },
-  },
+  exportCase('stream-csv', 'SQLStream → ToS3, csv', 'export', '.csv', 'SQLStream'),
+  exportCase('stream-csv-gz', 'SQLStream → ToS3, csv, key .csv.gz (gzip)', 'export-gz', '.csv.gz', 'SQLStream'),
+  exportCase('stream-parquet', "SQLStream → ToS3, format 'parquet'", 'export', '.parquet', 'SQLStream', 'parquet'),
+  exportCase('dataframe', 'SQLQuery → ToS3 (DataFrame), csv', 'export', '.csv', 'SQLQuery'),
   {
     name: 'copy-from',
     title: 'COPY … FROM STDIN of the CSV file (psql \\copy, else pg-copy-streams)',
@@ -317,36 +285,8 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Fetch, Load);
     },
   },
-  {
-    name: 'dataframe-parquet',
-    title: "SQLQuery → ToS3 (DataFrame), format 'parquet' (types from values)",
-    kind: 'export',
-    ext: '.parquet',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLQuery, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLQuery { query = env.query; }
-      class Upload extends ToS3 {
-        input = Events.output; bucket = env.bucket; key = env.key; format = 'parquet' as const;
-      }
-      await bigraysRun(Events, Upload);
-    },
-  },
-  {
-    name: 'stream-jsonl',
-    title: "SQLStream → ToS3, format 'jsonl'",
-    kind: 'export',
-    ext: '.jsonl',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { SQLStream, ToS3, bigraysRun } = bigrays(env);
-      class Events extends SQLStream { query = env.query; }
-      class Upload extends ToS3 {
-        input = Events.output; bucket = env.bucket; key = env.key; format = 'jsonl' as const;
-      }
-      await bigraysRun(Events, Upload);
-    },
-  },
+  exportCase('dataframe-parquet', "SQLQuery → ToS3 (DataFrame), format 'parquet' (types from values)", 'export', '.parquet', 'SQLQuery', 'parquet'),
+  exportCase('stream-jsonl', "SQLStream → ToS3, format 'jsonl'", 'export', '.jsonl', 'SQLStream', 'jsonl'),
   {
     name: 'gzip-limit',
     title: 'COPY … TO STDOUT CSV HEADER (psql, else pg-copy-streams) piped through gzip -6 (else zlib at level 6) → lib-storage upload',
