@@ -48,9 +48,15 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
    */
   incremental?: Incremental;
 
-  /** Checked before the run (and again when it starts): `incremental`. */
+  /** Checked before the run (and again when it starts): `incremental`, `QUERY_TEXT_MB`. */
   override attributeProblems(): string[] {
-    return incrementalProblems(this, this.sqlQuoting('query')?.engine);
+    const problems = incrementalProblems(this, this.sqlQuoting('query')?.engine);
+    try {
+      queryTextChars();
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    return problems;
   }
 
   /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import * as dfd from 'danfojs-node';
-import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, SQLTask, toCsv, type DataFrame } from '../../lib';
+import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, SQLTask, Task, toCsv, type DataFrame } from '../../lib';
 import { wideTableSql } from '../../bench/wide-table';
 import { toDataFrame } from '../../lib/data/frame';
 import { DIALECTS } from '../sql/dialects';
@@ -128,18 +128,21 @@ describe("SQLQuery's DataFrame of the wide table", function () {
     expect(outputOf(Held).values).to.deep.equal(heldValues);
   });
 
-  it('should refuse a QUERY_TEXT_MB that is not a number, naming the task and the env var', async () => {
+  it('should refuse a QUERY_TEXT_MB that is not a number before the run, naming the task and the env var', async () => {
     BigraysConfig.DB_DSN = await postgres?.freshDsn();
+    let ran = false;
+    class First extends Task { run(): void { ran = true; } }
     class Bounded extends SQLQuery { query = 'select 1 as one'; }
     BigraysConfig.QUERY_TEXT_MB = 'lots';
     let failure: Error | undefined;
     try {
-      await bigraysRun(Bounded);
+      await bigraysRun(First, Bounded);
     } catch (error) {
       failure = error as Error;
     } finally {
       delete BigraysConfig.QUERY_TEXT_MB;
     }
     expect(failure?.message).to.contain('Bounded').and.contain('BIGRAYS_QUERY_TEXT_MB').and.contain('lots');
+    expect(ran, 'a task ran before the bad setting was found').to.equal(false);
   });
 });
