@@ -16,9 +16,6 @@ import * as path from 'node:path';
 import { BigraysError } from '../errors';
 import { TempFiles } from './temp-file';
 
-/** Characters of text a result keeps in memory by default (`QUERY_TEXT_MB`), in millions. */
-export const QUERY_TEXT_MB = 256;
-
 const SPILL_FILES = new TempFiles('query-text', '.bigrays-', '.tmp');
 
 /** Where a spilled batch lies in the file, and how it was written. */
@@ -58,11 +55,11 @@ export class TextSpill {
   private position = 0;
 
   /**
-   * Keeps up to `limitChars` characters in memory, the rest in a file in `folder`. `label`
-   * names what the text belongs to in an error (`task PullEvents`).
+   * Keeps up to `limitChars` characters in memory (a query: the config's `QUERY_TEXT_MB`), the
+   * rest in a file in `folder`. `label` names what the text belongs to in an error (`SQLQuery Pull`).
    */
   constructor(
-    private readonly limitChars = QUERY_TEXT_MB * 1_000_000,
+    private readonly limitChars: number,
     readonly folder = tmpdir(),
     private readonly label = 'the query',
   ) {}
