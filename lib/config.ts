@@ -64,6 +64,7 @@ export const KNOWN_CONFIG: Readonly<Record<string, ConfigKeyInfo>> = Object.free
   LOCK: { help: "Hold the job's run lock while it runs, so that two runs of a job never overlap (as --lock)", default: false },
   LOCK_WAIT_MS: { help: "How long a run waits for the job's run lock another run holds, in ms (as --wait-lock MS; 0: fail at once)", default: 0 },
   LOCK_LEASE_MS: { help: "How long a run lock's lease in the state store outlives a run that stopped renewing it (killed), in ms", default: 60_000 },
+  QUERY_TEXT_MB: { help: "Millions of characters of text an SQLQuery result keeps in memory; the rest goes to a file in the OS temp folder (TMPDIR) until the result is let go of (0: all of it)", default: 256 },
   S3_ACCESS_KEY_ID: { help: 'Alias of AWS_ACCESS_KEY_ID' },
   S3_SECRET_ACCESS_KEY: { help: 'Alias of AWS_SECRET_ACCESS_KEY', secret: true },
 });

@@ -5,6 +5,7 @@
  * array. Every value reads back exactly as it was put in (`-0`, NaN, `null`, bigint, Buffer…).
  */
 import { grownArray, TextColumn } from './text-column';
+import type { TextSpill } from './text-spill';
 
 const INITIAL_CAPACITY = 1024;
 
@@ -26,6 +27,8 @@ class ColumnBuilder {
   /** NULLs before the first value, while the kind is not known. */
   private leadingNulls = 0;
   private length = 0;
+
+  constructor(private readonly spill?: TextSpill) {}
 
   push(value: unknown): void {
     const index = this.length++;
@@ -108,7 +111,7 @@ class ColumnBuilder {
       this.booleans = new Uint8Array(capacity).fill(NULL_BOOLEAN, 0, before);
     } else if (typeof value === 'string') {
       this.kind = 'text';
-      this.texts = new TextColumn();
+      this.texts = new TextColumn(this.spill);
       for (let i = 0; i < before; i++) this.texts.push(null);
     } else {
       this.kind = 'any';
@@ -153,8 +156,9 @@ export class FrameColumns {
   private readonly builders: ColumnBuilder[];
   private rowCount = 0;
 
-  constructor(private columnNames: readonly string[]) {
-    this.builders = columnNames.map(() => new ColumnBuilder());
+  /** Text past `spill`'s bound goes to its temporary file (none: all of it in memory). */
+  constructor(private columnNames: readonly string[], private readonly spill?: TextSpill) {
+    this.builders = columnNames.map(() => new ColumnBuilder(spill));
   }
 
   /** The column names, in order. */
@@ -178,6 +182,11 @@ export class FrameColumns {
     const builders = this.builders;
     for (let c = 0; c < builders.length; c++) builders[c].push(row[c]);
     this.rowCount += 1;
+  }
+
+  /** Gives back the room of the text spilled to a temporary file; its values cannot be read after. */
+  close(): void {
+    this.spill?.close();
   }
 
   /** Done adding rows: the room grown for more is let go. */
@@ -217,8 +226,8 @@ export class FrameColumns {
   }
 
   /** The columns of rows given as arrays; each row is let go of once read. */
-  static fromRows(names: readonly string[], rows: unknown[][]): FrameColumns {
-    const columns = new FrameColumns(names);
+  static fromRows(names: readonly string[], rows: unknown[][], spill?: TextSpill): FrameColumns {
+    const columns = new FrameColumns(names, spill);
     for (let r = 0; r < rows.length; r++) {
       columns.push(rows[r]);
       (rows as unknown[])[r] = undefined;

@@ -4,7 +4,11 @@
  * batch's string: the same code units it was put in with. A million short strings are then a
  * few hundred strings to keep and to garbage-collect, not a million, and no 24 bytes of object
  * and pointer each.
+ *
+ * Past the result's bound (`TextSpill`), joined batches are written to a temporary file and read
+ * back when a value of theirs is asked for, the batch last read kept.
  */
+import type { SpilledText, TextSpill } from './text-spill';
 
 /** Values joined into one string at most. */
 const BATCH_VALUES = 4096;
@@ -13,8 +17,8 @@ const BATCH_CHARS = 1 << 20;
 const INITIAL_CAPACITY = 1024;
 
 export class TextColumn {
-  /** The joined batches, and the index of each one's first value. */
-  private readonly batches: string[] = [];
+  /** The joined batches (in memory, or where they lie in the spill's file), and the index of each one's first value. */
+  private readonly batches: (string | SpilledText)[] = [];
   private readonly firsts: number[] = [];
   /** Values not yet joined, and their characters. */
   private pending: string[] = [];
@@ -26,6 +30,12 @@ export class TextColumn {
   private count = 0;
   /** The batch last read, so that reading in order finds it at once. */
   private lastBatch = 0;
+  /** The spilled batch last read back, and its text: reading in order reads each batch once. */
+  private readBatch = -1;
+  private readText = '';
+
+  /** Batches past the result's bound go to `spill`'s file (none: every batch in memory). */
+  constructor(private readonly spill?: TextSpill) {}
 
   get length(): number {
     return this.count;
@@ -50,10 +60,9 @@ export class TextColumn {
   get(index: number): string | null {
     if (this.nulls !== undefined && this.nulls[index] === 1) return null;
     const batch = this.batchOf(index);
-    const text = batch < this.batches.length ? this.batches[batch] : undefined;
+    if (batch >= this.batches.length) return this.pending[index - this.firsts[batch]];
     const start = index === this.firsts[batch] ? 0 : this.ends[index - 1];
-    if (text === undefined) return this.pending[index - this.firsts[batch]];
-    return text.slice(start, this.ends[index]);
+    return this.batchText(batch).slice(start, this.ends[index]);
   }
 
   /** Done adding: the last batch joined, the room grown for more let go. */
@@ -65,9 +74,21 @@ export class TextColumn {
 
   private join(): void {
     if (this.pending.length === 0) return;
-    this.batches.push(this.pending.length === 1 ? this.pending[0] : this.pending.join(''));
+    const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.batches.push(this.spill === undefined || this.spill.keeps(text.length) ? text : this.spill.write(text));
     this.pending = [];
     this.pendingChars = 0;
+  }
+
+  /** Joined batch `batch`'s text, read back from the spill's file when it was written there. */
+  private batchText(batch: number): string {
+    const held = this.batches[batch];
+    if (typeof held === 'string') return held;
+    if (this.readBatch !== batch) {
+      this.readText = (this.spill as TextSpill).read(held);
+      this.readBatch = batch;
+    }
+    return this.readText;
   }
 
   /** The batch that holds value `index`. */

@@ -2,10 +2,25 @@ import type { DataFrame } from '../data/danfo';
 import type { SqlQuoting } from '../format';
 import { activeContext } from '../output';
 import type { SqlParams } from '../resources/sql/session';
+import { BigraysConfig, envName } from '../config';
+import { TextSpill } from '../data/text-spill';
+import { ConfigurationError } from '../errors';
 import { checkAttributes } from './attributes';
 import { incrementalProblems, markIncremental, SINCE, type Incremental } from './incremental';
 import { IncrementalRead } from './incremental-read';
 import { columnsToDataFrame, SQLBase } from './sql-task';
+
+/** The characters of text a result keeps in memory (`QUERY_TEXT_MB`); the rest is spilled to a temp file. */
+function queryTextChars(): number {
+  const value: unknown = BigraysConfig.QUERY_TEXT_MB;
+  const mb = typeof value === 'number' ? value : Number(String(value).trim());
+  if (String(value).trim() === '' || !Number.isFinite(mb) || mb < 0) {
+    throw new ConfigurationError(`${envName('QUERY_TEXT_MB')} must be 0 or a positive number (millions of characters), got \`${String(value)}\``, {
+      missing: [envName('QUERY_TEXT_MB')],
+    });
+  }
+  return mb * 1_000_000;
+}
 
 /**
  * Runs `query` and outputs the result as a DataFrame (columns kept even when empty).
@@ -33,9 +48,15 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
    */
   incremental?: Incremental;
 
-  /** Checked before the run (and again when it starts): `incremental`. */
+  /** Checked before the run (and again when it starts): `incremental`, `QUERY_TEXT_MB`. */
   override attributeProblems(): string[] {
-    return incrementalProblems(this, this.sqlQuoting('query')?.engine);
+    const problems = incrementalProblems(this, this.sqlQuoting('query')?.engine);
+    try {
+      queryTextChars();
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    return problems;
   }
 
   /** `{since}` in an incremental query is bigrays' own: the runner leaves it for the task to fill. */
@@ -47,7 +68,9 @@ export abstract class SQLQuery extends SQLBase<DataFrame> {
     checkAttributes(this);
     const read = this.incremental === undefined || this.incremental === null ? undefined : await IncrementalRead.start(this, activeContext(), this.log);
     const { sql, params } = read ? read.query(this.sqlQuoting('query') as SqlQuoting) : { sql: this.query, params: this.params };
-    const columns = await this.session.queryColumns(sql, params, this.callOptions).catch(async (error: unknown) => {
+    const spill = new TextSpill(queryTextChars(), undefined, `SQLQuery ${this.taskName}`);
+    const columns = await this.session.queryColumns(sql, params, { ...this.callOptions, spill }).catch(async (error: unknown) => {
+      spill.close();
       throw read ? await read.explain(error, this.session, this.callOptions) : error;
     });
     read?.stageTable({ columns: columns.names, rows: columns.rows() });

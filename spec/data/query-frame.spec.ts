@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import * as dfd from 'danfojs-node';
-import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, SQLTask, toCsv, type DataFrame } from '../../lib';
+import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, SQLTask, Task, toCsv, type DataFrame } from '../../lib';
 import { wideTableSql } from '../../bench/wide-table';
 import { toDataFrame } from '../../lib/data/frame';
 import { DIALECTS } from '../sql/dialects';
@@ -108,5 +108,41 @@ describe("SQLQuery's DataFrame of the wide table", function () {
     // Made into a DataFrame (a column read), it writes the same bytes again.
     expect(outputOf(Held)['id'].values).to.have.length(3000);
     expect((await toCsv(outputOf(Held))) === whole).to.equal(true);
+  });
+
+  it('should be written as the same CSV bytes, and made the same DataFrame, when its text is spilled to a temporary file', async () => {
+    BigraysConfig.DB_DSN = await postgres?.freshDsn();
+    class Make extends SQLExecute { statement = wideTableSql(3000, 'wide'); }
+    class Held extends SQLQuery { query = 'select * from wide order by id'; }
+    await bigraysRun(Make, Held);
+    const whole = await toCsv(outputOf(Held));
+    const heldValues = outputOf(Held).values as unknown[][];
+    // A thousandth of the text kept in memory: the rest is written and read back.
+    BigraysConfig.QUERY_TEXT_MB = 0.005;
+    try {
+      await bigraysRun(Held);
+    } finally {
+      delete BigraysConfig.QUERY_TEXT_MB;
+    }
+    expect((await toCsv(outputOf(Held))) === whole, 'the CSV of the spilled result differs').to.equal(true);
+    expect(outputOf(Held).values).to.deep.equal(heldValues);
+  });
+
+  it('should refuse a QUERY_TEXT_MB that is not a number before the run, naming the task and the env var', async () => {
+    BigraysConfig.DB_DSN = await postgres?.freshDsn();
+    let ran = false;
+    class First extends Task { run(): void { ran = true; } }
+    class Bounded extends SQLQuery { query = 'select 1 as one'; }
+    BigraysConfig.QUERY_TEXT_MB = 'lots';
+    let failure: Error | undefined;
+    try {
+      await bigraysRun(First, Bounded);
+    } catch (error) {
+      failure = error as Error;
+    } finally {
+      delete BigraysConfig.QUERY_TEXT_MB;
+    }
+    expect(failure?.message).to.contain('Bounded').and.contain('BIGRAYS_QUERY_TEXT_MB').and.contain('lots');
+    expect(ran, 'a task ran before the bad setting was found').to.equal(false);
   });
 });

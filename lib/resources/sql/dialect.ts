@@ -11,6 +11,7 @@ import type { CopyLines } from '../../data/csv-read';
 import type { Table } from '../../data/frame';
 import type { SqlColumn } from '../../data/sql-columns';
 import type { FrameColumns } from '../../data/frame-columns';
+import type { TextSpill } from '../../data/text-spill';
 import type { SqlQuoting } from '../../format';
 import type { DriverPackage } from '../../lazy';
 import type { Guard, SessionLimits } from './limits';
@@ -97,7 +98,7 @@ export interface SqlDialect {
   /** Runs a query on the session; columns (even for no rows) and rows as arrays. */
   query(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<Table>;
   /** Runs a query as `query` does, its rows read straight into columns; absent: `query`'s rows are turned into columns. */
-  queryColumns?(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<FrameColumns>;
+  queryColumns?(knex: Knex, sql: string, bindings: readonly unknown[], spill?: TextSpill): Promise<FrameColumns>;
   /**
    * Runs a query and reads its rows a batch at a time: columns now, rows as they are read.
    * The session's connection is busy until the rows are read to the end (or `release` is called).

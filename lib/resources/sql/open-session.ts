@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Table } from '../../data/frame';
 import { FrameColumns } from '../../data/frame-columns';
+import type { TextSpill } from '../../data/text-spill';
 import type { SqlColumn } from '../../data/sql-columns';
 import { finallyRows } from '../../data/row-batches';
 import { TaskError } from '../../errors';
@@ -149,14 +150,14 @@ export class SqlSession {
     return this.guarded(guard, this.dialect.query(this.knex, compiled.sql, compiled.bindings));
   }
 
-  /** Runs a query as `query` does; the result held as columns, never as an array per row. */
-  async queryColumns(sql: string, params?: SqlParams, options: SqlCallOptions = {}): Promise<FrameColumns> {
+  /** Runs a query as `query` does; the result held as columns, never as an array per row (text past `spill`'s bound in its file). */
+  async queryColumns(sql: string, params?: SqlParams, options: SqlCallOptions & { spill?: TextSpill } = {}): Promise<FrameColumns> {
     this.checkIdle();
     const compiled = this.compile(sql, params);
     const guard = await this.begin(options, 'the query', 'statement');
     const work = this.dialect.queryColumns
-      ? this.dialect.queryColumns(this.knex, compiled.sql, compiled.bindings)
-      : this.dialect.query(this.knex, compiled.sql, compiled.bindings).then((table) => FrameColumns.fromRows(table.columns, table.rows));
+      ? this.dialect.queryColumns(this.knex, compiled.sql, compiled.bindings, options.spill)
+      : this.dialect.query(this.knex, compiled.sql, compiled.bindings).then((table) => FrameColumns.fromRows(table.columns, table.rows, options.spill));
     return this.guarded(guard, work);
   }
 

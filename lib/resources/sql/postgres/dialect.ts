@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Table } from '../../../data/frame';
 import type { FrameColumns } from '../../../data/frame-columns';
+import type { TextSpill } from '../../../data/text-spill';
 import type { SqlColumn } from '../../../data/sql-columns';
 import type { SqlQuoting } from '../../../format';
 import { jsonText } from '../../../data/json';
@@ -160,8 +161,8 @@ export const postgresDialect: Dialect = {
     });
   },
 
-  async queryColumns(knex: Knex, sql: string, bindings: readonly unknown[]): Promise<FrameColumns> {
-    return withConnection(knex, (connection) => queryColumns(connection, sql, bindings));
+  async queryColumns(knex: Knex, sql: string, bindings: readonly unknown[], spill?: TextSpill): Promise<FrameColumns> {
+    return withConnection(knex, (connection) => queryColumns(connection, sql, bindings, spill));
   },
 
   async stream(knex: Knex, sql: string, bindings: readonly unknown[], batchSize: number, guard?: Guard): Promise<TableStream> {

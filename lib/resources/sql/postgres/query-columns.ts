@@ -5,6 +5,7 @@
  * columns, as `query` does.
  */
 import { FrameColumns } from '../../../data/frame-columns';
+import type { TextSpill } from '../../../data/text-spill';
 import { lastWithFields, type PgField, type PgResult } from './results';
 
 /** The parts of pg's `Query` and `Result` this reads. */
@@ -21,7 +22,9 @@ interface PgQuery {
 type PgQueryClass = new (config: { text: string; values?: unknown[]; rowMode: 'array' }, values: undefined, callback: (error: Error | null, results: PgResult | PgResult[]) => void) => PgQuery;
 
 /** pg's Query, reading its rows into columns instead of a result's array of rows. */
-function columnsQueryClass(): new (text: string, values: unknown[] | undefined, done: (error: Error | null, columns?: FrameColumns) => void) => PgQuery {
+type ColumnsQueryClass = new (text: string, values: unknown[] | undefined, spill: TextSpill | undefined, done: (error: Error | null, columns?: FrameColumns) => void) => PgQuery;
+
+function columnsQueryClass(): ColumnsQueryClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Query } = require('pg') as { Query: PgQueryClass };
   return class ColumnsQuery extends Query {
@@ -29,39 +32,43 @@ function columnsQueryClass(): new (text: string, values: unknown[] | undefined, 
     private readonly read = new Map<PgResult, FrameColumns>();
     private current: FrameColumns | undefined;
 
-    constructor(text: string, values: unknown[] | undefined, done: (error: Error | null, columns?: FrameColumns) => void) {
+    constructor(text: string, values: unknown[] | undefined, private readonly spill: TextSpill | undefined, done: (error: Error | null, columns?: FrameColumns) => void) {
       super({ text, values, rowMode: 'array' }, undefined, (error, results) => {
         if (error) return done(error);
         const last = lastWithFields(results);
-        done(null, (this.read.get(last) ?? new FrameColumns((last.fields ?? []).map((f) => f.name))).finish());
+        let columns: FrameColumns;
+        try {
+          columns = (this.read.get(last) ?? new FrameColumns((last.fields ?? []).map((f) => f.name))).finish();
+        } catch (failure) {
+          return done(failure as Error);
+        }
+        done(null, columns);
       });
     }
 
     override handleRowDescription(message: { fields: PgField[] }): void {
       super.handleRowDescription(message);
-      this.current = new FrameColumns(message.fields.map((f) => f.name));
+      this.current = new FrameColumns(message.fields.map((f) => f.name), this.spill);
       this.read.set(this._result, this.current);
     }
 
     handleDataRow(message: { fields: unknown[] }): void {
       if (this._canceledDueToError) return;
-      let row: unknown[];
       try {
-        row = this._result.parseRow(message.fields);
+        // A row that cannot be parsed, or text that cannot be spilled (a full disk): the query fails with it.
+        (this.current as FrameColumns).push(this._result.parseRow(message.fields));
       } catch (error) {
         this._canceledDueToError = error;
-        return;
       }
-      (this.current as FrameColumns).push(row);
     }
   };
 }
 
 /** Runs `sql` on a `pg` client: its last result with columns, as columns. */
-export function queryColumns(client: unknown, sql: string, bindings: readonly unknown[]): Promise<FrameColumns> {
+export function queryColumns(client: unknown, sql: string, bindings: readonly unknown[], spill?: TextSpill): Promise<FrameColumns> {
   const ColumnsQuery = columnsQueryClass();
   return new Promise((resolve, reject) => {
-    const query = new ColumnsQuery(sql, bindings.length > 0 ? [...bindings] : undefined, (error, columns) => (error ? reject(error) : resolve(columns as FrameColumns)));
+    const query = new ColumnsQuery(sql, bindings.length > 0 ? [...bindings] : undefined, spill, (error, columns) => (error ? reject(error) : resolve(columns as FrameColumns)));
     (client as { query(query: unknown): unknown }).query(query);
   });
 }
