@@ -170,6 +170,24 @@ function exportCase(
   };
 }
 
+/** A load through bigrays: FromS3 (format 'csv') of the CSV object → SQLWrite `ifExists` into the case's table (made first by `setup`, if given). */
+function loadCase(name: string, title: string, kind: BenchKind, ifExists: 'append' | 'replace', setup?: BenchCase['setup']): BenchCase {
+  return {
+    name, title, kind, setup,
+    prepare: prepareBigrays,
+    async run(env) {
+      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
+      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
+      // Appending takes the existing table's types; a load that makes the table is told them.
+      class Load extends SQLWrite {
+        tablename = env.table; ifExists = ifExists; input = Fetch.output;
+        columnTypes = ifExists === 'append' ? {} : LOAD_TYPES;
+      }
+      await bigraysRun(Fetch, Load);
+    },
+  };
+}
+
 export const CASES: BenchCase[] = [
   {
     name: 'limit',
@@ -206,18 +224,7 @@ export const CASES: BenchCase[] = [
       await bigraysRun(Load);
     },
   },
-  {
-    name: 'from-s3-csv',
-    title: "FromS3 (format 'csv') of the CSV object → SQLWrite",
-    kind: 'load',
-    prepare: prepareBigrays,
-    async run(env) {
-      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
-      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
-      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
-      await bigraysRun(Fetch, Load);
-    },
-  },
+  loadCase('from-s3-csv', "FromS3 (format 'csv') of the CSV object → SQLWrite", 'load', 'replace'),
   {
     name: 'insert-select',
     title: 'INSERT INTO … SELECT of the bench table (psql, else pg), one transaction',
@@ -259,32 +266,8 @@ export const CASES: BenchCase[] = [
     prepare: prepareLimit,
     run: loadExistingLimit,
   },
-  {
-    name: 'from-s3-csv-existing',
-    title: "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'append' into the existing empty table",
-    kind: 'load-existing',
-    setup: existingTable,
-    prepare: prepareBigrays,
-    async run(env) {
-      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
-      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
-      class Load extends SQLWrite { tablename = env.table; ifExists = 'append' as const; input = Fetch.output; }
-      await bigraysRun(Fetch, Load);
-    },
-  },
-  {
-    name: 'from-s3-csv-replace',
-    title: "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'replace' of the existing table",
-    kind: 'load-existing',
-    setup: existingTable,
-    prepare: prepareBigrays,
-    async run(env) {
-      const { FromS3, SQLWrite, bigraysRun } = bigrays(env);
-      class Fetch extends FromS3<Lib.CsvRows> { bucket = env.bucket; key = env.csvKey; format = 'csv' as const; }
-      class Load extends SQLWrite { tablename = env.table; ifExists = 'replace' as const; columnTypes = LOAD_TYPES; input = Fetch.output; }
-      await bigraysRun(Fetch, Load);
-    },
-  },
+  loadCase('from-s3-csv-existing', "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'append' into the existing empty table", 'load-existing', 'append', existingTable),
+  loadCase('from-s3-csv-replace', "FromS3 (format 'csv') of the CSV object → SQLWrite, ifExists 'replace' of the existing table", 'load-existing', 'replace', existingTable),
   exportCase('dataframe-parquet', "SQLQuery → ToS3 (DataFrame), format 'parquet' (types from values)", 'export', '.parquet', 'SQLQuery', 'parquet'),
   exportCase('stream-jsonl', "SQLStream → ToS3, format 'jsonl'", 'export', '.jsonl', 'SQLStream', 'jsonl'),
   {
