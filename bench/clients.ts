@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type * as Lib from '../lib';
-import type { BenchEnv } from './cases';
+import type { BenchEnv } from './bench-types';
 
 /** bigrays pointed at the bench's database and S3. */
 export function bigrays(env: BenchEnv): typeof Lib {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import type { BenchEnv } from './cases';
+import type { BenchEnv } from './bench-types';
 import { pgClient, psql, upload } from './clients';
 
 /** `gzip -6` reading `input` (a child's stdout), its stdout piped, and when it exits. */

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Lib from '../lib';
 import { LOAD_COLUMNS, LOAD_TYPES } from './bench-table';
-import type { BenchCase, BenchEnv } from './cases';
+import type { BenchCase, BenchEnv } from './bench-types';
 import { bigrays, pgClient, prepareBigrays, prepareLimit, psql } from './clients';
 
 /** The bench table with a primary key on id, as `table`: what a merge case merges into (made before the clock). */
