@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rows N --repeat R --only a,b]`: starts an embedded PostgreSQL and the
+ * `npm run bench [-- --rows N --repeat R --only a,b --table wide --profile DIR]`: starts an embedded PostgreSQL and the
  * fauxqs S3 emulator in this process, makes a table of N rows (default 1,000,000; or env
  * BENCH_ROWS) and its CSV (a file, and an S3 object), runs each case of `bench/cases.ts` R
  * times (default 3) in a child process of its own, and prints one table: the median time,
@@ -108,6 +108,9 @@ async function main(): Promise<void> {
   const repeat = Number(option('repeat') ?? 3);
   // `--table wide`: the 25-column wide table (bench/wide-table.ts), exports only.
   const wide = option('table') === 'wide';
+  // `--profile DIR`: each case's process writes a V8 CPU profile there (DIR/<case>-<round>.cpuprofile),
+  // for Chrome DevTools; the profiler's own cost is in the times printed.
+  const profileDir = option('profile') && path.resolve(option('profile')!);
   const cases = selected(option('only')?.split(',')).filter((c) => !wide || isExport(c.kind));
   const loadsBefore = loads();
   const psql = spawnSync('psql', ['--version']).status === 0;
@@ -200,7 +203,7 @@ async function main(): Promise<void> {
         const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
           execFile(
             process.execPath,
-            [compiled, '--child', c.name, JSON.stringify(env)],
+            [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${c.name}-${round}.cpuprofile`] : []), compiled, '--child', c.name, JSON.stringify(env)],
             { env: { ...process.env, ...(psql ? { BENCH_PSQL: '1' } : {}) }, maxBuffer: 1024 * 1024 },
             (error, out, err) => (error ? reject(new Error(`${c.name}: ${err || error.message}`)) : resolve({ stdout: out })),
           );
