@@ -213,16 +213,20 @@ describe('MySQL work stopped early (on a MariaDB server of its own)', function (
   });
 
   describe('a replace whose swap fails', () => {
-    /** Waits until a statement of the specs' user waits on the metadata lock the admin holds, and kills that statement. */
+    /**
+     * Waits until the swap (a `RENAME TABLE` of the specs' user) waits on the metadata lock the
+     * admin holds, and kills that statement: the swap, not any other statement that may wait a
+     * moment on the same lock.
+     */
     async function killLockWaiter(admin: AdminConnection): Promise<void> {
       const deadline = Date.now() + 20_000;
       for (;;) {
         const [rows] = await admin.query(
-          "SELECT id FROM information_schema.processlist WHERE user = 'bigrays' AND state LIKE '%metadata lock%'",
+          "SELECT id, info FROM information_schema.processlist WHERE user = 'bigrays' AND state LIKE '%metadata lock%'",
         );
-        const found = rows as Array<{ id: number }>;
+        const found = (rows as Array<{ id: number; info: string | null }>).filter((row) => /^\s*RENAME TABLE/i.test(row.info ?? ''));
         if (found.length > 0) return void (await admin.query(`KILL QUERY ${Number(found[0].id)}`));
-        if (Date.now() > deadline) throw new Error('no statement waited on the lock');
+        if (Date.now() > deadline) throw new Error(`no swap waited on the lock; waiting: ${JSON.stringify(rows)}`);
         await sleep(50);
       }
     }
