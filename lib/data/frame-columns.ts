@@ -63,6 +63,34 @@ class ColumnBuilder {
     this.push(value);
   }
 
+  /** `push` of a number or NULL, at once when the column holds numbers. */
+  pushNumber(value: number | null): void {
+    if (this.kind !== 'number') return this.push(value);
+    const index = this.length++;
+    if (value === null) this.putNumberNull(index);
+    else this.putNumber(index, value);
+  }
+
+  /** `push` of `count` strings (or NULLs) joined into `text`, as `TextColumn.pushJoined` takes them. */
+  pushJoined(text: string, ends: Uint32Array, nulls: Uint8Array | undefined, count: number): void {
+    if (this.kind === 'empty') {
+      let allNull = nulls !== undefined;
+      for (let i = 0; allNull && i < count; i++) allNull = nulls![i] === 1;
+      if (allNull) {
+        this.length += count;
+        this.leadingNulls += count;
+        return;
+      }
+      this.begin('');
+    }
+    if (this.kind === 'text') {
+      (this.texts as TextColumn).pushJoined(text, ends, nulls, count);
+      this.length += count;
+      return;
+    }
+    for (let i = 0; i < count; i++) this.push(nulls !== undefined && nulls[i] === 1 ? null : text.slice(i === 0 ? 0 : ends[i - 1], ends[i]));
+  }
+
   /** The value at `index`, as it was put in. */
   get(index: number): unknown {
     switch (this.kind) {
@@ -182,6 +210,27 @@ export class FrameColumns {
     const builders = this.builders;
     for (let c = 0; c < builders.length; c++) builders[c].push(row[c]);
     this.rowCount += 1;
+  }
+
+  /**
+   * Adds one value to column `column` alone, for a reader that fills the columns one by one
+   * (`pushNumber` a number or NULL, `pushJoined` strings joined) and then says how many rows it
+   * added (`addRows`).
+   */
+  pushValue(column: number, value: unknown): void {
+    this.builders[column].push(value);
+  }
+
+  pushNumber(column: number, value: number | null): void {
+    this.builders[column].pushNumber(value);
+  }
+
+  pushJoined(column: number, text: string, ends: Uint32Array, nulls: Uint8Array | undefined, count: number): void {
+    this.builders[column].pushJoined(text, ends, nulls, count);
+  }
+
+  addRows(count: number): void {
+    this.rowCount += count;
   }
 
   /** Gives back the room of the text spilled to a temporary file; its values cannot be read after. */
