@@ -116,11 +116,11 @@ export async function queryColumns(client: unknown, sql: string, bindings: reado
     const fields = await describeQuery(client, copied);
     if (fields !== undefined && fields.length > 0) return copyColumns(client, copied, fields, spill);
   }
-  return rowColumns(client, sql, bindings, spill);
+  return queryRowColumns(client, sql, bindings, spill);
 }
 
 /** Runs `sql` on a `pg` client by its rows (pg's row parsing): its last result with columns, as columns. */
-function rowColumns(client: unknown, sql: string, bindings: readonly unknown[], spill?: TextSpill): Promise<FrameColumns> {
+export function queryRowColumns(client: unknown, sql: string, bindings: readonly unknown[], spill?: TextSpill): Promise<FrameColumns> {
   const ColumnsQuery = columnsQueryClass();
   return new Promise((resolve, reject) => {
     const query = new ColumnsQuery(sql, bindings.length > 0 ? [...bindings] : undefined, spill, (error, columns) => (error ? reject(error) : resolve(columns as FrameColumns)));
