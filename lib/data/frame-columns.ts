@@ -14,6 +14,17 @@ const FALSE = 0;
 const TRUE = 1;
 const NULL_BOOLEAN = 2;
 
+/**
+ * One column's values as they are held, for a writer that reads them in bulk: numbers (NULL
+ * where `nulls` is 1), booleans (bytes: 0 false, 1 true, 2 NULL), text, any values, or NULLs only.
+ */
+export type ColumnView =
+  | { kind: 'empty' }
+  | { kind: 'number'; numbers: Float64Array; nulls: Uint8Array | undefined }
+  | { kind: 'boolean'; booleans: Uint8Array }
+  | { kind: 'text'; texts: TextColumn }
+  | { kind: 'any'; values: readonly unknown[] };
+
 /** One column's values, grown as rows come. */
 class ColumnBuilder {
   /** What the column holds so far: nothing but NULLs yet, numbers, booleans, or anything. */
@@ -106,6 +117,21 @@ class ColumnBuilder {
         return (this.values as unknown[])[index];
       default:
         return null;
+    }
+  }
+
+  view(): ColumnView {
+    switch (this.kind) {
+      case 'number':
+        return { kind: 'number', numbers: this.numbers as Float64Array, nulls: this.nulls };
+      case 'boolean':
+        return { kind: 'boolean', booleans: this.booleans as Uint8Array };
+      case 'text':
+        return { kind: 'text', texts: this.texts as TextColumn };
+      case 'any':
+        return { kind: 'any', values: this.values as unknown[] };
+      default:
+        return { kind: 'empty' };
     }
   }
 
@@ -267,6 +293,11 @@ export class FrameColumns {
     const rows = new Array<unknown[]>(this.rowCount);
     for (let r = 0; r < this.rowCount; r++) rows[r] = this.row(r);
     return rows;
+  }
+
+  /** Column `column`'s values as they are held (see `ColumnView`), once the rows are all added. */
+  columnView(column: number): ColumnView {
+    return this.builders[column].view();
   }
 
   /** Column `column`'s values as a plain array. */
