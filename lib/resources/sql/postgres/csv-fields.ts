@@ -48,6 +48,17 @@ function fieldText(bytes: Buffer, start: number, end: number, how: number): stri
 
 /** Copies `bytes[start, end)` into `out` at `at`, each doubled quote once; the end in `out`. */
 function copyUnescaped(bytes: Buffer, start: number, end: number, out: Buffer, at: number): number {
+  if (end - start > 64) return copyUnescapedLong(bytes, start, end, out, at);
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    out[at++] = byte;
+    if (byte === QUOTE) i += 1;
+  }
+  return at;
+}
+
+/** `copyUnescaped` of a long field: the runs between quotes copied whole. */
+function copyUnescapedLong(bytes: Buffer, start: number, end: number, out: Buffer, at: number): number {
   let from = start;
   for (;;) {
     const quote = bytes.indexOf(QUOTE, from);
