@@ -91,9 +91,7 @@ export class CopyOut extends Readable {
     while (at < end) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, end - at);
-        // A row of a few dozen bytes is copied faster byte by byte than by a call into Buffer#copy.
-        if (this.code === COPY_DATA && take < 128) for (let i = at; i < at + take; i++) out[length++] = chunk[i];
-        else if (this.code === COPY_DATA) length += chunk.copy(out, length, at, at + take);
+        if (this.code === COPY_DATA) length += chunk.copy(out, length, at, at + take);
         at += take;
         this.remaining -= take;
         if (this.remaining === 0 && this.ends(this.code)) {
