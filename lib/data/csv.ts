@@ -17,6 +17,7 @@ import type { DataFrame } from './danfo';
 import { dataFrameTable, isDataFrame, isRowArray, ownValue, rowColumns, type Row } from './frame';
 import { jsonText } from './json';
 import type { SqlColumn } from './sql-columns';
+import { FrameCsv } from './frame-csv';
 import { unmadeColumns } from './lazy-frame';
 import { isSqlRows } from './sql-rows';
 import { loneSurrogateProblem } from './text-encoding';
@@ -277,6 +278,8 @@ export async function* rowRecords(input: CsvInput, counter: RowCounter, label = 
 export function csvStream(input: CsvInput, rowsBefore = 0): CsvStream {
   const counter: RowCounter = { columns: [], rows: 0 };
   let iterator: Iterator<unknown[]> | AsyncIterator<unknown[]> | undefined;
+  /** A query's columns not made a DataFrame are written a block of rows at a time, straight from the columns. */
+  let blocks: FrameCsv | undefined;
   let busy = false;
   // Lines are built a chunk at a time, synchronously while the rows are at hand: no promise per row.
   const fill = async (): Promise<void> => {
@@ -284,6 +287,12 @@ export function csvStream(input: CsvInput, rowsBefore = 0): CsvStream {
     busy = true;
     try {
       iterator ??= (() => {
+        const held = unmadeColumns(input);
+        if (held !== undefined && held.names.length > 0) {
+          counter.columns = held.names;
+          blocks = new FrameCsv(held, field, rowsBefore);
+          return [[...held.names]][Symbol.iterator]();
+        }
         const source = records(input, counter);
         return Symbol.asyncIterator in source
           ? (source as AsyncIterable<unknown[]>)[Symbol.asyncIterator]()
@@ -296,6 +305,12 @@ export function csvStream(input: CsvInput, rowsBefore = 0): CsvStream {
           const step = iterator.next();
           const next = step instanceof Promise ? await step : step;
           if (next.done) {
+            const block = blocks?.block();
+            if (block !== undefined) {
+              text += block;
+              counter.rows = (blocks as FrameCsv).rows;
+              continue;
+            }
             done = true;
             break;
           }

@@ -14,6 +14,17 @@ const FALSE = 0;
 const TRUE = 1;
 const NULL_BOOLEAN = 2;
 
+/**
+ * One column's values as they are held, for a writer that reads them in bulk: numbers (NULL
+ * where `nulls` is 1), booleans (bytes: 0 false, 1 true, 2 NULL), text, any values, or NULLs only.
+ */
+export type ColumnView =
+  | { kind: 'empty' }
+  | { kind: 'number'; numbers: Float64Array; nulls: Uint8Array | undefined }
+  | { kind: 'boolean'; booleans: Uint8Array }
+  | { kind: 'text'; texts: TextColumn }
+  | { kind: 'any'; values: readonly unknown[] };
+
 /** One column's values, grown as rows come. */
 class ColumnBuilder {
   /** What the column holds so far: nothing but NULLs yet, numbers, booleans, or anything. */
@@ -63,6 +74,34 @@ class ColumnBuilder {
     this.push(value);
   }
 
+  /** `push` of a number or NULL, at once when the column holds numbers. */
+  pushNumber(value: number | null): void {
+    if (this.kind !== 'number') return this.push(value);
+    const index = this.length++;
+    if (value === null) this.putNumberNull(index);
+    else this.putNumber(index, value);
+  }
+
+  /** `push` of `count` strings (or NULLs) joined into `text`, as `TextColumn.pushJoined` takes them. */
+  pushJoined(text: string, ends: Uint32Array, nulls: Uint8Array | undefined, count: number): void {
+    if (this.kind === 'empty') {
+      let allNull = nulls !== undefined;
+      for (let i = 0; allNull && i < count; i++) allNull = nulls![i] === 1;
+      if (allNull) {
+        this.length += count;
+        this.leadingNulls += count;
+        return;
+      }
+      this.begin('');
+    }
+    if (this.kind === 'text') {
+      (this.texts as TextColumn).pushJoined(text, ends, nulls, count);
+      this.length += count;
+      return;
+    }
+    for (let i = 0; i < count; i++) this.push(nulls !== undefined && nulls[i] === 1 ? null : text.slice(i === 0 ? 0 : ends[i - 1], ends[i]));
+  }
+
   /** The value at `index`, as it was put in. */
   get(index: number): unknown {
     switch (this.kind) {
@@ -78,6 +117,21 @@ class ColumnBuilder {
         return (this.values as unknown[])[index];
       default:
         return null;
+    }
+  }
+
+  view(): ColumnView {
+    switch (this.kind) {
+      case 'number':
+        return { kind: 'number', numbers: this.numbers as Float64Array, nulls: this.nulls };
+      case 'boolean':
+        return { kind: 'boolean', booleans: this.booleans as Uint8Array };
+      case 'text':
+        return { kind: 'text', texts: this.texts as TextColumn };
+      case 'any':
+        return { kind: 'any', values: this.values as unknown[] };
+      default:
+        return { kind: 'empty' };
     }
   }
 
@@ -184,6 +238,27 @@ export class FrameColumns {
     this.rowCount += 1;
   }
 
+  /**
+   * Adds one value to column `column` alone, for a reader that fills the columns one by one
+   * (`pushNumber` a number or NULL, `pushJoined` strings joined) and then says how many rows it
+   * added (`addRows`).
+   */
+  pushValue(column: number, value: unknown): void {
+    this.builders[column].push(value);
+  }
+
+  pushNumber(column: number, value: number | null): void {
+    this.builders[column].pushNumber(value);
+  }
+
+  pushJoined(column: number, text: string, ends: Uint32Array, nulls: Uint8Array | undefined, count: number): void {
+    this.builders[column].pushJoined(text, ends, nulls, count);
+  }
+
+  addRows(count: number): void {
+    this.rowCount += count;
+  }
+
   /** Gives back the room of the text spilled to a temporary file; its values cannot be read after. */
   close(): void {
     this.spill?.close();
@@ -218,6 +293,11 @@ export class FrameColumns {
     const rows = new Array<unknown[]>(this.rowCount);
     for (let r = 0; r < this.rowCount; r++) rows[r] = this.row(r);
     return rows;
+  }
+
+  /** Column `column`'s values as they are held (see `ColumnView`), once the rows are all added. */
+  columnView(column: number): ColumnView {
+    return this.builders[column].view();
   }
 
   /** Column `column`'s values as a plain array. */

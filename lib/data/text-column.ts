@@ -56,6 +56,25 @@ export class TextColumn {
     this.pending.push(value);
   }
 
+  /**
+   * Adds `count` values already joined into `text` (a batch of its own): `ends[i]` is value i's
+   * end offset in `text`, `nulls[i]` 1 where it is NULL (its text then empty).
+   */
+  pushJoined(text: string, ends: Uint32Array, nulls: Uint8Array | undefined, count: number): void {
+    if (count === 0) return;
+    this.join();
+    const first = this.count;
+    this.count += count;
+    if (this.count > this.ends.length) this.ends = grownArray(this.ends, this.count - 1);
+    this.ends.set(ends.subarray(0, count), first);
+    if (nulls !== undefined) {
+      if (this.nulls === undefined || this.nulls.length < this.ends.length) this.nulls = grownArray(this.nulls ?? new Uint8Array(0), this.count - 1, this.ends.length);
+      this.nulls.set(nulls.subarray(0, count), first);
+    }
+    this.firsts.push(first);
+    this.batches.push(this.spill === undefined || this.spill.keeps(text.length) ? text : this.spill.write(text));
+  }
+
   /** The value at `index`, as it was put in. */
   get(index: number): string | null {
     if (this.nulls !== undefined && this.nulls[index] === 1) return null;
