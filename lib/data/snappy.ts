@@ -58,23 +58,25 @@ export class SnappyCompressor {
       const table = this.table;
       const limit = end - INPUT_MARGIN;
       let ip = base + 1;
-      let nextHash = hash(view.getInt32(ip, true), shift);
+      let nextData = view.getInt32(ip, true);
       search: for (;;) {
         // Look for four bytes seen before, stepping one byte more after every 32 bytes without one.
         let skip = 32;
         let nextIp = ip;
         let candidate = 0;
+        let data = 0;
         do {
           ip = nextIp;
+          data = nextData;
           const step = skip >>> 5;
           skip += step;
           nextIp = ip + step;
           if (nextIp > limit) break search;
-          const h = nextHash;
-          nextHash = hash(view.getInt32(nextIp, true), shift);
+          nextData = view.getInt32(nextIp, true);
+          const h = hash(data, shift);
           candidate = base + table[h];
           table[h] = ip - base;
-        } while (view.getInt32(ip, true) !== view.getInt32(candidate, true));
+        } while (data !== view.getInt32(candidate, true));
         op = emitLiteral(input, nextEmit, ip - nextEmit, output, op);
         // Copy as long as the bytes right after a copy were seen before too.
         let next = 0;
@@ -91,7 +93,7 @@ export class SnappyCompressor {
           table[h] = ip - base;
         } while (next === view.getInt32(candidate, true));
         ip += 1;
-        nextHash = hash(view.getInt32(ip, true), shift);
+        nextData = view.getInt32(ip, true);
       }
     }
     return nextEmit < end ? emitLiteral(input, nextEmit, end - nextEmit, output, op) : op;
