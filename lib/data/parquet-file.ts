@@ -120,7 +120,7 @@ export class ParquetFile {
       },
     });
     const headerBytes = header.getBytes();
-    out.push(this.take(concat(headerBytes, levels, compressed)));
+    out.push(this.take(Buffer.concat([headerBytes, levels, compressed])));
     return {
       file_offset: BigInt(start),
       meta_data: {
@@ -170,19 +170,6 @@ function oneRun(count: number, level: number): Uint8Array {
   }
   run[length++] = level;
   return run.subarray(0, length);
-}
-
-/** `pieces` one after the other in a buffer of their size. */
-function concat(...pieces: Uint8Array[]): Buffer {
-  let size = 0;
-  for (const piece of pieces) size += piece.byteLength;
-  const bytes = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, at);
-    at += piece.byteLength;
-  }
-  return bytes;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
