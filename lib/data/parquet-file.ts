@@ -6,9 +6,11 @@
  * and `PAR1`.
  *
  * hyparquet-writer (pure JavaScript, loaded on first use) gives what is cheap and exact to reuse:
- * its thrift writer for page headers and the footer, its RLE/bit-packing and its snappy.
+ * its thrift writer for page headers and the footer, and its RLE/bit-packing of the definition
+ * levels of a column with NULLs. The pages are compressed by `SnappyCompressor` (./snappy.ts).
  */
 import type { ColumnBuilder } from './parquet-builder';
+import { SnappyCompressor } from './snappy';
 
 type Schema = Array<Record<string, unknown>>;
 
@@ -22,24 +24,21 @@ export interface ParquetParts {
   ByteWriter: new (size?: number) => Writer;
   writeRleBitPackedHybrid(writer: Writer, values: Uint8Array, bitWidth: number): number;
   writePageHeader(writer: Writer, header: Record<string, unknown>): void;
-  snappyCompress(input: Uint8Array): Uint8Array;
   writeMetadata(writer: Writer, metadata: Record<string, unknown>): void;
 }
 
 /** hyparquet-writer's parts, imported on first use (an export without Parquet never loads them). */
 export async function parquetParts(): Promise<ParquetParts> {
-  const [bytes, encoding, page, snappy, metadata] = await Promise.all([
+  const [bytes, encoding, page, metadata] = await Promise.all([
     import('hyparquet-writer/src/bytewriter.js'),
     import('hyparquet-writer/src/encoding.js'),
     import('hyparquet-writer/src/datapage.js'),
-    import('hyparquet-writer/src/snappy.js'),
     import('hyparquet-writer/src/metadata.js'),
   ]);
   return {
     ByteWriter: bytes.ByteWriter as never,
     writeRleBitPackedHybrid: encoding.writeRleBitPackedHybrid as never,
     writePageHeader: page.writePageHeader as never,
-    snappyCompress: snappy.snappyCompress,
     writeMetadata: metadata.writeMetadata as never,
   };
 }
@@ -50,6 +49,7 @@ export class ParquetFile {
   private offset = 0;
   private rows = 0;
   private readonly rowGroups: Array<Record<string, unknown>> = [];
+  private readonly snappy = new SnappyCompressor();
 
   constructor(
     private readonly parts: ParquetParts,
@@ -91,34 +91,36 @@ export class ParquetFile {
       num_rows: BigInt(this.rows),
       row_groups: this.rowGroups,
     });
-    return [this.take(Buffer.from(writer.getBytes())), this.take(MAGIC)];
+    return [this.take(toBuffer(writer.getBytes())), this.take(MAGIC)];
   }
 
-  /** Writes `column` as one data page to `out`; its column chunk metadata. */
+  /**
+   * Writes `column` as one data page to `out`, its header, levels and compressed values in one
+   * buffer of their exact size (the compressor's buffer is reused for the next page); its column
+   * chunk metadata.
+   */
   private columnChunk(column: ColumnBuilder, element: Record<string, unknown>, out: Buffer[]): Record<string, unknown> {
-    const { ByteWriter, writeRleBitPackedHybrid, writePageHeader, snappyCompress } = this.parts;
     const start = this.offset;
-    const levels = new ByteWriter(Math.max(1024, column.rows >>> 2));
-    const levelBytes = writeRleBitPackedHybrid(levels, column.definitionLevels(), 1);
+    const levels = this.definitionLevels(column);
     const values = column.plain();
-    const compressed = snappyCompress(values);
-    const header = new ByteWriter(64);
-    writePageHeader(header, {
+    const compressed = this.snappy.compress(values);
+    const header = new this.parts.ByteWriter(64);
+    this.parts.writePageHeader(header, {
       type: 'DATA_PAGE_V2',
-      uncompressed_page_size: levelBytes + values.byteLength,
-      compressed_page_size: levelBytes + compressed.byteLength,
+      uncompressed_page_size: levels.byteLength + values.byteLength,
+      compressed_page_size: levels.byteLength + compressed.byteLength,
       data_page_header_v2: {
         num_values: column.rows,
         num_nulls: column.nulls,
         num_rows: column.rows,
         encoding: 'PLAIN',
-        definition_levels_byte_length: levelBytes,
+        definition_levels_byte_length: levels.byteLength,
         repetition_levels_byte_length: 0,
         is_compressed: true,
       },
     });
-    const headerBytes = header.offset;
-    out.push(this.take(Buffer.from(header.getBytes())), this.take(Buffer.from(levels.getBytes())), this.take(toBuffer(compressed)));
+    const headerBytes = header.getBytes();
+    out.push(this.take(Buffer.concat([headerBytes, levels, compressed])));
     return {
       file_offset: BigInt(start),
       meta_data: {
@@ -127,7 +129,7 @@ export class ParquetFile {
         path_in_schema: [element.name],
         codec: 'SNAPPY',
         num_values: BigInt(column.rows),
-        total_uncompressed_size: BigInt(headerBytes + levelBytes + values.byteLength),
+        total_uncompressed_size: BigInt(headerBytes.byteLength + levels.byteLength + values.byteLength),
         total_compressed_size: BigInt(this.offset - start),
         data_page_offset: BigInt(start),
         statistics: { null_count: BigInt(column.nulls) },
@@ -135,11 +137,39 @@ export class ParquetFile {
     };
   }
 
+  /**
+   * The definition levels of `column`'s rows, RLE/bit-packed with bit width 1: a column with no
+   * NULL, or only NULLs, is one run, written as such without looking at each row.
+   */
+  private definitionLevels(column: ColumnBuilder): Uint8Array {
+    if (column.rows > 0 && (column.nulls === 0 || column.nulls === column.rows)) {
+      return oneRun(column.rows, column.nulls === 0 ? 1 : 0);
+    }
+    const levels = new this.parts.ByteWriter(Math.max(1024, column.rows >>> 2));
+    this.parts.writeRleBitPackedHybrid(levels, column.definitionLevels(), 1);
+    return levels.getBytes();
+  }
+
   /** `bytes`, counted in the file's offset. */
   private take(bytes: Buffer): Buffer {
     this.offset += bytes.byteLength;
     return bytes;
   }
+}
+
+/** An RLE run of `count` times `level` (bit width 1): the count shifted left once as a varint, then the level in a byte. */
+function oneRun(count: number, level: number): Uint8Array {
+  const run = new Uint8Array(8);
+  let length = 0;
+  for (let header = count * 2; ; header = Math.floor(header / 128)) {
+    if (header < 0x80) {
+      run[length++] = header;
+      break;
+    }
+    run[length++] = (header & 0x7f) | 0x80;
+  }
+  run[length++] = level;
+  return run.subarray(0, length);
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
