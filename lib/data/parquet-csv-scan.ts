@@ -17,6 +17,9 @@ for (let i = 0; i < 6; i++) {
 
 const DASH = 0x2d;
 
+/** 10^i, exact up to 10^22. */
+const POW10 = Array.from({ length: 39 }, (_, i) => 10 ** i);
+
 /** The number of `count` digits at `start`; -1 if one is not a digit. */
 function digitsAt(buf: Buffer, start: number, count: number): number {
   let value = 0;
@@ -65,8 +68,8 @@ export function csvDecimal(buf: Buffer, from: number, to: number, scale: number,
   if (digits === 0 || decimals === 0 || digits > 15) return undefined;
   const kept = decimals < 0 ? 0 : decimals;
   if (kept > scale) return undefined;
-  value *= 10 ** (scale - kept);
-  if (!Number.isSafeInteger(value) || value >= 10 ** precision) return undefined;
+  value *= POW10[scale - kept];
+  if (!Number.isSafeInteger(value) || value >= POW10[precision]) return undefined;
   return negative ? -value : value;
 }
 
