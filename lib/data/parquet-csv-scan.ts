@@ -73,19 +73,16 @@ export function csvDecimal(buf: Buffer, from: number, to: number, scale: number,
   return negative ? -value : value;
 }
 
-/** Microseconds of a fraction of 1 to 6 digits at `start` and where it ends; undefined if malformed. */
-function fractionAt(buf: Buffer, start: number, to: number): [number, number] | undefined {
-  let micros = 0;
+/** How many digits a fraction at `start` has (up to 7: more than 6 is malformed). */
+function fractionDigits(buf: Buffer, start: number, to: number): number {
   let i = start;
-  while (i < to && i - start < 7) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) break;
-    micros = micros * 10 + d;
-    i++;
-  }
-  const count = i - start;
-  if (count === 0 || count > 6) return undefined;
-  return [micros * 10 ** (6 - count), i];
+  while (i < to && i - start < 7 && buf[i] >= 0x30 && buf[i] <= 0x39) i++;
+  return i - start;
+}
+
+/** Microseconds of a fraction of `count` (1 to 6) digits at `start`. */
+function fractionMicros(buf: Buffer, start: number, count: number): number {
+  return digitsAt(buf, start, count) * POW10[6 - count];
 }
 
 /** Minutes east of UTC of a zone `Z`, `±HH`, `±HH:MM` or `±HHMM` from `start` to `to`; undefined if malformed. */
@@ -122,9 +119,10 @@ export function csvTimestampMicros(buf: Buffer, from: number, to: number): numbe
   let micros = 0;
   let i = from + 19;
   if (i < to && buf[i] === 0x2e) {
-    const fraction = fractionAt(buf, i + 1, to);
-    if (fraction === undefined) return undefined;
-    [micros, i] = fraction;
+    const count = fractionDigits(buf, i + 1, to);
+    if (count === 0 || count > 6) return undefined;
+    micros = fractionMicros(buf, i + 1, count);
+    i += 1 + count;
   }
   const zone = zoneMinutes(buf, i, to);
   if (zone === undefined) return undefined;
@@ -151,9 +149,9 @@ export function csvTimeMicros(buf: Buffer, from: number, to: number): number | u
   if (hour < 0 || minute < 0 || second < 0) return undefined;
   let micros = 0;
   if (to - from > 8) {
-    const fraction = buf[from + 8] === 0x2e ? fractionAt(buf, from + 9, to) : undefined;
-    if (fraction === undefined || fraction[1] !== to) return undefined;
-    micros = fraction[0];
+    const count = buf[from + 8] === 0x2e ? fractionDigits(buf, from + 9, to) : 0;
+    if (count === 0 || count > 6 || from + 9 + count !== to) return undefined;
+    micros = fractionMicros(buf, from + 9, count);
   }
   return (hour * 3600 + minute * 60 + second) * 1_000_000 + micros;
 }
