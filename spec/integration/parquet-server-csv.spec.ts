@@ -2,19 +2,20 @@
  * Parquet of an SQLStream on PostgreSQL written from the server's CSV (COPY) is, byte for byte,
  * the file the rows read one by one make: the bench table in several row groups, the wide table
  * (±infinity, BC, NaN, jsonb, arrays, bytea, inet), an edge table of every awkward value, bytea
- * in its escape form, text not valid UTF-8; a value the rows path refuses is refused with its
+ * in its escape form, text not valid UTF-8, through ToS3 plain, gzipped and split; a value the rows path refuses is refused with its
  * message, and nothing is uploaded.
  */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { benchTableSql } from '../../bench/bench-table';
 import { wideTableSql } from '../../bench/wide-table';
 import { bigraysRun, BigraysConfig, SQLExecute, SQLStream, Task, ToS3 } from '../../lib';
 import { PARQUET_FORMAT } from '../../lib/data/formats/parquet';
 import type { SqlRows } from '../../lib/data/sql-rows';
 import { failure } from '../helpers';
-import { createBucket, useEmulator } from '../support/aws-hooks';
+import { createBucket, useEmulator, type Emulator } from '../support/aws-hooks';
 import { admin } from '../support/pg-admin';
 import { hasOpenMultipartUpload, objectExists } from '../support/s3-objects';
 import { freshPostgresDsn } from '../support/sql-hooks';
@@ -66,6 +67,11 @@ async function expectSame(query: string, setting?: string): Promise<Buffer> {
 async function rowGroups(file: Buffer): Promise<number> {
   const { parquetMetadata } = await import('hyparquet');
   return parquetMetadata(Uint8Array.from(file).buffer).row_groups.length;
+}
+
+async function objectBytes(emulator: Emulator, bucket: string, key: string): Promise<Buffer> {
+  const answer = await emulator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await answer.Body!.transformToByteArray()); // eslint-disable-line @typescript-eslint/no-non-null-assertion
 }
 
 /** Runs `sql` outside a transaction (CREATE DATABASE). */
@@ -152,6 +158,28 @@ describe('Parquet from the server\'s CSV on PostgreSQL', function () {
     BigraysConfig.DB_DSN = latin;
     const file = await expectSame('select * from t order by id', 'set client_encoding = SQL_ASCII');
     expect(file.includes(Buffer.from('\ufffd')), 'U+FFFD for the bad bytes').to.equal(true);
+  });
+
+  it('should upload through ToS3 the rows path\'s file, gzipped for a .gz key and in parts for a split export', async () => {
+    const bucket = await createBucket('pq-csv');
+    const query = 'select * from edges order by id';
+    class Plain extends SQLStream { query = query; }
+    class ExportPlain extends ToS3 { input = Plain.output; bucket = bucket; key = 'edges.parquet'; format = 'parquet' as const; }
+    class Zipped extends SQLStream { query = query; }
+    class ExportZipped extends ToS3 { input = Zipped.output; bucket = bucket; key = 'edges.parquet.gz'; format = 'parquet' as const; }
+    class Parts extends SQLStream { query = query; }
+    class ExportParts extends ToS3 { input = Parts.output; bucket = bucket; key = 'split/edges-{part:03d}.parquet'; format = 'parquet' as const; maxRowsPerObject = 4; }
+    await bigraysRun(Plain, ExportPlain, Zipped, ExportZipped, Parts, ExportParts);
+    const { rows: whole } = await bothWays(query);
+    expect((await objectBytes(emulator(), bucket, 'edges.parquet')).equals(whole as Buffer), 'the plain object').to.equal(true);
+    expect(gunzipSync(await objectBytes(emulator(), bucket, 'edges.parquet.gz')).equals(whole as Buffer), 'the .gz object').to.equal(true);
+    const listed = await emulator().s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'split/' }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!).sort(); // eslint-disable-line @typescript-eslint/no-non-null-assertion
+    expect(keys).to.have.length(2);
+    const { rows: first } = await bothWays(`${query} limit 4`);
+    const { rows: second } = await bothWays(`${query} offset 4`);
+    expect((await objectBytes(emulator(), bucket, keys[0])).equals(first as Buffer), 'part 1').to.equal(true);
+    expect((await objectBytes(emulator(), bucket, keys[1])).equals(second as Buffer), 'part 2').to.equal(true);
   });
 
   it('should refuse what the rows path refuses with its message, the row counted over the whole export, and upload nothing', async () => {
