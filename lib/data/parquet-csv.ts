@@ -53,6 +53,19 @@ const WAYS: Record<ParquetColumn['kind'], number> = {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+const TWO_32 = 4_294_967_296;
+
+/** Writes a safe integer as a 16-byte big-endian two's complement integer at `offset`. */
+function int128At(value: number, data: Buffer, offset: number): boolean {
+  const sign = value < 0 ? -1 : 0;
+  const high = Math.floor(value / TWO_32);
+  data.writeInt32BE(sign, offset);
+  data.writeInt32BE(sign, offset + 4);
+  data.writeInt32BE(high, offset + 8);
+  data.writeUInt32BE(value - high * TWO_32, offset + 12);
+  return true;
+}
+
 /** A field's text (`quoted`: each `""` one quote). */
 function fieldText(buf: Buffer, from: number, to: number, quoted: boolean): string {
   const text = buf.toString('utf8', from, to);
@@ -162,11 +175,11 @@ export class CsvParquet extends ServerCsvRecords {
         return true;
       case DECIMAL: {
         const type = this.types[j];
-        if (type.precision > 18) return false;
         const value = csvDecimal(buf, from, to, type.scale, type.precision);
         if (value === undefined) return false;
         if (type.precision <= 9) builder.appendInt32(value);
-        else builder.appendInt64(value);
+        else if (type.precision <= 18) builder.appendInt64(value);
+        else return builder.appendFixed(16, (data, offset) => int128At(value, data, offset));
         return true;
       }
       case TIMESTAMP:
