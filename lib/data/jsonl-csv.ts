@@ -11,6 +11,7 @@
 import { byteaBytes } from './bytea';
 import { ByteSink } from './byte-sink';
 import { jsonStringRoom, writeJsonString } from './json-string-bytes';
+import { ServerCsvRecords } from './server-csv-records';
 import type { SqlColumn } from './sql-columns';
 
 /** How a column's field becomes JSON. */
@@ -22,10 +23,8 @@ const TIMESTAMP = 4;
 const TIMESTAMPTZ = 5;
 const TEXT = 6;
 
-const COMMA = 0x2c;
 const QUOTE = 0x22;
 const LF = 0x0a;
-const CR = 0x0d;
 const DASH = 0x2d;
 const SPACE = 0x20;
 
@@ -54,147 +53,43 @@ function wayOf(column: SqlColumn): number {
   }
 }
 
-/** The next quote at or after `from` (`buf.length` if none): byte by byte nearby, then by indexOf, cheaper for long values. */
-function nextQuote(buf: Buffer, from: number): number {
-  const n = buf.length;
-  const near = Math.min(n, from + 16);
-  let q = from;
-  while (q < near && buf[q] !== QUOTE) q++;
-  if (q < near || q === n) return q;
-  q = buf.indexOf(QUOTE, q);
-  return q < 0 ? n : q;
-}
-
-/** Where the header line at `from` ends (after its line feed); -1 when `buf` ends first. */
-function headerEnd(buf: Buffer, from: number): number {
-  let quoted = false;
-  for (let i = from; i < buf.length; i++) {
-    const c = buf[i];
-    if (c === QUOTE) quoted = !quoted;
-    else if (c === LF && !quoted) return i + 1;
-  }
-  return -1;
-}
-
 /** Converts the server's CSV, chunk by chunk, to JSON lines. */
-export class CsvJsonl {
-  /** Data rows written. */
-  rows = 0;
+export class CsvJsonl extends ServerCsvRecords {
   private readonly ways: Uint8Array;
   /** `{"name":` for the first column, `,"name":` for the others. */
   private readonly keys: Buffer[];
   private readonly sink = new ByteSink(OUT_BYTES);
-  private header = true;
-  private carry: Buffer | undefined;
 
-  constructor(
-    private readonly columns: readonly SqlColumn[],
-    /** Rows written before these (a split export's earlier parts), so that an error names the row as counted over the whole export. */
-    private readonly rowsBefore = 0,
-  ) {
+  constructor(columns: readonly SqlColumn[], rowsBefore = 0) {
+    super('JSON lines', columns.map((column) => column.name), rowsBefore);
     this.ways = Uint8Array.from(columns, wayOf);
     this.keys = columns.map((column, j) => Buffer.from(`${j === 0 ? '{' : ','}${JSON.stringify(column.name)}:`, 'utf8'));
   }
 
-  /**
-   * The JSON lines of the records `chunk` completes; a record it cuts short waits for the next
-   * chunk. Only the bytes that complete a record cut short are joined to it, never the whole
-   * chunk: at least as many as it has, so a record of many lines is joined a few times only.
-   */
+  /** The JSON lines of the records `chunk` completes; a record it cuts short waits for the next chunk. */
   push(chunk: Buffer): Buffer[] {
-    let from = 0;
-    while (this.carry) {
-      const lf = chunk.indexOf(LF, Math.min(chunk.length, from + this.carry.length));
-      const to = lf < 0 ? chunk.length : lf + 1;
-      const head = Buffer.concat([this.carry, chunk.subarray(from, to)]);
-      const end = this.records(head, 0, false);
-      this.carry = end < head.length ? head.subarray(end) : undefined;
-      from = to;
-      if (from === chunk.length) return this.sink.take();
-    }
-    const end = this.records(chunk, from, false);
-    this.carry = end < chunk.length ? chunk.subarray(end) : undefined;
+    this.feed(chunk);
     return this.sink.take();
   }
 
   /** The JSON lines of what is left once the CSV has ended (a last record without its line feed). */
   end(): Buffer[] {
-    const rest = this.carry;
-    this.carry = undefined;
-    if (rest && this.records(rest, 0, true) < rest.length) throw new TypeError(`JSON lines: the server's CSV ended inside row ${this.rowsBefore + this.rows + 1}`);
+    this.finish();
     return this.sink.take();
   }
 
-  /** Writes the whole records of `buf` from `from`; the index after the last of them. */
-  private records(buf: Buffer, from: number, final: boolean): number {
-    let p = from;
-    if (this.header) {
-      p = headerEnd(buf, from);
-      if (p < 0) return final ? buf.length : from;
-      this.header = false;
-    }
-    const sink = this.sink;
-    while (p < buf.length) {
-      sink.begin();
-      const next = this.record(buf, p, final);
-      if (next < 0) {
-        sink.undo();
-        break;
-      }
-      p = next;
-      this.rows += 1;
-    }
-    sink.begin();
-    return p;
-  }
-
   /**
-   * Writes the record at `p`: the index after its line feed, or -1 when `buf` ends first. One
-   * pass over each field to find its end, one to write it; the output buffer and position are
-   * kept in locals (the sink is told when it must grow, and at the end).
+   * Writes the record whose fields are bounded in `buf`; the output buffer and position are kept
+   * in locals (the sink is told when it must grow, and at the end).
    */
-  private record(buf: Buffer, p: number, final: boolean): number {
-    const n = buf.length;
-    const ways = this.ways;
-    const width = ways.length;
-    const sink = this.sink;
+  protected write(buf: Buffer): void {
+    const { ways, starts, ends, quoted, sink } = this;
     let out = sink.buf;
     let pos = sink.pos;
-    for (let j = 0; j < width; j++) {
-      const last = j === width - 1;
-      let from = p;
-      let to: number;
-      let quoted = false;
-      if (p < n && buf[p] === QUOTE) {
-        quoted = true;
-        let q = p + 1;
-        for (;;) {
-          q = nextQuote(buf, q);
-          if (q + 1 >= n) {
-            if (q >= n || !final) return -1;
-            break;
-          }
-          if (buf[q + 1] !== QUOTE) break;
-          q += 2;
-        }
-        from = p + 1;
-        to = q;
-        p = q + 1;
-      } else {
-        let e = p;
-        while (e < n && buf[e] !== COMMA && buf[e] !== LF) e++;
-        if (e >= n && !(final && last)) return -1;
-        to = e;
-        p = e;
-      }
-      if (last && p < n && buf[p] === CR) p += 1;
-      else if (last && !quoted && to > from && buf[to - 1] === CR) to -= 1;
-      if (p < n) {
-        if (buf[p] !== (last ? LF : COMMA)) throw this.malformed(buf[p], j);
-        p += 1;
-      } else if (!(final && last)) {
-        return -1;
-      }
+    for (let j = 0; j < ways.length; j++) {
+      const from = starts[j];
+      const to = ends[j];
+      const isQuoted = quoted[j] === 1;
       const key = this.keys[j];
       const need = key.length + jsonStringRoom(to - from) + 16;
       if (pos + need > out.length) {
@@ -204,7 +99,7 @@ export class CsvJsonl {
         pos = sink.pos;
       }
       for (let k = 0; k < key.length; k++) out[pos++] = key[k];
-      if (to === from && !quoted) {
+      if (to === from && !isQuoted) {
         out[pos++] = 0x6e; // null
         out[pos++] = 0x75;
         out[pos++] = 0x6c;
@@ -232,7 +127,7 @@ export class CsvJsonl {
         }
         case FLOAT:
         case BYTES: {
-          const text = ways[j] === FLOAT ? this.float(j, buf.toString('latin1', from, to)) : bytea(buf, from, to, quoted);
+          const text = ways[j] === FLOAT ? this.float(j, buf.toString('latin1', from, to)) : bytea(buf, from, to, isQuoted);
           sink.pos = pos;
           sink.ascii(text);
           out = sink.buf;
@@ -242,7 +137,7 @@ export class CsvJsonl {
         default:
           break;
       }
-      pos = writeJsonString(buf, from, to, out, pos, quoted);
+      pos = writeJsonString(buf, from, to, out, pos, isQuoted);
     }
     if (pos + 2 > out.length) {
       sink.pos = pos;
@@ -253,13 +148,7 @@ export class CsvJsonl {
     out[pos++] = 0x7d; // }
     out[pos++] = LF;
     sink.pos = pos;
-    return p;
-  }
-
-  private malformed(byte: number, j: number): TypeError {
-    return new TypeError(
-      `JSON lines: the server's CSV has ${JSON.stringify(String.fromCharCode(byte))} after column ${JSON.stringify(this.columns[j].name)} of row ${this.rowsBefore + this.rows + 1}`,
-    );
+    sink.begin();
   }
 
   /** A float's JSON number; NaN and ±Infinity refused as the JSON lines writer refuses them. */
@@ -267,7 +156,7 @@ export class CsvJsonl {
     const value = Number(text);
     if (Number.isFinite(value)) return String(value);
     throw new TypeError(
-      `JSON lines: cannot write column ${JSON.stringify(this.columns[j].name)} of row ${this.rowsBefore + this.rows + 1}: JSON lines: ${value} has no JSON form`,
+      `JSON lines: cannot write column ${JSON.stringify(this.names[j])} of row ${this.rowsBefore + this.rows + 1}: JSON lines: ${value} has no JSON form`,
     );
   }
 }

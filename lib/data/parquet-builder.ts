@@ -12,7 +12,13 @@
 /** The physical types a builder holds. */
 export type PhysicalType = 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE' | 'BYTE_ARRAY' | 'FIXED_LEN_BYTE_ARRAY';
 
+import { isUtf8 } from 'node:buffer';
+import { hexInto } from './parquet-csv-scan';
+
 const TWO_32 = 4_294_967_296;
+const QUOTE = 0x22;
+/** CSV fields up to this length are copied by a loop; longer ones by `Buffer.copy`. */
+const SHORT_FIELD = 32;
 /** Strings up to this length whose characters are all ASCII are copied by a loop; longer ones by `Buffer.write`. */
 const SHORT_TEXT = 24;
 
@@ -118,6 +124,55 @@ export class ColumnBuilder {
     this.size = this.data.writeUInt32LE(bytes.byteLength, this.size);
     this.data.set(bytes, this.size);
     this.size += bytes.byteLength;
+  }
+
+  /**
+   * A BYTE_ARRAY value of the bytes of a CSV field, `buf[from, to)` (`quoted`: each `""` one
+   * quote). Bytes that are not valid UTF-8 are written as a string decoded from them is (U+FFFD
+   * for each bad sequence), as the rows read one by one hold them.
+   */
+  appendCsvText(buf: Buffer, from: number, to: number, quoted: boolean): void {
+    this.level(1);
+    this.room(4 + to - from);
+    const data = this.data;
+    const start = this.size + 4;
+    let pos = start;
+    let high = 0;
+    if (quoted) {
+      for (let i = from; i < to; i++) {
+        const c = buf[i];
+        data[pos++] = c;
+        high |= c;
+        if (c === QUOTE) i++;
+      }
+    } else if (to - from <= SHORT_FIELD) {
+      for (let i = from; i < to; i++) {
+        const c = buf[i];
+        data[pos++] = c;
+        high |= c;
+      }
+    } else {
+      pos += buf.copy(data, start, from, to);
+      high = 0x80;
+    }
+    let length = pos - start;
+    if (high & 0x80 && !isUtf8(data.subarray(start, pos))) {
+      const text = data.toString('utf8', start, pos);
+      this.room(4 + text.length * 3);
+      length = this.data.write(text, start);
+    }
+    this.data.writeUInt32LE(length, this.size);
+    this.size = start + length;
+  }
+
+  /** A BYTE_ARRAY value of the bytes of the hex digits `buf[from, to)`; false (nothing appended) for any other byte. */
+  appendHex(buf: Buffer, from: number, to: number): boolean {
+    this.room(4 + ((to - from) >>> 1));
+    const written = hexInto(buf, from, to, this.data, this.size + 4);
+    if (written < 0) return false;
+    this.level(1);
+    this.size = this.data.writeUInt32LE(written, this.size) + written;
+    return true;
   }
 
   /**

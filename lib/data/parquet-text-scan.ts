@@ -18,7 +18,7 @@ function digitsAt(text: string, start: number, count: number): number {
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date of years 1 to 9999. */
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;

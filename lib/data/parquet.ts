@@ -55,7 +55,7 @@ function wanted(type: ParquetColumn): string {
 }
 
 /** Appends `value` of column `name` to `builder`, or throws a TypeError naming the column and `row`. */
-function append(builder: ColumnBuilder, name: string, type: ParquetColumn, value: unknown, row: number): void {
+export function appendValue(builder: ColumnBuilder, name: string, type: ParquetColumn, value: unknown, row: number): void {
   if (value === null || value === undefined) {
     builder.appendNull();
     return;
@@ -108,7 +108,7 @@ class RowGroup {
       }
     } else {
       const row = this.firstRow + this.rows;
-      for (let j = 0; j < columns.length; j++) append(builders[j], columns[j], types![j], record[j], row); // eslint-disable-line @typescript-eslint/no-non-null-assertion
+      for (let j = 0; j < columns.length; j++) appendValue(builders[j], columns[j], types![j], record[j], row); // eslint-disable-line @typescript-eslint/no-non-null-assertion
     }
     this.rows += 1;
   }
@@ -120,7 +120,7 @@ class RowGroup {
     const types = this.columns.map((name, j) => inferredColumn(name, held[j]));
     const builders = builderOf(this.columns, types);
     for (let j = 0; j < this.columns.length; j++) {
-      for (let i = 0; i < held[j].length; i++) append(builders[j], this.columns[j], types[j], held[j][i], this.firstRow + i);
+      for (let i = 0; i < held[j].length; i++) appendValue(builders[j], this.columns[j], types[j], held[j][i], this.firstRow + i);
     }
     this.held = undefined;
     return { types, builders };
@@ -128,8 +128,13 @@ class RowGroup {
 }
 
 /** One builder per column, of its physical type. */
-function builderOf(columns: readonly string[], types: readonly ParquetColumn[]): ColumnBuilder[] {
+export function builderOf(columns: readonly string[], types: readonly ParquetColumn[]): ColumnBuilder[] {
   return columns.map((name, j) => new ColumnBuilder(schemaElement(name, types[j]).type as PhysicalType));
+}
+
+/** The file's schema: the root, then one element per column. */
+export function parquetSchema(columns: readonly string[], types: readonly ParquetColumn[]): Array<Record<string, unknown>> {
+  return [{ name: 'root', num_children: columns.length }, ...columns.map((name, j) => schemaElement(name, types[j]))];
 }
 
 /** Records from batches, taken one at a time without a promise each while a batch lasts. */
@@ -209,7 +214,7 @@ export async function* parquetChunks(
       more = await fill(group, reader, rowGroupSize);
       ({ types, builders } = group.typed());
       if (file === undefined) {
-        schema = [{ name: 'root', num_children: columns.length }, ...columns.map((name, j) => schemaElement(name, types![j]))]; // eslint-disable-line @typescript-eslint/no-non-null-assertion
+        schema = parquetSchema(columns, types!); // eslint-disable-line @typescript-eslint/no-non-null-assertion
         file = new ParquetFile(parts, schema);
         yield* file.start();
       }
