@@ -8,6 +8,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { FrameColumns } from '../../../data/frame-columns';
 import { pgTypes } from './types';
+import { BOOL, FLOAT4, FLOAT8, INT2, INT4, INT8, OID, TEXT, TIMESTAMP, TIMESTAMPTZ } from './type-oids';
 
 /** How a field was written: unquoted, NULL (unquoted and empty), quoted, quoted with doubled quotes. */
 export const PLAIN = 0;
@@ -21,17 +22,6 @@ const QUOTE = 0x22;
 const BATCH_VALUES = 4096;
 const BATCH_BYTES = 1 << 20;
 
-// Type OIDs (pg_type.oid) read here without the row path's parser.
-const BOOL = 16;
-const TEXT = 25;
-const INT8 = 20;
-const INT2 = 21;
-const INT4 = 23;
-const OID = 26;
-const FLOAT4 = 700;
-const FLOAT8 = 701;
-const TIMESTAMP = 1114;
-const TIMESTAMPTZ = 1184;
 
 export interface FieldSink {
   put(bytes: Buffer, start: number, end: number, how: number): void;

@@ -6,18 +6,8 @@
 import { byteaBytes } from '../../../data/bytea';
 import type { ValueKind } from '../dialect';
 import { exactInteger } from '../values';
+import { BOOL, BYTEA, FLOAT4, FLOAT8, INT2, INT4, INT8, OID, TIMESTAMP, TIMESTAMPTZ } from './type-oids';
 
-// Type OIDs (pg_type.oid).
-const BOOL = 16;
-const BYTEA = 17;
-const INT8 = 20;
-const INT2 = 21;
-const INT4 = 23;
-const OID = 26;
-const FLOAT4 = 700;
-const FLOAT8 = 701;
-const TIMESTAMP = 1114;
-const TIMESTAMPTZ = 1184;
 
 const identity = (text: string): string => text;
 
