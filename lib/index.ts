@@ -17,7 +17,7 @@ export type { TaskStatePart } from './state/task-state';
 export { Resource, type LocalForm } from './resources/resource';
 
 // SQL
-export type { DataFrame } from './data/danfo';
+export type { DataFrame, DataFrameTypes, FrameShape } from './data/danfo';
 export type { Row } from './data/frame';
 export { SQLSession, SqlSession, sqlSession, type SqlCallOptions, type SqlParams } from './resources/sql/session';
 export type { TableStream } from './resources/sql/dialect';
