@@ -5,7 +5,7 @@
  * function or missing from a class, `fromS3`'s rows taken for bytes.
  */
 import { expect } from 'chai';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
@@ -104,6 +104,22 @@ const BAD: Record<string, { code: string; error: RegExp }> = {
 
 describe('the types a job is checked with', function () {
   this.timeout(300_000);
+
+  it('should declare the package without its optional packages, so that a project without them type-checks', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+    const optional = Object.keys(pkg.peerDependencies);
+    expect(optional).to.include('danfojs-node').and.to.include('fauxqs');
+    const dist = path.join(root, 'dist');
+    const declarations = (readdirSync(dist, { recursive: true }) as string[]).filter((file) => file.endsWith('.d.ts'));
+    expect(declarations).to.include('index.d.ts');
+    const imports = declarations.flatMap((file) =>
+      // Comments aside: a doc comment may show a job's own import of one.
+      [...readFileSync(path.join(dist, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '').matchAll(/(?:from\s+|import\(\s*)['"]([^'"]+)['"]/g)]
+        .filter((match) => optional.some((name) => match[1] === name || match[1].startsWith(`${name}/`)))
+        .map((match) => `dist/${file}: ${match[0]}`),
+    );
+    expect(imports).to.deep.equal([]);
+  });
 
   it('should type-check a job using the task classes and functions, without skipLibCheck, and refuse each mistake the types can catch', () => {
     const found = compile({ good: GOOD, ...Object.fromEntries(Object.entries(BAD).map(([name, { code }]) => [name, code])) });
