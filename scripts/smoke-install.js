@@ -150,7 +150,7 @@ function typeCheck(where, project, env) {
   for (const typescript of ['typescript', 'typescript@5']) {
     const install = sh(`npm install --save-dev ${typescript} @types/node`, { cwd: project, env });
     if (install.status !== 0) return fail(where, `\`npm install --save-dev ${typescript} @types/node\` exited ${install.status}`, install.out);
-    const version = sh('npx tsc --version', { cwd: project, env, quiet: true }).out.trim();
+    const version = sh('npx tsc --version', { cwd: project, env, quiet: true }).out.trim().replace(/^Version /, 'TypeScript ');
     const result = sh('npx tsc --noEmit', { cwd: project, env });
     if (result.status === 0) console.log(`  ✓ job.ts type-checks with ${given?.page ?? 'this script'}'s tsconfig on ${version}`);
     else fail(where, `\`npx tsc --noEmit\` on ${version} exited ${result.status}`, result.out);
