@@ -18,7 +18,8 @@ import { ToS3 } from './tasks/to-s3';
 /** Attributes every task function takes, as `BaseTask` types them (`resourceConfig`, `formatKws`, `timeoutMs`, `retries`, …). */
 export type CommonAttributes = AttributesOf<typeof Task>;
 
-// Each function's attributes are its task class's, typed from the class; required: those the class declares `abstract` (its requiredAttributes).
+// Each function's attributes are its task class's, typed from the class; required: those the class declares `abstract`
+// (its requiredAttributes without a default; spec/job-types.spec.ts holds each list to the class's).
 export type SQLQueryAttributes = AttributesOf<typeof SQLQuery, 'query'>;
 export type SQLExecuteAttributes = AttributesOf<typeof SQLExecute, 'statement'>;
 export type SQLWriteAttributes = AttributesOf<typeof SQLWrite, 'tablename' | 'input'>;

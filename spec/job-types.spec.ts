@@ -8,6 +8,8 @@ import { expect } from 'chai';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import * as bigrays from '../lib';
+import { requiredAttributesOf, type BaseTask, type TaskClass } from '../lib/task';
 
 const root = path.resolve(__dirname, '..');
 
@@ -102,6 +104,31 @@ const BAD: Record<string, { code: string; error: RegExp }> = {
   },
 };
 
+/** Each task function and its task class. */
+const FUNCTIONS = {
+  sqlQuery: bigrays.SQLQuery, sqlExecute: bigrays.SQLExecute, sqlWrite: bigrays.SQLWrite, toS3: bigrays.ToS3, fromS3: bigrays.FromS3,
+  listS3Objects: bigrays.ListS3Objects, snsPublish: bigrays.SNSPublish, snsPublishEmail: bigrays.SNSPublishEmail, slackPost: bigrays.SlackPost,
+  toCSV: bigrays.ToCSV,
+} as const;
+
+/** The attributes a task class needs set: its required ones that have no default. */
+function needed(cls: TaskClass): string[] {
+  const fresh = new (cls as unknown as new () => BaseTask<unknown>)() as unknown as Record<string, unknown>;
+  return requiredAttributesOf(cls).filter((name) => fresh[name] === undefined).sort();
+}
+
+/** The properties a diagnostic says are missing. */
+function missing(diagnostics: string[]): string[] {
+  const names = new Set<string>();
+  for (const text of diagnostics) {
+    for (const match of text.matchAll(/Property '(\w+)' is missing/g)) names.add(match[1]);
+    for (const match of text.matchAll(/missing the following properties from type '[^']*': ([\w, ]+)/g)) {
+      for (const name of match[1].split(', ')) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
 describe('the types a job is checked with', function () {
   this.timeout(300_000);
 
@@ -130,6 +157,17 @@ describe('the types a job is checked with', function () {
     }
     const others = Object.keys(found).filter((name) => name !== 'good' && !(name in BAD));
     expect(others.map((name) => found[name]).flat()).to.deep.equal([]);
+  });
+
+  it('should require of each task function the attributes its task class requires, and no other', () => {
+    const found = compile(
+      Object.fromEntries(Object.keys(FUNCTIONS).map((name) => [name, `import { ${name} } from 'bigrays';\nawait ${name}({});\n`])),
+      { ...OPTIONS, skipLibCheck: true },
+    );
+    for (const [name, cls] of Object.entries(FUNCTIONS)) {
+      expect(missing(found[name]), `${name}: ${found[name].join('\n')}`).to.deep.equal(needed(cls as unknown as TaskClass));
+    }
+    expect(needed(bigrays.ToS3 as unknown as TaskClass)).to.deep.equal(['bucket', 'input', 'key']);
   });
 
   it("should give DataFrame danfojs-node's own type in a project that declares it", () => {
