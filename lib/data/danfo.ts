@@ -28,7 +28,6 @@ export interface FrameShape {
  *     import type * as dfd from 'danfojs-node';
  *     declare module 'bigrays' { interface DataFrameTypes { frame: dfd.DataFrame } }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface DataFrameTypes {}
 
 /** A danfojs-node DataFrame: `FrameShape`, or danfojs' own type when `DataFrameTypes` declares it. */
