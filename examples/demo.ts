@@ -12,6 +12,12 @@ import {
   bigraysRun, outputOf, register, SNSPublishEmail, SQLQuery, SQLWrite, Task, ToCSV, ToS3, updateFormatKws,
   type DataFrame,
 } from 'bigrays';
+import type * as dfd from 'danfojs-node';
+
+// This job uses danfojs' API on its query results: DataFrames get danfojs' own type.
+declare module 'bigrays' {
+  interface DataFrameTypes { frame: dfd.DataFrame }
+}
 
 const round = (n: number) => Math.round(n * 100) / 100;
 const dayOf = (month: number, day: number) => new Date(Date.UTC(2026, month, day)).toISOString().slice(0, 10);

@@ -7,10 +7,27 @@ import { shown } from './messages';
 import { runTaskInstance } from './run';
 import { BaseTask, isTaskClass, type TaskClass } from './task';
 
-/** The data attributes of a task type: its fields, without methods. */
-export type TaskAttributes<T> = {
-  [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]?: T[K];
+/**
+ * Public members of every task that are not attributes a call sets: its getters, its resource
+ * (a function opens its own), `runWithExceptions` (a call is a run of one task) and
+ * `incremental` (refused: its cursor would be shared by every call).
+ */
+type NotCallAttributes = 'signal' | 'state' | 'taskName' | 'requiredResource' | 'runWithExceptions' | 'incremental';
+
+/** The data attributes of a task type, each with its type: its public fields, without methods and the members above. */
+export type DataAttributes<T> = {
+  [K in keyof T as K extends NotCallAttributes ? never : T[K] extends (...args: never[]) => unknown ? never : K]: T[K];
 };
+
+/** The data attributes of a task type, all optional. */
+export type TaskAttributes<T> = Partial<DataAttributes<T>>;
+
+/**
+ * The attributes a function of task class `C` takes, typed from the class: `Required` (the
+ * attributes the class declares `abstract`) required, every other data attribute optional.
+ */
+export type AttributesOf<C extends abstract new () => object, Required extends keyof DataAttributes<InstanceType<C>> = never> =
+  Pick<DataAttributes<InstanceType<C>>, Required> & Partial<Omit<DataAttributes<InstanceType<C>>, Required>>;
 
 /** The output type of a task class, from its `run()`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,6 +6,7 @@ export { BigraysError, ConfigurationError, LockedError, ResourceError, TaskError
 export { BigraysConfig, KNOWN_CONFIG, resetConfig, type ConfigValues, type ConfigKeyInfo } from './config';
 export { updateFormatKws, getFormatKws, clearFormatKws, formatTemplate, type FormatKws, type FormatOptions, type SqlQuoting } from './format';
 export { BaseTask, Task, TEMPLATED_ATTRIBUTES, type TaskClass, type TaskMetrics } from './task';
+export type { TaskInput } from './tasks/task-input';
 export { outputOf, OutputRef } from './output';
 export { register, clearRegistry, registeredTasks } from './registry';
 export { bigraysRun } from './run';
@@ -16,7 +17,7 @@ export type { TaskStatePart } from './state/task-state';
 export { Resource, type LocalForm } from './resources/resource';
 
 // SQL
-export type { DataFrame } from './data/danfo';
+export type { DataFrame, DataFrameTypes, FrameShape } from './data/danfo';
 export type { Row } from './data/frame';
 export { SQLSession, SqlSession, sqlSession, type SqlCallOptions, type SqlParams } from './resources/sql/session';
 export type { TableStream } from './resources/sql/dialect';
@@ -29,12 +30,12 @@ export { SQLStream } from './tasks/sql-stream';
 export { SqlRows, type OpenRows } from './data/sql-rows';
 
 // Functional interface
-export { wrapTask, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';
+export { wrapTask, type AttributesOf, type DataAttributes, type TaskAttributes, type TaskFunction, type OutputOfClass } from './functional';
 export {
   sqlQuery, sqlExecute, sqlWrite, toS3, fromS3, listS3Objects, snsPublish, snsPublishEmail, slackPost, toCSV,
   type CommonAttributes, type SQLQueryAttributes, type SQLExecuteAttributes, type SQLWriteAttributes,
   type ToS3Attributes, type FromS3Attributes, type ListS3ObjectsAttributes, type SNSPublishAttributes,
-  type SNSPublishEmailAttributes, type SlackPostAttributes, type ToCSVAttributes,
+  type SNSPublishEmailAttributes, type SlackPostAttributes, type ToCSVAttributes, type FromS3Function,
 } from './functions';
 
 // S3, SNS and CSV

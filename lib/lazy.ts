@@ -35,18 +35,6 @@ export function missingPackage(name: string, neededFor: string, install = `npm i
   return new ConfigurationError(`${neededFor} needs the ${name} package, which is not installed: run \`${install}\``, { cause });
 }
 
-/** The fauxqs emulator (an ES module, typed by its own declarations), for `bigrays run --local`. */
-export async function loadFauxqs() {
-  try {
-    return await import('fauxqs');
-  } catch (error) {
-    if (isMissing(error, 'fauxqs')) {
-      throw missingPackage('fauxqs', '`bigrays run --local` (S3 and SNS on an emulator)', 'npm install --save-dev fauxqs', error);
-    }
-    throw error;
-  }
-}
-
 /** An optional package a SQL dialect's driver is (knex loads it; bigrays checks it is there first). */
 export interface DriverPackage {
   /** The npm package (`pg`). */

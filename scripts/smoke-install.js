@@ -5,6 +5,8 @@
 // `node_modules/.bin/bigrays run job.ts --local`, expecting exit 0. Then the optional packages one at a
 // time, each first missing (the job fails with the command that adds it) and then installed
 // with that very command. Prints the size of node_modules and the time of every install.
+// The Quick start's job is also type-checked with `npx tsc`, with the tsconfig the docs give
+// (no skipLibCheck), on the TypeScript npm installs today and on TypeScript 5.
 //
 //   node scripts/smoke-install.js [--node 20,22] [--keep]
 //
@@ -58,6 +60,33 @@ function quickStart() {
   return { install: commands(sh[0]), job: ts[0], run };
 }
 
+/**
+ * The tsconfig.json the docs give for type-checking a job: the first json block with
+ * "compilerOptions" in README.md, else in docs/*.md; undefined when there is none.
+ */
+function docsTsconfig() {
+  const docs = path.join(root, 'docs');
+  const pages = ['README.md', ...(fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => path.join('docs', f)) : [])];
+  for (const page of pages) {
+    const block = blocks(fs.readFileSync(path.join(root, page), 'utf8'), 'json').find((b) => b.includes('"compilerOptions"'));
+    if (block !== undefined) return { page, text: block };
+  }
+  return undefined;
+}
+
+/** The tsconfig this script checks with when the docs give none (the one they should give). */
+const TSCONFIG = `{
+  "compilerOptions": {
+    "target": "ES2022",
+    "module": "ESNext",
+    "moduleResolution": "Bundler",
+    "strict": true,
+    "types": ["node"],
+    "noEmit": true
+  }
+}
+`;
+
 // ---------------------------------------------------------------- running things
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bigrays-smoke-'));
@@ -105,6 +134,37 @@ function runtime(major) {
 }
 
 // ---------------------------------------------------------------- the smoke test
+
+/**
+ * `npx tsc` on the Quick start's job.ts with the docs' tsconfig, on the TypeScript npm installs
+ * today and on TypeScript 5: no error, without skipLibCheck; and `input = <a task class>`
+ * refused, so the job's types are bigrays' own and not `any`.
+ */
+function typeCheck(where, project, env) {
+  const given = docsTsconfig();
+  if (given === undefined) console.log('  · the docs give no tsconfig.json (a json block with "compilerOptions"): checking with the one this script knows');
+  const tsconfig = given?.text ?? TSCONFIG;
+  if (/skipLibCheck/.test(tsconfig)) fail(where, `the tsconfig of ${given?.page ?? 'this script'} sets skipLibCheck: the point is that none is needed`);
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), tsconfig);
+  const job = fs.readFileSync(path.join(project, 'job.ts'), 'utf8');
+  for (const typescript of ['typescript', 'typescript@5']) {
+    const install = sh(`npm install --save-dev ${typescript} @types/node`, { cwd: project, env });
+    if (install.status !== 0) return fail(where, `\`npm install --save-dev ${typescript} @types/node\` exited ${install.status}`, install.out);
+    const version = sh('npx tsc --version', { cwd: project, env, quiet: true }).out.trim().replace(/^Version /, 'TypeScript ');
+    const result = sh('npx tsc --noEmit', { cwd: project, env });
+    if (result.status === 0) console.log(`  ✓ job.ts type-checks with ${given?.page ?? 'this script'}'s tsconfig on ${version}`);
+    else fail(where, `\`npx tsc --noEmit\` on ${version} exited ${result.status}`, result.out);
+    // The job's types are bigrays' own: a task class where its output is meant does not compile.
+    const forgotten = job.replace(/input = (\w+)\.output;/, 'input = $1;');
+    if (forgotten === job) continue;
+    fs.writeFileSync(path.join(project, 'job.ts'), forgotten);
+    const refused = sh('npx tsc --noEmit', { cwd: project, env, quiet: true });
+    fs.writeFileSync(path.join(project, 'job.ts'), job);
+    if (refused.status !== 0 && /TS2416/.test(refused.out)) console.log(`  ✓ and refuses \`${/input = \w+;/.exec(forgotten)[0]}\` (TS2416) on ${version}`);
+    else fail(where, `\`npx tsc --noEmit\` on ${version} did not refuse \`input = <a task class>\``, refused.out);
+  }
+  fs.rmSync(path.join(project, 'tsconfig.json'));
+}
 
 function smoke(major, tarball, quick) {
   const where = `Node ${major}`;
@@ -163,6 +223,7 @@ function smoke(major, tarball, quick) {
     const uploaded = path.join(project, '.bigrays/s3/reports/sales/2026-01-01.csv');
     if (fs.existsSync(uploaded)) console.log(`  ✓ ${path.relative(project, uploaded)}: ${JSON.stringify(fs.readFileSync(uploaded, 'utf8'))}`);
   }
+  typeCheck(where, project, env);
   const warned = sh(quick.run[0], { cwd: project, env, quiet: true }).out.includes('NodeVersionSupportWarning');
   if (warned) console.log('  · the AWS SDK printed its NodeVersionSupportWarning (Node 20)');
 

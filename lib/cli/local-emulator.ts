@@ -7,7 +7,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { envName } from '../config';
-import { loadFauxqs } from '../lazy';
+import { isMissing, missingPackage } from '../lazy';
 import { logger } from '../log';
 
 const REGION = 'us-east-1';
@@ -199,6 +199,21 @@ export function emulatorEnv(endpoint: string): Record<string, string> {
     [envName('AWS_REGION')]: REGION,
     [envName('AWS_REQUIRE_SECRETS')]: 'true',
   };
+}
+
+/**
+ * The fauxqs emulator (an ES module, typed by its own declarations), for `bigrays run --local`:
+ * loaded here, unexported, so that the package's declarations need no optional package.
+ */
+async function loadFauxqs() {
+  try {
+    return await import('fauxqs');
+  } catch (error) {
+    if (isMissing(error, 'fauxqs')) {
+      throw missingPackage('fauxqs', '`bigrays run --local` (S3 and SNS on an emulator)', 'npm install --save-dev fauxqs', error);
+    }
+    throw error;
+  }
 }
 
 /** Starts the emulator on a free port of 127.0.0.1. */

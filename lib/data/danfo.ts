@@ -1,15 +1,48 @@
 /**
  * danfojs-node, loaded on first use: jobs that never touch a DataFrame start fast.
  */
-import type * as Danfo from 'danfojs-node';
 import * as path from 'node:path';
 import { DANFO_INSTALL, isMissing, missingPackage } from '../lazy';
 
-/** danfojs-node's DataFrame. */
-export type DataFrame = Danfo.DataFrame;
+/**
+ * A danfojs-node DataFrame as bigrays' declarations show it without danfojs-node (an optional
+ * package): the members every one has, so that any danfojs DataFrame is one.
+ */
+export interface FrameShape {
+  /** The column names, in order. */
+  readonly columns: string[];
+  /** `[rows, columns]`. */
+  readonly shape: number[];
+  /** The values, row by row (a frame of one column: the column's values). */
+  readonly values: unknown[] | unknown[][];
+  /** The row labels. */
+  readonly index: Array<string | number>;
+  /** Each column's danfojs type (`'string'`, `'int32'`, `'float32'`, `'boolean'`). */
+  readonly dtypes: string[];
+}
+
+/**
+ * Empty: a job that has danfojs-node and uses its API on DataFrames (an SQLQuery's output, say)
+ * gives `DataFrame` danfojs' own type by declaring it here, once in the project:
+ *
+ *     import type * as dfd from 'danfojs-node';
+ *     declare module 'bigrays' { interface DataFrameTypes { frame: dfd.DataFrame } }
+ */
+export interface DataFrameTypes {}
+
+/** A danfojs-node DataFrame: `FrameShape`, or danfojs' own type when `DataFrameTypes` declares it. */
+export type DataFrame = DataFrameTypes extends { frame: infer F } ? F : FrameShape;
+
+/** What bigrays uses of the danfojs-node module: its DataFrame class. */
+export interface DanfoModule {
+  DataFrame: {
+    new (data: unknown, options?: { columns?: string[]; config?: { lowMemoryMode?: boolean } }): DataFrame;
+    readonly prototype: object;
+  };
+}
 
 /** danfojs-node once loaded: a memo of a module, not state (the process loads it once, whichever runtime asks). */
-let danfo: typeof Danfo | undefined;
+let danfo: DanfoModule | undefined;
 
 /**
  * Modules danfojs-node requires as it loads but uses only in some of its functions: statistics
@@ -36,7 +69,7 @@ interface ModuleLoader {
 }
 
 /** The danfojs-node module, loaded now if it was not yet. */
-export function loadDanfo(): typeof Danfo {
+export function loadDanfo(): DanfoModule {
   if (danfo) return danfo;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loader = require('node:module') as ModuleLoader;
@@ -50,7 +83,7 @@ export function loadDanfo(): typeof Danfo {
   };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    danfo = require('danfojs-node') as typeof Danfo;
+    danfo = require('danfojs-node') as DanfoModule;
   } catch (error) {
     if (isMissing(error, 'danfojs-node')) throw missingPackage('danfojs-node', "A DataFrame (SQLQuery's output, say)", DANFO_INSTALL, error);
     throw error;
@@ -64,7 +97,7 @@ export function loadDanfo(): typeof Danfo {
  * danfojs-node if this process has loaded it, here or by the job's own `import`; undefined
  * otherwise (it is not loaded by asking).
  */
-export function danfoIfLoaded(): typeof Danfo | undefined {
+export function danfoIfLoaded(): DanfoModule | undefined {
   if (danfo) return danfo;
   let resolved: string;
   try {

@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime';
 import { checkStateUrl, runStateConfig } from '../state/open-store';
 import { BaseTask, isTaskClass, joinRun, requiredAttributesOf, type TaskClass } from '../task';
 import { setRunKeywords } from './failure-keywords';
+import { fieldProblems } from './field-checks';
 import { checkOutputs } from './output-checks';
 import { own, type PlannedTask, type TaskOverlay } from './planned-task';
 import { checkKeywords } from './template-checks';
@@ -83,6 +84,7 @@ function checkInterfaces(planned: readonly PlannedTask[]): void {
       }
     }
     if (typeof task.attributeProblems === 'function') wrong.push(...task.attributeProblems());
+    wrong.push(...fieldProblems(cls, task));
     if (missing.length + wrong.length === 0) continue;
     problems[cls.name] = [...missing, ...wrong.map((w) => w.split(' ')[0])];
     const parts: string[] = [];

@@ -16,6 +16,7 @@ import { rememberSecret, scrubIn } from '../secrets';
 import { Task, taskRun } from '../task';
 import { ALERT_TEXT, alertText } from './alert-text';
 import { checkAttributes } from './attributes';
+import type { TaskInput } from './task-input';
 
 /**
  * Why a POST failed, and whether trying again is safe: only when Slack cannot have posted the
@@ -53,7 +54,7 @@ export abstract class SlackPost extends Task<string> {
    * A task's output (`X.output`) is sent as it is: a string as the text, another value as JSON.
    * @default the run's alert text: job, run id, failed task, error, host, time (UTC), the tasks' statuses
    */
-  input: unknown = ALERT_TEXT;
+  input: TaskInput = ALERT_TEXT;
 
   /** Whether `input` is a task's output (`X.output`) rather than the job's template. */
   #inputIsOutput = false;

@@ -6,6 +6,7 @@
 import { ALERT_TEXT, alertText, fitted } from './alert-text';
 import { filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { SNSPublish } from './sns-publish';
+import type { TaskInput } from './task-input';
 
 /** The longest subject SNS accepts, in characters. */
 export const SNS_MAX_SUBJECT_LENGTH = 100;
@@ -34,7 +35,7 @@ export abstract class SNSPublishEmail extends SNSPublish {
    * The message: a string (sent as is), or a value sent as JSON.
    * @default the run's alert text: job, run id, failed task, error, host, time (UTC), the tasks' statuses
    */
-  override input: unknown = ALERT_TEXT;
+  override input: TaskInput = ALERT_TEXT;
 
   /** Checked before the run (and again when it starts): the topic, a text input, and the subject once filled. */
   override attributeProblems(): string[] {

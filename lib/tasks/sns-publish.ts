@@ -10,6 +10,7 @@ import { isThrottling } from '../retry';
 import { checkAttributes, filledAttribute, filledFrom, textAttribute, textProblems } from './attributes';
 import { awsErrorCode, describeAwsError } from '../resources/aws-errors';
 import { SNSTask } from './sns-task';
+import type { TaskInput } from './task-input';
 
 /** The largest message SNS accepts, in bytes of UTF-8 (256 KiB). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -25,7 +26,7 @@ export abstract class SNSPublish extends SNSTask<string> {
   static override requiredAttributes: readonly string[] = ['input', 'topic'];
 
   /** The message: a string (sent as is), or a value sent as JSON. */
-  abstract input: unknown;
+  abstract input: TaskInput;
 
   /** The topic ARN, e.g. `arn:aws:sns:us-east-1:123456789012:team`; `{keyword}` placeholders are filled. */
   abstract topic: string;

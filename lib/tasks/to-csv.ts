@@ -19,6 +19,7 @@ import { Task } from '../task';
 import { inputPayload, textAttribute, checkAttributes } from './attributes';
 import { formatOptions, formatProblems } from './output-format';
 import { inputToWrite } from './write-empty';
+import type { TaskInput } from './task-input';
 
 /** What `ToCSV` returns. */
 export interface ToCSVOutput {
@@ -58,7 +59,7 @@ export abstract class ToCSV extends Task<ToCSVOutput> {
   static override requiredAttributes: readonly string[] = ['input', 'filename'];
 
   /** What to write: a DataFrame, row objects, `{ columns, rows }`, a string, a Buffer/Uint8Array or a readable stream. */
-  abstract input: unknown;
+  abstract input: TaskInput;
 
   /** The file to write, relative to the working directory or absolute; `{keyword}` placeholders are filled. */
   abstract filename: string;

@@ -17,6 +17,7 @@ import { checkAttributes, inputPayload, optionalTextAttribute, shown, textAttrib
 import { formatOptions, formatProblems } from './output-format';
 import { bucketProblems, keyProblems, S3Task } from './s3-task';
 import { inputToWrite } from './write-empty';
+import type { TaskInput } from './task-input';
 
 /** Server-side encryption for `ToS3.serverSideEncryption`; `'none'` sends no encryption header. */
 export type ServerSideEncryptionSetting = 'AES256' | 'aws:kms' | 'aws:kms:dsse' | 'none';
@@ -62,7 +63,7 @@ export abstract class ToS3 extends S3Task<ToS3Output> {
   static override requiredAttributes: readonly string[] = ['input', 'bucket', 'key'];
 
   /** What to upload: a DataFrame, row objects, `{ columns, rows }`, a string, a Buffer/Uint8Array or a readable stream. */
-  abstract input: unknown;
+  abstract input: TaskInput;
 
   /** The bucket; `{keyword}` placeholders are filled. */
   abstract bucket: string;

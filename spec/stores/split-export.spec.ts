@@ -7,7 +7,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { expect } from 'chai';
 import { gunzipSync } from 'node:zlib';
 import {
-  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLTask, TaskError, ToS3, toS3, type BigraysError, type ToS3Output,
+  bigraysRun, BigraysConfig, FromS3, outputOf, register, SQLQuery, SQLSession, SQLStream, SQLTask, TaskError, ToS3, toS3, type BigraysError, type TaskInput, type ToS3Output,
 } from '../../lib';
 import { toCsv } from '../../lib/data/csv';
 import { createBucket, useEmulator, type Emulator } from '../support/aws-hooks';
@@ -51,7 +51,7 @@ interface InputKind {
   name: string;
   /** Before the job: the database to read, the object to read. */
   prepare(bucket: string): Promise<void>;
-  input(name: string, bucket: string): unknown;
+  input(name: string, bucket: string): TaskInput;
   /** Whether it reads SQLite (pending where better-sqlite3 does not load). */
   sqlite?: boolean;
 }

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { bigraysRun, clearRegistry, ToS3 } from '../../lib';
+import { bigraysRun, clearRegistry, ToS3, type TaskInput } from '../../lib';
 
 const CHUNK = 64 * 1024;
 
@@ -34,7 +34,7 @@ function* produce(size: number, hash: ReturnType<typeof createHash>): Generator<
   }
 }
 
-async function upload(bucket: string, key: string, input: unknown): Promise<number> {
+async function upload(bucket: string, key: string, input: TaskInput): Promise<number> {
   clearRegistry();
   class Upload extends ToS3 {
     input = input;
