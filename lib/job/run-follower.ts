@@ -42,7 +42,10 @@ export class RunFollower {
       taskEnded: (entry) => {
         if (this.run) {
           this.run.running = undefined;
-          this.run.ended.push(entry);
+          // A task told again (an SQLStream that failed as a later task read it) keeps its place.
+          const told = this.run.ended.findIndex((t) => t.name === entry.name);
+          if (told >= 0) this.run.ended[told] = entry;
+          else this.run.ended.push(entry);
         }
         observer.taskEnded?.(entry);
       },

@@ -15,6 +15,7 @@ import { Interrupted, watchSignals } from '../signals';
 import { skipReason, taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
 import { attempt } from './attempt';
+import { blameInput } from './input-failure';
 import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
@@ -188,7 +189,13 @@ async function runOne(
       await releaseInputs(task, result.output);
     }
   } else {
-    const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
+    // An SQLStream whose query failed as this task read it failed first; this task, because of it.
+    const input = blameInput(context, name, result.error);
+    if (input) {
+      errors.push(input.streamError);
+      if (input.entry) tell(observer, (o) => o.taskEnded?.(input.entry!));
+    }
+    const error = asTaskError(scrubErrorIn(context.runtime, input?.readerError ?? result.error, config), name, context);
     await releaseInputs(task);
     manager.noteFailure(error);
     context.states.set(cls, 'failed');
