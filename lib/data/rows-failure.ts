@@ -45,11 +45,29 @@ export class RowsQueryFailure {
     return new TaskError(taskMessage(this.stream, `its query failed: ${this.reason}${query}`), { cause: this.cause, taskName: this.stream });
   }
 
-  /** The reader's failure, `error` as it failed: `Up: its input Rows failed: …`. */
+  /**
+   * The reader's failure, `error` as it failed: its message with the database's reason said as
+   * its input's (`Up: uploading to s3://… failed: its input Rows failed: …; the 3 objects already
+   * written were deleted`), or `Up: its input Rows failed: …` when it said nothing more.
+   */
   readerError(error: unknown): TaskError {
-    const reason = this.cause instanceof BigraysError ? this.cause.message.replace(`${this.stream}: `, '') : this.reason;
-    return new TaskError(taskMessage(this.reader, `its input ${this.stream} failed: ${reason}`), { cause: error, taskName: this.reader });
+    const input = `its input ${this.stream} failed: ${this.cause instanceof BigraysError ? this.cause.message.replace(`${this.stream}: `, '') : this.reason}`;
+    const said = masked(error instanceof Error ? error.message : String(error));
+    const own = withoutTask(said, this.reader);
+    const reason = [`error: ${this.reason}`, this.reason].find((text) => own.includes(text));
+    const at = reason === undefined ? -1 : own.indexOf(reason);
+    const text = at < 0 ? input : `${own.slice(0, at)}${input}${own.slice(at + reason!.length)}`;
+    return new TaskError(taskMessage(this.reader, text), { cause: error, taskName: this.reader });
   }
+}
+
+/** `message` without the task it starts with: `Up: `, `Up failed: `, `Up.input: `. */
+function withoutTask(message: string, task: string): string {
+  if (!message.startsWith(task)) return message;
+  const rest = message.slice(task.length);
+  const attribute = /^\.\w+: /.exec(rest)?.[0];
+  const prefix = attribute ?? [': ', ' failed: '].find((p) => rest.startsWith(p));
+  return prefix === undefined ? message : rest.slice(prefix.length);
 }
 
 /** Whether an error of reading a stream's rows is the query's own: the database's, or one naming the stream (not the reader's doing). */
