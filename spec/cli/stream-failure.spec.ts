@@ -118,8 +118,8 @@ for (const engine of ENGINES) {
         expect(failed.error, 'the query, its first line').to.contain(`(query: ${stream === 'RowsBound' ? 'select * from (' : engine.failing.slice(0, 40)}`);
         const read = byName.get(reader)!;
         expect(read.status).to.equal('failed');
-        // What the reader was doing, when it said (uploading, writing a file), then its input's failure.
-        expect(read.error).to.match(new RegExp(`^${reader}: ((uploading to|writing) \\S+ failed: )?its input ${stream} failed: `)).and.match(reason);
+        // What the reader was doing, when it said (uploading, writing a file or a table), then its input's failure.
+        expect(read.error).to.match(new RegExp(`^${reader}: (\\w.* failed[^:]*: )?its input ${stream} failed: `)).and.match(reason);
         // The progress says so as it happens.
         expect(result.stderr).to.match(new RegExp(`bigrays: ${stream} failed in `));
       }
