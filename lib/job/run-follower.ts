@@ -35,11 +35,11 @@ export class RunFollower {
   /** `observer`, with each task's start and end noted for the run in progress. */
   observe(observer: RunObserver): RunObserver {
     return {
-      taskStarted: (name, startedAt, sample) => {
+      taskStarted: (name, startedAt, sample, run) => {
         if (this.run) this.run.running = { name, startedAt };
-        observer.taskStarted?.(name, startedAt, sample);
+        observer.taskStarted?.(name, startedAt, sample, run);
       },
-      taskEnded: (entry) => {
+      taskEnded: (entry, run) => {
         if (this.run) {
           this.run.running = undefined;
           // A task told again (an SQLStream that failed as a later task read it) keeps its place.
@@ -47,7 +47,7 @@ export class RunFollower {
           if (told >= 0) this.run.ended[told] = entry;
           else this.run.ended.push(entry);
         }
-        observer.taskEnded?.(entry);
+        observer.taskEnded?.(entry, run);
       },
     };
   }
