@@ -42,6 +42,7 @@ export async function writeQueryTable(
   const { schema, name } = splitName(tablename);
   if (ifExists === 'merge') return mergeQuery(knex, dialect, load, taskName, tablename, query, options);
   return knex.transaction(async (trx: Knex.Transaction) => {
+    // A query that cannot be described cannot run: the failure of its SQLStream, not of the write.
     const shape = await load.describe(trx, query.sql, query.bindings).catch((error: unknown) => Promise.reject(markQueryFailure(error)));
     check();
     if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
