@@ -86,6 +86,9 @@ export function lambdaHandler(options: LambdaHandlerOptions = {}): (event: unkno
         overlay: (task: BaseTask<unknown>) => {
           task.formatKws = { ...keywords, ...(task.formatKws ?? {}) };
         },
+        unsetKeyword: options.keywords
+          ? (_name, task) => `return it from the handler's keywords(event), or set it in ${task}.formatKws`
+          : (name) => `add it to the invocation's event: { ${JSON.stringify(name)}: … }`,
       });
       console.log(summary(report, Date.now() - started));
       return report;

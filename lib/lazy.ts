@@ -55,6 +55,13 @@ export interface DriverPackage {
 const checkedDrivers = new Set<string>();
 
 /**
+ * Drivers whose native module did not load in this process, with the first failure: a module
+ * built for another Node.js fails differently when loaded again ("Module did not self-register"),
+ * so the first reason is the one told, once, for every DSN that needs the driver.
+ */
+const brokenDrivers = new Map<string, { error: ConfigurationError; neededFor: string }>();
+
+/**
  * Checks, before any task runs, that the driver of a SQL dialect is installed and loads:
  * a `ConfigurationError` naming `dsnEnv` (the DSN's env var) and the command that fixes it,
  * else nothing. A native driver is also opened once (its `verify`): installed without its
@@ -71,6 +78,13 @@ export function checkSqlDriver(dialect: { readonly engine: string; readonly driv
     if (isMissing(error, name)) throw missingPackage(name, neededFor, install, error);
     throw error;
   }
-  verify?.(driver, neededFor);
+  const broken = brokenDrivers.get(name);
+  if (broken) throw new ConfigurationError(neededFor + broken.error.message.slice(broken.neededFor.length), { cause: broken.error.cause });
+  try {
+    verify?.(driver, neededFor);
+  } catch (error) {
+    if (error instanceof ConfigurationError && error.message.startsWith(neededFor)) brokenDrivers.set(name, { error, neededFor });
+    throw error;
+  }
   checkedDrivers.add(name);
 }

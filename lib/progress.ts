@@ -12,11 +12,14 @@ import { bytesText, durationText } from './summary';
 /** How often a running task reports its figures so far, unless `BIGRAYS_PROGRESS_INTERVAL_MS` says otherwise. */
 export const PROGRESS_INTERVAL_MS = 5000;
 
-/** One step of a run's progress (the job's process sends it to the command). */
-export type ProgressEvent =
+/**
+ * One step of a run's progress (the job's process sends it to the command). `run`: the task's
+ * run (the start of its run id), when another run of the job was in progress at the time.
+ */
+export type ProgressEvent = { run?: string } & (
   | { kind: 'start'; task: string; at: string }
   | { kind: 'progress'; task: string; at: string; elapsedMs: number; rows?: number; bytes?: number }
-  | { kind: 'end'; task: string; at: string; status: TaskStatus; durationMs: number; rows?: number; bytes?: number; attempts?: number; reason?: string };
+  | { kind: 'end'; task: string; at: string; status: TaskStatus; durationMs: number; rows?: number; bytes?: number; attempts?: number; reason?: string });
 
 /** The interval between two reports of a running task: `BIGRAYS_PROGRESS_INTERVAL_MS`, else 5 s. */
 export function progressInterval(env: NodeJS.ProcessEnv = process.env): number {
@@ -35,19 +38,21 @@ export function progressObserver(emit: (event: ProgressEvent) => void, intervalM
     timer = undefined;
   };
   return {
-    taskStarted(name, startedAt, sample) {
+    taskStarted(name, startedAt, sample, run) {
       stop();
       const started = Date.now();
-      emit({ kind: 'start', task: name, at: startedAt });
+      const of = run === undefined ? {} : { run };
+      emit({ kind: 'start', task: name, at: startedAt, ...of });
       timer = setInterval(() => {
         const { rows, bytes } = sample();
-        emit({ kind: 'progress', task: name, at: new Date().toISOString(), elapsedMs: Date.now() - started, ...figures(rows, bytes) });
+        emit({ kind: 'progress', task: name, at: new Date().toISOString(), elapsedMs: Date.now() - started, ...figures(rows, bytes), ...of });
       }, intervalMs);
       timer.unref();
     },
-    taskEnded(entry: TaskReport) {
+    taskEnded(entry: TaskReport, run?: string) {
       stop();
       emit({
+        ...(run === undefined ? {} : { run }),
         kind: 'end', task: entry.name, at: new Date().toISOString(), status: entry.status, durationMs: entry.durationMs,
         ...figures(entry.rows, entry.bytes), ...(entry.attempts === undefined ? {} : { attempts: entry.attempts }),
         ...(entry.reason === undefined ? {} : { reason: entry.reason }),
@@ -88,9 +93,14 @@ function happened(event: ProgressEvent): string {
   }
 }
 
+/** The task an event is of: `Load`, or `Load (run 3f2a9c1e)` beside another run. */
+function taskOf(event: ProgressEvent): string {
+  return event.run === undefined ? event.task : `${event.task} (run ${event.run})`;
+}
+
 /** A progress line for a log (not a terminal): `2026-11-22T06:30:01Z bigrays: Load started`. */
 export function logLine(event: ProgressEvent): string {
-  return `${event.at.replace(/\.\d+Z$/, 'Z')} bigrays: ${event.task} ${happened(event)}`;
+  return `${event.at.replace(/\.\d+Z$/, 'Z')} bigrays: ${taskOf(event)} ${happened(event)}`;
 }
 
 const MARKS: Record<ProgressEvent['kind'] | TaskStatus, string> = { start: '▸', progress: '…', end: '', ok: '✓', failed: '✗', skipped: '–' };
@@ -98,7 +108,7 @@ const MARKS: Record<ProgressEvent['kind'] | TaskStatus, string> = { start: '▸'
 /** A progress line for a person at a terminal: `▸ Load started`, `  … Load running for 10 s: …`, `✓ Load ok in 6.02 s`. */
 export function terminalLine(event: ProgressEvent): string {
   const mark = event.kind === 'end' ? MARKS[event.status] : MARKS[event.kind];
-  return `${event.kind === 'progress' ? '  ' : ''}${mark} ${event.task} ${happened(event)}`;
+  return `${event.kind === 'progress' ? '  ' : ''}${mark} ${taskOf(event)} ${happened(event)}`;
 }
 
 /** Prints progress events, one line each, on `stream`: terminal lines on a TTY, log lines elsewhere. */

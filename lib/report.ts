@@ -1,6 +1,11 @@
 /** What a run reports: one entry per task, in run order. */
 import type { StateReport } from './state/state-document';
 
+/** A run as a task's line names it beside another run's: the start of its run id. */
+export function shortRunId(runId: string): string {
+  return runId.slice(0, 8);
+}
+
 export type TaskStatus = 'ok' | 'failed' | 'skipped';
 
 export interface TaskReport {
@@ -23,9 +28,13 @@ export interface TaskReport {
   reason?: string;
   /** True when the task's streamed output (an `SQLStream`'s rows) was never read. */
   unread?: boolean;
+  /** The run the task ran in (the start of its run id), when the job ran another run at the same time. */
+  run?: string;
 }
 
 export interface RunReport {
+  /** The run's id (`{runId}`), for a top-level run. */
+  runId?: string;
   /** When the run started and ended, ISO 8601 in UTC. */
   startedAt?: string;
   endedAt?: string;

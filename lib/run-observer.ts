@@ -10,10 +10,13 @@ export interface TaskMetrics {
   bytes?: number;
 }
 
-/** Told as each task starts and ends. A task that is skipped ends without starting. */
+/**
+ * Told as each task starts and ends. A task that is skipped ends without starting. `run`: the
+ * task's run (the start of its run id) when another top-level run is in progress at the time.
+ */
 export interface RunObserver {
   /** `name` started at `startedAt`; `sample()` reads its figures so far (on a timer, never per row). */
-  taskStarted?(name: string, startedAt: string, sample: () => TaskMetrics): void;
+  taskStarted?(name: string, startedAt: string, sample: () => TaskMetrics, run?: string): void;
   /** A task ended (ok, failed or skipped), with its report entry. */
-  taskEnded?(entry: TaskReport): void;
+  taskEnded?(entry: TaskReport, run?: string): void;
 }

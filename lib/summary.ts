@@ -31,8 +31,11 @@ export function table(header: string[], rows: string[][], rightAligned: number[]
 export function summary(report: RunReport, elapsedMs: number): string {
   // The attempts column shows only when a task was tried more than once.
   const retried = report.tasks.some((t) => (t.attempts ?? 1) > 1);
+  // The run column shows only when runs that overlapped share the summary.
+  const runs = report.tasks.some((t) => t.run !== undefined);
   const rows = report.tasks.map((t) => [
     t.name,
+    ...(runs ? [t.run ?? ''] : []),
     t.reason === undefined ? t.status : `${t.status} (${t.reason})`,
     t.status === 'skipped' && t.startedAt === undefined ? '' : durationText(t.durationMs),
     t.rows === undefined ? '' : String(t.rows),
@@ -41,7 +44,8 @@ export function summary(report: RunReport, elapsedMs: number): string {
   ]);
   const count = (status: string) => report.tasks.filter((t) => t.status === status).length;
   const totals = `${count('ok')} ok, ${count('failed')} failed, ${count('skipped')} skipped in ${durationText(elapsedMs)}`;
-  const header = ['Task', 'Status', 'Duration', 'Rows', 'Bytes', ...(retried ? ['Attempts'] : [])];
-  return `${table(header, rows, [2, 3, 4, 5])}\n\n${totals}`;
+  const header = ['Task', ...(runs ? ['Run'] : []), 'Status', 'Duration', 'Rows', 'Bytes', ...(retried ? ['Attempts'] : [])];
+  const right = runs ? [3, 4, 5, 6] : [2, 3, 4, 5];
+  return `${table(header, rows, right)}\n\n${totals}`;
 }
 

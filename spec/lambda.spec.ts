@@ -53,6 +53,15 @@ describe('bigrays/lambda', function () {
     expect(readdirSync(dir)).to.deep.equal(['y.csv']);
   });
 
+  it('should say to add a keyword the job uses to the event when an invocation lacks it, before any task runs', async () => {
+    const [missing, after] = await invoke({ OUT_DIR: dir }, 60_000, { n: 1 }, { day: 'z' });
+    expect(missing.errorType).to.equal('TaskError');
+    expect(missing.errorMessage).to.contain('Save.filename uses the keyword `day`, which is not set: add it to the invocation\'s event: { "day": … }');
+    expect(missing.errorMessage).not.to.contain('updateFormatKws');
+    expect(after.ok!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'ok']);
+    expect(readdirSync(dir)).to.deep.equal(['z.csv']);
+  });
+
   it('should refuse an event keyword that would rewrite the SQL, deleting nothing, and take a number', async () => {
     const dsn = await freshPostgresDsn();
     await admin(dsn, 'create table lambda_items (id int)');

@@ -11,9 +11,28 @@ export interface OptionHelp {
   value?: string;
   /** One line. */
   help: string;
+  /** For a former spelling, still read: its name now, which `--help` shows instead. */
+  renamed?: string;
 }
 
 export const HELP_OPTION: OptionHelp = { flag: '--help', help: 'show this help (also -h)' };
+
+/**
+ * `--dotenv FILE` with `help`, and its former name `--env-file`: node itself reads `--env-file`
+ * anywhere on its command line, and stops (exit 9) on a missing FILE before bigrays starts.
+ */
+export function dotenvOptions(help: string): OptionHelp[] {
+  return [{ flag: '--dotenv', value: 'FILE', help }, { flag: '--env-file', value: 'FILE', help: 'the former name of --dotenv', renamed: '--dotenv' }];
+}
+
+/** What a command line that says `--env-file` is told. */
+export const ENV_FILE_NOTE =
+  "--env-file is now --dotenv: node reads --env-file itself, anywhere on the command line, and stops (exit 9) before bigrays starts when FILE is missing. bigrays still reads --env-file FILE when node lets it through.";
+
+/** Whether `argv` says `--env-file` (the former name of `--dotenv`). */
+export function saysEnvFile(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '--env-file' || arg.startsWith('--env-file='));
+}
 
 /**
  * The candidate `given` is most likely a typo of: a couple of edits away (case aside), or the
@@ -42,7 +61,9 @@ export function didYouMean(given: string, candidates: Iterable<string>, quote = 
 }
 
 export function unknownOption(arg: string, options: OptionHelp[]): UsageError {
-  return new UsageError(`unknown option ${arg}${didYouMean(arg, options.map((o) => o.flag))}`);
+  const near = suggest(arg, options.map((o) => o.flag));
+  const meant = options.find((o) => o.flag === near)?.renamed ?? near;
+  return new UsageError(`unknown option ${arg}${meant === undefined ? '' : ` (did you mean ${meant}?)`}`);
 }
 
 /**

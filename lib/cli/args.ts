@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors';
 import type { RunOptions } from '../job/run-options';
-import { didYouMean, HELP_OPTION, splitValues, suggest, unknownOption, valueOf, type OptionHelp } from './arg-words';
+import { didYouMean, dotenvOptions, HELP_OPTION, splitValues, suggest, unknownOption, valueOf, type OptionHelp } from './arg-words';
 import { parseState, STATE_OPTIONS, type StateCommand } from './state-args';
 
 export { suggest, UsageError };
@@ -15,7 +15,7 @@ export type { StateCommand };
 export interface RunCommand extends RunOptions {
   command: 'run';
   json: boolean;
-  /** `--env-file FILE`: files of variables for the job's environment, in order. */
+  /** `--dotenv FILE` (formerly `--env-file`): files of variables for the job's environment, in order. */
   envFiles: string[];
   /** --quiet: no progress lines while the job runs. */
   quiet?: boolean;
@@ -54,7 +54,7 @@ const RUN_OPTIONS: OptionHelp[] = [
   { flag: '--dry-run', help: 'check configuration and attributes, print the plan; open and change nothing' },
   { flag: '--local', help: 'run offline: SQL on SQLite under .bigrays/, S3 and SNS on an emulator' },
   { flag: '--json', help: "print the run report as JSON on stdout (the job's own output goes to stderr)" },
-  { flag: '--env-file', value: 'FILE', help: "load variables from FILE into the job's environment (repeatable); set ones win" },
+  ...dotenvOptions("load variables from FILE into the job's environment (repeatable); set ones win; formerly --env-file"),
   { flag: '--quiet', help: 'no progress lines while the job runs (also -q)' },
   { flag: '--record', value: 'FILE', help: 'append one JSON line about the run to FILE (or set BIGRAYS_RUN_LOG)' },
   { flag: '--lock', help: "hold the job's run lock: exit 75 if another run of the job holds it (or set BIGRAYS_LOCK)" },
@@ -65,7 +65,7 @@ const RUN_OPTIONS: OptionHelp[] = [
 /** The options of `bigrays config`. */
 const CONFIG_OPTIONS: OptionHelp[] = [
   { flag: '--json', help: 'print the list as JSON' },
-  { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
+  ...dotenvOptions('load variables from FILE first, as `bigrays run` does (repeatable)'),
   HELP_OPTION,
 ];
 
@@ -76,7 +76,7 @@ const COMMANDS: Record<Exclude<CommandName, 'help'>, { synopsis: string; about: 
     options: RUN_OPTIONS,
   },
   config: {
-    synopsis: 'bigrays config [--json] [--env-file FILE ...]',
+    synopsis: 'bigrays config [--json] [--dotenv FILE ...]',
     about: 'Lists every configuration key, whether it is set, and its value (secrets masked).',
     options: CONFIG_OPTIONS,
   },
@@ -93,8 +93,9 @@ or the code the job passed to process.exit().`;
 
 function optionLines(options: OptionHelp[]): string[] {
   const label = (o: OptionHelp): string => (o.value ? `${o.flag} ${o.value}` : o.flag);
-  const width = Math.max(...options.map((o) => label(o).length));
-  return options.map((o) => `  ${label(o).padEnd(width)}  ${o.help}`);
+  const shown = options.filter((o) => o.renamed === undefined);
+  const width = Math.max(...shown.map((o) => label(o).length));
+  return shown.map((o) => `  ${label(o).padEnd(width)}  ${o.help}`);
 }
 
 /** What `bigrays --help` prints, or `bigrays <topic> --help`. */
@@ -184,8 +185,9 @@ function parseRun(raw: string[]): RunCommand {
       case '--json':
         options.json = true;
         break;
+      case '--dotenv':
       case '--env-file':
-        options.envFiles.push(valueOf(args, i++, '--env-file'));
+        options.envFiles.push(valueOf(args, i++, arg));
         break;
       case '--quiet':
       case '-q':
@@ -221,8 +223,9 @@ function parseConfig(raw: string[]): ConfigCommand {
       case '--json':
         options.json = true;
         break;
+      case '--dotenv':
       case '--env-file':
-        options.envFiles.push(valueOf(args, i++, '--env-file'));
+        options.envFiles.push(valueOf(args, i++, arg));
         break;
       default:
         if (arg.startsWith('-')) throw unknownOption(arg, CONFIG_OPTIONS);

@@ -1,7 +1,8 @@
 /**
- * `--env-file FILE`: variables for the job's environment, read as node's own `--env-file`
- * reads them (`KEY=value`, quotes, `#` comments, an `export ` prefix). A variable already in
- * the environment wins over the files; of two files, the later wins. Values are never printed.
+ * `--dotenv FILE` (formerly `--env-file`): variables for the job's environment, read as node's
+ * own `--env-file` reads them (`KEY=value`, quotes, `#` comments, an `export ` prefix). A
+ * variable already in the environment wins over the files; of two files, the later wins. Values
+ * are never printed.
  */
 import { readFileSync } from 'node:fs';
 import * as util from 'node:util';
@@ -87,7 +88,7 @@ export function loadEnvFiles(files: string[], env: NodeJS.ProcessEnv): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'not readable' : (error as Error).message;
-      throw new UsageError(`--env-file ${file}: ${why}`);
+      throw new UsageError(`--dotenv ${file}: ${why}`);
     }
     Object.assign(values, parseEnv(text));
   }

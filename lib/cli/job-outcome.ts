@@ -13,6 +13,7 @@ import type { RunPlan } from '../run/plan';
 import type { RunReport, TaskReport } from '../report';
 import type { StopSignal } from '../signals';
 import { unknownTasksMessage, type RunCommand } from './args';
+import { markOverlappingRuns } from './overlapping-runs';
 import { appendRecord, runRecord } from './record';
 
 /** How long the job may take to stop after the command passed a signal on. */
@@ -127,6 +128,7 @@ export interface LocalResult {
 export function jobOutcome(
   command: RunCommand, collected: Collected, ending: Ending, started: number, runId: string, local: LocalResult = { notes: [] },
 ): JobOutcome {
+  markOverlappingRuns(collected.runs.map((r) => r.report));
   const report: RunReport = { startedAt: new Date(started).toISOString(), tasks: collected.tasks };
   // The job's state as the last run that used it left it.
   const state = collected.runs.map((r) => r.report.state).filter((s) => s !== undefined).pop();

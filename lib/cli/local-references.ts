@@ -3,7 +3,7 @@
  * AWS, so it fetches none. A reference in a key local mode sets itself (the AWS keys, region
  * and endpoints; the database's DSN, user and password when it runs on SQLite) is let go: the
  * job's env gets the local value, or none. Any other reference in the environment (or an
- * `--env-file`) is refused before anything starts, naming each env var. The SSM and Secrets
+ * `--dotenv`) is refused before anything starts, naming each env var. The SSM and Secrets
  * Manager endpoints are cleared for the job, so that no reference is ever fetched from AWS.
  */
 import { envName } from '../config';
@@ -40,7 +40,7 @@ export function refuseLocalReferences(env: NodeJS.ProcessEnv): Record<string, st
   if (refused.length > 0) {
     throw new ConfigurationError(
       `Local mode sends nothing to AWS, so it fetches no config reference:\n  ${refused.map((name) => `${name} = ${String(env[name]).trim()}`).join('\n  ')}\n` +
-        'Set these to their values for the local run (in the environment or an --env-file), or run without --local.',
+        'Set these to their values for the local run (in the environment or a --dotenv file), or run without --local.',
       { missing: refused },
     );
   }

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EXIT_CODES, exitCodeOf, UsageError } from '../errors';
 import { errorText, masked } from '../messages';
+import { ENV_FILE_NOTE, saysEnvFile } from './arg-words';
 import { commandOf, helpText, parseArgs, seeHelp, SHORT_USAGE } from './args';
 import type { JobOutcome } from './parent';
 
@@ -65,8 +66,9 @@ function print(outcome: JobOutcome, json: boolean): void {
   }
 }
 
-/** Loads `--env-file` files into this process's environment, which the job's process inherits. */
-function loadEnvFiles(files: string[]): void {
+/** Loads `--dotenv` files into this process's environment, which the job's process inherits; `argv` saying `--env-file` is told its new name. */
+function loadEnvFiles(files: string[], argv: string[]): void {
+  if (saysEnvFile(argv)) process.stderr.write(`Note: ${ENV_FILE_NOTE}\n`);
   if (files.length > 0) (require('./env-file') as typeof import('./env-file')).loadEnvFiles(files, process.env);
 }
 
@@ -85,17 +87,17 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${ownPackage().version}\n`);
         return 0;
       case 'config':
-        loadEnvFiles(command.envFiles);
+        loadEnvFiles(command.envFiles, argv);
         process.stdout.write(`${(require('./config-command') as typeof import('./config-command')).configText(command.json)}\n`);
         return 0;
       case 'state':
         json = command.json;
-        loadEnvFiles(command.envFiles);
+        loadEnvFiles(command.envFiles, argv);
         process.stdout.write(`${masked(await (require('./state-command') as typeof import('./state-command')).stateCommand(command))}\n`);
         return 0;
       case 'run': {
         json = command.json;
-        loadEnvFiles(command.envFiles);
+        loadEnvFiles(command.envFiles, argv);
         const start = (require('./run-start') as typeof import('./run-start')).startRun(command);
         if ((require('./job-entry') as typeof import('./job-entry')).runsInProcess(command, start.path)) {
           return (require('./in-process') as typeof import('./in-process')).runInProcess(command, start, (outcome) => print(outcome, json));

@@ -1,6 +1,6 @@
 /** `bigrays state`'s command line: its options and actions, read into a `StateCommand`. */
 import { UsageError } from '../errors';
-import { didYouMean, HELP_OPTION, splitValues, unknownOption, valueOf, type OptionHelp } from './arg-words';
+import { didYouMean, dotenvOptions, HELP_OPTION, splitValues, unknownOption, valueOf, type OptionHelp } from './arg-words';
 
 /** `bigrays state show|set|reset <job> …`: a job's state, read or changed by hand. */
 export interface StateCommand {
@@ -21,7 +21,7 @@ export interface StateCommand {
 export const STATE_OPTIONS: OptionHelp[] = [
   { flag: '--json', help: 'show: print the document as one line of JSON' },
   { flag: '--local', help: 'the state `bigrays run --local` keeps (.bigrays/state/), unless BIGRAYS_STATE_URL is set' },
-  { flag: '--env-file', value: 'FILE', help: 'load variables from FILE first, as `bigrays run` does (repeatable)' },
+  ...dotenvOptions('load variables from FILE first, as `bigrays run` does (repeatable)'),
   HELP_OPTION,
 ];
 
@@ -36,7 +36,7 @@ export function parseState(raw: string[]): StateCommand {
     const arg = args[i];
     if (arg === '--json') options.json = true;
     else if (arg === '--local') options.local = true;
-    else if (arg === '--env-file') options.envFiles.push(valueOf(args, i++, '--env-file'));
+    else if (arg === '--dotenv' || arg === '--env-file') options.envFiles.push(valueOf(args, i++, arg));
     else if (arg.startsWith('--')) throw unknownOption(arg, STATE_OPTIONS);
     else words.push(arg);
   }

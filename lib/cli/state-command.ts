@@ -1,6 +1,6 @@
 /**
  * `bigrays state show|set|reset <job>`: a job's state document, read or changed by hand, in the
- * store the job's runs use (the same config: the environment, `--env-file`, `--local`, its
+ * store the job's runs use (the same config: the environment, `--dotenv`, `--local`, its
  * `ssm:` / `secretsmanager:` references fetched first). A
  * change is a conditional read-modify-write, as a run's commit is: a run that commits in
  * between makes it fail (try again) rather than be lost.

@@ -1,6 +1,6 @@
 /**
  * The config references of a run, fetched before it opens anything: each distinct reference
- * among the job's configuration (env, `--env-file`, `BigraysConfig.X = …`) and its tasks'
+ * among the job's configuration (env, `--dotenv`, `BigraysConfig.X = …`) and its tasks'
  * `resourceConfig` is fetched once (or reused from the runtime's cache while younger than
  * `SECRETS_CACHE_MS`), remembered as a secret so that every output masks it, and from then on
  * read in its place wherever its key is read. One that cannot be fetched stops the run with a

@@ -3,11 +3,11 @@
  * Nothing runs until a task reads them; the task that reads them consumes them.
  */
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream';
+import { finished, PassThrough } from 'node:stream';
 import { TaskError } from '../errors';
 import { attributeMessage, attributeName, taskMessage } from '../messages';
 import { activeContext } from '../output';
-import { finallyRows } from './row-batches';
+import { isMarkedQueryFailure, isQueryFailure, RowsQueryFailure, watchedRows } from './rows-failure';
 import type { SqlColumn } from './sql-columns';
 
 /** A query being read: its columns, its rows (arrays in column order), and how to stop. */
@@ -48,6 +48,8 @@ export interface SqlRowsSource {
   readonly session?: unknown;
   /** The query the rows are of. */
   readonly query?: SqlRowsQuery;
+  /** The query as messages show it (when `query` is not given: the rows cannot be loaded on the server). */
+  readonly text?: string;
   /** Starts the query; rows as they are read. */
   open(reader: RowsReader): Promise<OpenRows>;
   /** Starts the query as CSV the database writes itself; undefined when it cannot (another engine, bound params). */
@@ -78,6 +80,7 @@ export class SqlRows implements AsyncIterable<unknown[]> {
   private readBy?: string;
   private opened?: OpenRows;
   private released = false;
+  private failed?: RowsQueryFailure;
 
   constructor(
     /** The task that made the rows, as messages name it. */
@@ -98,6 +101,17 @@ export class SqlRows implements AsyncIterable<unknown[]> {
       });
     }
     return this.opened.columns;
+  }
+
+  /** How the query failed while a task read the rows, if it did (the stream's failure, not its reader's). */
+  get failure(): RowsQueryFailure | undefined {
+    return this.failed;
+  }
+
+  /** Notes `error`, met reading the rows for `who`, as the query's failure when it is one. */
+  private noteFailure(error: unknown, who: RowsReader, isTheQuery = isQueryFailure(error, this.taskName)): void {
+    if (this.failed || who.signal?.aborted || this.released || !isTheQuery) return;
+    this.failed = new RowsQueryFailure(this.taskName, who.taskName, error, this.source.query?.sql ?? this.source.text);
   }
 
   /** Whether a task has begun reading the rows (they can be read once). */
@@ -133,11 +147,12 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     try {
       opened = await this.source.open(who);
     } catch (error) {
+      this.noteFailure(error, who);
       await this.source.done();
       throw error;
     }
     const source = this.source;
-    const rows = finallyRows(opened.rows, async () => {
+    const rows = watchedRows(opened.rows, (error) => this.noteFailure(error, who), async () => {
       await opened.release();
       await source.done();
     });
@@ -179,6 +194,7 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     try {
       copy = await start(who);
     } catch (error) {
+      this.noteFailure(error, who);
       await this.source.done();
       throw error;
     }
@@ -187,7 +203,25 @@ export class SqlRows implements AsyncIterable<unknown[]> {
       return undefined;
     }
     finished(copy.stream, () => void this.source.done());
-    return copy;
+    return { ...copy, stream: this.watchedCopy(copy.stream, who) };
+  }
+
+  /**
+   * The bytes of a copy as its reader reads them: an error of the copy itself (the server's)
+   * is noted as the query's failure, one of the reader's (which destroys what it reads) is not;
+   * a reader that stops early stops the copy.
+   */
+  private watchedCopy(copy: Readable, who: RowsReader): Readable {
+    const read = new PassThrough();
+    copy.on('error', (error) => {
+      if (read.destroyed) return;
+      this.noteFailure(error, who);
+      read.destroy(error);
+    });
+    read.once('close', () => {
+      if (!copy.destroyed && !copy.readableEnded) copy.destroy();
+    });
+    return copy.pipe(read);
   }
 
   /**
@@ -206,6 +240,9 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     this.claim(reader());
     try {
       return { value: await load(query) };
+    } catch (error) {
+      this.noteFailure(error, reader(), isMarkedQueryFailure(error));
+      throw error;
     } finally {
       await this.source.done();
     }

@@ -35,16 +35,19 @@ export class RunFollower {
   /** `observer`, with each task's start and end noted for the run in progress. */
   observe(observer: RunObserver): RunObserver {
     return {
-      taskStarted: (name, startedAt, sample) => {
+      taskStarted: (name, startedAt, sample, run) => {
         if (this.run) this.run.running = { name, startedAt };
-        observer.taskStarted?.(name, startedAt, sample);
+        observer.taskStarted?.(name, startedAt, sample, run);
       },
-      taskEnded: (entry) => {
+      taskEnded: (entry, run) => {
         if (this.run) {
           this.run.running = undefined;
-          this.run.ended.push(entry);
+          // A task told again (an SQLStream that failed as a later task read it) keeps its place.
+          const told = this.run.ended.findIndex((t) => t.name === entry.name);
+          if (told >= 0) this.run.ended[told] = entry;
+          else this.run.ended.push(entry);
         }
-        observer.taskEnded?.(entry);
+        observer.taskEnded?.(entry, run);
       },
     };
   }

@@ -18,6 +18,7 @@ import { execute } from './execute';
 import type { RunObserver } from '../run-observer';
 import { settleInterrupted } from './interrupted';
 import { preflightFetching, type PlannedTask, type TaskOverlay } from './preflight';
+import type { UnsetKeywordFix } from './template-checks';
 
 /** How one run runs, besides its tasks. */
 export interface RunSettings {
@@ -29,6 +30,8 @@ export interface RunSettings {
   signal?: AbortSignal;
   /** Told as each task starts and ends (progress of the run). */
   observer?: RunObserver;
+  /** How a keyword no task has is told to be set, when not in the job's code (the Lambda handler's: in the event). */
+  unsetKeyword?: UnsetKeywordFix;
 }
 
 /** A functional call's output and its one-line report. */
@@ -65,7 +68,7 @@ export async function runTasks(entries: ReadonlyArray<TaskClass>, settings: RunS
   }
   const overlay = settings.overlay ?? inheritedOverlay(active);
   if (overlay) context.overlay = overlay;
-  const planned = await preflightFetching(entries, context, overlay, { identify: !active });
+  const planned = await preflightFetching(entries, context, overlay, { identify: !active, unsetKeyword: settings.unsetKeyword });
   if (settings.signal) context.stopSignal = settings.signal;
   settings.onStart?.(context, planned);
   return execute(planned, context, settings.observer ?? ownProgress(runtime));

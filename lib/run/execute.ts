@@ -8,13 +8,14 @@ import { metricsSoFar } from '../live-metrics';
 import { logger } from '../log';
 import { taskMessage } from '../messages';
 import type { RunContext } from '../output';
-import type { RunReport, TaskReport } from '../report';
+import { shortRunId, type RunReport, type TaskReport } from '../report';
 import { ResourceManager } from '../resources/resource';
 import { scrubErrorIn, scrubIn } from '../secrets';
 import { Interrupted, watchSignals } from '../signals';
 import { skipReason, taskMetrics, type BaseTask } from '../task';
 import { within } from '../timing';
 import { attempt } from './attempt';
+import { blameInput } from './input-failure';
 import { setRunKeywords } from './failure-keywords';
 import type { RunObserver } from '../run-observer';
 import { own, type PlannedTask } from './planned-task';
@@ -35,6 +36,12 @@ function tell(observer: RunObserver | undefined, call: (o: RunObserver) => void)
   } catch (error) {
     log('the run observer failed: %s', (error as Error)?.message ?? String(error));
   }
+}
+
+/** The run of `context` as its tasks' progress names it while another top-level run is in progress; else undefined. */
+function runTag(context: RunContext): string | undefined {
+  const runId = (context.parent ? undefined : context.identity?.runId);
+  return runId !== undefined && context.runtime.signals.runs.size > 1 ? shortRunId(runId) : undefined;
 }
 
 /**
@@ -96,7 +103,7 @@ async function runPlanned(planned: PlannedTask[], context: RunContext, observer:
   const parentSignal = context.parent?.taskSignal ?? context.stopSignal;
   const runSignal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
   const unwatch = context.parent ? () => undefined : watchSignals(context.runtime.signals, controller);
-  const report: RunReport = { startedAt: new Date().toISOString(), tasks: [] };
+  const report: RunReport = { ...(context.parent ? {} : { runId: context.identity?.runId }), startedAt: new Date().toISOString(), tasks: [] };
   context.report = report;
   const errors: unknown[] = [];
   const runStarted = Date.now();
@@ -109,7 +116,7 @@ async function runPlanned(planned: PlannedTask[], context: RunContext, observer:
         ? await skip(task, context, runSignal.aborted)
         : await runOne(task, context, manager, runSignal, errors, observer);
       report.tasks.push(entry);
-      tell(observer, (o) => o.taskEnded?.(entry));
+      tell(observer, (o) => o.taskEnded?.(entry, runTag(context)));
     }
   } finally {
     await releaseAll(manager, runSignal.aborted);
@@ -174,7 +181,7 @@ async function runOne(
   const started = performance.now();
   context.states.set(cls, 'running');
   log('running %s', name);
-  tell(observer, (o) => o.taskStarted?.(name, entry.startedAt!, () => metricsSoFar(task)));
+  tell(observer, (o) => o.taskStarted?.(name, entry.startedAt!, () => metricsSoFar(task), runTag(context)));
   const result = await attempt(planned, context, manager, runSignal);
   entry.attempts = result.attempts;
   if (result.error === undefined) {
@@ -188,7 +195,13 @@ async function runOne(
       await releaseInputs(task, result.output);
     }
   } else {
-    const error = asTaskError(scrubErrorIn(context.runtime, result.error, config), name, context);
+    // An SQLStream whose query failed as this task read it failed first; this task, because of it.
+    const input = blameInput(context, name, result.error);
+    if (input) {
+      errors.push(input.streamError);
+      if (input.entry) tell(observer, (o) => o.taskEnded?.(input.entry!, runTag(context)));
+    }
+    const error = asTaskError(scrubErrorIn(context.runtime, input?.readerError ?? result.error, config), name, context);
     await releaseInputs(task);
     manager.noteFailure(error);
     context.states.set(cls, 'failed');

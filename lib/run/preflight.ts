@@ -21,7 +21,7 @@ import { setRunKeywords } from './failure-keywords';
 import { fieldProblems } from './field-checks';
 import { checkOutputs } from './output-checks';
 import { own, type PlannedTask, type TaskOverlay } from './planned-task';
-import { checkKeywords } from './template-checks';
+import { checkKeywords, type UnsetKeywordFix } from './template-checks';
 
 export type { PlannedTask, TaskOverlay };
 
@@ -152,11 +152,12 @@ export function preflight(entries: ReadonlyArray<TaskClass | BaseTask<unknown>>,
  * is taken once the references are fetched (JOB_NAME and STATE_URL may be references).
  */
 export async function preflightFetching(
-  entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay, options: { identify?: boolean } = {},
+  entries: ReadonlyArray<TaskClass | BaseTask<unknown>>, context: RunContext, overlay?: TaskOverlay,
+  options: { identify?: boolean; unsetKeyword?: UnsetKeywordFix } = {},
 ): Promise<PlannedTask[]> {
   const created = create(entries, context, overlay);
   if (options.identify) context.identity = checkingIdentity(context.runtime);
-  checkTasks(joined(created, context), context);
+  checkTasks(joined(created, context), context, options.unsetKeyword);
   const tasks = created.map(({ cls, task }) => ({ name: cls.name, resourceConfig: task.resourceConfig }));
   await fetchReferences(context.runtime, tasks, { nested: context.parent !== undefined });
   if (options.identify) context.identity = identify(context.runtime);
@@ -207,13 +208,13 @@ function joined(created: Created[], context: RunContext): PlannedTask[] {
 }
 
 /** The checks that need no configuration: attributes, outputs used before they exist, keywords. */
-function checkTasks(planned: readonly PlannedTask[], context: RunContext): void {
+function checkTasks(planned: readonly PlannedTask[], context: RunContext, unsetKeyword?: UnsetKeywordFix): void {
   // Attributes and templates are checked with the run's own keywords ({job}, {runId}, …); a run nested in a task, with its task's run's.
   setRunKeywords(context, true);
   const check = (): void => {
     checkInterfaces(planned);
     checkOutputs(planned, context);
-    checkKeywords(planned, context.runtime);
+    checkKeywords(planned, context.runtime, unsetKeyword);
   };
   if (context.parent) check();
   else runInContext(context, check);

@@ -56,7 +56,16 @@ function refusedTemplate(task: BaseTask<unknown>, attr: string, template: string
   }
 }
 
-export function checkKeywords(planned: readonly PlannedTask[], runtime: Runtime): void {
+/**
+ * How a keyword no task has is told to be set (`name`, read by `task`): in the job's code, unless
+ * the run gets its keywords from elsewhere (the Lambda handler: the invocation's event).
+ */
+export type UnsetKeywordFix = (name: string, task: string) => string;
+
+/** The fix of an unset keyword in a job's own code. */
+const inCode: UnsetKeywordFix = (name, task) => `updateFormatKws({ ${name}: … }) or set it in ${attributeName(task, 'formatKws')}`;
+
+export function checkKeywords(planned: readonly PlannedTask[], runtime: Runtime, unsetFix: UnsetKeywordFix = inCode): void {
   const lines: string[] = [];
   let first: string | undefined;
   for (const { cls, task } of planned) {
@@ -75,7 +84,7 @@ export function checkKeywords(planned: readonly PlannedTask[], runtime: Runtime)
             unset = true;
             lines.push(
               /^[A-Za-z_$][\w$]*$/.test(name)
-                ? `${attributeName(cls, attr)} uses ${keywordName(name)}, which is not set: updateFormatKws({ ${name}: … }) or set it in ${attributeName(cls, 'formatKws')}`
+                ? `${attributeName(cls, attr)} uses ${keywordName(name)}, which is not set: ${unsetFix(name, cls.name)}`
                 : `${attributeName(cls, attr)} reads \`{${name}}\` as a keyword; for literal braces (JSON, arrays) write {{ and }}`,
             );
             first ??= cls.name;

@@ -94,6 +94,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
   private rowsOf(
     query: SqlRowsQuery | undefined,
     read: Pick<SqlRowsSource, 'open' | 'copyCsv' | 'copyTyped'> & { done?(): Promise<void> },
+    text = query?.sql,
   ): SqlRows {
     const { taskName } = this;
     const session = this.session;
@@ -103,6 +104,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
     return new SqlRows(taskName, {
       session,
       query,
+      text,
       open: read.open,
       copyCsv: read.copyCsv,
       copyTyped: read.copyTyped,
@@ -151,7 +153,7 @@ export abstract class SQLStream extends SQLBase<SqlRows> {
       open: async (reader) => (await openOnce(reader)).asStream(),
       copyCsv: async () => undefined,
       done: async () => (await opened?.catch(() => undefined))?.asStream().release(),
-    });
+    }, sql);
     const readerNow = (): RowsReader => {
       const context = activeContext();
       return { taskName: context?.current?.name ?? taskName, signal: context?.taskSignal };

@@ -4,9 +4,17 @@ import { commandOf, helpText, parseArgs, suggest, unknownTasksMessage, UsageErro
 
 describe('bigrays command line', () => {
   it('should read a run with every option', () => {
-    expect(parseArgs(['run', 'job.ts', '--set', 'a=1', '--set=b=x=y', '--from', 'Load', '--dry-run', '--local', '--json', '--env-file', 'a.env', '--env-file=b.env'])).to.deep.equal({
+    expect(parseArgs(['run', 'job.ts', '--set', 'a=1', '--set=b=x=y', '--from', 'Load', '--dry-run', '--local', '--json', '--dotenv', 'a.env', '--dotenv=b.env'])).to.deep.equal({
       command: 'run', job: 'job.ts', set: { a: '1', b: 'x=y' }, only: [], from: 'Load', dryRun: true, local: true, json: true, envFiles: ['a.env', 'b.env'],
     });
+  });
+
+  it('should still read --env-file, the former name of --dotenv, in every command, and not list it in the help', () => {
+    expect(parseArgs(['run', 'job.ts', '--env-file', 'a.env', '--dotenv', 'b.env', '--env-file=c.env'])).to.deep.include({ envFiles: ['a.env', 'b.env', 'c.env'] });
+    expect(parseArgs(['config', '--env-file=x.env'])).to.deep.equal({ command: 'config', json: false, envFiles: ['x.env'] });
+    expect(parseArgs(['state', 'show', 'orders', '--env-file', 'a.env'])).to.deep.include({ envFiles: ['a.env'] });
+    for (const topic of ['run', 'config', 'state'] as const) expect(helpText(topic), topic).not.to.contain('--env-file FILE');
+    expect(helpText('run')).to.match(/\n {2}--dotenv FILE +load variables from FILE .*formerly --env-file/);
   });
 
   it('should read --quiet, -q and --record FILE', () => {
@@ -26,7 +34,7 @@ describe('bigrays command line', () => {
     expect(parseArgs(['help'])).to.deep.equal({ command: 'help' });
     expect(parseArgs(['--version'])).to.deep.equal({ command: 'version' });
     expect(parseArgs(['config', '--json'])).to.deep.equal({ command: 'config', json: true, envFiles: [] });
-    expect(parseArgs(['config', '--env-file', 'x.env'])).to.deep.equal({ command: 'config', json: false, envFiles: ['x.env'] });
+    expect(parseArgs(['config', '--dotenv', 'x.env'])).to.deep.equal({ command: 'config', json: false, envFiles: ['x.env'] });
   });
 
   it('should give a command\'s help for --help or -h anywhere after it, and for bigrays help <command>', () => {
@@ -39,17 +47,17 @@ describe('bigrays command line', () => {
 
   it('should list every option of a command in its help, one line each', () => {
     const run = helpText('run').split('\n');
-    for (const flag of ['--set key=value', '--only Task ...', '--from Task', '--dry-run', '--local', '--json', '--env-file FILE', '--lock', '--wait-lock MS', '--help']) {
+    for (const flag of ['--set key=value', '--only Task ...', '--from Task', '--dry-run', '--local', '--json', '--dotenv FILE', '--lock', '--wait-lock MS', '--help']) {
       expect(run.filter((line) => line.trimStart().startsWith(`${flag} `)), flag).to.have.length(1);
     }
     expect(run[0]).to.equal('Usage: bigrays run <job.ts|job.js> [options]');
     const config = helpText('config').split('\n');
-    expect(config.filter((line) => /^\s+--(json|env-file|help)\b/.test(line))).to.have.length(3);
+    expect(config.filter((line) => /^\s+--(json|dotenv|help)\b/.test(line))).to.have.length(3);
     expect(helpText()).to.match(/^Usage: bigrays <command>/).and.to.match(/\n {2}run <job> /).and.to.match(/\n {2}config /);
   });
 
   it('should read bigrays state show, set and reset with their options', () => {
-    expect(parseArgs(['state', 'show', 'orders', '--json', '--local', '--env-file', 'a.env'])).to.deep.equal(
+    expect(parseArgs(['state', 'show', 'orders', '--json', '--local', '--dotenv', 'a.env'])).to.deep.equal(
       { command: 'state', action: 'show', job: 'orders', path: undefined, value: undefined, json: true, local: true, envFiles: ['a.env'] });
     expect(parseArgs(['state', 'set', 'orders', 'Extract.cursor', '-5'])).to.include({ action: 'set', path: 'Extract.cursor', value: '-5' });
     expect(parseArgs(['state', 'reset', 'orders'])).to.include({ action: 'reset', job: 'orders', path: undefined });
@@ -64,6 +72,7 @@ describe('bigrays command line', () => {
       [['launch'], /^unknown command `launch`; the commands: run, config, state, help$/],
       [['run', 'a.ts', '--set', 'novalue'], /^--set takes key=value, got `novalue`$/],
       [['run', 'a.ts', '--set'], /^--set needs a value$/],
+      [['run', 'a.ts', '--dotenv'], /^--dotenv needs a value$/],
       [['run', 'a.ts', '--env-file'], /^--env-file needs a value$/],
       [['run', 'a.ts', '--dry-run=yes'], /^--dry-run takes no value, got `--dry-run=yes`$/],
       [['run', 'a.ts', 'b.ts'], /^one job script at a time/],
@@ -84,7 +93,9 @@ describe('bigrays command line', () => {
       [['run', 'a.ts', '--dryrun'], /^unknown option --dryrun \(did you mean --dry-run\?\)$/],
       [['run', 'a.ts', '--jsno'], /\(did you mean --json\?\)/],
       [['run', 'a.ts', '--dry'], /\(did you mean --dry-run\?\)/], // the start of one
-      [['run', 'a.ts', '--envfile=x'], /^unknown option --envfile \(did you mean --env-file\?\)$/],
+      // Close to the former name: the name it has now.
+      [['run', 'a.ts', '--envfile=x'], /^unknown option --envfile \(did you mean --dotenv\?\)$/],
+      [['run', 'a.ts', '--dotnev=x'], /^unknown option --dotnev \(did you mean --dotenv\?\)$/],
       [['config', '--jsn'], /\(did you mean --json\?\)/],
       [['rnu', 'a.ts'], /^unknown command `rnu` \(did you mean `run`\?\)/],
       [['conf'], /\(did you mean `config`\?\)/],

@@ -1,4 +1,4 @@
-/** `--env-file FILE`: the files' format, and which value wins. */
+/** `--dotenv FILE` (formerly `--env-file`): the files' format, and which value wins. */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ const SAMPLE = [
   'LAST=no newline',
 ].join('\n');
 
-describe('--env-file', () => {
+describe('--dotenv', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'bigrays-env-file-'));
@@ -74,8 +74,8 @@ describe('--env-file', () => {
     const good = path.join(dir, 'good.env');
     writeFileSync(good, 'TOKEN=Very-Secret-7\n');
     const env: NodeJS.ProcessEnv = {};
-    expect(() => loadEnvFiles([good, path.join(dir, 'missing.env')], env)).to.throw(UsageError, `--env-file ${path.join(dir, 'missing.env')}: no such file`);
-    expect(() => loadEnvFiles([dir], env)).to.throw(UsageError, `--env-file ${dir}: a folder, not a file`);
+    expect(() => loadEnvFiles([good, path.join(dir, 'missing.env')], env)).to.throw(UsageError, `--dotenv ${path.join(dir, 'missing.env')}: no such file`);
+    expect(() => loadEnvFiles([dir], env)).to.throw(UsageError, `--dotenv ${dir}: a folder, not a file`);
     expect(env).to.deep.equal({}); // nothing loaded from a set of files that failed
   });
 });

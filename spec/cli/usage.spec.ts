@@ -1,6 +1,6 @@
 /**
  * The `bigrays` command explains itself, spawned as a user runs it: each command's --help, one
- * line for a usage error with what was probably meant, --env-file, and a job that does not
+ * line for a usage error with what was probably meant, --dotenv, and a job that does not
  * load said with its file and line.
  */
 import { expect } from 'chai';
@@ -46,7 +46,7 @@ describe('the bigrays command explains itself', function () {
       }
       expect(top.stdout).to.match(/^Usage: bigrays <command>/).and.to.contain('bigrays <command> --help');
       expect(run.stdout).to.match(/^Usage: bigrays run <job.ts\|job.js> \[options\]/);
-      for (const flag of ['--set key=value', '--only Task', '--from Task', '--dry-run', '--local', '--json', '--env-file FILE']) {
+      for (const flag of ['--set key=value', '--only Task', '--from Task', '--dry-run', '--local', '--json', '--dotenv FILE']) {
         expect(run.stdout, flag).to.match(new RegExp(`\\n  ${flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S`));
       }
       expect(run.stdout).to.contain('Exit codes: 0 success');
@@ -96,7 +96,7 @@ describe('the bigrays command explains itself', function () {
     });
   });
 
-  describe('--env-file', () => {
+  describe('--dotenv', () => {
     it('should load the files into the job\'s environment, values already set winning, and never print them', async () => {
       const db = path.join(dir, 'state.sqlite');
       write('job.ts', [
@@ -107,9 +107,9 @@ describe('the bigrays command explains itself', function () {
       write('first.env', ['# the job\'s database', `export BIGRAYS_DB_DSN=sqlite:${db}`, 'GREETING="hello there" # a comment', 'SHARED=from-first', 'MINE=from-file']);
       write('second.env', ['SHARED=from-second', 'BIGRAYS_AWS_SECRET_ACCESS_KEY=Env-File-Secret-5']);
       const [result, without, config] = await Promise.all([
-        bigrays(['run', 'job.ts', '--env-file', 'first.env', '--env-file=second.env'], { MINE: 'from-env' }),
+        bigrays(['run', 'job.ts', '--dotenv', 'first.env', '--dotenv=second.env'], { MINE: 'from-env' }),
         bigrays(['run', 'job.ts']),
-        bigrays(['config', '--env-file', 'second.env']),
+        bigrays(['config', '--dotenv', 'second.env']),
       ]);
       expect(result.code, result.stderr).to.equal(0);
       expect(result.stdout).to.contain('greeting=hello there shared=from-second mine=from-env');
@@ -126,15 +126,28 @@ describe('the bigrays command explains itself', function () {
 
     it('should refuse a file that is not there, naming it, and exit 2', async () => {
       write('job.ts', ["import { register, Task } from 'bigrays';", '@register class A extends Task { run() { return 1; } }']);
-      // node itself (20 and 22) takes `--env-file` anywhere on its command line as its own,
-      // and stops when the file is missing; after `--` it leaves it to the script.
-      const ours = await bigrays(['run', 'job.ts', '--env-file', 'missing.env'], {}, ['--']);
-      expect(ours.code).to.equal(2);
-      expect(ours.stderr).to.equal('bigrays run: --env-file missing.env: no such file\nsee `bigrays run --help`\n');
-      const asInstalled = await bigrays(['run', 'job.ts', '--env-file', 'missing.env']);
-      expect(asInstalled.code).not.to.equal(0);
-      expect(asInstalled.stderr).to.contain('missing.env');
-      expect(asInstalled.stdout).to.equal('');
+      const [run, config] = await Promise.all([bigrays(['run', 'job.ts', '--dotenv', 'missing.env']), bigrays(['config', '--dotenv=missing.env'])]);
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.equal('bigrays run: --dotenv missing.env: no such file\nsee `bigrays run --help`\n');
+      expect(config.code).to.equal(2);
+      expect(config.stderr).to.equal('bigrays config: --dotenv missing.env: no such file\nsee `bigrays config --help`\n');
+    });
+
+    it('should still read --env-file, its former name, where node lets it through, and say why it was renamed', async () => {
+      write('job.ts', ["import { register, Task } from 'bigrays';", '@register class A extends Task { run() { console.log(`said=${process.env.SAID}`); } }']);
+      write('old.env', ['SAID=from-old-spelling']);
+      const [old, missing] = await Promise.all([
+        bigrays(['run', 'job.ts', '--env-file', 'old.env']),
+        bigrays(['run', 'job.ts', '--env-file', 'missing.env']),
+      ]);
+      expect(old.code, old.stderr).to.equal(0);
+      expect(old.stdout).to.contain('said=from-old-spelling');
+      expect(old.stderr).to.contain('Note: --env-file is now --dotenv: node reads --env-file itself, anywhere on the command line, and stops (exit 9)');
+      // node (20, 22, 24) takes `--env-file` anywhere on its command line as its own, and stops
+      // on a missing file before bigrays starts: the reason for the new name.
+      expect(missing.code).to.equal(9);
+      expect(missing.stderr).to.contain('missing.env: not found');
+      expect(missing.stdout).to.equal('');
     });
   });
 

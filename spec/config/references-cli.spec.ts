@@ -108,12 +108,12 @@ describe('config references under bigrays run', function () {
     expectNoPassword(`${leaky.stdout}\n${leaky.stderr}`, 'a run whose task leaks the password');
   });
 
-  it('should take a key of a Secrets Manager secret, from an --env-file and in a task\'s resourceConfig, fetched once', async () => {
+  it('should take a key of a Secrets Manager secret, from a --dotenv file and in a task\'s resourceConfig, fetched once', async () => {
     const reference = 'secretsmanager:bigrays/spec/db#password';
     // Quoted: in an env file, `#` outside quotes starts a comment.
     const envFile = path.join(dir, 'job.env');
     writeFileSync(envFile, `BIGRAYS_DB_PWD="${reference}"\n`);
-    const result = await run({ TASK_DB_PWD: reference, DEBUG: 'bigrays*' }, '--json', '--env-file', envFile);
+    const result = await run({ TASK_DB_PWD: reference, DEBUG: 'bigrays*' }, '--json', '--dotenv', envFile);
     expect(result.status, result.stderr).to.equal(0);
     expect(await rows()).to.deep.equal([{ who: role }]);
     expect(services.requests).to.deep.equal([{ target: 'secretsmanager.GetSecretValue', name: 'bigrays/spec/db' }]);

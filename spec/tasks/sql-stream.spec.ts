@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  bigraysRun, BigraysConfig, register, SNSPublish, SQLExecute, SQLSession, SQLStream, SqlRows, Task,
+  bigraysRun, BigraysConfig, register, SNSPublish, SQLExecute, SQLSession, SQLStream, SQLWrite, SqlRows, Task,
   TaskError, ToCSV, ToS3, type BigraysError,
 } from '../../lib';
 import { createBucket, createTopicWithQueue, useEmulator } from '../support/aws-hooks';
@@ -146,8 +146,11 @@ describe('SQLStream', function () {
           seen.push(watched.events.join(','));
         }
       }
-      await failure(bigraysRun());
+      const failed = await failure<BigraysError>(bigraysRun());
       expect(seen).to.deep.equal(['open,close']);
+      // The reader's own failure: the rows were fine.
+      expect(failed.report!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'failed', 'ok']);
+      expect(failed.errors).to.have.length(1);
 
       const unread = new WatchedSession();
       const bucket = await createBucket('unread');
@@ -243,6 +246,22 @@ describe('SQLStream', function () {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('should blame a query that cannot run on the SQLStream when an SQLWrite loads it on the server, and a failure of the write on the write', async () => {
+      @register class Rows extends SQLStream { query = 'select * from evnets'; }
+      @register class Load extends SQLWrite { input = Rows.output; tablename = 'loaded_on_server'; }
+      const missing = await failure<BigraysError>(bigraysRun(Rows, Load));
+      expect(missing.report!.tasks.map((t) => [t.name, t.status, t.error])).to.deep.equal([
+        ['Rows', 'failed', 'Rows: its query failed: relation "evnets" does not exist (query: select * from evnets)'],
+        ['Load', 'failed', 'Load: its input Rows failed: relation "evnets" does not exist'],
+      ]);
+      // The table exists: the write fails, not the query.
+      @register class Taken extends SQLStream { query = 'select id from fidelity'; }
+      @register class Again extends SQLWrite { input = Taken.output; tablename = 'fidelity'; }
+      const exists = await failure<BigraysError>(bigraysRun(Taken, Again));
+      expect(exists.report!.tasks.map((t) => t.status)).to.deep.equal(['ok', 'failed']);
+      expect(exists.report!.tasks[1].error).to.match(/^Again: .*fidelity/);
     });
   });
 

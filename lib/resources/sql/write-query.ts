@@ -4,6 +4,7 @@
  * rows; a table it creates takes the query's own column types (see the dialect's `loadQuery`).
  */
 import type { Knex } from 'knex';
+import { markQueryFailure } from '../../data/rows-failure';
 import { BigraysError, TaskError } from '../../errors';
 import type { Dialect, QueryLoad } from './dialect';
 import { mergeTable } from './merge';
@@ -41,7 +42,8 @@ export async function writeQueryTable(
   const { schema, name } = splitName(tablename);
   if (ifExists === 'merge') return mergeQuery(knex, dialect, load, taskName, tablename, query, options);
   return knex.transaction(async (trx: Knex.Transaction) => {
-    const shape = await load.describe(trx, query.sql, query.bindings);
+    // A query that cannot be described cannot run: the failure of its SQLStream, not of the write.
+    const shape = await load.describe(trx, query.sql, query.bindings).catch((error: unknown) => Promise.reject(markQueryFailure(error)));
     check();
     if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
     validateTable(taskName, tablename, shape);
@@ -77,7 +79,7 @@ function declaredTypes(columns: readonly string[], types: readonly string[]): Re
 
 /** Merges the rows of `query` into `tablename` (see merge.ts): they are staged by `INSERT … SELECT`, their types the query's. */
 async function mergeQuery(knex: Knex, dialect: Dialect, load: QueryLoad, taskName: string, tablename: string, query: CompiledQuery, options: WriteOptions): Promise<number> {
-  const shape = await knex.transaction((trx) => load.describe(trx, query.sql, query.bindings));
+  const shape = await knex.transaction((trx) => load.describe(trx, query.sql, query.bindings)).catch((error: unknown) => Promise.reject(markQueryFailure(error)));
   if (shape.columns.length === 0) throw new TaskError(`${taskName}: the query returns no rows to write to ${tablename}`, { taskName });
   validateTable(taskName, tablename, shape);
   const { columns } = shape;

@@ -9,11 +9,25 @@ import { maskDsnValue } from '../../../secrets';
 import type { SessionSettings } from '../dialect';
 import { badDsn, readUrl } from '../dsn-url';
 
+/** The `sslmode`s pg 8 reads as `verify-full`, with a warning that pg 9 will read them as libpq does. */
+const VERIFY_FULL_ALIASES = /(^|&)sslmode=(prefer|require|verify-ca)(?=&|$)/;
+
+/**
+ * The DSN's parameters as pg reads them today, said in its own words: `sslmode=prefer`,
+ * `require` and `verify-ca` as `verify-full` (the server's certificate and name checked), which
+ * pg 8 takes them for (and warns about on every run, in 9 lines); unless `uselibpqcompat=true`
+ * asks for libpq's meaning of them (encrypted, the certificate not checked).
+ */
+export function modernSslmode(query: string): string {
+  if (/(^|&)uselibpqcompat=true(&|$)/.test(query)) return query;
+  return query.replace(VERIFY_FULL_ALIASES, '$1sslmode=verify-full');
+}
+
 export function postgresDsnSettings(dsn: string, config: ConfigValues): SessionSettings {
   const parts = readUrl(dsn);
   // pg-connection-string reads the parameters (sslmode, host=, …) from the DSN without its
   // credentials; the user and password are the ones readUrl found.
-  const bare = `${parts.scheme}://${parts.host}${parts.port ? `:${parts.port}` : ''}${parts.path}${parts.query ? `?${parts.query}` : ''}`;
+  const bare = `${parts.scheme}://${parts.host}${parts.port ? `:${parts.port}` : ''}${parts.path}${parts.query ? `?${modernSslmode(parts.query)}` : ''}`;
   let parsed: Record<string, unknown>;
   try {
     parsed = parsePgDsn(bare) as Record<string, unknown>;
