@@ -3,7 +3,7 @@
  * user's file would, and every link between the pages lands on a page and a heading there.
  */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { anchors, docPages, fencedBlocks, localLinks, root } from './support/docs';
@@ -66,5 +66,8 @@ describe('README and docs', function () {
     const fromIndex = new Set(localLinks(pages.find((page) => page.file === 'docs/README.md')!.text).map((link) => link.split('#')[0]));
     const unlinked = pages.filter((page) => page.file.startsWith('docs/') && page.file !== 'docs/README.md' && !fromIndex.has(path.posix.basename(page.file)));
     expect(unlinked.map((page) => page.file)).to.deep.equal([]);
+    // Installed, the package holds the pages, so that the README's links resolve in node_modules too.
+    const { files } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] };
+    expect(files).to.include.members(['README.md', 'docs']);
   });
 });
