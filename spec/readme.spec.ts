@@ -1,34 +1,30 @@
-/** Every TypeScript block in the README compiles against the built package, as a user's file would. */
+/**
+ * Every TypeScript block in the README and in docs/ compiles against the built package, as a
+ * user's file would, and every link between the pages lands on a page and a heading there.
+ */
 import { expect } from 'chai';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { anchors, docPages, fencedBlocks, localLinks, root } from './support/docs';
 
-const root = path.resolve(__dirname, '..');
-
-function readmeBlocks(): Array<{ line: number; code: string }> {
-  const text = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const blocks: Array<{ line: number; code: string }> = [];
-  const fence = /^```ts\n([\s\S]*?)^```$/gm;
-  for (let match = fence.exec(text); match; match = fence.exec(text)) {
-    blocks.push({ line: text.slice(0, match.index).split('\n').length, code: match[1] });
-  }
-  return blocks;
-}
-
-describe('README', function () {
+describe('README and docs', function () {
   this.timeout(120_000);
 
   it('should have TypeScript blocks that compile as ES modules importing bigrays', () => {
-    const blocks = readmeBlocks();
-    expect(blocks.length).to.be.greaterThan(5);
+    const pages = docPages();
+    const blocks = pages.flatMap((page) => fencedBlocks(page.text, 'ts').map((block) => ({ ...block, page: page.file })));
+    // The Quick start is in the README; the reference's examples on its pages.
+    expect(fencedBlocks(pages[0].text, 'ts').length).to.be.greaterThan(0);
+    expect(blocks.length).to.be.greaterThan(25);
     // Inside the package, so that `from 'bigrays'` resolves to it (package self-reference).
-    const dir = path.join(root, '.readme-blocks');
+    const dir = path.join(root, '.readme-blocks', 'compile');
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
+    mkdirSync(dir, { recursive: true });
     try {
       const files = blocks.map((block, i) => {
-        const file = path.join(dir, `block-${i + 1}-line-${block.line}.mts`);
+        const page = block.page.replace(/\.md$/, '').replace(/\//g, '-');
+        const file = path.join(dir, `${page}-block-${i + 1}-line-${block.line}.mts`);
         writeFileSync(file, block.code);
         return file;
       });
@@ -49,5 +45,29 @@ describe('README', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('should link only to files that exist and to headings the linked page has', () => {
+    const pages = docPages();
+    const headings = new Map(pages.map((page) => [page.file, anchors(page.text)]));
+    const broken = pages.flatMap((page) =>
+      localLinks(page.text).flatMap((link) => {
+        const [target, anchor] = link.split('#');
+        const file = target === '' ? page.file : path.posix.normalize(path.posix.join(path.posix.dirname(page.file), target));
+        if (!existsSync(path.join(root, file))) return [`${page.file}: ${link} (no file ${file})`];
+        if (anchor !== undefined && !headings.get(file)?.has(anchor)) return [`${page.file}: ${link} (no heading #${anchor} in ${file})`];
+        return [];
+      }),
+    );
+    expect(broken, broken.join('\n')).to.deep.equal([]);
+    // The README reaches every page of the docs, through the index at least.
+    const fromReadme = new Set(localLinks(pages[0].text).map((link) => link.split('#')[0]));
+    expect(fromReadme).to.include('docs/README.md');
+    const fromIndex = new Set(localLinks(pages.find((page) => page.file === 'docs/README.md')!.text).map((link) => link.split('#')[0]));
+    const unlinked = pages.filter((page) => page.file.startsWith('docs/') && page.file !== 'docs/README.md' && !fromIndex.has(path.posix.basename(page.file)));
+    expect(unlinked.map((page) => page.file)).to.deep.equal([]);
+    // Installed, the package holds the pages, so that the README's links resolve in node_modules too.
+    const { files } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] };
+    expect(files).to.include.members(['README.md', 'docs']);
   });
 });
