@@ -5,7 +5,8 @@
  * whatever chunks the bytes come, and its CSV export is the same bytes.
  */
 import { expect } from 'chai';
-import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, toCsv } from '../../lib';
+import type * as dfd from 'danfojs-node';
+import { bigraysRun, BigraysConfig, outputOf, SQLExecute, SQLQuery, toCsv, type DataFrame } from '../../lib';
 import { benchTableSql } from '../../bench/bench-table';
 import { wideTableSql } from '../../bench/wide-table';
 import type { FrameColumns } from '../../lib/data/frame-columns';
@@ -16,6 +17,9 @@ import { queryColumns, queryRowColumns } from '../../lib/resources/sql/postgres/
 import { pgTypes } from '../../lib/resources/sql/postgres/types';
 import { failure } from '../helpers';
 import { admin } from '../support/pg-admin';
+
+/** An SQLQuery's output with danfojs' own type, as a job that uses danfojs' API gives it. */
+const danfo = (frame: DataFrame): dfd.DataFrame => frame as unknown as dfd.DataFrame;
 import { freshPostgresDsn } from '../support/sql-hooks';
 
 interface PgClient {
@@ -137,8 +141,8 @@ describe('SQLQuery read from the server\'s CSV on PostgreSQL', function () {
       params = { low: 0 };
     }
     await bigraysRun(Copied, Bound);
-    const copied = outputOf(Copied);
-    const bound = outputOf(Bound);
+    const copied = danfo(outputOf(Copied));
+    const bound = danfo(outputOf(Bound));
     expect(String(copied['q'].values[0])).to.match(/^COPY \(select current_query\(\)/);
     expect(String(bound['q'].values[0])).to.match(/^select current_query\(\)/);
     expect(copied['t'].values).to.deep.equal(bound['t'].values);
@@ -168,7 +172,7 @@ describe('SQLQuery read from the server\'s CSV on PostgreSQL', function () {
     class Locking extends SQLQuery { query = 'select k from edges where k = 1 for update'; }
     await bigraysRun(Several, Trailing, Returning, Show, Locking);
     expect(outputOf(Several).values).to.deep.equal([[2]]);
-    expect(outputOf(Trailing)['k'].values).to.have.length(7);
+    expect(danfo(outputOf(Trailing))['k'].values).to.have.length(7);
     expect(outputOf(Returning).values).to.deep.equal([[100, 'new']]);
     expect(outputOf(Show).values).to.deep.equal([['UTC']]);
     expect(outputOf(Locking).values).to.deep.equal([[1]]);
