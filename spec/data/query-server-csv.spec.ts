@@ -18,9 +18,10 @@ import { pgTypes } from '../../lib/resources/sql/postgres/types';
 import { failure } from '../helpers';
 import { admin } from '../support/pg-admin';
 
+import { freshPostgresDsn } from '../support/sql-hooks';
+
 /** An SQLQuery's output with danfojs' own type, as a job that uses danfojs' API gives it. */
 const danfo = (frame: DataFrame): dfd.DataFrame => frame as unknown as dfd.DataFrame;
-import { freshPostgresDsn } from '../support/sql-hooks';
 
 interface PgClient {
   connect(): Promise<void>;
