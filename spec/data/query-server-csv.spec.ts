@@ -17,7 +17,6 @@ import { queryColumns, queryRowColumns } from '../../lib/resources/sql/postgres/
 import { pgTypes } from '../../lib/resources/sql/postgres/types';
 import { failure } from '../helpers';
 import { admin } from '../support/pg-admin';
-
 import { freshPostgresDsn } from '../support/sql-hooks';
 
 /** An SQLQuery's output with danfojs' own type, as a job that uses danfojs' API gives it. */
