@@ -221,6 +221,10 @@ export class SqlRows implements AsyncIterable<unknown[]> {
     read.once('close', () => {
       if (!copy.destroyed && !copy.readableEnded) copy.destroy();
     });
+    // The error is the reader's to meet when it next reads (a destroyed stream gives it again);
+    // a reader not reading at that moment (a Parquet writer loading its parts, an upload starting)
+    // must not make it an error nobody listens for.
+    read.on('error', () => undefined);
     return copy.pipe(read);
   }
 

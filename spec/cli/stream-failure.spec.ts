@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
       for (const [stream, reader] of READS) {
         const failed = byName.get(stream)!;
         expect(failed?.status, `${stream}: ${JSON.stringify(failed)}`).to.equal('failed');
-        expect(failed.error).to.match(new RegExp(`^${stream}: its query failed: `)).and.match(reason);
+        expect(failed.error, json ? result.stdout : result.stderr).to.match(new RegExp(`^${stream}: its query failed: `)).and.match(reason);
         expect(failed.error, 'the query, its first line').to.contain(`(query: ${stream === 'RowsBound' ? 'select * from (' : engine.failing.slice(0, 40)}`);
         const read = byName.get(reader)!;
         expect(read.status).to.equal('failed');
