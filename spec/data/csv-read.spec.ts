@@ -2,17 +2,7 @@
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { CopyLines, CsvFormatError, CsvReader, type CsvValue } from '../../lib/data/csv-read';
-
-/** A seeded generator (mulberry32): the same inputs every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { random } from '../support/seeded-random';
 
 /** What csv-parse reads, as FromS3 read CSV before (`bom`, empty unquoted = NULL): columns and rows, or that it refuses. */
 function csvParse(text: Buffer): { columns: string[]; rows: CsvValue[][] } | 'refused' {

@@ -16,20 +16,10 @@ import { columnPages } from '../../bench/snappy';
 import { ColumnBuilder } from '../../lib/data/parquet-builder';
 import { ParquetFile, parquetParts } from '../../lib/data/parquet-file';
 import { maxCompressedLength, SnappyCompressor } from '../../lib/data/snappy';
+import { random } from '../support/seeded-random';
 
 const SEED = Number(process.env.SNAPPY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const MB20 = 20 * 1024 * 1024;
-
-/** A seeded generator (mulberry32): integers in [0, n). */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 type Kind = 'random' | 'zeros' | 'pattern' | 'repeats';
 

@@ -13,17 +13,7 @@ import {
 import { createBucket, useEmulator } from '../support/aws-hooks';
 import { freshPostgresDsn, freshSqliteDsn } from '../support/sql-hooks';
 import { failureOf, select } from '../support/sql-probe';
-
-/** A seeded generator (mulberry32): the same file every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { random } from '../support/seeded-random';
 
 /** What csv-parse reads (empty unquoted = NULL), data rows only. */
 function parsed(text: string): Array<Array<string | null>> {

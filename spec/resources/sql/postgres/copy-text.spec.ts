@@ -2,17 +2,7 @@
 import { expect } from 'chai';
 import { CopyLines } from '../../../../lib/data/csv-read';
 import { copyLine, copyRowsText } from '../../../../lib/resources/sql/postgres/copy-text';
-
-/** A seeded generator (mulberry32): the same rows every run. */
-function random(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { random } from '../../../support/seeded-random';
 
 const VALUES: unknown[] = [
   null, undefined, '', 'plain', 'a, "b"', '"', 'two\nlines', 'cr\r\nlf', 'Zürich "ü" ✓ 日本 🎉', 'ascii then é "q"',
