@@ -28,6 +28,8 @@ export interface SignalWatch {
   received?: StopSignal;
   /** The handler installed while runs are in progress. */
   listener?: (signal: StopSignal) => void;
+  /** The `beforeExit` handler installed while runs are in progress: the process has nothing left that could finish them. */
+  stalled?: () => void;
 }
 
 /** Who a run is (see run-identity.ts). */

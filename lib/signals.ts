@@ -3,6 +3,12 @@
  * is under way (the runtime keeps the watch): the first signal aborts every run in progress
  * (the running task stops, later tasks are skipped, resources close), then the signal takes
  * its usual effect; a second one exits at once.
+ *
+ * The same watch fails a run the process can no longer finish: when node is about to exit
+ * because nothing is left to wait for (no timer, socket, child or file operation: its
+ * `beforeExit`) while a run is in progress, the running task waits on a promise nothing will
+ * ever settle. Without the watch the process would end with status 0 and the task would
+ * count as done; with it, the task fails saying so, and the run ends as any failed run does.
  */
 import { BigraysError } from './errors';
 import { logger } from './log';
@@ -22,6 +28,13 @@ export class Interrupted extends BigraysError {
   }
 }
 
+/** Why a run was aborted because the process had nothing left that could finish it: the running task fails with it. */
+export class Stalled extends BigraysError {
+  constructor() {
+    super('its run() was still waiting when the process had nothing left that could end the wait (no timer, socket, child process or file operation pending): a promise that is never resolved or rejected?');
+  }
+}
+
 function onSignal(watch: SignalWatch, signal: StopSignal): void {
   if (watch.received !== undefined) {
     log('%s again: exiting now', signal);
@@ -32,16 +45,26 @@ function onSignal(watch: SignalWatch, signal: StopSignal): void {
   for (const controller of watch.runs) controller.abort(new Interrupted(signal));
 }
 
+function onStalled(watch: SignalWatch): void {
+  log('nothing is left that could finish the run in progress: failing its running task');
+  for (const controller of watch.runs) controller.abort(new Stalled());
+}
+
 function listen(watch: SignalWatch, on: boolean): void {
-  if (on) watch.listener ??= (signal) => onSignal(watch, signal);
+  if (on) {
+    watch.listener ??= (signal) => onSignal(watch, signal);
+    watch.stalled ??= () => onStalled(watch);
+  }
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) {
     if (on) process.on(signal, watch.listener!);
     else if (watch.listener) process.off(signal, watch.listener);
   }
+  if (on) process.on('beforeExit', watch.stalled!);
+  else if (watch.stalled) process.off('beforeExit', watch.stalled);
 }
 
 /**
- * Aborts `controller` on SIGINT/SIGTERM until the returned function is called. Handlers are
+ * Aborts `controller` on SIGINT/SIGTERM (or when the process has nothing left to do) until the returned function is called. Handlers are
  * installed while at least one run of `watch` is in progress, and removed after the last.
  */
 export function watchSignals(watch: SignalWatch, controller: AbortController): () => void {

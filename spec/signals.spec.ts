@@ -67,6 +67,17 @@ describe('signals to a job run with node', function () {
     expect(readFileSync(closed, 'utf8')).to.equal('closed');
   });
 
+  it('should fail a task whose promise nothing can settle, where node would end the job as if it were done', async () => {
+    const mark = path.join(dir, 'after.txt');
+    const result = await spawnNode([path.join(root, 'spec/fixtures/signals/never-settles.mjs')], { cwd: root, env: { MARK: mark } }).finished;
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderr).to.contain('bigrays run failed: task Work failed');
+    expect(result.stderr).to.contain("name: 'After', status: 'skipped'");
+    expect(result.stderr).to.contain('Work never finished: its run() was still waiting when the process had nothing left that could end the wait');
+    expect(result.stdout).to.contain('the task started').and.not.to.contain('the job went on');
+    expect(existsSync(mark)).to.equal(false);
+  });
+
   it('should leave the default signal handling alone when no run is in progress', async () => {
     const run = spawnNode(['-e', "require('bigrays'); process.stdout.write('loaded\\n'); setTimeout(() => {}, 60000)"], { cwd: root });
     await run.printed(/loaded/);

@@ -12,7 +12,7 @@ import type { ResourceManager } from '../resources/resource';
 import { isTransient, retryDelay, sleep } from '../retry';
 import { scrubIn } from '../secrets';
 import { LockLostError } from '../lock/lock-lost';
-import { Interrupted } from '../signals';
+import { Interrupted, Stalled } from '../signals';
 import { taskRun, TEMPLATED_ATTRIBUTES, type BaseTask } from '../task';
 import { own, type PlannedTask } from './planned-task';
 
@@ -62,13 +62,15 @@ function retriesOf(task: BaseTask<unknown>, name: string): { retries: number; de
 
 /**
  * `work()`, but once `signal` aborts, given at most WIND_DOWN_MS to settle before the call
- * rejects with the signal's reason: a task that ignores its signal cannot hold the run.
+ * rejects with the signal's reason: a task that ignores its signal cannot hold the run. A task
+ * the process has nothing left to finish is given up on at once.
  */
 function untilAborted<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      timer = setTimeout(() => reject(signal.reason), WIND_DOWN_MS);
+      if (signal.reason instanceof Stalled) reject(signal.reason);
+      else timer = setTimeout(() => reject(signal.reason), WIND_DOWN_MS);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     work().then(resolve, reject).finally(() => {
@@ -84,6 +86,9 @@ function attemptError(raw: unknown, signal: AbortSignal, name: string): unknown 
   const reason: unknown = signal.reason;
   if (reason instanceof Interrupted) {
     return new TaskError(`${name} was stopped: ${reason.message}`, { cause: raw === reason ? undefined : raw, taskName: name });
+  }
+  if (reason instanceof Stalled) {
+    return new TaskError(`${name} never finished: ${reason.message}`, { cause: raw === reason ? undefined : raw, taskName: name });
   }
   if (reason instanceof LockLostError) {
     // The run says why in full.

@@ -108,6 +108,23 @@ describe('bigrays run and signals', function () {
     expect(failed.stdout).to.match(/^Work\s+failed/m);
   });
 
+  it('should fail a task whose promise nothing can settle, not end with status 0 as if it were done', async () => {
+    const mark = path.join(dir, 'after.txt');
+    const result = await start('never-settles.ts', [], { MARK: mark }).done;
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/^Before\s+ok/m).and.to.match(/^Work\s+failed/m).and.to.match(/^After\s+skipped/m);
+    expect(result.stderr).to.contain('Work never finished: its run() was still waiting when the process had nothing left that could end the wait');
+    expect(result.stdout).not.to.contain('the job went on');
+    expect(existsSync(mark)).to.equal(false);
+    // The same in a process of its own (--json).
+    const json = await start('never-settles.ts', ['--json'], { MARK: mark }).done;
+    expect(json.code, json.stderr).to.equal(1);
+    const body = JSON.parse(json.stdout) as { tasks: Array<{ name: string; status: string; error?: string }> };
+    expect(body.tasks.map((t) => `${t.name}:${t.status}`)).to.deep.equal(['Before:ok', 'Work:failed', 'After:skipped']);
+    expect(body.tasks[1].error).to.match(/^Work never finished/);
+    expect(existsSync(mark)).to.equal(false);
+  });
+
   it('should keep waiting for a job that keeps its process alive, as node would, until it is stopped', async () => {
     const run = start('keeps-alive.ts');
     await new Promise((resolve) => setTimeout(resolve, 3000));
