@@ -77,7 +77,7 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
 
     before(async function () {
       dsn = await freshPostgresDsn();
-      const job = startJob('hung-query', { BIGRAYS_DB_DSN: withApp(dsn, app), BIGRAYS_DB_STATEMENT_TIMEOUT_MS: '5000' }, 60_000);
+      const job = startJob('hung-query', { BIGRAYS_DB_DSN: withApp(dsn, app), BIGRAYS_DB_STATEMENT_TIMEOUT_MS: '2500' }, 60_000);
       pid = await busyBackend(dsn, app, /hung-query/);
       stop(pid);
       job.markFault();
@@ -91,7 +91,7 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
     it('should exit 1 within the statement timeout and a margin, naming BIGRAYS_DB_STATEMENT_TIMEOUT_MS and its value', () => {
       expectFailedWithin(result, 30_000);
       expect(result.stderr).to.match(/ResourceError: Read: the connection to 127\.0\.0\.1:\d+\/bigrays_\w+ was lost \(no answer from the server\)/);
-      expect(result.stderr).to.contain('5000 ms, set by BIGRAYS_DB_STATEMENT_TIMEOUT_MS');
+      expect(result.stderr).to.contain('2500 ms, set by BIGRAYS_DB_STATEMENT_TIMEOUT_MS');
     });
 
     it('should have dropped its connection: resumed, the backend finds it gone and ends', async () => {
@@ -258,7 +258,7 @@ describe('a server that stops answering (backend stopped with SIGSTOP)', functio
         // A slow source: a pause of 3 idle timeouts while sampling the types, and again while loading.
         async function* slow(): AsyncGenerator<unknown[]> {
           for (let i = 1; i <= 3000; i++) {
-            if (i === 500 || i === 2000) await sleep(3_000);
+            if (i === 500 || i === 2000) await sleep(2_000);
             yield [i, `row ${i}`];
           }
         }

@@ -428,10 +428,10 @@ describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', 
     // part-001's PutObject reaches the store, whose answer never comes back: the deadline strikes.
     await through((r) => (r.method === 'PUT' && r.url.includes('part-001.csv') ? { forward: true, answer: 'hang' } : undefined));
     task('Split', class extends ToS3 {
-      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 1000;
     });
     const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
-    expect(error.message).to.match(/^Split timed out after 3000 ms/);
+    expect(error.message).to.match(/^Split timed out after 1000 ms/);
     // What the task was doing when the deadline struck.
     const cause = (error as { cause?: Error }).cause?.message ?? '';
     expect(cause).to.include(`s3://${bucket}/parts/part-001.csv`);
@@ -449,7 +449,7 @@ describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', 
         : undefined;
     });
     task('Split', class extends ToS3 {
-      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 3000;
+      input = [{ n: 1 }, { n: 2 }, { n: 3 }]; bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 1; timeoutMs = 1000;
     });
     const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
     const cause = (error as { cause?: Error }).cause?.message ?? '';
@@ -463,10 +463,10 @@ describe('ToS3 maxRowsPerObject stopped by its deadline leaves no part behind', 
     // Every delete takes 400 ms to be answered (a slow store, or a far one).
     await through((r) => (r.method === 'DELETE' || (r.method === 'POST' && r.url.includes('delete')) ? { answer: 'late', delayMs: 400 } : undefined));
     task('Split', class extends ToS3 {
-      input = stalling(41); bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 2; timeoutMs = 5000;
+      input = stalling(41); bucket = bucket; key = 'parts/part-{part:03d}.csv'; maxRowsPerObject = 2; timeoutMs = 2500;
     });
     const error = (await failure<BigraysError>(bigraysRun())).errors[0] as Error;
-    expect(error.message).to.match(/^Split.*timed out after 5000 ms/);
+    expect(error.message).to.match(/^Split.*timed out after 2500 ms/);
     expect(proxy!.requests.filter((r) => r.method === 'PUT').length, 'parts written before the deadline').to.be.at.least(10);
     expect(await keysUnder(emulator(), bucket, '')).to.deep.equal([]);
     expect(await hasOpenMultipartUpload(emulator(), bucket)).to.equal(false);
