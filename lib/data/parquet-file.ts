@@ -2,7 +2,8 @@
  * The bytes of a Parquet file from row groups of `ColumnBuilder`s: `PAR1`, then per row group
  * one column chunk per column, each a single data page (v2: definition levels RLE/bit-packed
  * with bit width 1, then the values PLAIN-encoded and snappy-compressed) with its page header,
- * then the footer (the schema, the row groups' column chunk metadata with their null counts)
+ * then the footer (the schema, the row groups' column chunk metadata with their null counts
+ * and, where the type's order is certain, their smallest and largest values: ./parquet-statistics)
  * and `PAR1`.
  *
  * hyparquet-writer (pure JavaScript, loaded on first use) gives what is cheap and exact to reuse:
@@ -10,6 +11,7 @@
  * levels of a column with NULLs. The pages are compressed by `SnappyCompressor` (./snappy.ts).
  */
 import type { ColumnBuilder } from './parquet-builder';
+import { chunkMinMax } from './parquet-statistics';
 import { SnappyCompressor } from './snappy';
 
 type Schema = Array<Record<string, unknown>>;
@@ -24,7 +26,7 @@ export interface ParquetParts {
   ByteWriter: new (size?: number) => Writer;
   writeRleBitPackedHybrid(writer: Writer, values: Uint8Array, bitWidth: number): number;
   writePageHeader(writer: Writer, header: Record<string, unknown>): void;
-  writeMetadata(writer: Writer, metadata: Record<string, unknown>): void;
+  writeMetadata(writer: Writer, metadata: Record<string, unknown>, statisticsTruncateLength?: number): void;
 }
 
 /** hyparquet-writer's parts, imported on first use (an export without Parquet never loads them). */
@@ -44,6 +46,8 @@ export async function parquetParts(): Promise<ParquetParts> {
 }
 
 const MAGIC = Buffer.from('PAR1', 'latin1');
+/** Text and bytea bounds longer than this are written as a prefix (rounded up for a maximum), as Parquet's own writer does. */
+const STATISTICS_LENGTH = 64;
 
 export class ParquetFile {
   private offset = 0;
@@ -90,7 +94,7 @@ export class ParquetFile {
       schema,
       num_rows: BigInt(this.rows),
       row_groups: this.rowGroups,
-    });
+    }, STATISTICS_LENGTH);
     return [this.take(toBuffer(writer.getBytes())), this.take(MAGIC)];
   }
 
@@ -132,7 +136,7 @@ export class ParquetFile {
         total_uncompressed_size: BigInt(headerBytes.byteLength + levels.byteLength + values.byteLength),
         total_compressed_size: BigInt(this.offset - start),
         data_page_offset: BigInt(start),
-        statistics: { null_count: BigInt(column.nulls) },
+        statistics: { null_count: BigInt(column.nulls), ...chunkMinMax(column, element) },
       },
     };
   }
