@@ -108,8 +108,8 @@ function floatBounds(data: Buffer, count: number, width: 4 | 8): MinMax {
 /** Whether `data[a, a + aLength)` sorts before `data[b, b + bLength)`, unsigned byte by byte (negative), after (positive) or equal (0). */
 function compareBytes(data: Buffer, a: number, aLength: number, b: number, bLength: number): number {
   const length = aLength < bLength ? aLength : bLength;
-  // Most values differ in their first bytes: compared here, the rest by Buffer.compare.
-  const head = length < 8 ? length : 8;
+  // Compared here up to 64 bytes (a call of Buffer.compare costs more than that), the rest by it.
+  const head = length < 64 ? length : 64;
   for (let i = 0; i < head; i++) {
     const difference = data[a + i] - data[b + i];
     if (difference !== 0) return difference;

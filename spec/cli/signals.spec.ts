@@ -92,7 +92,8 @@ describe('bigrays run and signals', function () {
     run.kill('SIGTERM');
     const result = await run.done;
     expect(result.code).to.equal(143);
-    expect(result.ms).to.be.within(7_500, 10_000);
+    // Killed 8 s after the signal: not before, and not long after even on a busy machine.
+    expect(result.ms).to.be.within(7_500, 20_000);
     expect(result.stderr).to.contain('the job did not stop in time and was killed');
     expect(result.stdout).not.to.match(/^Stubborn\s+ok/m);
   });
