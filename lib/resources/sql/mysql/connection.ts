@@ -6,11 +6,10 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { CLEANUP_MS } from '../link';
+import type { MysqlColumnDefinition } from './columns';
 
 /** A mysql2 column description. */
-export interface MysqlField {
-  name: string;
-}
+export type MysqlField = MysqlColumnDefinition;
 
 /** What a statement that returns no rows reports. */
 export interface ResultHeader {

@@ -6,22 +6,28 @@
 import type { Readable } from 'node:stream';
 import type { OpenRead } from '../table-stream';
 import { TaskError } from '../../../errors';
+import type { SqlColumn } from '../../../data/sql-columns';
+import { mysqlColumns } from './columns';
 import { killQuery, type MysqlConnection, type MysqlField } from './connection';
 
 const ONE_RESULT_SET =
   'SQLStream reads one result set: the statements of its query give more than one; ' +
   'stream one SELECT (statements before it that return no rows, such as SET, are fine), or run the others with SQLExecute';
 
-/** Starts `sql` on `connection` and reads its first batch: its columns, its rows `batchSize` at a time, how to stop. */
+/** Starts `sql` on `connection` and reads its first batch: its columns and their types, its rows `batchSize` at a time, how to stop. */
 export async function openRead(connection: MysqlConnection, sql: string, bindings: readonly unknown[], batchSize: number): Promise<OpenRead> {
   let columns: string[] = [];
+  let columnTypes: SqlColumn[] | undefined;
   let sets = 0;
   let refusal: TaskError | undefined;
   const query = connection.query({ sql, values: [...bindings], rowsAsArray: true });
   query.on('fields', (fields: MysqlField[] | undefined) => {
     // A statement without rows (SET, a CREATE) has no fields: only a SELECT's result set counts.
     if (!fields) return;
-    if (++sets === 1) columns = fields.map((f) => f.name);
+    if (++sets === 1) {
+      columns = fields.map((f) => f.name);
+      columnTypes = mysqlColumns(fields);
+    }
     else refusal ??= new TaskError(ONE_RESULT_SET);
   });
   const stream: Readable = query.stream({ highWaterMark: batchSize });
@@ -91,5 +97,5 @@ export async function openRead(connection: MysqlConnection, sql: string, binding
     if (refusal !== undefined) await close();
     throw error;
   }
-  return { columns, first, next, close };
+  return { columns, columnTypes, first, next, close };
 }
