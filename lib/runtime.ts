@@ -30,6 +30,10 @@ export interface SignalWatch {
   listener?: (signal: StopSignal) => void;
   /** The `beforeExit` handler installed while runs are in progress: the process has nothing left that could finish them. */
   stalled?: () => void;
+  /** The look, a turn of the loop after `beforeExit`, at whether anything was started since. */
+  stallCheck?: NodeJS.Immediate;
+  /** Keeps the process alive while the runs a stall stopped close their resources. */
+  stallWindDown?: NodeJS.Timeout;
 }
 
 /** Who a run is (see run-identity.ts). */

@@ -45,9 +45,32 @@ function onSignal(watch: SignalWatch, signal: StopSignal): void {
   for (const controller of watch.runs) controller.abort(new Interrupted(signal));
 }
 
+/** How long the process is kept alive, after a stall, for the stopped runs to close their resources and report. */
+const STALL_WIND_DOWN_MS = 10_000;
+
+/**
+ * `beforeExit` while runs are in progress. Decided a turn of the loop later: the job's own
+ * `beforeExit` listeners may have started something (a flush, a timer) that settles the task;
+ * then nothing is stopped, and a stall that remains is seen at the next `beforeExit`.
+ */
 function onStalled(watch: SignalWatch): void {
-  log('nothing is left that could finish the run in progress: failing its running task');
-  for (const controller of watch.runs) controller.abort(new Stalled());
+  if (watch.stallCheck !== undefined || watch.stallWindDown !== undefined) return;
+  // What is listed now keeps nothing alive (an idle stdout pipe, say): only what is added counts.
+  const idle = process.getActiveResourcesInfo().length;
+  watch.stallCheck = setImmediate(() => {
+    watch.stallCheck = undefined;
+    if (watch.runs.size === 0 || process.getActiveResourcesInfo().length > idle) return;
+    log('nothing is left that could finish the run in progress: failing its running task');
+    for (const controller of watch.runs) controller.abort(new Stalled());
+    // Closing may wait on the same stalled work: the process ends once the runs settle, or
+    // after the wind-down, then with status 1 (never 0 for a run that did not finish).
+    watch.stallWindDown = setTimeout(() => {
+      watch.stallWindDown = undefined;
+      if (watch.runs.size === 0) return;
+      process.exitCode = 1;
+      process.stderr.write(`bigrays: a task never finished (nothing was left that could end its wait) and its run did not close within ${STALL_WIND_DOWN_MS / 1000} s: exiting with status 1\n`);
+    }, STALL_WIND_DOWN_MS);
+  });
 }
 
 function listen(watch: SignalWatch, on: boolean): void {
@@ -59,8 +82,16 @@ function listen(watch: SignalWatch, on: boolean): void {
     if (on) process.on(signal, watch.listener!);
     else if (watch.listener) process.off(signal, watch.listener);
   }
-  if (on) process.on('beforeExit', watch.stalled!);
-  else if (watch.stalled) process.off('beforeExit', watch.stalled);
+  if (on) {
+    // First, so that what the job's own listeners start is seen as started.
+    process.prependListener('beforeExit', watch.stalled!);
+    return;
+  }
+  if (watch.stalled) process.off('beforeExit', watch.stalled);
+  clearImmediate(watch.stallCheck);
+  clearTimeout(watch.stallWindDown);
+  watch.stallCheck = undefined;
+  watch.stallWindDown = undefined;
 }
 
 /**

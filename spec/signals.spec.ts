@@ -78,6 +78,25 @@ describe('signals to a job run with node', function () {
     expect(existsSync(mark)).to.equal(false);
   });
 
+  it('should end a stalled run whose resource cannot close either with status 1, after the interrupt\'s close limit', async () => {
+    const sent = Date.now();
+    const result = await spawnNode([path.join(root, 'spec/fixtures/signals/never-settles-close.mjs')], { cwd: root }).finished;
+    const took = Date.now() - sent;
+    console.log(`      (stalled, its close stalled too: ended in ${seconds(took)})`);
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stdout).to.contain('closing').and.not.to.contain('the job went on');
+    expect(result.stderr).to.contain('Work never finished');
+    // The close is given up on after 4 s, as after a signal; well within the 10 s the process is kept for it.
+    expect(took).to.be.below(20_000);
+  });
+
+  it('should not call a run stalled when the job\'s own beforeExit listener starts what settles its task', async () => {
+    const result = await spawnNode([path.join(root, 'spec/fixtures/signals/never-settles-close.mjs')], { cwd: root, env: { LATE_FLUSH: '1' } }).finished;
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('the job went on: Work ok');
+    expect(result.stderr).not.to.contain('never finished');
+  });
+
   it('should leave the default signal handling alone when no run is in progress', async () => {
     const run = spawnNode(['-e', "require('bigrays'); process.stdout.write('loaded\\n'); setTimeout(() => {}, 60000)"], { cwd: root });
     await run.printed(/loaded/);

@@ -79,6 +79,27 @@ describe('MySQL to Parquet, typed by the server\'s column types', function () {
     }
   });
 
+  it('should read values the query computes as wide integers, and geometry as JSON, as their values were read before', async () => {
+    const file = path.join(dir, 'computed.parquet');
+    // The server declares ord('😀') a signed INT, though it is 4036991104.
+    @register class Rows extends SQLStream {
+      query = "select ord('😀') as code, 1 + 1 as two, cast(5 as unsigned) + 3 as mixed, st_geomfromtext('POINT(1 2)') as spot, cast(null as decimal(5,2)) as nothing";
+    }
+    @register class Save extends ToCSV { input = Rows.output; filename = file; format = 'parquet' as const; }
+    await bigraysRun();
+    expect(Save).to.be.a('function');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const read = await connection.runAndReadAll(`select code, two, mixed, spot::varchar, typeof(nothing) from read_parquet('${file}')`);
+      expect(read.getRows()).to.deep.equal([[4036991104n, 2n, 8n, '{"x":1,"y":2}', 'DECIMAL(5,2)']]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('should infer the types from the values, as before, for a result with a column of a type it does not map (TIME)', async () => {
     const file = path.join(dir, 'times.parquet');
     @register class Rows extends SQLStream { query = "select 1 as n, cast('838:59:59' as time) as span, cast('2.50' as decimal(5,2)) as amount"; }

@@ -4,7 +4,9 @@
  * keeps its declared type whatever its first rows hold (NULLs only, whole numbers in a
  * DECIMAL). Each kind is one whose values, as the session reads them (./values.ts), the Parquet
  * writer takes: DECIMAL text, DATETIME and TIMESTAMP as ISO text, DATE as `YYYY-MM-DD`,
- * `tinyint(1)` as booleans, binary strings and BIT as bytes. A result with a column of any
+ * `tinyint(1)` as booleans, binary strings and BIT as bytes, GEOMETRY as mysql2's objects
+ * (JSON). An integer computed by the query (no table behind it) is INT64 whatever it is
+ * declared as: the server may declare `ord('😀')`, 4036991104, a signed INT. A result with a column of any
  * other type (TIME, whose hours go past 24; VECTOR; a type of a newer server) declares none:
  * its types are inferred from its values, as before.
  */
@@ -13,6 +15,8 @@ import type { SqlColumn, SqlColumnKind } from '../../../data/sql-columns';
 /** The part of mysql2's column definition read here. */
 export interface MysqlColumnDefinition {
   name: string;
+  /** The table the column is read from; empty for a value the query computes. */
+  orgTable?: string;
   columnType?: number;
   flags?: number;
   decimals?: number;
@@ -29,19 +33,21 @@ function kindOf(field: MysqlColumnDefinition): { kind: SqlColumnKind; dbType: st
   const unsigned = ((field.flags ?? 0) & UNSIGNED) !== 0;
   const sign = unsigned ? ' unsigned' : '';
   const binary = field.characterSet === BINARY_CHARSET;
+  const computed = !field.orgTable;
   switch ((field.columnType ?? -1) & 0xff) {
     case 0x01: // TINYINT; tinyint(1) is read as a boolean
-      return field.columnLength === 1 ? { kind: 'boolean', dbType: 'tinyint(1)' } : { kind: 'int16', dbType: `tinyint${sign}` };
+      if (field.columnLength === 1) return { kind: 'boolean', dbType: 'tinyint(1)' };
+      return { kind: computed ? 'int64' : 'int16', dbType: `tinyint${sign}` };
     case 0x02: // SMALLINT
-      return { kind: unsigned ? 'int32' : 'int16', dbType: `smallint${sign}` };
+      return { kind: computed ? 'int64' : unsigned ? 'int32' : 'int16', dbType: `smallint${sign}` };
     case 0x09: // MEDIUMINT
-      return { kind: 'int32', dbType: `mediumint${sign}` };
+      return { kind: computed ? 'int64' : 'int32', dbType: `mediumint${sign}` };
     case 0x03: // INT
-      return { kind: unsigned ? 'int64' : 'int32', dbType: `int${sign}` };
+      return { kind: computed || unsigned ? 'int64' : 'int32', dbType: `int${sign}` };
     case 0x08: // BIGINT: beyond 2^63 - 1 (unsigned), a value no INT64 holds is refused naming it
       return { kind: 'int64', dbType: `bigint${sign}` };
     case 0x0d: // YEAR
-      return { kind: 'int16', dbType: 'year' };
+      return { kind: computed ? 'int64' : 'int16', dbType: 'year' };
     case 0x04:
       return { kind: 'float32', dbType: 'float' };
     case 0x05:
@@ -74,8 +80,8 @@ function kindOf(field: MysqlColumnDefinition): { kind: SqlColumnKind; dbType: st
       return binary ? { kind: 'bytes', dbType: 'binary' } : { kind: 'text', dbType: 'text' };
     case 0x10:
       return { kind: 'bytes', dbType: 'bit' };
-    case 0xff:
-      return { kind: 'bytes', dbType: 'geometry' };
+    case 0xff: // read by mysql2 as objects and arrays of points
+      return { kind: 'json', dbType: 'geometry' };
     case 0x06: // the type of a bare NULL: no value to read
       return { kind: 'text', dbType: 'null' };
     default:
