@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bigraysRun, register, SQLExecute, SQLStream, ToCSV } from '../../lib';
+import { duckDbRows } from '../support/duckdb';
 import { useMysql } from '../support/mariadb';
 
 /** More rows than a row group (100,000) holds: the first group's `late` values are all NULL. */
@@ -49,34 +50,25 @@ describe('MySQL to Parquet, typed by the server\'s column types', function () {
     await bigraysRun();
     expect(Setup && Save).to.be.a('function');
 
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const described = await connection.runAndReadAll(`describe select * from read_parquet('${file}')`);
-      const types = Object.fromEntries(described.getRows().map(([name, type]) => [name, type]));
-      expect(types).to.deep.equal({
-        id: 'INTEGER', tiny: 'SMALLINT', flag: 'BOOLEAN', small: 'INTEGER', medium: 'INTEGER', i: 'INTEGER', iu: 'BIGINT',
-        big: 'BIGINT', bigu: 'BIGINT', yr: 'SMALLINT', f: 'FLOAT', d: 'DOUBLE', dec0: 'DECIMAL(10,0)', amount: 'DECIMAL(12,2)',
-        // Beyond Parquet's 38 digits: the server's text of it.
-        wide: 'VARCHAR', day: 'DATE', at: 'TIMESTAMP', ts: 'TIMESTAMP WITH TIME ZONE', label: 'VARCHAR', bin: 'BLOB', body: 'VARCHAR',
-        e: 'VARCHAR', late: 'INTEGER', plain: 'DECIMAL(9,3)',
-      });
-      const read = await connection.runAndReadAll(`
-        select count(*), count(late), min(late), max(late), sum(amount)::varchar, sum(dec0)::varchar, count(*) filter (where flag),
-          min("day")::varchar, max("at")::varchar, max(ts)::varchar, min(bin)::varchar, max(wide), min(yr), max(bigu)::varchar,
-          sum(plain)::varchar, count(plain)
-        from read_parquet('${file}')`);
-      expect(read.getRows()[0]).to.deep.equal([
-        BigInt(ROWS), 10n, 100_001, 100_010, `${ROWS * (ROWS + 1) / 2 + 2}.50` /* the last ten rows + 0.25 each */, String(5 * ROWS * (ROWS + 1) / 2), BigInt(ROWS / 2),
-        // 100,010 seconds after midnight: a day, 3:46:50. The widest decimal is text: its largest is by text.
-        '2020-01-01', '2026-01-02 03:46:50', '2026-01-02 03:46:50+00', '\\x00\\x00\\x00\\x01', '99999000000049999.5000000000',
-        1901, '9000900000000000000', sumPlain(), BigInt(ROWS - Math.floor(ROWS / 7)),
-      ]);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    const types = Object.fromEntries((await duckDbRows(`describe select * from read_parquet('${file}')`)).map(([name, type]) => [name, type]));
+    expect(types).to.deep.equal({
+      id: 'INTEGER', tiny: 'SMALLINT', flag: 'BOOLEAN', small: 'INTEGER', medium: 'INTEGER', i: 'INTEGER', iu: 'BIGINT',
+      big: 'BIGINT', bigu: 'BIGINT', yr: 'SMALLINT', f: 'FLOAT', d: 'DOUBLE', dec0: 'DECIMAL(10,0)', amount: 'DECIMAL(12,2)',
+      // Beyond Parquet's 38 digits: the server's text of it.
+      wide: 'VARCHAR', day: 'DATE', at: 'TIMESTAMP', ts: 'TIMESTAMP WITH TIME ZONE', label: 'VARCHAR', bin: 'BLOB', body: 'VARCHAR',
+      e: 'VARCHAR', late: 'INTEGER', plain: 'DECIMAL(9,3)',
+    });
+    const [read] = await duckDbRows(`
+      select count(*), count(late), min(late), max(late), sum(amount)::varchar, sum(dec0)::varchar, count(*) filter (where flag),
+        min("day")::varchar, max("at")::varchar, max(ts)::varchar, min(bin)::varchar, max(wide), min(yr), max(bigu)::varchar,
+        sum(plain)::varchar, count(plain)
+      from read_parquet('${file}')`);
+    expect(read).to.deep.equal([
+      BigInt(ROWS), 10n, 100_001, 100_010, `${ROWS * (ROWS + 1) / 2 + 2}.50` /* the last ten rows + 0.25 each */, String(5 * ROWS * (ROWS + 1) / 2), BigInt(ROWS / 2),
+      // 100,010 seconds after midnight: a day, 3:46:50. The widest decimal is text: its largest is by text.
+      '2020-01-01', '2026-01-02 03:46:50', '2026-01-02 03:46:50+00', '\\x00\\x00\\x00\\x01', '99999000000049999.5000000000',
+      1901, '9000900000000000000', sumPlain(), BigInt(ROWS - Math.floor(ROWS / 7)),
+    ]);
   });
 
   it('should read values the query computes as wide integers, and geometry as JSON, as their values were read before', async () => {
@@ -88,16 +80,8 @@ describe('MySQL to Parquet, typed by the server\'s column types', function () {
     @register class Save extends ToCSV { input = Rows.output; filename = file; format = 'parquet' as const; }
     await bigraysRun();
     expect(Save).to.be.a('function');
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const read = await connection.runAndReadAll(`select code, two, mixed, spot::varchar, typeof(nothing) from read_parquet('${file}')`);
-      expect(read.getRows()).to.deep.equal([[4036991104n, 2n, 8n, '{"x":1,"y":2}', 'DECIMAL(5,2)']]);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    expect(await duckDbRows(`select code, two, mixed, spot::varchar, typeof(nothing) from read_parquet('${file}')`))
+      .to.deep.equal([[4036991104n, 2n, 8n, '{"x":1,"y":2}', 'DECIMAL(5,2)']]);
   });
 
   it('should infer the types from the values, as before, for a result with a column of a type it does not map (TIME)', async () => {
@@ -106,16 +90,7 @@ describe('MySQL to Parquet, typed by the server\'s column types', function () {
     @register class Save extends ToCSV { input = Rows.output; filename = file; format = 'parquet' as const; }
     await bigraysRun();
     expect(Save).to.be.a('function');
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const read = await connection.runAndReadAll(`select n, span, amount::varchar from read_parquet('${file}')`);
-      expect(read.getRows()).to.deep.equal([[1n, '838:59:59', '2.50']]);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    expect(await duckDbRows(`select n, span, amount::varchar from read_parquet('${file}')`)).to.deep.equal([[1n, '838:59:59', '2.50']]);
   });
 });
 
